@@ -1,0 +1,30 @@
+namespace ReliableMessaging.Contracts.Accounts;
+
+/// <summary>
+/// One account, keyed by its account ID. Every state-changing call carries a UUIDv7 operation ID
+/// and takes effect exactly once: a retry is answered with the recorded outcome.
+/// A call that throws <see cref="AccountStorageException"/> was not acknowledged; retry it with the same ID.
+/// </summary>
+[Alias("rm.IAccountGrain")]
+public interface IAccountGrain : IGrainWithStringKey
+{
+    /// <summary>Opens the account; opening an open account is a no-op.</summary>
+    [Alias("Open")]
+    Task<OpenAccountResult> Open();
+
+    /// <summary>Credits <paramref name="amount"/> minor units, once per <paramref name="operationId"/>.</summary>
+    [Alias("Deposit")]
+    Task<OperationResult> Deposit(Guid operationId, long amount);
+
+    /// <summary>Debits <paramref name="amount"/> minor units if the balance covers it, once per <paramref name="operationId"/>.</summary>
+    [Alias("Withdraw")]
+    Task<OperationResult> Withdraw(Guid operationId, long amount);
+
+    /// <summary>The committed balance and version.</summary>
+    [Alias("GetSnapshot")]
+    Task<AccountSnapshot> GetSnapshot();
+
+    /// <summary>The recorded outcome of one operation ID, or why there is none.</summary>
+    [Alias("GetOperation")]
+    Task<OperationLookupResult> GetOperation(Guid operationId);
+}

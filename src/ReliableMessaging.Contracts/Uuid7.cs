@@ -1,0 +1,58 @@
+using System.Buffers.Binary;
+
+namespace ReliableMessaging.Contracts;
+
+/// <summary>
+/// UUID version 7 (RFC 9562) helpers. Operation IDs must be UUIDv7 because their embedded
+/// millisecond timestamp is what lets an account refuse IDs older than the outcomes it still remembers.
+/// </summary>
+public static class Uuid7
+{
+    /// <summary>True when <paramref name="id"/> is a UUID version 7 with the RFC 9562 variant.</summary>
+    public static bool IsValid(Guid id)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        id.TryWriteBytes(bytes, bigEndian: true, out _);
+        return (bytes[6] >> 4) == 7 && (bytes[8] & 0xC0) == 0x80;
+    }
+
+    /// <summary>The Unix time in milliseconds held in the first 48 bits of a UUIDv7.</summary>
+    public static long GetUnixTimeMilliseconds(Guid id)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        id.TryWriteBytes(bytes, bigEndian: true, out _);
+        return (long)(BinaryPrimitives.ReadUInt64BigEndian(bytes) >> 16);
+    }
+
+    /// <summary>The timestamp held in a UUIDv7.</summary>
+    public static DateTimeOffset GetTimestamp(Guid id) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(GetUnixTimeMilliseconds(id));
+
+    /// <summary>
+    /// Orders IDs as RFC 9562 does: by their big-endian bytes, so by timestamp first for UUIDv7.
+    /// </summary>
+    public static int Compare(Guid left, Guid right)
+    {
+        Span<byte> a = stackalloc byte[16];
+        Span<byte> b = stackalloc byte[16];
+        left.TryWriteBytes(a, bigEndian: true, out _);
+        right.TryWriteBytes(b, bigEndian: true, out _);
+        return a.SequenceCompareTo(b);
+    }
+
+    /// <summary>
+    /// Parses the canonical text form of a UUIDv7 (with or without hyphens, braces not accepted).
+    /// </summary>
+    public static bool TryParse(string? text, out Guid id)
+    {
+        if (text is { Length: 36 or 32 }
+            && Guid.TryParseExact(text, text.Length == 36 ? "D" : "N", out id)
+            && IsValid(id))
+        {
+            return true;
+        }
+
+        id = Guid.Empty;
+        return false;
+    }
+}

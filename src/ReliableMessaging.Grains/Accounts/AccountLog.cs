@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Logging;
+using ReliableMessaging.Contracts.Accounts;
+
+namespace ReliableMessaging.Grains.Accounts;
+
+/// <summary>Structured events of the account grain (source-generated, no boxing on the hot path).</summary>
+internal static partial class AccountLog
+{
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "Account {AccountId} opened")]
+    public static partial void Opened(ILogger logger, string accountId);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Debug,
+        Message = "Account {AccountId} executed {Kind} {OperationId} of {Amount}: {Status}, balance {BalanceAfter}")]
+    public static partial void Executed(ILogger logger, string accountId, OperationKind kind, Guid operationId, long amount, OperationStatus status, long? balanceAfter);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Debug,
+        Message = "Account {AccountId} replayed {Kind} {OperationId}: {Status}")]
+    public static partial void Replayed(ILogger logger, string accountId, OperationKind kind, Guid operationId, OperationStatus status);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning,
+        Message = "Account {AccountId} refused operation {OperationId}: ID reused with another kind or amount ({Kind} {Amount})")]
+    public static partial void IdReused(ILogger logger, string accountId, Guid operationId, OperationKind kind, long amount);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning,
+        Message = "Account {AccountId} refused operation {OperationId}: {Status} (admission floor or clock skew)")]
+    public static partial void NotAdmitted(ILogger logger, string accountId, Guid operationId, OperationStatus status);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Debug,
+        Message = "Account {AccountId} refused {Kind} {OperationId} of {Amount}: {Status}")]
+    public static partial void Refused(ILogger logger, string accountId, OperationKind kind, Guid operationId, long amount, OperationStatus status);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Warning,
+        Message = "Account {AccountId}: state write conflict (another activation wrote first); nothing acknowledged, deactivating to reload")]
+    public static partial void WriteConflict(ILogger logger, Exception exception, string accountId);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Error,
+        Message = "Account {AccountId}: state write failed; nothing acknowledged, restored the last persisted state and deactivating")]
+    public static partial void WriteFailed(ILogger logger, Exception exception, string accountId);
+}

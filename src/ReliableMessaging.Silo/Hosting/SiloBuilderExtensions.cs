@@ -1,0 +1,85 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
+using ReliableMessaging.Grains.Accounts;
+using ReliableMessaging.Silo.Storage;
+
+namespace ReliableMessaging.Silo.Hosting;
+
+/// <summary>Wires a silo from configuration (silo-config/appsettings.json plus environment overrides).</summary>
+public static class SiloBuilderExtensions
+{
+    /// <summary>The connection string name for grain state and membership.</summary>
+    public const string ConnectionStringName = "ReliableMessaging";
+
+    /// <summary>ADO.NET invariant of Npgsql.</summary>
+    public const string Invariant = "Npgsql";
+
+    /// <summary>Cluster identity and endpoints from the <c>Orleans</c> section.</summary>
+    public static ISiloBuilder UseSiloEndpoints(this ISiloBuilder silo)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        var endpoints = silo.Configuration.GetSection(SiloEndpointOptions.SectionName).Get<SiloEndpointOptions>() ?? new();
+        System.ComponentModel.DataAnnotations.Validator.ValidateObject(endpoints, new(endpoints), validateAllProperties: true);
+
+        silo.Configure<ClusterOptions>(options =>
+        {
+            options.ClusterId = endpoints.ClusterId;
+            options.ServiceId = endpoints.ServiceId;
+        });
+        silo.ConfigureEndpoints(
+            IPAddress.Parse(endpoints.AdvertisedIPAddress),
+            endpoints.SiloPort,
+            endpoints.GatewayPort,
+            endpoints.ListenOnAnyHostAddress);
+        return silo;
+    }
+
+    /// <summary>
+    /// Accounts, their grain storage and cluster membership, both in PostgreSQL through the Orleans
+    /// ADO.NET providers. Endpoints and cluster identity are set separately (test clusters set their own).
+    /// </summary>
+    public static ISiloBuilder AddReliableMessaging(this ISiloBuilder silo)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        var connectionString = silo.Configuration.GetConnectionString(ConnectionStringName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException(
+                $"ConnectionStrings:{ConnectionStringName} is not set (silo-config/appsettings.json or the environment variable ConnectionStrings__{ConnectionStringName}).");
+        }
+
+        silo.UseAdoNetClustering(options =>
+        {
+            options.Invariant = Invariant;
+            options.ConnectionString = connectionString;
+        });
+        silo.AddAdoNetGrainStorage(AccountStorage.ProviderName, options =>
+        {
+            options.Invariant = Invariant;
+            options.ConnectionString = connectionString;
+        });
+
+        var services = silo.Services;
+
+        // A compact, version-tolerant binary form: the whole state is rewritten on every write.
+        services.AddKeyedSingleton<IGrainStorageSerializer>(
+            AccountStorage.ProviderName,
+            (sp, _) => new OrleansBinaryGrainStorageSerializer(sp.GetRequiredService<Serializer>()));
+
+        services.AddOptions<AccountOptions>()
+            .Bind(silo.Configuration.GetSection(AccountOptions.SectionName))
+            .Validate(options =>
+            {
+                options.Validate();
+                return true;
+            })
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new AccountLedger(sp.GetRequiredService<IOptions<AccountOptions>>().Value));
+        return silo;
+    }
+}
