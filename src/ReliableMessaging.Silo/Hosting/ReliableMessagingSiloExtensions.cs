@@ -4,20 +4,15 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Storage;
+using ReliableMessaging.Contracts.Hosting;
 using ReliableMessaging.Grains.Accounts;
 using ReliableMessaging.Silo.Storage;
 
 namespace ReliableMessaging.Silo.Hosting;
 
 /// <summary>Wires a silo from configuration (silo-config/appsettings.json plus environment overrides).</summary>
-public static class SiloBuilderExtensions
+public static class ReliableMessagingSiloExtensions
 {
-    /// <summary>The connection string name for grain state and membership.</summary>
-    public const string ConnectionStringName = "ReliableMessaging";
-
-    /// <summary>ADO.NET invariant of Npgsql.</summary>
-    public const string Invariant = "Npgsql";
-
     /// <summary>Cluster identity and endpoints from the <c>Orleans</c> section.</summary>
     public static ISiloBuilder UseSiloEndpoints(this ISiloBuilder silo)
     {
@@ -45,21 +40,21 @@ public static class SiloBuilderExtensions
     public static ISiloBuilder AddReliableMessaging(this ISiloBuilder silo)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        var connectionString = silo.Configuration.GetConnectionString(ConnectionStringName);
+        var connectionString = silo.Configuration.GetConnectionString(ClusterDatabase.ConnectionStringName);
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             throw new InvalidOperationException(
-                $"ConnectionStrings:{ConnectionStringName} is not set (silo-config/appsettings.json or the environment variable ConnectionStrings__{ConnectionStringName}).");
+                $"ConnectionStrings:{ClusterDatabase.ConnectionStringName} is not set (silo-config/appsettings.json or the environment variable ConnectionStrings__{ClusterDatabase.ConnectionStringName}).");
         }
 
         silo.UseAdoNetClustering(options =>
         {
-            options.Invariant = Invariant;
+            options.Invariant = ClusterDatabase.Invariant;
             options.ConnectionString = connectionString;
         });
         silo.AddAdoNetGrainStorage(AccountStorage.ProviderName, options =>
         {
-            options.Invariant = Invariant;
+            options.Invariant = ClusterDatabase.Invariant;
             options.ConnectionString = connectionString;
         });
 

@@ -1,0 +1,317 @@
+#!/usr/bin/env bash
+# Manage a local, throwaway or dev PostgreSQL instance for the Orleans silos,
+# built from the PostgreSQL binaries installed on this machine, and apply the
+# Orleans ADO.NET schema from silo-config/sql/.
+#
+# Usage:
+#   scripts/postgres.sh start        --dir DIR --port PORT [--db NAME]
+#   scripts/postgres.sh stop         --dir DIR
+#   scripts/postgres.sh status       --dir DIR
+#   scripts/postgres.sh apply-schema --port PORT [--db NAME]
+#
+# DIR holds the cluster (DIR/data), its log (DIR/postgres.log) and its unix
+# socket. A relative DIR is taken relative to the repository root, so the
+# script behaves the same from any working directory. The server only listens
+# on 127.0.0.1 and trusts every local connection: never use it for anything
+# but development and tests.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
+REPO_ROOT="$(cd -- "$SCRIPT_DIR/.." && pwd -P)"
+SQL_DIR="$REPO_ROOT/silo-config/sql"
+DEFAULT_DB="reliablemessaging"
+PG_SUPERUSER="postgres"
+
+BINDIR=""
+
+die() { echo "postgres.sh: $*" >&2; exit 1; }
+log() { echo "postgres.sh: $*" >&2; }
+
+usage() {
+    sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+}
+
+need_value() { (( $# >= 2 )) || die "$1 needs a value"; }
+
+is_root() { [[ "$(id -u)" -eq 0 ]]; }
+
+# initdb and postgres refuse to run as root, so as root everything that touches
+# the data directory runs as the postgres OS user.
+as_db_owner() {
+    if is_root; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+# Prints the bin directory of the newest server installation, or nothing.
+detect_bindir() {
+    local candidate best="" best_ver=-1 ver
+    for candidate in /usr/lib/postgresql/*/bin; do
+        [[ -x "$candidate/pg_ctl" && -x "$candidate/initdb" ]] || continue
+        ver="$(basename "$(dirname "$candidate")")"
+        [[ "$ver" =~ ^[0-9]+$ ]] || continue
+        if (( ver > best_ver )); then
+            best_ver=$ver
+            best=$candidate
+        fi
+    done
+    if [[ -z "$best" ]] && command -v pg_config >/dev/null 2>&1; then
+        candidate="$(pg_config --bindir 2>/dev/null || true)"
+        if [[ -n "$candidate" && -x "$candidate/pg_ctl" && -x "$candidate/initdb" ]]; then
+            best=$candidate
+        fi
+    fi
+    printf '%s' "$best"
+}
+
+# An existing cluster must be run by the major version that created it.
+bindir_for_data() {
+    local data="$1" ver
+    if [[ -f "$data/PG_VERSION" ]]; then
+        ver="$(tr -d '[:space:]' < "$data/PG_VERSION")"
+        if [[ -x "/usr/lib/postgresql/$ver/bin/pg_ctl" ]]; then
+            printf '%s' "/usr/lib/postgresql/$ver/bin"
+            return
+        fi
+    fi
+    detect_bindir
+}
+
+require_server_binaries() {
+    local data="$1"
+    BINDIR="$(bindir_for_data "$data")"
+    if [[ -z "$BINDIR" ]] && is_root && command -v apt-get >/dev/null 2>&1; then
+        log "PostgreSQL server binaries not found; installing the 'postgresql' package"
+        apt-get update
+        DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql
+        BINDIR="$(bindir_for_data "$data")"
+    fi
+    if [[ -z "$BINDIR" ]]; then
+        cat >&2 <<'MSG'
+postgres.sh: PostgreSQL server binaries (initdb, pg_ctl, postgres) not found.
+Install them, then run this script again:
+  Debian/Ubuntu:  sudo apt-get install -y postgresql
+  Fedora/RHEL:    sudo dnf install -y postgresql-server
+  macOS:          brew install postgresql@16
+They are searched in /usr/lib/postgresql/<version>/bin, then in `pg_config --bindir`.
+MSG
+        exit 1
+    fi
+}
+
+psql_bin() {
+    if [[ -n "$BINDIR" && -x "$BINDIR/psql" ]]; then
+        printf '%s' "$BINDIR/psql"
+    elif command -v psql >/dev/null 2>&1; then
+        command -v psql
+    else
+        die "psql not found (install the PostgreSQL client, e.g. 'apt-get install -y postgresql-client')"
+    fi
+}
+
+pg_isready_bin() {
+    if [[ -n "$BINDIR" && -x "$BINDIR/pg_isready" ]]; then
+        printf '%s' "$BINDIR/pg_isready"
+    elif command -v pg_isready >/dev/null 2>&1; then
+        command -v pg_isready
+    fi
+}
+
+resolve_dir() {
+    local dir="$1"
+    [[ -n "$dir" ]] || die "--dir is required"
+    [[ "$dir" = /* ]] || dir="$REPO_ROOT/$dir"
+    # Goes into pg_ctl's -o string, which is re-split by a shell.
+    [[ "$dir" != *"'"* ]] || die "--dir must not contain single quotes"
+    printf '%s' "${dir%/}"
+}
+
+check_port() {
+    [[ "$1" =~ ^[0-9]+$ ]] && (( $1 > 0 && $1 < 65536 )) || die "invalid --port '$1'"
+}
+
+is_running() {
+    local data="$1"
+    [[ -f "$data/PG_VERSION" ]] || return 1
+    as_db_owner "$BINDIR/pg_ctl" status -D "$data" >/dev/null 2>&1
+}
+
+# Port recorded by the running postmaster (4th line of postmaster.pid).
+running_port() {
+    sed -n '4p' "$1/postmaster.pid" 2>/dev/null | tr -d '[:space:]'
+}
+
+run_psql() {
+    local port="$1" db="$2"; shift 2
+    # -X: ignore ~/.psqlrc; client_min_messages hides the NOTICEs that
+    # "IF NOT EXISTS" emits on re-runs, so applying twice is silent.
+    PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning" \
+        "$(psql_bin)" -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U "$PG_SUPERUSER" -d "$db" -q "$@"
+}
+
+wait_ready() {
+    local port="$1" isready i
+    isready="$(pg_isready_bin)"
+    for (( i = 0; i < 60; i++ )); do
+        if [[ -n "$isready" ]]; then
+            "$isready" -q -h 127.0.0.1 -p "$port" -U "$PG_SUPERUSER" && return 0
+        else
+            run_psql "$port" postgres -tAc 'SELECT 1' >/dev/null 2>&1 && return 0
+        fi
+        sleep 1
+    done
+    die "server on 127.0.0.1:$port did not become ready within 60s"
+}
+
+ensure_database() {
+    local port="$1" db="$2" exists
+    # Passed through psql variables (stdin, not -c) so the name is quoted safely.
+    exists="$(printf '%s\n' "SELECT 1 FROM pg_database WHERE datname = :'dbname';" \
+        | run_psql "$port" postgres -tA -v dbname="$db")"
+    if [[ "$exists" != "1" ]]; then
+        log "creating database $db"
+        printf '%s\n' 'CREATE DATABASE :"dbname";' | run_psql "$port" postgres -v dbname="$db"
+    fi
+}
+
+apply_schema() {
+    local port="$1" db="$2" file found=0
+    [[ -d "$SQL_DIR" ]] || die "schema directory $SQL_DIR not found"
+    # The glob expands in name order, which is the intended apply order.
+    for file in "$SQL_DIR"/*.sql; do
+        [[ -e "$file" ]] || continue
+        found=1
+        run_psql "$port" "$db" -1 -f "$file" || die "applying $file failed"
+    done
+    (( found )) || die "no *.sql files in $SQL_DIR"
+}
+
+cmd_start() {
+    local dir="" port="" db="$DEFAULT_DB"
+    while (( $# )); do
+        case "$1" in
+            --dir) need_value "$@"; dir="$2"; shift 2 ;;
+            --port) need_value "$@"; port="$2"; shift 2 ;;
+            --db) need_value "$@"; db="$2"; shift 2 ;;
+            *) usage ;;
+        esac
+    done
+    dir="$(resolve_dir "$dir")"
+    [[ -n "$port" ]] || die "--port is required"
+    check_port "$port"
+    [[ -n "$db" ]] || die "--db must not be empty"
+
+    local data="$dir/data"
+    require_server_binaries "$data"
+
+    mkdir -p "$dir"
+    if is_root; then
+        id -u postgres >/dev/null 2>&1 \
+            || die "running as root but there is no 'postgres' OS user to run the server (create one, e.g. 'useradd --system --create-home postgres')"
+        chown -R postgres:postgres "$dir"
+        runuser -u postgres -- test -w "$dir" \
+            || die "the postgres OS user cannot write to $dir (check the permissions of its parent directories)"
+    fi
+
+    if [[ ! -f "$data/PG_VERSION" ]]; then
+        log "initialising cluster in $data"
+        as_db_owner "$BINDIR/initdb" -D "$data" --auth=trust -U "$PG_SUPERUSER" \
+            --encoding=UTF8 --locale=C >"$dir/initdb.log" 2>&1 \
+            || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+    fi
+
+    if is_running "$data"; then
+        local actual
+        actual="$(running_port "$data")"
+        if [[ -n "$actual" && "$actual" != "$port" ]]; then
+            die "the cluster in $data is already running on port $actual, not $port"
+        fi
+        log "already running on port $port"
+    else
+        as_db_owner "$BINDIR/pg_ctl" start -w -D "$data" -l "$dir/postgres.log" \
+            -o "-p $port -k '$dir' -c listen_addresses=127.0.0.1 -c fsync=on" >/dev/null \
+            || { tail -n 20 "$dir/postgres.log" >&2 || true; die "pg_ctl start failed (see $dir/postgres.log)"; }
+    fi
+
+    wait_ready "$port"
+    ensure_database "$port" "$db"
+    apply_schema "$port" "$db"
+    echo "Host=127.0.0.1;Port=$port;Database=$db;Username=$PG_SUPERUSER"
+}
+
+cmd_stop() {
+    local dir=""
+    while (( $# )); do
+        case "$1" in
+            --dir) need_value "$@"; dir="$2"; shift 2 ;;
+            *) usage ;;
+        esac
+    done
+    dir="$(resolve_dir "$dir")"
+    local data="$dir/data"
+    [[ -f "$data/PG_VERSION" ]] || { log "no cluster in $data; nothing to stop"; return 0; }
+    BINDIR="$(bindir_for_data "$data")"
+    if [[ -z "$BINDIR" ]]; then
+        [[ -f "$data/postmaster.pid" ]] && die "server binaries not found; cannot stop the server running in $data"
+        return 0
+    fi
+    if is_running "$data"; then
+        as_db_owner "$BINDIR/pg_ctl" stop -w -D "$data" -m fast >/dev/null
+        log "stopped"
+    else
+        log "not running"
+    fi
+}
+
+cmd_status() {
+    local dir=""
+    while (( $# )); do
+        case "$1" in
+            --dir) need_value "$@"; dir="$2"; shift 2 ;;
+            *) usage ;;
+        esac
+    done
+    dir="$(resolve_dir "$dir")"
+    local data="$dir/data"
+    BINDIR="$(bindir_for_data "$data")"
+    if [[ -n "$BINDIR" ]] && is_running "$data"; then
+        echo "running (port $(running_port "$data"), data $data)"
+        return 0
+    fi
+    echo "not running (data $data)"
+    return 1
+}
+
+cmd_apply_schema() {
+    local port="" db="$DEFAULT_DB"
+    while (( $# )); do
+        case "$1" in
+            --port) need_value "$@"; port="$2"; shift 2 ;;
+            --db) need_value "$@"; db="$2"; shift 2 ;;
+            *) usage ;;
+        esac
+    done
+    [[ -n "$port" ]] || die "--port is required"
+    check_port "$port"
+    [[ -n "$db" ]] || die "--db must not be empty"
+    BINDIR="$(detect_bindir)"
+    apply_schema "$port" "$db"
+}
+
+main() {
+    (( $# )) || usage
+    local cmd="$1"; shift
+    case "$cmd" in
+        start) cmd_start "$@" ;;
+        stop) cmd_stop "$@" ;;
+        status) cmd_status "$@" ;;
+        apply-schema) cmd_apply_schema "$@" ;;
+        -h|--help|help) usage ;;
+        *) usage ;;
+    esac
+}
+
+main "$@"

@@ -1,0 +1,73 @@
+using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Tests.Infrastructure;
+
+namespace ReliableMessaging.Tests.Accounts;
+
+/// <summary>
+/// Rule 7 with a real outage: PostgreSQL stops while an account is active. Runs on its own
+/// PostgreSQL and cluster so the shared fixture is not disturbed.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class PostgresOutageTests
+{
+    [Fact]
+    public async Task Withdraw_PostgresStoppedDuringWrite_NoAckNoUnpersistedStateAndRetryExecutesOnce()
+    {
+        await using var postgres = await PostgresServer.StartAsync();
+        var cluster = await AccountCluster.StartAsync(postgres, $"outage-{Guid.NewGuid():N}", silos: 1);
+        try
+        {
+            var accountId = Infrastructure.Accounts.NewId();
+            var account = cluster.Client.GetGrain<IAccountGrain>(accountId);
+            await account.Open();
+            await account.Deposit(Infrastructure.Accounts.NewOperationId(), 1000);
+            var id = Infrastructure.Accounts.NewOperationId();
+
+            // Hold the write in flight, stop PostgreSQL under it, then let it go.
+            var gate = StorageFaults.HoldWrites(accountId);
+            var call = account.Withdraw(id, 250);
+            await postgres.StopAsync();
+            gate.SetResult();
+            await Assert.ThrowsAnyAsync<Exception>(() => call);
+
+            // While the database is down nothing may be served that was not persisted:
+            // either an error (the account cannot be loaded) or the persisted balance.
+            try
+            {
+                Assert.Equal(1000, (await account.GetSnapshot()).Balance);
+            }
+            catch (Exception exception) when (exception is not Xunit.Sdk.XunitException)
+            {
+                // The account was deactivated and cannot be re-read without the database: an honest failure.
+            }
+
+            await postgres.StartAgainAsync();
+            var retry = await RetryUntilAnsweredAsync(() => account.Withdraw(id, 250));
+
+            Assert.Equal((OperationStatus.Succeeded, 750L, false), (retry.Status, retry.BalanceAfter!.Value, retry.IsReplay));
+            Assert.True((await account.Withdraw(id, 250)).IsReplay);
+            Assert.Equal(750, (await account.GetSnapshot()).Balance);
+        }
+        finally
+        {
+            await cluster.StopAllSilosAsync();
+            await cluster.DisposeAsync();
+        }
+    }
+
+    /// <summary>What a client does: retry the same operation ID until it gets an answer.</summary>
+    private static async Task<T> RetryUntilAnsweredAsync<T>(Func<Task<T>> call)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception) when (attempt < 20)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250));
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using Orleans.TestingHost;
+using ReliableMessaging.Contracts.Hosting;
+
+namespace ReliableMessaging.Tests.Infrastructure;
+
+/// <summary>Builds test clusters that run the production silo wiring against a real PostgreSQL.</summary>
+public static class AccountCluster
+{
+    /// <summary>Window settings of test clusters: small, so eviction is reachable in a test.</summary>
+    public const int WindowSize = 16;
+
+    public static readonly TimeSpan Retention = TimeSpan.FromHours(1);
+
+    public static readonly TimeSpan MaxClockSkew = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// A cluster of <paramref name="silos"/> silos with ADO.NET membership and storage on
+    /// <paramref name="postgres"/>. Clusters that share a <paramref name="serviceId"/> share grain state.
+    /// </summary>
+    public static async Task<TestCluster> StartAsync(PostgresServer postgres, string serviceId, short silos = 2)
+    {
+        var builder = new TestClusterBuilder(silos);
+        builder.Options.UseTestClusterMembership = false;
+        builder.Options.ServiceId = serviceId;
+        builder.Options.ClusterId = $"test-{Guid.NewGuid():N}";
+        builder.Properties[$"ConnectionStrings:{ClusterDatabase.ConnectionStringName}"] = postgres.ConnectionString;
+        builder.Properties["Accounts:OperationWindowSize"] = WindowSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        builder.Properties["Accounts:OperationRetention"] = Retention.ToString();
+        builder.Properties["Accounts:MaxClockSkew"] = MaxClockSkew.ToString();
+        builder.AddSiloBuilderConfigurator<TestSiloConfigurator>();
+        builder.AddClientBuilderConfigurator<TestClientConfigurator>();
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+}

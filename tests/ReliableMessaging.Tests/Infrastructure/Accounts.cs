@@ -1,0 +1,11 @@
+namespace ReliableMessaging.Tests.Infrastructure;
+
+/// <summary>Fresh account and operation IDs for tests.</summary>
+public static class Accounts
+{
+    public static string NewId(string prefix = "acct") => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(64, prefix.Length + 33)];
+
+    public static Guid NewOperationId() => Guid.CreateVersion7();
+
+    public static Guid OperationIdAt(DateTimeOffset timestamp) => Guid.CreateVersion7(timestamp);
+}

@@ -1,0 +1,42 @@
+using Orleans.Storage;
+
+namespace ReliableMessaging.Tests.Infrastructure;
+
+/// <summary>
+/// Wraps the real ADO.NET grain storage and, when a test arms it through <see cref="StorageFaults"/>,
+/// fails a write before or after it reaches PostgreSQL, or holds it in flight.
+/// </summary>
+public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+{
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        inner.ReadStateAsync(stateName, grainId, grainState);
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var accountId = grainId.Key.ToString()!;
+        await StorageFaults.WaitForGate(accountId);
+        var armed = StorageFaults.TryTake(accountId, out var fault);
+        if (armed && fault == StorageFault.FailBeforeWrite)
+        {
+            throw new StorageFaults.InjectedStorageException($"Injected failure before writing {accountId}.");
+        }
+
+        await inner.WriteStateAsync(stateName, grainId, grainState);
+        StorageFaults.CountWrite(accountId);
+        if (armed && fault == StorageFault.FailAfterWrite)
+        {
+            throw new StorageFaults.InjectedStorageException($"Injected failure after writing {accountId} (acknowledgement lost).");
+        }
+    }
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        inner.ClearStateAsync(stateName, grainId, grainState);
+
+    public void Participate(ISiloLifecycle observer)
+    {
+        if (inner is ILifecycleParticipant<ISiloLifecycle> participant)
+        {
+            participant.Participate(observer);
+        }
+    }
+}

@@ -1,0 +1,11 @@
+namespace ReliableMessaging.Tests.Infrastructure;
+
+/// <summary>What the fault-injecting storage does to the next state write of one account.</summary>
+public enum StorageFault
+{
+    /// <summary>Throw before anything reaches the database (e.g. connection refused).</summary>
+    FailBeforeWrite,
+
+    /// <summary>Commit the write, then throw: the acknowledgement is lost, as when the connection drops after COMMIT.</summary>
+    FailAfterWrite,
+}

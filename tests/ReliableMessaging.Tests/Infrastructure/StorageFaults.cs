@@ -1,0 +1,47 @@
+using System.Collections.Concurrent;
+
+namespace ReliableMessaging.Tests.Infrastructure;
+
+/// <summary>
+/// Faults armed per account ID for <see cref="FaultInjectingGrainStorage"/>. The test cluster's silos
+/// run in the test process, so tests arm faults here directly. Keyed by account so tests in
+/// parallel do not disturb each other.
+/// </summary>
+public static class StorageFaults
+{
+    private static readonly ConcurrentDictionary<string, ConcurrentQueue<StorageFault>> Faults = new();
+    private static readonly ConcurrentDictionary<string, TaskCompletionSource> Gates = new();
+    private static readonly ConcurrentDictionary<string, int> Writes = new();
+
+    /// <summary>The next write of <paramref name="accountId"/> suffers <paramref name="fault"/>.</summary>
+    public static void Arm(string accountId, StorageFault fault) =>
+        Faults.GetOrAdd(accountId, _ => new()).Enqueue(fault);
+
+    /// <summary>
+    /// Holds every write of <paramref name="accountId"/> until the returned gate is completed,
+    /// so a test can act while a write is in flight.
+    /// </summary>
+    public static TaskCompletionSource HoldWrites(string accountId)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Gates[accountId] = gate;
+        return gate;
+    }
+
+    /// <summary>How many writes of <paramref name="accountId"/> reached the database.</summary>
+    public static int WriteCount(string accountId) => Writes.GetValueOrDefault(accountId);
+
+    internal static bool TryTake(string accountId, out StorageFault fault)
+    {
+        fault = default;
+        return Faults.TryGetValue(accountId, out var queue) && queue.TryDequeue(out fault);
+    }
+
+    internal static Task WaitForGate(string accountId) =>
+        Gates.TryGetValue(accountId, out var gate) ? gate.Task : Task.CompletedTask;
+
+    internal static void CountWrite(string accountId) => Writes.AddOrUpdate(accountId, 1, (_, n) => n + 1);
+
+    /// <summary>Raised in place of a database error.</summary>
+    public sealed class InjectedStorageException(string message) : Exception(message);
+}

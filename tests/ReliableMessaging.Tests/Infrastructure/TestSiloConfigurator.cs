@@ -1,0 +1,28 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
+using Orleans.TestingHost;
+using ReliableMessaging.Grains.Accounts;
+using ReliableMessaging.Silo.Hosting;
+
+namespace ReliableMessaging.Tests.Infrastructure;
+
+/// <summary>
+/// The production silo wiring (<see cref="ReliableMessagingSiloExtensions.AddReliableMessaging"/>), with the
+/// account storage wrapped by <see cref="FaultInjectingGrainStorage"/>.
+/// </summary>
+public sealed class TestSiloConfigurator : ISiloConfigurator
+{
+    public void Configure(ISiloBuilder siloBuilder)
+    {
+        siloBuilder.AddReliableMessaging();
+
+        var services = siloBuilder.Services;
+        var original = services.Single(d =>
+            d.ServiceType == typeof(IGrainStorage) && d.IsKeyedService && Equals(d.ServiceKey, AccountStorage.ProviderName));
+        var factory = original.KeyedImplementationFactory!;
+        services.Remove(original);
+        services.AddKeyedSingleton<IGrainStorage>(
+            AccountStorage.ProviderName,
+            (sp, key) => new FaultInjectingGrainStorage((IGrainStorage)factory(sp, key)));
+    }
+}

@@ -1,0 +1,54 @@
+using ReliableMessaging.Contracts;
+
+namespace ReliableMessaging.Tests.Rules;
+
+public sealed class Uuid7Tests
+{
+    [Fact]
+    public void IsValid_Version7_True() => Assert.True(Uuid7.IsValid(Guid.CreateVersion7()));
+
+    [Fact]
+    public void IsValid_Version4OrEmpty_False()
+    {
+        Assert.False(Uuid7.IsValid(Guid.NewGuid()));
+        Assert.False(Uuid7.IsValid(Guid.Empty));
+        Assert.False(Uuid7.IsValid(Guid.AllBitsSet));
+    }
+
+    [Fact]
+    public void IsValid_Version7NibbleWithWrongVariant_False()
+    {
+        // Version 7 but the Microsoft variant (110x) instead of RFC 9562's 10xx.
+        Assert.False(Uuid7.IsValid(Guid.Parse("0190a6e0-6c2d-7000-c000-000000000000")));
+        Assert.True(Uuid7.IsValid(Guid.Parse("0190a6e0-6c2d-7000-8000-000000000000")));
+    }
+
+    [Fact]
+    public void GetTimestamp_ReturnsTheEmbeddedMillisecond()
+    {
+        var at = new DateTimeOffset(2026, 11, 27, 10, 30, 15, 123, TimeSpan.Zero);
+        Assert.Equal(at, Uuid7.GetTimestamp(Guid.CreateVersion7(at)));
+        Assert.Equal(at.ToUnixTimeMilliseconds(), Uuid7.GetUnixTimeMilliseconds(Guid.CreateVersion7(at)));
+    }
+
+    [Fact]
+    public void Compare_OrdersByTimestampFirst()
+    {
+        var earlier = Guid.CreateVersion7(DateTimeOffset.UnixEpoch.AddYears(50));
+        var later = Guid.CreateVersion7(DateTimeOffset.UnixEpoch.AddYears(50).AddMilliseconds(1));
+        Assert.True(Uuid7.Compare(earlier, later) < 0);
+        Assert.True(Uuid7.Compare(later, earlier) > 0);
+        Assert.Equal(0, Uuid7.Compare(later, later));
+    }
+
+    [Theory]
+    [InlineData("0190a6e0-6c2d-7000-8000-000000000000", true)]
+    [InlineData("0190a6e06c2d70008000000000000000", true)]
+    [InlineData("{0190a6e0-6c2d-7000-8000-000000000000}", false)]
+    [InlineData("0190a6e0-6c2d-4000-8000-000000000000", false)]
+    [InlineData("not-a-uuid", false)]
+    [InlineData("", false)]
+    [InlineData(null, false)]
+    public void TryParse_AcceptsOnlyCanonicalUuid7(string? text, bool expected) =>
+        Assert.Equal(expected, Uuid7.TryParse(text, out _));
+}
