@@ -26,6 +26,23 @@ public sealed class AccountStorageException : Exception
     public AccountStorageException(string message, bool isConflict)
         : base(message) => IsConflict = isConflict;
 
+    /// <summary>
+    /// Finds the storage failure in <paramref name="exception"/> or its inner exceptions: when an
+    /// account cannot even be loaded, the runtime wraps it in its own activation error.
+    /// </summary>
+    public static AccountStorageException? Find(Exception? exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is AccountStorageException storage)
+            {
+                return storage;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>True when another activation wrote the account first (an ETag conflict).</summary>
     [Id(0)]
     public bool IsConflict { get; init; }

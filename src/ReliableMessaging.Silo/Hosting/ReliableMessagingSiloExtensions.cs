@@ -13,6 +13,9 @@ namespace ReliableMessaging.Silo.Hosting;
 /// <summary>Wires a silo from configuration (silo-config/appsettings.json plus environment overrides).</summary>
 public static class ReliableMessagingSiloExtensions
 {
+    /// <summary>The ADO.NET grain storage behind <see cref="AccountStorage.ProviderName"/>.</summary>
+    public const string AdoNetStorageName = "accounts-adonet";
+
     /// <summary>Cluster identity and endpoints from the <c>Orleans</c> section.</summary>
     public static ISiloBuilder UseSiloEndpoints(this ISiloBuilder silo)
     {
@@ -52,18 +55,20 @@ public static class ReliableMessagingSiloExtensions
             options.Invariant = ClusterDatabase.Invariant;
             options.ConnectionString = connectionString;
         });
-        silo.AddAdoNetGrainStorage(AccountStorage.ProviderName, options =>
+        // The ADO.NET provider under an inner name; accounts see it through the translator below.
+        silo.AddAdoNetGrainStorage(AdoNetStorageName, options => options.Configure<Serializer>((storage, serializer) =>
         {
-            options.Invariant = ClusterDatabase.Invariant;
-            options.ConnectionString = connectionString;
-        });
+            storage.Invariant = ClusterDatabase.Invariant;
+            storage.ConnectionString = connectionString;
+
+            // A compact, version-tolerant binary form: the whole state is rewritten on every write.
+            storage.GrainStorageSerializer = new OrleansBinaryGrainStorageSerializer(serializer);
+        }));
 
         var services = silo.Services;
-
-        // A compact, version-tolerant binary form: the whole state is rewritten on every write.
-        services.AddKeyedSingleton<IGrainStorageSerializer>(
+        services.AddKeyedSingleton<IGrainStorage>(
             AccountStorage.ProviderName,
-            (sp, _) => new OrleansBinaryGrainStorageSerializer(sp.GetRequiredService<Serializer>()));
+            (sp, _) => new StorageErrorTranslatingGrainStorage(sp.GetRequiredKeyedService<IGrainStorage>(AdoNetStorageName)));
 
         services.AddOptions<AccountOptions>()
             .Bind(silo.Configuration.GetSection(AccountOptions.SectionName))

@@ -1,0 +1,43 @@
+using Orleans.Storage;
+using ReliableMessaging.Contracts.Accounts;
+
+namespace ReliableMessaging.Silo.Storage;
+
+/// <summary>
+/// Sits in front of the ADO.NET grain storage and turns database failures into
+/// <see cref="AccountStorageException"/>. Npgsql's exceptions do not serialize across the silo
+/// boundary, so without this a client whose account cannot be loaded (database down at activation)
+/// would get a codec error instead of a retryable storage error. Version conflicts pass through
+/// unchanged: the grain handles them.
+/// </summary>
+public sealed class StorageErrorTranslatingGrainStorage(IGrainStorage inner) : IGrainStorage
+{
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        TranslateAsync(inner.ReadStateAsync(stateName, grainId, grainState), "read", grainId);
+
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        TranslateAsync(inner.WriteStateAsync(stateName, grainId, grainState), "written", grainId);
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        TranslateAsync(inner.ClearStateAsync(stateName, grainId, grainState), "cleared", grainId);
+
+    private static async Task TranslateAsync(Task operation, string verb, GrainId grainId)
+    {
+        try
+        {
+            await operation;
+        }
+        catch (Exception exception) when (exception is not InconsistentStateException and not AccountStorageException)
+        {
+            throw new AccountStorageException(
+                $"The state of {grainId} could not be {verb}: {Describe(exception)}. Nothing was acknowledged; retry with the same operation ID.");
+        }
+    }
+
+    /// <summary>The innermost cause, as text (the exception itself may not be serializable).</summary>
+    private static string Describe(Exception exception)
+    {
+        var root = exception.GetBaseException();
+        return $"{root.GetType().Name}: {root.Message}";
+    }
+}
