@@ -8,6 +8,7 @@
 #   scripts/postgres.sh stop         --dir DIR
 #   scripts/postgres.sh status       --dir DIR
 #   scripts/postgres.sh apply-schema --port PORT [--db NAME]
+#   scripts/postgres.sh install      (install the server binaries if missing; print their folder)
 #
 # DIR holds the cluster (DIR/data), its log (DIR/postgres.log) and its unix
 # socket. A relative DIR is taken relative to the repository root, so the
@@ -28,7 +29,7 @@ die() { echo "postgres.sh: $*" >&2; exit 1; }
 log() { echo "postgres.sh: $*" >&2; }
 
 usage() {
-    sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -309,6 +310,7 @@ main() {
         stop) cmd_stop "$@" ;;
         status) cmd_status "$@" ;;
         apply-schema) cmd_apply_schema "$@" ;;
+        install) require_server_binaries ""; echo "$BINDIR" ;;
         -h|--help|help) usage ;;
         *) usage ;;
     esac

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs ReliableMessaging on its embedded default: a local PostgreSQL from this machine's binaries
+# with its data in .data/postgres (kept between runs), the schema applied, and the silo.
+# Ctrl-C stops everything cleanly; the next run finds the accounts where they were.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root="$(pwd)"
+
+pg_dir="$root/.data/postgres"
+pg_port="${RM_POSTGRES_PORT:-54329}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+export ConnectionStrings__ReliableMessaging="Host=127.0.0.1;Port=${pg_port};Database=reliablemessaging;Username=postgres"
+
+echo "==> Building"
+dotnet build ReliableMessaging.sln -c Release -nologo -clp:ErrorsOnly
+
+echo "==> Starting PostgreSQL on 127.0.0.1:${pg_port} (data in .data/postgres)"
+mkdir -p "$root/.data"
+bash scripts/postgres.sh start --dir "$pg_dir" --port "$pg_port" >/dev/null
+
+pids=()
+stop_all() {
+  trap - INT TERM EXIT
+  echo
+  echo "==> Stopping"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  bash scripts/postgres.sh stop --dir "$pg_dir" >/dev/null || true
+  echo "==> Stopped. Data kept in .data/postgres."
+}
+trap stop_all INT TERM EXIT
+
+echo "==> Starting the silo (silo port 11111, gateway 30000)"
+dotnet src/ReliableMessaging.Silo/bin/Release/net10.0/ReliableMessaging.Silo.dll &
+pids+=($!)
+
+echo "==> Running. Press Ctrl-C to stop."
+wait -n "${pids[@]}" || true

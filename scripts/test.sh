@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh Debian machine with the .NET 10 SDK.
+# Installs what the tests need (PostgreSQL's server binaries) when missing; every test that needs
+# PostgreSQL starts its own throwaway server through scripts/postgres.sh.
+#   scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Ledger]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+echo "==> PostgreSQL server binaries: $(bash scripts/postgres.sh install)"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+echo "==> Building"
+dotnet build ReliableMessaging.sln -c Release -nologo -clp:ErrorsOnly
+
+results="$(mktemp -d)"
+trap 'rm -rf "$results"' EXIT
+echo "==> Testing"
+status=0
+dotnet test ReliableMessaging.sln -c Release --no-build -nologo \
+  --logger "console;verbosity=normal" --logger "trx;LogFilePrefix=rm" --results-directory "$results" "$@" || status=$?
+
+# One closing line that any CI can read: "N passed, N failed, N skipped".
+passed=0 failed=0 skipped=0
+for trx in "$results"/*.trx; do
+  [[ -f "$trx" ]] || continue
+  counters="$(grep -o '<Counters [^>]*>' "$trx" | head -1)"
+  get() { local v; v="$(sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters")"; echo "${v:-0}"; }
+  passed=$((passed + $(get passed))) failed=$((failed + $(get failed)))
+  skipped=$((skipped + $(get notExecuted)))
+done
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+if (( passed == 0 && status == 0 )); then
+  echo "No test ran." >&2
+  exit 1
+fi
+exit "$status"
