@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Serialization;
 using Orleans.Storage;
 using ReliableMessaging.Contracts.Hosting;
@@ -64,6 +65,9 @@ public static class ReliableMessagingSiloExtensions
             // A compact, version-tolerant binary form: the whole state is rewritten on every write.
             storage.GrainStorageSerializer = new OrleansBinaryGrainStorageSerializer(serializer);
         }));
+
+        // Silos feed the Orleans Dashboard that the front end serves; traces stay hidden (they can carry data).
+        silo.AddDashboard(options => options.HideTrace = true);
 
         var services = silo.Services;
         services.AddKeyedSingleton<IGrainStorage>(

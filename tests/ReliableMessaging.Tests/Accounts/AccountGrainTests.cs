@@ -1,5 +1,5 @@
 using ReliableMessaging.Contracts.Accounts;
-using ReliableMessaging.Tests.Infrastructure;
+using ReliableMessaging.Testing;
 
 namespace ReliableMessaging.Tests.Accounts;
 
@@ -9,11 +9,11 @@ public sealed class AccountGrainTests(ClusterFixture fixture)
 {
     private async Task<IAccountGrain> OpenAccountAsync(long balance = 0)
     {
-        var account = fixture.Grains.GetGrain<IAccountGrain>(Infrastructure.Accounts.NewId());
+        var account = fixture.Grains.GetGrain<IAccountGrain>(TestIds.NewId());
         Assert.Equal(OpenAccountStatus.Opened, (await account.Open()).Status);
         if (balance > 0)
         {
-            Assert.Equal(OperationStatus.Succeeded, (await account.Deposit(Infrastructure.Accounts.NewOperationId(), balance)).Status);
+            Assert.Equal(OperationStatus.Succeeded, (await account.Deposit(TestIds.NewOperationId(), balance)).Status);
         }
 
         return account;
@@ -30,8 +30,8 @@ public sealed class AccountGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task Deposit_AccountNeverOpened_RefusedAndNoAccountCreated()
     {
-        var account = fixture.Grains.GetGrain<IAccountGrain>(Infrastructure.Accounts.NewId());
-        var result = await account.Deposit(Infrastructure.Accounts.NewOperationId(), 100);
+        var account = fixture.Grains.GetGrain<IAccountGrain>(TestIds.NewId());
+        var result = await account.Deposit(TestIds.NewOperationId(), 100);
         Assert.Equal(OperationStatus.AccountNotFound, result.Status);
         Assert.Equal(new AccountSnapshot(AccountStatus.NotFound, 0, 0), await account.GetSnapshot());
     }
@@ -40,7 +40,7 @@ public sealed class AccountGrainTests(ClusterFixture fixture)
     public async Task Withdraw_SameOperationIdTwice_DebitsOnceAndReplaysResult()
     {
         var account = await OpenAccountAsync(1000);
-        var id = Infrastructure.Accounts.NewOperationId();
+        var id = TestIds.NewOperationId();
 
         var first = await account.Withdraw(id, 100);
         var writes = StorageFaults.WriteCount(account.GetPrimaryKeyString());
@@ -56,10 +56,10 @@ public sealed class AccountGrainTests(ClusterFixture fixture)
     public async Task Withdraw_InsufficientFundsThenDeposit_RetryStaysRefused()
     {
         var account = await OpenAccountAsync(50);
-        var id = Infrastructure.Accounts.NewOperationId();
+        var id = TestIds.NewOperationId();
 
         var refused = await account.Withdraw(id, 80);
-        await account.Deposit(Infrastructure.Accounts.NewOperationId(), 100);
+        await account.Deposit(TestIds.NewOperationId(), 100);
         var retry = await account.Withdraw(id, 80);
 
         Assert.Equal(OperationStatus.InsufficientFunds, refused.Status);
@@ -74,7 +74,7 @@ public sealed class AccountGrainTests(ClusterFixture fixture)
     public async Task SameOperationIdOtherParameters_RefusedAsReusedAndNothingChanges(OperationKind kind, long amount)
     {
         var account = await OpenAccountAsync(1000);
-        var id = Infrastructure.Accounts.NewOperationId();
+        var id = TestIds.NewOperationId();
         await account.Withdraw(id, 100);
         var before = await account.GetSnapshot();
 
@@ -90,7 +90,7 @@ public sealed class AccountGrainTests(ClusterFixture fixture)
     {
         var account = await OpenAccountAsync(1000);
         var accountId = account.GetPrimaryKeyString();
-        var id = Infrastructure.Accounts.NewOperationId();
+        var id = TestIds.NewOperationId();
         var writesBefore = StorageFaults.WriteCount(accountId);
         var gate = StorageFaults.HoldWrites(accountId);
 
@@ -111,7 +111,7 @@ public sealed class AccountGrainTests(ClusterFixture fixture)
     {
         var account = await OpenAccountAsync(1000);
         // 12 distinct withdrawals of 100 against 1000, each sent twice, concurrently (all fit the window).
-        var ids = Enumerable.Range(0, 12).Select(_ => Infrastructure.Accounts.NewOperationId()).ToList();
+        var ids = Enumerable.Range(0, 12).Select(_ => TestIds.NewOperationId()).ToList();
         var results = await Task.WhenAll(ids.Concat(ids).Select(id => account.Withdraw(id, 100)));
 
         var byId = results.GroupBy(r => r.OperationId).ToList();
@@ -125,11 +125,11 @@ public sealed class AccountGrainTests(ClusterFixture fixture)
     public async Task FullWindow_EvictedOperationRetried_RefusedAsExpiredNotExecutedAgain()
     {
         var account = await OpenAccountAsync(10_000);
-        var evicted = Infrastructure.Accounts.NewOperationId();
+        var evicted = TestIds.NewOperationId();
         await account.Withdraw(evicted, 10);
         for (var i = 0; i < AccountCluster.WindowSize; i++)
         {
-            await account.Withdraw(Infrastructure.Accounts.NewOperationId(), 1);
+            await account.Withdraw(TestIds.NewOperationId(), 1);
         }
 
         var balance = (await account.GetSnapshot()).Balance;
@@ -145,7 +145,7 @@ public sealed class AccountGrainTests(ClusterFixture fixture)
     public async Task OperationIdOlderThanRetention_RefusedAsExpired()
     {
         var account = await OpenAccountAsync(100);
-        var old = Infrastructure.Accounts.OperationIdAt(DateTimeOffset.UtcNow - AccountCluster.Retention - TimeSpan.FromMinutes(1));
+        var old = TestIds.OperationIdAt(DateTimeOffset.UtcNow - AccountCluster.Retention - TimeSpan.FromMinutes(1));
 
         Assert.Equal(OperationStatus.OperationExpired, (await account.Withdraw(old, 10)).Status);
         Assert.Equal(100, (await account.GetSnapshot()).Balance);
@@ -155,7 +155,7 @@ public sealed class AccountGrainTests(ClusterFixture fixture)
     public async Task OperationIdFromBeyondClockSkew_Refused()
     {
         var account = await OpenAccountAsync(100);
-        var future = Infrastructure.Accounts.OperationIdAt(DateTimeOffset.UtcNow + AccountCluster.MaxClockSkew + TimeSpan.FromMinutes(1));
+        var future = TestIds.OperationIdAt(DateTimeOffset.UtcNow + AccountCluster.MaxClockSkew + TimeSpan.FromMinutes(1));
 
         Assert.Equal(OperationStatus.OperationIdFromFuture, (await account.Deposit(future, 10)).Status);
         Assert.Equal(100, (await account.GetSnapshot()).Balance);
@@ -167,9 +167,9 @@ public sealed class AccountGrainTests(ClusterFixture fixture)
         var account = await OpenAccountAsync(100);
         var before = await account.GetSnapshot();
 
-        Assert.Equal(OperationStatus.InvalidAmount, (await account.Deposit(Infrastructure.Accounts.NewOperationId(), 0)).Status);
-        Assert.Equal(OperationStatus.InvalidAmount, (await account.Withdraw(Infrastructure.Accounts.NewOperationId(), -5)).Status);
-        Assert.Equal(OperationStatus.InvalidAmount, (await account.Deposit(Infrastructure.Accounts.NewOperationId(), long.MaxValue)).Status);
+        Assert.Equal(OperationStatus.InvalidAmount, (await account.Deposit(TestIds.NewOperationId(), 0)).Status);
+        Assert.Equal(OperationStatus.InvalidAmount, (await account.Withdraw(TestIds.NewOperationId(), -5)).Status);
+        Assert.Equal(OperationStatus.InvalidAmount, (await account.Deposit(TestIds.NewOperationId(), long.MaxValue)).Status);
         Assert.Equal(OperationStatus.InvalidOperationId, (await account.Deposit(Guid.NewGuid(), 10)).Status);
         Assert.Equal(OperationStatus.InvalidOperationId, (await account.Deposit(Guid.Empty, 10)).Status);
         Assert.Equal(before, await account.GetSnapshot());
@@ -184,9 +184,9 @@ public sealed class AccountGrainTests(ClusterFixture fixture)
         var account = fixture.Grains.GetGrain<IAccountGrain>(accountId);
 
         Assert.Equal(OpenAccountStatus.InvalidAccountId, (await account.Open()).Status);
-        Assert.Equal(OperationStatus.InvalidAccountId, (await account.Deposit(Infrastructure.Accounts.NewOperationId(), 10)).Status);
+        Assert.Equal(OperationStatus.InvalidAccountId, (await account.Deposit(TestIds.NewOperationId(), 10)).Status);
         Assert.Equal(AccountStatus.InvalidAccountId, (await account.GetSnapshot()).Status);
-        Assert.Equal(OperationLookupStatus.InvalidAccountId, (await account.GetOperation(Infrastructure.Accounts.NewOperationId())).Status);
+        Assert.Equal(OperationLookupStatus.InvalidAccountId, (await account.GetOperation(TestIds.NewOperationId())).Status);
         Assert.Equal(0, StorageFaults.WriteCount(accountId));
     }
 
@@ -194,12 +194,12 @@ public sealed class AccountGrainTests(ClusterFixture fixture)
     public async Task GetOperation_ReportsRecordedOutcomeUnknownAndExpired()
     {
         var account = await OpenAccountAsync(100);
-        var id = Infrastructure.Accounts.NewOperationId();
+        var id = TestIds.NewOperationId();
         var executed = await account.Withdraw(id, 30);
 
         Assert.Equal(new OperationLookupResult(OperationLookupStatus.Found, executed with { IsReplay = true }), await account.GetOperation(id));
-        Assert.Equal(OperationLookupStatus.Unknown, (await account.GetOperation(Infrastructure.Accounts.NewOperationId())).Status);
-        var old = Infrastructure.Accounts.OperationIdAt(DateTimeOffset.UtcNow - AccountCluster.Retention - TimeSpan.FromMinutes(1));
+        Assert.Equal(OperationLookupStatus.Unknown, (await account.GetOperation(TestIds.NewOperationId())).Status);
+        var old = TestIds.OperationIdAt(DateTimeOffset.UtcNow - AccountCluster.Retention - TimeSpan.FromMinutes(1));
         Assert.Equal(OperationLookupStatus.Expired, (await account.GetOperation(old)).Status);
     }
 }

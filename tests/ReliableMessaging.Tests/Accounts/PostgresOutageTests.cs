@@ -1,5 +1,5 @@
 using ReliableMessaging.Contracts.Accounts;
-using ReliableMessaging.Tests.Infrastructure;
+using ReliableMessaging.Testing;
 
 namespace ReliableMessaging.Tests.Accounts;
 
@@ -17,11 +17,11 @@ public sealed class PostgresOutageTests
         var cluster = await AccountCluster.StartAsync(postgres, $"outage-{Guid.NewGuid():N}", silos: 1);
         try
         {
-            var accountId = Infrastructure.Accounts.NewId();
+            var accountId = TestIds.NewId();
             var account = cluster.Client.GetGrain<IAccountGrain>(accountId);
             await account.Open();
-            await account.Deposit(Infrastructure.Accounts.NewOperationId(), 1000);
-            var id = Infrastructure.Accounts.NewOperationId();
+            await account.Deposit(TestIds.NewOperationId(), 1000);
+            var id = TestIds.NewOperationId();
 
             // Hold the write in flight, stop PostgreSQL under it, then let it go.
             var gate = StorageFaults.HoldWrites(accountId);

@@ -1,5 +1,5 @@
 using ReliableMessaging.Contracts.Accounts;
-using ReliableMessaging.Tests.Infrastructure;
+using ReliableMessaging.Testing;
 
 namespace ReliableMessaging.Tests.Accounts;
 
@@ -11,9 +11,9 @@ public sealed class SiloRestartTests(ClusterFixture fixture)
     public async Task Withdraw_ClusterRestartsBeforeRetry_RetryReplaysPersistedOutcome()
     {
         var serviceId = $"restart-{Guid.NewGuid():N}";
-        var accountId = Infrastructure.Accounts.NewId();
-        var id = Infrastructure.Accounts.NewOperationId();
-        var refusedId = Infrastructure.Accounts.NewOperationId();
+        var accountId = TestIds.NewId();
+        var id = TestIds.NewOperationId();
+        var refusedId = TestIds.NewOperationId();
         OperationResult original;
         OperationResult refused;
 
@@ -22,7 +22,7 @@ public sealed class SiloRestartTests(ClusterFixture fixture)
         {
             var account = before.Client.GetGrain<IAccountGrain>(accountId);
             await account.Open();
-            await account.Deposit(Infrastructure.Accounts.NewOperationId(), 500);
+            await account.Deposit(TestIds.NewOperationId(), 500);
             original = await account.Withdraw(id, 120);
             refused = await account.Withdraw(refusedId, 10_000);
         }
@@ -53,14 +53,14 @@ public sealed class SiloRestartTests(ClusterFixture fixture)
     [Fact]
     public async Task Withdraw_SiloHostingAccountKilled_RetryOnSurvivorReplaysFromStorage()
     {
-        var accountId = Infrastructure.Accounts.NewId();
+        var accountId = TestIds.NewId();
         var cluster = await AccountCluster.StartAsync(fixture.Postgres, $"kill-{Guid.NewGuid():N}", silos: 2);
         try
         {
             var account = cluster.Client.GetGrain<IAccountGrain>(accountId);
             await account.Open();
-            await account.Deposit(Infrastructure.Accounts.NewOperationId(), 500);
-            var id = Infrastructure.Accounts.NewOperationId();
+            await account.Deposit(TestIds.NewOperationId(), 500);
+            var id = TestIds.NewOperationId();
             var original = await account.Withdraw(id, 70);
 
             // SIGKILL-like stop of the silo that hosts the account; the survivor reactivates it from PostgreSQL.

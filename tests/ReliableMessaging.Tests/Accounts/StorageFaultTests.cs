@@ -1,5 +1,5 @@
 using ReliableMessaging.Contracts.Accounts;
-using ReliableMessaging.Tests.Infrastructure;
+using ReliableMessaging.Testing;
 
 namespace ReliableMessaging.Tests.Accounts;
 
@@ -9,10 +9,10 @@ public sealed class StorageFaultTests(ClusterFixture fixture)
 {
     private async Task<(IAccountGrain Account, string AccountId)> OpenAccountAsync(long balance)
     {
-        var accountId = Infrastructure.Accounts.NewId();
+        var accountId = TestIds.NewId();
         var account = fixture.Grains.GetGrain<IAccountGrain>(accountId);
         await account.Open();
-        await account.Deposit(Infrastructure.Accounts.NewOperationId(), balance);
+        await account.Deposit(TestIds.NewOperationId(), balance);
         return (account, accountId);
     }
 
@@ -20,7 +20,7 @@ public sealed class StorageFaultTests(ClusterFixture fixture)
     public async Task Withdraw_WriteFailsBeforeCommit_CallerGetsErrorAndRetryExecutesOnce()
     {
         var (account, accountId) = await OpenAccountAsync(1000);
-        var id = Infrastructure.Accounts.NewOperationId();
+        var id = TestIds.NewOperationId();
         StorageFaults.Arm(accountId, StorageFault.FailBeforeWrite);
 
         var error = await Assert.ThrowsAsync<AccountStorageException>(() => account.Withdraw(id, 100));
@@ -41,7 +41,7 @@ public sealed class StorageFaultTests(ClusterFixture fixture)
     {
         // The ATM case: the debit committed, the answer never arrived, the client retries.
         var (account, accountId) = await OpenAccountAsync(1000);
-        var id = Infrastructure.Accounts.NewOperationId();
+        var id = TestIds.NewOperationId();
         StorageFaults.Arm(accountId, StorageFault.FailAfterWrite);
 
         await Assert.ThrowsAsync<AccountStorageException>(() => account.Withdraw(id, 100));
@@ -58,11 +58,11 @@ public sealed class StorageFaultTests(ClusterFixture fixture)
     {
         // A naive grain keeps the unsaved debit in memory and persists it with the next write.
         var (account, accountId) = await OpenAccountAsync(1000);
-        var failed = Infrastructure.Accounts.NewOperationId();
+        var failed = TestIds.NewOperationId();
         StorageFaults.Arm(accountId, StorageFault.FailBeforeWrite);
         await Assert.ThrowsAsync<AccountStorageException>(() => account.Withdraw(failed, 400));
 
-        var next = await account.Deposit(Infrastructure.Accounts.NewOperationId(), 1);
+        var next = await account.Deposit(TestIds.NewOperationId(), 1);
 
         Assert.Equal(1001, next.BalanceAfter);
         Assert.Equal(OperationLookupStatus.Unknown, (await account.GetOperation(failed)).Status);
@@ -73,7 +73,7 @@ public sealed class StorageFaultTests(ClusterFixture fixture)
     public async Task Deposit_SeveralConsecutiveWriteFailures_EachUnacknowledgedAndFinalRetryAppliesOnce()
     {
         var (account, accountId) = await OpenAccountAsync(10);
-        var id = Infrastructure.Accounts.NewOperationId();
+        var id = TestIds.NewOperationId();
         StorageFaults.Arm(accountId, StorageFault.FailBeforeWrite);
         StorageFaults.Arm(accountId, StorageFault.FailAfterWrite);
 
@@ -88,7 +88,7 @@ public sealed class StorageFaultTests(ClusterFixture fixture)
     [Fact]
     public async Task Open_WriteFails_AccountNotOpenedUntilRetrySucceeds()
     {
-        var accountId = Infrastructure.Accounts.NewId();
+        var accountId = TestIds.NewId();
         var account = fixture.Grains.GetGrain<IAccountGrain>(accountId);
         StorageFaults.Arm(accountId, StorageFault.FailBeforeWrite);
 
@@ -102,7 +102,7 @@ public sealed class StorageFaultTests(ClusterFixture fixture)
     {
         // An injected ETag conflict: the row's version moves on behind the activation's back.
         var (account, accountId) = await OpenAccountAsync(1000);
-        var id = Infrastructure.Accounts.NewOperationId();
+        var id = TestIds.NewOperationId();
         var bumped = await fixture.Postgres.QueryScalarAsync<int>(
             "UPDATE orleansstorage SET version = version + 1 WHERE serviceid = @service AND grainidextensionstring = @key RETURNING version",
             ("service", fixture.ServiceId), ("key", accountId));

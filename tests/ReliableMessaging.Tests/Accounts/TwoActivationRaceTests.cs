@@ -1,5 +1,5 @@
 using ReliableMessaging.Contracts.Accounts;
-using ReliableMessaging.Tests.Infrastructure;
+using ReliableMessaging.Testing;
 
 namespace ReliableMessaging.Tests.Accounts;
 
@@ -14,10 +14,10 @@ public sealed class TwoActivationRaceTests(ClusterFixture fixture)
     [Fact]
     public async Task TwoActivationsWriteSameAccount_LoserGetsConflictAndRetriesExecuteExactlyOnce()
     {
-        var accountId = Infrastructure.Accounts.NewId();
+        var accountId = TestIds.NewId();
         var first = fixture.Grains.GetGrain<IAccountGrain>(accountId);
         await first.Open();
-        await first.Deposit(Infrastructure.Accounts.NewOperationId(), 1000);
+        await first.Deposit(TestIds.NewOperationId(), 1000);
 
         var other = await AccountCluster.StartAsync(fixture.Postgres, fixture.ServiceId, silos: 1);
         try
@@ -25,8 +25,8 @@ public sealed class TwoActivationRaceTests(ClusterFixture fixture)
             var second = other.Client.GetGrain<IAccountGrain>(accountId);
             Assert.Equal(1000, (await second.GetSnapshot()).Balance); // both activations now hold version 2
 
-            var winnerId = Infrastructure.Accounts.NewOperationId();
-            var loserId = Infrastructure.Accounts.NewOperationId();
+            var winnerId = TestIds.NewOperationId();
+            var loserId = TestIds.NewOperationId();
             var won = await first.Withdraw(winnerId, 100);
             var lost = await Assert.ThrowsAsync<AccountStorageException>(() => second.Withdraw(loserId, 200));
 
@@ -41,7 +41,7 @@ public sealed class TwoActivationRaceTests(ClusterFixture fixture)
             Assert.True((await second.Withdraw(loserId, 200)).IsReplay);
 
             // The first activation is now the stale one: it must not overwrite, and must recover.
-            var thirdId = Infrastructure.Accounts.NewOperationId();
+            var thirdId = TestIds.NewOperationId();
             await Assert.ThrowsAsync<AccountStorageException>(() => first.Withdraw(thirdId, 1));
             var third = await first.Withdraw(thirdId, 1);
             Assert.Equal(699, third.BalanceAfter);

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace ReliableMessaging.Tests.Infrastructure;
+namespace ReliableMessaging.Testing;
 
 /// <summary>
 /// Faults armed per account ID for <see cref="FaultInjectingGrainStorage"/>. The test cluster's silos

@@ -1,9 +1,9 @@
 using Orleans.TestingHost;
 
-namespace ReliableMessaging.Tests.Infrastructure;
+namespace ReliableMessaging.Testing;
 
 /// <summary>
-/// One PostgreSQL and one two-silo cluster shared by the tests of <see cref="ClusterCollection"/>.
+/// One PostgreSQL and one two-silo cluster shared by the tests of a collection.
 /// Tests isolate themselves by using fresh account IDs.
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime

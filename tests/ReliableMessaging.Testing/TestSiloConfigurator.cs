@@ -1,10 +1,9 @@
-using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
 using Orleans.TestingHost;
 using ReliableMessaging.Grains.Accounts;
 using ReliableMessaging.Silo.Hosting;
 
-namespace ReliableMessaging.Tests.Infrastructure;
+namespace ReliableMessaging.Testing;
 
 /// <summary>
 /// The production silo wiring (<see cref="ReliableMessagingSiloExtensions.AddReliableMessaging"/>), with the

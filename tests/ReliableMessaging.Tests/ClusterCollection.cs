@@ -1,4 +1,6 @@
-namespace ReliableMessaging.Tests.Infrastructure;
+using ReliableMessaging.Testing;
+
+namespace ReliableMessaging.Tests;
 
 /// <summary>
 /// Every test that runs a cluster or a PostgreSQL belongs here, so they run one at a time:

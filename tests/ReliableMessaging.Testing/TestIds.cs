@@ -1,7 +1,7 @@
-namespace ReliableMessaging.Tests.Infrastructure;
+namespace ReliableMessaging.Testing;
 
 /// <summary>Fresh account and operation IDs for tests.</summary>
-public static class Accounts
+public static class TestIds
 {
     public static string NewId(string prefix = "acct") => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(64, prefix.Length + 33)];
 

@@ -1,8 +1,7 @@
-using Microsoft.Extensions.Configuration;
 using Orleans.TestingHost;
 using ReliableMessaging.Contracts.Hosting;
 
-namespace ReliableMessaging.Tests.Infrastructure;
+namespace ReliableMessaging.Testing;
 
 /// <summary>The test client finds gateways through the ADO.NET membership table, as the front end does.</summary>
 public sealed class TestClientConfigurator : IClientBuilderConfigurator

@@ -1,4 +1,4 @@
-namespace ReliableMessaging.Tests.Infrastructure;
+namespace ReliableMessaging.Testing;
 
 /// <summary>What the fault-injecting storage does to the next state write of one account.</summary>
 public enum StorageFault

@@ -1,7 +1,7 @@
 using Orleans.TestingHost;
 using ReliableMessaging.Contracts.Hosting;
 
-namespace ReliableMessaging.Tests.Infrastructure;
+namespace ReliableMessaging.Testing;
 
 /// <summary>Builds test clusters that run the production silo wiring against a real PostgreSQL.</summary>
 public static class AccountCluster
@@ -21,6 +21,9 @@ public static class AccountCluster
     {
         var builder = new TestClusterBuilder(silos);
         builder.Options.UseTestClusterMembership = false;
+
+        // Real sockets, as in production: front ends connect to these silos from outside the cluster.
+        builder.Options.ConnectionTransport = ConnectionTransportType.TcpSocket;
         builder.Options.ServiceId = serviceId;
         builder.Options.ClusterId = $"test-{Guid.NewGuid():N}";
         builder.Properties[$"ConnectionStrings:{ClusterDatabase.ConnectionStringName}"] = postgres.ConnectionString;

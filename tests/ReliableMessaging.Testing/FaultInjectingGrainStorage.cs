@@ -1,6 +1,6 @@
 using Orleans.Storage;
 
-namespace ReliableMessaging.Tests.Infrastructure;
+namespace ReliableMessaging.Testing;
 
 /// <summary>
 /// Wraps the real ADO.NET grain storage and, when a test arms it through <see cref="StorageFaults"/>,

@@ -1,4 +1,4 @@
-namespace ReliableMessaging.Tests.Infrastructure;
+namespace ReliableMessaging.Testing;
 
 /// <summary>Locates the repository root (where ReliableMessaging.sln is) from the test binaries.</summary>
 public static class RepositoryPaths

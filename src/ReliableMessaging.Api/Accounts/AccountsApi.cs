@@ -1,0 +1,200 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using ReliableMessaging.Api.Problems;
+using ReliableMessaging.Contracts.Accounts;
+
+namespace ReliableMessaging.Api.Accounts;
+
+/// <summary>
+/// Accounts over HTTP. Holds no idempotency state: the account grain's record is the single source
+/// of truth, so a retry that reaches another front-end instance gets the same answer.
+/// </summary>
+public static class AccountsApi
+{
+    public static RouteGroupBuilder MapAccountsApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/accounts")
+            .WithTags("Accounts")
+            .AddEndpointFilter<GrainCallFailureFilter>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        group.MapPut("/{accountId}", OpenAsync)
+            .WithName("OpenAccount")
+            .WithSummary("Opens an account (idempotent): 201 the first time, 200 when already open.");
+
+        group.MapGet("/{accountId}", GetAsync)
+            .WithName("GetAccount")
+            .WithSummary("The account's committed balance and version.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapPost("/{accountId}/deposits", (string accountId, HttpRequest request, IGrainFactory grains, CancellationToken cancellationToken) =>
+                PostOperationAsync(OperationKind.Deposit, accountId, request, grains, cancellationToken))
+            .WithName("Deposit")
+            .WithSummary("Credits an amount once per Idempotency-Key; a retry replays the first answer with Idempotent-Replayed: true.")
+            .Accepts<AmountRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        group.MapPost("/{accountId}/withdrawals", (string accountId, HttpRequest request, IGrainFactory grains, CancellationToken cancellationToken) =>
+                PostOperationAsync(OperationKind.Withdrawal, accountId, request, grains, cancellationToken))
+            .WithName("Withdraw")
+            .WithSummary("Debits an amount once per Idempotency-Key if the balance covers it; a retry replays the first answer, refusals included.")
+            .Accepts<AmountRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        group.MapGet("/{accountId}/operations/{operationId}", GetOperationAsync)
+            .WithName("GetOperation")
+            .WithSummary("The recorded outcome of one operation: 404 when unknown, 410 when too old to verify.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status410Gone);
+
+        return group;
+    }
+
+    internal static async Task<Results<Created<AccountResponse>, Ok<AccountResponse>, ProblemHttpResult>> OpenAsync(string accountId, IGrainFactory grains)
+    {
+        if (!AccountIdFormat.IsValid(accountId))
+        {
+            return InvalidAccountId(accountId);
+        }
+
+        var result = await grains.GetGrain<IAccountGrain>(accountId).Open();
+        var body = new AccountResponse(accountId, result.Balance, result.Version);
+        return result.Status switch
+        {
+            OpenAccountStatus.Opened => TypedResults.Created($"/accounts/{accountId}", body),
+            OpenAccountStatus.AlreadyOpen => TypedResults.Ok(body),
+            _ => InvalidAccountId(accountId),
+        };
+    }
+
+    internal static async Task<Results<Ok<AccountResponse>, ProblemHttpResult>> GetAsync(string accountId, IGrainFactory grains)
+    {
+        if (!AccountIdFormat.IsValid(accountId))
+        {
+            return InvalidAccountId(accountId);
+        }
+
+        var snapshot = await grains.GetGrain<IAccountGrain>(accountId).GetSnapshot();
+        return snapshot.Status switch
+        {
+            AccountStatus.Open => TypedResults.Ok(new AccountResponse(accountId, snapshot.Balance, snapshot.Version)),
+            AccountStatus.NotFound => AccountNotFound(accountId),
+            _ => InvalidAccountId(accountId),
+        };
+    }
+
+    internal static async Task<Results<Ok<OperationResponse>, ProblemHttpResult>> PostOperationAsync(
+        OperationKind kind, string accountId, HttpRequest request, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        if (!AccountIdFormat.IsValid(accountId))
+        {
+            return InvalidAccountId(accountId);
+        }
+
+        switch (IdempotencyKey.TryRead(request.Headers[IdempotencyKey.HeaderName], out var operationId))
+        {
+            case IdempotencyKeyStatus.Missing:
+                return ApiProblem.IdempotencyKeyMissing.ToResult(
+                    $"Send a fresh UUIDv7 in the {IdempotencyKey.HeaderName} header, and the same one on every retry.");
+            case IdempotencyKeyStatus.Malformed:
+                return ApiProblem.IdempotencyKeyMalformed.ToResult(
+                    $"{IdempotencyKey.HeaderName} must be one UUID version 7, bare or as a structured-field string.");
+        }
+
+        var (bodyStatus, amount, detail) = await AmountRequestReader.ReadAsync(request, cancellationToken);
+        switch (bodyStatus)
+        {
+            case AmountRequestStatus.TooLarge:
+                return ApiProblem.RequestTooLarge.ToResult(detail);
+            case AmountRequestStatus.UnsupportedMediaType:
+                return ApiProblem.UnsupportedMediaType.ToResult(detail);
+            case AmountRequestStatus.InvalidJson:
+                return ApiProblem.InvalidRequest.ToResult(detail);
+            case AmountRequestStatus.InvalidAmount:
+                return ApiProblem.InvalidAmount.ToResult(detail);
+        }
+
+        var account = grains.GetGrain<IAccountGrain>(accountId);
+        var result = kind == OperationKind.Deposit
+            ? await account.Deposit(operationId, amount)
+            : await account.Withdraw(operationId, amount);
+
+        if (result.IsReplay)
+        {
+            request.HttpContext.Response.Headers[IdempotencyKey.ReplayedHeaderName] = "true";
+        }
+
+        return result.Status switch
+        {
+            OperationStatus.Succeeded => TypedResults.Ok(OperationResponse.From(accountId, result)),
+            OperationStatus.InsufficientFunds => ApiProblem.InsufficientFunds.ToResult(
+                $"The balance of {result.BalanceAfter} does not cover a withdrawal of {result.Amount}.",
+                OperationExtensions(accountId, result)),
+            OperationStatus.AccountNotFound => AccountNotFound(accountId),
+            OperationStatus.InvalidAmount => ApiProblem.InvalidAmount.ToResult(
+                kind == OperationKind.Deposit
+                    ? $"A deposit of {amount} would overflow the balance."
+                    : $"The amount {amount} is not valid."),
+            OperationStatus.OperationIdReused => ApiProblem.IdempotencyKeyReused.ToResult(
+                $"{IdempotencyKey.HeaderName} {operationId} was already used on account '{accountId}' for another operation or amount. Use a fresh key for a new operation.",
+                new Dictionary<string, object?> { ["operationId"] = operationId }),
+            OperationStatus.OperationExpired => ApiProblem.IdempotencyKeyExpired.ToResult(
+                $"{IdempotencyKey.HeaderName} {operationId} is older than what account '{accountId}' still remembers; it was not executed. Look it up at /accounts/{accountId}/operations/{operationId} or reconcile.",
+                new Dictionary<string, object?> { ["operationId"] = operationId }),
+            OperationStatus.OperationIdFromFuture => ApiProblem.IdempotencyKeyMalformed.ToResult(
+                $"The timestamp in {IdempotencyKey.HeaderName} {operationId} is further in the future than the allowed clock skew; check the client's clock."),
+            OperationStatus.InvalidOperationId => ApiProblem.IdempotencyKeyMalformed.ToResult(
+                $"{IdempotencyKey.HeaderName} must be a UUID version 7."),
+            _ => InvalidAccountId(accountId),
+        };
+    }
+
+    internal static async Task<Results<Ok<OperationResponse>, ProblemHttpResult>> GetOperationAsync(string accountId, string operationId, IGrainFactory grains)
+    {
+        if (!AccountIdFormat.IsValid(accountId))
+        {
+            return InvalidAccountId(accountId);
+        }
+
+        if (!Contracts.Uuid7.TryParse(operationId, out var id))
+        {
+            return ApiProblem.IdempotencyKeyMalformed.ToResult("The operation ID must be a UUID version 7.");
+        }
+
+        var lookup = await grains.GetGrain<IAccountGrain>(accountId).GetOperation(id);
+        return lookup.Status switch
+        {
+            OperationLookupStatus.Found => TypedResults.Ok(OperationResponse.From(accountId, lookup.Operation!)),
+            OperationLookupStatus.Unknown => ApiProblem.OperationNotFound.ToResult(
+                $"Account '{accountId}' has no record of operation {id}: it never ran. Sending it now would execute it."),
+            OperationLookupStatus.Expired => ApiProblem.OperationExpired.ToResult(
+                $"Operation {id} is older than what account '{accountId}' still remembers: whether it ran can no longer be verified here."),
+            OperationLookupStatus.AccountNotFound => AccountNotFound(accountId),
+            OperationLookupStatus.InvalidOperationId => ApiProblem.IdempotencyKeyMalformed.ToResult("The operation ID must be a UUID version 7."),
+            _ => InvalidAccountId(accountId),
+        };
+    }
+
+    private static Dictionary<string, object?> OperationExtensions(string accountId, OperationResult result) => new()
+    {
+        ["operationId"] = result.OperationId,
+        ["accountId"] = accountId,
+        ["kind"] = OperationResponse.KindName(result.Kind),
+        ["amount"] = result.Amount,
+        ["balance"] = result.BalanceAfter,
+    };
+
+    private static ProblemHttpResult InvalidAccountId(string accountId) =>
+        ApiProblem.InvalidAccountId.ToResult($"'{Truncate(accountId)}' is not an account ID: use {AccountIdFormat.Description}.");
+
+    private static ProblemHttpResult AccountNotFound(string accountId) =>
+        ApiProblem.AccountNotFound.ToResult($"Account '{accountId}' does not exist. Open it with PUT /accounts/{accountId}.");
+
+    private static string Truncate(string value) => value.Length <= 80 ? value : value[..80] + "...";
+}

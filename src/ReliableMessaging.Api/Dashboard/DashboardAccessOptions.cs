@@ -1,0 +1,19 @@
+namespace ReliableMessaging.Api.Dashboard;
+
+/// <summary>
+/// Who may open the Orleans Dashboard (section <c>Dashboard</c>). The dashboard shows cluster
+/// internals, so it is only mapped when a password is configured.
+/// </summary>
+public sealed class DashboardAccessOptions
+{
+    public const string SectionName = "Dashboard";
+
+    public const string RoutePrefix = "/dashboard";
+
+    public string Username { get; set; } = "operator";
+
+    /// <summary>Empty: the dashboard is not served at all.</summary>
+    public string Password { get; set; } = string.Empty;
+
+    public bool IsEnabled => !string.IsNullOrEmpty(Password);
+}

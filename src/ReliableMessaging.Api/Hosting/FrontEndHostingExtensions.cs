@@ -1,0 +1,109 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Orleans.Configuration;
+using Orleans.Dashboard;
+using ReliableMessaging.Api.Accounts;
+using ReliableMessaging.Api.Dashboard;
+using ReliableMessaging.Api.Problems;
+using ReliableMessaging.Contracts.Hosting;
+
+namespace ReliableMessaging.Api.Hosting;
+
+/// <summary>Wires the front end: Orleans client, problem details, OpenAPI, health, dashboard.</summary>
+public static class FrontEndHostingExtensions
+{
+    public static WebApplicationBuilder AddFrontEnd(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var configuration = builder.Configuration;
+        var frontEnd = configuration.GetSection(FrontEndOptions.SectionName).Get<FrontEndOptions>() ?? new();
+        var connectionString = configuration.GetConnectionString(ClusterDatabase.ConnectionStringName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException(
+                $"ConnectionStrings:{ClusterDatabase.ConnectionStringName} is not set (appsettings.json or ConnectionStrings__{ClusterDatabase.ConnectionStringName}).");
+        }
+
+        builder.UseOrleansClient(client =>
+        {
+            client.UseAdoNetClustering(options =>
+            {
+                options.Invariant = ClusterDatabase.Invariant;
+                options.ConnectionString = connectionString;
+            });
+            client.Configure<ClusterOptions>(options =>
+            {
+                options.ClusterId = frontEnd.ClusterId;
+                options.ServiceId = frontEnd.ServiceId;
+            });
+            client.Configure<ClientMessagingOptions>(options => options.ResponseTimeout = frontEnd.ResponseTimeout);
+
+            // Wait for the cluster if it comes up after us, but not forever: past the limit the process
+            // fails to start and its supervisor restarts it, rather than hanging without a word.
+            var connectDeadline = DateTimeOffset.UtcNow + frontEnd.ConnectTimeout;
+            client.UseConnectionRetryFilter(async (_, cancellationToken) =>
+            {
+                if (DateTimeOffset.UtcNow >= connectDeadline)
+                {
+                    return false;
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                return true;
+            });
+            client.AddDashboard(options => options.HideTrace = true);
+        });
+
+        var services = builder.Services;
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            // A replayed answer must be byte-identical to the first one: no per-request fields.
+            context.ProblemDetails.Extensions.Remove("traceId");
+
+            // Problems raised by the framework itself (routing, content negotiation) get a stable code too.
+            if (context.ProblemDetails.Type is null || !context.ProblemDetails.Type.StartsWith(ApiProblem.TypePrefix, StringComparison.Ordinal))
+            {
+                context.ProblemDetails.Type = ApiProblem.TypePrefix + (context.ProblemDetails.Status switch
+                {
+                    StatusCodes.Status400BadRequest => ApiProblem.InvalidRequest.Code,
+                    StatusCodes.Status413PayloadTooLarge => ApiProblem.RequestTooLarge.Code,
+                    StatusCodes.Status415UnsupportedMediaType => ApiProblem.UnsupportedMediaType.Code,
+                    StatusCodes.Status500InternalServerError => ApiProblem.InternalError.Code,
+                    var status => $"http-{status}",
+                });
+            }
+        });
+        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "ReliableMessaging API";
+            document.Info.Description = OpenApiDescription.Text;
+            return Task.CompletedTask;
+        }));
+        services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
+
+        services.Configure<DashboardAccessOptions>(configuration.GetSection(DashboardAccessOptions.SectionName));
+        services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(BasicAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(DashboardEndpoints.PolicyName, policy => policy
+                .AddAuthenticationSchemes(BasicAuthenticationHandler.SchemeName)
+                .RequireAuthenticatedUser());
+        return builder;
+    }
+
+    public static WebApplication MapFrontEnd(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapAccountsApi();
+        app.MapProtectedDashboard();
+        return app;
+    }
+}

@@ -1,0 +1,17 @@
+namespace ReliableMessaging.Api.Hosting;
+
+/// <summary>Which cluster the front end calls (section <c>Orleans</c>); must match the silos' silo-config.</summary>
+public sealed class FrontEndOptions
+{
+    public const string SectionName = "Orleans";
+
+    public string ClusterId { get; set; } = "reliable-messaging";
+
+    public string ServiceId { get; set; } = "reliable-messaging";
+
+    /// <summary>How long one grain call may take before the HTTP caller gets 503 (and retries).</summary>
+    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long to keep trying to reach the cluster at start-up before giving up.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromMinutes(2);
+}

@@ -1,0 +1,98 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using static ReliableMessaging.Api.Tests.Http;
+
+namespace ReliableMessaging.Api.Tests;
+
+[Collection(ApiCollection.Name)]
+public sealed class FrontEndHostingTests(ApiFixture fixture)
+{
+    private readonly HttpClient _client = fixture.FrontEndA.CreateClient();
+
+    [Fact]
+    public async Task OpenApiDocument_ListsEndpointsAndEveryProblemCode()
+    {
+        using var response = await _client.GetAsync(new Uri("/openapi/v1.json", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var document = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+        var paths = document["paths"]!.AsObject().Select(p => p.Key).ToList();
+        Assert.Contains("/accounts/{accountId}", paths);
+        Assert.Contains("/accounts/{accountId}/deposits", paths);
+        Assert.Contains("/accounts/{accountId}/withdrawals", paths);
+        Assert.Contains("/accounts/{accountId}/operations/{operationId}", paths);
+        var description = (string)document["info"]!["description"]!;
+        foreach (var code in new[]
+        {
+            "idempotency-key-missing", "idempotency-key-malformed", "invalid-amount", "invalid-account-id", "invalid-request",
+            "account-not-found", "operation-not-found", "idempotency-key-reused", "insufficient-funds", "idempotency-key-expired",
+            "storage-unavailable", "request-too-large",
+        })
+        {
+            Assert.Contains($"`{code}`", description, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Health_LiveAndReadyAreHealthy()
+    {
+        using var live = await _client.GetAsync(new Uri("/health/live", UriKind.Relative));
+        using var ready = await _client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("Healthy", await ready.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task UnknownRoute_ProblemDetails404()
+    {
+        using var response = await _client.GetAsync(new Uri("/no-such-thing", UriKind.Relative));
+        await AssertProblemAsync(response, HttpStatusCode.NotFound, "http-404");
+    }
+
+    [Fact]
+    public async Task Dashboard_WithoutCredentials_401Challenge()
+    {
+        using var response = await _client.GetAsync(new Uri("/dashboard/", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("Basic", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dashboard_WrongPassword_401()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/dashboard/DashboardCounters", UriKind.Relative));
+        request.Headers.Authorization = Basic("operator", "wrong");
+        using var response = await _client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Dashboard_WithCredentials_ServesPageAndCountersButNotGrainState()
+    {
+        async Task<HttpResponseMessage> GetAsync(string path)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
+            request.Headers.Authorization = Basic(Testing.FrontEndFactory.DashboardUser, ApiFixture.DashboardPassword);
+            return await _client.SendAsync(request);
+        }
+
+        using var page = await GetAsync("/dashboard/");
+        using var counters = await GetAsync("/dashboard/DashboardCounters");
+        using var state = await GetAsync("/dashboard/GrainState?grainId=x&grainType=y");
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("<html", await page.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(HttpStatusCode.OK, counters.StatusCode);
+        Assert.NotNull(JsonNode.Parse(await counters.Content.ReadAsStringAsync())!["hosts"]);
+        Assert.Equal(HttpStatusCode.NotFound, state.StatusCode);
+    }
+
+    [Fact]
+    public async Task Dashboard_NoPasswordConfigured_NotServed()
+    {
+        using var clientB = fixture.FrontEndB.CreateClient();
+        using var response = await clientB.GetAsync(new Uri("/dashboard/", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+}
