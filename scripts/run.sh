@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs ReliableMessaging on its embedded default: a local PostgreSQL from this machine's binaries
-# with its data in .data/postgres (kept between runs), the schema applied, and the silo.
+# with its data in .data/postgres (kept between runs), the schema applied, the silo, and the
+# HTTP front end with the Orleans Dashboard on http://localhost:5080.
 # Ctrl-C stops everything cleanly; the next run finds the accounts where they were.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -9,6 +10,8 @@ root="$(pwd)"
 pg_dir="$root/.data/postgres"
 pg_port="${RM_POSTGRES_PORT:-54329}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+api_port="${RM_API_PORT:-5080}"
+export Dashboard__Password="${RM_DASHBOARD_PASSWORD:-dashboard}"
 export ConnectionStrings__ReliableMessaging="Host=127.0.0.1;Port=${pg_port};Database=reliablemessaging;Username=postgres"
 
 echo "==> Building"
@@ -34,5 +37,11 @@ echo "==> Starting the silo (silo port 11111, gateway 30000)"
 dotnet src/ReliableMessaging.Silo/bin/Release/net10.0/ReliableMessaging.Silo.dll &
 pids+=($!)
 
-echo "==> Running. Press Ctrl-C to stop."
+echo "==> Starting the front end on http://localhost:${api_port}"
+Urls="http://127.0.0.1:${api_port}" dotnet src/ReliableMessaging.Api/bin/Release/net10.0/ReliableMessaging.Api.dll &
+pids+=($!)
+
+echo "==> Running. API: http://localhost:${api_port}/accounts  OpenAPI: http://localhost:${api_port}/openapi/v1.json"
+echo "    Dashboard: http://localhost:${api_port}/dashboard/ (user 'operator', password '${Dashboard__Password}')"
+echo "    Press Ctrl-C to stop."
 wait -n "${pids[@]}" || true

@@ -1,12 +1,24 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian machine with the .NET 10 SDK.
-# Installs what the tests need (PostgreSQL's server binaries) when missing; every test that needs
+# Installs what the tests need (PostgreSQL's server binaries, Debian's chromium) when missing; every test that needs
 # PostgreSQL starts its own throwaway server through scripts/postgres.sh.
 #   scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Ledger]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 echo "==> PostgreSQL server binaries: $(bash scripts/postgres.sh install)"
+
+# The dashboard browser test drives Debian's headless Chromium (Playwright never downloads a browser).
+if [[ ! -x /usr/bin/chromium ]]; then
+  if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null; then
+    echo "==> Installing Debian's chromium for the browser test"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "The browser test needs /usr/bin/chromium: run 'sudo apt-get install -y chromium'." >&2
+    exit 1
+  fi
+fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 echo "==> Building"

@@ -1,0 +1,88 @@
+using Microsoft.Playwright;
+using ReliableMessaging.Testing;
+using Xunit.Abstractions;
+
+namespace ReliableMessaging.Browser.Tests;
+
+/// <summary>
+/// Opens the Orleans Dashboard in headless Chromium (Debian's, at /usr/bin/chromium) after some
+/// account traffic, as an operator would, and finds the account grain type on the page.
+/// </summary>
+public sealed class DashboardBrowserTests(ITestOutputHelper output)
+{
+    private const string ChromiumPath = "/usr/bin/chromium";
+    private const string Password = "browser-test-secret";
+
+    [Fact]
+    public async Task Dashboard_AfterTraffic_ShowsAccountGrainType()
+    {
+        Assert.True(File.Exists(ChromiumPath), $"{ChromiumPath} is missing: scripts/test.sh installs Debian's chromium.");
+
+        await using var postgres = await PostgresServer.StartAsync();
+        var cluster = await AccountCluster.StartAsync(postgres, $"browser-{Guid.NewGuid():N}", silos: 1);
+        try
+        {
+            await using var frontEnd = new FrontEndFactory(postgres, cluster, Password).WithKestrel();
+            using var http = new HttpClient { BaseAddress = frontEnd.ServerAddress };
+            for (var i = 0; i < 5; i++)
+            {
+                var accountId = $"browser-{i}";
+                (await http.PutAsync(new Uri($"/accounts/{accountId}", UriKind.Relative), null)).EnsureSuccessStatusCode();
+                using var deposit = new HttpRequestMessage(HttpMethod.Post, new Uri($"/accounts/{accountId}/deposits", UriKind.Relative))
+                {
+                    Content = new StringContent("""{"amount": 100}""", System.Text.Encoding.UTF8, "application/json"),
+                };
+                deposit.Headers.Add("Idempotency-Key", Guid.CreateVersion7().ToString());
+                (await http.SendAsync(deposit)).EnsureSuccessStatusCode();
+            }
+
+            using var playwright = await Playwright.CreateAsync();
+            await using var browser = await playwright.Chromium.LaunchAsync(new()
+            {
+                ExecutablePath = ChromiumPath,
+                Headless = true,
+                Args =
+                [
+                    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+                ],
+            });
+            var context = await browser.NewContextAsync(new()
+            {
+                HttpCredentials = new() { Username = FrontEndFactory.DashboardUser, Password = Password },
+            });
+            var page = await context.NewPageAsync();
+            var url = new Uri(frontEnd.ServerAddress, "/dashboard/");
+            output.WriteLine($"Opening {url}");
+
+            var response = await page.GotoAsync(url.ToString());
+            Assert.Equal(200, response?.Status);
+
+            // The Grains page lists every grain type with activations; it fills in as counters arrive.
+            await page.GetByText("Overview").First.WaitForAsync(new() { Timeout = 30_000 });
+            await page.GetByRole(AriaRole.Link, new() { Name = "Grains", Exact = true }).ClickAsync();
+            var screenshot = Path.Combine(AppContext.BaseDirectory, "dashboard.png");
+            try
+            {
+                await page.GetByRole(AriaRole.Link, new() { Name = "AccountGrain", Exact = true }).WaitForAsync(new() { Timeout = 60_000 });
+            }
+            finally
+            {
+                await page.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
+                using var counters = new HttpRequestMessage(HttpMethod.Get, new Uri("/dashboard/DashboardCounters", UriKind.Relative));
+                counters.Headers.Authorization = new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{FrontEndFactory.DashboardUser}:{Password}")));
+                using var answer = await http.SendAsync(counters);
+                output.WriteLine($"DashboardCounters: {await answer.Content.ReadAsStringAsync()}");
+            }
+
+            output.WriteLine($"Screenshot: {screenshot}");
+            Assert.Contains("AccountGrain", await page.ContentAsync(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await cluster.StopAllSilosAsync();
+            await cluster.DisposeAsync();
+        }
+    }
+}
