@@ -3,6 +3,9 @@ namespace ReliableMessaging.Testing;
 /// <summary>What the fault-injecting storage does to the next state write of one account.</summary>
 public enum StorageFault
 {
+    /// <summary>Write normally: queued before a fault to aim it at a later write.</summary>
+    None,
+
     /// <summary>Throw before anything reaches the database (e.g. connection refused).</summary>
     FailBeforeWrite,
 

@@ -6,17 +6,25 @@ using ReliableMessaging.Contracts.Accounts;
 namespace ReliableMessaging.Grains.Accounts;
 
 /// <summary>
-/// Orchestrates <see cref="AccountLedger"/> with persistence. Not reentrant: calls run one at a time,
-/// so a duplicate that arrives while its original is being written waits and is then answered from
-/// the record. An outcome is returned only after the write that contains it succeeded.
+/// Orchestrates <see cref="AccountLedger"/> and <see cref="AccountCommitPipeline"/> with persistence.
+/// Reentrant so that operations arriving while a state write is in flight are decided against the
+/// pending state and committed together in the next write (group commit); the pipeline decides
+/// each operation without awaiting, so interleaving never splits a decision. An outcome is returned
+/// only after the write that contains it succeeded; reads only see persisted state.
 /// </summary>
+[Reentrant]
 public sealed class AccountGrain(
     [PersistentState(AccountStorage.StateName, AccountStorage.ProviderName)] IPersistentState<AccountState> state,
     AccountLedger ledger,
     TimeProvider time,
     ILogger<AccountGrain> logger) : Grain, IAccountGrain
 {
+    private AccountCommitPipeline? _pipeline;
+
     private string AccountId => this.GetPrimaryKeyString();
+
+    private AccountCommitPipeline Pipeline =>
+        _pipeline ??= new AccountCommitPipeline(ledger, state.State, PersistAsync, _ => DeactivateOnIdle());
 
     public async Task<OpenAccountResult> Open()
     {
@@ -25,16 +33,13 @@ public sealed class AccountGrain(
             return new(OpenAccountStatus.InvalidAccountId, 0, 0);
         }
 
-        if (state.State.IsOpen)
+        var result = await Pipeline.OpenAsync();
+        if (result.Status == OpenAccountStatus.Opened)
         {
-            return new(OpenAccountStatus.AlreadyOpen, state.State.Balance, state.State.Version);
+            AccountLog.Opened(logger, AccountId);
         }
 
-        var next = state.State.Clone();
-        AccountLedger.Open(next);
-        await CommitAsync(next);
-        AccountLog.Opened(logger, AccountId);
-        return new(OpenAccountStatus.Opened, next.Balance, next.Version);
+        return result;
     }
 
     public Task<OperationResult> Deposit(Guid operationId, long amount) =>
@@ -43,21 +48,28 @@ public sealed class AccountGrain(
     public Task<OperationResult> Withdraw(Guid operationId, long amount) =>
         ExecuteAsync(OperationKind.Withdrawal, operationId, amount);
 
-    [ReadOnly]
     public Task<AccountSnapshot> GetSnapshot()
     {
-        var current = state.State;
-        var snapshot = !AccountIdFormat.IsValid(AccountId) ? new AccountSnapshot(AccountStatus.InvalidAccountId, 0, 0)
-            : current.IsOpen ? new AccountSnapshot(AccountStatus.Open, current.Balance, current.Version)
-            : new AccountSnapshot(AccountStatus.NotFound, 0, 0);
-        return Task.FromResult(snapshot);
+        if (!AccountIdFormat.IsValid(AccountId))
+        {
+            return Task.FromResult(new AccountSnapshot(AccountStatus.InvalidAccountId, 0, 0));
+        }
+
+        var committed = Pipeline.Committed;
+        if (Pipeline.IsFaulted)
+        {
+            throw new AccountStorageException($"Account '{AccountId}' is reloading after a failed write. Retry.");
+        }
+
+        return Task.FromResult(committed.IsOpen
+            ? new AccountSnapshot(AccountStatus.Open, committed.Balance, committed.Version)
+            : new AccountSnapshot(AccountStatus.NotFound, 0, 0));
     }
 
-    [ReadOnly]
     public Task<OperationLookupResult> GetOperation(Guid operationId) =>
-        Task.FromResult(AccountIdFormat.IsValid(AccountId)
-            ? ledger.Lookup(state.State, operationId, time.GetUtcNow())
-            : new OperationLookupResult(OperationLookupStatus.InvalidAccountId, null));
+        AccountIdFormat.IsValid(AccountId)
+            ? Pipeline.LookupAsync(operationId, time.GetUtcNow())
+            : Task.FromResult(new OperationLookupResult(OperationLookupStatus.InvalidAccountId, null));
 
     private async Task<OperationResult> ExecuteAsync(OperationKind kind, Guid operationId, long amount)
     {
@@ -66,32 +78,21 @@ public sealed class AccountGrain(
             return OperationResult.Refused(operationId, kind, amount, OperationStatus.InvalidAccountId);
         }
 
-        var now = time.GetUtcNow();
-
-        // Replays and refusals are answered from the committed state without copying it.
-        if (ledger.TryAnswer(state.State, kind, operationId, amount, now, out var answer))
-        {
-            LogAnswer(answer);
-            return answer;
-        }
-
-        var next = state.State.Clone();
-        var result = ledger.Process(next, kind, operationId, amount, now);
-        await CommitAsync(next);
-        AccountLog.Executed(logger, AccountId, kind, operationId, amount, result.Status, result.BalanceAfter);
+        var result = await Pipeline.ExecuteAsync(kind, operationId, amount, time.GetUtcNow());
+        Log(result);
         return result;
     }
 
     /// <summary>
-    /// Persists <paramref name="next"/> in one write. On any failure the last persisted state is put
-    /// back (so nothing unpersisted is ever served), the activation is retired (so the next call
-    /// re-reads the row, which may hold a write whose acknowledgement was lost), and the caller gets
-    /// an <see cref="AccountStorageException"/>: the operation was not acknowledged.
+    /// Writes one snapshot. On failure the last persisted state is put back (so nothing unpersisted
+    /// is ever served), and the error becomes a serializable <see cref="AccountStorageException"/>;
+    /// the pipeline then fails the batch and the activation retires (<c>DeactivateOnIdle</c>), so the
+    /// next call re-reads the row, which may hold a write whose acknowledgement was lost.
     /// </summary>
-    private async Task CommitAsync(AccountState next)
+    private async Task PersistAsync(AccountState snapshot)
     {
         var committed = state.State;
-        state.State = next;
+        state.State = snapshot;
         try
         {
             await state.WriteStateAsync();
@@ -99,7 +100,6 @@ public sealed class AccountGrain(
         catch (Exception exception)
         {
             state.State = committed;
-            DeactivateOnIdle();
             if (exception is InconsistentStateException)
             {
                 AccountLog.WriteConflict(logger, exception, AccountId);
@@ -110,25 +110,28 @@ public sealed class AccountGrain(
 
             AccountLog.WriteFailed(logger, exception, AccountId);
             throw new AccountStorageException(
-                $"Account '{AccountId}' could not be saved ({exception.GetType().Name}); the operation was not acknowledged. Retry with the same operation ID.");
+                $"Account '{AccountId}' could not be saved ({AccountStorageException.Find(exception)?.Message ?? exception.GetType().Name}); the operation was not acknowledged. Retry with the same operation ID.");
         }
     }
 
-    private void LogAnswer(OperationResult answer)
+    private void Log(OperationResult result)
     {
-        switch (answer.Status)
+        switch (result)
         {
-            case OperationStatus.Succeeded or OperationStatus.InsufficientFunds:
-                AccountLog.Replayed(logger, AccountId, answer.Kind, answer.OperationId, answer.Status);
+            case { IsRecorded: true, IsReplay: false }:
+                AccountLog.Executed(logger, AccountId, result.Kind, result.OperationId, result.Amount, result.Status, result.BalanceAfter);
                 break;
-            case OperationStatus.OperationIdReused:
-                AccountLog.IdReused(logger, AccountId, answer.OperationId, answer.Kind, answer.Amount);
+            case { IsRecorded: true, IsReplay: true }:
+                AccountLog.Replayed(logger, AccountId, result.Kind, result.OperationId, result.Status);
                 break;
-            case OperationStatus.OperationExpired or OperationStatus.OperationIdFromFuture:
-                AccountLog.NotAdmitted(logger, AccountId, answer.OperationId, answer.Status);
+            case { Status: OperationStatus.OperationIdReused }:
+                AccountLog.IdReused(logger, AccountId, result.OperationId, result.Kind, result.Amount);
+                break;
+            case { Status: OperationStatus.OperationExpired or OperationStatus.OperationIdFromFuture }:
+                AccountLog.NotAdmitted(logger, AccountId, result.OperationId, result.Status);
                 break;
             default:
-                AccountLog.Refused(logger, AccountId, answer.Kind, answer.OperationId, answer.Amount, answer.Status);
+                AccountLog.Refused(logger, AccountId, result.Kind, result.OperationId, result.Amount, result.Status);
                 break;
         }
     }

@@ -1,0 +1,227 @@
+using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Grains.Accounts;
+
+namespace ReliableMessaging.Tests.Rules;
+
+/// <summary>
+/// Group commit without a cluster: every state write is a task the test completes or fails, so each
+/// interleaving (operations arriving during a write, duplicates of pending operations, failures of
+/// the in-flight and of the gathered batch) is exercised deterministically.
+/// </summary>
+public sealed class AccountCommitPipelineTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    private readonly List<(AccountState Snapshot, TaskCompletionSource Write)> _writes = [];
+    private readonly List<Exception> _faults = [];
+    private readonly AccountCommitPipeline _pipeline;
+
+    public AccountCommitPipelineTests()
+    {
+        var ledger = new AccountLedger(new AccountOptions
+        {
+            OperationWindowSize = 100,
+            OperationRetention = TimeSpan.FromHours(1),
+            MaxClockSkew = TimeSpan.FromMinutes(1),
+        });
+        var committed = new AccountState { IsOpen = true, Balance = 1000, Version = 1 };
+        _pipeline = new AccountCommitPipeline(ledger, committed, Persist, _faults.Add);
+    }
+
+    private Task Persist(AccountState snapshot)
+    {
+        var write = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _writes.Add((snapshot, write));
+        return write.Task;
+    }
+
+    private static Guid NewId(int millisecond = 0) => Guid.CreateVersion7(Now.AddMilliseconds(millisecond));
+
+    private async Task CompleteWriteAsync(int index)
+    {
+        _writes[index].Write.SetResult();
+        await Task.Yield();
+        await Task.Delay(10);
+    }
+
+    [Fact]
+    public async Task SingleOperation_AnsweredOnlyAfterItsWriteSucceeds()
+    {
+        var call = _pipeline.ExecuteAsync(OperationKind.Withdrawal, NewId(), 100, Now);
+
+        Assert.Single(_writes);
+        Assert.False(call.IsCompleted);
+        Assert.Equal(1000, _pipeline.Committed.Balance);
+
+        await CompleteWriteAsync(0);
+        Assert.Equal(900, (await call.WaitAsync(Timeout)).BalanceAfter);
+        Assert.Equal(900, _pipeline.Committed.Balance);
+    }
+
+    [Fact]
+    public async Task OperationsArrivingDuringWrite_CommittedTogetherInNextWrite()
+    {
+        var first = _pipeline.ExecuteAsync(OperationKind.Withdrawal, NewId(1), 100, Now);
+        var gathered = Enumerable.Range(2, 5).Select(i => _pipeline.ExecuteAsync(OperationKind.Withdrawal, NewId(i), 10, Now)).ToList();
+
+        Assert.Single(_writes);
+        await CompleteWriteAsync(0);
+        Assert.Equal(900, (await first.WaitAsync(Timeout)).BalanceAfter);
+        Assert.All(gathered, call => Assert.False(call.IsCompleted));
+
+        Assert.Equal(2, _writes.Count);
+        Assert.Equal(850, _writes[1].Snapshot.Balance);
+        Assert.Equal(6, _writes[1].Snapshot.Operations.Count);
+        await CompleteWriteAsync(1);
+
+        var results = await Task.WhenAll(gathered).WaitAsync(Timeout);
+        Assert.Equal([890L, 880L, 870L, 860L, 850L], results.Select(r => r.BalanceAfter!.Value));
+        Assert.Equal(2, _pipeline.WritesStarted);
+        Assert.Equal(850, _pipeline.Committed.Balance);
+    }
+
+    [Fact]
+    public async Task GatheredOperations_DecidedAgainstPendingState_NoOverdraft()
+    {
+        var first = _pipeline.ExecuteAsync(OperationKind.Withdrawal, NewId(1), 900, Now);
+        var second = _pipeline.ExecuteAsync(OperationKind.Withdrawal, NewId(2), 200, Now);
+
+        await CompleteWriteAsync(0);
+        await CompleteWriteAsync(1);
+
+        Assert.Equal(OperationStatus.Succeeded, (await first.WaitAsync(Timeout)).Status);
+        var refused = await second.WaitAsync(Timeout);
+        Assert.Equal((OperationStatus.InsufficientFunds, 100L), (refused.Status, refused.BalanceAfter!.Value));
+    }
+
+    [Fact]
+    public async Task DuplicateOfOperationInPendingBatch_WaitsAndGetsTheOneOutcome()
+    {
+        var id = NewId();
+        var original = _pipeline.ExecuteAsync(OperationKind.Withdrawal, id, 300, Now);
+        var duplicate = _pipeline.ExecuteAsync(OperationKind.Withdrawal, id, 300, Now);
+
+        Assert.Single(_writes);
+        Assert.False(duplicate.IsCompleted);
+        await CompleteWriteAsync(0);
+
+        Assert.Equal((await original.WaitAsync(Timeout)) with { IsReplay = true }, await duplicate);
+        Assert.Single(_writes);
+        Assert.Equal(700, _pipeline.Committed.Balance);
+    }
+
+    [Fact]
+    public async Task DuplicateOfOperationInGatheredBatch_WaitsForThatLaterWrite()
+    {
+        var blocker = _pipeline.ExecuteAsync(OperationKind.Deposit, NewId(1), 1, Now);
+        var id = NewId(2);
+        var original = _pipeline.ExecuteAsync(OperationKind.Withdrawal, id, 50, Now);
+        var duplicate = _pipeline.ExecuteAsync(OperationKind.Withdrawal, id, 50, Now);
+
+        await CompleteWriteAsync(0);
+        await blocker.WaitAsync(Timeout);
+        Assert.False(duplicate.IsCompleted);
+
+        await CompleteWriteAsync(1);
+        Assert.True((await duplicate.WaitAsync(Timeout)).IsReplay);
+        Assert.Equal((await original.WaitAsync(Timeout)).BalanceAfter, (await duplicate.WaitAsync(Timeout)).BalanceAfter);
+    }
+
+    [Fact]
+    public async Task InFlightWriteFails_ItsBatchAndTheGatheredOneFailAndStateReverts()
+    {
+        var id = NewId(1);
+        var inFlight = _pipeline.ExecuteAsync(OperationKind.Withdrawal, id, 100, Now);
+        var gathered = _pipeline.ExecuteAsync(OperationKind.Withdrawal, NewId(2), 100, Now);
+        var duplicate = _pipeline.ExecuteAsync(OperationKind.Withdrawal, id, 100, Now);
+
+        var failure = new AccountStorageException("disk on fire");
+        _writes[0].Write.SetException(failure);
+
+        Assert.Same(failure, await Assert.ThrowsAsync<AccountStorageException>(() => inFlight));
+        Assert.Same(failure, await Assert.ThrowsAsync<AccountStorageException>(() => gathered));
+        Assert.Same(failure, await Assert.ThrowsAsync<AccountStorageException>(() => duplicate));
+        Assert.Single(_writes);
+        Assert.Equal(1000, _pipeline.Committed.Balance);
+        Assert.Empty(_pipeline.Committed.Operations);
+        Assert.Equal([failure], _faults);
+    }
+
+    [Fact]
+    public async Task GatheredWriteFails_EarlierBatchStaysCommittedLaterOnesFail()
+    {
+        var first = _pipeline.ExecuteAsync(OperationKind.Withdrawal, NewId(1), 100, Now);
+        var second = _pipeline.ExecuteAsync(OperationKind.Withdrawal, NewId(2), 100, Now);
+        await CompleteWriteAsync(0);
+        Assert.Equal(900, (await first.WaitAsync(Timeout)).BalanceAfter);
+
+        _writes[1].Write.SetException(new AccountStorageException("lost"));
+
+        await Assert.ThrowsAsync<AccountStorageException>(() => second);
+        Assert.Equal(900, _pipeline.Committed.Balance);
+        Assert.Single(_pipeline.Committed.Operations);
+    }
+
+    [Fact]
+    public async Task AfterFailure_EveryCallRefusedUntilReloaded()
+    {
+        var call = _pipeline.ExecuteAsync(OperationKind.Deposit, NewId(), 5, Now);
+        _writes[0].Write.SetException(new AccountStorageException("down"));
+        await Assert.ThrowsAsync<AccountStorageException>(() => call);
+
+        Assert.True(_pipeline.IsFaulted);
+        await Assert.ThrowsAsync<AccountStorageException>(() => _pipeline.ExecuteAsync(OperationKind.Deposit, NewId(1), 5, Now));
+        await Assert.ThrowsAsync<AccountStorageException>(() => _pipeline.LookupAsync(NewId(), Now));
+        await Assert.ThrowsAsync<AccountStorageException>(() => _pipeline.OpenAsync());
+        Assert.Single(_writes);
+    }
+
+    [Fact]
+    public async Task Lookup_OfPendingOperation_AnsweredFromPersistedRecordAfterWrite()
+    {
+        var id = NewId();
+        var call = _pipeline.ExecuteAsync(OperationKind.Withdrawal, id, 10, Now);
+        var lookup = _pipeline.LookupAsync(id, Now);
+
+        Assert.False(lookup.IsCompleted);
+        await CompleteWriteAsync(0);
+
+        Assert.Equal(new OperationLookupResult(OperationLookupStatus.Found, (await call.WaitAsync(Timeout)) with { IsReplay = true }), await lookup);
+    }
+
+    [Fact]
+    public async Task Refusals_AnsweredAtOnceWithoutWrite()
+    {
+        var id = NewId(1);
+        var pending = _pipeline.ExecuteAsync(OperationKind.Withdrawal, id, 10, Now);
+
+        var invalid = await _pipeline.ExecuteAsync(OperationKind.Deposit, NewId(2), 0, Now).WaitAsync(Timeout);
+        var reused = await _pipeline.ExecuteAsync(OperationKind.Deposit, id, 10, Now).WaitAsync(Timeout);
+
+        Assert.Equal(OperationStatus.InvalidAmount, invalid.Status);
+        Assert.Equal(OperationStatus.OperationIdReused, reused.Status);
+        Assert.Single(_writes);
+        await CompleteWriteAsync(0);
+        await pending.WaitAsync(Timeout);
+    }
+
+    [Fact]
+    public async Task Open_ConcurrentOpensAndDepositBehindPendingOpen_OneOpenedAndDepositCommittedAfter()
+    {
+        var closed = new AccountCommitPipeline(
+            new AccountLedger(new AccountOptions()), new AccountState(), Persist, _faults.Add);
+
+        var open = closed.OpenAsync();
+        var again = closed.OpenAsync();
+        var deposit = closed.ExecuteAsync(OperationKind.Deposit, NewId(), 70, Now);
+
+        await CompleteWriteAsync(0);
+        Assert.Equal(OpenAccountStatus.Opened, (await open.WaitAsync(Timeout)).Status);
+        Assert.Equal(OpenAccountStatus.AlreadyOpen, (await again.WaitAsync(Timeout)).Status);
+        Assert.False(deposit.IsCompleted);
+        await CompleteWriteAsync(1);
+        Assert.Equal(70, (await deposit.WaitAsync(Timeout)).BalanceAfter);
+        Assert.Equal((true, 70L, 2L), (closed.Committed.IsOpen, closed.Committed.Balance, closed.Committed.Version));
+    }
+}
