@@ -1,0 +1,254 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Runtime.InteropServices;
+using System.Text;
+using ReliableMessaging.Benchmarks.Harness;
+using ReliableMessaging.Contracts.Accounts;
+
+namespace ReliableMessaging.Benchmarks;
+
+/// <summary>
+/// One run, one PostgreSQL: the pgbench baseline and every scenario side by side, then the report.
+/// </summary>
+public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settings)
+{
+    private const int Accounts = 10_000;
+    private static readonly int[] Concurrencies = [1, 8, 32, 64];
+    private readonly List<BenchmarkRow> _rows = [];
+    private readonly List<string> _notes = [];
+
+    public async Task<string> RunAsync()
+    {
+        await using var postgres = await LocalPostgres.StartAsync(repositoryRoot);
+        Console.WriteLine($"PostgreSQL {await postgres.VersionAsync()} on 127.0.0.1:{postgres.Port}");
+        var work = Directory.CreateTempSubdirectory("rm-bench-").FullName;
+
+        Dictionary<int, double> baseline;
+        double payloadBytes;
+        await using (var cluster = await Cluster.StartAsync(repositoryRoot, postgres, settings.WindowSize, withFrontEnd: true))
+        {
+            var accounts = await OpenAccountsAsync(cluster.Client, Accounts);
+            var unique = new Dictionary<int, LoadResult>();
+            foreach (var concurrency in Concurrencies)
+            {
+                unique[concurrency] = await MeasureAsync($"(a) unique withdrawals, Orleans client, c={concurrency}", concurrency,
+                    (_, _) => accounts[Random.Shared.Next(accounts.Length)].Withdraw(Guid.CreateVersion7(), 1));
+            }
+
+            payloadBytes = await postgres.ScalarAsync<double>(
+                $"SELECT avg(octet_length(payloadbinary)) FROM orleansstorage WHERE serviceid = '{cluster.ServiceId}'");
+            Console.WriteLine($"Average account state after (a): {payloadBytes:F0} bytes");
+
+            baseline = await RunBaselineAsync(postgres, (int)Math.Round(payloadBytes), work);
+            foreach (var concurrency in Concurrencies)
+            {
+                _rows.Add(new("(a) unique withdrawals over 10,000 accounts (Orleans client)", unique[concurrency], baseline[concurrency], "pgbench"));
+            }
+
+            await RunHotAccountAsync(cluster.Client);
+            await RunReplaysAsync(cluster.Client, accounts);
+            await RunHttpAsync(cluster.FrontEnd!, baseline);
+        }
+
+        await RunWindowSizesAsync(postgres);
+        Directory.Delete(work, recursive: true);
+        return await ReportAsync(postgres, payloadBytes);
+    }
+
+    private async Task<Dictionary<int, double>> RunBaselineAsync(LocalPostgres postgres, int payloadBytes, string work)
+    {
+        await PgBench.PrepareAsync(postgres, payloadBytes);
+        var baseline = new Dictionary<int, double>();
+        foreach (var concurrency in Concurrencies)
+        {
+            var result = await PgBench.RunAsync(postgres, concurrency, payloadBytes, settings.Duration, work);
+            Console.WriteLine($"  pgbench c={concurrency}: {result.Throughput:F0}/s p50 {result.P50Ms:F2} ms p99 {result.P99Ms:F2} ms");
+            baseline[concurrency] = result.Throughput;
+            _rows.Add(new($"baseline: pgbench, same write ({payloadBytes} B payload, 10,000 rows)", result, null, ""));
+        }
+
+        return baseline;
+    }
+
+    private async Task RunHotAccountAsync(IClusterClient client)
+    {
+        var hot = client.GetGrain<IAccountGrain>("hot-account");
+        await hot.Open();
+        await hot.Deposit(Guid.CreateVersion7(), long.MaxValue / 2);
+        var sequential = await MeasureAsync("(b) hot account, c=1", 1, (_, _) => hot.Withdraw(Guid.CreateVersion7(), 1));
+        _rows.Add(new("(b) one hot account: one write per operation (c=1)", sequential, null, ""));
+        foreach (var concurrency in new[] { 32, 64 })
+        {
+            var result = await MeasureAsync($"(b) hot account, c={concurrency}", concurrency, (_, _) => hot.Withdraw(Guid.CreateVersion7(), 1));
+            _rows.Add(new("(b) one hot account, group commit", result, sequential.Throughput, "one write per op (c=1)"));
+        }
+    }
+
+    private async Task RunReplaysAsync(IClusterClient client, IAccountGrain[] accounts)
+    {
+        var recorded = new (IAccountGrain Account, Guid Id)[1000];
+        for (var i = 0; i < recorded.Length; i++)
+        {
+            recorded[i] = (accounts[i], Guid.CreateVersion7());
+            await recorded[i].Account.Withdraw(recorded[i].Id, 1);
+        }
+
+        foreach (var concurrency in new[] { 32, 64 })
+        {
+            var result = await MeasureAsync($"(c) replays, Orleans client, c={concurrency}", concurrency, async (_, sequence) =>
+            {
+                var (account, id) = recorded[sequence % recorded.Length];
+                var answer = await account.Withdraw(id, 1);
+                if (!answer.IsReplay)
+                {
+                    throw new InvalidOperationException("Expected a replay.");
+                }
+            });
+            _rows.Add(new("(c) replays of recorded operations (Orleans client, no write)", result, null, ""));
+        }
+
+        _ = client;
+    }
+
+    private async Task RunHttpAsync(Uri frontEnd, Dictionary<int, double> baseline)
+    {
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
+        using var http = new HttpClient(handler) { BaseAddress = frontEnd };
+
+        async Task PostAsync(string accountId, Guid key, long amount)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"/accounts/{accountId}/withdrawals", UriKind.Relative))
+            {
+                Content = new StringContent($$"""{"amount":{{amount}}}""", Encoding.UTF8, new MediaTypeHeaderValue("application/json")),
+            };
+            request.Headers.Add("Idempotency-Key", key.ToString());
+            using var response = await http.SendAsync(request);
+            response.EnsureSuccessStatusCode();
+        }
+
+        foreach (var concurrency in Concurrencies)
+        {
+            var result = await MeasureAsync($"(d) unique withdrawals, HTTP, c={concurrency}", concurrency,
+                (_, _) => PostAsync($"bench-{Random.Shared.Next(Accounts)}", Guid.CreateVersion7(), 1));
+            _rows.Add(new("(d) unique withdrawals over 10,000 accounts (HTTP front end)", result, baseline[concurrency], "pgbench"));
+        }
+
+        var recorded = Enumerable.Range(0, 1000).Select(i => ($"bench-{i}", Guid.CreateVersion7())).ToArray();
+        foreach (var (accountId, key) in recorded)
+        {
+            await PostAsync(accountId, key, 1);
+        }
+
+        foreach (var concurrency in new[] { 32, 64 })
+        {
+            var result = await MeasureAsync($"(c) replays, HTTP, c={concurrency}", concurrency, (_, sequence) =>
+            {
+                var (accountId, key) = recorded[sequence % recorded.Length];
+                return PostAsync(accountId, key, 1);
+            });
+            _rows.Add(new("(c) replays of recorded operations (HTTP front end, no write)", result, null, ""));
+        }
+    }
+
+    private async Task RunWindowSizesAsync(LocalPostgres postgres)
+    {
+        foreach (var window in new[] { 100, 1000, 10_000 })
+        {
+            await using var cluster = await Cluster.StartAsync(repositoryRoot, postgres, window, withFrontEnd: false);
+            var accounts = await OpenAccountsAsync(cluster.Client, 64);
+            Console.WriteLine($"Filling 64 accounts to a full window of {window}...");
+            foreach (var chunk in accounts.Chunk(8))
+            {
+                await Task.WhenAll(chunk.Select(account => FillAsync(account, window)));
+            }
+
+            var bytes = await postgres.ScalarAsync<double>(
+                $"SELECT avg(octet_length(payloadbinary)) FROM orleansstorage WHERE serviceid = '{cluster.ServiceId}'");
+            var result = await MeasureAsync($"window {window}: unique withdrawals over 64 full accounts, c=32", 32,
+                (_, _) => accounts[Random.Shared.Next(accounts.Length)].Withdraw(Guid.CreateVersion7(), 1));
+            _rows.Add(new($"window {window:N0}: {bytes:N0} B per state write; unique withdrawals over 64 full accounts", result, null, ""));
+        }
+    }
+
+    private static async Task FillAsync(IAccountGrain account, int operations)
+    {
+        // Many in flight on one account: group commit packs them into few writes.
+        var inFlight = new List<Task>(256);
+        for (var i = 0; i < operations; i++)
+        {
+            inFlight.Add(account.Withdraw(Guid.CreateVersion7(), 1));
+            if (inFlight.Count == 256)
+            {
+                await Task.WhenAll(inFlight);
+                inFlight.Clear();
+            }
+        }
+
+        await Task.WhenAll(inFlight);
+    }
+
+    private static async Task<IAccountGrain[]> OpenAccountsAsync(IClusterClient client, int count)
+    {
+        Console.WriteLine($"Opening {count:N0} accounts...");
+        var accounts = Enumerable.Range(0, count).Select(i => client.GetGrain<IAccountGrain>($"bench-{i}")).ToArray();
+        foreach (var chunk in accounts.Chunk(64))
+        {
+            await Task.WhenAll(chunk.Select(async account =>
+            {
+                await account.Open();
+                await account.Deposit(Guid.CreateVersion7(), long.MaxValue / 4);
+            }));
+        }
+
+        return accounts;
+    }
+
+    private async Task<LoadResult> MeasureAsync(string name, int concurrency, Func<int, long, Task> operation)
+    {
+        var result = await LoadRunner.RunAsync(concurrency, settings.Warmup, settings.Duration, operation);
+        Console.WriteLine($"  {name}: {result.Throughput:F0}/s p50 {result.P50Ms:F2} ms p99 {result.P99Ms:F2} ms errors {result.Errors}");
+        if (result.Errors > 0)
+        {
+            _notes.Add($"{name}: {result.Errors} errors during measurement.");
+        }
+
+        return result;
+    }
+
+    private async Task<string> ReportAsync(LocalPostgres postgres, double payloadBytes)
+    {
+        var text = new StringBuilder();
+        var cpu = File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
+            : null;
+        text.AppendLine("# Benchmarks");
+        text.AppendLine();
+        var postgresVersion = await postgres.VersionAsync();
+        var machine = string.Create(CultureInfo.InvariantCulture,
+            $"Run on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC: {Environment.ProcessorCount} cores ({cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}), {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024 * 1024.0):F0} GiB, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, PostgreSQL {postgresVersion} (fsync on).");
+        text.AppendLine(machine + " PostgreSQL, the silo, the front end and the load generator share the machine.");
+        text.AppendLine();
+        var command = string.Create(CultureInfo.InvariantCulture,
+            $"Command: `scripts/benchmark.sh{settings.CommandLineSuffix}` (warm-up {settings.Warmup.TotalSeconds:F0} s, {settings.Duration.TotalSeconds:F0} s measured per step, window {settings.WindowSize}).");
+        text.AppendLine(command + " Ratios compare throughputs measured in this same run.");
+        text.AppendLine();
+        text.AppendLine("| Scenario | Concurrency | Throughput (ops/s) | p50 (ms) | p99 (ms) | Compared with | Ratio |");
+        text.AppendLine("|---|---:|---:|---:|---:|---|---:|");
+        foreach (var row in _rows)
+        {
+            var compared = row.BaselineThroughput is { } b ? string.Create(CultureInfo.InvariantCulture, $"{row.BaselineName} {b:N0}/s") : "";
+            var ratio = row.Ratio is { } r ? r.ToString("F2", CultureInfo.InvariantCulture) : "";
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {row.Scenario} | {row.Result.Concurrency} | {row.Result.Throughput:N0} | {row.Result.P50Ms:F2} | {row.Result.P99Ms:F2} | {compared} | {ratio} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Average account state during (a): {payloadBytes:F0} bytes; the pgbench baseline writes the same payload size.");
+        foreach (var note in _notes)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"- {note}");
+        }
+
+        return text.ToString();
+    }
+}

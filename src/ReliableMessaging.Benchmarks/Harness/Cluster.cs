@@ -1,0 +1,131 @@
+using System.Globalization;
+using Orleans.Configuration;
+using ReliableMessaging.Contracts.Hosting;
+
+namespace ReliableMessaging.Benchmarks.Harness;
+
+/// <summary>
+/// The system under test as users run it: the silo and (optionally) the front end as their own
+/// processes from the Release build, and an Orleans client in this process.
+/// </summary>
+public sealed class Cluster : IAsyncDisposable
+{
+    private readonly List<ChildProcess> _processes = [];
+    private IHost? _client;
+
+    private Cluster(string serviceId) => ServiceId = serviceId;
+
+    public string ServiceId { get; }
+
+    public IClusterClient Client => _client!.Services.GetRequiredService<IClusterClient>();
+
+    public Uri? FrontEnd { get; private set; }
+
+    public static async Task<Cluster> StartAsync(string repositoryRoot, LocalPostgres postgres, int windowSize, bool withFrontEnd)
+    {
+        var cluster = new Cluster($"bench-{Guid.NewGuid():N}");
+        var siloPort = LocalPostgres.FreePort();
+        var gatewayPort = LocalPostgres.FreePort();
+        var common = new Dictionary<string, string>
+        {
+            [$"ConnectionStrings__{ClusterDatabase.ConnectionStringName}"] = postgres.ConnectionString,
+            ["Orleans__ClusterId"] = cluster.ServiceId,
+            ["Orleans__ServiceId"] = cluster.ServiceId,
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        var silo = new Dictionary<string, string>(common)
+        {
+            ["Orleans__SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
+            ["Orleans__GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
+            ["Accounts__OperationWindowSize"] = windowSize.ToString(CultureInfo.InvariantCulture),
+        };
+        var logs = Path.Combine(Path.GetTempPath(), "rm-bench-logs");
+        Directory.CreateDirectory(logs);
+        cluster._processes.Add(ChildProcess.Start("silo", Built(repositoryRoot, "ReliableMessaging.Silo"), silo, Path.Combine(logs, "silo.log")));
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning);
+        builder.UseOrleansClient(client =>
+        {
+            client.UseAdoNetClustering(options =>
+            {
+                options.Invariant = ClusterDatabase.Invariant;
+                options.ConnectionString = postgres.ConnectionString;
+            });
+            client.Configure<ClusterOptions>(options =>
+            {
+                options.ClusterId = cluster.ServiceId;
+                options.ServiceId = cluster.ServiceId;
+            });
+            client.UseConnectionRetryFilter(async (_, cancellationToken) =>
+            {
+                await Task.Delay(500, cancellationToken);
+                return true;
+            });
+        });
+        cluster._client = builder.Build();
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2)))
+        {
+            await cluster._client.StartAsync(timeout.Token);
+        }
+
+        if (withFrontEnd)
+        {
+            var port = LocalPostgres.FreePort();
+            var frontEnd = new Dictionary<string, string>(common) { ["Urls"] = $"http://127.0.0.1:{port}" };
+            cluster._processes.Add(ChildProcess.Start("front end", Built(repositoryRoot, "ReliableMessaging.Api"), frontEnd, Path.Combine(logs, "api.log")));
+            cluster.FrontEnd = new Uri($"http://127.0.0.1:{port}");
+            await WaitReadyAsync(cluster.FrontEnd);
+        }
+
+        return cluster;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_client is not null)
+        {
+            await _client.StopAsync();
+            _client.Dispose();
+        }
+
+        foreach (var process in Enumerable.Reverse(_processes))
+        {
+            await process.DisposeAsync();
+        }
+    }
+
+    private static string Built(string repositoryRoot, string project)
+    {
+        var dll = Path.Combine(repositoryRoot, "src", project, "bin", "Release", "net10.0", $"{project}.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build first: dotnet build -c Release ({dll} is missing).");
+    }
+
+    private static async Task WaitReadyAsync(Uri frontEnd)
+    {
+        using var http = new HttpClient { BaseAddress = frontEnd };
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            try
+            {
+                using var response = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+                // Not listening yet.
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new TimeoutException("The front end did not become ready.");
+            }
+
+            await Task.Delay(500);
+        }
+    }
+}

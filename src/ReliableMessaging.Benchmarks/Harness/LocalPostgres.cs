@@ -1,0 +1,72 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace ReliableMessaging.Benchmarks.Harness;
+
+/// <summary>A throwaway PostgreSQL (fsync on) started with scripts/postgres.sh, schema applied.</summary>
+public sealed class LocalPostgres : IAsyncDisposable
+{
+    private readonly string _repositoryRoot;
+    private readonly string _directory;
+
+    private LocalPostgres(string repositoryRoot, string directory, int port, string binDirectory)
+    {
+        _repositoryRoot = repositoryRoot;
+        _directory = directory;
+        Port = port;
+        BinDirectory = binDirectory;
+    }
+
+    public int Port { get; }
+
+    public string BinDirectory { get; }
+
+    public static string Database => "reliablemessaging";
+
+    public string ConnectionString => $"Host=127.0.0.1;Port={Port};Database={Database};Username=postgres;Maximum Pool Size=200";
+
+    public static async Task<LocalPostgres> StartAsync(string repositoryRoot)
+    {
+        var script = Path.Combine(repositoryRoot, "scripts", "postgres.sh");
+        var binDirectory = (await Shell.RunAsync("bash", [script, "install"])).Trim();
+        var directory = Path.Combine(Path.GetTempPath(), $"rm-bench-{Guid.NewGuid():N}");
+        var postgres = new LocalPostgres(repositoryRoot, directory, FreePort(), binDirectory);
+        await Shell.RunAsync("bash", [script, "start", "--dir", directory, "--port", postgres.Port.ToString(CultureInfo.InvariantCulture)]);
+        return postgres;
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public string Binary(string name) => Path.Combine(BinDirectory, name);
+
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 300 };
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)Convert.ChangeType((await command.ExecuteScalarAsync())!, typeof(T), CultureInfo.InvariantCulture);
+    }
+
+    public async Task<string> VersionAsync() => await ScalarAsync<string>("SHOW server_version");
+
+    public async ValueTask DisposeAsync()
+    {
+        await Shell.RunAsync("bash", [Path.Combine(_repositoryRoot, "scripts", "postgres.sh"), "stop", "--dir", _directory]);
+        Directory.Delete(_directory, recursive: true);
+    }
+}
