@@ -41,6 +41,30 @@ public static class Uuid7
     }
 
     /// <summary>
+    /// A UUIDv7 derived deterministically from <paramref name="id"/> for one <paramref name="purpose"/>
+    /// (e.g. the credit of a transfer). It keeps the original's timestamp, so the receiving account's
+    /// admission floor treats it exactly like the original, and every retry derives the same ID.
+    /// </summary>
+    public static Guid Derive(Guid id, string purpose)
+    {
+        ArgumentNullException.ThrowIfNull(purpose);
+        Span<byte> source = stackalloc byte[16];
+        id.TryWriteBytes(source, bigEndian: true, out _);
+        var input = new byte[16 + System.Text.Encoding.UTF8.GetByteCount(purpose)];
+        source.CopyTo(input);
+        System.Text.Encoding.UTF8.GetBytes(purpose, input.AsSpan(16));
+        Span<byte> hash = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(input, hash);
+
+        Span<byte> derived = stackalloc byte[16];
+        source[..6].CopyTo(derived);
+        hash[..10].CopyTo(derived[6..]);
+        derived[6] = (byte)(0x70 | (derived[6] & 0x0F));
+        derived[8] = (byte)(0x80 | (derived[8] & 0x3F));
+        return new Guid(derived, bigEndian: true);
+    }
+
+    /// <summary>
     /// Parses the canonical text form of a UUIDv7 (with or without hyphens, braces not accepted).
     /// </summary>
     public static bool TryParse(string? text, out Guid id)

@@ -13,6 +13,12 @@ public static class AccountCluster
 
     public static readonly TimeSpan MaxClockSkew = TimeSpan.FromMinutes(1);
 
+    /// <summary>Small, so a test can fill an account's transfer outbox.</summary>
+    public const int MaxPendingTransfers = 4;
+
+    /// <summary>Short, so delivery resumes quickly after a crash in a test.</summary>
+    public static readonly TimeSpan TransferRetryPeriod = TimeSpan.FromSeconds(2);
+
     /// <summary>
     /// A cluster of <paramref name="silos"/> silos with ADO.NET membership and storage on
     /// <paramref name="postgres"/>. Clusters that share a <paramref name="serviceId"/> share grain state.
@@ -30,6 +36,8 @@ public static class AccountCluster
         builder.Properties["Accounts:OperationWindowSize"] = WindowSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Properties["Accounts:OperationRetention"] = Retention.ToString();
         builder.Properties["Accounts:MaxClockSkew"] = MaxClockSkew.ToString();
+        builder.Properties["Accounts:MaxPendingTransfers"] = MaxPendingTransfers.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        builder.Properties["Accounts:TransferRetryPeriod"] = TransferRetryPeriod.ToString();
         builder.AddSiloBuilderConfigurator<TestSiloConfigurator>();
         builder.AddClientBuilderConfigurator<TestClientConfigurator>();
         var cluster = builder.Build();

@@ -1,3 +1,4 @@
+using Orleans.Configuration;
 using Orleans.Storage;
 using Orleans.TestingHost;
 using ReliableMessaging.Grains.Accounts;
@@ -14,6 +15,15 @@ public sealed class TestSiloConfigurator : ISiloConfigurator
     public void Configure(ISiloBuilder siloBuilder)
     {
         siloBuilder.AddReliableMessaging();
+
+        // Declare a killed silo dead within seconds, so crash tests do not wait out production timeouts.
+        siloBuilder.Configure<ClusterMembershipOptions>(options =>
+        {
+            options.ProbeTimeout = TimeSpan.FromSeconds(1);
+            options.NumMissedProbesLimit = 2;
+            options.NumVotesForDeathDeclaration = 1;
+            options.TableRefreshTimeout = TimeSpan.FromSeconds(1);
+        });
 
         var services = siloBuilder.Services;
         var original = services.Single(d =>

@@ -1,3 +1,5 @@
+using ReliableMessaging.Contracts.Transfers;
+
 namespace ReliableMessaging.Contracts.Accounts;
 
 /// <summary>
@@ -27,4 +29,22 @@ public interface IAccountGrain : IGrainWithStringKey
     /// <summary>The recorded outcome of one operation ID, or why there is none.</summary>
     [Alias("GetOperation")]
     Task<OperationLookupResult> GetOperation(Guid operationId);
+
+    /// <summary>
+    /// Debits <paramref name="amount"/> and records the outgoing transfer in one write, then delivers
+    /// the credit to <paramref name="destination"/> until it is acknowledged (or refunds if it is refused).
+    /// Once per <paramref name="transferId"/>.
+    /// </summary>
+    [Alias("StartTransfer")]
+    Task<TransferResult> StartTransfer(Guid transferId, string destination, long amount);
+
+    /// <summary>
+    /// Credits an incoming transfer, once per <paramref name="creditId"/> (derived from the transfer ID).
+    /// </summary>
+    [Alias("ReceiveTransfer")]
+    Task<OperationResult> ReceiveTransfer(Guid creditId, string source, long amount);
+
+    /// <summary>An outgoing transfer's status.</summary>
+    [Alias("GetTransfer")]
+    Task<TransferLookupResult> GetTransfer(Guid transferId);
 }

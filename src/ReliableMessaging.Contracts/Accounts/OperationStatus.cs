@@ -36,4 +36,10 @@ public enum OperationStatus : byte
 
     /// <summary>The account ID does not match <see cref="AccountIdFormat"/>.</summary>
     InvalidAccountId = 16,
+
+    /// <summary>The account already has the maximum number of transfers in delivery: try later.</summary>
+    TooManyPendingTransfers = 17,
+
+    /// <summary>A transfer whose source and destination are the same account.</summary>
+    TransferToSelf = 18,
 }

@@ -72,10 +72,10 @@ public sealed class AccountCommitPipeline
         return AnswerAfter(_pendingOpen, () => result);
     }
 
-    public Task<OperationResult> ExecuteAsync(OperationKind kind, Guid operationId, long amount, DateTimeOffset now)
+    public Task<OperationResult> ExecuteAsync(OperationKind kind, Guid operationId, long amount, DateTimeOffset now, string? counterparty = null)
     {
         ThrowIfFaulted();
-        if (_ledger.TryAnswer(_head, kind, operationId, amount, now, out var answer))
+        if (_ledger.TryAnswer(_head, kind, operationId, amount, now, out var answer, counterparty))
         {
             // A duplicate of an operation that is decided but not yet durable waits for that write.
             return answer.IsReplay && _pendingOperations.TryGetValue(operationId, out var pending)
@@ -83,9 +83,25 @@ public sealed class AccountCommitPipeline
                 : Task.FromResult(answer);
         }
 
-        var result = _ledger.Process(_head, kind, operationId, amount, now);
+        var result = _ledger.Process(_head, kind, operationId, amount, now, counterparty);
         var batch = Enlist(operationId);
         return AnswerAfter(batch, () => result);
+    }
+
+    /// <summary>
+    /// Applies an internal state transition (e.g. a transfer completing) through the same batches.
+    /// Returns false at once, with no write, when <paramref name="transition"/> changed nothing.
+    /// </summary>
+    public Task<bool> ApplyAsync(Func<AccountState, bool> transition)
+    {
+        ArgumentNullException.ThrowIfNull(transition);
+        ThrowIfFaulted();
+        if (!transition(_head))
+        {
+            return Task.FromResult(false);
+        }
+
+        return AnswerAfter(Enlist(operationId: null), () => true);
     }
 
     public Task<OperationLookupResult> LookupAsync(Guid operationId, DateTimeOffset now)

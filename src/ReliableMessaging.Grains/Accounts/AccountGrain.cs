@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Storage;
 using ReliableMessaging.Contracts.Accounts;
@@ -13,11 +14,12 @@ namespace ReliableMessaging.Grains.Accounts;
 /// only after the write that contains it succeeded; reads only see persisted state.
 /// </summary>
 [Reentrant]
-public sealed class AccountGrain(
+public sealed partial class AccountGrain(
     [PersistentState(AccountStorage.StateName, AccountStorage.ProviderName)] IPersistentState<AccountState> state,
     AccountLedger ledger,
     TimeProvider time,
-    ILogger<AccountGrain> logger) : Grain, IAccountGrain
+    IOptions<AccountOptions> options,
+    ILogger<AccountGrain> logger) : Grain, IAccountGrain, IRemindable
 {
     private AccountCommitPipeline? _pipeline;
 
@@ -71,14 +73,14 @@ public sealed class AccountGrain(
             ? Pipeline.LookupAsync(operationId, time.GetUtcNow())
             : Task.FromResult(new OperationLookupResult(OperationLookupStatus.InvalidAccountId, null));
 
-    private async Task<OperationResult> ExecuteAsync(OperationKind kind, Guid operationId, long amount)
+    private async Task<OperationResult> ExecuteAsync(OperationKind kind, Guid operationId, long amount, string? counterparty = null)
     {
         if (!AccountIdFormat.IsValid(AccountId))
         {
             return OperationResult.Refused(operationId, kind, amount, OperationStatus.InvalidAccountId);
         }
 
-        var result = await Pipeline.ExecuteAsync(kind, operationId, amount, time.GetUtcNow());
+        var result = await Pipeline.ExecuteAsync(kind, operationId, amount, time.GetUtcNow(), counterparty);
         Log(result);
         return result;
     }

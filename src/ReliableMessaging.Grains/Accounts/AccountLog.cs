@@ -29,6 +29,26 @@ internal static partial class AccountLog
         Message = "Account {AccountId} refused {Kind} {OperationId} of {Amount}: {Status}")]
     public static partial void Refused(ILogger logger, string accountId, OperationKind kind, Guid operationId, long amount, OperationStatus status);
 
+    [LoggerMessage(EventId = 1020, Level = LogLevel.Information,
+        Message = "Account {AccountId} debited transfer {TransferId} of {Amount} to {To}; delivering")]
+    public static partial void TransferStarted(ILogger logger, string accountId, Guid transferId, string to, long amount);
+
+    [LoggerMessage(EventId = 1021, Level = LogLevel.Information,
+        Message = "Account {AccountId} transfer {TransferId} to {To} completed (credit was a replay: {WasReplay})")]
+    public static partial void TransferCompleted(ILogger logger, string accountId, Guid transferId, string to, bool wasReplay);
+
+    [LoggerMessage(EventId = 1022, Level = LogLevel.Warning,
+        Message = "Account {AccountId} transfer {TransferId} refused by {To} ({Status}); refunded")]
+    public static partial void TransferRefunded(ILogger logger, string accountId, Guid transferId, string to, OperationStatus status);
+
+    [LoggerMessage(EventId = 1023, Level = LogLevel.Error,
+        Message = "Account {AccountId} transfer {TransferId} to {To} is STUCK ({Status}): its credit can no longer be verified, so it is not re-sent. Reconcile by hand.")]
+    public static partial void TransferStuck(ILogger logger, string accountId, Guid transferId, string to, OperationStatus status);
+
+    [LoggerMessage(EventId = 1024, Level = LogLevel.Warning,
+        Message = "Account {AccountId} could not deliver transfer {TransferId} to {To} yet; will retry")]
+    public static partial void DeliveryFailed(ILogger logger, Exception exception, string accountId, Guid transferId, string to);
+
     [LoggerMessage(EventId = 1010, Level = LogLevel.Warning,
         Message = "Account {AccountId}: state write conflict (another activation wrote first); nothing acknowledged, deactivating to reload")]
     public static partial void WriteConflict(ILogger logger, Exception exception, string accountId);

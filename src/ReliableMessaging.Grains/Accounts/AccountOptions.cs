@@ -22,6 +22,16 @@ public sealed class AccountOptions
     /// <summary>How far in the future an operation ID's timestamp may be (client clocks drift).</summary>
     public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>How many outgoing transfers an account may have in delivery at once; past it, new ones are refused.</summary>
+    [Range(1, 10_000)]
+    public int MaxPendingTransfers { get; set; } = 100;
+
+    /// <summary>
+    /// How often a durable reminder retries undelivered transfers (after a crash, or when the
+    /// destination keeps failing). Within an activation, retries also run sooner, with backoff.
+    /// </summary>
+    public TimeSpan TransferRetryPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Throws when a value makes no sense; called at silo start.</summary>
     public void Validate()
     {
@@ -29,6 +39,11 @@ public sealed class AccountOptions
         if (OperationRetention <= TimeSpan.Zero)
         {
             throw new ValidationException($"{SectionName}:{nameof(OperationRetention)} must be positive.");
+        }
+
+        if (TransferRetryPeriod < TimeSpan.FromSeconds(1))
+        {
+            throw new ValidationException($"{SectionName}:{nameof(TransferRetryPeriod)} must be at least one second.");
         }
 
         if (MaxClockSkew < TimeSpan.Zero || MaxClockSkew >= OperationRetention)

@@ -29,6 +29,10 @@ public sealed class AccountState
     [Id(4)]
     public List<OperationRecord> Operations { get; set; } = [];
 
+    /// <summary>Outgoing transfers debited and not yet delivered: persisted with the debit, in the same write.</summary>
+    [Id(5)]
+    public List<PendingTransfer> PendingTransfers { get; set; } = [];
+
     /// <summary>A copy to mutate while this one stays the last persisted state.</summary>
     public AccountState Clone() => new()
     {
@@ -37,5 +41,6 @@ public sealed class AccountState
         Version = Version,
         EvictedThroughUnixMs = EvictedThroughUnixMs,
         Operations = new List<OperationRecord>(Operations),
+        PendingTransfers = new List<PendingTransfer>(PendingTransfers),
     };
 }

@@ -30,6 +30,21 @@ public sealed class OperationWindow
         return index >= 0 ? state.Operations[index] : null;
     }
 
+    /// <summary>Replaces a recorded outcome (same ID) with an updated one; false when it was evicted.</summary>
+    public static bool Replace(AccountState state, OperationRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(record);
+        var index = IndexOf(state.Operations, record.OperationId);
+        if (index < 0)
+        {
+            return false;
+        }
+
+        state.Operations[index] = record;
+        return true;
+    }
+
     /// <summary>
     /// IDs whose timestamp is at or below this (Unix ms) are not admitted: either their record was
     /// evicted, or they are older than the retention and would be evicted at once.

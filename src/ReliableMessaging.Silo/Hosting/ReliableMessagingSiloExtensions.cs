@@ -17,7 +17,10 @@ public static class ReliableMessagingSiloExtensions
     /// <summary>The ADO.NET grain storage behind <see cref="AccountStorage.ProviderName"/>.</summary>
     public const string AdoNetStorageName = "accounts-adonet";
 
-    /// <summary>Cluster identity and endpoints from the <c>Orleans</c> section.</summary>
+    /// <summary>
+    /// Cluster identity and endpoints from the <c>Orleans</c> section, and membership tuning from
+    /// <c>Orleans:Membership</c> (<see cref="ClusterMembershipOptions"/> property names).
+    /// </summary>
     public static ISiloBuilder UseSiloEndpoints(this ISiloBuilder silo)
     {
         ArgumentNullException.ThrowIfNull(silo);
@@ -34,6 +37,13 @@ public static class ReliableMessagingSiloExtensions
             endpoints.SiloPort,
             endpoints.GatewayPort,
             endpoints.ListenOnAnyHostAddress);
+
+        // Deployments tune failure detection and how long dead silos' rows stay in the membership table.
+        // The binder ignores unknown keys by default, so a misspelt setting would silently keep the
+        // default: fail the start instead.
+        silo.Services.AddOptions<ClusterMembershipOptions>()
+            .Bind(silo.Configuration.GetSection(SiloEndpointOptions.MembershipSectionName), binder => binder.ErrorOnUnknownConfiguration = true)
+            .ValidateOnStart();
         return silo;
     }
 
@@ -65,6 +75,18 @@ public static class ReliableMessagingSiloExtensions
             // A compact, version-tolerant binary form: the whole state is rewritten on every write.
             storage.GrainStorageSerializer = new OrleansBinaryGrainStorageSerializer(serializer);
         }));
+
+        // Reminders resume transfer delivery after crashes; their table lives beside the state.
+        silo.UseAdoNetReminderService(options =>
+        {
+            options.Invariant = ClusterDatabase.Invariant;
+            options.ConnectionString = connectionString;
+        });
+        var transferRetry = silo.Configuration.GetSection(AccountOptions.SectionName).GetValue<TimeSpan?>(nameof(AccountOptions.TransferRetryPeriod));
+        if (transferRetry is { } retry && retry < TimeSpan.FromMinutes(1))
+        {
+            silo.Configure<ReminderOptions>(options => options.MinimumReminderPeriod = retry);
+        }
 
         // Silos feed the Orleans Dashboard that the front end serves; traces stay hidden (they can carry data).
         silo.AddDashboard(options => options.HideTrace = true);

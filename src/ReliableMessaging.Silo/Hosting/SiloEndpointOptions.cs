@@ -7,6 +7,12 @@ public sealed class SiloEndpointOptions
 {
     public const string SectionName = "Orleans";
 
+    /// <summary>
+    /// Membership tuning, bound onto Orleans' <c>ClusterMembershipOptions</c> (e.g. <c>DefunctSiloExpiration</c>,
+    /// <c>DefunctSiloCleanupPeriod</c>, <c>MaxDefunctSiloEntries</c>, <c>ProbeTimeout</c>).
+    /// </summary>
+    public const string MembershipSectionName = SectionName + ":Membership";
+
     /// <summary>Silos and clients with the same ClusterId form one cluster.</summary>
     [Required]
     public string ClusterId { get; set; } = "reliable-messaging";

@@ -1,0 +1,62 @@
+using Orleans.Storage;
+using ReliableMessaging.Contracts;
+using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Contracts.Transfers;
+using ReliableMessaging.Grains.Accounts;
+
+namespace ReliableMessaging.Grains.Transfers;
+
+/// <summary>
+/// The entry point of one transfer (key: the transfer ID). It records which accounts and amount
+/// the ID was first used with (so reuse is refused even with another source) and where to find the
+/// transfer; the source account does the work. Not reentrant: duplicates of one transfer queue up.
+/// </summary>
+public sealed class TransferGrain(
+    [PersistentState("transfer", AccountStorage.ProviderName)] IPersistentState<TransferIndexState> state) : Grain, ITransferGrain
+{
+    public async Task<TransferResult> Start(string source, string destination, long amount)
+    {
+        var transferId = this.GetPrimaryKey();
+        var refusal = !Uuid7.IsValid(transferId) ? OperationStatus.InvalidOperationId
+            : !AccountIdFormat.IsValid(source) || !AccountIdFormat.IsValid(destination) ? OperationStatus.InvalidAccountId
+            : amount <= 0 ? OperationStatus.InvalidAmount
+            : string.Equals(source, destination, StringComparison.Ordinal) ? OperationStatus.TransferToSelf
+            : (OperationStatus?)null;
+        if (refusal is { } status)
+        {
+            return TransferResult.Refused(transferId, source ?? string.Empty, destination ?? string.Empty, amount, status);
+        }
+
+        if (state.RecordExists)
+        {
+            var first = state.State;
+            if (first.Source != source || first.Destination != destination || first.Amount != amount)
+            {
+                return TransferResult.Refused(transferId, source, destination, amount, OperationStatus.OperationIdReused);
+            }
+        }
+        else
+        {
+            state.State = new TransferIndexState { Source = source, Destination = destination, Amount = amount };
+            try
+            {
+                await state.WriteStateAsync();
+            }
+            catch (Exception exception) when (exception is InconsistentStateException or AccountStorageException)
+            {
+                state.State = new TransferIndexState();
+                DeactivateOnIdle();
+                throw new AccountStorageException(
+                    $"Transfer {transferId} could not be recorded; nothing was debited. Retry with the same transfer ID.",
+                    exception is InconsistentStateException);
+            }
+        }
+
+        return await GrainFactory.GetGrain<IAccountGrain>(source).StartTransfer(transferId, destination, amount);
+    }
+
+    public Task<TransferLookupResult> GetStatus() =>
+        state.RecordExists
+            ? GrainFactory.GetGrain<IAccountGrain>(state.State.Source).GetTransfer(this.GetPrimaryKey())
+            : Task.FromResult(new TransferLookupResult(TransferLookupStatus.Unknown, null));
+}

@@ -1,0 +1,236 @@
+using ReliableMessaging.Contracts;
+using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Contracts.Transfers;
+using ReliableMessaging.Grains.Accounts;
+using ReliableMessaging.Testing;
+
+namespace ReliableMessaging.Tests.Accounts;
+
+/// <summary>Transfers end to end on a real cluster: exactly once, conserved, through refusals and faults.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class TransferTests(ClusterFixture fixture)
+{
+    private async Task<string> OpenAsync(long balance)
+    {
+        var accountId = TestIds.NewId();
+        var account = fixture.Grains.GetGrain<IAccountGrain>(accountId);
+        await account.Open();
+        if (balance > 0)
+        {
+            await account.Deposit(TestIds.NewOperationId(), balance);
+        }
+
+        return accountId;
+    }
+
+    private async Task<long> BalanceAsync(string accountId) =>
+        (await fixture.Grains.GetGrain<IAccountGrain>(accountId).GetSnapshot()).Balance;
+
+    private async Task<TransferResult> WaitFinishedAsync(Guid transferId, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var status = await fixture.Grains.GetGrain<ITransferGrain>(transferId).GetStatus();
+            if (status.Transfer is { State: not TransferState.Pending } finished)
+            {
+                return finished;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Transfer {transferId} still {status.Transfer?.State.ToString() ?? status.Status.ToString()} after {timeout}.");
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
+    public async Task Transfer_Completes_CreditedOnceAndRetryReplays()
+    {
+        var from = await OpenAsync(1000);
+        var to = await OpenAsync(50);
+        var transferId = TestIds.NewOperationId();
+        var transfer = fixture.Grains.GetGrain<ITransferGrain>(transferId);
+
+        var started = await transfer.Start(from, to, 300);
+        var finished = await WaitFinishedAsync(transferId, TimeSpan.FromSeconds(20));
+        var retry = await transfer.Start(from, to, 300);
+
+        Assert.Equal((OperationStatus.Succeeded, false), (started.Status, started.IsReplay));
+        Assert.Equal(TransferState.Completed, finished.State);
+        Assert.NotNull(finished.FinishedAt);
+        Assert.Equal((OperationStatus.Succeeded, TransferState.Completed, true), (retry.Status, retry.State, retry.IsReplay));
+        Assert.Equal((700L, 350L), (await BalanceAsync(from), await BalanceAsync(to)));
+
+        // The credit was recorded at the destination under the derived ID, once.
+        var credit = await fixture.Grains.GetGrain<IAccountGrain>(to).GetOperation(Uuid7.Derive(transferId, AccountLedger.CreditPurpose));
+        Assert.Equal((OperationLookupStatus.Found, OperationKind.TransferIn, 300L), (credit.Status, credit.Operation!.Kind, credit.Operation.Amount));
+    }
+
+    [Fact]
+    public async Task Transfer_ToMissingAccount_RefundedExactlyOnce()
+    {
+        var from = await OpenAsync(1000);
+        var missing = TestIds.NewId("missing");
+        var transferId = TestIds.NewOperationId();
+
+        await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, missing, 400);
+        var finished = await WaitFinishedAsync(transferId, TimeSpan.FromSeconds(20));
+        var retry = await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, missing, 400);
+
+        Assert.Equal(TransferState.Refunded, finished.State);
+        Assert.Equal(TransferState.Refunded, retry.State);
+        Assert.Equal(1000, await BalanceAsync(from));
+        Assert.Equal(AccountStatus.NotFound, (await fixture.Grains.GetGrain<IAccountGrain>(missing).GetSnapshot()).Status);
+        var refund = await fixture.Grains.GetGrain<IAccountGrain>(from).GetOperation(Uuid7.Derive(transferId, AccountLedger.RefundPurpose));
+        Assert.Equal(OperationKind.TransferRefund, refund.Operation!.Kind);
+    }
+
+    [Fact]
+    public async Task Transfer_InsufficientFunds_RecordedAndReplayed()
+    {
+        var from = await OpenAsync(100);
+        var to = await OpenAsync(0);
+        var transferId = TestIds.NewOperationId();
+        var transfer = fixture.Grains.GetGrain<ITransferGrain>(transferId);
+
+        var refused = await transfer.Start(from, to, 150);
+        await fixture.Grains.GetGrain<IAccountGrain>(from).Deposit(TestIds.NewOperationId(), 1000);
+        var retry = await transfer.Start(from, to, 150);
+
+        Assert.Equal(OperationStatus.InsufficientFunds, refused.Status);
+        Assert.Equal((OperationStatus.InsufficientFunds, true), (retry.Status, retry.IsReplay));
+        Assert.Equal((1100L, 0L), (await BalanceAsync(from), await BalanceAsync(to)));
+    }
+
+    [Theory]
+    [InlineData(0, 301)]
+    [InlineData(1, 300)]
+    [InlineData(2, 300)]
+    public async Task Transfer_SameIdOtherParameters_RefusedAsReused(int changed, long amount)
+    {
+        var from = await OpenAsync(1000);
+        var to = await OpenAsync(0);
+        var other = await OpenAsync(1000);
+        var transferId = TestIds.NewOperationId();
+        await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, to, 300);
+        await WaitFinishedAsync(transferId, TimeSpan.FromSeconds(20));
+
+        var reused = changed switch
+        {
+            0 => await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, to, amount),
+            1 => await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(other, to, amount),
+            _ => await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, other, amount),
+        };
+
+        Assert.Equal(OperationStatus.OperationIdReused, reused.Status);
+        Assert.Equal((700L, 300L, 1000L), (await BalanceAsync(from), await BalanceAsync(to), await BalanceAsync(other)));
+    }
+
+    [Fact]
+    public async Task Transfer_OutboxFull_RefusedUntilDeliveriesFinish()
+    {
+        var from = await OpenAsync(1000);
+        var to = await OpenAsync(0);
+        var gate = StorageFaults.HoldWrites(to);
+        var ids = Enumerable.Range(0, AccountCluster.MaxPendingTransfers).Select(_ => TestIds.NewOperationId()).ToList();
+        foreach (var id in ids)
+        {
+            Assert.Equal(TransferState.Pending, (await fixture.Grains.GetGrain<ITransferGrain>(id).Start(from, to, 10)).State);
+        }
+
+        var refused = await fixture.Grains.GetGrain<ITransferGrain>(TestIds.NewOperationId()).Start(from, to, 10);
+        Assert.Equal(OperationStatus.TooManyPendingTransfers, refused.Status);
+
+        gate.SetResult();
+        foreach (var id in ids)
+        {
+            Assert.Equal(TransferState.Completed, (await WaitFinishedAsync(id, TimeSpan.FromSeconds(20))).State);
+        }
+
+        var lastId = TestIds.NewOperationId();
+        Assert.Equal(TransferState.Pending, (await fixture.Grains.GetGrain<ITransferGrain>(lastId).Start(from, to, 10)).State);
+        Assert.Equal(TransferState.Completed, (await WaitFinishedAsync(lastId, TimeSpan.FromSeconds(20))).State);
+        Assert.Equal((950L, 50L), (await BalanceAsync(from), await BalanceAsync(to)));
+    }
+
+    [Fact]
+    public async Task Transfer_DestinationWritesFailingThenRecover_DeliveredExactlyOnceAndConserved()
+    {
+        var from = await OpenAsync(1000);
+        var to = await OpenAsync(0);
+        for (var i = 0; i < 3; i++)
+        {
+            StorageFaults.Arm(to, StorageFault.FailBeforeWrite);
+        }
+
+        StorageFaults.Arm(to, StorageFault.FailAfterWrite); // credited, but the answer is lost: redelivery must not credit again
+        var transferId = TestIds.NewOperationId();
+
+        await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, to, 250);
+        var finished = await WaitFinishedAsync(transferId, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(TransferState.Completed, finished.State);
+        Assert.Equal((750L, 250L), (await BalanceAsync(from), await BalanceAsync(to)));
+    }
+
+    [Fact]
+    public async Task Transfer_SourceSiloKilledAfterDebitBeforeCredit_DeliveryResumesAndConserves()
+    {
+        var cluster = await AccountCluster.StartAsync(fixture.Postgres, $"transfer-kill-{Guid.NewGuid():N}", silos: 2);
+        try
+        {
+            var from = TestIds.NewId();
+            var to = TestIds.NewId();
+            var source = cluster.Client.GetGrain<IAccountGrain>(from);
+            var destination = cluster.Client.GetGrain<IAccountGrain>(to);
+            await source.Open();
+            await source.Deposit(TestIds.NewOperationId(), 1000);
+            await destination.Open();
+
+            // The credit cannot land yet: the source has debited and holds the transfer in its outbox.
+            var gate = StorageFaults.HoldWrites(to);
+            var transferId = TestIds.NewOperationId();
+            var started = await cluster.Client.GetGrain<ITransferGrain>(transferId).Start(from, to, 600);
+            Assert.Equal(TransferState.Pending, started.State);
+
+            var host = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(source);
+            var victim = cluster.Silos.Single(s => s.SiloAddress.Equals(host));
+            await cluster.KillSiloAsync(victim);
+            gate.SetResult();
+
+            // The reminder (or any call) reactivates the source on the survivor, which redelivers.
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            TransferLookupResult status;
+            do
+            {
+                await Task.Delay(250);
+                status = await RetryAsync(() => cluster.Client.GetGrain<ITransferGrain>(transferId).GetStatus());
+            }
+            while (status.Transfer?.State != TransferState.Completed && DateTime.UtcNow < deadline);
+
+            Assert.Equal(TransferState.Completed, status.Transfer?.State);
+            var balances = (await RetryAsync(source.GetSnapshot)).Balance + (await RetryAsync(destination.GetSnapshot)).Balance;
+            Assert.Equal(1000, balances);
+            Assert.Equal(600, (await RetryAsync(destination.GetSnapshot)).Balance);
+        }
+        finally
+        {
+            await cluster.StopAllSilosAsync();
+            await cluster.DisposeAsync();
+        }
+    }
+
+    private static async Task<T> RetryAsync<T>(Func<Task<T>> call)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception) when (attempt < 40)
+            {
+                await Task.Delay(250);
+            }
+        }
+    }
+}
