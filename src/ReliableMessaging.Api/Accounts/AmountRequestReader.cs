@@ -14,15 +14,22 @@ public static class AmountRequestReader
 
     public static async Task<(AmountRequestStatus Status, long Amount, string Detail)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        var (status, body, detail) = await ReadBoundedAsync(request, cancellationToken);
+        return status == AmountRequestStatus.Valid ? Parse(body) : (status, 0, detail);
+    }
+
+    /// <summary>Reads the whole body if it is JSON (or untyped) and at most <see cref="MaxBodyBytes"/> long.</summary>
+    internal static async Task<(AmountRequestStatus Status, byte[] Body, string Detail)> ReadBoundedAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(request);
         if (request.ContentType is { } contentType && !IsJson(contentType))
         {
-            return (AmountRequestStatus.UnsupportedMediaType, 0, $"Content-Type '{contentType}' is not application/json.");
+            return (AmountRequestStatus.UnsupportedMediaType, [], $"Content-Type '{contentType}' is not application/json.");
         }
 
         if (request.ContentLength > MaxBodyBytes)
         {
-            return (AmountRequestStatus.TooLarge, 0, $"The body has {request.ContentLength} bytes; at most {MaxBodyBytes} are accepted.");
+            return (AmountRequestStatus.TooLarge, [], $"The body has {request.ContentLength} bytes; at most {MaxBodyBytes} are accepted.");
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent(MaxBodyBytes + 1);
@@ -37,8 +44,8 @@ public static class AmountRequestReader
             }
 
             return length > MaxBodyBytes
-                ? (AmountRequestStatus.TooLarge, 0, $"The body is larger than {MaxBodyBytes} bytes.")
-                : Parse(buffer.AsSpan(0, length));
+                ? (AmountRequestStatus.TooLarge, [], $"The body is larger than {MaxBodyBytes} bytes.")
+                : (AmountRequestStatus.Valid, buffer.AsSpan(0, length).ToArray(), string.Empty);
         }
         finally
         {

@@ -6,6 +6,7 @@ namespace ReliableMessaging.Api.Accounts;
 /// <summary>
 /// Turns failures of the call to the cluster into 503 problems with Retry-After. Every such failure
 /// is safe to retry with the same Idempotency-Key: the account executes an operation at most once.
+/// Request validation happens before the grain call, so nothing else reaches this filter as an error.
 /// </summary>
 internal sealed partial class GrainCallFailureFilter(ILogger<GrainCallFailureFilter> logger) : IEndpointFilter
 {
@@ -28,8 +29,11 @@ internal sealed partial class GrainCallFailureFilter(ILogger<GrainCallFailureFil
                     ? "The account was changed concurrently; nothing was acknowledged. Retry with the same Idempotency-Key."
                     : "The account could not be saved or loaded; nothing was acknowledged. Retry with the same Idempotency-Key.");
         }
-        catch (Exception exception) when (exception is TimeoutException or OrleansException)
+        catch (Exception exception) when (exception is not OperationCanceledException || !context.HttpContext.RequestAborted.IsCancellationRequested)
         {
+            // Timeouts, placement and messaging failures, and runtime errors that do not even serialize
+            // (e.g. a resilience-pipeline timeout): whatever failed, the account executes an operation
+            // at most once, so the honest answer is "unknown outcome, retry with the same key".
             LogClusterUnavailable(logger, exception, context.HttpContext.Request.Path);
             context.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds;
             return ApiProblem.ClusterUnavailable.ToResult(
@@ -40,6 +44,6 @@ internal sealed partial class GrainCallFailureFilter(ILogger<GrainCallFailureFil
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Storage unavailable for {Path}: {Reason}")]
     private static partial void LogStorageUnavailable(ILogger logger, PathString path, string reason);
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Cluster call failed for {Path}")]
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Cluster call failed for {Path}")]
     private static partial void LogClusterUnavailable(ILogger logger, Exception exception, PathString path);
 }

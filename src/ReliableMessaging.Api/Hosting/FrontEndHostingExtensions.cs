@@ -5,6 +5,7 @@ using Orleans.Dashboard;
 using ReliableMessaging.Api.Accounts;
 using ReliableMessaging.Api.Dashboard;
 using ReliableMessaging.Api.Problems;
+using ReliableMessaging.Api.Transfers;
 using ReliableMessaging.Contracts.Hosting;
 
 namespace ReliableMessaging.Api.Hosting;
@@ -103,6 +104,7 @@ public static class FrontEndHostingExtensions
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapAccountsApi();
+        app.MapTransfersApi();
         app.MapProtectedDashboard();
         return app;
     }

@@ -17,6 +17,8 @@ public sealed record ApiProblem(string Code, int Status, string Title)
     public static readonly ApiProblem InvalidAccountId = new("invalid-account-id", 400, "The account ID is not valid.");
     public static readonly ApiProblem InvalidRequest = new("invalid-request", 400, "The request is not valid.");
     public static readonly ApiProblem AccountNotFound = new("account-not-found", 404, "The account does not exist.");
+    public static readonly ApiProblem TransferNotFound = new("transfer-not-found", 404, "No transfer was accepted with this ID.");
+    public static readonly ApiProblem TooManyPendingTransfers = new("too-many-pending-transfers", 429, "The source account has too many transfers in delivery; try again later.");
     public static readonly ApiProblem OperationNotFound = new("operation-not-found", 404, "The account has no record of this operation.");
     public static readonly ApiProblem IdempotencyKeyExpired = new("idempotency-key-expired", 409, "The Idempotency-Key is too old: its outcome can no longer be verified.");
     public static readonly ApiProblem OperationExpired = new("idempotency-key-expired", 410, "The operation is too old: its outcome can no longer be verified.");
@@ -34,6 +36,7 @@ public sealed record ApiProblem(string Code, int Status, string Title)
         IdempotencyKeyMissing, IdempotencyKeyMalformed, InvalidAmount, InvalidAccountId, InvalidRequest,
         AccountNotFound, OperationNotFound, IdempotencyKeyExpired, OperationExpired, RequestTooLarge,
         UnsupportedMediaType, IdempotencyKeyReused, InsufficientFunds, InternalError, StorageUnavailable, ClusterUnavailable,
+        TransferNotFound, TooManyPendingTransfers,
     ];
 
     public string Type => TypePrefix + Code;

@@ -1,0 +1,115 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using ReliableMessaging.Api.Accounts;
+using ReliableMessaging.Api.Problems;
+using ReliableMessaging.Contracts;
+using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Contracts.Transfers;
+
+namespace ReliableMessaging.Api.Transfers;
+
+/// <summary>
+/// Transfers between accounts over HTTP. Like deposits, the Idempotency-Key is the transfer ID and
+/// the grains hold the only record: a retry gets the same status code, with Idempotent-Replayed.
+/// The body always shows the transfer's current status (a replay may find it completed).
+/// </summary>
+public static class TransfersApi
+{
+    public static RouteGroupBuilder MapTransfersApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/transfers")
+            .WithTags("Transfers")
+            .AddEndpointFilter<GrainCallFailureFilter>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        group.MapPost("/", StartAsync)
+            .WithName("StartTransfer")
+            .WithSummary("Debits the source and delivers the credit exactly once; 202 with the transfer's status and its Location.")
+            .Accepts<TransferRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+
+        group.MapGet("/{transferId}", GetAsync)
+            .WithName("GetTransfer")
+            .WithSummary("A transfer's status: pending, completed, refunded or stuck, with its timestamps.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status410Gone);
+        return group;
+    }
+
+    internal static async Task<Results<Accepted<TransferResponse>, ProblemHttpResult>> StartAsync(HttpRequest request, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        switch (IdempotencyKey.TryRead(request.Headers[IdempotencyKey.HeaderName], out var transferId))
+        {
+            case IdempotencyKeyStatus.Missing:
+                return ApiProblem.IdempotencyKeyMissing.ToResult($"Send a fresh UUIDv7 in the {IdempotencyKey.HeaderName} header; it becomes the transfer ID.");
+            case IdempotencyKeyStatus.Malformed:
+                return ApiProblem.IdempotencyKeyMalformed.ToResult($"{IdempotencyKey.HeaderName} must be one UUID version 7.");
+        }
+
+        var (bodyStatus, body, detail) = await TransferRequestReader.ReadAsync(request, cancellationToken);
+        switch (bodyStatus)
+        {
+            case AmountRequestStatus.TooLarge:
+                return ApiProblem.RequestTooLarge.ToResult(detail);
+            case AmountRequestStatus.UnsupportedMediaType:
+                return ApiProblem.UnsupportedMediaType.ToResult(detail);
+            case AmountRequestStatus.InvalidJson:
+                return ApiProblem.InvalidRequest.ToResult(detail);
+            case AmountRequestStatus.InvalidAmount:
+                return ApiProblem.InvalidAmount.ToResult(detail);
+        }
+
+        var (from, to, amount) = body!;
+        var result = await grains.GetGrain<ITransferGrain>(transferId).Start(from, to, amount);
+        if (result.IsReplay)
+        {
+            request.HttpContext.Response.Headers[IdempotencyKey.ReplayedHeaderName] = "true";
+        }
+
+        return result.Status switch
+        {
+            OperationStatus.Succeeded => TypedResults.Accepted($"/transfers/{transferId}", TransferResponse.FromResult(result)),
+            OperationStatus.InsufficientFunds => ApiProblem.InsufficientFunds.ToResult(
+                $"Account '{from}' does not cover a transfer of {amount}.",
+                new Dictionary<string, object?> { ["transferId"] = transferId, ["from"] = from, ["to"] = to, ["amount"] = amount }),
+            OperationStatus.AccountNotFound => ApiProblem.AccountNotFound.ToResult($"The source account '{from}' does not exist."),
+            OperationStatus.OperationIdReused => ApiProblem.IdempotencyKeyReused.ToResult(
+                $"Transfer ID {transferId} was already used with other accounts or another amount.",
+                new Dictionary<string, object?> { ["transferId"] = transferId }),
+            OperationStatus.TooManyPendingTransfers => TooMany(request, from),
+            OperationStatus.OperationExpired => ApiProblem.IdempotencyKeyExpired.ToResult(
+                $"Transfer ID {transferId} is older than account '{from}' still remembers; it was not executed."),
+            OperationStatus.OperationIdFromFuture or OperationStatus.InvalidOperationId => ApiProblem.IdempotencyKeyMalformed.ToResult(
+                $"{IdempotencyKey.HeaderName} must be a UUID version 7 whose timestamp is not in the future."),
+            OperationStatus.InvalidAmount => ApiProblem.InvalidAmount.ToResult($"The amount {amount} is not valid."),
+            OperationStatus.TransferToSelf => ApiProblem.InvalidRequest.ToResult("A transfer needs two different accounts."),
+            _ => ApiProblem.InvalidAccountId.ToResult($"\"from\" and \"to\" must be account IDs: {AccountIdFormat.Description}."),
+        };
+    }
+
+    internal static async Task<Results<Ok<TransferResponse>, ProblemHttpResult>> GetAsync(string transferId, IGrainFactory grains)
+    {
+        if (!Uuid7.TryParse(transferId, out var id))
+        {
+            return ApiProblem.IdempotencyKeyMalformed.ToResult("The transfer ID must be a UUID version 7.");
+        }
+
+        var lookup = await grains.GetGrain<ITransferGrain>(id).GetStatus();
+        return lookup switch
+        {
+            { Status: TransferLookupStatus.Found, Transfer: { State: not null } transfer } => TypedResults.Ok(TransferResponse.FromResult(transfer)),
+            { Status: TransferLookupStatus.Expired } => ApiProblem.OperationExpired.ToResult($"Transfer {id} is older than its source account still remembers."),
+            _ => ApiProblem.TransferNotFound.ToResult($"No transfer was accepted with ID {id}."),
+        };
+    }
+
+    private static ProblemHttpResult TooMany(HttpRequest request, string from)
+    {
+        request.HttpContext.Response.Headers.RetryAfter = "1";
+        return ApiProblem.TooManyPendingTransfers.ToResult($"Account '{from}' has the maximum number of transfers in delivery. Retry later with the same {IdempotencyKey.HeaderName}.");
+    }
+}

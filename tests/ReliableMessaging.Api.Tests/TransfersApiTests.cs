@@ -1,0 +1,136 @@
+using System.Net;
+using ReliableMessaging.Testing;
+using static ReliableMessaging.Api.Tests.Http;
+
+namespace ReliableMessaging.Api.Tests;
+
+[Collection(ApiCollection.Name)]
+public sealed class TransfersApiTests(ApiFixture fixture)
+{
+    private readonly HttpClient _client = fixture.FrontEndA.CreateClient();
+
+    private Task<HttpResponseMessage> TransferAsync(string? key, string from, string to, long amount, HttpClient? client = null) =>
+        PostAsync(client ?? _client, "/transfers", key, $$"""{"from":"{{from}}","to":"{{to}}","amount":{{amount}}}""");
+
+    private async Task<string> WaitStatusAsync(string transferId, string until)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            using var response = await _client.GetAsync(new Uri($"/transfers/{transferId}", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var status = (string)(await JsonAsync(response))["status"]!;
+            if (status == until || DateTime.UtcNow > deadline)
+            {
+                return status;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    private async Task<long> BalanceAsync(string accountId)
+    {
+        using var response = await _client.GetAsync(new Uri($"/accounts/{accountId}", UriKind.Relative));
+        return (long)(await JsonAsync(response))["balance"]!;
+    }
+
+    [Fact]
+    public async Task PostTransfer_202WithLocation_CompletesAndRetryReplays()
+    {
+        var from = await OpenWithBalanceAsync(_client, 1000);
+        var to = await OpenWithBalanceAsync(_client, 0);
+        var key = NewKey();
+
+        using var accepted = await TransferAsync(key, from, to, 400);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        Assert.Equal($"/transfers/{key}", accepted.Headers.Location?.OriginalString);
+        Assert.False(IsReplayed(accepted));
+        var body = await JsonAsync(accepted);
+        Assert.Equal((key, from, to, 400L), ((string)body["transferId"]!, (string)body["from"]!, (string)body["to"]!, (long)body["amount"]!));
+
+        Assert.Equal("completed", await WaitStatusAsync(key, "completed"));
+        using var retry = await TransferAsync(key, from, to, 400, fixture.FrontEndB.CreateClient());
+        Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
+        Assert.True(IsReplayed(retry));
+        Assert.Equal("completed", (string)(await JsonAsync(retry))["status"]!);
+        Assert.Equal((600L, 400L), (await BalanceAsync(from), await BalanceAsync(to)));
+    }
+
+    [Fact]
+    public async Task PostTransfer_ToMissingAccount_Refunded()
+    {
+        var from = await OpenWithBalanceAsync(_client, 1000);
+        var key = NewKey();
+        using var accepted = await TransferAsync(key, from, NewAccountId(), 400);
+
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        Assert.Equal("refunded", await WaitStatusAsync(key, "refunded"));
+        Assert.Equal(1000, await BalanceAsync(from));
+    }
+
+    [Fact]
+    public async Task PostTransfer_InsufficientFunds_422ReplayedIdentically()
+    {
+        var from = await OpenWithBalanceAsync(_client, 100);
+        var to = await OpenWithBalanceAsync(_client, 0);
+        var key = NewKey();
+
+        using var refused = await TransferAsync(key, from, to, 150);
+        using var retry = await TransferAsync(key, from, to, 150);
+
+        await AssertProblemAsync(refused, (HttpStatusCode)422, "insufficient-funds");
+        await AssertProblemAsync(retry, (HttpStatusCode)422, "insufficient-funds");
+        Assert.True(IsReplayed(retry));
+        Assert.Equal(await refused.Content.ReadAsStringAsync(), await retry.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task PostTransfer_Errors_MapToProblemCodes()
+    {
+        var from = await OpenWithBalanceAsync(_client, 1000);
+        var to = await OpenWithBalanceAsync(_client, 0);
+        var key = NewKey();
+        using var first = await TransferAsync(key, from, to, 10);
+
+        using var reused = await TransferAsync(key, from, to, 11);
+        using var missingSource = await TransferAsync(NewKey(), NewAccountId(), to, 10);
+        using var toSelf = await TransferAsync(NewKey(), from, from, 10);
+        using var noKey = await TransferAsync(null, from, to, 10);
+        using var badAmount = await TransferAsync(NewKey(), from, to, 0);
+        using var badAccount = await TransferAsync(NewKey(), from, "no spaces allowed", 10);
+        using var unknown = await _client.GetAsync(new Uri($"/transfers/{NewKey()}", UriKind.Relative));
+
+        await AssertProblemAsync(reused, (HttpStatusCode)422, "idempotency-key-reused");
+        await AssertProblemAsync(missingSource, HttpStatusCode.NotFound, "account-not-found");
+        await AssertProblemAsync(toSelf, HttpStatusCode.BadRequest, "invalid-request");
+        await AssertProblemAsync(noKey, HttpStatusCode.BadRequest, "idempotency-key-missing");
+        await AssertProblemAsync(badAmount, HttpStatusCode.BadRequest, "invalid-amount");
+        await AssertProblemAsync(badAccount, HttpStatusCode.BadRequest, "invalid-account-id");
+        await AssertProblemAsync(unknown, HttpStatusCode.NotFound, "transfer-not-found");
+    }
+
+    [Fact]
+    public async Task PostTransfer_OutboxFull_429TooManyPendingTransfers()
+    {
+        var from = await OpenWithBalanceAsync(_client, 1000);
+        var to = await OpenWithBalanceAsync(_client, 0);
+        var gate = StorageFaults.HoldWrites(to);
+        try
+        {
+            for (var i = 0; i < AccountCluster.MaxPendingTransfers; i++)
+            {
+                using var accepted = await TransferAsync(NewKey(), from, to, 1);
+                Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+            }
+
+            using var refused = await TransferAsync(NewKey(), from, to, 1);
+            await AssertProblemAsync(refused, HttpStatusCode.TooManyRequests, "too-many-pending-transfers");
+            Assert.NotNull(refused.Headers.RetryAfter);
+        }
+        finally
+        {
+            gate.SetResult();
+        }
+    }
+}
