@@ -1,0 +1,381 @@
+#!/usr/bin/env bash
+# Runs ReliableMessaging as a silo cluster on this host: N silos (default 3) and the HTTP front end
+# as separate processes on 127.0.0.1, against a local PostgreSQL started through scripts/postgres.sh.
+#
+# Usage:
+#   scripts/cluster.sh [options] start [N]        build (unless --no-build), start PostgreSQL, N silos, the front end
+#   scripts/cluster.sh [options] stop             stop the front end, the silos and PostgreSQL
+#   scripts/cluster.sh [options] status           one line per process; exit 1 if any is down
+#   scripts/cluster.sh [options] kill K           SIGKILL silo K (no shutdown, as a crash)
+#   scripts/cluster.sh [options] restart K        start silo K again (stopping it first if it runs)
+#   scripts/cluster.sh [options] restart-postgres [SECONDS_DOWN]   fast-stop PostgreSQL, wait, start it
+#   scripts/cluster.sh [options] terminate-backends   kill the service database's connections (storage faults)
+#   scripts/cluster.sh [options] membership       the membership table rows of the cluster
+#
+# Options (or environment variables), read by `start` and remembered in RUN_DIR/cluster.env:
+#   --run-dir DIR        RM_CLUSTER_DIR         logs, pid files, settings (default .data/cluster)
+#   --pg-dir DIR         RM_POSTGRES_DIR        PostgreSQL data (default .data/postgres, as scripts/run.sh)
+#   --pg-port PORT       RM_POSTGRES_PORT       PostgreSQL port (default 54329)
+#   --silo-port PORT     RM_SILO_BASE_PORT      silo K listens on PORT+K-1 (default 11111)
+#   --gateway-port PORT  RM_GATEWAY_BASE_PORT   silo K's gateway is PORT+K-1 (default 30000)
+#   --api-port PORT      RM_API_PORT            the front end, http://127.0.0.1:PORT (default 5080)
+#   --configuration C    RM_CONFIGURATION       Release (default) or Debug build to run
+#   --no-build                                  run what is built (tests: scripts/test.sh built it)
+#   --owner-pid PID                             stop everything when process PID exits
+# Silos run with DOTNET_ENVIRONMENT=Cluster (silo-config/appsettings.Cluster.json); only their ports
+# and names are per silo. Other Orleans__*/Accounts__* variables in the environment reach them too.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
+REPO_ROOT="$(cd -- "$SCRIPT_DIR/.." && pwd -P)"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+die() { echo "cluster.sh: $*" >&2; exit 1; }
+log() { echo "cluster.sh: $*" >&2; }
+usage() { sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+
+abs_path() {
+  local dir="$1"
+  [[ "$dir" = /* ]] || dir="$REPO_ROOT/$dir"
+  printf '%s' "${dir%/}"
+}
+
+check_number() { [[ "$2" =~ ^[0-9]+$ ]] || die "$1 must be a number, not '$2'"; }
+
+run_dir="$(abs_path "${RM_CLUSTER_DIR:-.data/cluster}")"
+opt_pg_dir="" opt_pg_port="" opt_silo_port="" opt_gateway_port="" opt_api_port="" opt_configuration=""
+no_build=0 owner_pid=""
+
+while (( $# )); do
+  case "$1" in
+    --run-dir) (( $# >= 2 )) || die "$1 needs a value"; run_dir="$(abs_path "$2")"; shift 2 ;;
+    --pg-dir) (( $# >= 2 )) || die "$1 needs a value"; opt_pg_dir="$2"; shift 2 ;;
+    --pg-port) (( $# >= 2 )) || die "$1 needs a value"; opt_pg_port="$2"; shift 2 ;;
+    --silo-port) (( $# >= 2 )) || die "$1 needs a value"; opt_silo_port="$2"; shift 2 ;;
+    --gateway-port) (( $# >= 2 )) || die "$1 needs a value"; opt_gateway_port="$2"; shift 2 ;;
+    --api-port) (( $# >= 2 )) || die "$1 needs a value"; opt_api_port="$2"; shift 2 ;;
+    --configuration) (( $# >= 2 )) || die "$1 needs a value"; opt_configuration="$2"; shift 2 ;;
+    --no-build) no_build=1; shift ;;
+    --owner-pid) (( $# >= 2 )) || die "$1 needs a value"; owner_pid="$2"; shift 2 ;;
+    -h|--help|help) usage ;;
+    --*) die "unknown option $1" ;;
+    *) break ;;
+  esac
+done
+(( $# )) || usage
+command="$1"; shift
+
+settings="$run_dir/cluster.env"
+
+# `start` decides the settings; every later command reads them back, so `kill 2` needs only --run-dir.
+load_settings() {
+  [[ -f "$settings" ]] || die "no cluster started in $run_dir (run 'start' first)"
+  # shellcheck source=/dev/null
+  source "$settings"
+}
+
+decide_settings() {
+  PG_DIR="$(abs_path "${opt_pg_dir:-${RM_POSTGRES_DIR:-.data/postgres}}")"
+  PG_PORT="${opt_pg_port:-${RM_POSTGRES_PORT:-54329}}"
+  SILO_BASE_PORT="${opt_silo_port:-${RM_SILO_BASE_PORT:-11111}}"
+  GATEWAY_BASE_PORT="${opt_gateway_port:-${RM_GATEWAY_BASE_PORT:-30000}}"
+  API_PORT="${opt_api_port:-${RM_API_PORT:-5080}}"
+  CONFIGURATION="${opt_configuration:-${RM_CONFIGURATION:-Release}}"
+  check_number --pg-port "$PG_PORT"
+  check_number --silo-port "$SILO_BASE_PORT"
+  check_number --gateway-port "$GATEWAY_BASE_PORT"
+  check_number --api-port "$API_PORT"
+  [[ "$CONFIGURATION" =~ ^(Release|Debug)$ ]] || die "--configuration must be Release or Debug"
+  # The cluster's identity comes from the cluster profile (or the environment), as the silos see it.
+  CLUSTER_ID="${Orleans__ClusterId:-$(json_string "$REPO_ROOT/silo-config/appsettings.Cluster.json" ClusterId)}"
+  [[ -n "$CLUSTER_ID" ]] || CLUSTER_ID="$(json_string "$REPO_ROOT/silo-config/appsettings.json" ClusterId)"
+  [[ -n "$CLUSTER_ID" ]] || die "no Orleans:ClusterId in silo-config"
+}
+
+save_settings() {
+  mkdir -p "$run_dir"
+  {
+    printf 'PG_DIR=%q\nPG_PORT=%q\nSILO_BASE_PORT=%q\nGATEWAY_BASE_PORT=%q\n' "$PG_DIR" "$PG_PORT" "$SILO_BASE_PORT" "$GATEWAY_BASE_PORT"
+    printf 'API_PORT=%q\nCONFIGURATION=%q\nCLUSTER_ID=%q\nSILO_COUNT=%q\n' "$API_PORT" "$CONFIGURATION" "$CLUSTER_ID" "$SILO_COUNT"
+  } >"$settings"
+}
+
+# The first "key": "value" of a JSON file; enough for the flat string settings read here.
+json_string() {
+  [[ -f "$1" ]] || return 0
+  sed -n "s/.*\"$2\"[[:space:]]*:[[:space:]]*\"\([^\"]*\)\".*/\1/p" "$1" | head -n 1
+}
+
+# Every process keeps its own Npgsql pool (100 connections by default), and PostgreSQL accepts 100
+# in all: under load N silos and the front end would exhaust it ("too many clients already"). Split
+# 90 of them between the processes and keep the rest for psql and this script.
+connection_string() {
+  local pool=$(( 90 / (SILO_COUNT + 1) ))
+  (( pool >= 5 )) || pool=5
+  printf 'Host=127.0.0.1;Port=%s;Database=reliablemessaging;Username=postgres;Maximum Pool Size=%s' "$PG_PORT" "$pool"
+}
+
+bin_dir() { printf '%s/src/%s/bin/%s/net10.0' "$REPO_ROOT" "$1" "$CONFIGURATION"; }
+
+psql_bin() {
+  local candidate
+  if command -v psql >/dev/null 2>&1; then command -v psql; return; fi
+  for candidate in /usr/lib/postgresql/*/bin/psql; do
+    [[ -x "$candidate" ]] && { printf '%s' "$candidate"; return; }
+  done
+  die "psql not found (install postgresql-client)"
+}
+
+sql() {
+  PGCONNECT_TIMEOUT=5 "$(psql_bin)" -X -q -tA -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d reliablemessaging "$@"
+}
+
+pid_file() { printf '%s/%s.pid' "$run_dir" "$1"; }
+
+# The pid of a process this script started, if it still runs.
+running_pid() {
+  local file pid
+  file="$(pid_file "$1")"
+  [[ -f "$file" ]] || return 1
+  pid="$(<"$file")"
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  printf '%s' "$pid"
+}
+
+# Detached (own session, no terminal, stdin closed) so that it outlives this script; the pid is
+# the process itself because setsid and nohup exec rather than fork here.
+launch() {
+  local name="$1"; shift
+  setsid nohup "$@" >>"$run_dir/$name.log" 2>&1 </dev/null &
+  echo "$!" >"$(pid_file "$name")"
+}
+
+check_silo_number() {
+  [[ "$1" =~ ^[1-9][0-9]*$ ]] || die "silo number must be 1 or more, not '$1'"
+  (( $1 <= SILO_COUNT )) || die "silo $1 does not exist (the cluster has $SILO_COUNT)"
+}
+
+silo_port() { echo $(( SILO_BASE_PORT + $1 - 1 )); }
+gateway_port() { echo $(( GATEWAY_BASE_PORT + $1 - 1 )); }
+
+newest_generation() {
+  sql -c "SELECT coalesce(max(generation), 0) FROM orleansmembershiptable WHERE deploymentid = '$CLUSTER_ID' AND port = $(silo_port "$1");" 2>/dev/null || echo 0
+}
+
+launch_silo() {
+  local k="$1"
+  printf '==== %s starting silo %s\n' "$(date -u +%FT%TZ)" "$k" >>"$run_dir/silo-$k.log"
+  DOTNET_ENVIRONMENT=Cluster \
+    ConnectionStrings__ReliableMessaging="$(connection_string)" \
+    Orleans__Name="silo-$k" \
+    Orleans__SiloPort="$(silo_port "$k")" \
+    Orleans__GatewayPort="$(gateway_port "$k")" \
+    launch "silo-$k" dotnet "$(bin_dir ReliableMessaging.Silo)/ReliableMessaging.Silo.dll"
+}
+
+# A silo is up when the membership table shows it Active (status 3) with a generation newer than
+# the one seen before it was launched: an older, killed generation on the same port does not count.
+wait_silo_active() {
+  local k="$1" before="$2" deadline=$((SECONDS + ${RM_START_TIMEOUT:-180})) status
+  while (( SECONDS < deadline )); do
+    running_pid "silo-$k" >/dev/null || { tail -n 30 "$run_dir/silo-$k.log" >&2; die "silo $k exited while starting (log: $run_dir/silo-$k.log)"; }
+    status="$(sql -c "SELECT status FROM orleansmembershiptable WHERE deploymentid = '$CLUSTER_ID' AND port = $(silo_port "$k") AND generation > $before ORDER BY generation DESC LIMIT 1;" 2>/dev/null || true)"
+    [[ "$status" == "3" ]] && return 0
+    sleep 0.5
+  done
+  tail -n 30 "$run_dir/silo-$k.log" >&2
+  die "silo $k did not become active in time (log: $run_dir/silo-$k.log)"
+}
+
+# 200 from the front end's readiness endpoint; curl when installed, else plain bash.
+http_ready() {
+  if command -v curl >/dev/null 2>&1; then
+    curl -fsS -o /dev/null --max-time 5 "http://127.0.0.1:$API_PORT/health/ready" 2>/dev/null
+  else
+    timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf "GET /health/ready HTTP/1.0\r\n\r\n" >&3 && head -n 1 <&3 | grep -q " 200 "' _ "$API_PORT" 2>/dev/null
+  fi
+}
+
+wait_api_ready() {
+  local deadline=$((SECONDS + ${RM_START_TIMEOUT:-180}))
+  while (( SECONDS < deadline )); do
+    running_pid api >/dev/null || { tail -n 30 "$run_dir/api.log" >&2; die "the front end exited while starting (log: $run_dir/api.log)"; }
+    http_ready && return 0
+    sleep 0.5
+  done
+  tail -n 30 "$run_dir/api.log" >&2
+  die "the front end was not ready in time (log: $run_dir/api.log)"
+}
+
+# Graceful stop (SIGTERM lets a silo leave the cluster), then SIGKILL if it hangs.
+stop_process() {
+  local name="$1" pid i
+  pid="$(running_pid "$name")" || { rm -f "$(pid_file "$name")"; return 0; }
+  kill -TERM "$pid" 2>/dev/null || true
+  for (( i = 0; i < 60; i++ )); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "$name did not stop in 30 s; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$(pid_file "$name")"
+}
+
+wait_gone() {
+  local pid="$1" i
+  for (( i = 0; i < 100; i++ )); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  die "process $pid is still there after SIGKILL"
+}
+
+cmd_start() {
+  SILO_COUNT="${1:-3}"
+  [[ "$SILO_COUNT" =~ ^[1-9][0-9]*$ ]] || die "start takes a silo count of 1 or more"
+  if [[ -f "$settings" ]]; then
+    # shellcheck source=/dev/null
+    (source "$settings"; for f in "$run_dir"/*.pid; do [[ -f "$f" ]] || continue; p="$(<"$f")"; kill -0 "$p" 2>/dev/null && exit 1; done; exit 0) \
+      || die "a cluster is already running from $run_dir (run 'stop' first)"
+  fi
+  decide_settings
+  mkdir -p "$run_dir"
+  rm -f "$run_dir"/*.pid
+  save_settings
+
+  if (( ! no_build )); then
+    log "building ($CONFIGURATION)"
+    dotnet build "$REPO_ROOT/ReliableMessaging.sln" -c "$CONFIGURATION" -nologo -clp:ErrorsOnly >&2
+  fi
+  [[ -f "$(bin_dir ReliableMessaging.Silo)/ReliableMessaging.Silo.dll" ]] || die "the silo is not built in $CONFIGURATION (drop --no-build)"
+  [[ -f "$(bin_dir ReliableMessaging.Silo)/appsettings.Cluster.json" ]] || die "the silo build has no appsettings.Cluster.json (rebuild it)"
+  [[ -f "$(bin_dir ReliableMessaging.Api)/ReliableMessaging.Api.dll" ]] || die "the front end is not built in $CONFIGURATION (drop --no-build)"
+
+  log "starting PostgreSQL on 127.0.0.1:$PG_PORT (data in $PG_DIR)"
+  bash "$SCRIPT_DIR/postgres.sh" start --dir "$PG_DIR" --port "$PG_PORT" >/dev/null
+
+  if [[ -n "$owner_pid" ]]; then
+    check_number --owner-pid "$owner_pid"
+    # Whoever started the cluster (a test run) may die without stopping it: clean up after it.
+    launch watchdog bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; exec bash "$2" --run-dir "$3" stop' \
+      watchdog "$owner_pid" "$SCRIPT_DIR/cluster.sh" "$run_dir"
+  fi
+
+  local k generations=()
+  for (( k = 1; k <= SILO_COUNT; k++ )); do
+    generations[k]="$(newest_generation "$k")"
+    log "starting silo $k (silo port $(silo_port "$k"), gateway $(gateway_port "$k"))"
+    launch_silo "$k"
+  done
+  log "starting the front end on http://127.0.0.1:$API_PORT"
+  printf '==== %s starting the front end\n' "$(date -u +%FT%TZ)" >>"$run_dir/api.log"
+  ConnectionStrings__ReliableMessaging="$(connection_string)" \
+    Urls="http://127.0.0.1:$API_PORT" \
+    Dashboard__Password="${RM_DASHBOARD_PASSWORD:-dashboard}" \
+    Orleans__Gateway__GatewayListRefreshPeriod="${RM_GATEWAY_REFRESH:-00:00:10}" \
+    launch api dotnet "$(bin_dir ReliableMessaging.Api)/ReliableMessaging.Api.dll"
+
+  for (( k = 1; k <= SILO_COUNT; k++ )); do
+    wait_silo_active "$k" "${generations[k]}"
+    log "silo $k is active"
+  done
+  wait_api_ready
+  log "cluster of $SILO_COUNT silos ready: API http://127.0.0.1:$API_PORT, dashboard http://127.0.0.1:$API_PORT/dashboard/ (logs in $run_dir)"
+}
+
+cmd_stop() {
+  [[ -f "$settings" ]] || { log "no cluster in $run_dir; nothing to stop"; return 0; }
+  load_settings
+  local watchdog k
+  # The watchdog would otherwise run `stop` a second time.
+  if watchdog="$(running_pid watchdog)" && [[ "$watchdog" != "$$" ]]; then
+    kill -TERM "$watchdog" 2>/dev/null || true
+  fi
+  rm -f "$(pid_file watchdog)"
+  stop_process api
+  for (( k = 1; k <= SILO_COUNT; k++ )); do
+    if running_pid "silo-$k" >/dev/null; then
+      kill -TERM "$(running_pid "silo-$k")" 2>/dev/null || true
+    fi
+  done
+  for (( k = 1; k <= SILO_COUNT; k++ )); do stop_process "silo-$k"; done
+  bash "$SCRIPT_DIR/postgres.sh" stop --dir "$PG_DIR" >/dev/null 2>&1 || log "PostgreSQL in $PG_DIR did not stop cleanly"
+  log "stopped"
+}
+
+cmd_status() {
+  load_settings
+  local k pid down=0
+  for (( k = 1; k <= SILO_COUNT; k++ )); do
+    if pid="$(running_pid "silo-$k")"; then
+      echo "silo $k: running (pid $pid, silo port $(silo_port "$k"), gateway $(gateway_port "$k"))"
+    else
+      echo "silo $k: down"; down=1
+    fi
+  done
+  if pid="$(running_pid api)"; then echo "front end: running (pid $pid, http://127.0.0.1:$API_PORT)"; else echo "front end: down"; down=1; fi
+  echo "postgres: $(bash "$SCRIPT_DIR/postgres.sh" status --dir "$PG_DIR" 2>/dev/null || true)"
+  return "$down"
+}
+
+cmd_kill() {
+  (( $# == 1 )) || die "kill takes a silo number"
+  load_settings
+  check_silo_number "$1"
+  local pid
+  pid="$(running_pid "silo-$1")" || die "silo $1 is not running"
+  printf '==== %s SIGKILL\n' "$(date -u +%FT%TZ)" >>"$run_dir/silo-$1.log"
+  kill -KILL "$pid"
+  wait_gone "$pid"
+  rm -f "$(pid_file "silo-$1")"
+  log "killed silo $1 (pid $pid)"
+}
+
+cmd_restart() {
+  (( $# == 1 )) || die "restart takes a silo number"
+  load_settings
+  check_silo_number "$1"
+  stop_process "silo-$1"
+  local before
+  before="$(newest_generation "$1")"
+  launch_silo "$1"
+  wait_silo_active "$1" "$before"
+  log "silo $1 is active again (pid $(running_pid "silo-$1"))"
+}
+
+cmd_restart_postgres() {
+  local down="${1:-3}"
+  check_number "seconds down" "$down"
+  load_settings
+  bash "$SCRIPT_DIR/postgres.sh" stop --dir "$PG_DIR" >/dev/null
+  log "PostgreSQL stopped; starting it again in $down s"
+  sleep "$down"
+  bash "$SCRIPT_DIR/postgres.sh" start --dir "$PG_DIR" --port "$PG_PORT" >/dev/null
+  log "PostgreSQL is back"
+}
+
+cmd_terminate_backends() {
+  load_settings
+  local count
+  count="$(sql -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = 'reliablemessaging' AND pid <> pg_backend_pid();")"
+  log "terminated $count connection(s) to the service database"
+}
+
+cmd_membership() {
+  load_settings
+  sql -F ' ' -c "SELECT address || ':' || port, generation, CASE status WHEN 0 THEN 'None' WHEN 1 THEN 'Created' WHEN 2 THEN 'Joining' WHEN 3 THEN 'Active' WHEN 4 THEN 'ShuttingDown' WHEN 5 THEN 'Stopping' WHEN 6 THEN 'Dead' ELSE status::text END, siloname FROM orleansmembershiptable WHERE deploymentid = '$CLUSTER_ID' ORDER BY port, generation;"
+}
+
+case "$command" in
+  start) cmd_start "$@" ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  kill) cmd_kill "$@" ;;
+  restart) cmd_restart "$@" ;;
+  restart-postgres) cmd_restart_postgres "$@" ;;
+  terminate-backends) cmd_terminate_backends ;;
+  membership) cmd_membership ;;
+  *) usage ;;
+esac

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Globalization;
+using ReliableMessaging.Atm.Simulation;
+
+namespace ReliableMessaging.Atm.Faults;
+
+/// <summary>
+/// Injects the failures the product exists for while the ATMs play, one at a time so that each is
+/// clearly attributable: SIGKILL a random silo and start it again, restart PostgreSQL, and optionally
+/// cut the database connections under in-flight writes.
+/// </summary>
+public sealed class FaultInjector
+{
+    private readonly ClusterControl _cluster;
+    private readonly int _siloCount;
+    private readonly TimeSpan _restartAfter;
+    private readonly TimeSpan _postgresDown;
+    private readonly RunCounters _counters;
+    private readonly OperationJournal _journal;
+    private readonly Action<string> _report;
+    private readonly Random _random;
+    private readonly List<(TimeSpan At, FaultKind Kind)> _schedule;
+
+    public FaultInjector(
+        ClusterControl cluster, int siloCount, FaultPlan plan, RunCounters counters, OperationJournal journal, Action<string> report, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        _cluster = cluster;
+        _siloCount = siloCount;
+        _restartAfter = plan.RestartAfter;
+        _postgresDown = plan.PostgresDown;
+        _counters = counters;
+        _journal = journal;
+        _report = report;
+        _random = new Random(seed);
+        _schedule = plan.Schedule();
+    }
+
+    public IReadOnlyList<(TimeSpan At, FaultKind Kind)> Schedule => _schedule;
+
+    /// <summary>Runs the schedule from <paramref name="clock"/>'s start; returns when every fault is injected and healed.</summary>
+    public async Task RunAsync(Stopwatch clock, CancellationToken abort)
+    {
+        ArgumentNullException.ThrowIfNull(clock);
+        foreach (var (at, kind) in _schedule)
+        {
+            var wait = at - clock.Elapsed;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, abort);
+            }
+
+            switch (kind)
+            {
+                case FaultKind.SiloKill:
+                    await KillAndRestartSiloAsync(abort);
+                    break;
+                case FaultKind.PostgresRestart:
+                    await RunAsync(Counter.PostgresRestarts, $"restart PostgreSQL ({_postgresDown.TotalSeconds:0.#} s down)", abort,
+                        "restart-postgres", ((int)Math.Ceiling(_postgresDown.TotalSeconds)).ToString(CultureInfo.InvariantCulture));
+                    break;
+                case FaultKind.StorageFault:
+                    await RunAsync(Counter.StorageFaults, "terminate the service database's connections", abort, "terminate-backends");
+                    break;
+            }
+        }
+    }
+
+    private async Task KillAndRestartSiloAsync(CancellationToken abort)
+    {
+        var silo = _random.Next(1, _siloCount + 1).ToString(CultureInfo.InvariantCulture);
+        if (!await RunAsync(Counter.SiloKills, $"SIGKILL silo {silo}", abort, "kill", silo))
+        {
+            return;
+        }
+
+        await Task.Delay(_restartAfter, abort);
+        await RunAsync(Counter.SiloRestarts, $"restart silo {silo}", abort, "restart", silo);
+    }
+
+    private async Task<bool> RunAsync(Counter counter, string description, CancellationToken abort, params string[] arguments)
+    {
+        _report($"fault: {description}");
+        var (succeeded, output) = await _cluster.RunAsync(abort, arguments);
+        if (succeeded)
+        {
+            _counters.Increment(counter);
+            _report($"fault: {description}: done");
+            return true;
+        }
+
+        _counters.Increment(Counter.FaultErrors);
+        _journal.AddSetupError($"fault '{description}' failed: {output}");
+        _report($"fault: {description}: FAILED: {output}");
+        return false;
+    }
+}

@@ -1,0 +1,52 @@
+namespace ReliableMessaging.Atm.Faults;
+
+/// <summary>When faults happen during a run of <see cref="Duration"/>.</summary>
+/// <param name="Duration">How long the ATMs issue new operations.</param>
+/// <param name="KillEvery">Silo kill period; zero for none.</param>
+/// <param name="RestartAfter">How long a killed silo stays down.</param>
+/// <param name="PostgresRestarts">PostgreSQL restarts spread over the run.</param>
+/// <param name="PostgresDown">How long PostgreSQL stays down each time.</param>
+/// <param name="StorageFaultsEvery">Connection-kill period; zero for none.</param>
+public sealed record FaultPlan(TimeSpan Duration, TimeSpan KillEvery, TimeSpan RestartAfter, int PostgresRestarts, TimeSpan PostgresDown, TimeSpan StorageFaultsEvery)
+{
+    /// <summary>
+    /// Silo kills at every multiple of the period; PostgreSQL restarts evenly spread, half a period
+    /// away from the kills; connection kills at their own period. Nothing is scheduled in the last
+    /// tenth of the run, so the last fault has healed before the ATMs stop.
+    /// </summary>
+    public List<(TimeSpan At, FaultKind Kind)> Schedule()
+    {
+        var end = Duration * 0.9;
+        var schedule = new List<(TimeSpan At, FaultKind Kind)>();
+        if (KillEvery > TimeSpan.Zero)
+        {
+            for (var at = KillEvery; at < end; at += KillEvery)
+            {
+                schedule.Add((at, FaultKind.SiloKill));
+            }
+        }
+
+        for (var i = 1; i <= PostgresRestarts; i++)
+        {
+            var at = Duration * i / (PostgresRestarts + 1);
+            if (KillEvery > TimeSpan.Zero)
+            {
+                // Midway between two kills, so the database restart does not overlap a silo restart.
+                at = KillEvery * (Math.Floor(at / KillEvery) + 0.5);
+            }
+
+            schedule.Add((at < end ? at : end, FaultKind.PostgresRestart));
+        }
+
+        if (StorageFaultsEvery > TimeSpan.Zero)
+        {
+            for (var at = StorageFaultsEvery * 0.75; at < end; at += StorageFaultsEvery)
+            {
+                schedule.Add((at, FaultKind.StorageFault));
+            }
+        }
+
+        schedule.Sort((left, right) => left.At.CompareTo(right.At));
+        return schedule;
+    }
+}

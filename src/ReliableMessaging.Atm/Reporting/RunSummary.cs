@@ -1,0 +1,129 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ReliableMessaging.Atm.Reporting;
+
+/// <summary>The figures of one run: printed as a table, optionally written as JSON for tests and docs.</summary>
+public sealed record RunSummary
+{
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public required int Atms { get; init; }
+
+    public required int Silos { get; init; }
+
+    public required double DurationSeconds { get; init; }
+
+    public required double WallClockSeconds { get; init; }
+
+    public required long AccountsOpened { get; init; }
+
+    public required long Operations { get; init; }
+
+    public required long Succeeded { get; init; }
+
+    public required long InsufficientFunds { get; init; }
+
+    public required long Expired { get; init; }
+
+    public required long UnexpectedAnswers { get; init; }
+
+    public required long Unanswered { get; init; }
+
+    public required long ResolvedExecuted { get; init; }
+
+    public required long ResolvedNotExecuted { get; init; }
+
+    public required long Attempts { get; init; }
+
+    public required long Retries { get; init; }
+
+    public required long Replays { get; init; }
+
+    public required long DuplicatesSent { get; init; }
+
+    public required long Timeouts { get; init; }
+
+    public required long ConnectionErrors { get; init; }
+
+    public required long StorageUnavailable { get; init; }
+
+    public required long ClusterUnavailable { get; init; }
+
+    public required long ServerErrors { get; init; }
+
+    public required long SiloKills { get; init; }
+
+    public required long SiloRestarts { get; init; }
+
+    public required long PostgresRestarts { get; init; }
+
+    public required long StorageFaults { get; init; }
+
+    public required long FaultErrors { get; init; }
+
+    public required double OperationsPerSecond { get; init; }
+
+    public required int MaxAttemptsForOneOperation { get; init; }
+
+    public required IReadOnlyList<string> Violations { get; init; }
+
+    public required IReadOnlyList<string> SetupErrors { get; init; }
+
+    public int ViolationCount => Violations.Count;
+
+    /// <summary>0 when every check held, 1 on any violation, 3 when the run could not be carried out as asked.</summary>
+    public int ExitCode => Violations.Count > 0 ? 1 : SetupErrors.Count > 0 ? 3 : 0;
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    public string ToTable()
+    {
+        var rows = new (string Name, string Value)[]
+        {
+            ("ATMs / silos", $"{Atms} / {Silos}"),
+            ("traffic / wall clock", $"{DurationSeconds:0} s / {WallClockSeconds:0} s"),
+            ("accounts opened", Number(AccountsOpened)),
+            ("operations issued", $"{Number(Operations)} ({OperationsPerSecond:0.0}/s)"),
+            ("  answered succeeded", Number(Succeeded)),
+            ("  answered insufficient-funds (422)", Number(InsufficientFunds)),
+            ("  answered expired (409)", Number(Expired)),
+            ("  unexpected answers", Number(UnexpectedAnswers)),
+            ("  unanswered -> executed once", Number(ResolvedExecuted)),
+            ("  unanswered -> not executed", Number(ResolvedNotExecuted)),
+            ("HTTP attempts / retries", $"{Number(Attempts)} / {Number(Retries)}"),
+            ("most attempts for one operation", Number(MaxAttemptsForOneOperation)),
+            ("replays (Idempotent-Replayed)", Number(Replays)),
+            ("deliberate duplicates sent", Number(DuplicatesSent)),
+            ("client timeouts / connection errors", $"{Number(Timeouts)} / {Number(ConnectionErrors)}"),
+            ("503 storage-unavailable / cluster-unavailable", $"{Number(StorageUnavailable)} / {Number(ClusterUnavailable)}"),
+            ("other 5xx", Number(ServerErrors)),
+            ("faults: silo SIGKILLs / restarts", $"{SiloKills} / {SiloRestarts}"),
+            ("faults: PostgreSQL restarts", Number(PostgresRestarts)),
+            ("faults: connection kills (storage faults)", Number(StorageFaults)),
+            ("faults that failed to inject", Number(FaultErrors)),
+            ("violations", Number(Violations.Count)),
+        };
+
+        var width = rows.Max(row => row.Name.Length);
+        var valueWidth = rows.Max(row => row.Value.Length);
+        var table = new StringBuilder();
+        table.AppendLine(CultureInfo.InvariantCulture, $"| {"".PadRight(width)} | {"".PadLeft(valueWidth)} |");
+        table.AppendLine(CultureInfo.InvariantCulture, $"|{new string('-', width + 2)}|{new string('-', valueWidth + 1)}:|");
+        foreach (var (name, value) in rows)
+        {
+            table.AppendLine(CultureInfo.InvariantCulture, $"| {name.PadRight(width)} | {value.PadLeft(valueWidth)} |");
+        }
+
+        return table.ToString();
+    }
+
+    private static string Number(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+}

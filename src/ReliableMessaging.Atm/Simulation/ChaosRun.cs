@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using System.Globalization;
+using ReliableMessaging.Atm.Bank;
+using ReliableMessaging.Atm.Checking;
+using ReliableMessaging.Atm.Cli;
+using ReliableMessaging.Atm.Faults;
+using ReliableMessaging.Atm.Reporting;
+
+namespace ReliableMessaging.Atm.Simulation;
+
+/// <summary>One run: ATMs play while faults are injected, then everything is reconciled and summarised.</summary>
+public static class ChaosRun
+{
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
+
+    public static async Task<int> RunAsync(AtmOptions options, TextWriter output, CancellationToken abort)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(output);
+        var clock = Stopwatch.StartNew();
+        var counters = new RunCounters();
+        var journal = new OperationJournal();
+        var progress = new ProgressReporter(output, clock, counters);
+        var seed = options.Seed ?? Random.Shared.Next();
+        // Accounts of every run are new, so a run against a database that outlived earlier runs starts from zero balances.
+        var runTag = "atm" + DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString("x", CultureInfo.InvariantCulture);
+
+        using var bank = new BankClient(options.Api, options.ClientTimeout, options.MaxAttempts, options.MaxBackoff, counters);
+
+        FaultInjector? faults = null;
+        var silos = 0;
+        if (options.ClusterDirectory is { } clusterDirectory)
+        {
+            var script = options.ClusterScript ?? ClusterControl.FindScript();
+            if (script is null)
+            {
+                output.WriteLine("scripts/cluster.sh not found: pass --cluster-script.");
+                return 3;
+            }
+
+            var cluster = new ClusterControl(script, clusterDirectory);
+            silos = cluster.ReadSiloCount();
+            var plan = new FaultPlan(options.Duration, options.KillEvery, options.RestartAfter, options.PostgresRestarts, options.PostgresDown, options.StorageFaultsEvery);
+            faults = new FaultInjector(cluster, silos, plan, counters, journal, progress.Event, seed);
+        }
+
+        progress.Event(string.Create(CultureInfo.InvariantCulture,
+            $"{options.Atms} ATMs x {options.AccountsPerAtm} accounts against {options.Api} for {options.Duration.TotalSeconds:0} s; client timeout {options.ClientTimeout.TotalSeconds:0.#} s, up to {options.MaxAttempts} attempts; seed {seed}; accounts {runTag}-*"));
+        if (faults is not null)
+        {
+            progress.Event("fault schedule: " + string.Join(", ", faults.Schedule.Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.Kind} at {f.At.TotalSeconds:0.#} s"))));
+        }
+        else
+        {
+            progress.Event("no --cluster-dir: no faults are injected");
+        }
+
+        if (!await WaitReadyAsync(bank, abort))
+        {
+            output.WriteLine($"The front end at {options.Api} was not ready within {ReadyTimeout.TotalSeconds:0} s.");
+            return 3;
+        }
+
+        var atms = Enumerable.Range(1, options.Atms)
+            .Select(i => new SimulatedAtm(string.Create(CultureInfo.InvariantCulture, $"{runTag}-{i:D3}"), options.AccountsPerAtm, options.OperationsPerAccount,
+                options.ThinkTime, options.DuplicateRate, bank, journal, counters, seed + i))
+            .ToList();
+        var opened = await Task.WhenAll(atms.Select(atm => atm.OpenAccountsAsync(abort)));
+        progress.Event($"{counters[Counter.AccountsOpened]} accounts opened");
+
+        var trafficStart = clock.Elapsed;
+        if (opened.All(ok => ok))
+        {
+            using var stopIssuing = new CancellationTokenSource(options.Duration);
+            using var stopProgress = CancellationTokenSource.CreateLinkedTokenSource(abort);
+            var progressTask = progress.RunAsync(options.ProgressEvery, stopProgress.Token);
+            var faultClock = Stopwatch.StartNew();
+            var faultTask = faults?.RunAsync(faultClock, abort) ?? Task.CompletedTask;
+            await Task.WhenAll(atms.Select(atm => atm.RunAsync(stopIssuing.Token, abort)));
+            progress.Event("traffic stopped; " + progress.Line());
+            await faultTask;
+            await stopProgress.CancelAsync();
+            await progressTask;
+        }
+
+        var trafficSeconds = (clock.Elapsed - trafficStart).TotalSeconds;
+        var unanswered = journal.Entries.Count(entry => entry.Answer?.Kind == AnswerKind.Unanswered);
+        if (!await WaitReadyAsync(bank, abort))
+        {
+            journal.AddSetupError("the front end was not ready for the reconciliation");
+        }
+
+        if (unanswered > 0 && options.Settle > TimeSpan.Zero)
+        {
+            // A request whose answer never came may still sit in a grain's queue; let it run or expire
+            // before deciding whether it executed.
+            progress.Event($"{unanswered} operation(s) never answered; settling {options.Settle.TotalSeconds:0} s before resolving them");
+            await Task.Delay(options.Settle, abort);
+        }
+
+        progress.Event($"reconciling {journal.Entries.Count:N0} operations on {journal.Accounts.Count:N0} accounts");
+        var reconciler = new Reconciler(bank, journal, parallelism: 16);
+        await reconciler.ReconcileAsync(abort);
+
+        var summary = Summarise(options, silos, trafficSeconds, clock, counters, journal, reconciler);
+        output.WriteLine();
+        output.Write(summary.ToTable());
+        foreach (var violation in summary.Violations.Take(50))
+        {
+            output.WriteLine("VIOLATION " + violation);
+        }
+
+        foreach (var error in summary.SetupErrors)
+        {
+            output.WriteLine("RUN ERROR " + error);
+        }
+
+        output.WriteLine(summary.ExitCode switch
+        {
+            0 => "RESULT: exactly-once held: no violation.",
+            1 => $"RESULT: {summary.ViolationCount} violation(s).",
+            _ => "RESULT: the run could not be carried out as asked (see RUN ERROR).",
+        });
+        if (options.SummaryJsonPath is { } path)
+        {
+            await File.WriteAllTextAsync(path, summary.ToJson(), abort);
+        }
+
+        return summary.ExitCode;
+    }
+
+    private static async Task<bool> WaitReadyAsync(BankClient bank, CancellationToken abort)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < ReadyTimeout)
+        {
+            if (await bank.IsReadyAsync(abort))
+            {
+                return true;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), abort);
+        }
+
+        return false;
+    }
+
+    private static RunSummary Summarise(
+        AtmOptions options, int silos, double trafficSeconds, Stopwatch clock, RunCounters counters, OperationJournal journal, Reconciler reconciler)
+    {
+        var answers = journal.Entries.Select(entry => entry.Answer!).ToList();
+        long Count(AnswerKind kind) => answers.Count(answer => answer.Kind == kind);
+        return new RunSummary
+        {
+            Atms = options.Atms,
+            Silos = silos,
+            DurationSeconds = trafficSeconds,
+            WallClockSeconds = clock.Elapsed.TotalSeconds,
+            AccountsOpened = counters[Counter.AccountsOpened],
+            Operations = counters[Counter.OperationsIssued],
+            Succeeded = Count(AnswerKind.Succeeded),
+            InsufficientFunds = Count(AnswerKind.InsufficientFunds),
+            Expired = Count(AnswerKind.Expired),
+            UnexpectedAnswers = Count(AnswerKind.Unexpected),
+            Unanswered = Count(AnswerKind.Unanswered),
+            ResolvedExecuted = reconciler.ResolvedExecuted,
+            ResolvedNotExecuted = reconciler.ResolvedNotExecuted,
+            Attempts = counters[Counter.Attempts],
+            Retries = counters[Counter.Retries],
+            Replays = counters[Counter.Replays],
+            DuplicatesSent = counters[Counter.DuplicatesSent],
+            Timeouts = counters[Counter.Timeouts],
+            ConnectionErrors = counters[Counter.ConnectionErrors],
+            StorageUnavailable = counters[Counter.StorageUnavailable],
+            ClusterUnavailable = counters[Counter.ClusterUnavailable],
+            ServerErrors = counters[Counter.ServerErrors],
+            SiloKills = counters[Counter.SiloKills],
+            SiloRestarts = counters[Counter.SiloRestarts],
+            PostgresRestarts = counters[Counter.PostgresRestarts],
+            StorageFaults = counters[Counter.StorageFaults],
+            FaultErrors = counters[Counter.FaultErrors],
+            OperationsPerSecond = trafficSeconds > 0 ? counters[Counter.OperationsIssued] / trafficSeconds : 0,
+            MaxAttemptsForOneOperation = answers.Count == 0 ? 0 : answers.Max(answer => answer.Attempts),
+            Violations = journal.Violations.Select(violation => violation.ToString()).ToList(),
+            SetupErrors = journal.SetupErrors.ToList(),
+        };
+    }
+}

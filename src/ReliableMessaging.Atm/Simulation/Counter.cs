@@ -1,0 +1,23 @@
+namespace ReliableMessaging.Atm.Simulation;
+
+/// <summary>What the run counts while it plays; see <see cref="RunCounters"/>.</summary>
+public enum Counter
+{
+    AccountsOpened,
+    OperationsIssued,
+    Attempts,
+    Retries,
+    Replays,
+    Timeouts,
+    ConnectionErrors,
+    StorageUnavailable,
+    ClusterUnavailable,
+    ServerErrors,
+    DuplicatesSent,
+    LookupRetries,
+    SiloKills,
+    SiloRestarts,
+    PostgresRestarts,
+    StorageFaults,
+    FaultErrors,
+}

@@ -1,0 +1,184 @@
+using ReliableMessaging.Atm.Bank;
+using ReliableMessaging.Atm.Checking;
+using ReliableMessaging.Contracts.Accounts;
+
+namespace ReliableMessaging.Atm.Simulation;
+
+/// <summary>
+/// One ATM: opens its accounts, then issues deposits and withdrawals one at a time, each with a
+/// fresh UUIDv7 key, retrying it (same key, same body) until it has an answer. Now and then it sends
+/// an answered operation once more on purpose, as if the answer had been lost, and checks that the
+/// replay is the same answer.
+/// </summary>
+public sealed class SimulatedAtm
+{
+    private readonly string _name;
+    private readonly int _accountCount;
+    private readonly int _operationsPerAccount;
+    private readonly TimeSpan _thinkTime;
+    private readonly double _duplicateRate;
+    private readonly BankClient _bank;
+    private readonly OperationJournal _journal;
+    private readonly RunCounters _counters;
+    private readonly Random _random;
+    private readonly List<AccountSlot> _accounts = [];
+    private int _accountSequence;
+
+    public SimulatedAtm(string name, int accountCount, int operationsPerAccount, TimeSpan thinkTime, double duplicateRate,
+        BankClient bank, OperationJournal journal, RunCounters counters, int seed)
+    {
+        _name = name;
+        _accountCount = accountCount;
+        _operationsPerAccount = operationsPerAccount;
+        _thinkTime = thinkTime;
+        _duplicateRate = duplicateRate;
+        _bank = bank;
+        _journal = journal;
+        _counters = counters;
+        _random = new Random(seed);
+    }
+
+    /// <summary>Opens the accounts; false when one could not be opened (already reported).</summary>
+    public async Task<bool> OpenAccountsAsync(CancellationToken abort)
+    {
+        while (_accounts.Count < _accountCount)
+        {
+            var account = await OpenNewAccountAsync(abort);
+            if (account is null)
+            {
+                return false;
+            }
+
+            _accounts.Add(account);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Plays until <paramref name="stopIssuing"/> fires; the operation in progress then still gets its
+    /// retries, so that it ends answered or honestly unanswered.
+    /// </summary>
+    public async Task RunAsync(CancellationToken stopIssuing, CancellationToken abort)
+    {
+        while (!stopIssuing.IsCancellationRequested && !abort.IsCancellationRequested)
+        {
+            var slot = _accounts[_random.Next(_accounts.Count)];
+            var intent = NextIntent(slot);
+            slot.Operations++;
+            _counters.Increment(Counter.OperationsIssued);
+            var entry = _journal.Add(intent);
+            var answer = await _bank.PostOperationAsync(intent, abort);
+            entry.Answer = answer;
+            Observe(slot, intent, answer);
+
+            if (answer.IsAcknowledged && _random.NextDouble() < _duplicateRate)
+            {
+                await SendDuplicateAsync(intent, answer, abort);
+            }
+
+            if (slot.Operations >= _operationsPerAccount && !await RetireAsync(slot, abort))
+            {
+                return;
+            }
+
+            await PauseAsync(stopIssuing);
+        }
+    }
+
+    private async Task<AccountSlot?> OpenNewAccountAsync(CancellationToken abort)
+    {
+        var accountId = $"{_name}-{++_accountSequence:D3}";
+        if (!await _bank.OpenAccountAsync(accountId, abort))
+        {
+            _journal.AddSetupError($"account {accountId} could not be opened");
+            return null;
+        }
+
+        _counters.Increment(Counter.AccountsOpened);
+        _journal.AddAccount(accountId);
+        return new AccountSlot(accountId);
+    }
+
+    // An account stays well inside the operation window so that every outcome it recorded can still
+    // be looked up at the end: past the window, old records are evicted by design.
+    private async Task<bool> RetireAsync(AccountSlot slot, CancellationToken abort)
+    {
+        var fresh = await OpenNewAccountAsync(abort);
+        if (fresh is null)
+        {
+            return false;
+        }
+
+        _accounts[_accounts.IndexOf(slot)] = fresh;
+        return true;
+    }
+
+    private OperationIntent NextIntent(AccountSlot slot)
+    {
+        // Mostly deposits while the balance is low, so that withdrawals mostly have something to take
+        // and some are still refused (refusals are recorded outcomes too).
+        var deposit = slot.KnownBalance < 500 ? _random.NextDouble() < 0.75 : _random.NextDouble() < 0.45;
+        return deposit
+            ? new OperationIntent(slot.AccountId, Guid.CreateVersion7(), OperationKind.Deposit, _random.Next(1, 1001))
+            : new OperationIntent(slot.AccountId, Guid.CreateVersion7(), OperationKind.Withdrawal, _random.Next(1, 1201));
+    }
+
+    private void Observe(AccountSlot slot, OperationIntent intent, OperationAnswer answer)
+    {
+        if (answer.BalanceAfter is { } balance)
+        {
+            slot.KnownBalance = balance;
+            if (balance < 0)
+            {
+                _journal.AddViolation(new Violation("negative-balance", intent.AccountId, intent.OperationId, $"the answer reported a balance of {balance}"));
+            }
+        }
+
+        switch (answer.Kind)
+        {
+            case AnswerKind.Expired:
+                _journal.AddViolation(new Violation("unexpected-expired", intent.AccountId, intent.OperationId,
+                    $"{answer.Detail}: the account had taken {slot.Operations} operations, inside its window, yet refused the key as too old"));
+                break;
+            case AnswerKind.Unexpected:
+                _journal.AddViolation(new Violation("unexpected-answer", intent.AccountId, intent.OperationId, answer.Detail));
+                break;
+        }
+    }
+
+    private async Task SendDuplicateAsync(OperationIntent intent, OperationAnswer first, CancellationToken abort)
+    {
+        _counters.Increment(Counter.DuplicatesSent);
+        var again = await _bank.PostOperationAsync(intent, abort);
+        if (again.Kind == AnswerKind.Unanswered)
+        {
+            // Not a verdict either way: the checker's operation lookup still verifies the outcome.
+            return;
+        }
+
+        if (again.StatusCode != first.StatusCode || again.Body != first.Body || !again.Replayed)
+        {
+            _journal.AddViolation(new Violation("replay-differs", intent.AccountId, intent.OperationId,
+                $"first answer {first.StatusCode} {first.Body}; the same request again: {again.StatusCode} {again.Body} (Idempotent-Replayed: {again.Replayed})"));
+        }
+    }
+
+    private async Task PauseAsync(CancellationToken stopIssuing)
+    {
+        if (_thinkTime <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var pause = _thinkTime * (0.5 + _random.NextDouble());
+        try
+        {
+            await Task.Delay(pause, stopIssuing);
+        }
+        catch (OperationCanceledException)
+        {
+            // The run is over; the loop condition ends this ATM.
+        }
+    }
+}

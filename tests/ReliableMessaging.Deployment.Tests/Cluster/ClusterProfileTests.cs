@@ -1,0 +1,90 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using ReliableMessaging.Deployment.Tests.Infrastructure;
+using ReliableMessaging.Silo.Hosting;
+
+namespace ReliableMessaging.Deployment.Tests.Cluster;
+
+/// <summary>The cluster profile (silo-config/appsettings.Cluster.json) and the membership settings it relies on.</summary>
+public sealed class ClusterProfileTests
+{
+    [Fact]
+    public void ClusterProfile_SameServiceIdAsTheDefault_FindsTheSameAccounts()
+    {
+        var single = SiloConfiguration(cluster: false);
+        var cluster = SiloConfiguration(cluster: true);
+
+        // Grain state rows are keyed by ServiceId: a cluster started on the same database must see
+        // the accounts the single silo wrote.
+        Assert.Equal(single["Orleans:ServiceId"], cluster["Orleans:ServiceId"]);
+        Assert.Equal(single["Orleans:ClusterId"], cluster["Orleans:ClusterId"]);
+        Assert.Equal(single["Accounts:OperationWindowSize"], cluster["Accounts:OperationWindowSize"]);
+    }
+
+    [Fact]
+    public void ClusterProfile_MembershipSection_KeepsDeadSiloRowsBounded()
+    {
+        var options = new ClusterMembershipOptions();
+        SiloConfiguration(cluster: true).GetSection(SiloEndpointOptions.MembershipSectionName)
+            .Bind(options, binder => binder.ErrorOnUnknownConfiguration = true);
+
+        Assert.NotNull(options.DefunctSiloCleanupPeriod);
+        Assert.NotNull(options.MaxDefunctSiloEntries);
+        Assert.True(options.DefunctSiloExpiration <= TimeSpan.FromHours(1), "dead rows of a local cluster go within the hour");
+        Assert.True(options.MaxDefunctSiloEntries <= 25);
+
+        // Orleans' advice: keep dead rows long enough for a silo still trying to join to see it was declared dead.
+        Assert.True(options.DefunctSiloMinimumRetention > options.MaxJoinAttemptTime);
+    }
+
+    [Fact]
+    public void UseSiloEndpoints_MembershipSection_BoundOntoClusterMembershipOptions()
+    {
+        using var host = BuildSiloHost(new Dictionary<string, string?>
+        {
+            ["Orleans:Membership:DefunctSiloExpiration"] = "00:07:00",
+            ["Orleans:Membership:DefunctSiloCleanupPeriod"] = "00:01:00",
+            ["Orleans:Membership:MaxDefunctSiloEntries"] = "4",
+        });
+
+        var options = host.Services.GetRequiredService<IOptions<ClusterMembershipOptions>>().Value;
+        Assert.Equal(TimeSpan.FromMinutes(7), options.DefunctSiloExpiration);
+        Assert.Equal(TimeSpan.FromMinutes(1), options.DefunctSiloCleanupPeriod);
+        Assert.Equal(4, options.MaxDefunctSiloEntries);
+    }
+
+    [Fact]
+    public void UseSiloEndpoints_MisspeltMembershipKey_FailsInsteadOfKeepingTheDefault()
+    {
+        using var host = BuildSiloHost(new Dictionary<string, string?>
+        {
+            ["Orleans:Membership:DefunctSiloExpiry"] = "00:07:00",
+        });
+
+        Assert.Throws<InvalidOperationException>(() => host.Services.GetRequiredService<IOptions<ClusterMembershipOptions>>().Value);
+    }
+
+    private static IConfigurationRoot SiloConfiguration(bool cluster)
+    {
+        var builder = new ConfigurationBuilder().AddJsonFile(Path.Combine(RepositoryPaths.SiloConfig, "appsettings.json"));
+        if (cluster)
+        {
+            builder.AddJsonFile(Path.Combine(RepositoryPaths.SiloConfig, "appsettings.Cluster.json"));
+        }
+
+        return builder.Build();
+    }
+
+    // Built, never started: enough to resolve the options the silo would run with.
+    private static IHost BuildSiloHost(Dictionary<string, string?> settings)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddJsonFile(Path.Combine(RepositoryPaths.SiloConfig, "appsettings.json"));
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.UseOrleans(silo => silo.UseSiloEndpoints().AddReliableMessaging());
+        return builder.Build();
+    }
+}

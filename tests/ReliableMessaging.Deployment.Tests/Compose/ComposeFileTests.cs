@@ -1,0 +1,331 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
+using ReliableMessaging.Deployment.Tests.Infrastructure;
+
+namespace ReliableMessaging.Deployment.Tests.Compose;
+
+/// <summary>
+/// No Docker engine runs where the tests run, so docker-compose.yml is kept honest by reading it and
+/// checking it against the code, silo-config and the Dockerfiles.
+/// </summary>
+public sealed partial class ComposeFileTests
+{
+    private readonly ComposeFile _compose = ComposeFile.Load();
+
+    [Fact]
+    public void ComposeFile_Services_PostgresThreeSilosAndTheFrontEnd()
+    {
+        Assert.Equal(3, _compose.Silos.Count());
+        Assert.NotNull(_compose.Postgres);
+        Assert.NotNull(_compose.FrontEnd);
+        Assert.Equal(5, _compose.Services.Count);
+    }
+
+    [Fact]
+    public void ComposeFile_TopLevel_NoVersionKeyAndNamedVolumesOnly()
+    {
+        Assert.DoesNotContain("version", _compose.TopLevelKeys);
+        Assert.NotEmpty(_compose.NamedVolumes);
+        foreach (var service in _compose.Services.Values)
+        {
+            foreach (var volume in service.Volumes)
+            {
+                var source = volume.Split(':')[0];
+                if (source.StartsWith('.') || source.StartsWith('/'))
+                {
+                    Assert.True(Directory.Exists(Path.Combine(RepositoryPaths.Root, source)) || File.Exists(Path.Combine(RepositoryPaths.Root, source)),
+                        $"{service.Name} mounts {source}, which does not exist in the repository.");
+                    Assert.EndsWith(":ro", volume, StringComparison.Ordinal);
+                }
+                else
+                {
+                    Assert.Contains(source, _compose.NamedVolumes);
+                }
+            }
+        }
+
+        Assert.Contains(_compose.Postgres.Volumes, volume => volume.StartsWith("postgres-data:/var/lib/postgresql/data", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Images_EveryPulledAndBaseImage_PinnedToAVersionTag()
+    {
+        foreach (var service in _compose.Services.Values)
+        {
+            Assert.False(string.IsNullOrEmpty(service.Image), $"{service.Name} has no image name.");
+            if (service.Build is { } build)
+            {
+                // Built here: an explicit tag of ours, never the implicit "latest".
+                Assert.Matches(@"^[a-z0-9./-]+:[A-Za-z0-9._-]+$", service.Image);
+                Assert.False(service.Image!.EndsWith(":latest", StringComparison.Ordinal), $"{service.Name}: {service.Image}");
+                foreach (var baseImage in Dockerfile.Load(build).BaseImages)
+                {
+                    Assert.True(Dockerfile.IsPinned(baseImage), $"{build.Dockerfile} builds FROM {baseImage}: pin a version tag.");
+                }
+            }
+            else
+            {
+                Assert.True(Dockerfile.IsPinned(service.Image!), $"{service.Name} pulls {service.Image}: pin a version tag.");
+            }
+        }
+    }
+
+    [Fact]
+    public void DependsOn_EveryDependency_WaitsForAHealthyServiceWithAHealthcheck()
+    {
+        foreach (var service in _compose.Services.Values)
+        {
+            Assert.NotNull(service.Healthcheck);
+            foreach (var (dependency, condition) in service.DependsOn)
+            {
+                Assert.True(_compose.Services.ContainsKey(dependency), $"{service.Name} depends on unknown {dependency}.");
+                Assert.Equal("service_healthy", condition);
+                Assert.NotNull(_compose.Services[dependency].Healthcheck);
+            }
+        }
+
+        foreach (var silo in _compose.Silos)
+        {
+            Assert.Contains(_compose.Postgres.Name, silo.DependsOn.Keys);
+        }
+
+        Assert.Equal(
+            _compose.Silos.Select(silo => silo.Name).Append(_compose.Postgres.Name).Order(),
+            _compose.FrontEnd.DependsOn.Keys.Order());
+    }
+
+    [Fact]
+    public void Silos_EveryKeyTheSiloReads_IsSetByTheImageOrTheEnvironment()
+    {
+        Assert.Superset(ConfigurationKeys.KnownSiloKeys.ToHashSet(), ConfigurationKeys.Silo.ToHashSet());
+        foreach (var silo in _compose.Silos)
+        {
+            var configuration = EffectiveConfiguration.ForSilo(silo);
+            foreach (var key in ConfigurationKeys.Silo)
+            {
+                Assert.False(string.IsNullOrEmpty(configuration[key]), $"{silo.Name}: nothing sets {key} (silo-config appsettings or compose environment).");
+            }
+
+            Assert.Equal("true", configuration["Orleans:ListenOnAnyHostAddress"], ignoreCase: true);
+            Assert.True(File.Exists(Path.Combine(RepositoryPaths.SiloConfig, $"appsettings.{EffectiveConfiguration.ContainerEnvironment(silo)["DOTNET_ENVIRONMENT"]}.json")));
+        }
+    }
+
+    [Fact]
+    public void FrontEnd_EveryKeyTheFrontEndReads_IsSetByTheImageOrTheEnvironment()
+    {
+        Assert.Superset(ConfigurationKeys.KnownFrontEndKeys.ToHashSet(), ConfigurationKeys.FrontEnd.ToHashSet());
+        var configuration = EffectiveConfiguration.ForFrontEnd(_compose.FrontEnd);
+        foreach (var key in ConfigurationKeys.FrontEnd)
+        {
+            Assert.False(string.IsNullOrEmpty(configuration[key]), $"front end: nothing sets {key} (its appsettings.json or compose environment).");
+        }
+    }
+
+    [Fact]
+    public void EnvironmentKeys_UnderSectionsTheCodeOwns_NameRealSettings()
+    {
+        var siloKnown = ConfigurationKeys.Silo.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var frontEndKnown = ConfigurationKeys.FrontEnd.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var silo in _compose.Silos)
+        {
+            AssertKnown(silo, siloKnown);
+        }
+
+        AssertKnown(_compose.FrontEnd, frontEndKnown);
+
+        static void AssertKnown(ComposeService service, HashSet<string> known)
+        {
+            var sections = ConfigurationKeys.SectionsOf(known);
+            foreach (var variable in service.Environment.Keys)
+            {
+                var key = variable.Replace("__", ":", StringComparison.Ordinal);
+                if (key.StartsWith("Orleans:Membership:", StringComparison.OrdinalIgnoreCase))
+                {
+                    Assert.Contains(key["Orleans:Membership:".Length..], ConfigurationKeys.MembershipProperties);
+                }
+                else if (key.StartsWith("Orleans:Gateway:", StringComparison.OrdinalIgnoreCase) || key.Equals("Orleans:Name", StringComparison.OrdinalIgnoreCase))
+                {
+                    // Read by Orleans itself (GatewayOptions, SiloOptions.SiloName).
+                    continue;
+                }
+                else if (key.Contains(':', StringComparison.Ordinal) && sections.Any(section => key.StartsWith(section + ":", StringComparison.OrdinalIgnoreCase)))
+                {
+                    Assert.True(known.Contains(key), $"{service.Name}: {variable} is under a section the code owns but is no setting of it (typo?).");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Silos_Ports_AgreeWithSiloConfigExposeHealthcheckAndDockerfile()
+    {
+        var defaults = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(RepositoryPaths.SiloConfig, "appsettings.json"))
+            .Build();
+        foreach (var silo in _compose.Silos)
+        {
+            var configuration = EffectiveConfiguration.ForSilo(silo);
+            var siloPort = configuration["Orleans:SiloPort"]!;
+            var gatewayPort = configuration["Orleans:GatewayPort"]!;
+            Assert.Equal(defaults["Orleans:SiloPort"], siloPort);
+            Assert.Equal(defaults["Orleans:GatewayPort"], gatewayPort);
+            Assert.Contains(siloPort, silo.Expose);
+            Assert.Contains(gatewayPort, silo.Expose);
+            Assert.Contains($"/dev/tcp/127.0.0.1/{gatewayPort}", silo.Healthcheck, StringComparison.Ordinal);
+            var exposed = Dockerfile.Load(silo.Build!).ExposedPorts;
+            Assert.Contains(int.Parse(siloPort, CultureInfo.InvariantCulture), exposed);
+            Assert.Contains(int.Parse(gatewayPort, CultureInfo.InvariantCulture), exposed);
+        }
+    }
+
+    [Fact]
+    public void Silos_AdvertisedAddresses_AreTheirOwnDistinctStaticAddressesInTheSubnet()
+    {
+        var subnet = _compose.Subnet("rm");
+        Assert.NotNull(subnet);
+        var network = IPNetwork.Parse(subnet);
+        var addresses = new List<string>();
+        foreach (var silo in _compose.Silos)
+        {
+            var advertised = EffectiveConfiguration.ForSilo(silo)["Orleans:AdvertisedIPAddress"]!;
+            Assert.Equal(silo.Address("rm"), advertised);
+            Assert.True(network.Contains(IPAddress.Parse(advertised)), $"{silo.Name} advertises {advertised}, outside {subnet}.");
+            addresses.Add(advertised);
+        }
+
+        Assert.Equal(addresses.Count, addresses.Distinct().Count());
+        Assert.Equal(3, _compose.Silos.Select(silo => EffectiveConfiguration.ForSilo(silo)["Orleans:Name"]).Distinct().Count());
+    }
+
+    [Fact]
+    public void ClusterIdentity_SilosAndFrontEnd_Agree()
+    {
+        var frontEnd = EffectiveConfiguration.ForFrontEnd(_compose.FrontEnd);
+        foreach (var silo in _compose.Silos)
+        {
+            var configuration = EffectiveConfiguration.ForSilo(silo);
+            Assert.Equal(frontEnd["Orleans:ClusterId"], configuration["Orleans:ClusterId"]);
+            Assert.Equal(frontEnd["Orleans:ServiceId"], configuration["Orleans:ServiceId"]);
+        }
+    }
+
+    [Fact]
+    public void FrontEnd_Port_AgreesWithUrlsPublishedPortHealthcheckAndDockerfile()
+    {
+        var configuration = EffectiveConfiguration.ForFrontEnd(_compose.FrontEnd);
+        var urls = new Uri(configuration["Urls"]!);
+        Assert.Equal("0.0.0.0", urls.Host);
+        var port = urls.Port.ToString(CultureInfo.InvariantCulture);
+
+        // Published on the host's loopback, on the port scripts/run.sh and the README use.
+        var defaultUrls = new ConfigurationBuilder()
+            .AddJsonFile(RepositoryPaths.Combine("src", "ReliableMessaging.Api", "appsettings.json"))
+            .Build()["Urls"]!;
+        var published = Assert.Single(_compose.FrontEnd.Ports);
+        Assert.Equal($"127.0.0.1:{new Uri(defaultUrls).Port}:{port}", published);
+        Assert.Contains($"/dev/tcp/127.0.0.1/{port}", _compose.FrontEnd.Healthcheck, StringComparison.Ordinal);
+        Assert.Contains("/health/ready", _compose.FrontEnd.Healthcheck, StringComparison.Ordinal);
+        Assert.Contains(urls.Port, Dockerfile.Load(_compose.FrontEnd.Build!).ExposedPorts);
+        Assert.False(string.IsNullOrEmpty(configuration["Dashboard:Password"]), "The dashboard is only served with a password.");
+    }
+
+    [Fact]
+    public void Postgres_InitScripts_AreTheSiloConfigSchemaFiles()
+    {
+        var mount = Assert.Single(_compose.Postgres.Volumes, volume => volume.Contains("/docker-entrypoint-initdb.d", StringComparison.Ordinal));
+        var source = Path.GetFullPath(Path.Combine(RepositoryPaths.Root, mount.Split(':')[0]));
+        Assert.Equal(Path.Combine(RepositoryPaths.SiloConfig, "sql"), source);
+        var files = Directory.GetFiles(source, "*.sql").Select(Path.GetFileName).Order().ToList();
+        Assert.Contains("00-orleans-query.sql", files);
+        Assert.Contains("10-clustering.sql", files);
+        Assert.Contains("20-persistence.sql", files);
+
+        // The entrypoint runs only *.sql, *.sql.gz, *.sql.xz, *.sql.zst and *.sh, in name order.
+        Assert.All(Directory.GetFiles(source), file => Assert.EndsWith(".sql", file, StringComparison.Ordinal));
+        Assert.Contains("pg_isready", _compose.Postgres.Healthcheck, StringComparison.Ordinal);
+        Assert.Contains("-h 127.0.0.1", _compose.Postgres.Healthcheck, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ConnectionStrings_PointAtThePostgresServiceWithItsDatabaseAndCredentials()
+    {
+        var postgres = _compose.Postgres.Environment;
+        foreach (var service in _compose.Silos.Append(_compose.FrontEnd))
+        {
+            var raw = service.Environment["ConnectionStrings__ReliableMessaging"];
+            var parts = raw.Split(';', StringSplitOptions.RemoveEmptyEntries)
+                .Select(part => part.Split('=', 2))
+                .ToDictionary(pair => pair[0].Trim(), pair => pair[1].Trim(), StringComparer.OrdinalIgnoreCase);
+            Assert.Equal(_compose.Postgres.Name, parts["Host"]);
+            Assert.Equal("5432", parts["Port"]);
+            Assert.Equal(postgres["POSTGRES_DB"], parts["Database"]);
+            Assert.Equal(postgres["POSTGRES_USER"], parts["Username"]);
+            // The same variable and default as the server's own password: they cannot drift apart.
+            Assert.Equal(postgres["POSTGRES_PASSWORD"], parts["Password"]);
+        }
+    }
+
+    [Fact]
+    public void Secrets_ComeFromEnvironmentVariablesWithDevelopmentDefaults()
+    {
+        var secrets = new[]
+        {
+            _compose.Postgres.Environment["POSTGRES_PASSWORD"],
+            _compose.FrontEnd.Environment["Dashboard__Password"],
+        };
+        foreach (var secret in secrets)
+        {
+            var reference = Assert.Single(ComposeVariables.References(secret));
+            Assert.StartsWith("RM_", reference.Name, StringComparison.Ordinal);
+            Assert.False(string.IsNullOrEmpty(reference.Default), $"{reference.Name} needs a development default.");
+            Assert.Equal($"${{{reference.Name}:-{reference.Default}}}", secret);
+        }
+
+        // No password is written out anywhere else.
+        foreach (var service in _compose.Services.Values)
+        {
+            foreach (var (key, value) in service.Environment)
+            {
+                foreach (Match match in PasswordSetting().Matches(value))
+                {
+                    Assert.StartsWith("${", match.Groups["value"].Value, StringComparison.Ordinal);
+                }
+
+                if (key.Contains("PASSWORD", StringComparison.OrdinalIgnoreCase))
+                {
+                    Assert.StartsWith("${", value, StringComparison.Ordinal);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Dockerfiles_CopySourcesExistAndEntrypointsRunTheirProject()
+    {
+        foreach (var service in _compose.Services.Values.Where(service => service.Build is not null))
+        {
+            var build = service.Build!;
+            var dockerfile = Dockerfile.Load(build);
+            foreach (var source in dockerfile.ContextSources)
+            {
+                var path = Path.Combine(RepositoryPaths.Root, build.Context, source);
+                Assert.True(File.Exists(path) || Directory.Exists(path), $"{build.Dockerfile} copies {source}, which does not exist.");
+            }
+
+            var project = Path.GetFileName(Path.GetDirectoryName(build.Dockerfile))!;
+            Assert.Contains($"\"{project}.dll\"", dockerfile.Entrypoint, StringComparison.Ordinal);
+            Assert.Contains(dockerfile.RunCommands, run => run.Contains($"dotnet publish src/{project}/{project}.csproj", StringComparison.Ordinal));
+        }
+
+        var ignored = File.ReadAllLines(RepositoryPaths.Combine(".dockerignore"));
+        Assert.Contains("**/bin/", ignored);
+        Assert.Contains("**/obj/", ignored);
+        Assert.Contains(".data/", ignored);
+    }
+
+    [GeneratedRegex(@"Password=(?<value>[^;]*)", RegexOptions.IgnoreCase)]
+    private static partial Regex PasswordSetting();
+}
