@@ -219,6 +219,92 @@ public sealed class TransferTests(ClusterFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task Transfer_DestinationSiloKilledDuringDelivery_CreditedOnceAndConserved()
+    {
+        var cluster = await AccountCluster.StartAsync(fixture.Postgres, $"transfer-dest-kill-{Guid.NewGuid():N}", silos: 2);
+        try
+        {
+            var from = TestIds.NewId();
+            var to = TestIds.NewId();
+            var source = cluster.Client.GetGrain<IAccountGrain>(from);
+            var destination = cluster.Client.GetGrain<IAccountGrain>(to);
+            await source.Open();
+            await source.Deposit(TestIds.NewOperationId(), 1000);
+            await destination.Open();
+
+            // The credit is in flight at the destination (its write held) when the destination's silo dies.
+            var gate = StorageFaults.HoldWrites(to);
+            var transferId = TestIds.NewOperationId();
+            await cluster.Client.GetGrain<ITransferGrain>(transferId).Start(from, to, 450);
+            var host = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(destination);
+            await Task.Delay(300);
+            await cluster.KillSiloAsync(cluster.Silos.Single(s => s.SiloAddress.Equals(host)));
+            gate.SetResult();
+
+            var status = await WaitCompletedAsync(cluster.Client, transferId);
+            Assert.Equal(TransferState.Completed, status);
+            var balances = (await RetryAsync(source.GetSnapshot)).Balance + (await RetryAsync(destination.GetSnapshot)).Balance;
+            Assert.Equal(1000, balances);
+            Assert.Equal(450, (await RetryAsync(destination.GetSnapshot)).Balance);
+        }
+        finally
+        {
+            await cluster.StopAllSilosAsync();
+            await cluster.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Transfer_PostgresRestartsMidTransfer_EndsCompletedAndConserved()
+    {
+        await using var postgres = await PostgresServer.StartAsync();
+        var cluster = await AccountCluster.StartAsync(postgres, $"transfer-pg-{Guid.NewGuid():N}", silos: 1);
+        try
+        {
+            var from = TestIds.NewId();
+            var to = TestIds.NewId();
+            var source = cluster.Client.GetGrain<IAccountGrain>(from);
+            var destination = cluster.Client.GetGrain<IAccountGrain>(to);
+            await source.Open();
+            await source.Deposit(TestIds.NewOperationId(), 1000);
+            await destination.Open();
+
+            // Debited; the credit's write is held, then PostgreSQL goes away under it.
+            var gate = StorageFaults.HoldWrites(to);
+            var transferId = TestIds.NewOperationId();
+            await cluster.Client.GetGrain<ITransferGrain>(transferId).Start(from, to, 333);
+            await Task.Delay(300);
+            await postgres.StopAsync();
+            gate.SetResult();
+            await Task.Delay(1500);
+            await postgres.StartAgainAsync();
+
+            var status = await WaitCompletedAsync(cluster.Client, transferId);
+            Assert.Equal(TransferState.Completed, status);
+            Assert.Equal((667L, 333L), ((await RetryAsync(source.GetSnapshot)).Balance, (await RetryAsync(destination.GetSnapshot)).Balance));
+        }
+        finally
+        {
+            await postgres.StartAgainAsync();
+            await cluster.StopAllSilosAsync();
+            await cluster.DisposeAsync();
+        }
+    }
+
+    private static async Task<TransferState?> WaitCompletedAsync(IGrainFactory grains, Guid transferId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        TransferLookupResult status;
+        do
+        {
+            await Task.Delay(250);
+            status = await RetryAsync(() => grains.GetGrain<ITransferGrain>(transferId).GetStatus());
+        }
+        while (status.Transfer?.State != TransferState.Completed && DateTime.UtcNow < deadline);
+        return status.Transfer?.State;
+    }
+
     private static async Task<T> RetryAsync<T>(Func<Task<T>> call)
     {
         for (var attempt = 1; ; attempt++)
