@@ -155,8 +155,8 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
         foreach (var window in new[] { 100, 1000, 10_000 })
         {
             await using var cluster = await Cluster.StartAsync(repositoryRoot, postgres, window, withFrontEnd: false);
-            var accounts = await OpenAccountsAsync(cluster.Client, 64);
-            Console.WriteLine($"Filling 64 accounts to a full window of {window}...");
+            var accounts = await OpenAccountsAsync(cluster.Client, 32);
+            Console.WriteLine($"Filling 32 accounts to a full window of {window}...");
             foreach (var chunk in accounts.Chunk(8))
             {
                 await Task.WhenAll(chunk.Select(account => FillAsync(account, window)));
@@ -164,9 +164,9 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
 
             var bytes = await postgres.ScalarAsync<double>(
                 $"SELECT avg(octet_length(payloadbinary)) FROM orleansstorage WHERE serviceid = '{cluster.ServiceId}'");
-            var result = await MeasureAsync($"window {window}: unique withdrawals over 64 full accounts, c=32", 32,
+            var result = await MeasureAsync($"window {window}: unique withdrawals over 32 full accounts, c=32", 32,
                 (_, _) => accounts[Random.Shared.Next(accounts.Length)].Withdraw(Guid.CreateVersion7(), 1));
-            _rows.Add(new($"window {window:N0}: {bytes:N0} B per state write; unique withdrawals over 64 full accounts", result, null, ""));
+            _rows.Add(new($"window {window:N0}: {bytes:N0} B per state write; unique withdrawals over 32 full accounts", result, null, ""));
         }
     }
 
@@ -240,6 +240,14 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
             var ratio = row.Ratio is { } r ? r.ToString("F2", CultureInfo.InvariantCulture) : "";
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"| {row.Scenario} | {row.Result.Concurrency} | {row.Result.Throughput:N0} | {row.Result.P50Ms:F2} | {row.Result.P99Ms:F2} | {compared} | {ratio} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine("Where the CPU went during each step (sampled from /proc; cores busy over the whole machine, and CPU milliseconds per operation by process):");
+        text.AppendLine();
+        foreach (var row in _rows)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"- {row.Scenario}, c={row.Result.Concurrency}: {row.Result.Cpu}");
         }
 
         text.AppendLine();

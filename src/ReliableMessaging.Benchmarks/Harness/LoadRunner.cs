@@ -48,17 +48,22 @@ public static class LoadRunner
 
         var workers = Enumerable.Range(0, concurrency).Select(w => Task.Run(() => WorkerAsync(w))).ToArray();
         await Task.Delay(warmup);
+        var cpuBefore = CpuSampler.Sample();
         Volatile.Write(ref measuring, true);
         var clock = Stopwatch.StartNew();
         await Task.Delay(duration);
         Volatile.Write(ref measuring, false);
         var elapsed = clock.Elapsed;
+        var cpuAfter = CpuSampler.Sample();
         Volatile.Write(ref stop, true);
         await Task.WhenAll(workers);
 
         var all = latencies.SelectMany(l => l).ToArray();
         Array.Sort(all);
-        return new LoadResult(concurrency, all.Length, errors.Sum(), elapsed, Percentile(all, 0.50), Percentile(all, 0.99));
+        return new LoadResult(concurrency, all.Length, errors.Sum(), elapsed, Percentile(all, 0.50), Percentile(all, 0.99))
+        {
+            Cpu = CpuSampler.PerOperation(cpuBefore, cpuAfter, all.Length, elapsed),
+        };
     }
 
     private static double Percentile(double[] sorted, double quantile) =>

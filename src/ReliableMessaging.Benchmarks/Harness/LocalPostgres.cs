@@ -33,7 +33,14 @@ public sealed class LocalPostgres : IAsyncDisposable
         var binDirectory = (await Shell.RunAsync("bash", [script, "install"])).Trim();
         var directory = Path.Combine(Path.GetTempPath(), $"rm-bench-{Guid.NewGuid():N}");
         var postgres = new LocalPostgres(repositoryRoot, directory, FreePort(), binDirectory);
-        await Shell.RunAsync("bash", [script, "start", "--dir", directory, "--port", postgres.Port.ToString(CultureInfo.InvariantCulture)]);
+        var port = postgres.Port.ToString(CultureInfo.InvariantCulture);
+        await Shell.RunAsync("bash", [script, "start", "--dir", directory, "--port", port]);
+
+        // pgbench's 64 clients come on top of the silo's and the front end's connection pools.
+        await postgres.ExecuteAsync("ALTER SYSTEM SET max_connections = 300");
+        await Shell.RunAsync("bash", [script, "stop", "--dir", directory]);
+        await Shell.RunAsync("bash", [script, "start", "--dir", directory, "--port", port]);
+        NpgsqlConnection.ClearAllPools();
         return postgres;
     }
 

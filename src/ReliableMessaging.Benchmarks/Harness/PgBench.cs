@@ -36,6 +36,7 @@ public static partial class PgBench
             """);
         var logDirectory = Path.Combine(workDirectory, $"pgbench-{clients}");
         Directory.CreateDirectory(logDirectory);
+        var cpuBefore = CpuSampler.Sample();
         var output = await Shell.RunAsync(postgres.Binary("pgbench"),
         [
             "-h", "127.0.0.1", "-p", postgres.Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres",
@@ -44,6 +45,7 @@ public static partial class PgBench
             "-f", script, "-l", "--log-prefix", Path.Combine(logDirectory, "log"), LocalPostgres.Database,
         ]);
 
+        var cpuAfter = CpuSampler.Sample();
         var tps = double.Parse(TpsPattern().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
         var latencies = Directory.GetFiles(logDirectory)
             .SelectMany(File.ReadLines)
@@ -53,7 +55,11 @@ public static partial class PgBench
             .Order()
             .ToArray();
         Directory.Delete(logDirectory, recursive: true);
-        return new LoadResult(clients, (long)(tps * duration.TotalSeconds), 0, duration, Percentile(latencies, 0.5), Percentile(latencies, 0.99));
+        var operations = (long)(tps * duration.TotalSeconds);
+        return new LoadResult(clients, operations, 0, duration, Percentile(latencies, 0.5), Percentile(latencies, 0.99))
+        {
+            Cpu = CpuSampler.PerOperation(cpuBefore, cpuAfter, operations, duration),
+        };
     }
 
     private static double Percentile(double[] sorted, double quantile) =>
