@@ -97,27 +97,15 @@ public static class AccountsApi
             return InvalidAccountId(accountId);
         }
 
-        switch (IdempotencyKey.TryRead(request.Headers[IdempotencyKey.HeaderName], out var operationId))
+        if (RequestProblems.ForKey(IdempotencyKey.TryRead(request.Headers[IdempotencyKey.HeaderName], out var operationId)) is { } keyProblem)
         {
-            case IdempotencyKeyStatus.Missing:
-                return ApiProblem.IdempotencyKeyMissing.ToResult(
-                    $"Send a fresh UUIDv7 in the {IdempotencyKey.HeaderName} header, and the same one on every retry.");
-            case IdempotencyKeyStatus.Malformed:
-                return ApiProblem.IdempotencyKeyMalformed.ToResult(
-                    $"{IdempotencyKey.HeaderName} must be one UUID version 7, bare or as a structured-field string.");
+            return keyProblem;
         }
 
         var (bodyStatus, amount, detail) = await AmountRequestReader.ReadAsync(request, cancellationToken);
-        switch (bodyStatus)
+        if (RequestProblems.ForBody(bodyStatus, detail) is { } bodyProblem)
         {
-            case AmountRequestStatus.TooLarge:
-                return ApiProblem.RequestTooLarge.ToResult(detail);
-            case AmountRequestStatus.UnsupportedMediaType:
-                return ApiProblem.UnsupportedMediaType.ToResult(detail);
-            case AmountRequestStatus.InvalidJson:
-                return ApiProblem.InvalidRequest.ToResult(detail);
-            case AmountRequestStatus.InvalidAmount:
-                return ApiProblem.InvalidAmount.ToResult(detail);
+            return bodyProblem;
         }
 
         var account = grains.GetGrain<IAccountGrain>(accountId);

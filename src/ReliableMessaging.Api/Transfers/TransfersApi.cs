@@ -42,25 +42,15 @@ public static class TransfersApi
 
     internal static async Task<Results<Accepted<TransferResponse>, ProblemHttpResult>> StartAsync(HttpRequest request, IGrainFactory grains, CancellationToken cancellationToken)
     {
-        switch (IdempotencyKey.TryRead(request.Headers[IdempotencyKey.HeaderName], out var transferId))
+        if (RequestProblems.ForKey(IdempotencyKey.TryRead(request.Headers[IdempotencyKey.HeaderName], out var transferId)) is { } keyProblem)
         {
-            case IdempotencyKeyStatus.Missing:
-                return ApiProblem.IdempotencyKeyMissing.ToResult($"Send a fresh UUIDv7 in the {IdempotencyKey.HeaderName} header; it becomes the transfer ID.");
-            case IdempotencyKeyStatus.Malformed:
-                return ApiProblem.IdempotencyKeyMalformed.ToResult($"{IdempotencyKey.HeaderName} must be one UUID version 7.");
+            return keyProblem;
         }
 
         var (bodyStatus, body, detail) = await TransferRequestReader.ReadAsync(request, cancellationToken);
-        switch (bodyStatus)
+        if (RequestProblems.ForBody(bodyStatus, detail) is { } bodyProblem)
         {
-            case AmountRequestStatus.TooLarge:
-                return ApiProblem.RequestTooLarge.ToResult(detail);
-            case AmountRequestStatus.UnsupportedMediaType:
-                return ApiProblem.UnsupportedMediaType.ToResult(detail);
-            case AmountRequestStatus.InvalidJson:
-                return ApiProblem.InvalidRequest.ToResult(detail);
-            case AmountRequestStatus.InvalidAmount:
-                return ApiProblem.InvalidAmount.ToResult(detail);
+            return bodyProblem;
         }
 
         var (from, to, amount) = body!;

@@ -36,7 +36,7 @@ public sealed class PostgresOutageTests
             Assert.NotNull(AccountStorageException.Find(await Assert.ThrowsAnyAsync<Exception>(() => account.Withdraw(id, 250))));
 
             await postgres.StartAgainAsync();
-            var retry = await RetryUntilAnsweredAsync(() => account.Withdraw(id, 250));
+            var retry = await ClientRetry.UntilAnsweredAsync(() => account.Withdraw(id, 250));
 
             Assert.Equal((OperationStatus.Succeeded, 750L, false), (retry.Status, retry.BalanceAfter!.Value, retry.IsReplay));
             Assert.True((await account.Withdraw(id, 250)).IsReplay);
@@ -48,22 +48,6 @@ public sealed class PostgresOutageTests
             await postgres.StartAgainAsync();
             await cluster.StopAllSilosAsync();
             await cluster.DisposeAsync();
-        }
-    }
-
-    /// <summary>What a client does: retry the same operation ID until it gets an answer.</summary>
-    private static async Task<T> RetryUntilAnsweredAsync<T>(Func<Task<T>> call)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (Exception) when (attempt < 20)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(250));
-            }
         }
     }
 }

@@ -69,29 +69,14 @@ public sealed class SiloRestartTests(ClusterFixture fixture)
             var victim = cluster.Silos.Single(s => s.SiloAddress.Equals(host));
             await cluster.KillSiloAsync(victim);
             // A client retries with the same operation ID until it gets an answer.
-            var retried = await RetryAsync(() => account.Withdraw(id, 70));
+            var retried = await ClientRetry.UntilAnsweredAsync(() => account.Withdraw(id, 70));
             Assert.Equal(original with { IsReplay = true }, retried);
-            Assert.Equal(430, (await RetryAsync(account.GetSnapshot)).Balance);
+            Assert.Equal(430, (await ClientRetry.UntilAnsweredAsync(account.GetSnapshot)).Balance);
         }
         finally
         {
             await cluster.StopAllSilosAsync();
             await cluster.DisposeAsync();
-        }
-    }
-
-    private static async Task<T> RetryAsync<T>(Func<Task<T>> call)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (Exception) when (attempt < 40)
-            {
-                await Task.Delay(250);
-            }
         }
     }
 }

@@ -178,13 +178,7 @@ public sealed class TransferTests(ClusterFixture fixture)
         var cluster = await AccountCluster.StartAsync(fixture.Postgres, $"transfer-kill-{Guid.NewGuid():N}", silos: 2);
         try
         {
-            var from = TestIds.NewId();
-            var to = TestIds.NewId();
-            var source = cluster.Client.GetGrain<IAccountGrain>(from);
-            var destination = cluster.Client.GetGrain<IAccountGrain>(to);
-            await source.Open();
-            await source.Deposit(TestIds.NewOperationId(), 1000);
-            await destination.Open();
+            var (from, source, to, destination) = await OpenPairAsync(cluster.Client, 1000);
 
             // The credit cannot land yet: the source has debited and holds the transfer in its outbox.
             var gate = StorageFaults.HoldWrites(to);
@@ -198,19 +192,11 @@ public sealed class TransferTests(ClusterFixture fixture)
             gate.SetResult();
 
             // The reminder (or any call) reactivates the source on the survivor, which redelivers.
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            TransferLookupResult status;
-            do
-            {
-                await Task.Delay(250);
-                status = await RetryAsync(() => cluster.Client.GetGrain<ITransferGrain>(transferId).GetStatus());
-            }
-            while (status.Transfer?.State != TransferState.Completed && DateTime.UtcNow < deadline);
-
-            Assert.Equal(TransferState.Completed, status.Transfer?.State);
-            var balances = (await RetryAsync(source.GetSnapshot)).Balance + (await RetryAsync(destination.GetSnapshot)).Balance;
+            var state = await WaitCompletedAsync(cluster.Client, transferId);
+            Assert.Equal(TransferState.Completed, state);
+            var balances = (await ClientRetry.UntilAnsweredAsync(source.GetSnapshot)).Balance + (await ClientRetry.UntilAnsweredAsync(destination.GetSnapshot)).Balance;
             Assert.Equal(1000, balances);
-            Assert.Equal(600, (await RetryAsync(destination.GetSnapshot)).Balance);
+            Assert.Equal(600, (await ClientRetry.UntilAnsweredAsync(destination.GetSnapshot)).Balance);
         }
         finally
         {
@@ -225,13 +211,7 @@ public sealed class TransferTests(ClusterFixture fixture)
         var cluster = await AccountCluster.StartAsync(fixture.Postgres, $"transfer-dest-kill-{Guid.NewGuid():N}", silos: 2);
         try
         {
-            var from = TestIds.NewId();
-            var to = TestIds.NewId();
-            var source = cluster.Client.GetGrain<IAccountGrain>(from);
-            var destination = cluster.Client.GetGrain<IAccountGrain>(to);
-            await source.Open();
-            await source.Deposit(TestIds.NewOperationId(), 1000);
-            await destination.Open();
+            var (from, source, to, destination) = await OpenPairAsync(cluster.Client, 1000);
 
             // The credit is in flight at the destination (its write held) when the destination's silo dies.
             var gate = StorageFaults.HoldWrites(to);
@@ -244,9 +224,9 @@ public sealed class TransferTests(ClusterFixture fixture)
 
             var status = await WaitCompletedAsync(cluster.Client, transferId);
             Assert.Equal(TransferState.Completed, status);
-            var balances = (await RetryAsync(source.GetSnapshot)).Balance + (await RetryAsync(destination.GetSnapshot)).Balance;
+            var balances = (await ClientRetry.UntilAnsweredAsync(source.GetSnapshot)).Balance + (await ClientRetry.UntilAnsweredAsync(destination.GetSnapshot)).Balance;
             Assert.Equal(1000, balances);
-            Assert.Equal(450, (await RetryAsync(destination.GetSnapshot)).Balance);
+            Assert.Equal(450, (await ClientRetry.UntilAnsweredAsync(destination.GetSnapshot)).Balance);
         }
         finally
         {
@@ -262,13 +242,7 @@ public sealed class TransferTests(ClusterFixture fixture)
         var cluster = await AccountCluster.StartAsync(postgres, $"transfer-pg-{Guid.NewGuid():N}", silos: 1);
         try
         {
-            var from = TestIds.NewId();
-            var to = TestIds.NewId();
-            var source = cluster.Client.GetGrain<IAccountGrain>(from);
-            var destination = cluster.Client.GetGrain<IAccountGrain>(to);
-            await source.Open();
-            await source.Deposit(TestIds.NewOperationId(), 1000);
-            await destination.Open();
+            var (from, source, to, destination) = await OpenPairAsync(cluster.Client, 1000);
 
             // Debited; the credit's write is held, then PostgreSQL goes away under it.
             var gate = StorageFaults.HoldWrites(to);
@@ -282,7 +256,7 @@ public sealed class TransferTests(ClusterFixture fixture)
 
             var status = await WaitCompletedAsync(cluster.Client, transferId);
             Assert.Equal(TransferState.Completed, status);
-            Assert.Equal((667L, 333L), ((await RetryAsync(source.GetSnapshot)).Balance, (await RetryAsync(destination.GetSnapshot)).Balance));
+            Assert.Equal((667L, 333L), ((await ClientRetry.UntilAnsweredAsync(source.GetSnapshot)).Balance, (await ClientRetry.UntilAnsweredAsync(destination.GetSnapshot)).Balance));
         }
         finally
         {
@@ -292,6 +266,17 @@ public sealed class TransferTests(ClusterFixture fixture)
         }
     }
 
+    /// <summary>A funded source and an empty destination on another cluster than the fixture's.</summary>
+    private static async Task<(string From, IAccountGrain Source, string To, IAccountGrain Destination)> OpenPairAsync(IGrainFactory grains, long balance)
+    {
+        var (from, to) = (TestIds.NewId(), TestIds.NewId());
+        var (source, destination) = (grains.GetGrain<IAccountGrain>(from), grains.GetGrain<IAccountGrain>(to));
+        await source.Open();
+        await source.Deposit(TestIds.NewOperationId(), balance);
+        await destination.Open();
+        return (from, source, to, destination);
+    }
+
     private static async Task<TransferState?> WaitCompletedAsync(IGrainFactory grains, Guid transferId)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -299,24 +284,9 @@ public sealed class TransferTests(ClusterFixture fixture)
         do
         {
             await Task.Delay(250);
-            status = await RetryAsync(() => grains.GetGrain<ITransferGrain>(transferId).GetStatus());
+            status = await ClientRetry.UntilAnsweredAsync(() => grains.GetGrain<ITransferGrain>(transferId).GetStatus());
         }
         while (status.Transfer?.State != TransferState.Completed && DateTime.UtcNow < deadline);
         return status.Transfer?.State;
-    }
-
-    private static async Task<T> RetryAsync<T>(Func<Task<T>> call)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (Exception) when (attempt < 40)
-            {
-                await Task.Delay(250);
-            }
-        }
     }
 }
