@@ -154,8 +154,10 @@ public sealed partial class AccountGrain
         {
             credit = await GrainFactory.GetGrain<IAccountGrain>(pending.To).ReceiveTransfer(creditId, AccountId, pending.Amount);
         }
-        catch (Exception exception) when (exception is AccountStorageException or TimeoutException or OrleansException)
+        catch (Exception exception)
         {
+            // Whatever failed (storage, timeout, placement, a silo going away), redelivering under
+            // the same derived ID is safe: the destination credits it at most once.
             AccountLog.DeliveryFailed(logger, exception, AccountId, pending.TransferId, pending.To);
             return false;
         }
