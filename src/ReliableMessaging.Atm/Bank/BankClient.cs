@@ -76,6 +76,49 @@ public sealed class BankClient : IDisposable
             : new OperationAnswer(AnswerKind.Unanswered, null, false, outcome.Attempts, 0, string.Empty, outcome.LastFailure);
     }
 
+    /// <summary>
+    /// POST /transfers under its Idempotency-Key (the transfer ID), retrying with the same key and body
+    /// until it has an answer; 429 too-many-pending-transfers is retried after Retry-After like a 503.
+    /// </summary>
+    public async Task<TransferAnswer> PostTransferAsync(TransferIntent intent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        var body = intent.Body;
+        var outcome = await SendAsync(
+            () =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Post, "transfers")
+                {
+                    Content = new StringContent(body, Encoding.UTF8, "application/json"),
+                };
+                request.Headers.Add("Idempotency-Key", intent.TransferId.ToString());
+                return request;
+            },
+            (status, text, replayed) => Final(ClassifyTransferAnswer(intent, status, text, replayed)),
+            isOperation: true,
+            cancellationToken);
+        return outcome.Result is { } answer
+            ? answer with { Attempts = outcome.Attempts }
+            : new TransferAnswer(AnswerKind.Unanswered, null, false, outcome.Attempts, 0, string.Empty, outcome.LastFailure);
+    }
+
+    /// <summary>GET /transfers/{transferId}.</summary>
+    public async Task<TransferLookup> GetTransferAsync(Guid transferId, CancellationToken cancellationToken)
+    {
+        var outcome = await SendAsync(
+            () => new HttpRequestMessage(HttpMethod.Get, $"transfers/{transferId}"),
+            (status, text, _) => status switch
+            {
+                HttpStatusCode.OK => Final(ReadTransferLookup(text)),
+                HttpStatusCode.NotFound when ProblemCode(text) == "transfer-not-found" => Final(new TransferLookup(LookupKind.NotFound, null, null, null, null, "404 transfer-not-found")),
+                HttpStatusCode.Gone => Final(new TransferLookup(LookupKind.Expired, null, null, null, null, Describe(status, text))),
+                _ => Final(new TransferLookup(LookupKind.Failed, null, null, null, null, Describe(status, text))),
+            },
+            isOperation: false,
+            cancellationToken);
+        return outcome.Result ?? new TransferLookup(LookupKind.Failed, null, null, null, null, outcome.LastFailure);
+    }
+
     /// <summary>GET /accounts/{id}/operations/{operationId}.</summary>
     public async Task<OperationLookup> GetOperationAsync(string accountId, Guid operationId, CancellationToken cancellationToken)
     {
@@ -158,6 +201,48 @@ public sealed class BankClient : IDisposable
         }
     }
 
+    private static TransferAnswer ClassifyTransferAnswer(TransferIntent intent, HttpStatusCode status, string text, bool replayed)
+    {
+        switch (status)
+        {
+            case HttpStatusCode.Accepted:
+                using (var document = JsonDocument.Parse(text))
+                {
+                    var root = document.RootElement;
+                    var matches = root.GetProperty("transferId").GetGuid() == intent.TransferId
+                        && root.GetProperty("from").GetString() == intent.From
+                        && root.GetProperty("to").GetString() == intent.To
+                        && root.GetProperty("amount").GetInt64() == intent.Amount;
+                    var transferStatus = root.GetProperty("status").GetString();
+                    return matches
+                        ? new TransferAnswer(AnswerKind.Succeeded, transferStatus, replayed, 0, 202, text, "202 " + transferStatus)
+                        : new TransferAnswer(AnswerKind.Unexpected, transferStatus, replayed, 0, 202, text, "202 for another transfer: " + text);
+                }
+
+            case HttpStatusCode.UnprocessableEntity when ProblemCode(text) == "insufficient-funds":
+                return new TransferAnswer(AnswerKind.InsufficientFunds, null, replayed, 0, 422, text, "422 insufficient-funds");
+
+            case HttpStatusCode.Conflict when ProblemCode(text) == "idempotency-key-expired":
+                return new TransferAnswer(AnswerKind.Expired, null, replayed, 0, 409, text, "409 idempotency-key-expired");
+
+            default:
+                return new TransferAnswer(AnswerKind.Unexpected, null, replayed, 0, (int)status, text, Describe(status, text));
+        }
+    }
+
+    private static TransferLookup ReadTransferLookup(string text)
+    {
+        using var document = JsonDocument.Parse(text);
+        var root = document.RootElement;
+        return new TransferLookup(
+            LookupKind.Found,
+            root.GetProperty("status").GetString(),
+            root.GetProperty("from").GetString(),
+            root.GetProperty("to").GetString(),
+            root.GetProperty("amount").GetInt64(),
+            "200 " + root.GetProperty("status").GetString());
+    }
+
     private static OperationLookup ReadLookup(string text)
     {
         using var document = JsonDocument.Parse(text);
@@ -233,7 +318,18 @@ public sealed class BankClient : IDisposable
                     using var response = await _http.SendAsync(request, timeout.Token);
                     var text = await response.Content.ReadAsStringAsync(timeout.Token);
                     var replayed = response.Headers.TryGetValues("Idempotent-Replayed", out var values) && values.Contains("true");
-                    if ((int)response.StatusCode >= 500)
+                    if (response.StatusCode == HttpStatusCode.TooManyRequests)
+                    {
+                        // too-many-pending-transfers: nothing happened; the same key is retried after Retry-After.
+                        if (isOperation)
+                        {
+                            _counters.Increment(Counter.TooManyPendingTransfers);
+                        }
+
+                        lastFailure = Describe(response.StatusCode, text);
+                        retryAfter = response.Headers.RetryAfter?.Delta;
+                    }
+                    else if ((int)response.StatusCode >= 500)
                     {
                         var code = ProblemCode(text);
                         if (isOperation)

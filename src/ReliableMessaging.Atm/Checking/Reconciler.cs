@@ -10,11 +10,30 @@ namespace ReliableMessaging.Atm.Checking;
 /// <item>an acknowledged operation is found, with the outcome the ATM was told (nothing acknowledged is lost);</item>
 /// <item>each balance equals the succeeded deposits minus the succeeded withdrawals over distinct operation IDs,
 /// and is never negative (nothing ran twice);</item>
-/// <item>an operation that never got an answer is found executed once or not at all, and stays so.</item>
+/// <item>an operation that never got an answer is found executed once or not at all, and stays so;</item>
+/// <item>every accepted (or unanswered) transfer is polled until it leaves pending (bounded wait): accepted ones
+/// must end completed (refunded, stuck or still pending are violations, since every destination exists), an
+/// unanswered one is accepted if found (200) and never executed if not (404);</item>
+/// <item>with transfers, each balance is deposits - withdrawals - accepted outgoing + completed incoming
+/// (+ refunded outgoing), and the sum over all accounts equals all deposits - all withdrawals (money conserved).</item>
 /// </list>
 /// </summary>
-public sealed class Reconciler(BankClient bank, OperationJournal journal, int parallelism)
+public sealed class Reconciler(BankClient bank, OperationJournal journal, int parallelism, TimeSpan transferWait)
 {
+    public int TransfersAccepted { get; private set; }
+
+    public int TransfersCompleted { get; private set; }
+
+    public int TransfersRefunded { get; private set; }
+
+    public int TransfersStuck { get; private set; }
+
+    public int TransfersPendingAtEnd { get; private set; }
+
+    public int TransfersResolvedExecuted { get; private set; }
+
+    public int TransfersResolvedNotExecuted { get; private set; }
+
     public int ResolvedExecuted { get; private set; }
 
     public int ResolvedNotExecuted { get; private set; }
@@ -30,14 +49,42 @@ public sealed class Reconciler(BankClient bank, OperationJournal journal, int pa
             CheckOutcome(entry);
         }
 
-        var expected = journal.Entries
-            .Where(entry => entry.Lookup!.Succeeded)
+        await SettleTransfersAsync(parallel, cancellationToken);
+
+        var succeeded = journal.Entries.Where(entry => entry.Lookup!.Succeeded).DistinctBy(entry => entry.Intent.OperationId).ToList();
+        var expected = succeeded
             .GroupBy(entry => entry.Intent.AccountId)
-            .ToDictionary(group => group.Key, group => group.DistinctBy(entry => entry.Intent.OperationId).Sum(entry => entry.Intent.Effect));
+            .ToDictionary(group => group.Key, group => group.Sum(entry => entry.Intent.Effect));
+        foreach (var transfer in journal.Transfers.Where(entry => entry.Lookup?.Kind == LookupKind.Found).DistinctBy(entry => entry.Intent.TransferId))
+        {
+            var (from, to, amount) = (transfer.Intent.From, transfer.Intent.To, transfer.Intent.Amount);
+            expected[from] = expected.GetValueOrDefault(from) - amount;
+            switch (transfer.Lookup!.Status)
+            {
+                case "completed":
+                    expected[to] = expected.GetValueOrDefault(to) + amount;
+                    break;
+                case "refunded":
+                    expected[from] = expected.GetValueOrDefault(from) + amount;
+                    break;
+            }
+        }
+
+        var total = 0L;
+        var unreadable = false;
         await Parallel.ForEachAsync(journal.Accounts, parallel, async (accountId, token) =>
         {
             var balance = await bank.GetBalanceAsync(accountId, token);
             var sum = expected.GetValueOrDefault(accountId);
+            if (balance is { } read)
+            {
+                Interlocked.Add(ref total, read);
+            }
+            else
+            {
+                unreadable = true;
+            }
+
             if (balance is null)
             {
                 journal.AddViolation(new Violation("balance-unreadable", accountId, null, "GET /accounts/{id} gave no balance"));
@@ -53,6 +100,25 @@ public sealed class Reconciler(BankClient bank, OperationJournal journal, int pa
             }
         });
 
+        var deposited = succeeded.Sum(entry => entry.Intent.Effect);
+        if (!unreadable && total != deposited)
+        {
+            journal.AddViolation(new Violation("money-not-conserved", null, null,
+                $"the balances add up to {total}, but the succeeded deposits minus withdrawals add up to {deposited}"));
+        }
+
+        // A transfer resolved as never accepted must not be accepted afterwards either.
+        var notAccepted = journal.Transfers.Where(entry => entry.Answer!.Kind == AnswerKind.Unanswered && entry.Lookup?.Kind == LookupKind.NotFound).ToList();
+        await Parallel.ForEachAsync(notAccepted, parallel, async (entry, token) =>
+        {
+            var again = await bank.GetTransferAsync(entry.Intent.TransferId, token);
+            if (again.Kind != LookupKind.NotFound)
+            {
+                journal.AddViolation(new Violation("late-execution", entry.Intent.From, entry.Intent.TransferId,
+                    $"transfer resolved as never accepted, then found: {again.Detail}"));
+            }
+        });
+
         // An operation resolved as "never ran" must not run afterwards: look again now that the
         // balances are read, so that a late execution is caught rather than silently mis-resolved.
         var notExecuted = journal.Entries.Where(entry => entry.Answer!.Kind == AnswerKind.Unanswered && entry.Lookup!.Kind == LookupKind.NotFound).ToList();
@@ -65,6 +131,86 @@ public sealed class Reconciler(BankClient bank, OperationJournal journal, int pa
                     $"resolved as never executed, then found: {again.Detail} {again.Status}"));
             }
         });
+    }
+
+    // Polls every accepted or unanswered transfer until it is final (a terminal status, or 404 for one
+    // never accepted), for at most transferWait; then judges each.
+    private async Task SettleTransfersAsync(ParallelOptions parallel, CancellationToken cancellationToken)
+    {
+        var open = journal.Transfers.Where(entry => entry.Answer!.Kind is AnswerKind.Succeeded or AnswerKind.Unanswered).ToList();
+        var wait = System.Diagnostics.Stopwatch.StartNew();
+        while (open.Count > 0)
+        {
+            await Parallel.ForEachAsync(open, parallel, async (entry, token) =>
+                entry.Lookup = await bank.GetTransferAsync(entry.Intent.TransferId, token));
+            open = open.Where(entry => !entry.Lookup!.IsFinal).ToList();
+            if (open.Count == 0 || wait.Elapsed >= transferWait)
+            {
+                break;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+        }
+
+        foreach (var entry in journal.Transfers)
+        {
+            var (intent, answer, lookup) = (entry.Intent, entry.Answer!, entry.Lookup);
+            if (lookup is null)
+            {
+                // Refused (422) or an unexpected answer, already judged by the ATM: never accepted.
+                continue;
+            }
+
+            if (lookup.Kind == LookupKind.Found && (lookup.From != intent.From || lookup.To != intent.To || lookup.Amount != intent.Amount))
+            {
+                journal.AddViolation(new Violation("record-differs", intent.From, intent.TransferId,
+                    $"sent a transfer of {intent.Amount} to {intent.To}, recorded {lookup.Amount} from {lookup.From} to {lookup.To}"));
+            }
+
+            if (answer.Kind == AnswerKind.Unanswered)
+            {
+                switch (lookup.Kind)
+                {
+                    case LookupKind.Found:
+                        TransfersResolvedExecuted++;
+                        break;
+                    case LookupKind.NotFound:
+                        TransfersResolvedNotExecuted++;
+                        continue;
+                    default:
+                        journal.AddViolation(new Violation("unresolved", intent.From, intent.TransferId,
+                            $"transfer never answered ({answer.Detail}), and GET /transfers says: {lookup.Detail}"));
+                        continue;
+                }
+            }
+            else if (lookup.Kind != LookupKind.Found)
+            {
+                journal.AddViolation(new Violation(lookup.Kind == LookupKind.NotFound ? "acknowledged-transfer-lost" : "acknowledged-transfer-unverifiable",
+                    intent.From, intent.TransferId, $"answered 202 {answer.Status}, but GET /transfers says: {lookup.Detail}"));
+                continue;
+            }
+
+            TransfersAccepted++;
+            switch (lookup.Status)
+            {
+                case "completed":
+                    TransfersCompleted++;
+                    break;
+                case "refunded":
+                    TransfersRefunded++;
+                    journal.AddViolation(new Violation("transfer-refunded", intent.From, intent.TransferId, $"refunded, but the destination {intent.To} exists"));
+                    break;
+                case "stuck":
+                    TransfersStuck++;
+                    journal.AddViolation(new Violation("transfer-stuck", intent.From, intent.TransferId, $"stuck on its way to {intent.To}"));
+                    break;
+                default:
+                    TransfersPendingAtEnd++;
+                    journal.AddViolation(new Violation("transfer-still-pending", intent.From, intent.TransferId,
+                        $"still {lookup.Status} after {transferWait.TotalSeconds:0} s of waiting"));
+                    break;
+            }
+        }
     }
 
     private void CheckOutcome(JournalEntry entry)

@@ -20,6 +20,7 @@ public sealed class AtmOptions
           --max-attempts N           attempts per operation before it counts as unanswered (default 40)
           --max-backoff D            longest pause between attempts (default 2s)
           --duplicate-rate R         share of answered operations sent once more on purpose (default 0.05)
+          --transfer-ratio R         share of operations that are transfers to another account of the run (default 0.2; 0 = none)
           --window-size N            the accounts' Accounts:OperationWindowSize; an account is retired
                                      after 80% of it so every outcome stays verifiable (default 1000)
           --seed N                   random seed (default: random)
@@ -33,6 +34,7 @@ public sealed class AtmOptions
           --storage-faults-every D   kill the database connections this often, failing in-flight writes (default 0 = never)
         Checking and output:
           --settle D                 wait before reconciling when some operations never got an answer (default 15s)
+          --transfer-wait D          how long the checker waits for accepted transfers to leave pending (default 60s)
           --progress-every D         progress line period (default 5s)
           --summary-json PATH        also write the summary as JSON
         Exit code: 0 no violation, 1 violations or unexpected answers, 2 bad usage, 3 the run could not be carried out.
@@ -55,6 +57,10 @@ public sealed class AtmOptions
     public TimeSpan MaxBackoff { get; private set; } = TimeSpan.FromSeconds(2);
 
     public double DuplicateRate { get; private set; } = 0.05;
+
+    public double TransferRatio { get; private set; } = 0.2;
+
+    public TimeSpan TransferWait { get; private set; } = TimeSpan.FromSeconds(60);
 
     public int WindowSize { get; private set; } = 1000;
 
@@ -83,7 +89,8 @@ public sealed class AtmOptions
     public bool ShowHelp { get; private set; }
 
     /// <summary>Operations one account takes before the ATM retires it for a fresh one.</summary>
-    public int OperationsPerAccount => Math.Max(1, WindowSize * 4 / 5);
+    /// Incoming transfer credits take room in the window too, so transfers make accounts retire earlier.
+    public int OperationsPerAccount => Math.Max(1, (int)(WindowSize * 4 / 5 / (1 + (2 * TransferRatio))));
 
     /// <summary>Parses the arguments; throws <see cref="ArgumentException"/> with a message for the user.</summary>
     public static AtmOptions Parse(IReadOnlyList<string> args)
@@ -116,6 +123,8 @@ public sealed class AtmOptions
                 case "--max-attempts": options.MaxAttempts = ParseInt(name, value, 1, 10_000); break;
                 case "--max-backoff": options.MaxBackoff = ParseDuration(name, value); break;
                 case "--duplicate-rate": options.DuplicateRate = ParseRate(name, value); break;
+                case "--transfer-ratio": options.TransferRatio = ParseRate(name, value); break;
+                case "--transfer-wait": options.TransferWait = ParseDuration(name, value); break;
                 case "--window-size": options.WindowSize = ParseInt(name, value, 2, 100_000); break;
                 case "--seed": options.Seed = ParseInt(name, value, int.MinValue, int.MaxValue); break;
                 case "--cluster-dir": options.ClusterDirectory = Path.GetFullPath(value); break;

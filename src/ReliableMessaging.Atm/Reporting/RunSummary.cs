@@ -69,6 +69,31 @@ public sealed record RunSummary
 
     public required long FaultErrors { get; init; }
 
+    public required long TransfersIssued { get; init; }
+
+    public required long TransfersAnsweredAccepted { get; init; }
+
+    public required long TransfersInsufficientFunds { get; init; }
+
+    public required long TransfersUnanswered { get; init; }
+
+    public required long TransfersResolvedExecuted { get; init; }
+
+    public required long TransfersResolvedNotExecuted { get; init; }
+
+    /// <summary>Accepted in the end: answered 202, or unanswered and found.</summary>
+    public required long TransfersAccepted { get; init; }
+
+    public required long TransfersCompleted { get; init; }
+
+    public required long TransfersRefunded { get; init; }
+
+    public required long TransfersStuck { get; init; }
+
+    public required long TransfersPendingAtEnd { get; init; }
+
+    public required long TooManyPendingTransfers { get; init; }
+
     public required double OperationsPerSecond { get; init; }
 
     public required int MaxAttemptsForOneOperation { get; init; }
@@ -91,13 +116,20 @@ public sealed record RunSummary
             ("ATMs / silos", $"{Atms} / {Silos}"),
             ("traffic / wall clock", $"{DurationSeconds:0} s / {WallClockSeconds:0} s"),
             ("accounts opened", Number(AccountsOpened)),
-            ("operations issued", $"{Number(Operations)} ({OperationsPerSecond:0.0}/s)"),
+            ("operations issued (rate incl. transfers)", $"{Number(Operations)} ({OperationsPerSecond:0.0}/s)"),
             ("  answered succeeded", Number(Succeeded)),
             ("  answered insufficient-funds (422)", Number(InsufficientFunds)),
             ("  answered expired (409)", Number(Expired)),
             ("  unexpected answers", Number(UnexpectedAnswers)),
             ("  unanswered -> executed once", Number(ResolvedExecuted)),
             ("  unanswered -> not executed", Number(ResolvedNotExecuted)),
+            ("transfers issued", Number(TransfersIssued)),
+            ("  answered accepted (202)", Number(TransfersAnsweredAccepted)),
+            ("  answered insufficient-funds (422)", Number(TransfersInsufficientFunds)),
+            ("  unanswered -> accepted / not accepted", $"{Number(TransfersResolvedExecuted)} / {Number(TransfersResolvedNotExecuted)}"),
+            ("  accepted in all", Number(TransfersAccepted)),
+            ("  completed / refunded / stuck / still pending", $"{Number(TransfersCompleted)} / {Number(TransfersRefunded)} / {Number(TransfersStuck)} / {Number(TransfersPendingAtEnd)}"),
+            ("429 too-many-pending-transfers", Number(TooManyPendingTransfers)),
             ("HTTP attempts / retries", $"{Number(Attempts)} / {Number(Retries)}"),
             ("most attempts for one operation", Number(MaxAttemptsForOneOperation)),
             ("replays (Idempotent-Replayed)", Number(Replays)),

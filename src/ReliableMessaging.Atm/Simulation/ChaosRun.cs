@@ -63,7 +63,7 @@ public static class ChaosRun
 
         var atms = Enumerable.Range(1, options.Atms)
             .Select(i => new SimulatedAtm(string.Create(CultureInfo.InvariantCulture, $"{runTag}-{i:D3}"), options.AccountsPerAtm, options.OperationsPerAccount,
-                options.ThinkTime, options.DuplicateRate, bank, journal, counters, seed + i))
+                options.ThinkTime, options.DuplicateRate, options.TransferRatio, bank, journal, counters, seed + i))
             .ToList();
         var opened = await Task.WhenAll(atms.Select(atm => atm.OpenAccountsAsync(abort)));
         progress.Event($"{counters[Counter.AccountsOpened]} accounts opened");
@@ -84,7 +84,8 @@ public static class ChaosRun
         }
 
         var trafficSeconds = (clock.Elapsed - trafficStart).TotalSeconds;
-        var unanswered = journal.Entries.Count(entry => entry.Answer?.Kind == AnswerKind.Unanswered);
+        var unanswered = journal.Entries.Count(entry => entry.Answer?.Kind == AnswerKind.Unanswered)
+            + journal.Transfers.Count(entry => entry.Answer?.Kind == AnswerKind.Unanswered);
         if (!await WaitReadyAsync(bank, abort))
         {
             journal.AddSetupError("the front end was not ready for the reconciliation");
@@ -98,8 +99,8 @@ public static class ChaosRun
             await Task.Delay(options.Settle, abort);
         }
 
-        progress.Event($"reconciling {journal.Entries.Count:N0} operations on {journal.Accounts.Count:N0} accounts");
-        var reconciler = new Reconciler(bank, journal, parallelism: 16);
+        progress.Event($"reconciling {journal.Entries.Count:N0} operations and {journal.Transfers.Count:N0} transfers on {journal.Accounts.Count:N0} accounts");
+        var reconciler = new Reconciler(bank, journal, parallelism: 16, options.TransferWait);
         await reconciler.ReconcileAsync(abort);
 
         var summary = Summarise(options, silos, trafficSeconds, clock, counters, journal, reconciler);
@@ -149,6 +150,7 @@ public static class ChaosRun
         AtmOptions options, int silos, double trafficSeconds, Stopwatch clock, RunCounters counters, OperationJournal journal, Reconciler reconciler)
     {
         var answers = journal.Entries.Select(entry => entry.Answer!).ToList();
+        var transferAnswers = journal.Transfers.Select(entry => entry.Answer!).ToList();
         long Count(AnswerKind kind) => answers.Count(answer => answer.Kind == kind);
         return new RunSummary
         {
@@ -179,8 +181,20 @@ public static class ChaosRun
             PostgresRestarts = counters[Counter.PostgresRestarts],
             StorageFaults = counters[Counter.StorageFaults],
             FaultErrors = counters[Counter.FaultErrors],
-            OperationsPerSecond = trafficSeconds > 0 ? counters[Counter.OperationsIssued] / trafficSeconds : 0,
-            MaxAttemptsForOneOperation = answers.Count == 0 ? 0 : answers.Max(answer => answer.Attempts),
+            TransfersIssued = counters[Counter.TransfersIssued],
+            TransfersAnsweredAccepted = transferAnswers.Count(answer => answer.Kind == AnswerKind.Succeeded),
+            TransfersInsufficientFunds = transferAnswers.Count(answer => answer.Kind == AnswerKind.InsufficientFunds),
+            TransfersUnanswered = transferAnswers.Count(answer => answer.Kind == AnswerKind.Unanswered),
+            TransfersResolvedExecuted = reconciler.TransfersResolvedExecuted,
+            TransfersResolvedNotExecuted = reconciler.TransfersResolvedNotExecuted,
+            TransfersAccepted = reconciler.TransfersAccepted,
+            TransfersCompleted = reconciler.TransfersCompleted,
+            TransfersRefunded = reconciler.TransfersRefunded,
+            TransfersStuck = reconciler.TransfersStuck,
+            TransfersPendingAtEnd = reconciler.TransfersPendingAtEnd,
+            TooManyPendingTransfers = counters[Counter.TooManyPendingTransfers],
+            OperationsPerSecond = trafficSeconds > 0 ? (counters[Counter.OperationsIssued] + counters[Counter.TransfersIssued]) / trafficSeconds : 0,
+            MaxAttemptsForOneOperation = Math.Max(answers.Count == 0 ? 0 : answers.Max(answer => answer.Attempts), transferAnswers.Count == 0 ? 0 : transferAnswers.Max(answer => answer.Attempts)),
             Violations = journal.Violations.Select(violation => violation.ToString()).ToList(),
             SetupErrors = journal.SetupErrors.ToList(),
         };

@@ -5,6 +5,8 @@ public enum Counter
 {
     AccountsOpened,
     OperationsIssued,
+    TransfersIssued,
+    TooManyPendingTransfers,
     Attempts,
     Retries,
     Replays,

@@ -8,11 +8,16 @@ namespace ReliableMessaging.Atm.Simulation;
 public sealed class OperationJournal
 {
     private readonly ConcurrentQueue<JournalEntry> _entries = new();
+    private readonly ConcurrentQueue<TransferEntry> _transfers = new();
     private readonly ConcurrentQueue<Violation> _violations = new();
     private readonly ConcurrentQueue<string> _accounts = new();
+    private readonly ConcurrentDictionary<string, bool> _active = new();
+    private string[] _activeSnapshot = [];
     private readonly ConcurrentQueue<string> _setupErrors = new();
 
     public IReadOnlyCollection<JournalEntry> Entries => _entries;
+
+    public IReadOnlyCollection<TransferEntry> Transfers => _transfers;
 
     public IReadOnlyCollection<Violation> Violations => _violations;
 
@@ -28,7 +33,28 @@ public sealed class OperationJournal
         return entry;
     }
 
-    public void AddAccount(string accountId) => _accounts.Enqueue(accountId);
+    public TransferEntry Add(TransferIntent intent)
+    {
+        var entry = new TransferEntry(intent);
+        _transfers.Enqueue(entry);
+        return entry;
+    }
+
+    /// <summary>Accounts not yet retired: the destinations of transfers, so that retired accounts' windows stay untouched.</summary>
+    public IReadOnlyList<string> ActiveAccounts => Volatile.Read(ref _activeSnapshot);
+
+    public void AddAccount(string accountId)
+    {
+        _accounts.Enqueue(accountId);
+        _active[accountId] = true;
+        Volatile.Write(ref _activeSnapshot, [.. _active.Keys]);
+    }
+
+    public void Retire(string accountId)
+    {
+        _active.TryRemove(accountId, out _);
+        Volatile.Write(ref _activeSnapshot, [.. _active.Keys]);
+    }
 
     public void AddViolation(Violation violation) => _violations.Enqueue(violation);
 

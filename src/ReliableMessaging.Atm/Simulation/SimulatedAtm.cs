@@ -17,6 +17,7 @@ public sealed class SimulatedAtm
     private readonly int _operationsPerAccount;
     private readonly TimeSpan _thinkTime;
     private readonly double _duplicateRate;
+    private readonly double _transferRatio;
     private readonly BankClient _bank;
     private readonly OperationJournal _journal;
     private readonly RunCounters _counters;
@@ -24,9 +25,10 @@ public sealed class SimulatedAtm
     private readonly List<AccountSlot> _accounts = [];
     private int _accountSequence;
 
-    public SimulatedAtm(string name, int accountCount, int operationsPerAccount, TimeSpan thinkTime, double duplicateRate,
+    public SimulatedAtm(string name, int accountCount, int operationsPerAccount, TimeSpan thinkTime, double duplicateRate, double transferRatio,
         BankClient bank, OperationJournal journal, RunCounters counters, int seed)
     {
+        _transferRatio = transferRatio;
         _name = name;
         _accountCount = accountCount;
         _operationsPerAccount = operationsPerAccount;
@@ -64,17 +66,13 @@ public sealed class SimulatedAtm
         while (!stopIssuing.IsCancellationRequested && !abort.IsCancellationRequested)
         {
             var slot = _accounts[_random.Next(_accounts.Count)];
-            var intent = NextIntent(slot);
-            slot.Operations++;
-            _counters.Increment(Counter.OperationsIssued);
-            var entry = _journal.Add(intent);
-            var answer = await _bank.PostOperationAsync(intent, abort);
-            entry.Answer = answer;
-            Observe(slot, intent, answer);
-
-            if (answer.IsAcknowledged && _random.NextDouble() < _duplicateRate)
+            if (_transferRatio > 0 && _random.NextDouble() < _transferRatio && NextTransfer(slot) is { } transfer)
             {
-                await SendDuplicateAsync(intent, answer, abort);
+                await TransferAsync(slot, transfer, abort);
+            }
+            else
+            {
+                await OperateAsync(slot, abort);
             }
 
             if (slot.Operations >= _operationsPerAccount && !await RetireAsync(slot, abort))
@@ -83,6 +81,87 @@ public sealed class SimulatedAtm
             }
 
             await PauseAsync(stopIssuing);
+        }
+    }
+
+    private async Task OperateAsync(AccountSlot slot, CancellationToken abort)
+    {
+        var intent = NextIntent(slot);
+        slot.Operations++;
+        _counters.Increment(Counter.OperationsIssued);
+        var entry = _journal.Add(intent);
+        var answer = await _bank.PostOperationAsync(intent, abort);
+        entry.Answer = answer;
+        Observe(slot, intent, answer);
+
+        if (answer.IsAcknowledged && _random.NextDouble() < _duplicateRate)
+        {
+            await SendDuplicateAsync(intent, answer, abort);
+        }
+    }
+
+    // A transfer from one of this ATM's accounts to any other account of the run (all exist, so every
+    // accepted transfer must end completed). Retried like an operation: same key, same body; 429 backs off.
+    private TransferIntent? NextTransfer(AccountSlot slot)
+    {
+        var accounts = _journal.ActiveAccounts;
+        if (accounts.Count < 2)
+        {
+            return null;
+        }
+
+        string to;
+        do
+        {
+            to = accounts[_random.Next(accounts.Count)];
+        }
+        while (to == slot.AccountId);
+
+        // Mostly within the known balance, sometimes beyond it, so that some transfers are refused (422).
+        var amount = slot.KnownBalance > 1 && _random.NextDouble() < 0.85
+            ? _random.NextInt64(1, Math.Min(slot.KnownBalance, 800) + 1)
+            : _random.Next(1, 1001);
+        return new TransferIntent(Guid.CreateVersion7(), slot.AccountId, to, amount);
+    }
+
+    private async Task TransferAsync(AccountSlot slot, TransferIntent intent, CancellationToken abort)
+    {
+        slot.Operations++;
+        _counters.Increment(Counter.TransfersIssued);
+        var entry = _journal.Add(intent);
+        var answer = await _bank.PostTransferAsync(intent, abort);
+        entry.Answer = answer;
+        switch (answer.Kind)
+        {
+            case AnswerKind.Succeeded:
+                slot.KnownBalance -= intent.Amount;
+                if (answer.Status is not ("pending" or "completed"))
+                {
+                    _journal.AddViolation(new Violation("transfer-not-completed", intent.From, intent.TransferId,
+                        $"accepted with status {answer.Status}, but the destination {intent.To} exists"));
+                }
+
+                break;
+            case AnswerKind.Expired:
+                _journal.AddViolation(new Violation("unexpected-expired", intent.From, intent.TransferId, $"transfer: {answer.Detail}"));
+                break;
+            case AnswerKind.Unexpected:
+                _journal.AddViolation(new Violation("unexpected-answer", intent.From, intent.TransferId, $"transfer to {intent.To}: {answer.Detail}"));
+                break;
+        }
+
+        if (answer.IsAcknowledged && _random.NextDouble() < _duplicateRate)
+        {
+            _counters.Increment(Counter.DuplicatesSent);
+            var again = await _bank.PostTransferAsync(intent, abort);
+            // A 202 replay shows the current status (it may have completed since); a 422 is replayed identically.
+            var same = again.StatusCode == answer.StatusCode && again.Replayed
+                && (answer.Kind != AnswerKind.InsufficientFunds || again.Body == answer.Body);
+            if (again.Kind != AnswerKind.Unanswered && !same)
+            {
+                _journal.AddViolation(new Violation("replay-differs", intent.From, intent.TransferId,
+                    $"transfer: first answer {answer.StatusCode} {answer.Body}; the same request again: {again.StatusCode} {again.Body} (Idempotent-Replayed: {again.Replayed})"));
+            }
         }
     }
 
@@ -111,6 +190,7 @@ public sealed class SimulatedAtm
         }
 
         _accounts[_accounts.IndexOf(slot)] = fresh;
+        _journal.Retire(slot.AccountId);
         return true;
     }
 

@@ -9,7 +9,8 @@ namespace ReliableMessaging.Deployment.Tests.Chaos;
 /// <summary>
 /// The short chaos run: scripts/cluster.sh starts three silos and the front end as processes on a
 /// throwaway PostgreSQL and free ports; the ATM simulator plays against it while it SIGKILLs a silo,
-/// restarts PostgreSQL and cuts the database connections, then reconciles every outcome.
+/// restarts PostgreSQL and cuts the database connections, then reconciles every outcome, transfers
+/// between the run's accounts included (each accepted one completed, money conserved).
 /// </summary>
 public sealed class ChaosRunTests(ITestOutputHelper output)
 {
@@ -65,6 +66,8 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
                     "--storage-faults-every", "20s",
                     "--client-timeout", "3s",
                     "--max-attempts", "40",
+                    "--transfer-ratio", "0.3",
+                    "--transfer-wait", "30s",
                     "--seed", "4242",
                     "--cluster-dir", runDirectory,
                     "--summary-json", summaryPath,
@@ -83,6 +86,8 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
             Assert.True(figures.GetProperty("storageFaults").GetInt64() >= 1, "no database connections were cut");
             Assert.True(figures.GetProperty("succeeded").GetInt64() > 0, "nothing succeeded");
             Assert.True(figures.GetProperty("replays").GetInt64() > 0, "no retry or duplicate was answered from the record");
+            Assert.True(figures.GetProperty("transfersCompleted").GetInt64() > 0, "no transfer completed");
+            Assert.Equal(figures.GetProperty("transfersAccepted").GetInt64(), figures.GetProperty("transfersCompleted").GetInt64());
             output.WriteLine($"chaos run done at {clock.Elapsed.TotalSeconds:0} s");
 
             // Every dead generation's row is removed once past the (shortened) retention.
