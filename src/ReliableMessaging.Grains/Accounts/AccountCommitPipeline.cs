@@ -167,15 +167,18 @@ public sealed class AccountCommitPipeline
 
     private void Fault(Exception exception)
     {
+        // Retire first, then tell the callers: none of them may see the failure before the
+        // pipeline refuses work and its owner has been told to reload.
         _fault = exception;
         _head = _committed;
-        _inFlight?.Fail(exception);
-        _next?.Fail(exception);
+        var failed = (_inFlight, _next);
         _inFlight = null;
         _next = null;
         _pendingOpen = null;
         _pendingOperations.Clear();
         _onFault(exception);
+        failed.Item1?.Fail(exception);
+        failed.Item2?.Fail(exception);
     }
 
     private void ThrowIfFaulted()

@@ -41,8 +41,10 @@ public sealed class AccountCommitPipelineTests
     private async Task CompleteWriteAsync(int index)
     {
         _writes[index].Write.SetResult();
+
+        // The pipeline resumes on the thread pool: let it finish the write (and start the next one).
         await Task.Yield();
-        await Task.Delay(10);
+        await Task.Delay(100);
     }
 
     [Fact]
