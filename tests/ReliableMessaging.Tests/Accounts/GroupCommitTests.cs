@@ -10,14 +10,8 @@ namespace ReliableMessaging.Tests.Accounts;
 [Collection(ClusterCollection.Name)]
 public sealed class GroupCommitTests(ClusterFixture fixture)
 {
-    private async Task<(IAccountGrain Account, string AccountId)> OpenAccountAsync(long balance)
-    {
-        var accountId = TestIds.NewId();
-        var account = fixture.Grains.GetGrain<IAccountGrain>(accountId);
-        await account.Open();
-        await account.Deposit(TestIds.NewOperationId(), balance);
-        return (account, accountId);
-    }
+    private Task<(IAccountGrain Account, string AccountId)> OpenAccountAsync(long balance) =>
+        TestAccounts.OpenFundedAsync(fixture.Grains, balance);
 
     [Fact]
     public async Task Withdraw_OperationsArrivingDuringWrite_CommittedTogetherInOneWrite()

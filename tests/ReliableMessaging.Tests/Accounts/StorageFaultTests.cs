@@ -7,14 +7,8 @@ namespace ReliableMessaging.Tests.Accounts;
 [Collection(ClusterCollection.Name)]
 public sealed class StorageFaultTests(ClusterFixture fixture)
 {
-    private async Task<(IAccountGrain Account, string AccountId)> OpenAccountAsync(long balance)
-    {
-        var accountId = TestIds.NewId();
-        var account = fixture.Grains.GetGrain<IAccountGrain>(accountId);
-        await account.Open();
-        await account.Deposit(TestIds.NewOperationId(), balance);
-        return (account, accountId);
-    }
+    private Task<(IAccountGrain Account, string AccountId)> OpenAccountAsync(long balance) =>
+        TestAccounts.OpenFundedAsync(fixture.Grains, balance);
 
     [Fact]
     public async Task Withdraw_WriteFailsBeforeCommit_CallerGetsErrorAndRetryExecutesOnce()
