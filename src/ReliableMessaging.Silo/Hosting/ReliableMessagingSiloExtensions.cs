@@ -54,12 +54,14 @@ public static class ReliableMessagingSiloExtensions
     public static ISiloBuilder AddReliableMessaging(this ISiloBuilder silo)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        var connectionString = silo.Configuration.GetConnectionString(ClusterDatabase.ConnectionStringName);
-        if (string.IsNullOrWhiteSpace(connectionString))
+        var configured = silo.Configuration.GetConnectionString(ClusterDatabase.ConnectionStringName);
+        if (string.IsNullOrWhiteSpace(configured))
         {
             throw new InvalidOperationException(
                 $"ConnectionStrings:{ClusterDatabase.ConnectionStringName} is not set (silo-config/appsettings.json or the environment variable ConnectionStrings__{ClusterDatabase.ConnectionStringName}).");
         }
+
+        var connectionString = ProviderConnectionString.For(configured);
 
         silo.UseAdoNetClustering(options =>
         {
