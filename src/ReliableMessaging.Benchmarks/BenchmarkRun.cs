@@ -13,9 +13,11 @@ namespace ReliableMessaging.Benchmarks;
 public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settings)
 {
     private const int Accounts = 10_000;
+    private const int WindowAccounts = 32;
     private static readonly int[] Concurrencies = [1, 8, 32, 64];
     private readonly List<BenchmarkRow> _rows = [];
     private readonly List<string> _notes = [];
+    private readonly List<AccountMemory> _memory = [];
 
     public async Task<string> RunAsync()
     {
@@ -23,52 +25,72 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
         Console.WriteLine($"PostgreSQL {await postgres.VersionAsync()} on 127.0.0.1:{postgres.Port}");
         var work = Directory.CreateTempSubdirectory("rm-bench-").FullName;
 
-        Dictionary<int, double> baseline;
+        var baseline = new Dictionary<int, Comparison[]>();
         double payloadBytes;
-        await using (var cluster = await Cluster.StartAsync(repositoryRoot, postgres, settings.WindowSize, withFrontEnd: true))
+        await using (var cluster = await Cluster.StartAsync(repositoryRoot, postgres, settings.WindowSize, withFrontEnd: settings.Runs("c") || settings.Runs("d")))
         {
             var accounts = await OpenAccountsAsync(cluster.Client, Accounts);
+            payloadBytes = await AverageStateBytesAsync(postgres, cluster.ServiceId);
+            await PgBench.PrepareAsync(postgres, (int)Math.Round(payloadBytes));
             var unique = new Dictionary<int, LoadResult>();
+            var baselineRows = new List<BenchmarkRow>();
             foreach (var concurrency in Concurrencies)
             {
-                unique[concurrency] = await MeasureAsync($"(a) unique withdrawals, Orleans client, c={concurrency}", concurrency,
-                    (_, _) => accounts[Random.Shared.Next(accounts.Length)].Withdraw(Guid.CreateVersion7(), 1));
+                // Each (a) step and its baselines run back to back, so a noisy neighbour weighs on all
+                // alike. pgbench writes the average state (a) has grown to by then: at least what (a) wrote.
+                if (settings.Runs("a"))
+                {
+                    unique[concurrency] = await MeasureAsync($"(a) unique withdrawals, Orleans client, c={concurrency}", concurrency,
+                        (_, _) => accounts[Random.Shared.Next(accounts.Length)].Withdraw(Guid.CreateVersion7(), 1));
+                    payloadBytes = await AverageStateBytesAsync(postgres, cluster.ServiceId);
+                }
+
+                var payload = (int)Math.Round(payloadBytes);
+                var comparisons = new List<Comparison>();
+                foreach (var protocol in new[] { PgBenchProtocol.Simple, PgBenchProtocol.Prepared })
+                {
+                    var result = await PgBench.RunAsync(postgres, concurrency, payload, protocol, settings.Duration, work);
+                    Console.WriteLine($"  pgbench {PgBench.Describe(protocol)} c={concurrency} ({payload} B): {result.Throughput:F0}/s p50 {result.P50Ms:F2} ms p99 {result.P99Ms:F2} ms");
+                    comparisons.Add(new(PgBench.Describe(protocol), result.Throughput));
+                    baselineRows.Add(new($"baseline: {PgBench.Describe(protocol)}, same write ({payload} B payload, 10,000 rows)", result));
+                }
+
+                baseline[concurrency] = [.. comparisons];
             }
 
-            payloadBytes = await postgres.ScalarAsync<double>(
-                $"SELECT avg(octet_length(payloadbinary)) FROM orleansstorage WHERE serviceid = '{cluster.ServiceId}'");
-            Console.WriteLine($"Average account state after (a): {payloadBytes:F0} bytes");
-
-            baseline = await RunBaselineAsync(postgres, (int)Math.Round(payloadBytes), work);
-            foreach (var concurrency in Concurrencies)
+            _rows.AddRange(baselineRows.OrderBy(row => row.Scenario.Contains("prepared", StringComparison.Ordinal)));
+            foreach (var (concurrency, result) in unique)
             {
-                _rows.Add(new("(a) unique withdrawals over 10,000 accounts (Orleans client)", unique[concurrency], baseline[concurrency], "pgbench"));
+                _rows.Add(new("(a) unique withdrawals over 10,000 accounts (Orleans client)", result, baseline[concurrency]));
             }
 
-            await RunHotAccountAsync(cluster.Client);
-            await RunReplaysAsync(cluster.Client, accounts);
-            await RunHttpAsync(cluster.FrontEnd!, baseline);
+            if (settings.Runs("b"))
+            {
+                await RunHotAccountAsync(cluster.Client);
+            }
+
+            if (settings.Runs("c"))
+            {
+                await RunReplaysAsync(cluster.Client, accounts);
+            }
+
+            if (cluster.FrontEnd is { } frontEnd)
+            {
+                await RunHttpAsync(frontEnd, baseline);
+            }
         }
 
-        await RunWindowSizesAsync(postgres);
+        if (settings.Runs("window"))
+        {
+            await RunWindowSizesAsync(postgres);
+        }
+
         Directory.Delete(work, recursive: true);
         return await ReportAsync(postgres, payloadBytes);
     }
 
-    private async Task<Dictionary<int, double>> RunBaselineAsync(LocalPostgres postgres, int payloadBytes, string work)
-    {
-        await PgBench.PrepareAsync(postgres, payloadBytes);
-        var baseline = new Dictionary<int, double>();
-        foreach (var concurrency in Concurrencies)
-        {
-            var result = await PgBench.RunAsync(postgres, concurrency, payloadBytes, settings.Duration, work);
-            Console.WriteLine($"  pgbench c={concurrency}: {result.Throughput:F0}/s p50 {result.P50Ms:F2} ms p99 {result.P99Ms:F2} ms");
-            baseline[concurrency] = result.Throughput;
-            _rows.Add(new($"baseline: pgbench, same write ({payloadBytes} B payload, 10,000 rows)", result, null, ""));
-        }
-
-        return baseline;
-    }
+    private static async Task<double> AverageStateBytesAsync(LocalPostgres postgres, string serviceId) =>
+        await postgres.ScalarAsync<double>($"SELECT avg(octet_length(payloadbinary)) FROM orleansstorage WHERE serviceid = '{serviceId}'");
 
     private async Task RunHotAccountAsync(IClusterClient client)
     {
@@ -76,11 +98,11 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
         await hot.Open();
         await hot.Deposit(Guid.CreateVersion7(), long.MaxValue / 2);
         var sequential = await MeasureAsync("(b) hot account, c=1", 1, (_, _) => hot.Withdraw(Guid.CreateVersion7(), 1));
-        _rows.Add(new("(b) one hot account: one write per operation (c=1)", sequential, null, ""));
+        _rows.Add(new("(b) one hot account: one write per operation (c=1)", sequential));
         foreach (var concurrency in new[] { 32, 64 })
         {
             var result = await MeasureAsync($"(b) hot account, c={concurrency}", concurrency, (_, _) => hot.Withdraw(Guid.CreateVersion7(), 1));
-            _rows.Add(new("(b) one hot account, group commit", result, sequential.Throughput, "one write per op (c=1)"));
+            _rows.Add(new("(b) one hot account, group commit", result, new Comparison("one write per op (c=1)", sequential.Throughput)));
         }
     }
 
@@ -93,7 +115,8 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
             await recorded[i].Account.Withdraw(recorded[i].Id, 1);
         }
 
-        foreach (var concurrency in new[] { 32, 64 })
+        // One caller: the round trip through the silo with no write, the latency (a) adds to pgbench's.
+        foreach (var concurrency in new[] { 1, 32, 64 })
         {
             var result = await MeasureAsync($"(c) replays, Orleans client, c={concurrency}", concurrency, async (_, sequence) =>
             {
@@ -104,13 +127,13 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
                     throw new InvalidOperationException("Expected a replay.");
                 }
             });
-            _rows.Add(new("(c) replays of recorded operations (Orleans client, no write)", result, null, ""));
+            _rows.Add(new("(c) replays of recorded operations (Orleans client, no write)", result));
         }
 
         _ = client;
     }
 
-    private async Task RunHttpAsync(Uri frontEnd, Dictionary<int, double> baseline)
+    private async Task RunHttpAsync(Uri frontEnd, Dictionary<int, Comparison[]> baseline)
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
         using var http = new HttpClient(handler) { BaseAddress = frontEnd };
@@ -126,11 +149,16 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
             response.EnsureSuccessStatusCode();
         }
 
-        foreach (var concurrency in Concurrencies)
+        foreach (var concurrency in settings.Runs("d") ? Concurrencies : [])
         {
             var result = await MeasureAsync($"(d) unique withdrawals, HTTP, c={concurrency}", concurrency,
                 (_, _) => PostAsync($"bench-{Random.Shared.Next(Accounts)}", Guid.CreateVersion7(), 1));
-            _rows.Add(new("(d) unique withdrawals over 10,000 accounts (HTTP front end)", result, baseline[concurrency], "pgbench"));
+            _rows.Add(new("(d) unique withdrawals over 10,000 accounts (HTTP front end)", result, baseline[concurrency]));
+        }
+
+        if (!settings.Runs("c"))
+        {
+            return;
         }
 
         var recorded = Enumerable.Range(0, 1000).Select(i => ($"bench-{i}", Guid.CreateVersion7())).ToArray();
@@ -146,7 +174,7 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
                 var (accountId, key) = recorded[sequence % recorded.Length];
                 return PostAsync(accountId, key, 1);
             });
-            _rows.Add(new("(c) replays of recorded operations (HTTP front end, no write)", result, null, ""));
+            _rows.Add(new("(c) replays of recorded operations (HTTP front end, no write)", result));
         }
     }
 
@@ -155,18 +183,30 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
         foreach (var window in new[] { 100, 1000, 10_000 })
         {
             await using var cluster = await Cluster.StartAsync(repositoryRoot, postgres, window, withFrontEnd: false);
-            var accounts = await OpenAccountsAsync(cluster.Client, 32);
-            Console.WriteLine($"Filling 32 accounts to a full window of {window}...");
+            var accounts = await OpenAccountsAsync(cluster.Client, WindowAccounts);
+
+            // Marginal costs, so what the first accounts warm up (connection buffers, caches) is not
+            // charged to them: a second set of open accounts, then the first set's full windows.
+            var heapOpen = await ManagedHeap.LiveBytesAsync(cluster.SiloProcessId);
+            await OpenAccountsAsync(cluster.Client, WindowAccounts, "bench-memory-");
+            var heapMoreOpen = await ManagedHeap.LiveBytesAsync(cluster.SiloProcessId);
+            Console.WriteLine($"Filling {WindowAccounts} accounts to a full window of {window}...");
             foreach (var chunk in accounts.Chunk(8))
             {
                 await Task.WhenAll(chunk.Select(account => FillAsync(account, window)));
             }
 
+            var heapFull = await ManagedHeap.LiveBytesAsync(cluster.SiloProcessId);
+            var openBytes = (heapMoreOpen - heapOpen) / WindowAccounts;
+            var memory = new AccountMemory(window, openBytes, openBytes + (heapFull - heapMoreOpen) / WindowAccounts);
+            Console.WriteLine($"  window {window}: {memory.OpenBytes:N0} B per open account, {memory.FullBytes:N0} B per full account (reachable heap)");
+            _memory.Add(memory);
+
             var bytes = await postgres.ScalarAsync<double>(
                 $"SELECT avg(octet_length(payloadbinary)) FROM orleansstorage WHERE serviceid = '{cluster.ServiceId}'");
-            var result = await MeasureAsync($"window {window}: unique withdrawals over 32 full accounts, c=32", 32,
+            var result = await MeasureAsync($"window {window}: unique withdrawals over {WindowAccounts} full accounts, c=32", 32,
                 (_, _) => accounts[Random.Shared.Next(accounts.Length)].Withdraw(Guid.CreateVersion7(), 1));
-            _rows.Add(new($"window {window:N0}: {bytes:N0} B per state write; unique withdrawals over 32 full accounts", result, null, ""));
+            _rows.Add(new($"window {window:N0}: {bytes:N0} B per state write; unique withdrawals over 32 full accounts", result));
         }
     }
 
@@ -187,10 +227,10 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
         await Task.WhenAll(inFlight);
     }
 
-    private static async Task<IAccountGrain[]> OpenAccountsAsync(IClusterClient client, int count)
+    private static async Task<IAccountGrain[]> OpenAccountsAsync(IClusterClient client, int count, string prefix = "bench-")
     {
         Console.WriteLine($"Opening {count:N0} accounts...");
-        var accounts = Enumerable.Range(0, count).Select(i => client.GetGrain<IAccountGrain>($"bench-{i}")).ToArray();
+        var accounts = Enumerable.Range(0, count).Select(i => client.GetGrain<IAccountGrain>($"{prefix}{i}")).ToArray();
         foreach (var chunk in accounts.Chunk(64))
         {
             await Task.WhenAll(chunk.Select(async account =>
@@ -236,8 +276,8 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
         text.AppendLine("|---|---:|---:|---:|---:|---|---:|");
         foreach (var row in _rows)
         {
-            var compared = row.BaselineThroughput is { } b ? string.Create(CultureInfo.InvariantCulture, $"{row.BaselineName} {b:N0}/s") : "";
-            var ratio = row.Ratio is { } r ? r.ToString("F2", CultureInfo.InvariantCulture) : "";
+            var compared = string.Join("; ", row.Comparisons.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Name} {c.Throughput:N0}/s")));
+            var ratio = string.Join("; ", row.Comparisons.Select(c => c.RatioOf(row.Result).ToString("F2", CultureInfo.InvariantCulture)));
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"| {row.Scenario} | {row.Result.Concurrency} | {row.Result.Throughput:N0} | {row.Result.P50Ms:F2} | {row.Result.P99Ms:F2} | {compared} | {ratio} |");
         }
@@ -245,15 +285,27 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
         text.AppendLine();
         text.AppendLine("Where the CPU went during each step (sampled from /proc; cores busy over the whole machine, and CPU milliseconds per operation by process):");
         text.AppendLine();
-        foreach (var row in _rows.Where(r => r.BaselineName.Length > 0 || !r.Scenario.StartsWith("baseline", StringComparison.Ordinal)))
+        foreach (var row in _rows)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"- {row.Scenario}, c={row.Result.Concurrency}: {row.Result.Cpu}");
         }
 
-        text.AppendLine("- (pgbench's server backends start and end within its step, so its CPU cannot be sampled this way.)");
+        if (_memory.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"Account memory in the silo: the bytes a full GC finds reachable on its managed heap (read over EventPipe). After {WindowAccounts} accounts have warmed the silo up, {WindowAccounts} more are opened (the open account's cost), then the first {WindowAccounts} fill their windows (the window's cost, added to it); each difference is divided by {WindowAccounts}. Capacity the fills leave behind (up to 256 operations were in flight per account) is included.");
+            text.AppendLine();
+            text.AppendLine("| Window | Open account (B) | Account with a full window (B) |");
+            text.AppendLine("|---:|---:|---:|");
+            foreach (var memory in _memory)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {memory.WindowSize:N0} | {memory.OpenBytes:N0} | {memory.FullBytes:N0} |");
+            }
+        }
 
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Average account state during (a): {payloadBytes:F0} bytes; the pgbench baseline writes the same payload size.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Average account state after (a): {payloadBytes:F0} bytes. Each pgbench step writes the average state size (a) had reached when it ran (shown in its row).");
         foreach (var note in _notes)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"- {note}");

@@ -2,9 +2,19 @@ using System.Globalization;
 
 namespace ReliableMessaging.Benchmarks;
 
-/// <summary>Command-line settings: <c>--duration S</c>, <c>--warmup S</c>, <c>--window N</c>, <c>--out FILE</c>.</summary>
+/// <summary>
+/// Command-line settings: <c>--duration S</c>, <c>--warmup S</c>, <c>--window N</c>, <c>--out FILE</c>, and
+/// <c>--scenarios a,b,c,d,window</c> to run only some scenarios (the pgbench baseline always runs).
+/// </summary>
 public sealed record BenchmarkSettings(TimeSpan Duration, TimeSpan Warmup, int WindowSize, string? OutputFile, string CommandLineSuffix)
 {
+    public static readonly IReadOnlySet<string> AllScenarios = new HashSet<string>(["a", "b", "c", "d", "window"], StringComparer.Ordinal);
+
+    /// <summary>The scenarios to run; all of them unless <c>--scenarios</c> names some.</summary>
+    public IReadOnlySet<string> Scenarios { get; init; } = AllScenarios;
+
+    public bool Runs(string scenario) => Scenarios.Contains(scenario);
+
     public static BenchmarkSettings Parse(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -12,6 +22,7 @@ public sealed record BenchmarkSettings(TimeSpan Duration, TimeSpan Warmup, int W
         var warmup = TimeSpan.FromSeconds(3);
         var window = 1000;
         string? output = null;
+        var scenarios = AllScenarios;
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -21,10 +32,20 @@ public sealed record BenchmarkSettings(TimeSpan Duration, TimeSpan Warmup, int W
                 case "--warmup": warmup = TimeSpan.FromSeconds(int.Parse(value, CultureInfo.InvariantCulture)); i++; break;
                 case "--window": window = int.Parse(value, CultureInfo.InvariantCulture); i++; break;
                 case "--out": output = value; i++; break;
-                default: throw new ArgumentException($"Unknown argument {args[i]}. Use --duration S --warmup S --window N --out FILE.");
+                case "--scenarios": scenarios = ParseScenarios(value); i++; break;
+                default: throw new ArgumentException($"Unknown argument {args[i]}. Use --duration S --warmup S --window N --out FILE --scenarios a,b,c,d,window.");
             }
         }
 
-        return new(duration, warmup, window, output, args.Length == 0 ? "" : " " + string.Join(' ', args));
+        return new(duration, warmup, window, output, args.Length == 0 ? "" : " " + string.Join(' ', args)) { Scenarios = scenarios };
+    }
+
+    private static HashSet<string> ParseScenarios(string value)
+    {
+        var names = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+        var unknown = names.Where(name => !AllScenarios.Contains(name)).ToList();
+        return unknown.Count == 0 && names.Count > 0
+            ? names
+            : throw new ArgumentException($"--scenarios takes a comma-separated list of {string.Join(',', AllScenarios)}; got '{value}'.");
     }
 }

@@ -41,6 +41,9 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The process ID (<c>dotnet app.dll</c> runs the app in this very process).</summary>
+    public int Id => _process.Id;
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

@@ -21,6 +21,9 @@ public sealed class Cluster : IAsyncDisposable
 
     public Uri? FrontEnd { get; private set; }
 
+    /// <summary>The silo's process ID, to read its managed heap.</summary>
+    public int SiloProcessId => _processes[0].Id;
+
     public static async Task<Cluster> StartAsync(string repositoryRoot, LocalPostgres postgres, int windowSize, bool withFrontEnd)
     {
         var cluster = new Cluster($"bench-{Guid.NewGuid():N}");

@@ -6,7 +6,9 @@ namespace ReliableMessaging.Benchmarks.Harness;
 /// <summary>
 /// The physical limit: pgbench performing the same single-row write a grain-state write performs
 /// (the project's own <c>orleans_storage_write</c> function, same payload size, one statement per
-/// transaction, on 10,000 rows), at a given number of clients.
+/// transaction, on 10,000 rows) at a given number of clients, and the CPU it takes per write. Run
+/// in pgbench's default (simple) protocol, which parses and plans every statement, and prepared,
+/// as the silo's connections run it.
 /// </summary>
 public static partial class PgBench
 {
@@ -26,7 +28,15 @@ public static partial class PgBench
         await postgres.ExecuteAsync("VACUUM ANALYZE orleansstorage");
     }
 
-    public static async Task<LoadResult> RunAsync(LocalPostgres postgres, int clients, int payloadBytes, TimeSpan duration, string workDirectory)
+    /// <summary>How the baseline is named in the report.</summary>
+    public static string Describe(PgBenchProtocol protocol) => protocol switch
+    {
+        PgBenchProtocol.Simple => "pgbench",
+        PgBenchProtocol.Prepared => "pgbench -M prepared",
+        _ => throw new ArgumentOutOfRangeException(nameof(protocol)),
+    };
+
+    public static async Task<LoadResult> RunAsync(LocalPostgres postgres, int clients, int payloadBytes, PgBenchProtocol protocol, TimeSpan duration, string workDirectory)
     {
         ArgumentNullException.ThrowIfNull(postgres);
         var script = Path.Combine(workDirectory, "grain-write.sql");
@@ -36,16 +46,24 @@ public static partial class PgBench
             """);
         var logDirectory = Path.Combine(workDirectory, $"pgbench-{clients}");
         Directory.CreateDirectory(logDirectory);
-        var cpuBefore = CpuSampler.Sample();
-        var output = await Shell.RunAsync(postgres.Binary("pgbench"),
+        var run = Shell.RunAsync(postgres.Binary("pgbench"),
         [
             "-h", "127.0.0.1", "-p", postgres.Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres",
-            "-n", "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", Math.Min(clients, 2).ToString(CultureInfo.InvariantCulture),
+            "-n", "-M", protocol == PgBenchProtocol.Prepared ? "prepared" : "simple", "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", Math.Min(clients, 2).ToString(CultureInfo.InvariantCulture),
             "-T", ((int)duration.TotalSeconds).ToString(CultureInfo.InvariantCulture),
             "-f", script, "-l", "--log-prefix", Path.Combine(logDirectory, "log"), LocalPostgres.Database,
         ]);
 
+        // pgbench's server backends live only while it runs: sample inside the run, a second in
+        // from each end, so PostgreSQL's CPU per write is known for the baseline too.
+        var margin = TimeSpan.FromSeconds(1);
+        await Task.Delay(margin);
+        var cpuBefore = CpuSampler.Sample();
+        var sampled = System.Diagnostics.Stopwatch.StartNew();
+        await Task.Delay(duration - margin - margin);
         var cpuAfter = CpuSampler.Sample();
+        var sampledFor = sampled.Elapsed;
+        var output = await run;
         var tps = double.Parse(TpsPattern().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
         var latencies = Directory.GetFiles(logDirectory)
             .SelectMany(File.ReadLines)
@@ -58,7 +76,7 @@ public static partial class PgBench
         var operations = (long)(tps * duration.TotalSeconds);
         return new LoadResult(clients, operations, 0, duration, Percentile(latencies, 0.5), Percentile(latencies, 0.99))
         {
-            Cpu = CpuSampler.PerOperation(cpuBefore, cpuAfter, operations, duration),
+            Cpu = CpuSampler.PerOperation(cpuBefore, cpuAfter, (long)(tps * sampledFor.TotalSeconds), sampledFor),
         };
     }
 
