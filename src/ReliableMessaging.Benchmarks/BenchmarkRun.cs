@@ -25,44 +25,15 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
         Console.WriteLine($"PostgreSQL {await postgres.VersionAsync()} on 127.0.0.1:{postgres.Port}");
         var work = Directory.CreateTempSubdirectory("rm-bench-").FullName;
 
-        var baseline = new Dictionary<int, Comparison[]>();
+        Dictionary<int, Comparison[]> baseline;
         double payloadBytes;
         await using (var cluster = await Cluster.StartAsync(repositoryRoot, postgres, settings.WindowSize, withFrontEnd: settings.Runs("c") || settings.Runs("d")))
         {
             var accounts = await OpenAccountsAsync(cluster.Client, Accounts);
             payloadBytes = await AverageStateBytesAsync(postgres, cluster.ServiceId);
             await PgBench.PrepareAsync(postgres, (int)Math.Round(payloadBytes));
-            var unique = new Dictionary<int, LoadResult>();
-            var baselineRows = new List<BenchmarkRow>();
-            foreach (var concurrency in Concurrencies)
-            {
-                // Each (a) step and its baselines run back to back, so a noisy neighbour weighs on all
-                // alike. pgbench writes the average state (a) has grown to by then: at least what (a) wrote.
-                if (settings.Runs("a"))
-                {
-                    unique[concurrency] = await MeasureAsync($"(a) unique withdrawals, Orleans client, c={concurrency}", concurrency,
-                        (_, _) => accounts[Random.Shared.Next(accounts.Length)].Withdraw(Guid.CreateVersion7(), 1));
-                    payloadBytes = await AverageStateBytesAsync(postgres, cluster.ServiceId);
-                }
-
-                var payload = (int)Math.Round(payloadBytes);
-                var comparisons = new List<Comparison>();
-                foreach (var protocol in new[] { PgBenchProtocol.Simple, PgBenchProtocol.Prepared })
-                {
-                    var result = await PgBench.RunAsync(postgres, concurrency, payload, protocol, settings.Duration, work);
-                    Console.WriteLine($"  pgbench {PgBench.Describe(protocol)} c={concurrency} ({payload} B): {result.Throughput:F0}/s p50 {result.P50Ms:F2} ms p99 {result.P99Ms:F2} ms");
-                    comparisons.Add(new(PgBench.Describe(protocol), result.Throughput));
-                    baselineRows.Add(new($"baseline: {PgBench.Describe(protocol)}, same write ({payload} B payload, 10,000 rows)", result));
-                }
-
-                baseline[concurrency] = [.. comparisons];
-            }
-
-            _rows.AddRange(baselineRows.OrderBy(row => row.Scenario.Contains("prepared", StringComparison.Ordinal)));
-            foreach (var (concurrency, result) in unique)
-            {
-                _rows.Add(new("(a) unique withdrawals over 10,000 accounts (Orleans client)", result, baseline[concurrency]));
-            }
+            baseline = await RunUniqueWithBaselinesAsync(postgres, cluster.ServiceId, accounts, work);
+            payloadBytes = await AverageStateBytesAsync(postgres, cluster.ServiceId);
 
             if (settings.Runs("b"))
             {
@@ -87,6 +58,67 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
 
         Directory.Delete(work, recursive: true);
         return await ReportAsync(postgres, payloadBytes);
+    }
+
+    /// <summary>
+    /// (a) and both pgbench baselines, back to back at each concurrency, so a noisy neighbour weighs on
+    /// all three alike, in several rounds; the table shows the round whose ratio to the prepared
+    /// baseline is the median, and the notes list every round. pgbench writes the average state (a)
+    /// has grown to by then: at least what (a) wrote.
+    /// </summary>
+    private async Task<Dictionary<int, Comparison[]>> RunUniqueWithBaselinesAsync(LocalPostgres postgres, string serviceId, IAccountGrain[] accounts, string work)
+    {
+        var baseline = new Dictionary<int, Comparison[]>();
+        var baselineRows = new List<BenchmarkRow>();
+        var uniqueRows = new List<BenchmarkRow>();
+        foreach (var concurrency in Concurrencies)
+        {
+            var rounds = new List<(LoadResult? Unique, LoadResult Simple, LoadResult Prepared, int Payload)>();
+            for (var round = 1; round <= settings.Rounds; round++)
+            {
+                LoadResult? unique = null;
+                if (settings.Runs("a"))
+                {
+                    unique = await MeasureAsync($"(a) unique withdrawals, Orleans client, c={concurrency}, round {round}", concurrency,
+                        (_, _) => accounts[Random.Shared.Next(accounts.Length)].Withdraw(Guid.CreateVersion7(), 1));
+                }
+
+                var payload = (int)Math.Round(await AverageStateBytesAsync(postgres, serviceId));
+                var simple = await RunPgBenchAsync(postgres, concurrency, payload, PgBenchProtocol.Simple, work);
+                var prepared = await RunPgBenchAsync(postgres, concurrency, payload, PgBenchProtocol.Prepared, work);
+                rounds.Add((unique, simple, prepared, payload));
+            }
+
+            var chosen = rounds
+                .OrderBy(r => r.Unique is { } u ? u.Throughput / r.Prepared.Throughput : r.Prepared.Throughput)
+                .ElementAt(rounds.Count / 2);
+            Comparison[] comparisons =
+            [
+                new(PgBench.Describe(PgBenchProtocol.Simple), chosen.Simple.Throughput),
+                new(PgBench.Describe(PgBenchProtocol.Prepared), chosen.Prepared.Throughput),
+            ];
+            baseline[concurrency] = comparisons;
+            baselineRows.Add(new($"baseline: {comparisons[0].Name}, same write ({chosen.Payload} B payload, 10,000 rows)", chosen.Simple));
+            baselineRows.Add(new($"baseline: {comparisons[1].Name}, same write ({chosen.Payload} B payload, 10,000 rows)", chosen.Prepared));
+            if (chosen.Unique is { } median)
+            {
+                uniqueRows.Add(new("(a) unique withdrawals over 10,000 accounts (Orleans client)", median, comparisons));
+                var perRound = rounds.Select(r => string.Create(CultureInfo.InvariantCulture,
+                    $"{r.Unique!.Throughput / r.Simple.Throughput:F2} / {r.Unique.Throughput / r.Prepared.Throughput:F2}"));
+                _notes.Add($"(a) c={concurrency}: ratio to pgbench / pgbench -M prepared in each round: {string.Join(", ", perRound)}.");
+            }
+        }
+
+        _rows.AddRange(baselineRows.OrderBy(row => row.Scenario.Contains("prepared", StringComparison.Ordinal)));
+        _rows.AddRange(uniqueRows);
+        return baseline;
+    }
+
+    private async Task<LoadResult> RunPgBenchAsync(LocalPostgres postgres, int concurrency, int payload, PgBenchProtocol protocol, string work)
+    {
+        var result = await PgBench.RunAsync(postgres, concurrency, payload, protocol, settings.Duration, work);
+        Console.WriteLine($"  {PgBench.Describe(protocol)}, c={concurrency} ({payload} B): {result.Throughput:F0}/s p50 {result.P50Ms:F2} ms p99 {result.P99Ms:F2} ms");
+        return result;
     }
 
     private static async Task<double> AverageStateBytesAsync(LocalPostgres postgres, string serviceId) =>
@@ -185,20 +217,19 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
             await using var cluster = await Cluster.StartAsync(repositoryRoot, postgres, window, withFrontEnd: false);
             var accounts = await OpenAccountsAsync(cluster.Client, WindowAccounts);
 
-            // Marginal costs, so what the first accounts warm up (connection buffers, caches) is not
-            // charged to them: a second set of open accounts, then the first set's full windows.
+            // Marginal costs, so what the first accounts warm up (connection buffers, pooled
+            // serialization buffers sized by the state) is not charged to the account: a second set
+            // is opened after the first, and filled after the first.
             var heapOpen = await ManagedHeap.LiveBytesAsync(cluster.SiloProcessId);
-            await OpenAccountsAsync(cluster.Client, WindowAccounts, "bench-memory-");
-            var heapMoreOpen = await ManagedHeap.LiveBytesAsync(cluster.SiloProcessId);
-            Console.WriteLine($"Filling {WindowAccounts} accounts to a full window of {window}...");
-            foreach (var chunk in accounts.Chunk(8))
-            {
-                await Task.WhenAll(chunk.Select(account => FillAsync(account, window)));
-            }
-
-            var heapFull = await ManagedHeap.LiveBytesAsync(cluster.SiloProcessId);
-            var openBytes = (heapMoreOpen - heapOpen) / WindowAccounts;
-            var memory = new AccountMemory(window, openBytes, openBytes + (heapFull - heapMoreOpen) / WindowAccounts);
+            var second = await OpenAccountsAsync(cluster.Client, WindowAccounts, "bench-memory-");
+            var heapSecondOpen = await ManagedHeap.LiveBytesAsync(cluster.SiloProcessId);
+            Console.WriteLine($"Filling {2 * WindowAccounts} accounts to a full window of {window}...");
+            await FillAllAsync(accounts, window);
+            var heapFirstFull = await ManagedHeap.LiveBytesAsync(cluster.SiloProcessId);
+            await FillAllAsync(second, window);
+            var heapSecondFull = await ManagedHeap.LiveBytesAsync(cluster.SiloProcessId);
+            var openBytes = (heapSecondOpen - heapOpen) / WindowAccounts;
+            var memory = new AccountMemory(window, openBytes, openBytes + (heapSecondFull - heapFirstFull) / WindowAccounts);
             Console.WriteLine($"  window {window}: {memory.OpenBytes:N0} B per open account, {memory.FullBytes:N0} B per full account (reachable heap)");
             _memory.Add(memory);
 
@@ -207,6 +238,14 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
             var result = await MeasureAsync($"window {window}: unique withdrawals over {WindowAccounts} full accounts, c=32", 32,
                 (_, _) => accounts[Random.Shared.Next(accounts.Length)].Withdraw(Guid.CreateVersion7(), 1));
             _rows.Add(new($"window {window:N0}: {bytes:N0} B per state write; unique withdrawals over 32 full accounts", result));
+        }
+    }
+
+    private static async Task FillAllAsync(IAccountGrain[] accounts, int window)
+    {
+        foreach (var chunk in accounts.Chunk(8))
+        {
+            await Task.WhenAll(chunk.Select(account => FillAsync(account, window)));
         }
     }
 
@@ -269,7 +308,7 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
         text.AppendLine(machine + " PostgreSQL, the silo, the front end and the load generator share the machine.");
         text.AppendLine();
         var command = string.Create(CultureInfo.InvariantCulture,
-            $"Command: `scripts/benchmark.sh{settings.CommandLineSuffix}` (warm-up {settings.Warmup.TotalSeconds:F0} s, {settings.Duration.TotalSeconds:F0} s measured per step, window {settings.WindowSize}).");
+            $"Command: `scripts/benchmark.sh{settings.CommandLineSuffix}` (warm-up {settings.Warmup.TotalSeconds:F0} s, {settings.Duration.TotalSeconds:F0} s measured per step, window {settings.WindowSize}, {settings.Rounds} rounds of (a) beside its baselines at each concurrency, the median round shown).");
         text.AppendLine(command + " Ratios compare throughputs measured in this same run.");
         text.AppendLine();
         text.AppendLine("| Scenario | Concurrency | Throughput (ops/s) | p50 (ms) | p99 (ms) | Compared with | Ratio |");
@@ -294,7 +333,7 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
         {
             text.AppendLine();
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"Account memory in the silo: the bytes a full GC finds reachable on its managed heap (read over EventPipe). After {WindowAccounts} accounts have warmed the silo up, {WindowAccounts} more are opened (the open account's cost), then the first {WindowAccounts} fill their windows (the window's cost, added to it); each difference is divided by {WindowAccounts}. Capacity the fills leave behind (up to 256 operations were in flight per account) is included.");
+                $"Account memory in the silo: the bytes a full GC finds reachable on its managed heap (read over EventPipe). After {WindowAccounts} accounts have warmed the silo up, {WindowAccounts} more are opened (the open account's cost); after the first {WindowAccounts} have filled their windows, the second {WindowAccounts} fill theirs (the window's cost, added to it); each difference is divided by {WindowAccounts}. Capacity the fills leave behind (up to 256 operations were in flight per account) is included.");
             text.AppendLine();
             text.AppendLine("| Window | Open account (B) | Account with a full window (B) |");
             text.AppendLine("|---:|---:|---:|");
@@ -306,6 +345,13 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
 
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"Average account state after (a): {payloadBytes:F0} bytes. Each pgbench step writes the average state size (a) had reached when it ran (shown in its row).");
+        if (_notes.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("Notes:");
+            text.AppendLine();
+        }
+
         foreach (var note in _notes)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"- {note}");
