@@ -69,7 +69,8 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
     private async Task<Dictionary<int, Comparison[]>> RunUniqueWithBaselinesAsync(LocalPostgres postgres, string serviceId, IAccountGrain[] accounts, string work)
     {
         var baseline = new Dictionary<int, Comparison[]>();
-        var baselineRows = new List<BenchmarkRow>();
+        var simpleRows = new List<BenchmarkRow>();
+        var preparedRows = new List<BenchmarkRow>();
         var uniqueRows = new List<BenchmarkRow>();
         foreach (var concurrency in Concurrencies)
         {
@@ -98,20 +99,29 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
                 new(PgBench.Describe(PgBenchProtocol.Prepared), chosen.Prepared.Throughput),
             ];
             baseline[concurrency] = comparisons;
-            baselineRows.Add(new($"baseline: {comparisons[0].Name}, same write ({chosen.Payload} B payload, 10,000 rows)", chosen.Simple));
-            baselineRows.Add(new($"baseline: {comparisons[1].Name}, same write ({chosen.Payload} B payload, 10,000 rows)", chosen.Prepared));
+            simpleRows.Add(new($"baseline: {comparisons[0].Name}, same write ({chosen.Payload} B payload, 10,000 rows)", chosen.Simple));
+            preparedRows.Add(new($"baseline: {comparisons[1].Name}, same write ({chosen.Payload} B payload, 10,000 rows)", chosen.Prepared));
             if (chosen.Unique is { } median)
             {
                 uniqueRows.Add(new("(a) unique withdrawals over 10,000 accounts (Orleans client)", median, comparisons));
-                var perRound = rounds.Select(r => string.Create(CultureInfo.InvariantCulture,
-                    $"{r.Unique!.Throughput / r.Simple.Throughput:F2} / {r.Unique.Throughput / r.Prepared.Throughput:F2}"));
-                _notes.Add($"(a) c={concurrency}: ratio to pgbench / pgbench -M prepared in each round: {string.Join(", ", perRound)}.");
+                var toSimple = rounds.Select(r => r.Unique!.Throughput / r.Simple.Throughput).ToList();
+                var toPrepared = rounds.Select(r => r.Unique!.Throughput / r.Prepared.Throughput).ToList();
+                var perRound = toSimple.Zip(toPrepared, (a, b) => string.Create(CultureInfo.InvariantCulture, $"{a:F2} / {b:F2}"));
+                _notes.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"(a) c={concurrency}: ratio to pgbench / pgbench -M prepared in each round: {string.Join(", ", perRound)}; median of each: {Median(toSimple):F2} / {Median(toPrepared):F2}."));
             }
         }
 
-        _rows.AddRange(baselineRows.OrderBy(row => row.Scenario.Contains("prepared", StringComparison.Ordinal)));
+        _rows.AddRange(simpleRows);
+        _rows.AddRange(preparedRows);
         _rows.AddRange(uniqueRows);
         return baseline;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private async Task<LoadResult> RunPgBenchAsync(LocalPostgres postgres, int concurrency, int payload, PgBenchProtocol protocol, string work)
