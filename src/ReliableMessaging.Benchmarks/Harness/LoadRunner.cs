@@ -60,12 +60,9 @@ public static class LoadRunner
 
         var all = latencies.SelectMany(l => l).ToArray();
         Array.Sort(all);
-        return new LoadResult(concurrency, all.Length, errors.Sum(), elapsed, Percentile(all, 0.50), Percentile(all, 0.99))
+        return new LoadResult(concurrency, all.Length, errors.Sum(), elapsed, Latencies.Percentile(all, 0.50), Latencies.Percentile(all, 0.99))
         {
             Cpu = CpuSampler.PerOperation(cpuBefore, cpuAfter, all.Length, elapsed),
         };
     }
-
-    private static double Percentile(double[] sorted, double quantile) =>
-        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(quantile * sorted.Length) - 1)];
 }

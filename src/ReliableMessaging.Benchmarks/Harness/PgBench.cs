@@ -74,14 +74,12 @@ public static partial class PgBench
             .ToArray();
         Directory.Delete(logDirectory, recursive: true);
         var operations = (long)(tps * duration.TotalSeconds);
-        return new LoadResult(clients, operations, 0, duration, Percentile(latencies, 0.5), Percentile(latencies, 0.99))
+        return new LoadResult(clients, operations, 0, duration, Latencies.Percentile(latencies, 0.5), Latencies.Percentile(latencies, 0.99))
         {
             Cpu = CpuSampler.PerOperation(cpuBefore, cpuAfter, (long)(tps * sampledFor.TotalSeconds), sampledFor),
         };
     }
 
-    private static double Percentile(double[] sorted, double quantile) =>
-        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(quantile * sorted.Length) - 1)];
 
     [GeneratedRegex(@"tps = ([0-9.]+) \(without initial connection time\)")]
     private static partial Regex TpsPattern();
