@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ReliableMessaging.Api.Problems;
 using ReliableMessaging.Contracts.Accounts;
@@ -69,7 +70,7 @@ public static class AccountsApi
         {
             OpenAccountStatus.Opened => TypedResults.Created($"/accounts/{accountId}", body),
             OpenAccountStatus.AlreadyOpen => TypedResults.Ok(body),
-            _ => InvalidAccountId(accountId),
+            OpenAccountStatus.InvalidAccountId => InvalidAccountId(accountId),
         };
     }
 
@@ -85,7 +86,7 @@ public static class AccountsApi
         {
             AccountStatus.Open => TypedResults.Ok(new AccountResponse(accountId, snapshot.Balance, snapshot.Version)),
             AccountStatus.NotFound => AccountNotFound(accountId),
-            _ => InvalidAccountId(accountId),
+            AccountStatus.InvalidAccountId => InvalidAccountId(accountId),
         };
     }
 
@@ -139,7 +140,9 @@ public static class AccountsApi
                 $"The timestamp in {IdempotencyKey.HeaderName} {operationId} is further in the future than the allowed clock skew; check the client's clock."),
             OperationStatus.InvalidOperationId => ApiProblem.IdempotencyKeyMalformed.ToResult(
                 $"{IdempotencyKey.HeaderName} must be a UUID version 7."),
-            _ => InvalidAccountId(accountId),
+            OperationStatus.InvalidAccountId => InvalidAccountId(accountId),
+            OperationStatus.TooManyPendingTransfers or OperationStatus.TransferToSelf =>
+                throw new UnreachableException($"A {kind} was answered with the transfer refusal {result.Status}."),
         };
     }
 
@@ -165,7 +168,7 @@ public static class AccountsApi
                 $"Operation {id} is older than what account '{accountId}' still remembers: whether it ran can no longer be verified here."),
             OperationLookupStatus.AccountNotFound => AccountNotFound(accountId),
             OperationLookupStatus.InvalidOperationId => ApiProblem.IdempotencyKeyMalformed.ToResult("The operation ID must be a UUID version 7."),
-            _ => InvalidAccountId(accountId),
+            OperationLookupStatus.InvalidAccountId => InvalidAccountId(accountId),
         };
     }
 

@@ -77,7 +77,7 @@ public static class TransfersApi
                 $"{IdempotencyKey.HeaderName} must be a UUID version 7 whose timestamp is not in the future."),
             OperationStatus.InvalidAmount => ApiProblem.InvalidAmount.ToResult($"The amount {amount} is not valid."),
             OperationStatus.TransferToSelf => ApiProblem.InvalidRequest.ToResult("A transfer needs two different accounts."),
-            _ => ApiProblem.InvalidAccountId.ToResult($"\"from\" and \"to\" must be account IDs: {AccountIdFormat.Description}."),
+            OperationStatus.InvalidAccountId => ApiProblem.InvalidAccountId.ToResult($"\"from\" and \"to\" must be account IDs: {AccountIdFormat.Description}."),
         };
     }
 
@@ -89,11 +89,14 @@ public static class TransfersApi
         }
 
         var lookup = await grains.GetGrain<ITransferGrain>(id).GetStatus();
-        return lookup switch
+        return lookup.Status switch
         {
-            { Status: TransferLookupStatus.Found, Transfer: { State: not null } transfer } => TypedResults.Ok(TransferResponse.FromResult(transfer)),
-            { Status: TransferLookupStatus.Expired } => ApiProblem.OperationExpired.ToResult($"Transfer {id} is older than its source account still remembers."),
-            _ => ApiProblem.TransferNotFound.ToResult($"No transfer was accepted with ID {id}."),
+            // A transfer refused for insufficient funds is recorded, but it was never accepted.
+            TransferLookupStatus.Found when lookup.Transfer is { State: null } => ApiProblem.TransferNotFound.ToResult(
+                $"Transfer {id} was refused ({lookup.Transfer.Status}); no transfer was accepted with this ID."),
+            TransferLookupStatus.Found => TypedResults.Ok(TransferResponse.FromResult(lookup.Transfer!)),
+            TransferLookupStatus.Expired => ApiProblem.OperationExpired.ToResult($"Transfer {id} is older than its source account still remembers."),
+            TransferLookupStatus.Unknown => ApiProblem.TransferNotFound.ToResult($"No transfer was accepted with ID {id}."),
         };
     }
 
