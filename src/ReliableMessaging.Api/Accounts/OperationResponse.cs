@@ -34,6 +34,7 @@ public sealed record OperationResponse(
         OperationKind.TransferOut => "transfer-out",
         OperationKind.TransferIn => "transfer-in",
         OperationKind.TransferRefund => "transfer-refund",
+        OperationKind.TransferFinished => "transfer-finished",
     };
 
     public static string StatusName(OperationStatus status) => status switch

@@ -22,15 +22,13 @@ public sealed partial class AccountGrain
     private TimeSpan _backoff = FirstRetry;
     private IGrainTimer? _retryTimer;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    /// <summary>Transfers left pending by a previous activation (a crash, a failed write) resume at once.</summary>
+    private void ResumeTransfers()
     {
-        // Transfers left pending by a previous activation (a crash, a failed write) resume at once.
         if (state.State.PendingTransfers.Count > 0)
         {
             ScheduleRetry(FirstRetry);
         }
-
-        return Task.CompletedTask;
     }
 
     public async Task<TransferResult> StartTransfer(Guid transferId, string destination, long amount)
@@ -50,7 +48,7 @@ public sealed partial class AccountGrain
         {
             // The reminder exists before any debit it must deliver can be committed.
             await EnsureDeliveryReminderAsync();
-            var result = await Pipeline.ExecuteAsync(OperationKind.TransferOut, transferId, amount, time.GetUtcNow(), destination);
+            var result = await Pipeline.ExecuteAsync(new OperationRequest(OperationKind.TransferOut, transferId, amount, destination, IssuedBy), time.GetUtcNow());
             Log(result);
             if (!result.IsRecorded)
             {
@@ -76,7 +74,7 @@ public sealed partial class AccountGrain
 
     public Task<OperationResult> ReceiveTransfer(Guid creditId, string source, long amount) =>
         AccountIdFormat.IsValid(source)
-            ? ExecuteAsync(OperationKind.TransferIn, creditId, amount, source)
+            ? ExecuteAsync(new OperationRequest(OperationKind.TransferIn, creditId, amount, source))
             : Task.FromResult(OperationResult.Refused(creditId, OperationKind.TransferIn, amount, OperationStatus.InvalidAccountId));
 
     public Task<TransferLookupResult> GetTransfer(Guid transferId)
@@ -86,7 +84,7 @@ public sealed partial class AccountGrain
             throw new AccountStorageException($"Account '{AccountId}' is reloading after a failed write. Retry.");
         }
 
-        return Task.FromResult(ledger.LookupTransfer(Pipeline.Committed, AccountId, transferId, time.GetUtcNow()));
+        return Pipeline.LookupTransferAsync(AccountId, transferId, time.GetUtcNow());
     }
 
     public Task ReceiveReminder(string reminderName, TickStatus status)
@@ -168,7 +166,7 @@ public sealed partial class AccountGrain
             switch (credit.Status)
             {
                 case OperationStatus.Succeeded:
-                    await Pipeline.ApplyAsync(s => AccountLedger.CompleteTransfer(s, pending.TransferId, now));
+                    await Pipeline.ApplyAsync(s => ledger.CompleteTransfer(s, pending.TransferId, now));
                     AccountLog.TransferCompleted(logger, AccountId, pending.TransferId, pending.To, credit.IsReplay);
                     return true;
                 case OperationStatus.AccountNotFound or OperationStatus.InvalidAccountId or OperationStatus.InvalidAmount:
@@ -178,7 +176,7 @@ public sealed partial class AccountGrain
                 default:
                     // Expired or reused at the destination: whether it was credited can no longer be
                     // verified. Re-sending under a fresh ID could credit twice: stop and report.
-                    await Pipeline.ApplyAsync(s => AccountLedger.MarkTransferStuck(s, pending.TransferId, now));
+                    await Pipeline.ApplyAsync(s => ledger.MarkTransferStuck(s, pending.TransferId, now));
                     AccountLog.TransferStuck(logger, AccountId, pending.TransferId, pending.To, credit.Status);
                     AccountMetrics.StuckTransfers.Add(1);
                     return true;

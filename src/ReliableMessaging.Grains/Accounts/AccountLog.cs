@@ -56,4 +56,11 @@ internal static partial class AccountLog
     [LoggerMessage(EventId = 1011, Level = LogLevel.Error,
         Message = "Account {AccountId}: state write failed; nothing acknowledged, restored the last persisted state and deactivating")]
     public static partial void WriteFailed(ILogger logger, Exception exception, string accountId);
+
+    [LoggerMessage(EventId = 1030, Level = LogLevel.Warning,
+        Message = "Journal append failed for account {AccountId} ({Unconfirmed} records wait in the window); retrying")]
+    public static partial void JournalAppendFailed(ILogger logger, Exception exception, string accountId, long unconfirmed);
+
+    [LoggerMessage(EventId = 1031, Level = LogLevel.Warning, Message = "Journal read failed for account {AccountId}")]
+    public static partial void JournalReadFailed(ILogger logger, Exception exception, string accountId);
 }

@@ -7,7 +7,10 @@ using Orleans.Serialization;
 using Orleans.Storage;
 using ReliableMessaging.Contracts.Hosting;
 using ReliableMessaging.Grains.Accounts;
+using ReliableMessaging.Grains.Journal;
+using ReliableMessaging.Silo.Journal;
 using ReliableMessaging.Silo.Storage;
+using Npgsql;
 
 namespace ReliableMessaging.Silo.Hosting;
 
@@ -99,7 +102,7 @@ public static class ReliableMessagingSiloExtensions
             (sp, _) => new StorageErrorTranslatingGrainStorage(sp.GetRequiredKeyedService<IGrainStorage>(AdoNetStorageName)));
 
         services.AddOptions<AccountOptions>()
-            .Bind(silo.Configuration.GetSection(AccountOptions.SectionName))
+            .BindConfiguration(AccountOptions.SectionName)
             .Validate(options =>
             {
                 options.Validate();
@@ -108,6 +111,14 @@ public static class ReliableMessagingSiloExtensions
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new AccountLedger(sp.GetRequiredService<IOptions<AccountOptions>>().Value));
+
+        // The journal tier: every committed record, appended in batches across the silo's accounts.
+        services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        services.AddSingleton(sp => new JournalServiceId(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
+        services.AddSingleton<PostgresOperationJournal>();
+        services.AddSingleton<IOperationJournal>(sp => sp.GetRequiredService<PostgresOperationJournal>());
+        services.AddSingleton<JournalPruner>();
+        services.AddHostedService(sp => sp.GetRequiredService<JournalPruner>());
         return silo;
     }
 }

@@ -18,7 +18,7 @@ public sealed class TransferLedgerTests
         AccountLedger.Open(state);
         state.Balance = 1000;
         var transferId = Guid.CreateVersion7(Now);
-        var result = _ledger.Process(state, OperationKind.TransferOut, transferId, amount, Now, "bob");
+        var result = _ledger.Process(state, new(OperationKind.TransferOut, transferId, amount, "bob"), Now);
         Assert.Equal(OperationStatus.Succeeded, result.Status);
         return (state, transferId);
     }
@@ -37,7 +37,7 @@ public sealed class TransferLedgerTests
     public void StartTransfer_SameIdOtherDestination_RefusedAsReused()
     {
         var (state, transferId) = StartTransfer();
-        var reused = _ledger.Process(state, OperationKind.TransferOut, transferId, 300, Now, "carol");
+        var reused = _ledger.Process(state, new(OperationKind.TransferOut, transferId, 300, "carol"), Now);
 
         Assert.Equal(OperationStatus.OperationIdReused, reused.Status);
         Assert.Single(state.PendingTransfers);
@@ -47,9 +47,9 @@ public sealed class TransferLedgerTests
     public void StartTransfer_OutboxFull_RefusedWithoutDebit()
     {
         var (state, _) = StartTransfer(100);
-        _ledger.Process(state, OperationKind.TransferOut, Guid.CreateVersion7(Now.AddMilliseconds(1)), 100, Now, "bob");
+        _ledger.Process(state, new(OperationKind.TransferOut, Guid.CreateVersion7(Now.AddMilliseconds(1)), 100, "bob"), Now);
 
-        var refused = _ledger.Process(state, OperationKind.TransferOut, Guid.CreateVersion7(Now.AddMilliseconds(2)), 100, Now, "bob");
+        var refused = _ledger.Process(state, new(OperationKind.TransferOut, Guid.CreateVersion7(Now.AddMilliseconds(2)), 100, "bob"), Now);
 
         Assert.Equal(OperationStatus.TooManyPendingTransfers, refused.Status);
         Assert.Equal(800, state.Balance);
@@ -62,7 +62,7 @@ public sealed class TransferLedgerTests
 
         Assert.True(_ledger.RefundTransfer(state, transferId, Now));
         Assert.False(_ledger.RefundTransfer(state, transferId, Now));
-        Assert.False(AccountLedger.CompleteTransfer(state, transferId, Now));
+        Assert.False(_ledger.CompleteTransfer(state, transferId, Now));
 
         Assert.Equal(1000, state.Balance);
         Assert.Empty(state.PendingTransfers);
@@ -76,9 +76,9 @@ public sealed class TransferLedgerTests
     {
         var (state, transferId) = StartTransfer();
 
-        Assert.True(AccountLedger.CompleteTransfer(state, transferId, Now));
+        Assert.True(_ledger.CompleteTransfer(state, transferId, Now));
         Assert.False(_ledger.RefundTransfer(state, transferId, Now));
-        Assert.False(AccountLedger.MarkTransferStuck(state, transferId, Now));
+        Assert.False(_ledger.MarkTransferStuck(state, transferId, Now));
 
         Assert.Equal(700, state.Balance);
         var record = OperationWindow.Find(state, transferId)!;
@@ -90,11 +90,12 @@ public sealed class TransferLedgerTests
     {
         var (state, transferId) = StartTransfer();
 
-        Assert.True(AccountLedger.MarkTransferStuck(state, transferId, Now));
+        Assert.True(_ledger.MarkTransferStuck(state, transferId, Now));
 
         Assert.Equal(700, state.Balance);
         Assert.Empty(state.PendingTransfers);
-        Assert.Equal(TransferState.Stuck, _ledger.LookupTransfer(state, "alice", transferId, Now).Transfer!.State);
+        Assert.True(_ledger.TryLookupTransfer(state, "alice", transferId, Now, null, out var lookup));
+        Assert.Equal(TransferState.Stuck, lookup.Transfer!.State);
     }
 
     [Fact]
