@@ -11,6 +11,9 @@ namespace ReliableMessaging.Api.Accounts;
 /// </summary>
 public static class AccountsApi
 {
+    /// <summary>The statement page size when the request names none.</summary>
+    public const int DefaultStatementPage = 100;
+
     public static RouteGroupBuilder MapAccountsApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/accounts")
@@ -47,6 +50,11 @@ public static class AccountsApi
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        group.MapGet("/{accountId}/operations", GetStatementAsync)
+            .WithName("GetStatement")
+            .WithSummary("The account's statement: every operation in order of execution, complete across the window and the journal, with keyset pagination (after = the last sequence seen).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapGet("/{accountId}/operations/{operationId}", GetOperationAsync)
             .WithName("GetOperation")
@@ -169,6 +177,39 @@ public static class AccountsApi
             OperationLookupStatus.AccountNotFound => AccountNotFound(accountId),
             OperationLookupStatus.InvalidOperationId => ApiProblem.IdempotencyKeyMalformed.ToResult("The operation ID must be a UUID version 7."),
             OperationLookupStatus.InvalidAccountId => InvalidAccountId(accountId),
+        };
+    }
+
+    internal static async Task<Results<Ok<StatementResponse>, ProblemHttpResult>> GetStatementAsync(
+        string accountId, IGrainFactory grains, long? after = null, int? limit = null)
+    {
+        if (!AccountIdFormat.IsValid(accountId))
+        {
+            return InvalidAccountId(accountId);
+        }
+
+        if (after is < 0)
+        {
+            return ApiProblem.InvalidRequest.ToResult("'after' must be a sequence number (0 or more) from a previous page.");
+        }
+
+        if (limit is < 1 or > IAccountGrain.MaxStatementPage)
+        {
+            return ApiProblem.InvalidRequest.ToResult($"'limit' must be between 1 and {IAccountGrain.MaxStatementPage}.");
+        }
+
+        var pageSize = limit ?? DefaultStatementPage;
+        var page = await grains.GetGrain<IAccountGrain>(accountId).GetStatement(after ?? 0, pageSize);
+        return page.Status switch
+        {
+            AccountStatus.Open => TypedResults.Ok(new StatementResponse(
+                accountId,
+                page.Balance,
+                page.LastSequence,
+                page.Entries.Select(StatementEntryResponse.From).ToList(),
+                page.NextAfter is { } next ? $"/accounts/{accountId}/operations?after={next}&limit={pageSize}" : null)),
+            AccountStatus.NotFound => AccountNotFound(accountId),
+            AccountStatus.InvalidAccountId => InvalidAccountId(accountId),
         };
     }
 
