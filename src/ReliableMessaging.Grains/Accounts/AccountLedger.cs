@@ -97,7 +97,7 @@ public sealed class AccountLedger
             return true;
         }
 
-        if (kind is OperationKind.Deposit or OperationKind.TransferIn && state.Balance > long.MaxValue - amount)
+        if (kind is OperationKind.Deposit or OperationKind.TransferIn && !HasRoomFor(state, amount))
         {
             answer = OperationResult.Refused(operationId, kind, amount, OperationStatus.InvalidAmount);
             return true;
@@ -135,7 +135,7 @@ public sealed class AccountLedger
             case OperationKind.TransferOut:
                 // The debit and the outbox entry commit in the same write.
                 state.Balance -= amount;
-                state.PendingTransfers.Add(new PendingTransfer(operationId, counterparty!, amount));
+                state.PendingTransfers.Add(new PendingTransfer(operationId, counterparty!, amount, now.ToUnixTimeMilliseconds()));
                 transfer = TransferState.Pending;
                 break;
             default:
@@ -167,8 +167,9 @@ public sealed class AccountLedger
 
         if (state.Balance > long.MaxValue - pending.Amount)
         {
-            // Cannot happen with a balance that was debited by this amount and never overflowed; refuse to guess.
-            return MarkTransferStuck(state, transferId, now);
+            // Cannot happen: credits leave room for every pending refund (HasRoomFor). Should an old
+            // state break that, the transfer stays pending (retried, alerted) rather than overflow.
+            return false;
         }
 
         FinishTransfer(state, transferId, TransferState.Refunded, now);
@@ -183,11 +184,24 @@ public sealed class AccountLedger
     }
 
     /// <summary>
-    /// The credit can no longer be delivered safely (e.g. the destination no longer remembers IDs
-    /// that old): stop delivering rather than risk a second credit. False when no longer pending.
+    /// Refund room: a credit of <paramref name="amount"/> is admitted only if the balance can still
+    /// take back every pending outgoing transfer afterwards, so a refund never overflows.
     /// </summary>
-    public static bool MarkTransferStuck(AccountState state, Guid transferId, DateTimeOffset now) =>
-        FinishTransfer(state, transferId, TransferState.Stuck, now) is not null;
+    public static bool HasRoomFor(AccountState state, long amount)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var room = long.MaxValue - amount;
+        foreach (var pending in state.PendingTransfers)
+        {
+            room -= pending.Amount;
+            if (room < 0)
+            {
+                return false;
+            }
+        }
+
+        return state.Balance <= room;
+    }
 
     /// <summary>An outgoing transfer as this (source) account knows it.</summary>
     public TransferLookupResult LookupTransfer(AccountState state, string from, Guid transferId, DateTimeOffset now)

@@ -55,8 +55,19 @@ public sealed class TransferGrain(
         return await GrainFactory.GetGrain<IAccountGrain>(source).StartTransfer(transferId, destination, amount);
     }
 
-    public Task<TransferLookupResult> GetStatus() =>
-        state.RecordExists
-            ? GrainFactory.GetGrain<IAccountGrain>(state.State.Source).GetTransfer(this.GetPrimaryKey())
-            : Task.FromResult(new TransferLookupResult(TransferLookupStatus.Unknown, null));
+    public async Task<TransferLookupResult> GetStatus()
+    {
+        if (!state.RecordExists)
+        {
+            return new TransferLookupResult(TransferLookupStatus.Unknown, null);
+        }
+
+        // The ID was received, so a start ran here. If the source does not know it, the debit may
+        // still commit (a start that timed out, a silo lost mid-write) or never reached the source:
+        // never answer "not accepted" for that; the client repeats the start with the same ID.
+        var lookup = await GrainFactory.GetGrain<IAccountGrain>(state.State.Source).GetTransfer(this.GetPrimaryKey());
+        return lookup.Status == TransferLookupStatus.Unknown
+            ? new TransferLookupResult(TransferLookupStatus.Unconfirmed, null)
+            : lookup;
+    }
 }

@@ -29,7 +29,7 @@ public sealed class TransferLedgerTests
         var (state, transferId) = StartTransfer();
 
         Assert.Equal(700, state.Balance);
-        Assert.Equal([new PendingTransfer(transferId, "bob", 300)], state.PendingTransfers);
+        Assert.Equal([new PendingTransfer(transferId, "bob", 300, Now.ToUnixTimeMilliseconds())], state.PendingTransfers);
         Assert.Equal(TransferState.Pending, OperationWindow.Find(state, transferId)!.Transfer);
     }
 
@@ -72,29 +72,52 @@ public sealed class TransferLedgerTests
     }
 
     [Fact]
-    public void Complete_OnceThenRefundAndStuckAreNoOps()
+    public void Complete_OnceThenRefundIsANoOp()
     {
         var (state, transferId) = StartTransfer();
 
         Assert.True(AccountLedger.CompleteTransfer(state, transferId, Now));
         Assert.False(_ledger.RefundTransfer(state, transferId, Now));
-        Assert.False(AccountLedger.MarkTransferStuck(state, transferId, Now));
+        Assert.False(AccountLedger.CompleteTransfer(state, transferId, Now));
 
         Assert.Equal(700, state.Balance);
         var record = OperationWindow.Find(state, transferId)!;
         Assert.Equal((TransferState.Completed, Now.ToUnixTimeMilliseconds()), (record.Transfer, record.FinishedUnixMs));
     }
 
-    [Fact]
-    public void Stuck_LeavesOutboxWithoutRefundOrResend()
+    [Theory]
+    [InlineData(OperationKind.Deposit)]
+    [InlineData(OperationKind.TransferIn)]
+    public void Credit_LeavesRoomForEveryPendingRefund_RefusedOneUnitPastTheBoundary(OperationKind kind)
     {
+        // 300 is in the outbox and may come back: the balance may only grow to long.MaxValue - 300.
         var (state, transferId) = StartTransfer();
+        state.Balance = long.MaxValue - 1000;
+        var room = long.MaxValue - 300 - state.Balance;
 
-        Assert.True(AccountLedger.MarkTransferStuck(state, transferId, Now));
+        var refused = _ledger.Process(state, kind, Guid.CreateVersion7(Now.AddMilliseconds(1)), room + 1, Now, kind == OperationKind.TransferIn ? "carol" : null);
+        var admitted = _ledger.Process(state, kind, Guid.CreateVersion7(Now.AddMilliseconds(2)), room, Now, kind == OperationKind.TransferIn ? "carol" : null);
 
-        Assert.Equal(700, state.Balance);
-        Assert.Empty(state.PendingTransfers);
-        Assert.Equal(TransferState.Stuck, _ledger.LookupTransfer(state, "alice", transferId, Now).Transfer!.State);
+        Assert.Equal(OperationStatus.InvalidAmount, refused.Status);
+        Assert.Equal((OperationStatus.Succeeded, long.MaxValue - 300), (admitted.Status, admitted.BalanceAfter!.Value));
+
+        // The refund that may come back still fits, exactly.
+        Assert.True(_ledger.RefundTransfer(state, transferId, Now));
+        Assert.Equal(long.MaxValue, state.Balance);
+    }
+
+    [Fact]
+    public void Refund_ThatWouldOverflow_KeepsTheTransferPendingInsteadOfGuessing()
+    {
+        // A state that broke the refund room (written before it was kept): nothing changes, the
+        // transfer stays in the outbox (retried and alerted on), and no money is lost or made.
+        var (state, transferId) = StartTransfer();
+        state.Balance = long.MaxValue - 1;
+
+        Assert.False(_ledger.RefundTransfer(state, transferId, Now));
+        Assert.Single(state.PendingTransfers);
+        Assert.Equal(long.MaxValue - 1, state.Balance);
+        Assert.Equal(TransferState.Pending, OperationWindow.Find(state, transferId)!.Transfer);
     }
 
     [Fact]
