@@ -84,6 +84,74 @@ public sealed class TransferTests(ClusterFixture fixture)
         Assert.Equal(OperationKind.TransferRefund, refund.Operation!.Kind);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(400)]
+    public async Task Transfer_CreditIdTakenByAClientDepositBeforehand_RefundedAndNothingStranded(long attackerAmount)
+    {
+        // Issue 16 item 1: a client deposits to B under the (public) derived credit ID before the transfer.
+        var from = await OpenAsync(1000);
+        var to = await OpenAsync(0);
+        var transferId = TestIds.NewOperationId();
+        var creditId = TransferDelivery.CreditId(transferId);
+        var destination = fixture.Grains.GetGrain<IAccountGrain>(to);
+        Assert.Equal(OperationStatus.Succeeded, (await destination.Deposit(creditId, attackerAmount)).Status);
+
+        var started = await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, to, 400);
+        var finished = await WaitFinishedAsync(transferId, TimeSpan.FromSeconds(20));
+
+        Assert.Equal((OperationStatus.Succeeded, TransferState.Pending), (started.Status, started.State));
+        Assert.Equal(TransferState.Refunded, finished.State);
+        Assert.Equal((1000L, attackerAmount), (await BalanceAsync(from), await BalanceAsync(to)));
+        var taken = await destination.GetOperation(creditId);
+        Assert.Equal((OperationKind.Deposit, attackerAmount), (taken.Operation!.Kind, taken.Operation.Amount));
+    }
+
+    [Fact]
+    public async Task GetTransfer_WhileTheDebitIsBeingWritten_WaitsAndFindsItInsteadOfUnknown()
+    {
+        // Issue 16 item 4: a look-up during the debit's write must not answer "no such transfer".
+        var from = await OpenAsync(1000);
+        var to = await OpenAsync(0);
+        var transferId = TestIds.NewOperationId();
+        var arrived = StorageFaults.NextWriteArrives(from);
+        var gate = StorageFaults.HoldWrites(from);
+        Task<TransferLookupResult> lookup;
+        Task<TransferResult> start;
+        try
+        {
+            start = fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, to, 300);
+            await arrived.WaitAsync(TimeSpan.FromSeconds(20));
+            lookup = fixture.Grains.GetGrain<IAccountGrain>(from).GetTransfer(transferId);
+
+            // No signal says the look-up has reached the grain: give it time to answer early if it would.
+            await Task.WhenAny(lookup, Task.Delay(500));
+            Assert.False(lookup.IsCompleted, "The look-up answered while the debit was still being written.");
+        }
+        finally
+        {
+            gate.SetResult();
+        }
+
+        var found = await lookup;
+        Assert.Equal(TransferLookupStatus.Found, found.Status);
+        Assert.Equal(OperationStatus.Succeeded, (await start).Status);
+        Assert.Equal(TransferState.Completed, (await WaitFinishedAsync(transferId, TimeSpan.FromSeconds(20))).State);
+    }
+
+    [Fact]
+    public async Task GetStatus_TransferReceivedButNotDebitedAtItsSource_UnconfirmedNeverUnknown()
+    {
+        var missing = TestIds.NewId("missing");
+        var to = await OpenAsync(0);
+        var transfer = fixture.Grains.GetGrain<ITransferGrain>(TestIds.NewOperationId());
+
+        Assert.Equal(OperationStatus.AccountNotFound, (await transfer.Start(missing, to, 100)).Status);
+
+        Assert.Equal(TransferLookupStatus.Unconfirmed, (await transfer.GetStatus()).Status);
+        Assert.Equal(TransferLookupStatus.Unknown, (await fixture.Grains.GetGrain<ITransferGrain>(TestIds.NewOperationId()).GetStatus()).Status);
+    }
+
     [Fact]
     public async Task Transfer_InsufficientFunds_RecordedAndReplayed()
     {
