@@ -78,8 +78,17 @@ public sealed class AccountCommitPipeline
         if (_ledger.TryAnswer(_head, kind, operationId, amount, now, out var answer, counterparty))
         {
             // A duplicate of an operation that is decided but not yet durable waits for that write.
-            return answer.IsReplay && _pendingOperations.TryGetValue(operationId, out var pending)
-                ? AnswerAfter(pending, () => answer)
+            if (answer.IsReplay && _pendingOperations.TryGetValue(operationId, out var pending))
+            {
+                return AnswerAfter(pending, () => answer);
+            }
+
+            // A refusal decided on pending state (reused, expired, overflow, outbox full) is given
+            // only once that state is durable; if its write fails, the caller gets the storage error.
+            // Refusals of the input alone (not a UUIDv7, not a positive amount) need no state.
+            var ofInputAlone = answer.Status == OperationStatus.InvalidOperationId || amount <= 0;
+            return !answer.IsReplay && !ofInputAlone && (_next ?? _inFlight) is { } latest
+                ? AnswerAfter(latest, () => answer)
                 : Task.FromResult(answer);
         }
 
