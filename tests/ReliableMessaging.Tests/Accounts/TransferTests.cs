@@ -282,11 +282,12 @@ public sealed class TransferTests(ClusterFixture fixture)
             var (from, source, to, destination) = await OpenPairAsync(cluster.Client, 1000);
 
             // The credit is in flight at the destination (its write held) when the destination's silo dies.
+            var creditArrives = StorageFaults.NextWriteArrives(to);
             var gate = StorageFaults.HoldWrites(to);
             var transferId = TestIds.NewOperationId();
             await cluster.Client.GetGrain<ITransferGrain>(transferId).Start(from, to, 450);
+            await creditArrives.WaitAsync(TimeSpan.FromSeconds(20));
             var host = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(destination);
-            await Task.Delay(300);
             await cluster.KillSiloAsync(cluster.Silos.Single(s => s.SiloAddress.Equals(host)));
             gate.SetResult();
 
@@ -313,10 +314,11 @@ public sealed class TransferTests(ClusterFixture fixture)
             var (from, source, to, destination) = await OpenPairAsync(cluster.Client, 1000);
 
             // Debited; the credit's write is held, then PostgreSQL goes away under it.
+            var creditArrives = StorageFaults.NextWriteArrives(to);
             var gate = StorageFaults.HoldWrites(to);
             var transferId = TestIds.NewOperationId();
             await cluster.Client.GetGrain<ITransferGrain>(transferId).Start(from, to, 333);
-            await Task.Delay(300);
+            await creditArrives.WaitAsync(TimeSpan.FromSeconds(20));
             await postgres.StopAsync();
             gate.SetResult();
             await Task.Delay(1500);
