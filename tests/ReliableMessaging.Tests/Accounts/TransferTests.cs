@@ -108,6 +108,54 @@ public sealed class TransferTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task ManyTransfers_WithTakenCreditIdsAndMissingDestinations_EachCompletedOrRefundedAndMoneyConserved()
+    {
+        // Every third transfer's credit ID is taken by a client deposit of 1 beforehand, every
+        // fifth goes to an account that does not exist; all run at once.
+        var accounts = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            accounts.Add(await OpenAsync(1000));
+        }
+
+        var plans = Enumerable.Range(0, 24).Select(i => (
+            Id: TestIds.NewOperationId(),
+            From: accounts[i % 4],
+            To: i % 5 == 0 ? TestIds.NewId("missing") : accounts[(i + 1 + (i / 4 % 3)) % 4],
+            Amount: 10L + i,
+            Taken: i % 3 == 0 && i % 5 != 0)).ToList();
+        foreach (var plan in plans.Where(p => p.Taken))
+        {
+            await fixture.Grains.GetGrain<IAccountGrain>(plan.To).Deposit(TransferDelivery.CreditId(plan.Id), 1);
+        }
+
+        var starts = await Task.WhenAll(plans.Select(p => fixture.Grains.GetGrain<ITransferGrain>(p.Id).Start(p.From, p.To, p.Amount)));
+
+        long expectedTotal = 4 * 1000 + plans.Count(p => p.Taken);
+        foreach (var (plan, start) in plans.Zip(starts))
+        {
+            if (start.Status == OperationStatus.TooManyPendingTransfers)
+            {
+                continue; // not accepted: nothing moved
+            }
+
+            Assert.Equal(OperationStatus.Succeeded, start.Status);
+            var finished = await WaitFinishedAsync(plan.Id, TimeSpan.FromSeconds(30));
+            var expected = plan.Taken || plan.To.StartsWith("missing", StringComparison.Ordinal) ? TransferState.Refunded : TransferState.Completed;
+            Assert.True(expected == finished.State, $"Transfer {plan.Id} to {plan.To} (credit ID taken: {plan.Taken}) ended {finished.State}, expected {expected}.");
+        }
+
+        Assert.Contains(starts, s => s.Status == OperationStatus.Succeeded);
+        long total = 0;
+        foreach (var account in accounts)
+        {
+            total += await BalanceAsync(account);
+        }
+
+        Assert.Equal(expectedTotal, total);
+    }
+
+    [Fact]
     public async Task GetTransfer_WhileTheDebitIsBeingWritten_WaitsAndFindsItInsteadOfUnknown()
     {
         // Issue 16 item 4: a look-up during the debit's write must not answer "no such transfer".
