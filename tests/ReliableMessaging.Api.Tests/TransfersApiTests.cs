@@ -133,6 +133,23 @@ public sealed class TransfersApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task GetTransfer_ReceivedButNotDebitedAtItsSource_409NotConfirmedNever404()
+    {
+        // The transfer ID was received, but its source did not take the debit (not open yet): a
+        // repeated POST with the same key could still debit it, so the GET must not deny it.
+        var to = await OpenWithBalanceAsync(_client, 0);
+        var key = NewKey();
+        using var refused = await TransferAsync(key, NewAccountId(), to, 10);
+        await AssertProblemAsync(refused, HttpStatusCode.NotFound, "account-not-found");
+
+        using var lookup = await _client.GetAsync(new Uri($"/transfers/{key}", UriKind.Relative));
+
+        var problem = await AssertProblemAsync(lookup, HttpStatusCode.Conflict, "transfer-not-confirmed");
+        Assert.Equal(key, (string)problem["transferId"]!);
+        Assert.NotNull(lookup.Headers.RetryAfter);
+    }
+
+    [Fact]
     public async Task PostTransfer_OutboxFull_429TooManyPendingTransfers()
     {
         var from = await OpenWithBalanceAsync(_client, 1000);

@@ -18,6 +18,7 @@ public sealed record ApiProblem(string Code, int Status, string Title)
     public static readonly ApiProblem InvalidRequest = new("invalid-request", 400, "The request is not valid.");
     public static readonly ApiProblem AccountNotFound = new("account-not-found", 404, "The account does not exist.");
     public static readonly ApiProblem TransferNotFound = new("transfer-not-found", 404, "No transfer was accepted with this ID.");
+    public static readonly ApiProblem TransferNotConfirmed = new("transfer-not-confirmed", 409, "The transfer ID was received but its debit is not confirmed yet.");
     public static readonly ApiProblem TooManyPendingTransfers = new("too-many-pending-transfers", 429, "The source account has too many transfers in delivery; try again later.");
     public static readonly ApiProblem OperationNotFound = new("operation-not-found", 404, "The account has no record of this operation.");
     public static readonly ApiProblem IdempotencyKeyExpired = new("idempotency-key-expired", 409, "The Idempotency-Key is too old: its outcome can no longer be verified.");
@@ -36,7 +37,7 @@ public sealed record ApiProblem(string Code, int Status, string Title)
         IdempotencyKeyMissing, IdempotencyKeyMalformed, InvalidAmount, InvalidAccountId, InvalidRequest,
         AccountNotFound, OperationNotFound, IdempotencyKeyExpired, OperationExpired, RequestTooLarge,
         UnsupportedMediaType, IdempotencyKeyReused, InsufficientFunds, InternalError, StorageUnavailable, ClusterUnavailable,
-        TransferNotFound, TooManyPendingTransfers,
+        TransferNotFound, TooManyPendingTransfers, TransferNotConfirmed,
     ];
 
     public string Type => TypePrefix + Code;

@@ -36,6 +36,7 @@ public static class TransfersApi
             .WithName("GetTransfer")
             .WithSummary("A transfer's status: pending, completed, refunded or stuck, with its timestamps.")
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status410Gone);
         return group;
     }
@@ -81,7 +82,7 @@ public static class TransfersApi
         };
     }
 
-    internal static async Task<Results<Ok<TransferResponse>, ProblemHttpResult>> GetAsync(string transferId, IGrainFactory grains)
+    internal static async Task<Results<Ok<TransferResponse>, ProblemHttpResult>> GetAsync(string transferId, IGrainFactory grains, HttpResponse response)
     {
         if (!Uuid7.TryParse(transferId, out var id))
         {
@@ -96,8 +97,19 @@ public static class TransfersApi
                 $"Transfer {id} was refused ({lookup.Transfer.Status}); no transfer was accepted with this ID."),
             TransferLookupStatus.Found => TypedResults.Ok(TransferResponse.FromResult(lookup.Transfer!)),
             TransferLookupStatus.Expired => ApiProblem.OperationExpired.ToResult($"Transfer {id} is older than its source account still remembers."),
+            TransferLookupStatus.Unconfirmed => NotConfirmed(response, id),
             TransferLookupStatus.Unknown => ApiProblem.TransferNotFound.ToResult($"No transfer was accepted with ID {id}."),
         };
+    }
+
+    private static ProblemHttpResult NotConfirmed(HttpResponse response, Guid id)
+    {
+        // Never "not accepted" for a transfer that may still commit: repeating the start settles it.
+        response.Headers.RetryAfter = "1";
+        return ApiProblem.TransferNotConfirmed.ToResult(
+            $"Transfer {id} was received, but its source has not confirmed the debit yet: it may still commit. " +
+            $"Repeat POST /transfers with the same {IdempotencyKey.HeaderName} and body to settle it; never start it again under another key.",
+            new Dictionary<string, object?> { ["transferId"] = id });
     }
 
     private static ProblemHttpResult TooMany(HttpRequest request, string from)

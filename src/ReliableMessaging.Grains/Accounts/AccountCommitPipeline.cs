@@ -110,10 +110,20 @@ public sealed class AccountCommitPipeline
                     ThrowIfFaulted();
                     continue;
                 case AdmissionVerdict.Answered:
-                    // A duplicate of an operation that is decided but not yet durable waits for that write.
                     var answer = admission.Answer!;
-                    return answer.IsReplay && _pendingOperations.TryGetValue(request.OperationId, out var pending)
-                        ? await AnswerAfter(pending, () => answer)
+
+                    // A duplicate of an operation that is decided but not yet durable waits for that write.
+                    if (answer.IsReplay && _pendingOperations.TryGetValue(request.OperationId, out var pending))
+                    {
+                        return await AnswerAfter(pending, () => answer);
+                    }
+
+                    // A refusal decided on pending state (reused, expired, overflow, outbox full) is given
+                    // only once that state is durable; if its write fails, the caller gets the storage error.
+                    // Refusals of the input alone (not a UUIDv7, not a positive amount) need no state.
+                    var ofInputAlone = answer.Status == OperationStatus.InvalidOperationId || request.Amount <= 0;
+                    return !answer.IsReplay && !ofInputAlone && (_next ?? _inFlight) is { } latest
+                        ? await AnswerAfter(latest, () => answer)
                         : answer;
             }
 

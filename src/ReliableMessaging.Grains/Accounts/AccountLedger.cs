@@ -89,7 +89,10 @@ public sealed class AccountLedger
     {
         ArgumentNullException.ThrowIfNull(state);
         var (kind, operationId, amount, counterparty, _) = request;
-        if (!Uuid7.IsValid(operationId))
+
+        // Clients' operations carry UUIDv7s; a transfer's credit carries an ID derived from the
+        // transfer's (version 8), so neither can take the other's key.
+        if (kind == OperationKind.TransferIn ? !Uuid7.IsDerived(operationId) : !Uuid7.IsValid(operationId))
         {
             return Refuse(request, OperationStatus.InvalidOperationId);
         }
@@ -153,7 +156,7 @@ public sealed class AccountLedger
             return Refuse(request, OperationStatus.TooManyPendingTransfers);
         }
 
-        if (kind is OperationKind.Deposit or OperationKind.TransferIn && state.Balance > long.MaxValue - amount)
+        if (kind is OperationKind.Deposit or OperationKind.TransferIn && !HasRoomFor(state, amount))
         {
             return Refuse(request, OperationStatus.InvalidAmount);
         }
@@ -194,7 +197,7 @@ public sealed class AccountLedger
             case OperationKind.TransferOut:
                 // The debit and the outbox entry commit in the same write.
                 state.Balance -= amount;
-                state.PendingTransfers.Add(new PendingTransfer(operationId, counterparty!, amount));
+                state.PendingTransfers.Add(new PendingTransfer(operationId, counterparty!, amount, now.ToUnixTimeMilliseconds()));
                 transfer = TransferState.Pending;
                 break;
             case OperationKind.TransferRefund or OperationKind.TransferFinished:
@@ -228,8 +231,9 @@ public sealed class AccountLedger
 
         if (state.Balance > long.MaxValue - pending.Amount)
         {
-            // Cannot happen with a balance that was debited by this amount and never overflowed; refuse to guess.
-            return MarkTransferStuck(state, transferId, now);
+            // Cannot happen: credits leave room for every pending refund (HasRoomFor). Should an old
+            // state break that, the transfer stays pending (retried, alerted) rather than overflow.
+            return false;
         }
 
         FinishTransfer(state, transferId, TransferState.Refunded, now);
@@ -237,13 +241,6 @@ public sealed class AccountLedger
         Record(state, new OperationRecord(Uuid7.Derive(transferId, RefundPurpose), OperationKind.TransferRefund, pending.Amount, OperationStatus.Succeeded, state.Balance, pending.To), now);
         return true;
     }
-
-    /// <summary>
-    /// The credit can no longer be delivered safely: stop delivering rather than risk a second
-    /// credit. False when no longer pending.
-    /// </summary>
-    public bool MarkTransferStuck(AccountState state, Guid transferId, DateTimeOffset now) =>
-        FinishTransfer(state, transferId, TransferState.Stuck, now) is not null;
 
     /// <summary>
     /// An outgoing transfer as this (source) account knows it. False when its record may be in the
@@ -306,6 +303,27 @@ public sealed class AccountLedger
     /// <summary>The ID of the record that says how a transfer finished.</summary>
     public static Guid FinishedEventId(Guid transferId) => Uuid7.Derive(transferId, FinishedPurpose);
 
+    /// <summary>
+    /// Refund room: a credit of <paramref name="amount"/> is admitted only if the balance can still
+    /// take back every pending outgoing transfer afterwards, so a refund never overflows.
+    /// </summary>
+    public static bool HasRoomFor(AccountState state, long amount)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var room = long.MaxValue - amount;
+        foreach (var pending in state.PendingTransfers)
+        {
+            room -= pending.Amount;
+            if (room < 0)
+            {
+                return false;
+            }
+        }
+
+        return state.Balance <= room;
+    }
+
+
     /// <summary>The transfer view of a recorded transfer debit.</summary>
     public static TransferResult ToTransferResult(OperationRecord record, string from, bool isReplay)
     {
@@ -323,7 +341,7 @@ public sealed class AccountLedger
     public bool TryLookup(AccountState state, Guid operationId, DateTimeOffset now, JournalLookup? journal, out OperationLookupResult result)
     {
         ArgumentNullException.ThrowIfNull(state);
-        if (!Uuid7.IsValid(operationId))
+        if (!Uuid7.IsValid(operationId) && !Uuid7.IsDerived(operationId))
         {
             result = new(OperationLookupStatus.InvalidOperationId, null);
             return true;

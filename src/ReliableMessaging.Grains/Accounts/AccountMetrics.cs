@@ -9,6 +9,9 @@ internal static class AccountMetrics
 
     private static readonly Meter Meter = new(MeterName);
 
-    /// <summary>Transfers whose delivery was stopped because it could no longer be verified.</summary>
-    public static readonly Counter<long> StuckTransfers = Meter.CreateCounter<long>("reliablemessaging.transfers.stuck");
+    /// <summary>Transfers that stayed pending past <c>Accounts:TransferAlertAge</c> (once per transfer and activation).</summary>
+    public static readonly Counter<long> OverdueTransfers = Meter.CreateCounter<long>("reliablemessaging.transfers.overdue");
+
+    /// <summary>Transfers refunded because the destination refused the credit for good.</summary>
+    public static readonly Counter<long> RefundedTransfers = Meter.CreateCounter<long>("reliablemessaging.transfers.refunded");
 }

@@ -49,6 +49,12 @@ public sealed class AccountOptions
     /// </summary>
     public TimeSpan TransferRetryPeriod { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// A transfer still pending this long after its debit raises an operator alert (error log 1025,
+    /// metric <c>reliablemessaging.transfers.overdue</c>); delivery keeps retrying.
+    /// </summary>
+    public TimeSpan TransferAlertAge { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Throws when a value makes no sense; called at silo start.</summary>
     public void Validate()
     {
@@ -56,6 +62,11 @@ public sealed class AccountOptions
         if (TransferRetryPeriod < TimeSpan.FromSeconds(1))
         {
             throw new ValidationException($"{SectionName}:{nameof(TransferRetryPeriod)} must be at least one second.");
+        }
+
+        if (TransferAlertAge <= TimeSpan.Zero)
+        {
+            throw new ValidationException($"{SectionName}:{nameof(TransferAlertAge)} must be positive.");
         }
 
         if (MaxClockSkew < TimeSpan.Zero)

@@ -192,18 +192,19 @@ public sealed class AccountCommitPipelineTests
     }
 
     [Fact]
-    public async Task Refusals_AnsweredAtOnceWithoutWrite()
+    public async Task Refusals_WithoutWrite_OfInputAtOnce_OfPendingStateOnceItIsDurable()
     {
         var id = NewId(1);
         var pending = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, id, 10), Now);
 
         var invalid = await _pipeline.ExecuteAsync(new(OperationKind.Deposit, NewId(2), 0), Now).WaitAsync(Timeout);
-        var reused = await _pipeline.ExecuteAsync(new(OperationKind.Deposit, id, 10), Now).WaitAsync(Timeout);
+        var reused = _pipeline.ExecuteAsync(new(OperationKind.Deposit, id, 10), Now);
 
         Assert.Equal(OperationStatus.InvalidAmount, invalid.Status);
-        Assert.Equal(OperationStatus.OperationIdReused, reused.Status);
-        Assert.Single(_writes);
+        Assert.False(reused.IsCompleted);
         await CompleteWriteAsync(0);
+        Assert.Equal(OperationStatus.OperationIdReused, (await reused.WaitAsync(Timeout)).Status);
+        Assert.Single(_writes);
         await pending.WaitAsync(Timeout);
     }
 
