@@ -158,6 +158,47 @@ public sealed class TransferTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Transfer_ReminderRowExistsWhilePending_RemovedOnceTheOutboxIsEmpty()
+    {
+        // Issue 16 item 2, end to end: the durable wake-up is in PostgreSQL while money waits in the outbox.
+        var from = await OpenAsync(1000);
+        var to = await OpenAsync(0);
+        var gate = StorageFaults.HoldWrites(to);
+        var transferId = TestIds.NewOperationId();
+        try
+        {
+            var started = await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, to, 100);
+            Assert.Equal(TransferState.Pending, started.State);
+            Assert.Equal(1, await ReminderRowsAsync(from));
+        }
+        finally
+        {
+            gate.SetResult();
+        }
+
+        Assert.Equal(TransferState.Completed, (await WaitFinishedAsync(transferId, TimeSpan.FromSeconds(20))).State);
+
+        // The removal follows the completion's write.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await ReminderRowsAsync(from) > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The delivery reminder was not removed after the outbox emptied.");
+            await Task.Delay(100);
+        }
+    }
+
+    private async Task<long> ReminderRowsAsync(string accountId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(fixture.Postgres.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "SELECT count(*) FROM orleansreminderstable WHERE serviceid = @service AND grainid LIKE @grain AND remindername = 'transfer-delivery'", connection);
+        command.Parameters.AddWithValue("service", fixture.ServiceId);
+        command.Parameters.AddWithValue("grain", "%/" + accountId);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
     public async Task GetTransfer_WhileTheDebitIsBeingWritten_WaitsAndFindsItInsteadOfUnknown()
     {
         // Issue 16 item 4: a look-up during the debit's write must not answer "no such transfer".
