@@ -17,6 +17,9 @@ public sealed class TelemetryOptions
     /// <summary>Silo: the port of its own Prometheus scrape endpoint (<c>http://host:port/metrics</c>); none when unset.</summary>
     public int? PrometheusPort { get; set; }
 
-    /// <summary>Silo: the host name its scrape endpoint listens on; loopback unless configured (<c>+</c> for every address).</summary>
+    /// <summary>
+    /// Silo: the one address its scrape endpoint listens on and answers for; loopback unless configured
+    /// (in docker-compose.yml, the silo's own address on its network).
+    /// </summary>
     public string PrometheusHost { get; set; } = "127.0.0.1";
 }

@@ -44,6 +44,32 @@ public sealed class SiloTelemetryTests
         }
     }
 
+    [Fact]
+    public async Task PrometheusHostSetToTheNetworkAddress_AsInDockerCompose_ReachableThere()
+    {
+        var external = ExternalAddress();
+        Assert.NotNull(external);
+        var port = FreePorts.One();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration["Telemetry:PrometheusPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        builder.Configuration["Telemetry:PrometheusHost"] = external.ToString();
+        builder.AddSiloTelemetry();
+        using var host = builder.Build();
+        await host.StartAsync();
+
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            var scrape = await http.GetStringAsync(new Uri($"http://{external}:{port}/metrics"));
+
+            Assert.Contains("service_name=\"reliablemessaging-silo\"", scrape, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
     // An address of this machine that is not loopback, if it has one.
     private static IPAddress? ExternalAddress() =>
         NetworkInterface.GetAllNetworkInterfaces()
