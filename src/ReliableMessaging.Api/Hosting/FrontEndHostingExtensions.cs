@@ -53,7 +53,9 @@ public static class FrontEndHostingExtensions
                 return true;
             });
             client.AddDashboard(options => options.HideTrace = true);
+            client.AddActivityPropagation();
         });
+        builder.AddFrontEndTelemetry();
 
         var services = builder.Services;
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
@@ -96,6 +98,7 @@ public static class FrontEndHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
+        app.MapFrontEndTelemetry();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();

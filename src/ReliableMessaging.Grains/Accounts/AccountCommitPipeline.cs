@@ -247,6 +247,7 @@ public sealed class AccountCommitPipeline
             _inFlight = batch;
             var snapshot = _head.Clone();
             WritesStarted++;
+            AccountMetrics.CommitBatchSize.Record(batch.Size);
             try
             {
                 await _persist(snapshot);

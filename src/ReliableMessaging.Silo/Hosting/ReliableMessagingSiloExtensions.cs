@@ -9,6 +9,7 @@ using ReliableMessaging.Contracts.Hosting;
 using ReliableMessaging.Grains.Accounts;
 using ReliableMessaging.Grains.Journal;
 using ReliableMessaging.Silo.Journal;
+using ReliableMessaging.Grains.Telemetry;
 using ReliableMessaging.Silo.Storage;
 using Npgsql;
 
@@ -92,6 +93,10 @@ public static class ReliableMessagingSiloExtensions
         {
             silo.Configure<ReminderOptions>(options => options.MinimumReminderPeriod = retry);
         }
+
+        // One trace from the front end's request through the grain calls; every money operation counted.
+        silo.AddActivityPropagation();
+        silo.AddIncomingGrainCallFilter<AccountCallTelemetryFilter>();
 
         // Silos feed the Orleans Dashboard that the front end serves; traces stay hidden (they can carry data).
         silo.AddDashboard(options => options.HideTrace = true);
