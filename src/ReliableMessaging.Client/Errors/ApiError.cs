@@ -24,6 +24,7 @@ public abstract record ApiError(ProblemInfo Problem)
         ["account-not-found"] = (problem, _) => new AccountNotFoundError(problem),
         ["operation-not-found"] = (problem, _) => new OperationNotFoundError(problem),
         ["transfer-not-found"] = (problem, _) => new TransferNotFoundError(problem),
+        ["transfer-not-confirmed"] = (problem, _) => new TransferNotConfirmedError(problem),
         ["insufficient-funds"] = (problem, root) => new InsufficientFundsError(problem, ReadInt64(root, "balance")),
         ["too-many-pending-transfers"] = (problem, _) => new TooManyPendingTransfersError(problem),
         ["request-too-large"] = (problem, _) => new RequestTooLargeError(problem),
