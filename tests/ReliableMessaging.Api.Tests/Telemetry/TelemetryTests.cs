@@ -48,6 +48,31 @@ public sealed class TelemetryTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Scrape_FromAnotherHost_NotServed_FromThisHost_Served()
+    {
+        var remote = await fixture.FrontEndA.Server.SendAsync(context =>
+        {
+            context.Request.Method = "GET";
+            context.Request.Path = "/metrics";
+            context.Connection.RemoteIpAddress = IPAddress.Parse("203.0.113.7");
+            context.Connection.LocalIpAddress = IPAddress.Parse("192.0.2.10");
+        });
+        var local = await fixture.FrontEndA.Server.SendAsync(context =>
+        {
+            context.Request.Method = "GET";
+            context.Request.Path = "/metrics";
+            context.Connection.RemoteIpAddress = IPAddress.Loopback;
+        });
+
+        // Read the scrape to its end: a scrape left unread holds the exporter's collection for the next one.
+        using var body = new StreamReader(local.Response.Body);
+        var scrape = await body.ReadToEndAsync();
+        Assert.Equal(404, remote.Response.StatusCode);
+        Assert.Equal(200, local.Response.StatusCode);
+        Assert.Contains("target_info", scrape, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Withdrawal_SpansOfTheRequestTheGrainCallAndTheStorageWriteShareOneTrace()
     {
         var accountId = await OpenWithBalanceAsync(_client, 1000);
