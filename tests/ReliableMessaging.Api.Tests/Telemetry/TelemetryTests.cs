@@ -1,6 +1,11 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Builder;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using ReliableMessaging.Api.Hosting;
 using ReliableMessaging.Grains.Telemetry;
 using static ReliableMessaging.Api.Tests.Http;
 
@@ -72,6 +77,20 @@ public sealed class TelemetryTests(ApiFixture fixture)
         Assert.Contains("target_info", scrape, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("http://127.0.0.1:9", true)]
+    [InlineData(null, false)]
+    public async Task FrontEnd_TracesExportedOnlyWithAnOtlpEndpoint_MetricsAlways(string? endpoint, bool traced)
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration["Telemetry:OtlpEndpoint"] = endpoint;
+        builder.AddFrontEndTelemetry();
+        await using var app = builder.Build();
+
+        Assert.Equal(traced, app.Services.GetService<TracerProvider>() is not null);
+        Assert.NotNull(app.Services.GetService<MeterProvider>());
+    }
+
     [Fact]
     public async Task Withdrawal_SpansOfTheRequestTheGrainCallAndTheStorageWriteShareOneTrace()
     {
@@ -89,10 +108,14 @@ public sealed class TelemetryTests(ApiFixture fixture)
         using var response = await WithdrawAsync(_client, accountId, NewKey(), 100);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var request = stopped.Single(a => a.Source.Name == "Microsoft.AspNetCore" && a.GetTagItem("url.path") is string path && path.EndsWith($"/{accountId}/withdrawals", StringComparison.Ordinal));
-        var trace = stopped.Where(a => a.TraceId == request.TraceId).ToList();
-        var grainCall = trace.Where(a => a.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal) && a.Kind == ActivityKind.Server).ToList();
-        Assert.Contains(grainCall, a => (string?)a.GetTagItem(AccountCallTelemetryFilter.AccountIdTag) == accountId);
+        // The grain call on the silo carries the account; its trace must start at the HTTP request and reach the database.
+        var grainCall = stopped.Single(a => a.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal) && a.Kind == ActivityKind.Server
+            && (string?)a.GetTagItem(AccountCallTelemetryFilter.AccountIdTag) == accountId && a.DisplayName.Contains("Withdraw", StringComparison.Ordinal));
+        var trace = stopped.Where(a => a.TraceId == grainCall.TraceId).ToList();
+        var request = Assert.Single(trace, a => a.Source.Name == "Microsoft.AspNetCore");
+        Assert.Equal(ActivityKind.Server, request.Kind);
+        Assert.Null(request.Parent);
+        Assert.Contains(trace, a => a.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal) && a.Kind == ActivityKind.Client);
         Assert.Contains(trace, a => a.Source.Name == "Npgsql");
     }
 }
