@@ -81,7 +81,7 @@ public static class FrontEndHostingExtensions
             document.Info.Title = "ReliableMessaging API";
             document.Info.Description = OpenApiDescription.Text;
             return Task.CompletedTask;
-        }));
+        }).AddOperationTransformer<IdempotencyKeyOperationTransformer>());
         services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
 
         services.Configure<DashboardAccessOptions>(configuration.GetSection(DashboardAccessOptions.SectionName));
@@ -104,6 +104,7 @@ public static class FrontEndHostingExtensions
         app.UseAuthorization();
 
         app.MapOpenApi();
+        app.MapApiReference();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapAccountsApi();
