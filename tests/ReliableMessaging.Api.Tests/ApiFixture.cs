@@ -28,6 +28,9 @@ public sealed class ApiFixture : IAsyncLifetime
         FrontEndB.CreateClient().Dispose();
     }
 
+    /// <summary>Another front end on the same cluster with extra settings (the caller disposes it).</summary>
+    public FrontEndFactory CreateFrontEnd(IReadOnlyDictionary<string, string> settings) => new(_postgres!, _cluster!, settings: settings);
+
     public async Task DisposeAsync()
     {
         await FrontEndA.DisposeAsync();
