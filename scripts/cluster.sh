@@ -11,6 +11,7 @@
 #   scripts/cluster.sh [options] restart-postgres [SECONDS_DOWN]   fast-stop PostgreSQL, wait, start it
 #   scripts/cluster.sh [options] terminate-backends   kill the service database's connections (storage faults)
 #   scripts/cluster.sh [options] membership       the membership table rows of the cluster
+#   scripts/cluster.sh [options] token [ARGS]     a bearer token for this cluster's front end (ARGS as scripts/dev-token.sh)
 #
 # Options (or environment variables), read by `start` and remembered in RUN_DIR/cluster.env:
 #   --run-dir DIR        RM_CLUSTER_DIR         logs, pid files, settings (default .data/cluster)
@@ -22,6 +23,8 @@
 #   --configuration C    RM_CONFIGURATION       Release (default) or Debug build to run
 #   --no-build                                  run what is built (tests: scripts/test.sh built it)
 #   --owner-pid PID                             stop everything when process PID exits
+# The front end checks bearer tokens against RUN_DIR/api-signing.key (created on the first start);
+# `token` prints one for it (the chaos test gives it to the ATM simulator as RM_API_TOKEN).
 # Silos run with DOTNET_ENVIRONMENT=Cluster (silo-config/appsettings.Cluster.json); only their ports
 # and names are per silo. Other Orleans__*/Accounts__* variables in the environment reach them too.
 set -euo pipefail
@@ -32,7 +35,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
 log() { echo "cluster.sh: $*" >&2; }
-usage() { sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 abs_path() {
   local dir="$1"
@@ -131,6 +134,8 @@ sql() {
 }
 
 pid_file() { printf '%s/%s.pid' "$run_dir" "$1"; }
+
+signing_key_file() { printf '%s/api-signing.key' "$run_dir"; }
 
 # The pid of a process this script started, if it still runs.
 running_pid() {
@@ -271,8 +276,10 @@ cmd_start() {
   done
   log "starting the front end on http://127.0.0.1:$API_PORT"
   printf '==== %s starting the front end\n' "$(date -u +%FT%TZ)" >>"$run_dir/api.log"
+  bash "$SCRIPT_DIR/signing-key.sh" "$(signing_key_file)" >/dev/null
   ConnectionStrings__ReliableMessaging="$(connection_string)" \
     Urls="http://127.0.0.1:$API_PORT" \
+    Auth__SigningKeyFile="$(signing_key_file)" \
     Dashboard__Password="${RM_DASHBOARD_PASSWORD:-dashboard}" \
     Orleans__Gateway__GatewayListRefreshPeriod="${RM_GATEWAY_REFRESH:-00:00:10}" \
     launch api dotnet "$(bin_dir ReliableMessaging.Api)/ReliableMessaging.Api.dll"
@@ -363,6 +370,13 @@ cmd_terminate_backends() {
   log "terminated $count connection(s) to the service database"
 }
 
+cmd_token() {
+  load_settings
+  [[ -s "$(signing_key_file)" ]] || die "no signing key in $run_dir (run 'start' first)"
+  Auth__SigningKeyFile="$(signing_key_file)" Auth__SigningKey="" Auth__Authority="" \
+    dotnet "$(bin_dir ReliableMessaging.Api)/ReliableMessaging.Api.dll" token "$@"
+}
+
 cmd_membership() {
   load_settings
   sql -F ' ' -c "SELECT address || ':' || port, generation, CASE status WHEN 0 THEN 'None' WHEN 1 THEN 'Created' WHEN 2 THEN 'Joining' WHEN 3 THEN 'Active' WHEN 4 THEN 'ShuttingDown' WHEN 5 THEN 'Stopping' WHEN 6 THEN 'Dead' ELSE status::text END, siloname FROM orleansmembershiptable WHERE deploymentid = '$CLUSTER_ID' ORDER BY port, generation;"
@@ -377,5 +391,6 @@ case "$command" in
   restart-postgres) cmd_restart_postgres "$@" ;;
   terminate-backends) cmd_terminate_backends ;;
   membership) cmd_membership ;;
+  token) cmd_token "$@" ;;
   *) usage ;;
 esac

@@ -47,7 +47,7 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
 
             if (cluster.FrontEnd is { } frontEnd)
             {
-                await RunHttpAsync(frontEnd, baseline);
+                await RunHttpAsync(frontEnd, cluster.ApiToken!, baseline);
             }
         }
 
@@ -175,10 +175,11 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
         _ = client;
     }
 
-    private async Task RunHttpAsync(Uri frontEnd, Dictionary<int, Comparison[]> baseline)
+    private async Task RunHttpAsync(Uri frontEnd, string token, Dictionary<int, Comparison[]> baseline)
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
         using var http = new HttpClient(handler) { BaseAddress = frontEnd };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", token);
 
         async Task PostAsync(string accountId, Guid key, long amount)
         {

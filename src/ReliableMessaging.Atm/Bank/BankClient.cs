@@ -36,6 +36,12 @@ public sealed class BankClient : IDisposable
             // Each attempt has its own deadline (see SendAsync); the client itself never gives up.
             Timeout = Timeout.InfiniteTimeSpan,
         };
+
+        // The front end wants a bearer token (scripts/dev-token.sh, or `scripts/cluster.sh token`).
+        if (Environment.GetEnvironmentVariable("RM_API_TOKEN") is { Length: > 0 } token)
+        {
+            _http.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        }
         _attemptTimeout = attemptTimeout;
         _maxAttempts = maxAttempts;
         _maxBackoff = maxBackoff;

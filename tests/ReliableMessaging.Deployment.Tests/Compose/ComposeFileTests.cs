@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
+using ReliableMessaging.Api.Security;
 using ReliableMessaging.Deployment.Tests.Infrastructure;
 
 namespace ReliableMessaging.Deployment.Tests.Compose;
@@ -103,7 +104,7 @@ public sealed partial class ComposeFileTests
         foreach (var silo in _compose.Silos)
         {
             var configuration = EffectiveConfiguration.ForSilo(silo);
-            foreach (var key in ConfigurationKeys.Silo)
+            foreach (var key in ConfigurationKeys.RequiredSilo)
             {
                 Assert.False(string.IsNullOrEmpty(configuration[key]), $"{silo.Name}: nothing sets {key} (silo-config appsettings or compose environment).");
             }
@@ -118,10 +119,50 @@ public sealed partial class ComposeFileTests
     {
         Assert.Superset(ConfigurationKeys.KnownFrontEndKeys.ToHashSet(), ConfigurationKeys.FrontEnd.ToHashSet());
         var configuration = EffectiveConfiguration.ForFrontEnd(_compose.FrontEnd);
-        foreach (var key in ConfigurationKeys.FrontEnd)
+        foreach (var key in ConfigurationKeys.RequiredFrontEnd)
         {
             Assert.False(string.IsNullOrEmpty(configuration[key]), $"front end: nothing sets {key} (its appsettings.json or compose environment).");
         }
+
+        Assert.Contains("Auth:SigningKey", ConfigurationKeys.FrontEnd);
+        Assert.DoesNotContain("Auth:SigningKey", ConfigurationKeys.RequiredFrontEnd);
+    }
+
+    [Fact]
+    public void FrontEnd_Tokens_CheckedWithALocalKeyByDefaultAndAnOidcOverrideThatReplacesIt()
+    {
+        // The compose default: a local key, valid as the front end validates it at start.
+        var configuration = EffectiveConfiguration.ForFrontEnd(_compose.FrontEnd);
+        var local = configuration.GetSection(ApiAuthOptions.SectionName).Get<ApiAuthOptions>()!;
+        Assert.True(local.UsesLocalKey);
+        Assert.False(local.UsesAuthority);
+        Assert.True(local.ReadSigningKey().Length >= ApiAuthOptions.MinimumKeyBytes);
+
+        // docker-compose.oidc.yml: only real front-end settings, the key emptied, an authority required.
+        var oidc = ComposeFile.Load(RepositoryPaths.Combine("docker-compose.oidc.yml"));
+        var api = Assert.Single(oidc.Services.Values);
+        Assert.Equal(_compose.FrontEnd.Name, api.Name);
+        var known = ConfigurationKeys.FrontEnd.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var (variable, _) in api.Environment)
+        {
+            Assert.Contains(variable.Replace("__", ":", StringComparison.Ordinal), known);
+        }
+
+        Assert.Equal(string.Empty, api.Environment["Auth__SigningKey"]);
+        Assert.StartsWith("${RM_OIDC_AUTHORITY:?", api.Environment["Auth__Authority"], StringComparison.Ordinal);
+        var merged = _compose.FrontEnd.Environment.ToDictionary();
+        foreach (var (key, value) in api.Environment)
+        {
+            merged[key] = value.Replace(api.Environment["Auth__Authority"], "https://idp.example", StringComparison.Ordinal);
+        }
+
+        var settings = new ConfigurationBuilder()
+            .AddJsonFile(RepositoryPaths.Combine("src", "ReliableMessaging.Api", "appsettings.json"))
+            .AddInMemoryCollection(merged.Select(entry => new KeyValuePair<string, string?>(entry.Key.Replace("__", ":", StringComparison.Ordinal), ComposeVariables.WithDefaults(entry.Value))))
+            .Build()
+            .GetSection(ApiAuthOptions.SectionName).Get<ApiAuthOptions>()!;
+        Assert.True(settings.UsesAuthority);
+        Assert.False(settings.UsesLocalKey);
     }
 
     [Fact]
@@ -275,6 +316,7 @@ public sealed partial class ComposeFileTests
         {
             _compose.Postgres.Environment["POSTGRES_PASSWORD"],
             _compose.FrontEnd.Environment["Dashboard__Password"],
+            _compose.FrontEnd.Environment["Auth__SigningKey"],
         };
         foreach (var secret in secrets)
         {

@@ -32,13 +32,33 @@ public static class ConfigurationKeys
         "Urls",
     ];
 
+    /// <summary>
+    /// The silo's keys that must have a value. A setting whose type is nullable (<c>string?</c>,
+    /// <c>TimeSpan?</c>) is optional: an alternative (e.g. <c>Auth:Authority</c> or a local key) or an override.
+    /// </summary>
+    public static IReadOnlyList<string> RequiredSilo { get; } =
+    [
+        .. OptionKeys(typeof(SiloEndpointOptions).Assembly, requiredOnly: true),
+        .. OptionKeys(typeof(AccountOptions).Assembly, requiredOnly: true),
+        ConnectionString,
+    ];
+
+    /// <summary>The front end's keys that must have a value (see <see cref="RequiredSilo"/>).</summary>
+    public static IReadOnlyList<string> RequiredFrontEnd { get; } =
+    [
+        .. OptionKeys(typeof(FrontEndOptions).Assembly, requiredOnly: true),
+        ConnectionString,
+        "Urls",
+    ];
+
     /// <summary>The sections our code owns, so that an unknown key under them is a typo.</summary>
     public static IReadOnlyList<string> SectionsOf(IEnumerable<string> keys) =>
         keys.Where(key => key.Contains(':', StringComparison.Ordinal)).Select(key => key[..key.LastIndexOf(':')]).Distinct().ToList();
 
-    public static IEnumerable<string> OptionKeys(Assembly assembly)
+    public static IEnumerable<string> OptionKeys(Assembly assembly, bool requiredOnly = false)
     {
         ArgumentNullException.ThrowIfNull(assembly);
+        var nullability = new NullabilityInfoContext();
         foreach (var type in assembly.GetTypes())
         {
             if (type.GetField("SectionName", BindingFlags.Public | BindingFlags.Static) is not { IsLiteral: true } field
@@ -49,7 +69,8 @@ public static class ConfigurationKeys
 
             foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
             {
-                if (property.SetMethod is { IsPublic: true })
+                if (property.SetMethod is { IsPublic: true }
+                    && (!requiredOnly || nullability.Create(property).WriteState != NullabilityState.Nullable))
                 {
                     yield return $"{section}:{property.Name}";
                 }
