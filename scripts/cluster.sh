@@ -115,7 +115,8 @@ json_string() {
 connection_string() {
   local pool=$(( 90 / (SILO_COUNT + 1) ))
   (( pool >= 5 )) || pool=5
-  printf 'Host=127.0.0.1;Port=%s;Database=reliablemessaging;Username=postgres;Maximum Pool Size=%s' "$PG_PORT" "$pool"
+  # rm_app: the least-privilege role of silo-config/sql/50-roles.sql (no DDL, not superuser).
+  printf 'Host=127.0.0.1;Port=%s;Database=reliablemessaging;Username=rm_app;Maximum Pool Size=%s' "$PG_PORT" "$pool"
 }
 
 bin_dir() { printf '%s/src/%s/bin/%s/net10.0' "$REPO_ROOT" "$1" "$CONFIGURATION"; }

@@ -14,7 +14,8 @@ api_port="${RM_API_PORT:-5080}"
 export Dashboard__Password="${RM_DASHBOARD_PASSWORD:-dashboard}"
 # The front end checks bearer tokens against a local key made on the first run (scripts/dev-token.sh signs with it).
 export Auth__SigningKeyFile="$root/.data/api-signing.key"
-export ConnectionStrings__ReliableMessaging="Host=127.0.0.1;Port=${pg_port};Database=reliablemessaging;Username=postgres"
+# rm_app: the least-privilege role the schema creates (silo-config/sql/50-roles.sql).
+export ConnectionStrings__ReliableMessaging="Host=127.0.0.1;Port=${pg_port};Database=reliablemessaging;Username=rm_app"
 
 echo "==> Building"
 dotnet build ReliableMessaging.sln -c Release -nologo -clp:ErrorsOnly

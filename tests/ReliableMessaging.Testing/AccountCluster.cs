@@ -22,9 +22,11 @@ public static class AccountCluster
     /// <summary>
     /// A cluster of <paramref name="silos"/> silos with ADO.NET membership and storage on
     /// <paramref name="postgres"/>. Clusters that share a <paramref name="serviceId"/> share grain state.
+    /// <paramref name="connectionString"/> replaces the server's superuser connection (e.g. another role).
     /// </summary>
-    public static async Task<TestCluster> StartAsync(PostgresServer postgres, string serviceId, short silos = 2)
+    public static async Task<TestCluster> StartAsync(PostgresServer postgres, string serviceId, short silos = 2, string? connectionString = null)
     {
+        ArgumentNullException.ThrowIfNull(postgres);
         var builder = new TestClusterBuilder(silos);
         builder.Options.UseTestClusterMembership = false;
 
@@ -32,7 +34,7 @@ public static class AccountCluster
         builder.Options.ConnectionTransport = ConnectionTransportType.TcpSocket;
         builder.Options.ServiceId = serviceId;
         builder.Options.ClusterId = $"test-{Guid.NewGuid():N}";
-        builder.Properties[$"ConnectionStrings:{ClusterDatabase.ConnectionStringName}"] = postgres.ConnectionString;
+        builder.Properties[$"ConnectionStrings:{ClusterDatabase.ConnectionStringName}"] = connectionString ?? postgres.ConnectionString;
         builder.Properties["Accounts:OperationWindowSize"] = WindowSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Properties["Accounts:OperationRetention"] = Retention.ToString();
         builder.Properties["Accounts:MaxClockSkew"] = MaxClockSkew.ToString();

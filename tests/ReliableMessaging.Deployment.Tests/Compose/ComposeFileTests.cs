@@ -303,11 +303,19 @@ public sealed partial class ComposeFileTests
             Assert.Equal(_compose.Postgres.Name, parts["Host"]);
             Assert.Equal("5432", parts["Port"]);
             Assert.Equal(postgres["POSTGRES_DB"], parts["Database"]);
-            Assert.Equal(postgres["POSTGRES_USER"], parts["Username"]);
-            // The same variable and default as the server's own password: they cannot drift apart.
-            Assert.Equal(postgres["POSTGRES_PASSWORD"], parts["Password"]);
+            // The least-privilege application role of silo-config/sql/50-roles.sql, never the superuser,
+            // with the same variable and default as the password the schema gives that role.
+            Assert.Equal(ApplicationRole, parts["Username"]);
+            Assert.NotEqual(postgres["POSTGRES_USER"], parts["Username"]);
+            Assert.Equal($"-c rm.app_password={parts["Password"]}", postgres["PGOPTIONS"]);
         }
+
+        var roles = File.ReadAllText(Path.Combine(RepositoryPaths.SiloConfig, "sql", "50-roles.sql"));
+        Assert.Contains($"CREATE ROLE {ApplicationRole}", roles, StringComparison.Ordinal);
+        Assert.Contains("current_setting('rm.app_password', true)", roles, StringComparison.Ordinal);
     }
+
+    private const string ApplicationRole = "rm_app";
 
     [Fact]
     public void Secrets_ComeFromEnvironmentVariablesWithDevelopmentDefaults()
@@ -315,6 +323,7 @@ public sealed partial class ComposeFileTests
         var secrets = new[]
         {
             _compose.Postgres.Environment["POSTGRES_PASSWORD"],
+            _compose.Postgres.Environment["PGOPTIONS"].Replace("-c rm.app_password=", string.Empty, StringComparison.Ordinal),
             _compose.FrontEnd.Environment["Dashboard__Password"],
             _compose.FrontEnd.Environment["Auth__SigningKey"],
         };
