@@ -25,7 +25,7 @@ args=()
 while (( $# )); do
   case "$1" in
     --key-file) (( $# >= 2 )) || { echo "dev-token.sh: --key-file needs a value" >&2; exit 2; }; key_file="$2"; shift 2 ;;
-    -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
+    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
     *) args+=("$1"); shift ;;
   esac
 done
