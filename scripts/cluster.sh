@@ -24,7 +24,8 @@
 #   --no-build                                  run what is built (tests: scripts/test.sh built it)
 #   --owner-pid PID                             stop everything when process PID exits
 # The front end checks bearer tokens against RUN_DIR/api-signing.key (created on the first start);
-# `token` prints one for it (the chaos test gives it to the ATM simulator as RM_API_TOKEN).
+# `token` prints one for it (the chaos test gives it to the ATM simulator as RM_API_TOKEN). Silos and
+# the front end talk over mutual TLS with RUN_DIR/cluster-tls.pfx (scripts/dev-cert.sh, first start).
 # Silos run with DOTNET_ENVIRONMENT=Cluster (silo-config/appsettings.Cluster.json); only their ports
 # and names are per silo. Other Orleans__*/Accounts__* variables in the environment reach them too.
 set -euo pipefail
@@ -35,7 +36,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
 log() { echo "cluster.sh: $*" >&2; }
-usage() { sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 abs_path() {
   local dir="$1"
@@ -138,6 +139,8 @@ pid_file() { printf '%s/%s.pid' "$run_dir" "$1"; }
 
 signing_key_file() { printf '%s/api-signing.key' "$run_dir"; }
 
+tls_certificate_file() { printf '%s/cluster-tls.pfx' "$run_dir"; }
+
 # The pid of a process this script started, if it still runs.
 running_pid() {
   local file pid
@@ -173,6 +176,7 @@ launch_silo() {
   printf '==== %s starting silo %s\n' "$(date -u +%FT%TZ)" "$k" >>"$run_dir/silo-$k.log"
   DOTNET_ENVIRONMENT=Cluster \
     ConnectionStrings__ReliableMessaging="$(connection_string)" \
+    Orleans__Tls__CertificatePath="$(tls_certificate_file)" \
     Orleans__Name="silo-$k" \
     Orleans__SiloPort="$(silo_port "$k")" \
     Orleans__GatewayPort="$(gateway_port "$k")" \
@@ -259,6 +263,8 @@ cmd_start() {
   [[ -f "$(bin_dir ReliableMessaging.Silo)/appsettings.Cluster.json" ]] || die "the silo build has no appsettings.Cluster.json (rebuild it)"
   [[ -f "$(bin_dir ReliableMessaging.Api)/ReliableMessaging.Api.dll" ]] || die "the front end is not built in $CONFIGURATION (drop --no-build)"
 
+  RM_CONFIGURATION="$CONFIGURATION" bash "$SCRIPT_DIR/dev-cert.sh" "$(tls_certificate_file)" >/dev/null
+
   log "starting PostgreSQL on 127.0.0.1:$PG_PORT (data in $PG_DIR)"
   bash "$SCRIPT_DIR/postgres.sh" start --dir "$PG_DIR" --port "$PG_PORT" >/dev/null
 
@@ -281,6 +287,7 @@ cmd_start() {
   ConnectionStrings__ReliableMessaging="$(connection_string)" \
     Urls="http://127.0.0.1:$API_PORT" \
     Auth__SigningKeyFile="$(signing_key_file)" \
+    Orleans__Tls__CertificatePath="$(tls_certificate_file)" \
     Dashboard__Password="${RM_DASHBOARD_PASSWORD:-dashboard}" \
     Orleans__Gateway__GatewayListRefreshPeriod="${RM_GATEWAY_REFRESH:-00:00:10}" \
     launch api dotnet "$(bin_dir ReliableMessaging.Api)/ReliableMessaging.Api.dll"

@@ -53,6 +53,7 @@ public static class FrontEndHostingExtensions
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
                 return true;
             });
+            client.UseClusterTls(configuration.GetSection(ClusterTlsOptions.SectionName).Get<ClusterTlsOptions>() ?? new());
             client.AddDashboard(options => options.HideTrace = true);
         });
 

@@ -274,6 +274,23 @@ public sealed partial class ComposeFileTests
     }
 
     [Fact]
+    public void ClusterTls_SilosAndFrontEnd_ShareOneCertificateSecretKeptOutOfGit()
+    {
+        var secret = ComposeFile.Map(ComposeFile.Map(_compose.Root, "secrets"), "cluster-tls");
+        Assert.NotNull(secret);
+        var file = ComposeVariables.WithDefaults(ComposeFile.Scalar(secret, "file")!);
+        Assert.StartsWith("./.data/", file, StringComparison.Ordinal);
+        Assert.Contains(".data/", File.ReadAllLines(RepositoryPaths.Combine(".gitignore")));
+
+        foreach (var service in _compose.Silos.Append(_compose.FrontEnd))
+        {
+            Assert.Contains("cluster-tls", service.Secrets);
+            var configuration = service == _compose.FrontEnd ? EffectiveConfiguration.ForFrontEnd(service) : EffectiveConfiguration.ForSilo(service);
+            Assert.Equal("/run/secrets/cluster-tls", configuration[$"{ReliableMessaging.Contracts.Hosting.ClusterTlsOptions.SectionName}:CertificatePath"]);
+        }
+    }
+
+    [Fact]
     public void Postgres_InitScripts_AreTheSiloConfigSchemaFiles()
     {
         var mount = Assert.Single(_compose.Postgres.Volumes, volume => volume.Contains("/docker-entrypoint-initdb.d", StringComparison.Ordinal));

@@ -21,6 +21,7 @@ public static class ConfigurationKeys
     [
         .. OptionKeys(typeof(SiloEndpointOptions).Assembly),
         .. OptionKeys(typeof(AccountOptions).Assembly),
+        .. OptionKeys(typeof(ClusterTlsOptions).Assembly),
         ConnectionString,
     ];
 
@@ -28,6 +29,7 @@ public static class ConfigurationKeys
     public static IReadOnlyList<string> FrontEnd { get; } =
     [
         .. OptionKeys(typeof(FrontEndOptions).Assembly),
+        .. OptionKeys(typeof(ClusterTlsOptions).Assembly),
         ConnectionString,
         "Urls",
     ];
@@ -40,6 +42,7 @@ public static class ConfigurationKeys
     [
         .. OptionKeys(typeof(SiloEndpointOptions).Assembly, requiredOnly: true),
         .. OptionKeys(typeof(AccountOptions).Assembly, requiredOnly: true),
+        .. OptionKeys(typeof(ClusterTlsOptions).Assembly, requiredOnly: true),
         ConnectionString,
     ];
 
@@ -47,6 +50,7 @@ public static class ConfigurationKeys
     public static IReadOnlyList<string> RequiredFrontEnd { get; } =
     [
         .. OptionKeys(typeof(FrontEndOptions).Assembly, requiredOnly: true),
+        .. OptionKeys(typeof(ClusterTlsOptions).Assembly, requiredOnly: true),
         ConnectionString,
         "Urls",
     ];
