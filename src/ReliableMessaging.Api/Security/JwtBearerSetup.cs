@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 
 namespace ReliableMessaging.Api.Security;
 
@@ -23,31 +22,11 @@ internal sealed class JwtBearerSetup(IOptions<ApiAuthOptions> auth) : IConfigure
         // Otherwise "sub" becomes a long XML claim type and "scope" may be rewritten.
         options.MapInboundClaims = false;
         options.Audience = settings.Audience;
-        var parameters = options.TokenValidationParameters;
-        parameters.ValidateIssuer = true;
-        parameters.ValidateAudience = true;
-        parameters.ValidAudience = settings.Audience;
-        parameters.ValidateLifetime = true;
-        parameters.RequireExpirationTime = true;
-        parameters.RequireSignedTokens = true;
-        parameters.ValidateIssuerSigningKey = true;
-        parameters.ClockSkew = settings.ClockSkew;
-        parameters.NameClaimType = ApiClaims.Subject;
-        if (!string.IsNullOrWhiteSpace(settings.Issuer))
-        {
-            parameters.ValidIssuer = settings.Issuer;
-        }
-
+        options.TokenValidationParameters = TokenValidation.Parameters(settings);
         if (settings.UsesAuthority)
         {
             options.Authority = settings.Authority;
             options.RequireHttpsMetadata = settings.RequireHttpsMetadata;
-        }
-        else
-        {
-            parameters.IssuerSigningKey = new SymmetricSecurityKey(settings.ReadSigningKey());
-            // Only the algorithm we sign with: no algorithm confusion, no "none".
-            parameters.ValidAlgorithms = [SecurityAlgorithms.HmacSha256];
         }
 
         options.Events = new JwtBearerEvents
