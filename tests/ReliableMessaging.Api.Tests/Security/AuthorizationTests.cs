@@ -1,4 +1,7 @@
 using System.Net;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using ReliableMessaging.Api.Security;
 using static ReliableMessaging.Api.Tests.Http;
 
@@ -111,6 +114,35 @@ public sealed class AuthorizationTests(ApiFixture fixture)
         using var none = ClientWith(Tokens.ForAccounts([]));
         using var read = await none.GetAsync(new Uri($"/accounts/{accountId}", UriKind.Relative));
         await AssertForbiddenAsync(read);
+    }
+
+    [Fact]
+    public void EveryApiEndpoint_NeedsAScope_OnlyHealthAndOpenApiAnonymous()
+    {
+        var endpoints = fixture.FrontEndA.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+        Assert.True(endpoints.Count(endpoint => endpoint.Metadata.GetMetadata<RequiredScope>() is not null) >= 7, "the API's endpoints were not found");
+        foreach (var endpoint in endpoints)
+        {
+            var pattern = endpoint.RoutePattern.RawText ?? string.Empty;
+            if (pattern.StartsWith("/dashboard", StringComparison.Ordinal))
+            {
+                // Its own operator policy (Basic, see DashboardAccessTests).
+                Assert.NotEmpty(endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>());
+                continue;
+            }
+
+            var anonymous = endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null;
+            var scope = endpoint.Metadata.GetMetadata<RequiredScope>();
+            if (pattern.StartsWith("/health/", StringComparison.Ordinal) || pattern.StartsWith("/openapi/", StringComparison.Ordinal))
+            {
+                Assert.True(anonymous, $"{pattern} should stay anonymous.");
+                continue;
+            }
+
+            // A new endpoint (e.g. an account statement) must say which scope it needs.
+            Assert.False(anonymous, $"{pattern} allows anonymous callers.");
+            Assert.True(scope is not null && ApiScopes.All.Contains(scope.Scope), $"{pattern} declares no scope: add .RequireScope(ApiScopes.X).");
+        }
     }
 
     private HttpClient ClientWith(string token)
