@@ -37,8 +37,8 @@ stop_all() {
 }
 trap stop_all INT TERM EXIT
 
-echo "==> Starting the silo (silo port 11111, gateway 30000)"
-dotnet src/ReliableMessaging.Silo/bin/Release/net10.0/ReliableMessaging.Silo.dll &
+echo "==> Starting the silo (silo port 11111, gateway 30000, metrics on http://127.0.0.1:9464/metrics)"
+Telemetry__PrometheusPort="${Telemetry__PrometheusPort:-9464}" dotnet src/ReliableMessaging.Silo/bin/Release/net10.0/ReliableMessaging.Silo.dll &
 pids+=($!)
 
 echo "==> Starting the front end on http://localhost:${api_port}"
@@ -47,6 +47,7 @@ pids+=($!)
 
 echo "==> Running. API: http://localhost:${api_port}/accounts  OpenAPI: http://localhost:${api_port}/openapi/v1.json"
 echo "    Dashboard: http://localhost:${api_port}/dashboard/ (user 'operator', password '${Dashboard__Password}')"
+echo "    Metrics (Prometheus): http://localhost:${api_port}/metrics (front end), http://127.0.0.1:9464/metrics (silo)"
 echo "    Token: TOKEN=\$(scripts/dev-token.sh), then curl -H \"Authorization: Bearer \$TOKEN\" http://localhost:${api_port}/accounts/alice"
 echo "    Press Ctrl-C to stop."
 wait -n "${pids[@]}" || true

@@ -2,24 +2,6 @@ using System.Runtime.InteropServices;
 using ReliableMessaging.Atm.Cli;
 using ReliableMessaging.Atm.Simulation;
 
-AtmOptions options;
-try
-{
-    options = AtmOptions.Parse(args);
-}
-catch (ArgumentException exception)
-{
-    Console.Error.WriteLine(exception.Message);
-    Console.Error.WriteLine(AtmOptions.Usage);
-    return 2;
-}
-
-if (options.ShowHelp)
-{
-    Console.WriteLine(AtmOptions.Usage);
-    return 0;
-}
-
 using var interrupt = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
@@ -35,7 +17,7 @@ using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, contex
 
 try
 {
-    return await ChaosRun.RunAsync(options, Console.Out, interrupt.Token);
+    return await AtmCommandLine.InvokeAsync(args, (options, token) => ChaosRun.RunAsync(options, Console.Out, token), Console.Out, Console.Error, interrupt.Token);
 }
 catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
 {

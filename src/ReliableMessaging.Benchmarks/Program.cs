@@ -1,12 +1,18 @@
 using ReliableMessaging.Benchmarks;
 
-var settings = BenchmarkSettings.Parse(args);
-var root = Directory.GetCurrentDirectory();
-var report = await new BenchmarkRun(root, settings).RunAsync();
-Console.WriteLine();
-Console.WriteLine(report);
-if (settings.OutputFile is { } output)
+return await BenchmarkCommandLine.InvokeAsync(args, RunAsync, Console.Out, Console.Error);
+
+static async Task<int> RunAsync(BenchmarkSettings settings, CancellationToken cancellationToken)
 {
-    await File.WriteAllTextAsync(output, report);
-    Console.WriteLine($"Written to {output}");
+    var root = Directory.GetCurrentDirectory();
+    var report = await new BenchmarkRun(root, settings).RunAsync();
+    Console.WriteLine();
+    Console.WriteLine(report);
+    if (settings.OutputFile is { } output)
+    {
+        await File.WriteAllTextAsync(output, report, cancellationToken);
+        Console.WriteLine($"Written to {output}");
+    }
+
+    return 0;
 }

@@ -16,7 +16,20 @@ public static class Uuid7
         return (bytes[6] >> 4) == 7 && (bytes[8] & 0xC0) == 0x80;
     }
 
-    /// <summary>The Unix time in milliseconds held in the first 48 bits of a UUIDv7.</summary>
+    /// <summary>
+    /// True when <paramref name="id"/> was made by <see cref="Derive"/>: a UUID version 8 (RFC 9562's
+    /// custom version) with the RFC 9562 variant. No client can send one as an operation ID, since
+    /// those must be version 7, so the accounts' own records (transfer credits, refunds, events) live
+    /// in a key space that clients cannot take.
+    /// </summary>
+    public static bool IsDerived(Guid id)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        id.TryWriteBytes(bytes, bigEndian: true, out _);
+        return (bytes[6] >> 4) == 8 && (bytes[8] & 0xC0) == 0x80;
+    }
+
+    /// <summary>The Unix time in milliseconds held in the first 48 bits of a UUIDv7 (or of a derived ID).</summary>
     public static long GetUnixTimeMilliseconds(Guid id)
     {
         Span<byte> bytes = stackalloc byte[16];
@@ -41,9 +54,10 @@ public static class Uuid7
     }
 
     /// <summary>
-    /// A UUIDv7 derived deterministically from <paramref name="id"/> for one <paramref name="purpose"/>
-    /// (e.g. the credit of a transfer). It keeps the original's timestamp, so the receiving account's
-    /// admission floor treats it exactly like the original, and every retry derives the same ID.
+    /// An ID derived deterministically from <paramref name="id"/> for one <paramref name="purpose"/>
+    /// (e.g. the credit of a transfer). It keeps the original's 48-bit timestamp, so accounts treat its
+    /// age exactly like the original's, and every retry derives the same ID. It is a UUID version 8,
+    /// never a valid client operation ID (<see cref="IsDerived"/>): a client cannot take it first.
     /// </summary>
     public static Guid Derive(Guid id, string purpose)
     {
@@ -59,7 +73,7 @@ public static class Uuid7
         Span<byte> derived = stackalloc byte[16];
         source[..6].CopyTo(derived);
         hash[..10].CopyTo(derived[6..]);
-        derived[6] = (byte)(0x70 | (derived[6] & 0x0F));
+        derived[6] = (byte)(0x80 | (derived[6] & 0x0F));
         derived[8] = (byte)(0x80 | (derived[8] & 0x3F));
         return new Guid(derived, bigEndian: true);
     }

@@ -11,6 +11,7 @@ var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
     Args = args,
     ContentRootPath = AppContext.BaseDirectory,
 });
+builder.AddSiloTelemetry();
 builder.UseOrleans(silo => silo.UseSiloEndpoints().AddReliableMessaging());
 await builder.Build().RunAsync();
 return 0;

@@ -58,6 +58,28 @@ public sealed class TransfersApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task GetOperation_TransferIdOnSourceAndDestination_DescribesEachLegNot503()
+    {
+        var from = await OpenWithBalanceAsync(_client, 1000);
+        var to = await OpenWithBalanceAsync(_client, 0);
+        var key = NewKey();
+        using var accepted = await TransferAsync(key, from, to, 400);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        Assert.Equal("completed", await WaitStatusAsync(key, "completed"));
+
+        using var debit = await _client.GetAsync(new Uri($"/accounts/{from}/operations/{key}", UriKind.Relative));
+        var body = await debit.Content.ReadAsStringAsync();
+        Assert.True(debit.StatusCode == HttpStatusCode.OK, body);
+        var leg = await JsonAsync(debit);
+        Assert.Equal(("transfer-out", 400L, 600L, "succeeded"), ((string)leg["kind"]!, (long)leg["amount"]!, (long)leg["balanceAfter"]!, (string)leg["status"]!));
+        Assert.Equal($"/transfers/{key}", (string?)leg["transfer"]);
+
+        // The destination never saw the transfer ID itself: its credit is recorded under its own ID.
+        using var onDestination = await _client.GetAsync(new Uri($"/accounts/{to}/operations/{key}", UriKind.Relative));
+        await AssertProblemAsync(onDestination, HttpStatusCode.NotFound, "operation-not-found");
+    }
+
+    [Fact]
     public async Task PostTransfer_ToMissingAccount_Refunded()
     {
         var from = await OpenWithBalanceAsync(_client, 1000);
@@ -108,6 +130,23 @@ public sealed class TransfersApiTests(ApiFixture fixture)
         await AssertProblemAsync(badAmount, HttpStatusCode.BadRequest, "invalid-amount");
         await AssertProblemAsync(badAccount, HttpStatusCode.BadRequest, "invalid-account-id");
         await AssertProblemAsync(unknown, HttpStatusCode.NotFound, "transfer-not-found");
+    }
+
+    [Fact]
+    public async Task GetTransfer_ReceivedButNotDebitedAtItsSource_409NotConfirmedNever404()
+    {
+        // The transfer ID was received, but its source did not take the debit (not open yet): a
+        // repeated POST with the same key could still debit it, so the GET must not deny it.
+        var to = await OpenWithBalanceAsync(_client, 0);
+        var key = NewKey();
+        using var refused = await TransferAsync(key, NewAccountId(), to, 10);
+        await AssertProblemAsync(refused, HttpStatusCode.NotFound, "account-not-found");
+
+        using var lookup = await _client.GetAsync(new Uri($"/transfers/{key}", UriKind.Relative));
+
+        var problem = await AssertProblemAsync(lookup, HttpStatusCode.Conflict, "transfer-not-confirmed");
+        Assert.Equal(key, (string)problem["transferId"]!);
+        Assert.NotNull(lookup.Headers.RetryAfter);
     }
 
     [Fact]

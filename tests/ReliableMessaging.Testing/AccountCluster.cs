@@ -9,7 +9,11 @@ public static class AccountCluster
     /// <summary>Window settings of test clusters: small, so eviction is reachable in a test.</summary>
     public const int WindowSize = 16;
 
+    /// <summary>The journal's retention in test clusters: older IDs are refused as expired.</summary>
     public static readonly TimeSpan Retention = TimeSpan.FromHours(1);
+
+    /// <summary>Small, so a test can fill it while the journal is down.</summary>
+    public const int MaxUnjournaledOperations = 32;
 
     public static readonly TimeSpan MaxClockSkew = TimeSpan.FromMinutes(1);
 
@@ -40,7 +44,8 @@ public static class AccountCluster
         builder.Options.ClusterId = $"test-{Guid.NewGuid():N}";
         builder.Properties[$"ConnectionStrings:{ClusterDatabase.ConnectionStringName}"] = connectionString ?? postgres.ConnectionString;
         builder.Properties["Accounts:OperationWindowSize"] = WindowSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        builder.Properties["Accounts:OperationRetention"] = Retention.ToString();
+        builder.Properties["Accounts:JournalRetention"] = Retention.ToString();
+        builder.Properties["Accounts:MaxUnjournaledOperations"] = MaxUnjournaledOperations.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Properties["Accounts:MaxClockSkew"] = MaxClockSkew.ToString();
         builder.Properties["Accounts:MaxPendingTransfers"] = MaxPendingTransfers.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Properties["Accounts:TransferRetryPeriod"] = TransferRetryPeriod.ToString();

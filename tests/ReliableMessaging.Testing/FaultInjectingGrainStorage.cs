@@ -14,6 +14,7 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var accountId = grainId.Key.ToString()!;
+        StorageFaults.SignalArrival(accountId);
         await StorageFaults.WaitForGate(accountId);
         var armed = StorageFaults.TryTake(accountId, out var fault);
         if (armed && fault == StorageFault.FailBeforeWrite)

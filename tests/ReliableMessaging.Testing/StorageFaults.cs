@@ -12,6 +12,7 @@ public static class StorageFaults
     private static readonly ConcurrentDictionary<string, ConcurrentQueue<StorageFault>> Faults = new();
     private static readonly ConcurrentDictionary<string, TaskCompletionSource> Gates = new();
     private static readonly ConcurrentDictionary<string, int> Writes = new();
+    private static readonly ConcurrentDictionary<string, TaskCompletionSource> Arrivals = new();
 
     /// <summary>The next write of <paramref name="accountId"/> suffers <paramref name="fault"/>.</summary>
     public static void Arm(string accountId, StorageFault fault) =>
@@ -28,6 +29,10 @@ public static class StorageFaults
         return gate;
     }
 
+    /// <summary>Completes when the next write of <paramref name="accountId"/> reaches the storage (before any gate).</summary>
+    public static Task NextWriteArrives(string accountId) =>
+        Arrivals.GetOrAdd(accountId, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
     /// <summary>How many writes of <paramref name="accountId"/> reached the database.</summary>
     public static int WriteCount(string accountId) => Writes.GetValueOrDefault(accountId);
 
@@ -35,6 +40,14 @@ public static class StorageFaults
     {
         fault = default;
         return Faults.TryGetValue(accountId, out var queue) && queue.TryDequeue(out fault);
+    }
+
+    internal static void SignalArrival(string accountId)
+    {
+        if (Arrivals.TryRemove(accountId, out var arrival))
+        {
+            arrival.TrySetResult();
+        }
     }
 
     internal static Task WaitForGate(string accountId) =>

@@ -2,6 +2,7 @@ using Orleans.Configuration;
 using Orleans.Storage;
 using Orleans.TestingHost;
 using ReliableMessaging.Grains.Accounts;
+using ReliableMessaging.Grains.Journal;
 using ReliableMessaging.Silo.Hosting;
 
 namespace ReliableMessaging.Testing;
@@ -33,5 +34,9 @@ public sealed class TestSiloConfigurator : ISiloConfigurator
         services.AddKeyedSingleton<IGrainStorage>(
             AccountStorage.ProviderName,
             (sp, key) => new FaultInjectingGrainStorage((IGrainStorage)factory(sp, key)));
+
+        var journal = services.Single(d => d.ServiceType == typeof(IOperationJournal));
+        services.Remove(journal);
+        services.AddSingleton<IOperationJournal>(sp => new FaultInjectingJournal((IOperationJournal)journal.ImplementationFactory!(sp)));
     }
 }

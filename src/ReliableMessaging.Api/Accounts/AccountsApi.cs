@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ReliableMessaging.Api.Problems;
 using ReliableMessaging.Api.Security;
@@ -11,6 +12,9 @@ namespace ReliableMessaging.Api.Accounts;
 /// </summary>
 public static class AccountsApi
 {
+    /// <summary>The statement page size when the request names none.</summary>
+    public const int DefaultStatementPage = 100;
+
     public static RouteGroupBuilder MapAccountsApi(this IEndpointRouteBuilder routes)
     {
         // Every endpoint here has {accountId}: the account check applies to all, present and future.
@@ -58,6 +62,11 @@ public static class AccountsApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
+        group.MapGet("/{accountId}/operations", GetStatementAsync)
+            .WithName("GetStatement")
+            .WithSummary("The account's statement: every operation in order of execution, complete across the window and the journal, with keyset pagination (after = the last sequence seen).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         group.MapGet("/{accountId}/operations/{operationId}", GetOperationAsync)
             .WithName("GetOperation")
             .RequireScope(ApiScopes.AccountsRead)
@@ -81,7 +90,7 @@ public static class AccountsApi
         {
             OpenAccountStatus.Opened => TypedResults.Created($"/accounts/{accountId}", body),
             OpenAccountStatus.AlreadyOpen => TypedResults.Ok(body),
-            _ => InvalidAccountId(accountId),
+            OpenAccountStatus.InvalidAccountId => InvalidAccountId(accountId),
         };
     }
 
@@ -97,7 +106,7 @@ public static class AccountsApi
         {
             AccountStatus.Open => TypedResults.Ok(new AccountResponse(accountId, snapshot.Balance, snapshot.Version)),
             AccountStatus.NotFound => AccountNotFound(accountId),
-            _ => InvalidAccountId(accountId),
+            AccountStatus.InvalidAccountId => InvalidAccountId(accountId),
         };
     }
 
@@ -151,7 +160,9 @@ public static class AccountsApi
                 $"The timestamp in {IdempotencyKey.HeaderName} {operationId} is further in the future than the allowed clock skew; check the client's clock."),
             OperationStatus.InvalidOperationId => ApiProblem.IdempotencyKeyMalformed.ToResult(
                 $"{IdempotencyKey.HeaderName} must be a UUID version 7."),
-            _ => InvalidAccountId(accountId),
+            OperationStatus.InvalidAccountId => InvalidAccountId(accountId),
+            OperationStatus.TooManyPendingTransfers or OperationStatus.TransferToSelf =>
+                throw new UnreachableException($"A {kind} was answered with the transfer refusal {result.Status}."),
         };
     }
 
@@ -177,7 +188,40 @@ public static class AccountsApi
                 $"Operation {id} is older than what account '{accountId}' still remembers: whether it ran can no longer be verified here."),
             OperationLookupStatus.AccountNotFound => AccountNotFound(accountId),
             OperationLookupStatus.InvalidOperationId => ApiProblem.IdempotencyKeyMalformed.ToResult("The operation ID must be a UUID version 7."),
-            _ => InvalidAccountId(accountId),
+            OperationLookupStatus.InvalidAccountId => InvalidAccountId(accountId),
+        };
+    }
+
+    internal static async Task<Results<Ok<StatementResponse>, ProblemHttpResult>> GetStatementAsync(
+        string accountId, IGrainFactory grains, long? after = null, int? limit = null)
+    {
+        if (!AccountIdFormat.IsValid(accountId))
+        {
+            return InvalidAccountId(accountId);
+        }
+
+        if (after is < 0)
+        {
+            return ApiProblem.InvalidRequest.ToResult("'after' must be a sequence number (0 or more) from a previous page.");
+        }
+
+        if (limit is < 1 or > IAccountGrain.MaxStatementPage)
+        {
+            return ApiProblem.InvalidRequest.ToResult($"'limit' must be between 1 and {IAccountGrain.MaxStatementPage}.");
+        }
+
+        var pageSize = limit ?? DefaultStatementPage;
+        var page = await grains.GetGrain<IAccountGrain>(accountId).GetStatement(after ?? 0, pageSize);
+        return page.Status switch
+        {
+            AccountStatus.Open => TypedResults.Ok(new StatementResponse(
+                accountId,
+                page.Balance,
+                page.LastSequence,
+                page.Entries.Select(StatementEntryResponse.From).ToList(),
+                page.NextAfter is { } next ? $"/accounts/{accountId}/operations?after={next}&limit={pageSize}" : null)),
+            AccountStatus.NotFound => AccountNotFound(accountId),
+            AccountStatus.InvalidAccountId => InvalidAccountId(accountId),
         };
     }
 

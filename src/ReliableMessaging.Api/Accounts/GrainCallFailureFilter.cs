@@ -1,12 +1,15 @@
+using Orleans.Runtime.Messaging;
 using ReliableMessaging.Api.Problems;
 using ReliableMessaging.Contracts.Accounts;
 
 namespace ReliableMessaging.Api.Accounts;
 
 /// <summary>
-/// Turns failures of the call to the cluster into 503 problems with Retry-After. Every such failure
-/// is safe to retry with the same Idempotency-Key: the account executes an operation at most once.
-/// Request validation happens before the grain call, so nothing else reaches this filter as an error.
+/// Turns the failures of a call to the cluster that it means (storage errors, Orleans response
+/// timeouts, silos or gateways that cannot be reached) into 503 problems with Retry-After. Each of
+/// them is safe to retry with the same Idempotency-Key: the account executes an operation at most
+/// once. Anything else is a bug: it is not caught here, so the exception handler answers 500
+/// <c>internal-error</c> (not retryable) and logs it, instead of sending clients into endless retries.
 /// </summary>
 internal sealed partial class GrainCallFailureFilter(ILogger<GrainCallFailureFilter> logger) : IEndpointFilter
 {
@@ -29,11 +32,8 @@ internal sealed partial class GrainCallFailureFilter(ILogger<GrainCallFailureFil
                     ? "The account was changed concurrently; nothing was acknowledged. Retry with the same Idempotency-Key."
                     : "The account could not be saved or loaded; nothing was acknowledged. Retry with the same Idempotency-Key.");
         }
-        catch (Exception exception) when (exception is not OperationCanceledException || !context.HttpContext.RequestAborted.IsCancellationRequested)
+        catch (Exception exception) when (IsClusterUnavailable(exception))
         {
-            // Timeouts, placement and messaging failures, and runtime errors that do not even serialize
-            // (e.g. a resilience-pipeline timeout): whatever failed, the account executes an operation
-            // at most once, so the honest answer is "unknown outcome, retry with the same key".
             LogClusterUnavailable(logger, exception, context.HttpContext.Request.Path);
             context.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds;
             return ApiProblem.ClusterUnavailable.ToResult(
@@ -41,9 +41,22 @@ internal sealed partial class GrainCallFailureFilter(ILogger<GrainCallFailureFil
         }
     }
 
+    /// <summary>
+    /// The transport-level failures of a grain call: no answer within the response timeout, a silo
+    /// that died or is shutting down (message rejected, forwarding failed), a gateway that is
+    /// unreachable, too busy, or a client not yet connected.
+    /// </summary>
+    internal static bool IsClusterUnavailable(Exception exception) => exception is
+        TimeoutException
+        or OrleansMessageRejectionException
+        or GatewayTooBusyException
+        or ClientNotAvailableException
+        or ConnectionFailedException
+        or Orleans.Networking.Shared.SocketConnectionException;
+
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Storage unavailable for {Path}: {Reason}")]
     private static partial void LogStorageUnavailable(ILogger logger, PathString path, string reason);
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Cluster call failed for {Path}")]
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Cluster call failed for {Path}")]
     private static partial void LogClusterUnavailable(ILogger logger, Exception exception, PathString path);
 }

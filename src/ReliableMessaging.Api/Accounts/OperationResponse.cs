@@ -1,27 +1,40 @@
+using System.Text.Json.Serialization;
 using ReliableMessaging.Contracts.Accounts;
 
 namespace ReliableMessaging.Api.Accounts;
 
-/// <summary>A recorded deposit or withdrawal. Built only from the account's record, so a replay is byte-identical.</summary>
-/// <param name="OperationId">The Idempotency-Key the operation was sent with.</param>
+/// <summary>A recorded operation. Built only from the account's record, so a replay is byte-identical.</summary>
+/// <param name="OperationId">The Idempotency-Key the operation was sent with (for transfer legs: the ID the account recorded it under).</param>
 /// <param name="AccountId">The account.</param>
-/// <param name="Kind"><c>deposit</c> or <c>withdrawal</c>.</param>
+/// <param name="Kind"><c>deposit</c>, <c>withdrawal</c>, or a transfer leg: <c>transfer-out</c>, <c>transfer-in</c>, <c>transfer-refund</c>.</param>
 /// <param name="Amount">The amount asked for, in minor units.</param>
 /// <param name="BalanceAfter">The balance right after the operation (unchanged for a refusal).</param>
 /// <param name="Status"><c>succeeded</c> or <c>insufficient-funds</c>.</param>
-public sealed record OperationResponse(Guid OperationId, string AccountId, string Kind, long Amount, long BalanceAfter, string Status)
+/// <param name="Transfer">For the debit of an outgoing transfer: where its delivery status is (<c>/transfers/{id}</c>).</param>
+public sealed record OperationResponse(
+    Guid OperationId,
+    string AccountId,
+    string Kind,
+    long Amount,
+    long BalanceAfter,
+    string Status,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Transfer = null)
 {
     public static OperationResponse From(string accountId, OperationResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        return new(result.OperationId, accountId, KindName(result.Kind), result.Amount, result.BalanceAfter ?? 0, StatusName(result.Status));
+        return new(result.OperationId, accountId, KindName(result.Kind), result.Amount, result.BalanceAfter ?? 0, StatusName(result.Status),
+            result.Kind == OperationKind.TransferOut ? $"/transfers/{result.OperationId}" : null);
     }
 
     public static string KindName(OperationKind kind) => kind switch
     {
         OperationKind.Deposit => "deposit",
         OperationKind.Withdrawal => "withdrawal",
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+        OperationKind.TransferOut => "transfer-out",
+        OperationKind.TransferIn => "transfer-in",
+        OperationKind.TransferRefund => "transfer-refund",
+        OperationKind.TransferFinished => "transfer-finished",
     };
 
     public static string StatusName(OperationStatus status) => status switch

@@ -55,7 +55,9 @@ public static class FrontEndHostingExtensions
             });
             client.UseClusterTls(configuration.GetSection(ClusterTlsOptions.SectionName).Get<ClusterTlsOptions>() ?? new());
             client.AddDashboard(options => options.HideTrace = true);
+            client.AddActivityPropagation();
         });
+        builder.AddFrontEndTelemetry();
 
         var services = builder.Services;
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
@@ -102,6 +104,7 @@ public static class FrontEndHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
+        app.MapFrontEndTelemetry();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -21,6 +21,7 @@ public sealed record ApiProblem(string Code, int Status, string Title)
     public static readonly ApiProblem RateLimited = new("rate-limited", 429, "Too many requests from this caller; retry after the time in Retry-After.");
     public static readonly ApiProblem AccountNotFound = new("account-not-found", 404, "The account does not exist.");
     public static readonly ApiProblem TransferNotFound = new("transfer-not-found", 404, "No transfer was accepted with this ID.");
+    public static readonly ApiProblem TransferNotConfirmed = new("transfer-not-confirmed", 409, "The transfer ID was received but its debit is not confirmed yet.");
     public static readonly ApiProblem TooManyPendingTransfers = new("too-many-pending-transfers", 429, "The source account has too many transfers in delivery; try again later.");
     public static readonly ApiProblem OperationNotFound = new("operation-not-found", 404, "The account has no record of this operation.");
     public static readonly ApiProblem IdempotencyKeyExpired = new("idempotency-key-expired", 409, "The Idempotency-Key is too old: its outcome can no longer be verified.");
@@ -39,7 +40,7 @@ public sealed record ApiProblem(string Code, int Status, string Title)
         IdempotencyKeyMissing, IdempotencyKeyMalformed, InvalidAmount, InvalidAccountId, InvalidRequest,
         AccountNotFound, OperationNotFound, IdempotencyKeyExpired, OperationExpired, RequestTooLarge,
         UnsupportedMediaType, IdempotencyKeyReused, InsufficientFunds, InternalError, StorageUnavailable, ClusterUnavailable,
-        TransferNotFound, TooManyPendingTransfers, Unauthorized, Forbidden, RateLimited,
+        TransferNotFound, TooManyPendingTransfers, TransferNotConfirmed, Unauthorized, Forbidden, RateLimited,
     ];
 
     public string Type => TypePrefix + Code;

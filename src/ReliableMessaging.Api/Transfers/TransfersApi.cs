@@ -42,6 +42,7 @@ public static class TransfersApi
             .RequireScope(ApiScopes.AccountsRead)
             .WithSummary("A transfer's status: pending, completed, refunded or stuck, with its timestamps.")
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status410Gone);
         return group;
     }
@@ -89,11 +90,11 @@ public static class TransfersApi
                 $"{IdempotencyKey.HeaderName} must be a UUID version 7 whose timestamp is not in the future."),
             OperationStatus.InvalidAmount => ApiProblem.InvalidAmount.ToResult($"The amount {amount} is not valid."),
             OperationStatus.TransferToSelf => ApiProblem.InvalidRequest.ToResult("A transfer needs two different accounts."),
-            _ => ApiProblem.InvalidAccountId.ToResult($"\"from\" and \"to\" must be account IDs: {AccountIdFormat.Description}."),
+            OperationStatus.InvalidAccountId => ApiProblem.InvalidAccountId.ToResult($"\"from\" and \"to\" must be account IDs: {AccountIdFormat.Description}."),
         };
     }
 
-    internal static async Task<Results<Ok<TransferResponse>, ProblemHttpResult>> GetAsync(string transferId, IGrainFactory grains, HttpContext http)
+    internal static async Task<Results<Ok<TransferResponse>, ProblemHttpResult>> GetAsync(string transferId, IGrainFactory grains, HttpResponse response)
     {
         if (!Uuid7.TryParse(transferId, out var id))
         {
@@ -103,19 +104,35 @@ public static class TransfersApi
         var lookup = await grains.GetGrain<ITransferGrain>(id).GetStatus();
 
         // A token limited to some accounts sees only transfers from or to them; any other answers
-        // exactly like an unknown ID, so a transfer ID learned elsewhere reveals nothing.
-        if (ApiClaims.GrantedAccounts(http.User) is not null
-            && (lookup.Transfer is not { } seen || !(ApiClaims.MayAccess(http.User, seen.From) || ApiClaims.MayAccess(http.User, seen.To))))
+        // exactly like an unknown ID, so a transfer ID learned elsewhere reveals nothing. (Answers
+        // without a transfer - unknown, expired, unconfirmed - name no account and pass as they are.)
+        var user = response.HttpContext.User;
+        if (ApiClaims.GrantedAccounts(user) is not null
+            && lookup.Transfer is { } seen && !(ApiClaims.MayAccess(user, seen.From) || ApiClaims.MayAccess(user, seen.To)))
         {
             return ApiProblem.TransferNotFound.ToResult($"No transfer was accepted with ID {id}.");
         }
 
-        return lookup switch
+        return lookup.Status switch
         {
-            { Status: TransferLookupStatus.Found, Transfer: { State: not null } transfer } => TypedResults.Ok(TransferResponse.FromResult(transfer)),
-            { Status: TransferLookupStatus.Expired } => ApiProblem.OperationExpired.ToResult($"Transfer {id} is older than its source account still remembers."),
-            _ => ApiProblem.TransferNotFound.ToResult($"No transfer was accepted with ID {id}."),
+            // A transfer refused for insufficient funds is recorded, but it was never accepted.
+            TransferLookupStatus.Found when lookup.Transfer is { State: null } => ApiProblem.TransferNotFound.ToResult(
+                $"Transfer {id} was refused ({lookup.Transfer.Status}); no transfer was accepted with this ID."),
+            TransferLookupStatus.Found => TypedResults.Ok(TransferResponse.FromResult(lookup.Transfer!)),
+            TransferLookupStatus.Expired => ApiProblem.OperationExpired.ToResult($"Transfer {id} is older than its source account still remembers."),
+            TransferLookupStatus.Unconfirmed => NotConfirmed(response, id),
+            TransferLookupStatus.Unknown => ApiProblem.TransferNotFound.ToResult($"No transfer was accepted with ID {id}."),
         };
+    }
+
+    private static ProblemHttpResult NotConfirmed(HttpResponse response, Guid id)
+    {
+        // Never "not accepted" for a transfer that may still commit: repeating the start settles it.
+        response.Headers.RetryAfter = "1";
+        return ApiProblem.TransferNotConfirmed.ToResult(
+            $"Transfer {id} was received, but its source has not confirmed the debit yet: it may still commit. " +
+            $"Repeat POST /transfers with the same {IdempotencyKey.HeaderName} and body to settle it; never start it again under another key.",
+            new Dictionary<string, object?> { ["transferId"] = id });
     }
 
     private static ProblemHttpResult TooMany(HttpRequest request, string from)

@@ -1,5 +1,5 @@
-using ReliableMessaging.Atm.Bank;
 using ReliableMessaging.Atm.Simulation;
+using ReliableMessaging.Client;
 
 namespace ReliableMessaging.Atm.Checking;
 
@@ -18,7 +18,7 @@ namespace ReliableMessaging.Atm.Checking;
 /// (+ refunded outgoing), and the sum over all accounts equals all deposits - all withdrawals (money conserved).</item>
 /// </list>
 /// </summary>
-public sealed class Reconciler(BankClient bank, OperationJournal journal, int parallelism, TimeSpan transferWait)
+public sealed class Reconciler(ReliableMessagingClient bank, OperationJournal journal, int parallelism, TimeSpan transferWait)
 {
     public int TransfersAccepted { get; private set; }
 
@@ -59,12 +59,12 @@ public sealed class Reconciler(BankClient bank, OperationJournal journal, int pa
         {
             var (from, to, amount) = (transfer.Intent.From, transfer.Intent.To, transfer.Intent.Amount);
             expected[from] = expected.GetValueOrDefault(from) - amount;
-            switch (transfer.Lookup!.Status)
+            switch (transfer.Lookup!.Transfer?.Status)
             {
-                case "completed":
+                case TransferStatus.Completed:
                     expected[to] = expected.GetValueOrDefault(to) + amount;
                     break;
-                case "refunded":
+                case TransferStatus.Refunded:
                     expected[from] = expected.GetValueOrDefault(from) + amount;
                     break;
             }
@@ -74,7 +74,7 @@ public sealed class Reconciler(BankClient bank, OperationJournal journal, int pa
         var unreadable = false;
         await Parallel.ForEachAsync(journal.Accounts, parallel, async (accountId, token) =>
         {
-            var balance = await bank.GetBalanceAsync(accountId, token);
+            var balance = (await bank.GetAccountAsync(accountId, token)).Account?.Balance;
             var sum = expected.GetValueOrDefault(accountId);
             if (balance is { } read)
             {
@@ -108,7 +108,7 @@ public sealed class Reconciler(BankClient bank, OperationJournal journal, int pa
         }
 
         // A transfer resolved as never accepted must not be accepted afterwards either.
-        var notAccepted = journal.Transfers.Where(entry => entry.Answer!.Kind == AnswerKind.Unanswered && entry.Lookup?.Kind == LookupKind.NotFound).ToList();
+        var notAccepted = journal.Transfers.Where(entry => entry.Answer!.Kind == OutcomeKind.Unanswered && entry.Lookup?.Kind == LookupKind.NotFound).ToList();
         await Parallel.ForEachAsync(notAccepted, parallel, async (entry, token) =>
         {
             var again = await bank.GetTransferAsync(entry.Intent.TransferId, token);
@@ -121,14 +121,14 @@ public sealed class Reconciler(BankClient bank, OperationJournal journal, int pa
 
         // An operation resolved as "never ran" must not run afterwards: look again now that the
         // balances are read, so that a late execution is caught rather than silently mis-resolved.
-        var notExecuted = journal.Entries.Where(entry => entry.Answer!.Kind == AnswerKind.Unanswered && entry.Lookup!.Kind == LookupKind.NotFound).ToList();
+        var notExecuted = journal.Entries.Where(entry => entry.Answer!.Kind == OutcomeKind.Unanswered && entry.Lookup!.Kind == LookupKind.NotFound).ToList();
         await Parallel.ForEachAsync(notExecuted, parallel, async (entry, token) =>
         {
             var again = await bank.GetOperationAsync(entry.Intent.AccountId, entry.Intent.OperationId, token);
             if (again.Kind != LookupKind.NotFound)
             {
                 journal.AddViolation(new Violation("late-execution", entry.Intent.AccountId, entry.Intent.OperationId,
-                    $"resolved as never executed, then found: {again.Detail} {again.Status}"));
+                    $"resolved as never executed, then found: {again.Detail}"));
             }
         });
     }
@@ -137,7 +137,7 @@ public sealed class Reconciler(BankClient bank, OperationJournal journal, int pa
     // never accepted), for at most transferWait; then judges each.
     private async Task SettleTransfersAsync(ParallelOptions parallel, CancellationToken cancellationToken)
     {
-        var open = journal.Transfers.Where(entry => entry.Answer!.Kind is AnswerKind.Succeeded or AnswerKind.Unanswered).ToList();
+        var open = journal.Transfers.Where(entry => entry.Answer!.Kind is OutcomeKind.Succeeded or OutcomeKind.Unanswered).ToList();
         var wait = System.Diagnostics.Stopwatch.StartNew();
         while (open.Count > 0)
         {
@@ -161,13 +161,13 @@ public sealed class Reconciler(BankClient bank, OperationJournal journal, int pa
                 continue;
             }
 
-            if (lookup.Kind == LookupKind.Found && (lookup.From != intent.From || lookup.To != intent.To || lookup.Amount != intent.Amount))
+            if (lookup.Transfer is { } recorded && (recorded.From != intent.From || recorded.To != intent.To || recorded.Amount != intent.Amount))
             {
                 journal.AddViolation(new Violation("record-differs", intent.From, intent.TransferId,
-                    $"sent a transfer of {intent.Amount} to {intent.To}, recorded {lookup.Amount} from {lookup.From} to {lookup.To}"));
+                    $"sent a transfer of {intent.Amount} to {intent.To}, recorded {recorded.Amount} from {recorded.From} to {recorded.To}"));
             }
 
-            if (answer.Kind == AnswerKind.Unanswered)
+            if (answer.Kind == OutcomeKind.Unanswered)
             {
                 switch (lookup.Kind)
                 {
@@ -186,28 +186,28 @@ public sealed class Reconciler(BankClient bank, OperationJournal journal, int pa
             else if (lookup.Kind != LookupKind.Found)
             {
                 journal.AddViolation(new Violation(lookup.Kind == LookupKind.NotFound ? "acknowledged-transfer-lost" : "acknowledged-transfer-unverifiable",
-                    intent.From, intent.TransferId, $"answered 202 {answer.Status}, but GET /transfers says: {lookup.Detail}"));
+                    intent.From, intent.TransferId, $"answered 202 {answer.Transfer?.Status}, but GET /transfers says: {lookup.Detail}"));
                 continue;
             }
 
             TransfersAccepted++;
-            switch (lookup.Status)
+            switch (lookup.Transfer?.Status)
             {
-                case "completed":
+                case TransferStatus.Completed:
                     TransfersCompleted++;
                     break;
-                case "refunded":
+                case TransferStatus.Refunded:
                     TransfersRefunded++;
                     journal.AddViolation(new Violation("transfer-refunded", intent.From, intent.TransferId, $"refunded, but the destination {intent.To} exists"));
                     break;
-                case "stuck":
+                case TransferStatus.Stuck:
                     TransfersStuck++;
                     journal.AddViolation(new Violation("transfer-stuck", intent.From, intent.TransferId, $"stuck on its way to {intent.To}"));
                     break;
                 default:
                     TransfersPendingAtEnd++;
                     journal.AddViolation(new Violation("transfer-still-pending", intent.From, intent.TransferId,
-                        $"still {lookup.Status} after {transferWait.TotalSeconds:0} s of waiting"));
+                        $"still {lookup.Transfer?.Status} after {transferWait.TotalSeconds:0} s of waiting"));
                     break;
             }
         }
@@ -218,34 +218,36 @@ public sealed class Reconciler(BankClient bank, OperationJournal journal, int pa
         var intent = entry.Intent;
         var answer = entry.Answer!;
         var lookup = entry.Lookup!;
-        if (lookup.Kind == LookupKind.Found && (lookup.OperationKind != intent.KindName || lookup.Amount != intent.Amount))
+        var recorded = lookup.Operation;
+        if (recorded is not null && (recorded.Kind != intent.Kind || recorded.Amount != intent.Amount))
         {
             journal.AddViolation(new Violation("record-differs", intent.AccountId, intent.OperationId,
-                $"sent {intent.KindName} of {intent.Amount}, recorded {lookup.OperationKind} of {lookup.Amount}"));
+                $"sent {intent.KindName} of {intent.Amount}, recorded {recorded.Kind} of {recorded.Amount}"));
         }
 
-        if (lookup.Kind == LookupKind.Found && lookup.BalanceAfter < 0)
+        if (recorded is not null && recorded.BalanceAfter < 0)
         {
-            journal.AddViolation(new Violation("negative-balance", intent.AccountId, intent.OperationId, $"recorded balance after: {lookup.BalanceAfter}"));
+            journal.AddViolation(new Violation("negative-balance", intent.AccountId, intent.OperationId, $"recorded balance after: {recorded.BalanceAfter}"));
         }
 
+        var recordedStatus = recorded is null ? null : recorded.Succeeded ? "succeeded" : "insufficient-funds";
         switch (answer.Kind)
         {
-            case AnswerKind.Succeeded or AnswerKind.InsufficientFunds:
-                var told = answer.Kind == AnswerKind.Succeeded ? "succeeded" : "insufficient-funds";
+            case OutcomeKind.Succeeded or OutcomeKind.InsufficientFunds:
+                var told = answer.Kind == OutcomeKind.Succeeded ? "succeeded" : "insufficient-funds";
                 if (lookup.Kind != LookupKind.Found)
                 {
                     journal.AddViolation(new Violation(lookup.Kind == LookupKind.NotFound ? "acknowledged-operation-lost" : "acknowledged-operation-unverifiable",
                         intent.AccountId, intent.OperationId, $"answered {told}, but the operations endpoint says: {lookup.Detail}"));
                 }
-                else if (lookup.Status != told || lookup.BalanceAfter != answer.BalanceAfter)
+                else if (recordedStatus != told || recorded!.BalanceAfter != answer.BalanceAfter)
                 {
                     journal.AddViolation(new Violation("outcome-differs", intent.AccountId, intent.OperationId,
-                        $"answered {told} with balance {answer.BalanceAfter}, recorded {lookup.Status} with balance {lookup.BalanceAfter}"));
+                        $"answered {told} with balance {answer.BalanceAfter}, recorded {recordedStatus} with balance {recorded!.BalanceAfter}"));
                 }
 
                 break;
-            case AnswerKind.Unanswered:
+            case OutcomeKind.Unanswered:
                 switch (lookup.Kind)
                 {
                     case LookupKind.Found:
@@ -261,11 +263,11 @@ public sealed class Reconciler(BankClient bank, OperationJournal journal, int pa
                 }
 
                 break;
-            case AnswerKind.Expired:
+            case OutcomeKind.Rejected when Answers.IsExpired(answer.Kind, answer.Error):
                 if (lookup.Kind == LookupKind.Found)
                 {
                     journal.AddViolation(new Violation("refused-but-executed", intent.AccountId, intent.OperationId,
-                        $"answered 409 idempotency-key-expired, but recorded as {lookup.Status}"));
+                        $"answered 409 idempotency-key-expired, but recorded as {recordedStatus}"));
                 }
 
                 break;

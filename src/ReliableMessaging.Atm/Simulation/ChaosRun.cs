@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
 using ReliableMessaging.Atm.Bank;
 using ReliableMessaging.Atm.Checking;
 using ReliableMessaging.Atm.Cli;
 using ReliableMessaging.Atm.Faults;
 using ReliableMessaging.Atm.Reporting;
+using ReliableMessaging.Client;
 
 namespace ReliableMessaging.Atm.Simulation;
 
@@ -25,7 +27,8 @@ public static class ChaosRun
         // Accounts of every run are new, so a run against a database that outlived earlier runs starts from zero balances.
         var runTag = "atm" + DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString("x", CultureInfo.InvariantCulture);
 
-        using var bank = new BankClient(options.Api, options.ClientTimeout, options.MaxAttempts, options.MaxBackoff, counters);
+        await using var services = BankServices.Build(options, counters);
+        var bank = services.GetRequiredService<ReliableMessagingClient>();
 
         FaultInjector? faults = null;
         var silos = 0;
@@ -84,8 +87,8 @@ public static class ChaosRun
         }
 
         var trafficSeconds = (clock.Elapsed - trafficStart).TotalSeconds;
-        var unanswered = journal.Entries.Count(entry => entry.Answer?.Kind == AnswerKind.Unanswered)
-            + journal.Transfers.Count(entry => entry.Answer?.Kind == AnswerKind.Unanswered);
+        var unanswered = journal.Entries.Count(entry => entry.Answer?.Kind == OutcomeKind.Unanswered)
+            + journal.Transfers.Count(entry => entry.Answer?.Kind == OutcomeKind.Unanswered);
         if (!await WaitReadyAsync(bank, abort))
         {
             journal.AddSetupError("the front end was not ready for the reconciliation");
@@ -130,7 +133,7 @@ public static class ChaosRun
         return summary.ExitCode;
     }
 
-    private static async Task<bool> WaitReadyAsync(BankClient bank, CancellationToken abort)
+    private static async Task<bool> WaitReadyAsync(ReliableMessagingClient bank, CancellationToken abort)
     {
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < ReadyTimeout)
@@ -151,7 +154,7 @@ public static class ChaosRun
     {
         var answers = journal.Entries.Select(entry => entry.Answer!).ToList();
         var transferAnswers = journal.Transfers.Select(entry => entry.Answer!).ToList();
-        long Count(AnswerKind kind) => answers.Count(answer => answer.Kind == kind);
+        long Count(OutcomeKind kind) => answers.Count(answer => answer.Kind == kind);
         return new RunSummary
         {
             Atms = options.Atms,
@@ -160,11 +163,11 @@ public static class ChaosRun
             WallClockSeconds = clock.Elapsed.TotalSeconds,
             AccountsOpened = counters[Counter.AccountsOpened],
             Operations = counters[Counter.OperationsIssued],
-            Succeeded = Count(AnswerKind.Succeeded),
-            InsufficientFunds = Count(AnswerKind.InsufficientFunds),
-            Expired = Count(AnswerKind.Expired),
-            UnexpectedAnswers = Count(AnswerKind.Unexpected),
-            Unanswered = Count(AnswerKind.Unanswered),
+            Succeeded = Count(OutcomeKind.Succeeded),
+            InsufficientFunds = Count(OutcomeKind.InsufficientFunds),
+            Expired = answers.Count(answer => Answers.IsExpired(answer.Kind, answer.Error)),
+            UnexpectedAnswers = answers.Count(answer => Answers.IsUnexpected(answer.Kind, answer.Error)),
+            Unanswered = Count(OutcomeKind.Unanswered),
             ResolvedExecuted = reconciler.ResolvedExecuted,
             ResolvedNotExecuted = reconciler.ResolvedNotExecuted,
             Attempts = counters[Counter.Attempts],
@@ -182,9 +185,9 @@ public static class ChaosRun
             StorageFaults = counters[Counter.StorageFaults],
             FaultErrors = counters[Counter.FaultErrors],
             TransfersIssued = counters[Counter.TransfersIssued],
-            TransfersAnsweredAccepted = transferAnswers.Count(answer => answer.Kind == AnswerKind.Succeeded),
-            TransfersInsufficientFunds = transferAnswers.Count(answer => answer.Kind == AnswerKind.InsufficientFunds),
-            TransfersUnanswered = transferAnswers.Count(answer => answer.Kind == AnswerKind.Unanswered),
+            TransfersAnsweredAccepted = transferAnswers.Count(answer => answer.Kind == OutcomeKind.Succeeded),
+            TransfersInsufficientFunds = transferAnswers.Count(answer => answer.Kind == OutcomeKind.InsufficientFunds),
+            TransfersUnanswered = transferAnswers.Count(answer => answer.Kind == OutcomeKind.Unanswered),
             TransfersResolvedExecuted = reconciler.TransfersResolvedExecuted,
             TransfersResolvedNotExecuted = reconciler.TransfersResolvedNotExecuted,
             TransfersAccepted = reconciler.TransfersAccepted,

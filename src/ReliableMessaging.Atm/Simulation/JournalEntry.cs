@@ -1,14 +1,14 @@
-using ReliableMessaging.Atm.Bank;
+using ReliableMessaging.Client;
 
 namespace ReliableMessaging.Atm.Simulation;
 
 /// <summary>One operation an ATM issued, its final answer, and what the operations endpoint later said.</summary>
-public sealed class JournalEntry(OperationIntent intent)
+public sealed class JournalEntry(OperationRequest intent)
 {
-    public OperationIntent Intent { get; } = intent;
+    public OperationRequest Intent { get; } = intent;
 
     /// <summary>Null while the ATM is still retrying.</summary>
-    public OperationAnswer? Answer { get; set; }
+    public OperationOutcome? Answer { get; set; }
 
     /// <summary>Set by the reconciliation.</summary>
     public OperationLookup? Lookup { get; set; }

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using ReliableMessaging.Atm.Bank;
 using ReliableMessaging.Atm.Checking;
+using ReliableMessaging.Client;
 
 namespace ReliableMessaging.Atm.Simulation;
 
@@ -26,14 +26,14 @@ public sealed class OperationJournal
     /// <summary>Failures that stop the run from proving anything (an account that could not be opened, a fault that could not be injected).</summary>
     public IReadOnlyCollection<string> SetupErrors => _setupErrors;
 
-    public JournalEntry Add(OperationIntent intent)
+    public JournalEntry Add(OperationRequest intent)
     {
         var entry = new JournalEntry(intent);
         _entries.Enqueue(entry);
         return entry;
     }
 
-    public TransferEntry Add(TransferIntent intent)
+    public TransferEntry Add(TransferRequest intent)
     {
         var entry = new TransferEntry(intent);
         _transfers.Enqueue(entry);

@@ -1,6 +1,5 @@
-using ReliableMessaging.Atm.Bank;
 using ReliableMessaging.Atm.Checking;
-using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Client;
 
 namespace ReliableMessaging.Atm.Simulation;
 
@@ -18,7 +17,7 @@ public sealed class SimulatedAtm
     private readonly TimeSpan _thinkTime;
     private readonly double _duplicateRate;
     private readonly double _transferRatio;
-    private readonly BankClient _bank;
+    private readonly ReliableMessagingClient _bank;
     private readonly OperationJournal _journal;
     private readonly RunCounters _counters;
     private readonly Random _random;
@@ -26,7 +25,7 @@ public sealed class SimulatedAtm
     private int _accountSequence;
 
     public SimulatedAtm(string name, int accountCount, int operationsPerAccount, TimeSpan thinkTime, double duplicateRate, double transferRatio,
-        BankClient bank, OperationJournal journal, RunCounters counters, int seed)
+        ReliableMessagingClient bank, OperationJournal journal, RunCounters counters, int seed)
     {
         _transferRatio = transferRatio;
         _name = name;
@@ -90,7 +89,7 @@ public sealed class SimulatedAtm
         slot.Operations++;
         _counters.Increment(Counter.OperationsIssued);
         var entry = _journal.Add(intent);
-        var answer = await _bank.PostOperationAsync(intent, abort);
+        var answer = await _bank.SendAsync(intent, abort);
         entry.Answer = answer;
         Observe(slot, intent, answer);
 
@@ -102,7 +101,7 @@ public sealed class SimulatedAtm
 
     // A transfer from one of this ATM's accounts to any other account of the run (all exist, so every
     // accepted transfer must end completed). Retried like an operation: same key, same body; 429 backs off.
-    private TransferIntent? NextTransfer(AccountSlot slot)
+    private TransferRequest? NextTransfer(AccountSlot slot)
     {
         var accounts = _journal.ActiveAccounts;
         if (accounts.Count < 2)
@@ -121,46 +120,45 @@ public sealed class SimulatedAtm
         var amount = slot.KnownBalance > 1 && _random.NextDouble() < 0.85
             ? _random.NextInt64(1, Math.Min(slot.KnownBalance, 800) + 1)
             : _random.Next(1, 1001);
-        return new TransferIntent(Guid.CreateVersion7(), slot.AccountId, to, amount);
+        return new TransferRequest(Guid.CreateVersion7(), slot.AccountId, to, amount);
     }
 
-    private async Task TransferAsync(AccountSlot slot, TransferIntent intent, CancellationToken abort)
+    private async Task TransferAsync(AccountSlot slot, TransferRequest intent, CancellationToken abort)
     {
         slot.Operations++;
         _counters.Increment(Counter.TransfersIssued);
         var entry = _journal.Add(intent);
-        var answer = await _bank.PostTransferAsync(intent, abort);
+        var answer = await _bank.SendAsync(intent, abort);
         entry.Answer = answer;
-        switch (answer.Kind)
+        if (answer.Kind == OutcomeKind.Succeeded)
         {
-            case AnswerKind.Succeeded:
-                slot.KnownBalance -= intent.Amount;
-                if (answer.Status is not ("pending" or "completed"))
-                {
-                    _journal.AddViolation(new Violation("transfer-not-completed", intent.From, intent.TransferId,
-                        $"accepted with status {answer.Status}, but the destination {intent.To} exists"));
-                }
-
-                break;
-            case AnswerKind.Expired:
-                _journal.AddViolation(new Violation("unexpected-expired", intent.From, intent.TransferId, $"transfer: {answer.Detail}"));
-                break;
-            case AnswerKind.Unexpected:
-                _journal.AddViolation(new Violation("unexpected-answer", intent.From, intent.TransferId, $"transfer to {intent.To}: {answer.Detail}"));
-                break;
+            slot.KnownBalance -= intent.Amount;
+            if (answer.Transfer?.Status is not (TransferStatus.Pending or TransferStatus.Completed))
+            {
+                _journal.AddViolation(new Violation("transfer-not-completed", intent.From, intent.TransferId,
+                    $"accepted with status {answer.Transfer?.Status}, but the destination {intent.To} exists"));
+            }
+        }
+        else if (Answers.IsExpired(answer.Kind, answer.Error))
+        {
+            _journal.AddViolation(new Violation("unexpected-expired", intent.From, intent.TransferId, $"transfer: {answer.Detail}"));
+        }
+        else if (Answers.IsUnexpected(answer.Kind, answer.Error))
+        {
+            _journal.AddViolation(new Violation("unexpected-answer", intent.From, intent.TransferId, $"transfer to {intent.To}: {answer.Detail}"));
         }
 
         if (answer.IsAcknowledged && _random.NextDouble() < _duplicateRate)
         {
             _counters.Increment(Counter.DuplicatesSent);
-            var again = await _bank.PostTransferAsync(intent, abort);
+            var again = await _bank.SendAsync(intent, abort);
             // A 202 replay shows the current status (it may have completed since); a 422 is replayed identically.
-            var same = again.StatusCode == answer.StatusCode && again.Replayed
-                && (answer.Kind != AnswerKind.InsufficientFunds || again.Body == answer.Body);
-            if (again.Kind != AnswerKind.Unanswered && !same)
+            var same = again.StatusCode == answer.StatusCode && again.IsReplay
+                && (answer.Kind != OutcomeKind.InsufficientFunds || again.Body == answer.Body);
+            if (again.Kind != OutcomeKind.Unanswered && !same)
             {
                 _journal.AddViolation(new Violation("replay-differs", intent.From, intent.TransferId,
-                    $"transfer: first answer {answer.StatusCode} {answer.Body}; the same request again: {again.StatusCode} {again.Body} (Idempotent-Replayed: {again.Replayed})"));
+                    $"transfer: first answer {answer.StatusCode} {answer.Body}; the same request again: {again.StatusCode} {again.Body} (Idempotent-Replayed: {again.IsReplay})"));
             }
         }
     }
@@ -168,7 +166,7 @@ public sealed class SimulatedAtm
     private async Task<AccountSlot?> OpenNewAccountAsync(CancellationToken abort)
     {
         var accountId = $"{_name}-{++_accountSequence:D3}";
-        if (!await _bank.OpenAccountAsync(accountId, abort))
+        if (!(await _bank.OpenAccountAsync(accountId, abort)).Succeeded)
         {
             _journal.AddSetupError($"account {accountId} could not be opened");
             return null;
@@ -194,17 +192,17 @@ public sealed class SimulatedAtm
         return true;
     }
 
-    private OperationIntent NextIntent(AccountSlot slot)
+    private OperationRequest NextIntent(AccountSlot slot)
     {
         // Mostly deposits while the balance is low, so that withdrawals mostly have something to take
         // and some are still refused (refusals are recorded outcomes too).
         var deposit = slot.KnownBalance < 500 ? _random.NextDouble() < 0.75 : _random.NextDouble() < 0.45;
         return deposit
-            ? new OperationIntent(slot.AccountId, Guid.CreateVersion7(), OperationKind.Deposit, _random.Next(1, 1001))
-            : new OperationIntent(slot.AccountId, Guid.CreateVersion7(), OperationKind.Withdrawal, _random.Next(1, 1201));
+            ? new OperationRequest(slot.AccountId, Guid.CreateVersion7(), OperationKind.Deposit, _random.Next(1, 1001))
+            : new OperationRequest(slot.AccountId, Guid.CreateVersion7(), OperationKind.Withdrawal, _random.Next(1, 1201));
     }
 
-    private void Observe(AccountSlot slot, OperationIntent intent, OperationAnswer answer)
+    private void Observe(AccountSlot slot, OperationRequest intent, OperationOutcome answer)
     {
         if (answer.BalanceAfter is { } balance)
         {
@@ -215,32 +213,31 @@ public sealed class SimulatedAtm
             }
         }
 
-        switch (answer.Kind)
+        if (Answers.IsExpired(answer.Kind, answer.Error))
         {
-            case AnswerKind.Expired:
-                _journal.AddViolation(new Violation("unexpected-expired", intent.AccountId, intent.OperationId,
-                    $"{answer.Detail}: the account had taken {slot.Operations} operations, inside its window, yet refused the key as too old"));
-                break;
-            case AnswerKind.Unexpected:
-                _journal.AddViolation(new Violation("unexpected-answer", intent.AccountId, intent.OperationId, answer.Detail));
-                break;
+            _journal.AddViolation(new Violation("unexpected-expired", intent.AccountId, intent.OperationId,
+                $"{answer.Detail}: the account had taken {slot.Operations} operations, inside its window, yet refused the key as too old"));
+        }
+        else if (Answers.IsUnexpected(answer.Kind, answer.Error))
+        {
+            _journal.AddViolation(new Violation("unexpected-answer", intent.AccountId, intent.OperationId, answer.Detail));
         }
     }
 
-    private async Task SendDuplicateAsync(OperationIntent intent, OperationAnswer first, CancellationToken abort)
+    private async Task SendDuplicateAsync(OperationRequest intent, OperationOutcome first, CancellationToken abort)
     {
         _counters.Increment(Counter.DuplicatesSent);
-        var again = await _bank.PostOperationAsync(intent, abort);
-        if (again.Kind == AnswerKind.Unanswered)
+        var again = await _bank.SendAsync(intent, abort);
+        if (again.Kind == OutcomeKind.Unanswered)
         {
             // Not a verdict either way: the checker's operation lookup still verifies the outcome.
             return;
         }
 
-        if (again.StatusCode != first.StatusCode || again.Body != first.Body || !again.Replayed)
+        if (again.StatusCode != first.StatusCode || again.Body != first.Body || !again.IsReplay)
         {
             _journal.AddViolation(new Violation("replay-differs", intent.AccountId, intent.OperationId,
-                $"first answer {first.StatusCode} {first.Body}; the same request again: {again.StatusCode} {again.Body} (Idempotent-Replayed: {again.Replayed})"));
+                $"first answer {first.StatusCode} {first.Body}; the same request again: {again.StatusCode} {again.Body} (Idempotent-Replayed: {again.IsReplay})"));
         }
     }
 

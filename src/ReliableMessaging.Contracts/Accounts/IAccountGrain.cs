@@ -47,4 +47,19 @@ public interface IAccountGrain : IGrainWithStringKey
     /// <summary>An outgoing transfer's status.</summary>
     [Alias("GetTransfer")]
     Task<TransferLookupResult> GetTransfer(Guid transferId);
+
+    /// <summary>
+    /// The account's statement: every committed operation with a sequence above
+    /// <paramref name="afterSequence"/>, oldest first, at most <paramref name="limit"/> (1 to
+    /// <see cref="MaxStatementPage"/>). Complete across the window and the journal.
+    /// </summary>
+    [Alias("GetStatement")]
+    Task<StatementPage> GetStatement(long afterSequence, int limit);
+
+    /// <summary>Waits until every committed record of the account is in the journal (for the audit).</summary>
+    [Alias("SyncJournal")]
+    Task<JournalCheckpoint> SyncJournal();
+
+    /// <summary>The largest statement page.</summary>
+    public const int MaxStatementPage = 1000;
 }

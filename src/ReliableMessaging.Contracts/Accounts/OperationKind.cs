@@ -14,4 +14,10 @@ public enum OperationKind : byte
 
     /// <summary>The refund of an outgoing transfer the destination refused, under an ID derived from the transfer ID.</summary>
     TransferRefund = 5,
+
+    /// <summary>
+    /// An event of an outgoing transfer: it finished (completed, refunded or stuck). Moves no money
+    /// (a refund is its own <see cref="TransferRefund"/> record); recorded under an ID derived from the transfer ID.
+    /// </summary>
+    TransferFinished = 6,
 }

@@ -10,4 +10,11 @@ public enum TransferLookupStatus : byte
 
     /// <summary>Older than the source account still remembers.</summary>
     Expired = 2,
+
+    /// <summary>
+    /// The transfer ID was received, but its source has no debit for it (yet): a start may still be
+    /// committing, or it never reached the source. Not a denial: repeat the start with the same
+    /// transfer ID and parameters, which settles it and answers its outcome.
+    /// </summary>
+    Unconfirmed = 3,
 }

@@ -13,8 +13,8 @@ public enum TransferState : byte
     Refunded = 2,
 
     /// <summary>
-    /// The credit could not be delivered within the destination's retention window, so delivery
-    /// stopped rather than risk a second credit: needs an operator (see the logs and the metric).
+    /// Reached only by earlier versions, which stopped delivering when the destination answered
+    /// expired or reused. Transfers now end completed or refunded; kept so old records still read.
     /// </summary>
     Stuck = 3,
 }

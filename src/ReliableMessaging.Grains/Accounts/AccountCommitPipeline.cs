@@ -1,4 +1,6 @@
 using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Contracts.Transfers;
+using ReliableMessaging.Grains.Journal;
 
 namespace ReliableMessaging.Grains.Accounts;
 
@@ -19,6 +21,9 @@ public sealed class AccountCommitPipeline
     private readonly AccountLedger _ledger;
     private readonly Func<AccountState, Task> _persist;
     private readonly Action<Exception> _onFault;
+    private readonly Func<IReadOnlyList<Guid>, Task<JournalLookup>> _lookUpJournal;
+    private readonly Action<AccountState> _onCommitted;
+    private readonly Func<bool> _journalRefuses;
     private readonly Dictionary<Guid, CommitBatch> _pendingOperations = [];
     private AccountState _committed;
     private AccountState _head;
@@ -31,7 +36,17 @@ public sealed class AccountCommitPipeline
     /// <param name="committed">The last persisted state; never mutated by the pipeline.</param>
     /// <param name="persist">Writes a state snapshot durably (one write); throws when it did not.</param>
     /// <param name="onFault">Called once, when a write failed.</param>
-    public AccountCommitPipeline(AccountLedger ledger, AccountState committed, Func<AccountState, Task> persist, Action<Exception> onFault)
+    /// <param name="lookUpJournal">Finds records that left the window; throws <see cref="AccountStorageException"/> when the journal is unreachable.</param>
+    /// <param name="onCommitted">Called with each newly persisted state (to ship its records to the journal).</param>
+    /// <param name="journalRefuses">True while the journal is failing and too many records wait for it: new executions are refused.</param>
+    public AccountCommitPipeline(
+        AccountLedger ledger,
+        AccountState committed,
+        Func<AccountState, Task> persist,
+        Action<Exception> onFault,
+        Func<IReadOnlyList<Guid>, Task<JournalLookup>>? lookUpJournal = null,
+        Action<AccountState>? onCommitted = null,
+        Func<bool>? journalRefuses = null)
     {
         ArgumentNullException.ThrowIfNull(ledger);
         ArgumentNullException.ThrowIfNull(committed);
@@ -42,6 +57,9 @@ public sealed class AccountCommitPipeline
         _head = committed.Clone();
         _persist = persist;
         _onFault = onFault;
+        _lookUpJournal = lookUpJournal ?? (_ => Task.FromResult(new JournalLookup([], 0)));
+        _onCommitted = onCommitted ?? (_ => { });
+        _journalRefuses = journalRefuses ?? (() => false);
     }
 
     /// <summary>The last persisted state.</summary>
@@ -72,20 +90,54 @@ public sealed class AccountCommitPipeline
         return AnswerAfter(_pendingOpen, () => result);
     }
 
-    public Task<OperationResult> ExecuteAsync(OperationKind kind, Guid operationId, long amount, DateTimeOffset now, string? counterparty = null)
+    /// <summary>
+    /// Decides and, when admitted, executes <paramref name="request"/>; answers once the write that
+    /// holds it succeeded. When its record may have left the window, the journal is asked first and
+    /// the decision is made again from scratch on the head as it is then.
+    /// </summary>
+    public async Task<OperationResult> ExecuteAsync(OperationRequest request, DateTimeOffset now)
     {
         ThrowIfFaulted();
-        if (_ledger.TryAnswer(_head, kind, operationId, amount, now, out var answer, counterparty))
+        JournalLookup? journal = null;
+        while (true)
         {
-            // A duplicate of an operation that is decided but not yet durable waits for that write.
-            return answer.IsReplay && _pendingOperations.TryGetValue(operationId, out var pending)
-                ? AnswerAfter(pending, () => answer)
-                : Task.FromResult(answer);
-        }
+            var admission = _ledger.Admit(_head, request, now, journal);
+            switch (admission.Verdict)
+            {
+                case AdmissionVerdict.LookUpJournal:
+                    var asOf = _head.LastSequence;
+                    journal = (await _lookUpJournal([request.OperationId])) with { AsOfSequence = asOf };
+                    ThrowIfFaulted();
+                    continue;
+                case AdmissionVerdict.Answered:
+                    var answer = admission.Answer!;
 
-        var result = _ledger.Process(_head, kind, operationId, amount, now, counterparty);
-        var batch = Enlist(operationId);
-        return AnswerAfter(batch, () => result);
+                    // A duplicate of an operation that is decided but not yet durable waits for that write.
+                    if (answer.IsReplay && _pendingOperations.TryGetValue(request.OperationId, out var pending))
+                    {
+                        return await AnswerAfter(pending, () => answer);
+                    }
+
+                    // A refusal decided on pending state (reused, expired, overflow, outbox full) is given
+                    // only once that state is durable; if its write fails, the caller gets the storage error.
+                    // Refusals of the input alone (not a UUIDv7, not a positive amount) need no state.
+                    var ofInputAlone = answer.Status == OperationStatus.InvalidOperationId || request.Amount <= 0;
+                    return !answer.IsReplay && !ofInputAlone && (_next ?? _inFlight) is { } latest
+                        ? await AnswerAfter(latest, () => answer)
+                        : answer;
+            }
+
+            if (_journalRefuses())
+            {
+                throw new AccountStorageException(
+                    $"The operation journal is unavailable and {_head.Unjournaled} records wait for it; nothing was executed. Retry with the same operation ID.");
+            }
+
+            // No await between this decision and enlisting it.
+            var result = _ledger.Process(_head, request, now, journal);
+            var batch = Enlist(request.OperationId);
+            return await AnswerAfter(batch, () => result);
+        }
     }
 
     /// <summary>
@@ -104,12 +156,68 @@ public sealed class AccountCommitPipeline
         return AnswerAfter(Enlist(operationId: null), () => true);
     }
 
-    public Task<OperationLookupResult> LookupAsync(Guid operationId, DateTimeOffset now)
+    /// <summary>What the account knows of one operation ID, from persisted state and the journal only.</summary>
+    public async Task<OperationLookupResult> LookupAsync(Guid operationId, DateTimeOffset now)
     {
         ThrowIfFaulted();
-        return _pendingOperations.TryGetValue(operationId, out var pending)
-            ? AnswerAfter(pending, () => _ledger.Lookup(_committed, operationId, now))
-            : Task.FromResult(_ledger.Lookup(_committed, operationId, now));
+        if (_pendingOperations.TryGetValue(operationId, out var pending))
+        {
+            await pending.Completion;
+        }
+
+        var committed = _committed;
+        if (_ledger.TryLookup(committed, operationId, now, null, out var result))
+        {
+            return result;
+        }
+
+        var journal = await _lookUpJournal([operationId]);
+        _ledger.TryLookup(committed, operationId, now, journal, out result);
+        return result;
+    }
+
+    /// <summary>An outgoing transfer as this account knows it, from persisted state and the journal only.</summary>
+    public async Task<TransferLookupResult> LookupTransferAsync(string accountId, Guid transferId, DateTimeOffset now)
+    {
+        ThrowIfFaulted();
+        if (_pendingOperations.TryGetValue(transferId, out var pending))
+        {
+            await pending.Completion;
+        }
+
+        var committed = _committed;
+        if (_ledger.TryLookupTransfer(committed, accountId, transferId, now, null, out var result))
+        {
+            return result;
+        }
+
+        var journal = await _lookUpJournal([transferId, AccountLedger.FinishedEventId(transferId)]);
+        _ledger.TryLookupTransfer(committed, accountId, transferId, now, journal, out result);
+        return result;
+    }
+
+    /// <summary>
+    /// One page of the statement: the committed state is taken BEFORE the journal is read, so a
+    /// record that leaves the window meanwhile is already in the journal when it is read.
+    /// </summary>
+    public async Task<StatementPage> StatementAsync(long afterSequence, int limit, Func<long, int, Task<IReadOnlyList<OperationRecord>>> readJournal)
+    {
+        ArgumentNullException.ThrowIfNull(readJournal);
+        ThrowIfFaulted();
+        var committed = _committed;
+        var journaled = committed.IsOpen && afterSequence < committed.JournaledThrough
+            ? await readJournal(afterSequence, limit)
+            : [];
+        return AccountLedger.Statement(committed, journaled, afterSequence, limit);
+    }
+
+    /// <summary>The journal holds every record through <paramref name="sequence"/>: they may leave the window with the next write.</summary>
+    public void MarkJournaled(long sequence)
+    {
+        if (_fault is null)
+        {
+            _ledger.MarkJournaled(_head, Math.Min(sequence, _head.LastSequence));
+        }
     }
 
     private CommitBatch Enlist(Guid? operationId)
@@ -139,6 +247,7 @@ public sealed class AccountCommitPipeline
             _inFlight = batch;
             var snapshot = _head.Clone();
             WritesStarted++;
+            AccountMetrics.CommitBatchSize.Record(batch.Size);
             try
             {
                 await _persist(snapshot);
@@ -151,6 +260,7 @@ public sealed class AccountCommitPipeline
 
             _committed = snapshot;
             _inFlight = null;
+            _onCommitted(snapshot);
             foreach (var id in batch.OperationIds)
             {
                 _pendingOperations.Remove(id);

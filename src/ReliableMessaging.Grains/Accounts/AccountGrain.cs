@@ -3,30 +3,73 @@ using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Storage;
 using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Grains.Journal;
 
 namespace ReliableMessaging.Grains.Accounts;
 
 /// <summary>
-/// Orchestrates <see cref="AccountLedger"/> and <see cref="AccountCommitPipeline"/> with persistence.
-/// Reentrant so that operations arriving while a state write is in flight are decided against the
-/// pending state and committed together in the next write (group commit); the pipeline decides
-/// each operation without awaiting, so interleaving never splits a decision. An outcome is returned
-/// only after the write that contains it succeeded; reads only see persisted state.
+/// Orchestrates <see cref="AccountLedger"/>, <see cref="AccountCommitPipeline"/> and
+/// <see cref="JournalShipper"/> with persistence. Reentrant so that operations arriving while a state
+/// write is in flight are decided against the pending state and committed together in the next
+/// write (group commit); the pipeline decides each operation without awaiting, so interleaving never
+/// splits a decision. An outcome is returned only after the write that contains it succeeded; reads
+/// only see persisted state. Committed records are then shipped to the journal, and leave the
+/// window only once the journal holds them.
 /// </summary>
 [Reentrant]
 public sealed partial class AccountGrain(
     [PersistentState(AccountStorage.StateName, AccountStorage.ProviderName)] IPersistentState<AccountState> state,
     AccountLedger ledger,
+    IOperationJournal journal,
     TimeProvider time,
     IOptions<AccountOptions> options,
     ILogger<AccountGrain> logger) : Grain, IAccountGrain, IRemindable
 {
+    /// <summary>The <see cref="RequestContext"/> key under which the front end passes the caller's identity.</summary>
+    public const string IssuedByKey = "rm.issued-by";
+
+    /// <summary>How long <see cref="SyncJournal"/> waits for the journal.</summary>
+    private static readonly TimeSpan JournalSyncTimeout = TimeSpan.FromSeconds(10);
+
+    private static readonly TimeSpan MaxJournalRetry = TimeSpan.FromSeconds(5);
+
     private AccountCommitPipeline? _pipeline;
+    private JournalShipper? _shipper;
+    private IGrainTimer? _journalRetryTimer;
 
     private string AccountId => this.GetPrimaryKeyString();
 
+    private static string? IssuedBy => RequestContext.Get(IssuedByKey) as string;
+
     private AccountCommitPipeline Pipeline =>
-        _pipeline ??= new AccountCommitPipeline(ledger, state.State, PersistAsync, _ => DeactivateOnIdle());
+        _pipeline ??= new AccountCommitPipeline(ledger, state.State, PersistAsync, _ => DeactivateOnIdle(), LookUpJournalAsync, Shipper.Committed, JournalRefuses);
+
+    /// <summary>Records wait in the window while the journal fails, up to a bound; past it nothing new executes.</summary>
+    private bool JournalRefuses() =>
+        Shipper.IsFailing && state.State.LastSequence - Shipper.ConfirmedThrough >= ledger.MaxUnjournaled;
+
+    private JournalShipper Shipper => _shipper ??= new JournalShipper(
+        records => journal.AppendAsync(AccountId, records),
+        sequence => Pipeline.MarkJournaled(sequence),
+        ScheduleJournalRetry,
+        exception => AccountLog.JournalAppendFailed(logger, exception, AccountId, state.State.LastSequence - Shipper.ConfirmedThrough),
+        MaxJournalRetry);
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A state written before records had sequences gets them now (deterministically, so a crash
+        // before the next write numbers them the same way again).
+        AccountLedger.Upgrade(state.State);
+
+        // Records committed by a previous activation that crashed before the journal confirmed them.
+        if (state.State.Unjournaled > 0)
+        {
+            Shipper.Committed(state.State);
+        }
+
+        ResumeTransfers();
+        return Task.CompletedTask;
+    }
 
     public async Task<OpenAccountResult> Open()
     {
@@ -45,10 +88,10 @@ public sealed partial class AccountGrain(
     }
 
     public Task<OperationResult> Deposit(Guid operationId, long amount) =>
-        ExecuteAsync(OperationKind.Deposit, operationId, amount);
+        ExecuteAsync(new OperationRequest(OperationKind.Deposit, operationId, amount, IssuedBy: IssuedBy));
 
     public Task<OperationResult> Withdraw(Guid operationId, long amount) =>
-        ExecuteAsync(OperationKind.Withdrawal, operationId, amount);
+        ExecuteAsync(new OperationRequest(OperationKind.Withdrawal, operationId, amount, IssuedBy: IssuedBy));
 
     public Task<AccountSnapshot> GetSnapshot()
     {
@@ -58,11 +101,7 @@ public sealed partial class AccountGrain(
         }
 
         var committed = Pipeline.Committed;
-        if (Pipeline.IsFaulted)
-        {
-            throw new AccountStorageException($"Account '{AccountId}' is reloading after a failed write. Retry.");
-        }
-
+        ThrowIfReloading();
         return Task.FromResult(committed.IsOpen
             ? new AccountSnapshot(AccountStatus.Open, committed.Balance, committed.Version)
             : new AccountSnapshot(AccountStatus.NotFound, 0, 0));
@@ -73,16 +112,106 @@ public sealed partial class AccountGrain(
             ? Pipeline.LookupAsync(operationId, time.GetUtcNow())
             : Task.FromResult(new OperationLookupResult(OperationLookupStatus.InvalidAccountId, null));
 
-    private async Task<OperationResult> ExecuteAsync(OperationKind kind, Guid operationId, long amount, string? counterparty = null)
+    public Task<StatementPage> GetStatement(long afterSequence, int limit)
     {
         if (!AccountIdFormat.IsValid(AccountId))
         {
-            return OperationResult.Refused(operationId, kind, amount, OperationStatus.InvalidAccountId);
+            return Task.FromResult(new StatementPage(AccountStatus.InvalidAccountId, [], null, 0, 0));
         }
 
-        var result = await Pipeline.ExecuteAsync(kind, operationId, amount, time.GetUtcNow(), counterparty);
+        ArgumentOutOfRangeException.ThrowIfNegative(afterSequence);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, IAccountGrain.MaxStatementPage);
+        return Pipeline.StatementAsync(afterSequence, limit, ReadJournalAsync);
+    }
+
+    public async Task<JournalCheckpoint> SyncJournal()
+    {
+        if (!AccountIdFormat.IsValid(AccountId))
+        {
+            return new(AccountStatus.InvalidAccountId, 0, 0);
+        }
+
+        ThrowIfReloading();
+        var committed = Pipeline.Committed;
+        if (!committed.IsOpen)
+        {
+            return new(AccountStatus.NotFound, 0, 0);
+        }
+
+        Shipper.Committed(committed);
+        try
+        {
+            await Shipper.WaitForAsync(committed.LastSequence).WaitAsync(JournalSyncTimeout);
+        }
+        catch (TimeoutException)
+        {
+            throw new AccountStorageException(
+                $"The journal of account '{AccountId}' did not confirm its records within {JournalSyncTimeout.TotalSeconds:0} s. Retry.");
+        }
+
+        return new(AccountStatus.Open, committed.Balance, committed.LastSequence);
+    }
+
+    private async Task<OperationResult> ExecuteAsync(OperationRequest request)
+    {
+        if (!AccountIdFormat.IsValid(AccountId))
+        {
+            return OperationResult.Refused(request.OperationId, request.Kind, request.Amount, OperationStatus.InvalidAccountId);
+        }
+
+        var result = await Pipeline.ExecuteAsync(request, time.GetUtcNow());
         Log(result);
         return result;
+    }
+
+    /// <summary>A journal look-up; an unreachable journal becomes a retryable <see cref="AccountStorageException"/>, never a wrong "unknown".</summary>
+    private async Task<JournalLookup> LookUpJournalAsync(IReadOnlyList<Guid> operationIds)
+    {
+        try
+        {
+            return await journal.FindAsync(AccountId, operationIds);
+        }
+        catch (JournalUnavailableException exception)
+        {
+            AccountLog.JournalReadFailed(logger, exception, AccountId);
+            throw new AccountStorageException(
+                $"The operation journal of account '{AccountId}' is unavailable; nothing was executed. Retry with the same operation ID.");
+        }
+    }
+
+    private async Task<IReadOnlyList<OperationRecord>> ReadJournalAsync(long afterSequence, int limit)
+    {
+        try
+        {
+            return await journal.ReadAsync(AccountId, afterSequence, limit);
+        }
+        catch (JournalUnavailableException exception)
+        {
+            AccountLog.JournalReadFailed(logger, exception, AccountId);
+            throw new AccountStorageException($"The operation journal of account '{AccountId}' is unavailable. Retry.");
+        }
+    }
+
+    private void ScheduleJournalRetry(TimeSpan dueTime)
+    {
+        _journalRetryTimer?.Dispose();
+        _journalRetryTimer = this.RegisterGrainTimer(
+            static (grain, _) =>
+            {
+                grain.Shipper.Retry();
+                return Task.CompletedTask;
+            },
+            this,
+            new GrainTimerCreationOptions(dueTime, Timeout.InfiniteTimeSpan) { Interleave = true, KeepAlive = true });
+    }
+
+    private void ThrowIfReloading()
+    {
+        if (Pipeline.IsFaulted)
+        {
+            throw new AccountStorageException($"Account '{AccountId}' is reloading after a failed write. Retry.");
+        }
     }
 
     /// <summary>

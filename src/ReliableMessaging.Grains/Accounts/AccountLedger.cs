@@ -1,13 +1,15 @@
 using ReliableMessaging.Contracts;
 using ReliableMessaging.Contracts.Accounts;
 using ReliableMessaging.Contracts.Transfers;
+using ReliableMessaging.Grains.Journal;
 
 namespace ReliableMessaging.Grains.Accounts;
 
 /// <summary>
 /// The exactly-once rules of one account, as plain code over <see cref="AccountState"/>:
-/// validation, replay from the record, the reused-ID check, the admission floor, the business
-/// rule (no overdraft) and recording the outcome. It never persists anything; the grain does.
+/// validation, replay from the record (the window, or the journal for records that left it), the
+/// reused-ID check, admission, the business rule (no overdraft) and recording the outcome. It never
+/// persists anything and never awaits; the grain and <see cref="AccountCommitPipeline"/> do.
 /// </summary>
 public sealed class AccountLedger
 {
@@ -17,18 +19,29 @@ public sealed class AccountLedger
     /// <summary>Derives the ID under which a refused transfer is refunded to the source.</summary>
     public const string RefundPurpose = "transfer-refund";
 
+    /// <summary>Derives the ID under which the source records that a transfer finished.</summary>
+    public const string FinishedPurpose = "transfer-finished";
+
     private readonly OperationWindow _window;
     private readonly long _maxClockSkewMs;
+    private readonly long? _retentionMs;
+    private readonly long? _maxOperationAgeMs;
     private readonly int _maxPendingTransfers;
 
     public AccountLedger(AccountOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        _window = new OperationWindow(options.OperationWindowSize, options.OperationRetention);
+        _window = new OperationWindow(options.OperationWindowSize);
         _maxClockSkewMs = (long)options.MaxClockSkew.TotalMilliseconds;
+        _retentionMs = options.JournalRetention is { } retention ? (long)retention.TotalMilliseconds : null;
+        _maxOperationAgeMs = options.MaxOperationAge is { } age ? (long)age.TotalMilliseconds : null;
         _maxPendingTransfers = options.MaxPendingTransfers;
+        MaxUnjournaled = options.MaxUnjournaledOperations;
     }
+
+    /// <summary>Committed records the journal has not confirmed, past which new operations are refused.</summary>
+    public int MaxUnjournaled { get; }
 
     /// <summary>Marks the account open. Returns false (and changes nothing) when it already was.</summary>
     public static bool Open(AccountState state)
@@ -45,80 +58,129 @@ public sealed class AccountLedger
     }
 
     /// <summary>
-    /// Answers without executing when the rules allow no execution: a replay of a recorded
-    /// outcome, or a refusal. Returns false when the operation must be executed. Never mutates.
+    /// Numbers the records of a state written before records had sequences (in the window's order),
+    /// so they are journaled like every other. Returns false when there was nothing to do.
     /// </summary>
-    public bool TryAnswer(AccountState state, OperationKind kind, Guid operationId, long amount, DateTimeOffset now, out OperationResult answer, string? counterparty = null)
+    public static bool Upgrade(AccountState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        if (!Uuid7.IsValid(operationId))
+        if (!state.Operations.Exists(r => r.Sequence == 0))
         {
-            answer = OperationResult.Refused(operationId, kind, amount, OperationStatus.InvalidOperationId);
-            return true;
+            return false;
+        }
+
+        for (var i = 0; i < state.Operations.Count; i++)
+        {
+            if (state.Operations[i].Sequence == 0)
+            {
+                state.Operations[i] = state.Operations[i] with { Sequence = ++state.LastSequence };
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Decides whether <paramref name="request"/> executes, without changing anything: a replay of its
+    /// record, a refusal, "execute", or "look it up in the journal first" when its record may have left
+    /// the window. <paramref name="journal"/> is that look-up, once made.
+    /// </summary>
+    public Admission Admit(AccountState state, in OperationRequest request, DateTimeOffset now, JournalLookup? journal = null)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var (kind, operationId, amount, counterparty, _) = request;
+
+        // Clients' operations carry UUIDv7s; a transfer's credit carries an ID derived from the
+        // transfer's (version 8), so neither can take the other's key.
+        if (kind == OperationKind.TransferIn ? !Uuid7.IsDerived(operationId) : !Uuid7.IsValid(operationId))
+        {
+            return Refuse(request, OperationStatus.InvalidOperationId);
         }
 
         if (amount <= 0)
         {
-            answer = OperationResult.Refused(operationId, kind, amount, OperationStatus.InvalidAmount);
-            return true;
+            return Refuse(request, OperationStatus.InvalidAmount);
         }
 
         if (!state.IsOpen)
         {
-            answer = OperationResult.Refused(operationId, kind, amount, OperationStatus.AccountNotFound);
-            return true;
+            return Refuse(request, OperationStatus.AccountNotFound);
         }
 
-        // The record is checked before the floor: a recorded outcome is always replayed.
+        // A recorded outcome is always replayed, from the window or from the journal, whatever its age.
         if (OperationWindow.Find(state, operationId) is { } recorded)
         {
-            answer = recorded.HasFingerprint(kind, amount, counterparty)
-                ? recorded.ToResult(isReplay: true)
-                : OperationResult.Refused(operationId, kind, amount, OperationStatus.OperationIdReused);
-            return true;
+            return Replay(recorded, request);
         }
 
         var timestamp = Uuid7.GetUnixTimeMilliseconds(operationId);
-        if (timestamp <= _window.AdmissionFloor(state, now) || _window.WouldEvictImmediately(state, operationId, now))
+        if (timestamp <= state.EvictedThroughUnixMs)
         {
-            answer = OperationResult.Refused(operationId, kind, amount, OperationStatus.OperationExpired);
-            return true;
+            // Evicted by a version without a journal: unverifiable for good.
+            return Refuse(request, OperationStatus.OperationExpired);
         }
 
-        if (timestamp > now.ToUnixTimeMilliseconds() + _maxClockSkewMs)
+        if (OperationWindow.MayBeInJournalOnly(state, operationId))
         {
-            answer = OperationResult.Refused(operationId, kind, amount, OperationStatus.OperationIdFromFuture);
-            return true;
+            if (journal is null || !OperationWindow.HoldsEverythingAfter(state, journal.AsOfSequence))
+            {
+                return Admission.LookUpJournal;
+            }
+
+            if (journal.Find(operationId) is { } journaled)
+            {
+                return Replay(journaled, request);
+            }
+
+            if (timestamp <= journal.PrunedThroughUnixMs)
+            {
+                return Refuse(request, OperationStatus.OperationExpired);
+            }
+        }
+
+        // Never executed. Whether it may execute now is policy: retention, staleness, clock skew, limits.
+        var nowMs = now.ToUnixTimeMilliseconds();
+        if (IsPastRetention(timestamp, now)
+            || (_maxOperationAgeMs is { } maxAge && timestamp < nowMs - maxAge))
+        {
+            return Refuse(request, OperationStatus.OperationExpired);
+        }
+
+        if (timestamp > nowMs + _maxClockSkewMs)
+        {
+            return Refuse(request, OperationStatus.OperationIdFromFuture);
         }
 
         if (kind == OperationKind.TransferOut && state.PendingTransfers.Count >= _maxPendingTransfers)
         {
-            answer = OperationResult.Refused(operationId, kind, amount, OperationStatus.TooManyPendingTransfers);
-            return true;
+            return Refuse(request, OperationStatus.TooManyPendingTransfers);
         }
 
-        if (kind is OperationKind.Deposit or OperationKind.TransferIn && state.Balance > long.MaxValue - amount)
+        if (kind is OperationKind.Deposit or OperationKind.TransferIn && !HasRoomFor(state, amount))
         {
-            answer = OperationResult.Refused(operationId, kind, amount, OperationStatus.InvalidAmount);
-            return true;
+            return Refuse(request, OperationStatus.InvalidAmount);
         }
 
-        answer = null!;
-        return false;
+        return Admission.Execute;
     }
 
     /// <summary>
-    /// Applies the rules to <paramref name="state"/>: answers from the record or refuses when
-    /// <see cref="TryAnswer"/> does; otherwise executes, records the outcome and returns it.
-    /// <see cref="OperationResult.IsRecorded"/> with <c>IsReplay == false</c> means the state changed.
+    /// Applies the rules to <paramref name="state"/>: answers as <see cref="Admit"/> does, or executes,
+    /// records the outcome and returns it. <see cref="OperationResult.IsRecorded"/> with
+    /// <c>IsReplay == false</c> means the state changed. Throws when the journal must be asked first.
     /// </summary>
-    public OperationResult Process(AccountState state, OperationKind kind, Guid operationId, long amount, DateTimeOffset now, string? counterparty = null)
+    public OperationResult Process(AccountState state, in OperationRequest request, DateTimeOffset now, JournalLookup? journal = null)
     {
-        if (TryAnswer(state, kind, operationId, amount, now, out var answer, counterparty))
+        var admission = Admit(state, request, now, journal);
+        switch (admission.Verdict)
         {
-            return answer;
+            case AdmissionVerdict.Answered:
+                return admission.Answer!;
+            case AdmissionVerdict.LookUpJournal:
+                throw new InvalidOperationException($"Operation {request.OperationId} may be in the journal: look it up first.");
         }
 
+        var (kind, operationId, amount, counterparty, issuedBy) = request;
         var status = OperationStatus.Succeeded;
         TransferState? transfer = null;
         switch (kind)
@@ -135,21 +197,23 @@ public sealed class AccountLedger
             case OperationKind.TransferOut:
                 // The debit and the outbox entry commit in the same write.
                 state.Balance -= amount;
-                state.PendingTransfers.Add(new PendingTransfer(operationId, counterparty!, amount));
+                state.PendingTransfers.Add(new PendingTransfer(operationId, counterparty!, amount, now.ToUnixTimeMilliseconds()));
                 transfer = TransferState.Pending;
                 break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown operation kind.");
+            case OperationKind.TransferRefund or OperationKind.TransferFinished:
+                throw new ArgumentOutOfRangeException(nameof(request), kind, "Recorded by the account itself, never requested.");
         }
 
-        var record = new OperationRecord(operationId, kind, amount, status, state.Balance, counterparty, transfer);
-        _window.Record(state, record, now);
+        var record = Record(state, new OperationRecord(operationId, kind, amount, status, state.Balance, counterparty, transfer) { IssuedBy = issuedBy }, now);
         state.Version++;
         return record.ToResult(isReplay: false);
     }
 
+    /// <summary>The journal holds every record through <paramref name="sequence"/>; false when that was known.</summary>
+    public bool MarkJournaled(AccountState state, long sequence) => _window.MarkJournaled(state, sequence);
+
     /// <summary>The destination acknowledged the credit: the transfer is completed. False when it was no longer pending.</summary>
-    public static bool CompleteTransfer(AccountState state, Guid transferId, DateTimeOffset now) =>
+    public bool CompleteTransfer(AccountState state, Guid transferId, DateTimeOffset now) =>
         FinishTransfer(state, transferId, TransferState.Completed, now) is not null;
 
     /// <summary>
@@ -167,46 +231,98 @@ public sealed class AccountLedger
 
         if (state.Balance > long.MaxValue - pending.Amount)
         {
-            // Cannot happen with a balance that was debited by this amount and never overflowed; refuse to guess.
-            return MarkTransferStuck(state, transferId, now);
+            // Cannot happen: credits leave room for every pending refund (HasRoomFor). Should an old
+            // state break that, the transfer stays pending (retried, alerted) rather than overflow.
+            return false;
         }
 
         FinishTransfer(state, transferId, TransferState.Refunded, now);
         state.Balance += pending.Amount;
-        var refundId = Uuid7.Derive(transferId, RefundPurpose);
-        if (OperationWindow.Find(state, refundId) is null)
+        Record(state, new OperationRecord(Uuid7.Derive(transferId, RefundPurpose), OperationKind.TransferRefund, pending.Amount, OperationStatus.Succeeded, state.Balance, pending.To), now);
+        return true;
+    }
+
+    /// <summary>
+    /// An outgoing transfer as this (source) account knows it. False when its record may be in the
+    /// journal only: look up the transfer ID and <see cref="FinishedEventId"/> there, then ask again.
+    /// </summary>
+    public bool TryLookupTransfer(AccountState state, string from, Guid transferId, DateTimeOffset now, JournalLookup? journal, out TransferLookupResult result)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        result = new(TransferLookupStatus.Unknown, null);
+        if (!Uuid7.IsValid(transferId) || !state.IsOpen)
         {
-            _window.Record(state, new OperationRecord(refundId, OperationKind.TransferRefund, pending.Amount, OperationStatus.Succeeded, state.Balance, pending.To), now);
+            return true;
+        }
+
+        if (OperationWindow.Find(state, transferId) is { } inWindow)
+        {
+            if (inWindow.Kind == OperationKind.TransferOut)
+            {
+                result = new(TransferLookupStatus.Found, ToTransferResult(inWindow, from, isReplay: true));
+            }
+
+            return true;
+        }
+
+        var timestamp = Uuid7.GetUnixTimeMilliseconds(transferId);
+        if (timestamp <= state.EvictedThroughUnixMs || IsPastRetention(timestamp, now))
+        {
+            result = new(TransferLookupStatus.Expired, null);
+        }
+
+        if (!OperationWindow.MayBeInJournalOnly(state, transferId))
+        {
+            return true;
+        }
+
+        if (journal is null)
+        {
+            return false;
+        }
+
+        if (journal.Find(transferId) is { Kind: OperationKind.TransferOut } journaled)
+        {
+            // The journal keeps the debit as it was recorded; how the transfer ended is its own row,
+            // or the window's, or it is still in the outbox.
+            var finishedId = FinishedEventId(transferId);
+            var finished = OperationWindow.Find(state, finishedId) ?? journal.Find(finishedId);
+            var current = finished is not null
+                ? journaled with { Transfer = finished.Transfer, FinishedUnixMs = finished.RecordedUnixMs }
+                : journaled with { Transfer = journaled.Status == OperationStatus.Succeeded ? TransferState.Pending : null };
+            result = new(TransferLookupStatus.Found, ToTransferResult(current, from, isReplay: true));
+        }
+        else if (journal.Find(transferId) is null && timestamp <= journal.PrunedThroughUnixMs)
+        {
+            result = new(TransferLookupStatus.Expired, null);
         }
 
         return true;
     }
 
-    /// <summary>
-    /// The credit can no longer be delivered safely (e.g. the destination no longer remembers IDs
-    /// that old): stop delivering rather than risk a second credit. False when no longer pending.
-    /// </summary>
-    public static bool MarkTransferStuck(AccountState state, Guid transferId, DateTimeOffset now) =>
-        FinishTransfer(state, transferId, TransferState.Stuck, now) is not null;
+    /// <summary>The ID of the record that says how a transfer finished.</summary>
+    public static Guid FinishedEventId(Guid transferId) => Uuid7.Derive(transferId, FinishedPurpose);
 
-    /// <summary>An outgoing transfer as this (source) account knows it.</summary>
-    public TransferLookupResult LookupTransfer(AccountState state, string from, Guid transferId, DateTimeOffset now)
+    /// <summary>
+    /// Refund room: a credit of <paramref name="amount"/> is admitted only if the balance can still
+    /// take back every pending outgoing transfer afterwards, so a refund never overflows.
+    /// </summary>
+    public static bool HasRoomFor(AccountState state, long amount)
     {
         ArgumentNullException.ThrowIfNull(state);
-        if (!Uuid7.IsValid(transferId) || !state.IsOpen)
+        var room = long.MaxValue - amount;
+        foreach (var pending in state.PendingTransfers)
         {
-            return new(TransferLookupStatus.Unknown, null);
+            room -= pending.Amount;
+            if (room < 0)
+            {
+                return false;
+            }
         }
 
-        if (OperationWindow.Find(state, transferId) is { Kind: OperationKind.TransferOut } record)
-        {
-            return new(TransferLookupStatus.Found, ToTransferResult(record, from, isReplay: true));
-        }
-
-        return Uuid7.GetUnixTimeMilliseconds(transferId) <= _window.AdmissionFloor(state, now)
-            ? new(TransferLookupStatus.Expired, null)
-            : new(TransferLookupStatus.Unknown, null);
+        return state.Balance <= room;
     }
+
 
     /// <summary>The transfer view of a recorded transfer debit.</summary>
     public static TransferResult ToTransferResult(OperationRecord record, string from, bool isReplay)
@@ -218,7 +334,116 @@ public sealed class AccountLedger
             isReplay);
     }
 
-    private static PendingTransfer? FinishTransfer(AccountState state, Guid transferId, TransferState outcome, DateTimeOffset now)
+    /// <summary>
+    /// What the account knows of one operation ID. False when its record may be in the journal only:
+    /// look it up there, then ask again with <paramref name="journal"/>.
+    /// </summary>
+    public bool TryLookup(AccountState state, Guid operationId, DateTimeOffset now, JournalLookup? journal, out OperationLookupResult result)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (!Uuid7.IsValid(operationId) && !Uuid7.IsDerived(operationId))
+        {
+            result = new(OperationLookupStatus.InvalidOperationId, null);
+            return true;
+        }
+
+        if (!state.IsOpen)
+        {
+            result = new(OperationLookupStatus.AccountNotFound, null);
+            return true;
+        }
+
+        if (OperationWindow.Find(state, operationId) is { } recorded)
+        {
+            result = new(OperationLookupStatus.Found, recorded.ToResult(isReplay: true));
+            return true;
+        }
+
+        var timestamp = Uuid7.GetUnixTimeMilliseconds(operationId);
+        if (timestamp <= state.EvictedThroughUnixMs)
+        {
+            result = new(OperationLookupStatus.Expired, null);
+            return true;
+        }
+
+        // Not found past the retention: its row may have been pruned, so "unknown" would be a guess.
+        result = new(IsPastRetention(timestamp, now) ? OperationLookupStatus.Expired : OperationLookupStatus.Unknown, null);
+        if (!OperationWindow.MayBeInJournalOnly(state, operationId))
+        {
+            return true;
+        }
+
+        if (journal is null)
+        {
+            return false;
+        }
+
+        if (journal.Find(operationId) is { } journaled)
+        {
+            result = new(OperationLookupStatus.Found, journaled.ToResult(isReplay: true));
+        }
+        else if (timestamp <= journal.PrunedThroughUnixMs)
+        {
+            result = new(OperationLookupStatus.Expired, null);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// One statement page from the two tiers: <paramref name="journaled"/> (the journal's first rows
+    /// after <paramref name="afterSequence"/>, read AFTER <paramref name="committed"/> was taken) and the
+    /// window of <paramref name="committed"/>. Every committed record is in one of them, because records
+    /// leave the window only once journaled.
+    /// </summary>
+    public static StatementPage Statement(AccountState committed, IReadOnlyList<OperationRecord> journaled, long afterSequence, int limit)
+    {
+        ArgumentNullException.ThrowIfNull(committed);
+        ArgumentNullException.ThrowIfNull(journaled);
+        if (!committed.IsOpen)
+        {
+            return new(AccountStatus.NotFound, [], null, 0, 0);
+        }
+
+        var bySequence = new SortedDictionary<long, OperationRecord>();
+        foreach (var record in journaled)
+        {
+            if (record.Sequence > afterSequence && record.Sequence <= committed.LastSequence)
+            {
+                bySequence[record.Sequence] = record;
+            }
+        }
+
+        foreach (var record in committed.Operations)
+        {
+            if (record.Sequence > afterSequence)
+            {
+                // The window's copy wins: it is the same record, possibly with a transfer's later state.
+                bySequence[record.Sequence] = record;
+            }
+        }
+
+        var entries = bySequence.Values.Take(limit).Select(r => r.ToStatementEntry()).ToList();
+        var last = entries.Count > 0 ? entries[^1].Sequence : afterSequence;
+        if (entries.Count > 0 && entries[0].Sequence != afterSequence + 1)
+        {
+            throw new InvalidOperationException($"The statement has a gap after sequence {afterSequence}: the next record found is {entries[0].Sequence}.");
+        }
+
+        return new(AccountStatus.Open, entries, last < committed.LastSequence ? last : null, committed.Balance, committed.LastSequence);
+    }
+
+    private bool IsPastRetention(long timestamp, DateTimeOffset now) =>
+        _retentionMs is { } retention && timestamp <= now.ToUnixTimeMilliseconds() - retention;
+
+    private OperationRecord Record(AccountState state, OperationRecord record, DateTimeOffset now)
+    {
+        var numbered = record with { Sequence = ++state.LastSequence, RecordedUnixMs = now.ToUnixTimeMilliseconds() };
+        _window.Record(state, numbered);
+        return numbered;
+    }
+
+    private PendingTransfer? FinishTransfer(AccountState state, Guid transferId, TransferState outcome, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(state);
         var index = state.PendingTransfers.FindIndex(p => p.TransferId == transferId);
@@ -234,31 +459,17 @@ public sealed class AccountLedger
             OperationWindow.Replace(state, record with { Transfer = outcome, FinishedUnixMs = now.ToUnixTimeMilliseconds() });
         }
 
+        // The debit's record may already be in the journal, which is never updated: the end is its own record.
+        Record(state, new OperationRecord(FinishedEventId(transferId), OperationKind.TransferFinished, pending.Amount, OperationStatus.Succeeded, state.Balance, pending.To, outcome), now);
         state.Version++;
         return pending;
     }
 
-    /// <summary>What the account knows of one operation ID.</summary>
-    public OperationLookupResult Lookup(AccountState state, Guid operationId, DateTimeOffset now)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        if (!Uuid7.IsValid(operationId))
-        {
-            return new(OperationLookupStatus.InvalidOperationId, null);
-        }
+    private static Admission Replay(OperationRecord recorded, in OperationRequest request) =>
+        recorded.HasFingerprint(request.Kind, request.Amount, request.Counterparty)
+            ? Admission.Answered(recorded.ToResult(isReplay: true))
+            : Refuse(request, OperationStatus.OperationIdReused);
 
-        if (!state.IsOpen)
-        {
-            return new(OperationLookupStatus.AccountNotFound, null);
-        }
-
-        if (OperationWindow.Find(state, operationId) is { } recorded)
-        {
-            return new(OperationLookupStatus.Found, recorded.ToResult(isReplay: true));
-        }
-
-        return Uuid7.GetUnixTimeMilliseconds(operationId) <= _window.AdmissionFloor(state, now)
-            ? new(OperationLookupStatus.Expired, null)
-            : new(OperationLookupStatus.Unknown, null);
-    }
+    private static Admission Refuse(in OperationRequest request, OperationStatus status) =>
+        Admission.Answered(OperationResult.Refused(request.OperationId, request.Kind, request.Amount, status));
 }

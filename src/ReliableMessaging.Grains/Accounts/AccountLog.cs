@@ -41,13 +41,25 @@ internal static partial class AccountLog
         Message = "Account {AccountId} transfer {TransferId} refused by {To} ({Status}); refunded")]
     public static partial void TransferRefunded(ILogger logger, string accountId, Guid transferId, string to, OperationStatus status);
 
-    [LoggerMessage(EventId = 1023, Level = LogLevel.Error,
-        Message = "Account {AccountId} transfer {TransferId} to {To} is STUCK ({Status}): its credit can no longer be verified, so it is not re-sent. Reconcile by hand.")]
-    public static partial void TransferStuck(ILogger logger, string accountId, Guid transferId, string to, OperationStatus status);
-
     [LoggerMessage(EventId = 1024, Level = LogLevel.Warning,
         Message = "Account {AccountId} could not deliver transfer {TransferId} to {To} yet; will retry")]
     public static partial void DeliveryFailed(ILogger logger, Exception exception, string accountId, Guid transferId, string to);
+
+    [LoggerMessage(EventId = 1025, Level = LogLevel.Error,
+        Message = "Account {AccountId} transfer {TransferId} of {Amount} to {To} has been pending for {Age}; delivery keeps retrying. Check the destination and the cluster.")]
+    public static partial void TransferOverdue(ILogger logger, string accountId, Guid transferId, string to, long amount, TimeSpan age);
+
+    [LoggerMessage(EventId = 1026, Level = LogLevel.Warning,
+        Message = "Account {AccountId} transfer {TransferId}: {To} answered {Status}, which time may fix; will retry")]
+    public static partial void CreditDeferred(ILogger logger, string accountId, Guid transferId, string to, OperationStatus status);
+
+    [LoggerMessage(EventId = 1027, Level = LogLevel.Warning,
+        Message = "Account {AccountId}: changing the transfer delivery reminder failed; it is treated as unknown and registered again before the next debit")]
+    public static partial void ReminderChangeFailed(ILogger logger, Exception exception, string accountId);
+
+    [LoggerMessage(EventId = 1028, Level = LogLevel.Error,
+        Message = "Account {AccountId}: transfer delivery failed unexpectedly (a bug); the reminder retries it")]
+    public static partial void DeliveryCrashed(ILogger logger, Exception exception, string accountId);
 
     [LoggerMessage(EventId = 1010, Level = LogLevel.Warning,
         Message = "Account {AccountId}: state write conflict (another activation wrote first); nothing acknowledged, deactivating to reload")]
@@ -56,4 +68,11 @@ internal static partial class AccountLog
     [LoggerMessage(EventId = 1011, Level = LogLevel.Error,
         Message = "Account {AccountId}: state write failed; nothing acknowledged, restored the last persisted state and deactivating")]
     public static partial void WriteFailed(ILogger logger, Exception exception, string accountId);
+
+    [LoggerMessage(EventId = 1030, Level = LogLevel.Warning,
+        Message = "Journal append failed for account {AccountId} ({Unconfirmed} records wait in the window); retrying")]
+    public static partial void JournalAppendFailed(ILogger logger, Exception exception, string accountId, long unconfirmed);
+
+    [LoggerMessage(EventId = 1031, Level = LogLevel.Warning, Message = "Journal read failed for account {AccountId}")]
+    public static partial void JournalReadFailed(ILogger logger, Exception exception, string accountId);
 }

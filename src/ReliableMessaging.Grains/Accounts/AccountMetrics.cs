@@ -1,14 +1,77 @@
 using System.Diagnostics.Metrics;
+using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Contracts.Hosting;
 
 namespace ReliableMessaging.Grains.Accounts;
 
-/// <summary>Metrics an operator alerts on (meter <c>ReliableMessaging.Accounts</c>).</summary>
-internal static class AccountMetrics
+/// <summary>
+/// The project's metrics (meter <c>ReliableMessaging.Accounts</c>), named and united after the
+/// OpenTelemetry conventions; Prometheus shows them with <c>_total</c>, <c>_seconds</c>, <c>_bytes</c>.
+/// </summary>
+public static class AccountMetrics
 {
-    public const string MeterName = "ReliableMessaging.Accounts";
+    public const string MeterName = TelemetryNames.AccountsMeter;
+
+    /// <summary>Tag: deposit, withdrawal, transfer (a transfer's start) or transfer-credit (its delivery).</summary>
+    public const string KindTag = "reliablemessaging.operation.kind";
+
+    /// <summary>Tag: executed (first execution, recorded), replayed (answered from the record) or refused (not executed, not recorded).</summary>
+    public const string OutcomeTag = "reliablemessaging.operation.outcome";
+
+    /// <summary>Tag: the status (succeeded, insufficient_funds, or the refusal's reason such as operation_id_reused).</summary>
+    public const string StatusTag = "reliablemessaging.operation.status";
 
     private static readonly Meter Meter = new(MeterName);
 
-    /// <summary>Transfers whose delivery was stopped because it could no longer be verified.</summary>
-    public static readonly Counter<long> StuckTransfers = Meter.CreateCounter<long>("reliablemessaging.transfers.stuck");
+    /// <summary>Transfers that stayed pending past <c>Accounts:TransferAlertAge</c> (once per transfer and activation).</summary>
+    public static readonly Counter<long> OverdueTransfers = Meter.CreateCounter<long>("reliablemessaging.transfers.overdue");
+
+    /// <summary>Transfers refunded because the destination refused the credit for good.</summary>
+    public static readonly Counter<long> RefundedTransfers = Meter.CreateCounter<long>("reliablemessaging.transfers.refunded");
+
+    /// <summary>Money operations answered by account grains, by kind, outcome and status.</summary>
+    public static readonly Counter<long> Operations = Meter.CreateCounter<long>(
+        "reliablemessaging.operations", "{operation}", "Money operations answered by account grains, by kind, outcome (executed, replayed, refused) and status.");
+
+    /// <summary>Changes carried by one state write (group commit).</summary>
+    public static readonly Histogram<int> CommitBatchSize = Meter.CreateHistogram<int>(
+        "reliablemessaging.commit.batch.size", "{operation}", "Changes carried by one account state write (group commit).",
+        advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
+
+    /// <summary>Duration of one account state write to PostgreSQL.</summary>
+    public static readonly Histogram<double> StateWriteDuration = Meter.CreateHistogram<double>(
+        "reliablemessaging.state.write.duration", "s", "Duration of one account state write, by outcome (ok, error).",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
+
+    /// <summary>Size of one serialized account state (the whole state is rewritten on every write).</summary>
+    public static readonly Histogram<long> StateWriteSize = Meter.CreateHistogram<long>(
+        "reliablemessaging.state.write.size", "By", "Size of one serialized grain state, rewritten whole on every write.",
+        advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [256, 1024, 4096, 16_384, 65_536, 262_144, 1_048_576] });
+
+    /// <summary>Counts one answered operation.</summary>
+    public static void RecordOperation(string kind, OperationStatus status, bool isReplay)
+    {
+        var outcome = isReplay ? "replayed" : status is OperationStatus.Succeeded or OperationStatus.InsufficientFunds ? "executed" : "refused";
+        Operations.Add(1,
+            new KeyValuePair<string, object?>(KindTag, kind),
+            new KeyValuePair<string, object?>(OutcomeTag, outcome),
+            new KeyValuePair<string, object?>(StatusTag, StatusName(status)));
+    }
+
+    private static string StatusName(OperationStatus status) => status switch
+    {
+        OperationStatus.Succeeded => "succeeded",
+        OperationStatus.InsufficientFunds => "insufficient_funds",
+        OperationStatus.AccountNotFound => "account_not_found",
+        OperationStatus.InvalidAmount => "invalid_amount",
+        OperationStatus.InvalidOperationId => "invalid_operation_id",
+        OperationStatus.OperationIdReused => "operation_id_reused",
+        OperationStatus.OperationExpired => "operation_expired",
+        OperationStatus.OperationIdFromFuture => "operation_id_from_future",
+        OperationStatus.InvalidAccountId => "invalid_account_id",
+        OperationStatus.TooManyPendingTransfers => "too_many_pending_transfers",
+        OperationStatus.TransferToSelf => "transfer_to_self",
+        // A status added later is still counted, under its number, rather than failing the call.
+        _ => ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 }

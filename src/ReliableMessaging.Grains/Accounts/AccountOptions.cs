@@ -3,24 +3,41 @@ using System.ComponentModel.DataAnnotations;
 namespace ReliableMessaging.Grains.Accounts;
 
 /// <summary>
-/// The exactly-once window of every account, bound from the <c>Accounts</c> section of silo-config.
+/// The exactly-once rules of every account, bound from the <c>Accounts</c> section of silo-config.
 /// </summary>
 public sealed class AccountOptions
 {
     public const string SectionName = "Accounts";
 
     /// <summary>
-    /// How many recorded operations an account keeps at most. The whole state is rewritten on every
-    /// write, so each entry costs write bandwidth on every operation of that account.
+    /// How many recent records the account keeps in its own state (the hot tier). The whole state is
+    /// rewritten on every write, so each entry costs write bandwidth on every operation; older records
+    /// are answered from the journal, so this size no longer decides what can be verified.
     /// </summary>
     [Range(1, 100_000)]
-    public int OperationWindowSize { get; set; } = 1000;
+    public int OperationWindowSize { get; set; } = 128;
 
-    /// <summary>How long a recorded outcome is kept, measured from its UUIDv7 timestamp.</summary>
-    public TimeSpan OperationRetention { get; set; } = TimeSpan.FromDays(1);
+    /// <summary>
+    /// How long the journal keeps records, measured from their UUIDv7 timestamp; null keeps everything.
+    /// When set, IDs older than this are refused as expired, and pruning deletes older rows.
+    /// </summary>
+    public TimeSpan? JournalRetention { get; set; }
+
+    /// <summary>
+    /// A business limit: a NEW operation whose ID is older than this is refused as expired (a stale
+    /// request); retries of executed ones are still answered from the record. Null: no limit.
+    /// </summary>
+    public TimeSpan? MaxOperationAge { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>How far in the future an operation ID's timestamp may be (client clocks drift).</summary>
     public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How many committed records an account may hold that the journal has not confirmed (while the
+    /// journal is down). Past it, new operations are refused as unavailable (nothing is acknowledged).
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxUnjournaledOperations { get; set; } = 1000;
 
     /// <summary>How many outgoing transfers an account may have in delivery at once; past it, new ones are refused.</summary>
     [Range(1, 10_000)]
@@ -32,24 +49,39 @@ public sealed class AccountOptions
     /// </summary>
     public TimeSpan TransferRetryPeriod { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// A transfer still pending this long after its debit raises an operator alert (error log 1025,
+    /// metric <c>reliablemessaging.transfers.overdue</c>); delivery keeps retrying.
+    /// </summary>
+    public TimeSpan TransferAlertAge { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Throws when a value makes no sense; called at silo start.</summary>
     public void Validate()
     {
         Validator.ValidateObject(this, new ValidationContext(this), validateAllProperties: true);
-        if (OperationRetention <= TimeSpan.Zero)
-        {
-            throw new ValidationException($"{SectionName}:{nameof(OperationRetention)} must be positive.");
-        }
-
         if (TransferRetryPeriod < TimeSpan.FromSeconds(1))
         {
             throw new ValidationException($"{SectionName}:{nameof(TransferRetryPeriod)} must be at least one second.");
         }
 
-        if (MaxClockSkew < TimeSpan.Zero || MaxClockSkew >= OperationRetention)
+        if (TransferAlertAge <= TimeSpan.Zero)
         {
-            throw new ValidationException(
-                $"{SectionName}:{nameof(MaxClockSkew)} must be zero or positive and below {nameof(OperationRetention)}.");
+            throw new ValidationException($"{SectionName}:{nameof(TransferAlertAge)} must be positive.");
+        }
+
+        if (MaxClockSkew < TimeSpan.Zero)
+        {
+            throw new ValidationException($"{SectionName}:{nameof(MaxClockSkew)} must be zero or positive.");
+        }
+
+        if (JournalRetention is { } retention && retention <= MaxClockSkew)
+        {
+            throw new ValidationException($"{SectionName}:{nameof(JournalRetention)} must be longer than {nameof(MaxClockSkew)}.");
+        }
+
+        if (MaxOperationAge is { } age && age <= MaxClockSkew)
+        {
+            throw new ValidationException($"{SectionName}:{nameof(MaxOperationAge)} must be longer than {nameof(MaxClockSkew)}.");
         }
     }
 }

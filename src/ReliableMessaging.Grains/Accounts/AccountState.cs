@@ -2,7 +2,8 @@ namespace ReliableMessaging.Grains.Accounts;
 
 /// <summary>
 /// Everything an account persists, written in ONE grain-state write: the balance and the window
-/// of recorded operations commit together or not at all. Never renumber an <c>[Id]</c>.
+/// of recent records commit together or not at all. Older records live in the operation journal.
+/// Never renumber an <c>[Id]</c>; <see cref="Clone"/> must carry every property (a test checks it).
 /// </summary>
 [GenerateSerializer, Alias("rm.AccountState")]
 public sealed class AccountState
@@ -19,13 +20,14 @@ public sealed class AccountState
     public long Version { get; set; }
 
     /// <summary>
-    /// The newest UUIDv7 timestamp (Unix ms) of an evicted record: no ID at or below it can be
-    /// verified any more, so none is admitted. Only ever rises.
+    /// Set only by accounts written before the journal existed: the newest UUIDv7 timestamp (Unix ms)
+    /// of a record they evicted without a journal. IDs at or below it can never be verified, so none
+    /// is admitted. 0 for every account since.
     /// </summary>
     [Id(3)]
     public long EvictedThroughUnixMs { get; set; }
 
-    /// <summary>Recorded operations, sorted by <see cref="Contracts.Uuid7.Compare"/> (oldest first).</summary>
+    /// <summary>The window: recent records, sorted by <see cref="Contracts.Uuid7.Compare"/> (oldest first).</summary>
     [Id(4)]
     public List<OperationRecord> Operations { get; set; } = [];
 
@@ -33,7 +35,25 @@ public sealed class AccountState
     [Id(5)]
     public List<PendingTransfer> PendingTransfers { get; set; } = [];
 
-    /// <summary>A copy to mutate while this one stays the last persisted state.</summary>
+    /// <summary>The sequence of the newest record (records are numbered 1, 2, 3, ... in order of execution).</summary>
+    [Id(6)]
+    public long LastSequence { get; set; }
+
+    /// <summary>Every record with a sequence at or below this is durably in the journal (may lag behind the truth).</summary>
+    [Id(7)]
+    public long JournaledThrough { get; set; }
+
+    /// <summary>
+    /// The newest UUIDv7 timestamp (Unix ms) of a record that left the window for the journal. An ID
+    /// above it that is not in the window was never executed; one at or below it is looked up in the journal.
+    /// </summary>
+    [Id(8)]
+    public long JournalBoundaryUnixMs { get; set; }
+
+    /// <summary>Records committed but not yet known to be in the journal.</summary>
+    public long Unjournaled => LastSequence - JournaledThrough;
+
+    /// <summary>A copy to mutate while this one stays the last persisted state (records are immutable).</summary>
     public AccountState Clone() => new()
     {
         IsOpen = IsOpen,
@@ -42,5 +62,8 @@ public sealed class AccountState
         EvictedThroughUnixMs = EvictedThroughUnixMs,
         Operations = new List<OperationRecord>(Operations),
         PendingTransfers = new List<PendingTransfer>(PendingTransfers),
+        LastSequence = LastSequence,
+        JournaledThrough = JournaledThrough,
+        JournalBoundaryUnixMs = JournalBoundaryUnixMs,
     };
 }

@@ -5,9 +5,9 @@ namespace ReliableMessaging.Grains.Accounts;
 
 /// <summary>
 /// One executed operation as the account remembers it: its ID, its fingerprint (kind, amount and,
-/// for transfers, the other account) and its outcome. Kept compact because the whole window is
-/// rewritten on every state write; the time it was recorded is not stored, it is derived from the
-/// UUIDv7. Never renumber an <c>[Id]</c>.
+/// for transfers, the other account), its outcome, and its place in the account's history. Kept
+/// compact because the whole window is rewritten on every state write. The same record is appended
+/// to the journal. Never renumber an <c>[Id]</c>.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("rm.OperationRecord")]
 public sealed record OperationRecord(
@@ -20,10 +20,27 @@ public sealed record OperationRecord(
     [property: Id(6)] TransferState? Transfer = null,
     [property: Id(7)] long? FinishedUnixMs = null)
 {
+    /// <summary>The account's order of execution (1, 2, 3, ...); 0 only in states written before the journal existed.</summary>
+    [Id(8)]
+    public long Sequence { get; init; }
+
+    /// <summary>When the account recorded it (Unix ms).</summary>
+    [Id(9)]
+    public long RecordedUnixMs { get; init; }
+
+    /// <summary>Who issued it (the caller's identity), when known.</summary>
+    [Id(10)]
+    public string? IssuedBy { get; init; }
+
     /// <summary>The same operation: same kind, amount and other account.</summary>
     public bool HasFingerprint(OperationKind kind, long amount, string? counterparty) =>
         Kind == kind && Amount == amount && string.Equals(Counterparty, counterparty, StringComparison.Ordinal);
 
     public OperationResult ToResult(bool isReplay) =>
         new(OperationId, Kind, Amount, Status, BalanceAfter, isReplay);
+
+    public StatementEntry ToStatementEntry() =>
+        new(Sequence, OperationId, Kind, Amount, Status, BalanceAfter, Counterparty,
+            Kind == OperationKind.TransferFinished ? Transfer : null,
+            DateTimeOffset.FromUnixTimeMilliseconds(RecordedUnixMs), IssuedBy);
 }

@@ -3,22 +3,20 @@ using ReliableMessaging.Contracts;
 namespace ReliableMessaging.Grains.Accounts;
 
 /// <summary>
-/// The bounded record of executed operations kept in <see cref="AccountState.Operations"/>,
-/// bounded by count and by age. Records are kept in UUIDv7 order and evicted oldest first, so
-/// every evicted ID lies at or below <see cref="AccountState.EvictedThroughUnixMs"/>: an ID above
-/// the admission floor that is not in the window has never been executed.
+/// The hot tier of an account's record of executed operations, kept in <see cref="AccountState.Operations"/>
+/// in UUIDv7 order. It is bounded by count, and a record leaves it only once the journal holds it
+/// (<see cref="AccountState.JournaledThrough"/>), so every executed operation is in the window, in the
+/// journal, or both. Records leave oldest ID first, and every ID that left lies at or below
+/// <see cref="AccountState.JournalBoundaryUnixMs"/>: an ID above it that is not in the window was never executed.
 /// </summary>
 public sealed class OperationWindow
 {
     private readonly int _capacity;
-    private readonly long _retentionMs;
 
-    public OperationWindow(int capacity, TimeSpan retention)
+    public OperationWindow(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(retention, TimeSpan.Zero);
         _capacity = capacity;
-        _retentionMs = (long)retention.TotalMilliseconds;
     }
 
     public int Capacity => _capacity;
@@ -26,11 +24,39 @@ public sealed class OperationWindow
     /// <summary>The recorded outcome of <paramref name="operationId"/>, if the window holds it.</summary>
     public static OperationRecord? Find(AccountState state, Guid operationId)
     {
+        ArgumentNullException.ThrowIfNull(state);
         var index = IndexOf(state.Operations, operationId);
         return index >= 0 ? state.Operations[index] : null;
     }
 
-    /// <summary>Replaces a recorded outcome (same ID) with an updated one; false when it was evicted.</summary>
+    /// <summary>True when <paramref name="operationId"/> may have left the window for the journal.</summary>
+    public static bool MayBeInJournalOnly(AccountState state, Guid operationId)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return Uuid7.GetUnixTimeMilliseconds(operationId) <= state.JournalBoundaryUnixMs;
+    }
+
+    /// <summary>
+    /// True when every record numbered above <paramref name="sequence"/> is still in the window: a
+    /// journal look-up made when <paramref name="sequence"/> was the newest cannot have missed one of them.
+    /// </summary>
+    public static bool HoldsEverythingAfter(AccountState state, long sequence)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var expected = state.LastSequence - sequence;
+        var held = 0L;
+        foreach (var record in state.Operations)
+        {
+            if (record.Sequence > sequence)
+            {
+                held++;
+            }
+        }
+
+        return held == expected;
+    }
+
+    /// <summary>Replaces a recorded outcome (same ID) with an updated one; false when it is no longer in the window.</summary>
     public static bool Replace(AccountState state, OperationRecord record)
     {
         ArgumentNullException.ThrowIfNull(state);
@@ -45,28 +71,11 @@ public sealed class OperationWindow
         return true;
     }
 
-    /// <summary>
-    /// IDs whose timestamp is at or below this (Unix ms) are not admitted: either their record was
-    /// evicted, or they are older than the retention and would be evicted at once.
-    /// </summary>
-    public long AdmissionFloor(AccountState state, DateTimeOffset now) =>
-        Math.Max(state.EvictedThroughUnixMs, now.ToUnixTimeMilliseconds() - _retentionMs);
-
-    /// <summary>
-    /// True when recording <paramref name="operationId"/> now would evict it again straight away
-    /// (a full window whose oldest record is newer), so its outcome could not be replayed.
-    /// </summary>
-    public bool WouldEvictImmediately(AccountState state, Guid operationId, DateTimeOffset now)
+    /// <summary>Records an outcome in order, then lets journaled records go beyond the capacity.</summary>
+    public void Record(AccountState state, OperationRecord record)
     {
-        var operations = state.Operations;
-        var expired = CountAgeExpired(operations, now);
-        return operations.Count - expired >= _capacity
-            && Uuid7.Compare(operationId, operations[expired].OperationId) < 0;
-    }
-
-    /// <summary>Records an outcome in order, then evicts by age and by count, raising the floor.</summary>
-    public void Record(AccountState state, OperationRecord record, DateTimeOffset now)
-    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(record);
         var operations = state.Operations;
         var index = IndexOf(operations, record.OperationId);
         if (index >= 0)
@@ -75,35 +84,59 @@ public sealed class OperationWindow
         }
 
         operations.Insert(~index, record);
-
-        var evict = Math.Max(CountAgeExpired(operations, now), operations.Count - _capacity);
-        if (evict > 0)
-        {
-            var newestEvicted = Uuid7.GetUnixTimeMilliseconds(operations[evict - 1].OperationId);
-            state.EvictedThroughUnixMs = Math.Max(state.EvictedThroughUnixMs, newestEvicted);
-            operations.RemoveRange(0, evict);
-        }
+        Evict(state);
     }
 
-    /// <summary>How many of the oldest records are past the retention.</summary>
-    private int CountAgeExpired(List<OperationRecord> operations, DateTimeOffset now)
+    /// <summary>
+    /// The journal holds every record through <paramref name="sequence"/>: they may now leave the
+    /// window. Returns false when that was already known.
+    /// </summary>
+    public bool MarkJournaled(AccountState state, long sequence)
     {
-        var cutoff = now.ToUnixTimeMilliseconds() - _retentionMs;
-        int low = 0, high = operations.Count;
-        while (low < high)
+        ArgumentNullException.ThrowIfNull(state);
+        if (sequence <= state.JournaledThrough)
         {
-            var mid = (low + high) >>> 1;
-            if (Uuid7.GetUnixTimeMilliseconds(operations[mid].OperationId) <= cutoff)
-            {
-                low = mid + 1;
-            }
-            else
-            {
-                high = mid;
-            }
+            return false;
         }
 
-        return low;
+        if (sequence > state.LastSequence)
+        {
+            throw new InvalidOperationException($"Sequence {sequence} was never recorded (the newest is {state.LastSequence}).");
+        }
+
+        state.JournaledThrough = sequence;
+        Evict(state);
+        return true;
+    }
+
+    /// <summary>Removes journaled records, oldest ID first, while the window is over its capacity.</summary>
+    private void Evict(AccountState state)
+    {
+        var operations = state.Operations;
+        var excess = operations.Count - _capacity;
+        if (excess <= 0 || state.JournaledThrough == 0)
+        {
+            return;
+        }
+
+        // One compaction pass: records not yet journaled stay, whatever their age.
+        var kept = 0;
+        var boundary = state.JournalBoundaryUnixMs;
+        for (var i = 0; i < operations.Count; i++)
+        {
+            var record = operations[i];
+            if (excess > 0 && record.Sequence <= state.JournaledThrough)
+            {
+                excess--;
+                boundary = Math.Max(boundary, Uuid7.GetUnixTimeMilliseconds(record.OperationId));
+                continue;
+            }
+
+            operations[kept++] = record;
+        }
+
+        operations.RemoveRange(kept, operations.Count - kept);
+        state.JournalBoundaryUnixMs = boundary;
     }
 
     /// <summary>Binary search: the index, or the bitwise complement of the insertion point.</summary>

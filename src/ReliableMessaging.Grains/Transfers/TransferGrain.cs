@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Orleans.Storage;
 using ReliableMessaging.Contracts;
 using ReliableMessaging.Contracts.Accounts;
@@ -12,8 +14,12 @@ namespace ReliableMessaging.Grains.Transfers;
 /// transfer; the source account does the work. Not reentrant: duplicates of one transfer queue up.
 /// </summary>
 public sealed class TransferGrain(
-    [PersistentState("transfer", AccountStorage.ProviderName)] IPersistentState<TransferIndexState> state) : Grain, ITransferGrain
+    [PersistentState("transfer", AccountStorage.ProviderName)] IPersistentState<TransferIndexState> state,
+    TimeProvider time,
+    IOptions<SiloMessagingOptions> messaging) : Grain, ITransferGrain
 {
+    private TimeSpan ResponseTimeout => messaging.Value.ResponseTimeout;
+
     public async Task<TransferResult> Start(string source, string destination, long amount)
     {
         var transferId = this.GetPrimaryKey();
@@ -27,6 +33,7 @@ public sealed class TransferGrain(
             return TransferResult.Refused(transferId, source ?? string.Empty, destination ?? string.Empty, amount, status);
         }
 
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         if (state.RecordExists)
         {
             var first = state.State;
@@ -34,29 +41,53 @@ public sealed class TransferGrain(
             {
                 return TransferResult.Refused(transferId, source, destination, amount, OperationStatus.OperationIdReused);
             }
+
+            // Keep the last start recent enough that a look-up knows this one may still commit.
+            if (now - first.LastStartUnixMs > (long)ResponseTimeout.TotalMilliseconds)
+            {
+                await WriteIndexAsync(transferId, new TransferIndexState { Source = source, Destination = destination, Amount = amount, LastStartUnixMs = now });
+            }
         }
         else
         {
-            state.State = new TransferIndexState { Source = source, Destination = destination, Amount = amount };
-            try
-            {
-                await state.WriteStateAsync();
-            }
-            catch (Exception exception) when (exception is InconsistentStateException or AccountStorageException)
-            {
-                state.State = new TransferIndexState();
-                DeactivateOnIdle();
-                throw new AccountStorageException(
-                    $"Transfer {transferId} could not be recorded; nothing was debited. Retry with the same transfer ID.",
-                    exception is InconsistentStateException);
-            }
+            await WriteIndexAsync(transferId, new TransferIndexState { Source = source, Destination = destination, Amount = amount, LastStartUnixMs = now });
         }
 
         return await GrainFactory.GetGrain<IAccountGrain>(source).StartTransfer(transferId, destination, amount);
     }
 
-    public Task<TransferLookupResult> GetStatus() =>
-        state.RecordExists
-            ? GrainFactory.GetGrain<IAccountGrain>(state.State.Source).GetTransfer(this.GetPrimaryKey())
-            : Task.FromResult(new TransferLookupResult(TransferLookupStatus.Unknown, null));
+    public async Task<TransferLookupResult> GetStatus()
+    {
+        if (!state.RecordExists)
+        {
+            return new TransferLookupResult(TransferLookupStatus.Unknown, null);
+        }
+
+        // The ID was received. If the source does not know it, a start may still commit (one that
+        // timed out, or whose transfer grain's silo died with the start in transit): never answer
+        // "not accepted" for that; the client repeats the start with the same ID to settle it.
+        var lookup = await GrainFactory.GetGrain<IAccountGrain>(state.State.Source).GetTransfer(this.GetPrimaryKey());
+        return lookup.Status == TransferLookupStatus.Unknown && state.State.MayStillCommit(time.GetUtcNow(), ResponseTimeout)
+            ? new TransferLookupResult(TransferLookupStatus.Unconfirmed, null)
+            : lookup;
+    }
+
+    /// <summary>Writes the index; when that fails, nothing is sent to the source and the caller retries.</summary>
+    private async Task WriteIndexAsync(Guid transferId, TransferIndexState index)
+    {
+        var previous = state.State;
+        state.State = index;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (Exception exception) when (exception is InconsistentStateException or AccountStorageException)
+        {
+            state.State = previous;
+            DeactivateOnIdle();
+            throw new AccountStorageException(
+                $"Transfer {transferId} could not be recorded; nothing was debited. Retry with the same transfer ID.",
+                exception is InconsistentStateException);
+        }
+    }
 }

@@ -12,4 +12,20 @@ public sealed class TransferIndexState
 
     [Id(2)]
     public long Amount { get; set; }
+
+    /// <summary>
+    /// When a start was last sent to the source (Unix ms), at most one response timeout before any
+    /// start sent since; 0 in records written before it was kept.
+    /// </summary>
+    [Id(3)]
+    public long LastStartUnixMs { get; set; }
+
+    /// <summary>
+    /// True while a start sent to the source may still arrive and commit its debit. A start already
+    /// running at the source is waited for by the source's look-up; one still in transit (from an
+    /// activation of the transfer grain that died) is dropped by Orleans once older than the
+    /// response timeout. Starts are at most one response timeout younger than <see cref="LastStartUnixMs"/>.
+    /// </summary>
+    public bool MayStillCommit(DateTimeOffset now, TimeSpan responseTimeout) =>
+        LastStartUnixMs > 0 && now.ToUnixTimeMilliseconds() - LastStartUnixMs <= 2 * (long)responseTimeout.TotalMilliseconds;
 }

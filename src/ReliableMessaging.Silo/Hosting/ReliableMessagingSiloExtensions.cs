@@ -7,7 +7,11 @@ using Orleans.Serialization;
 using Orleans.Storage;
 using ReliableMessaging.Contracts.Hosting;
 using ReliableMessaging.Grains.Accounts;
+using ReliableMessaging.Grains.Journal;
+using ReliableMessaging.Silo.Journal;
+using ReliableMessaging.Grains.Telemetry;
 using ReliableMessaging.Silo.Storage;
+using Npgsql;
 
 namespace ReliableMessaging.Silo.Hosting;
 
@@ -90,6 +94,10 @@ public static class ReliableMessagingSiloExtensions
             silo.Configure<ReminderOptions>(options => options.MinimumReminderPeriod = retry);
         }
 
+        // One trace from the front end's request through the grain calls; every money operation counted.
+        silo.AddActivityPropagation();
+        silo.AddIncomingGrainCallFilter<AccountCallTelemetryFilter>();
+
         // TLS between silos and with clients when the deployment configures a certificate (Orleans:Tls).
         silo.UseClusterTls();
 
@@ -102,7 +110,7 @@ public static class ReliableMessagingSiloExtensions
             (sp, _) => new StorageErrorTranslatingGrainStorage(sp.GetRequiredKeyedService<IGrainStorage>(AdoNetStorageName)));
 
         services.AddOptions<AccountOptions>()
-            .Bind(silo.Configuration.GetSection(AccountOptions.SectionName))
+            .BindConfiguration(AccountOptions.SectionName)
             .Validate(options =>
             {
                 options.Validate();
@@ -111,6 +119,14 @@ public static class ReliableMessagingSiloExtensions
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new AccountLedger(sp.GetRequiredService<IOptions<AccountOptions>>().Value));
+
+        // The journal tier: every committed record, appended in batches across the silo's accounts.
+        services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        services.AddSingleton(sp => new JournalServiceId(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
+        services.AddSingleton<PostgresOperationJournal>();
+        services.AddSingleton<IOperationJournal>(sp => sp.GetRequiredService<PostgresOperationJournal>());
+        services.AddSingleton<JournalPruner>();
+        services.AddHostedService(sp => sp.GetRequiredService<JournalPruner>());
         return silo;
     }
 }

@@ -1,5 +1,6 @@
 using Orleans.Serialization;
 using Orleans.Storage;
+using ReliableMessaging.Grains.Accounts;
 
 namespace ReliableMessaging.Silo.Storage;
 
@@ -9,7 +10,12 @@ namespace ReliableMessaging.Silo.Storage;
 /// </summary>
 public sealed class OrleansBinaryGrainStorageSerializer(Serializer serializer) : IGrainStorageSerializer
 {
-    public BinaryData Serialize<T>(T? input) => new(serializer.SerializeToArray(input));
+    public BinaryData Serialize<T>(T? input)
+    {
+        var bytes = serializer.SerializeToArray(input);
+        AccountMetrics.StateWriteSize.Record(bytes.Length);
+        return new(bytes);
+    }
 
     public T? Deserialize<T>(BinaryData input)
     {

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Orleans.Storage;
 using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Grains.Accounts;
 
 namespace ReliableMessaging.Silo.Storage;
 
@@ -15,8 +17,20 @@ public sealed class StorageErrorTranslatingGrainStorage(IGrainStorage inner) : I
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         TranslateAsync(inner.ReadStateAsync(stateName, grainId, grainState), "read", grainId);
 
-    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-        TranslateAsync(inner.WriteStateAsync(stateName, grainId, grainState), "written", grainId);
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var outcome = "error";
+        try
+        {
+            await TranslateAsync(inner.WriteStateAsync(stateName, grainId, grainState), "written", grainId);
+            outcome = "ok";
+        }
+        finally
+        {
+            AccountMetrics.StateWriteDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("outcome", outcome));
+        }
+    }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         TranslateAsync(inner.ClearStateAsync(stateName, grainId, grainState), "cleared", grainId);

@@ -24,6 +24,10 @@ public sealed class ComposeFile
 
     public ComposeService FrontEnd => Services.Values.Single(service => service.Build?.Dockerfile == "src/ReliableMessaging.Api/Dockerfile");
 
+    public ComposeService Prometheus => Services.Values.Single(service => service.Image?.StartsWith("prom/prometheus:", StringComparison.Ordinal) == true);
+
+    public ComposeService Grafana => Services.Values.Single(service => service.Image?.StartsWith("grafana/grafana:", StringComparison.Ordinal) == true);
+
     public ComposeService Postgres => Services.Values.Single(service => service.Image?.StartsWith("postgres:", StringComparison.Ordinal) == true);
 
     public IReadOnlyCollection<string> TopLevelKeys => Root.Children.Keys.Select(key => ((YamlScalarNode)key).Value!).ToList();

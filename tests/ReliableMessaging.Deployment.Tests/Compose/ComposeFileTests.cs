@@ -16,12 +16,14 @@ public sealed partial class ComposeFileTests
     private readonly ComposeFile _compose = ComposeFile.Load();
 
     [Fact]
-    public void ComposeFile_Services_PostgresThreeSilosAndTheFrontEnd()
+    public void ComposeFile_Services_PostgresThreeSilosTheFrontEndPrometheusAndGrafana()
     {
         Assert.Equal(3, _compose.Silos.Count());
         Assert.NotNull(_compose.Postgres);
         Assert.NotNull(_compose.FrontEnd);
-        Assert.Equal(5, _compose.Services.Count);
+        Assert.NotNull(_compose.Prometheus);
+        Assert.NotNull(_compose.Grafana);
+        Assert.Equal(7, _compose.Services.Count);
     }
 
     [Fact]

@@ -84,6 +84,7 @@ public sealed partial class Dockerfile
         return image.Contains("@sha256:", StringComparison.Ordinal) || (tag != "latest" && VersionTag().IsMatch(tag));
     }
 
-    [GeneratedRegex(@"^\d+\.\d+(\.\d+)?([-.][A-Za-z0-9.-]+)?$")]
+    // Some projects prefix their version tags with "v" (prom/prometheus:v3.5.0).
+    [GeneratedRegex(@"^v?\d+\.\d+(\.\d+)?([-.][A-Za-z0-9.-]+)?$")]
     private static partial Regex VersionTag();
 }

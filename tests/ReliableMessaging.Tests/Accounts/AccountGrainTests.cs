@@ -122,22 +122,37 @@ public sealed class AccountGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task FullWindow_EvictedOperationRetried_RefusedAsExpiredNotExecutedAgain()
+    public async Task FullWindow_EvictedOperationRetried_ReplayedFromJournalNotExecutedAgain()
     {
-        var account = await OpenAccountAsync(10_000);
+        var accountId = TestIds.NewId();
+        var account = fixture.Grains.GetGrain<IAccountGrain>(accountId);
+        await account.Open();
+        await account.Deposit(TestIds.NewOperationId(), 10_000);
         var evicted = TestIds.NewOperationId();
-        await account.Withdraw(evicted, 10);
-        for (var i = 0; i < AccountCluster.WindowSize; i++)
+        var original = await account.Withdraw(evicted, 10);
+        for (var i = 0; i < AccountCluster.WindowSize + 4; i++)
         {
             await account.Withdraw(TestIds.NewOperationId(), 1);
         }
 
+        // Once the journal confirms them, the next write lets the oldest records leave the window.
+        await account.SyncJournal();
+        await account.Withdraw(TestIds.NewOperationId(), 1);
         var balance = (await account.GetSnapshot()).Balance;
-        var retry = await account.Withdraw(evicted, 10);
 
-        Assert.Equal(OperationStatus.OperationExpired, retry.Status);
-        Assert.Equal(OperationLookupStatus.Expired, (await account.GetOperation(evicted)).Status);
-        Assert.Equal(10_000 - 10 - AccountCluster.WindowSize, balance);
+        // Proof that the answer can only come from the journal: with the journal down, it is "unavailable", never "unknown".
+        JournalFaults.TakeDown(accountId);
+        await Assert.ThrowsAsync<AccountStorageException>(() => account.GetOperation(evicted));
+        await Assert.ThrowsAsync<AccountStorageException>(() => account.Withdraw(evicted, 10));
+        JournalFaults.Restore(accountId);
+
+        var retry = await account.Withdraw(evicted, 10);
+        var reused = await account.Withdraw(evicted, 11);
+
+        Assert.Equal(original with { IsReplay = true }, retry);
+        Assert.Equal(OperationStatus.OperationIdReused, reused.Status);
+        Assert.Equal(new OperationLookupResult(OperationLookupStatus.Found, original with { IsReplay = true }), await account.GetOperation(evicted));
+        Assert.Equal(10_000 - 10 - AccountCluster.WindowSize - 5, balance);
         Assert.Equal(balance, (await account.GetSnapshot()).Balance);
     }
 

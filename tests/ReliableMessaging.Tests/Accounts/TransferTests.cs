@@ -84,6 +84,165 @@ public sealed class TransferTests(ClusterFixture fixture)
         Assert.Equal(OperationKind.TransferRefund, refund.Operation!.Kind);
     }
 
+    [Theory]
+    [InlineData(OperationKind.Deposit)]
+    [InlineData(OperationKind.Withdrawal)]
+    public async Task Transfer_ClientTriesTheDerivedCreditIdBeforehand_RefusedAsNotAClientKeyAndTransferCompletes(OperationKind attack)
+    {
+        // Issue 16 item 1: a client tries to take the transfer's credit ID at B before the transfer.
+        var from = await OpenAsync(1000);
+        var to = await OpenAsync(0);
+        var transferId = TestIds.NewOperationId();
+        var creditId = TransferDelivery.CreditId(transferId);
+        var destination = fixture.Grains.GetGrain<IAccountGrain>(to);
+        var taken = attack == OperationKind.Deposit ? await destination.Deposit(creditId, 1) : await destination.Withdraw(creditId, 1);
+        Assert.Equal(OperationStatus.InvalidOperationId, taken.Status);
+
+        var started = await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, to, 400);
+        var finished = await WaitFinishedAsync(transferId, TimeSpan.FromSeconds(20));
+
+        Assert.Equal((OperationStatus.Succeeded, TransferState.Pending), (started.Status, started.State));
+        Assert.Equal(TransferState.Completed, finished.State);
+        Assert.Equal((600L, 400L), (await BalanceAsync(from), await BalanceAsync(to)));
+        var credit = await destination.GetOperation(creditId);
+        Assert.Equal((OperationKind.TransferIn, 400L), (credit.Operation!.Kind, credit.Operation.Amount));
+    }
+
+    [Fact]
+    public async Task ManyTransfers_WithTakenCreditIdsAndMissingDestinations_EachCompletedOrRefundedAndMoneyConserved()
+    {
+        // Every third transfer's credit ID is tried by a client deposit of 1 beforehand (refused:
+        // not a client key), every fifth goes to an account that does not exist; all run at once.
+        var accounts = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            accounts.Add(await OpenAsync(1000));
+        }
+
+        var plans = Enumerable.Range(0, 24).Select(i => (
+            Id: TestIds.NewOperationId(),
+            From: accounts[i % 4],
+            To: i % 5 == 0 ? TestIds.NewId("missing") : accounts[(i + 1 + (i / 4 % 3)) % 4],
+            Amount: 10L + i,
+            Taken: i % 3 == 0 && i % 5 != 0)).ToList();
+        foreach (var plan in plans.Where(p => p.Taken))
+        {
+            var tried = await fixture.Grains.GetGrain<IAccountGrain>(plan.To).Deposit(TransferDelivery.CreditId(plan.Id), 1);
+            Assert.Equal(OperationStatus.InvalidOperationId, tried.Status);
+        }
+
+        var starts = await Task.WhenAll(plans.Select(p => fixture.Grains.GetGrain<ITransferGrain>(p.Id).Start(p.From, p.To, p.Amount)));
+
+        long expectedTotal = 4 * 1000;
+        foreach (var (plan, start) in plans.Zip(starts))
+        {
+            if (start.Status == OperationStatus.TooManyPendingTransfers)
+            {
+                continue; // not accepted: nothing moved
+            }
+
+            Assert.Equal(OperationStatus.Succeeded, start.Status);
+            var finished = await WaitFinishedAsync(plan.Id, TimeSpan.FromSeconds(30));
+            var expected = plan.To.StartsWith("missing", StringComparison.Ordinal) ? TransferState.Refunded : TransferState.Completed;
+            Assert.True(expected == finished.State, $"Transfer {plan.Id} to {plan.To} (credit ID taken: {plan.Taken}) ended {finished.State}, expected {expected}.");
+        }
+
+        Assert.Contains(starts, s => s.Status == OperationStatus.Succeeded);
+        long total = 0;
+        foreach (var account in accounts)
+        {
+            total += await BalanceAsync(account);
+        }
+
+        Assert.Equal(expectedTotal, total);
+    }
+
+    [Fact]
+    public async Task Transfer_ReminderRowExistsWhilePending_RemovedOnceTheOutboxIsEmpty()
+    {
+        // Issue 16 item 2, end to end: the durable wake-up is in PostgreSQL while money waits in the outbox.
+        var from = await OpenAsync(1000);
+        var to = await OpenAsync(0);
+        var gate = StorageFaults.HoldWrites(to);
+        var transferId = TestIds.NewOperationId();
+        try
+        {
+            var started = await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, to, 100);
+            Assert.Equal(TransferState.Pending, started.State);
+            Assert.Equal(1, await ReminderRowsAsync(from));
+        }
+        finally
+        {
+            gate.SetResult();
+        }
+
+        Assert.Equal(TransferState.Completed, (await WaitFinishedAsync(transferId, TimeSpan.FromSeconds(20))).State);
+
+        // The removal follows the completion's write.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await ReminderRowsAsync(from) > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The delivery reminder was not removed after the outbox emptied.");
+            await Task.Delay(100);
+        }
+    }
+
+    private async Task<long> ReminderRowsAsync(string accountId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(fixture.Postgres.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "SELECT count(*) FROM orleansreminderstable WHERE serviceid = @service AND grainid LIKE @grain AND remindername = 'transfer-delivery'", connection);
+        command.Parameters.AddWithValue("service", fixture.ServiceId);
+        command.Parameters.AddWithValue("grain", "%/" + accountId);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
+    public async Task GetTransfer_WhileTheDebitIsBeingWritten_WaitsAndFindsItInsteadOfUnknown()
+    {
+        // Issue 16 item 4: a look-up during the debit's write must not answer "no such transfer".
+        var from = await OpenAsync(1000);
+        var to = await OpenAsync(0);
+        var transferId = TestIds.NewOperationId();
+        var arrived = StorageFaults.NextWriteArrives(from);
+        var gate = StorageFaults.HoldWrites(from);
+        Task<TransferLookupResult> lookup;
+        Task<TransferResult> start;
+        try
+        {
+            start = fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, to, 300);
+            await arrived.WaitAsync(TimeSpan.FromSeconds(20));
+            lookup = fixture.Grains.GetGrain<IAccountGrain>(from).GetTransfer(transferId);
+
+            // No signal says the look-up has reached the grain: give it time to answer early if it would.
+            await Task.WhenAny(lookup, Task.Delay(500));
+            Assert.False(lookup.IsCompleted, "The look-up answered while the debit was still being written.");
+        }
+        finally
+        {
+            gate.SetResult();
+        }
+
+        var found = await lookup;
+        Assert.Equal(TransferLookupStatus.Found, found.Status);
+        Assert.Equal(OperationStatus.Succeeded, (await start).Status);
+        Assert.Equal(TransferState.Completed, (await WaitFinishedAsync(transferId, TimeSpan.FromSeconds(20))).State);
+    }
+
+    [Fact]
+    public async Task GetStatus_TransferReceivedButNotDebitedAtItsSource_UnconfirmedNeverUnknown()
+    {
+        var missing = TestIds.NewId("missing");
+        var to = await OpenAsync(0);
+        var transfer = fixture.Grains.GetGrain<ITransferGrain>(TestIds.NewOperationId());
+
+        Assert.Equal(OperationStatus.AccountNotFound, (await transfer.Start(missing, to, 100)).Status);
+
+        Assert.Equal(TransferLookupStatus.Unconfirmed, (await transfer.GetStatus()).Status);
+        Assert.Equal(TransferLookupStatus.Unknown, (await fixture.Grains.GetGrain<ITransferGrain>(TestIds.NewOperationId()).GetStatus()).Status);
+    }
+
     [Fact]
     public async Task Transfer_InsufficientFunds_RecordedAndReplayed()
     {
@@ -214,11 +373,12 @@ public sealed class TransferTests(ClusterFixture fixture)
             var (from, source, to, destination) = await OpenPairAsync(cluster.Client, 1000);
 
             // The credit is in flight at the destination (its write held) when the destination's silo dies.
+            var creditArrives = StorageFaults.NextWriteArrives(to);
             var gate = StorageFaults.HoldWrites(to);
             var transferId = TestIds.NewOperationId();
             await cluster.Client.GetGrain<ITransferGrain>(transferId).Start(from, to, 450);
+            await creditArrives.WaitAsync(TimeSpan.FromSeconds(20));
             var host = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(destination);
-            await Task.Delay(300);
             await cluster.KillSiloAsync(cluster.Silos.Single(s => s.SiloAddress.Equals(host)));
             gate.SetResult();
 
@@ -245,10 +405,11 @@ public sealed class TransferTests(ClusterFixture fixture)
             var (from, source, to, destination) = await OpenPairAsync(cluster.Client, 1000);
 
             // Debited; the credit's write is held, then PostgreSQL goes away under it.
+            var creditArrives = StorageFaults.NextWriteArrives(to);
             var gate = StorageFaults.HoldWrites(to);
             var transferId = TestIds.NewOperationId();
             await cluster.Client.GetGrain<ITransferGrain>(transferId).Start(from, to, 333);
-            await Task.Delay(300);
+            await creditArrives.WaitAsync(TimeSpan.FromSeconds(20));
             await postgres.StopAsync();
             gate.SetResult();
             await Task.Delay(1500);

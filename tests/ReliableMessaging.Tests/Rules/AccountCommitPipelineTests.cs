@@ -22,7 +22,6 @@ public sealed class AccountCommitPipelineTests
         var ledger = new AccountLedger(new AccountOptions
         {
             OperationWindowSize = 100,
-            OperationRetention = TimeSpan.FromHours(1),
             MaxClockSkew = TimeSpan.FromMinutes(1),
         });
         var committed = new AccountState { IsOpen = true, Balance = 1000, Version = 1 };
@@ -50,7 +49,7 @@ public sealed class AccountCommitPipelineTests
     [Fact]
     public async Task SingleOperation_AnsweredOnlyAfterItsWriteSucceeds()
     {
-        var call = _pipeline.ExecuteAsync(OperationKind.Withdrawal, NewId(), 100, Now);
+        var call = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, NewId(), 100), Now);
 
         Assert.Single(_writes);
         Assert.False(call.IsCompleted);
@@ -64,8 +63,8 @@ public sealed class AccountCommitPipelineTests
     [Fact]
     public async Task OperationsArrivingDuringWrite_CommittedTogetherInNextWrite()
     {
-        var first = _pipeline.ExecuteAsync(OperationKind.Withdrawal, NewId(1), 100, Now);
-        var gathered = Enumerable.Range(2, 5).Select(i => _pipeline.ExecuteAsync(OperationKind.Withdrawal, NewId(i), 10, Now)).ToList();
+        var first = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, NewId(1), 100), Now);
+        var gathered = Enumerable.Range(2, 5).Select(i => _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, NewId(i), 10), Now)).ToList();
 
         Assert.Single(_writes);
         await CompleteWriteAsync(0);
@@ -86,8 +85,8 @@ public sealed class AccountCommitPipelineTests
     [Fact]
     public async Task GatheredOperations_DecidedAgainstPendingState_NoOverdraft()
     {
-        var first = _pipeline.ExecuteAsync(OperationKind.Withdrawal, NewId(1), 900, Now);
-        var second = _pipeline.ExecuteAsync(OperationKind.Withdrawal, NewId(2), 200, Now);
+        var first = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, NewId(1), 900), Now);
+        var second = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, NewId(2), 200), Now);
 
         await CompleteWriteAsync(0);
         await CompleteWriteAsync(1);
@@ -101,8 +100,8 @@ public sealed class AccountCommitPipelineTests
     public async Task DuplicateOfOperationInPendingBatch_WaitsAndGetsTheOneOutcome()
     {
         var id = NewId();
-        var original = _pipeline.ExecuteAsync(OperationKind.Withdrawal, id, 300, Now);
-        var duplicate = _pipeline.ExecuteAsync(OperationKind.Withdrawal, id, 300, Now);
+        var original = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, id, 300), Now);
+        var duplicate = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, id, 300), Now);
 
         Assert.Single(_writes);
         Assert.False(duplicate.IsCompleted);
@@ -116,10 +115,10 @@ public sealed class AccountCommitPipelineTests
     [Fact]
     public async Task DuplicateOfOperationInGatheredBatch_WaitsForThatLaterWrite()
     {
-        var blocker = _pipeline.ExecuteAsync(OperationKind.Deposit, NewId(1), 1, Now);
+        var blocker = _pipeline.ExecuteAsync(new(OperationKind.Deposit, NewId(1), 1), Now);
         var id = NewId(2);
-        var original = _pipeline.ExecuteAsync(OperationKind.Withdrawal, id, 50, Now);
-        var duplicate = _pipeline.ExecuteAsync(OperationKind.Withdrawal, id, 50, Now);
+        var original = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, id, 50), Now);
+        var duplicate = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, id, 50), Now);
 
         await CompleteWriteAsync(0);
         await blocker.WaitAsync(Timeout);
@@ -134,9 +133,9 @@ public sealed class AccountCommitPipelineTests
     public async Task InFlightWriteFails_ItsBatchAndTheGatheredOneFailAndStateReverts()
     {
         var id = NewId(1);
-        var inFlight = _pipeline.ExecuteAsync(OperationKind.Withdrawal, id, 100, Now);
-        var gathered = _pipeline.ExecuteAsync(OperationKind.Withdrawal, NewId(2), 100, Now);
-        var duplicate = _pipeline.ExecuteAsync(OperationKind.Withdrawal, id, 100, Now);
+        var inFlight = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, id, 100), Now);
+        var gathered = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, NewId(2), 100), Now);
+        var duplicate = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, id, 100), Now);
 
         var failure = new AccountStorageException("disk on fire");
         _writes[0].Write.SetException(failure);
@@ -153,8 +152,8 @@ public sealed class AccountCommitPipelineTests
     [Fact]
     public async Task GatheredWriteFails_EarlierBatchStaysCommittedLaterOnesFail()
     {
-        var first = _pipeline.ExecuteAsync(OperationKind.Withdrawal, NewId(1), 100, Now);
-        var second = _pipeline.ExecuteAsync(OperationKind.Withdrawal, NewId(2), 100, Now);
+        var first = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, NewId(1), 100), Now);
+        var second = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, NewId(2), 100), Now);
         await CompleteWriteAsync(0);
         Assert.Equal(900, (await first.WaitAsync(Timeout)).BalanceAfter);
 
@@ -168,12 +167,12 @@ public sealed class AccountCommitPipelineTests
     [Fact]
     public async Task AfterFailure_EveryCallRefusedUntilReloaded()
     {
-        var call = _pipeline.ExecuteAsync(OperationKind.Deposit, NewId(), 5, Now);
+        var call = _pipeline.ExecuteAsync(new(OperationKind.Deposit, NewId(), 5), Now);
         _writes[0].Write.SetException(new AccountStorageException("down"));
         await Assert.ThrowsAsync<AccountStorageException>(() => call);
 
         Assert.True(_pipeline.IsFaulted);
-        await Assert.ThrowsAsync<AccountStorageException>(() => _pipeline.ExecuteAsync(OperationKind.Deposit, NewId(1), 5, Now));
+        await Assert.ThrowsAsync<AccountStorageException>(() => _pipeline.ExecuteAsync(new(OperationKind.Deposit, NewId(1), 5), Now));
         await Assert.ThrowsAsync<AccountStorageException>(() => _pipeline.LookupAsync(NewId(), Now));
         await Assert.ThrowsAsync<AccountStorageException>(() => _pipeline.OpenAsync());
         Assert.Single(_writes);
@@ -183,7 +182,7 @@ public sealed class AccountCommitPipelineTests
     public async Task Lookup_OfPendingOperation_AnsweredFromPersistedRecordAfterWrite()
     {
         var id = NewId();
-        var call = _pipeline.ExecuteAsync(OperationKind.Withdrawal, id, 10, Now);
+        var call = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, id, 10), Now);
         var lookup = _pipeline.LookupAsync(id, Now);
 
         Assert.False(lookup.IsCompleted);
@@ -193,18 +192,19 @@ public sealed class AccountCommitPipelineTests
     }
 
     [Fact]
-    public async Task Refusals_AnsweredAtOnceWithoutWrite()
+    public async Task Refusals_WithoutWrite_OfInputAtOnce_OfPendingStateOnceItIsDurable()
     {
         var id = NewId(1);
-        var pending = _pipeline.ExecuteAsync(OperationKind.Withdrawal, id, 10, Now);
+        var pending = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, id, 10), Now);
 
-        var invalid = await _pipeline.ExecuteAsync(OperationKind.Deposit, NewId(2), 0, Now).WaitAsync(Timeout);
-        var reused = await _pipeline.ExecuteAsync(OperationKind.Deposit, id, 10, Now).WaitAsync(Timeout);
+        var invalid = await _pipeline.ExecuteAsync(new(OperationKind.Deposit, NewId(2), 0), Now).WaitAsync(Timeout);
+        var reused = _pipeline.ExecuteAsync(new(OperationKind.Deposit, id, 10), Now);
 
         Assert.Equal(OperationStatus.InvalidAmount, invalid.Status);
-        Assert.Equal(OperationStatus.OperationIdReused, reused.Status);
-        Assert.Single(_writes);
+        Assert.False(reused.IsCompleted);
         await CompleteWriteAsync(0);
+        Assert.Equal(OperationStatus.OperationIdReused, (await reused.WaitAsync(Timeout)).Status);
+        Assert.Single(_writes);
         await pending.WaitAsync(Timeout);
     }
 
@@ -216,7 +216,7 @@ public sealed class AccountCommitPipelineTests
 
         var open = closed.OpenAsync();
         var again = closed.OpenAsync();
-        var deposit = closed.ExecuteAsync(OperationKind.Deposit, NewId(), 70, Now);
+        var deposit = closed.ExecuteAsync(new(OperationKind.Deposit, NewId(), 70), Now);
 
         await CompleteWriteAsync(0);
         Assert.Equal(OpenAccountStatus.Opened, (await open.WaitAsync(Timeout)).Status);

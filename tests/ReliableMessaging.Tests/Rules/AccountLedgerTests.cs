@@ -1,5 +1,6 @@
 using ReliableMessaging.Contracts.Accounts;
 using ReliableMessaging.Grains.Accounts;
+using ReliableMessaging.Grains.Journal;
 
 namespace ReliableMessaging.Tests.Rules;
 
@@ -10,7 +11,7 @@ public sealed class AccountLedgerTests
     private readonly AccountLedger _ledger = new(new AccountOptions
     {
         OperationWindowSize = 4,
-        OperationRetention = TimeSpan.FromHours(1),
+        MaxOperationAge = TimeSpan.FromHours(2),
         MaxClockSkew = TimeSpan.FromMinutes(1),
     });
 
@@ -39,7 +40,7 @@ public sealed class AccountLedgerTests
         var state = OpenAccount(500);
         var id = IdAt(TimeSpan.Zero);
 
-        var result = _ledger.Process(state, OperationKind.Withdrawal, id, 200, Now);
+        var result = _ledger.Process(state, new(OperationKind.Withdrawal, id, 200), Now);
 
         Assert.Equal(new OperationResult(id, OperationKind.Withdrawal, 200, OperationStatus.Succeeded, 300, false), result);
         Assert.Equal(300, state.Balance);
@@ -51,14 +52,15 @@ public sealed class AccountLedgerTests
     {
         var state = OpenAccount(500);
         var id = IdAt(TimeSpan.Zero);
-        var first = _ledger.Process(state, OperationKind.Withdrawal, id, 200, Now);
+        var first = _ledger.Process(state, new(OperationKind.Withdrawal, id, 200), Now);
         var version = state.Version;
 
-        Assert.True(_ledger.TryAnswer(state, OperationKind.Withdrawal, id, 200, Now.AddSeconds(5), out var replay));
-        var again = _ledger.Process(state, OperationKind.Withdrawal, id, 200, Now.AddSeconds(5));
+        var admission = _ledger.Admit(state, new(OperationKind.Withdrawal, id, 200), Now.AddSeconds(5));
+        var again = _ledger.Process(state, new(OperationKind.Withdrawal, id, 200), Now.AddSeconds(5));
 
-        Assert.Equal(first with { IsReplay = true }, replay);
-        Assert.Equal(replay, again);
+        Assert.Equal(AdmissionVerdict.Answered, admission.Verdict);
+        Assert.Equal(first with { IsReplay = true }, admission.Answer);
+        Assert.Equal(admission.Answer, again);
         Assert.Equal(300, state.Balance);
         Assert.Equal(version, state.Version);
     }
@@ -69,9 +71,9 @@ public sealed class AccountLedgerTests
         var state = OpenAccount(100);
         var id = IdAt(TimeSpan.Zero);
 
-        var refused = _ledger.Process(state, OperationKind.Withdrawal, id, 150, Now);
-        _ledger.Process(state, OperationKind.Deposit, IdAt(TimeSpan.FromMilliseconds(1)), 1000, Now);
-        var retry = _ledger.Process(state, OperationKind.Withdrawal, id, 150, Now);
+        var refused = _ledger.Process(state, new(OperationKind.Withdrawal, id, 150), Now);
+        _ledger.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.FromMilliseconds(1)), 1000), Now);
+        var retry = _ledger.Process(state, new(OperationKind.Withdrawal, id, 150), Now);
 
         Assert.Equal(OperationStatus.InsufficientFunds, refused.Status);
         Assert.Equal(100, refused.BalanceAfter);
@@ -86,10 +88,10 @@ public sealed class AccountLedgerTests
     {
         var state = OpenAccount(500);
         var id = IdAt(TimeSpan.Zero);
-        _ledger.Process(state, OperationKind.Withdrawal, id, 200, Now);
+        _ledger.Process(state, new(OperationKind.Withdrawal, id, 200), Now);
         var before = (state.Balance, state.Version, state.Operations.Count);
 
-        var result = _ledger.Process(state, kind, id, amount, Now);
+        var result = _ledger.Process(state, new(kind, id, amount), Now);
 
         Assert.Equal(OperationStatus.OperationIdReused, result.Status);
         Assert.Null(result.BalanceAfter);
@@ -103,8 +105,8 @@ public sealed class AccountLedgerTests
     public void NonPositiveAmount_RefusedAsInvalidAmount(long amount)
     {
         var state = OpenAccount(500);
-        Assert.Equal(OperationStatus.InvalidAmount, _ledger.Process(state, OperationKind.Deposit, IdAt(TimeSpan.Zero), amount, Now).Status);
-        Assert.Equal(OperationStatus.InvalidAmount, _ledger.Process(state, OperationKind.Withdrawal, IdAt(TimeSpan.Zero), amount, Now).Status);
+        Assert.Equal(OperationStatus.InvalidAmount, _ledger.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.Zero), amount), Now).Status);
+        Assert.Equal(OperationStatus.InvalidAmount, _ledger.Process(state, new(OperationKind.Withdrawal, IdAt(TimeSpan.Zero), amount), Now).Status);
         Assert.Equal((500L, 1L), (state.Balance, state.Version));
         Assert.Empty(state.Operations);
     }
@@ -113,11 +115,11 @@ public sealed class AccountLedgerTests
     public void Deposit_OverflowingBalance_RefusedAsInvalidAmount()
     {
         var state = OpenAccount(long.MaxValue - 10);
-        var result = _ledger.Process(state, OperationKind.Deposit, IdAt(TimeSpan.Zero), 11, Now);
+        var result = _ledger.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.Zero), 11), Now);
         Assert.Equal(OperationStatus.InvalidAmount, result.Status);
         Assert.Equal(long.MaxValue - 10, state.Balance);
 
-        Assert.Equal(OperationStatus.Succeeded, _ledger.Process(state, OperationKind.Deposit, IdAt(TimeSpan.Zero), 10, Now).Status);
+        Assert.Equal(OperationStatus.Succeeded, _ledger.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.Zero), 10), Now).Status);
         Assert.Equal(long.MaxValue, state.Balance);
     }
 
@@ -125,8 +127,8 @@ public sealed class AccountLedgerTests
     public void NonVersion7OperationId_RefusedAsInvalid()
     {
         var state = OpenAccount(500);
-        Assert.Equal(OperationStatus.InvalidOperationId, _ledger.Process(state, OperationKind.Deposit, Guid.NewGuid(), 1, Now).Status);
-        Assert.Equal(OperationStatus.InvalidOperationId, _ledger.Process(state, OperationKind.Deposit, Guid.Empty, 1, Now).Status);
+        Assert.Equal(OperationStatus.InvalidOperationId, _ledger.Process(state, new(OperationKind.Deposit, Guid.NewGuid(), 1), Now).Status);
+        Assert.Equal(OperationStatus.InvalidOperationId, _ledger.Process(state, new(OperationKind.Deposit, Guid.Empty, 1), Now).Status);
         Assert.Empty(state.Operations);
     }
 
@@ -134,21 +136,21 @@ public sealed class AccountLedgerTests
     public void AccountNeverOpened_RefusedAsNotFoundAndNothingRecorded()
     {
         var state = new AccountState();
-        var result = _ledger.Process(state, OperationKind.Deposit, IdAt(TimeSpan.Zero), 1, Now);
+        var result = _ledger.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.Zero), 1), Now);
         Assert.Equal(OperationStatus.AccountNotFound, result.Status);
         Assert.Equal((false, 0L, 0L), (state.IsOpen, state.Balance, state.Version));
     }
 
     [Fact]
-    public void IdOlderThanRetention_RefusedAsExpired()
+    public void IdOlderThanMaxOperationAge_NewOneRefusedAsStale()
     {
         var state = OpenAccount(500);
-        var result = _ledger.Process(state, OperationKind.Withdrawal, IdAt(-TimeSpan.FromHours(1)), 1, Now);
+        var result = _ledger.Process(state, new(OperationKind.Withdrawal, IdAt(-TimeSpan.FromHours(2).Add(TimeSpan.FromMilliseconds(1))), 1), Now);
         Assert.Equal(OperationStatus.OperationExpired, result.Status);
         Assert.Equal(500, state.Balance);
 
         Assert.Equal(OperationStatus.Succeeded,
-            _ledger.Process(state, OperationKind.Withdrawal, IdAt(-TimeSpan.FromMinutes(59)), 1, Now).Status);
+            _ledger.Process(state, new(OperationKind.Withdrawal, IdAt(-TimeSpan.FromMinutes(119)), 1), Now).Status);
     }
 
     [Fact]
@@ -156,71 +158,245 @@ public sealed class AccountLedgerTests
     {
         var state = OpenAccount(500);
         Assert.Equal(OperationStatus.OperationIdFromFuture,
-            _ledger.Process(state, OperationKind.Deposit, IdAt(TimeSpan.FromMinutes(2)), 1, Now).Status);
+            _ledger.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.FromMinutes(2)), 1), Now).Status);
         Assert.Equal(OperationStatus.Succeeded,
-            _ledger.Process(state, OperationKind.Deposit, IdAt(TimeSpan.FromSeconds(50)), 1, Now).Status);
+            _ledger.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.FromSeconds(50)), 1), Now).Status);
     }
 
     [Fact]
-    public void EvictedId_RetriedLater_RefusedAsExpiredNeverExecutedAgain()
+    public void Window_OverCapacity_KeepsRecordsUntilJournaled()
     {
         var state = OpenAccount(1000);
-        var ids = Enumerable.Range(0, 6).Select(i => IdAt(TimeSpan.FromSeconds(-60 + i))).ToList();
-        foreach (var id in ids)
+        for (var i = 0; i < 6; i++)
         {
-            _ledger.Process(state, OperationKind.Withdrawal, id, 10, Now);
+            _ledger.Process(state, new(OperationKind.Withdrawal, IdAt(TimeSpan.FromSeconds(-60 + i)), 10), Now);
         }
 
-        Assert.Equal(940, state.Balance);
+        // Nothing confirmed by the journal: nothing may leave the window, whatever its capacity.
+        Assert.Equal(6, state.Operations.Count);
+        Assert.Equal(0, state.JournalBoundaryUnixMs);
+
+        Assert.True(_ledger.MarkJournaled(state, 3));
         Assert.Equal(4, state.Operations.Count);
-
-        // ids[0] and ids[1] were executed and evicted: a retry must not debit again.
-        var retry = _ledger.Process(state, OperationKind.Withdrawal, ids[0], 10, Now);
-        Assert.Equal(OperationStatus.OperationExpired, retry.Status);
-        Assert.Equal(OperationLookupStatus.Expired, _ledger.Lookup(state, ids[1], Now).Status);
-        Assert.Equal(940, state.Balance);
-
-        // A never-seen ID older than the newest evicted one cannot be told apart from an evicted one.
-        var unseenButOld = Guid.CreateVersion7(Now.AddSeconds(-60).AddMilliseconds(500));
-        Assert.Equal(OperationStatus.OperationExpired, _ledger.Process(state, OperationKind.Withdrawal, unseenButOld, 10, Now).Status);
-
-        // The retained ones still replay.
-        Assert.True(_ledger.Process(state, OperationKind.Withdrawal, ids[5], 10, Now).IsReplay);
+        Assert.Equal([3L, 4, 5, 6], state.Operations.Select(r => r.Sequence));
+        Assert.Equal(Now.AddSeconds(-59).ToUnixTimeMilliseconds(), state.JournalBoundaryUnixMs);
     }
 
     [Fact]
-    public void FullWindow_IdOlderThanEveryRecord_RefusedRatherThanRecordedAndLost()
+    public void EvictedId_Retried_AnsweredFromJournalNeverExecutedAgain()
     {
         var state = OpenAccount(1000);
+        var journal = new List<OperationRecord>();
+        var ids = Enumerable.Range(0, 6).Select(i => IdAt(TimeSpan.FromSeconds(-60 + i))).ToList();
+        var first = _ledger.Process(state, new(OperationKind.Withdrawal, ids[0], 10), Now);
+        foreach (var id in ids.Skip(1))
+        {
+            _ledger.Process(state, new(OperationKind.Withdrawal, id, 10), Now);
+        }
+
+        Ship(state, journal);
+        Assert.Null(OperationWindow.Find(state, ids[0]));
+
+        // The window alone cannot tell: the journal must be asked first.
+        Assert.Equal(AdmissionVerdict.LookUpJournal, _ledger.Admit(state, new(OperationKind.Withdrawal, ids[0], 10), Now).Verdict);
+        Assert.Throws<InvalidOperationException>(() => _ledger.Process(state, new(OperationKind.Withdrawal, ids[0], 10), Now));
+
+        var lookup = Find(state, journal, ids[0]);
+        var retry = _ledger.Process(state, new(OperationKind.Withdrawal, ids[0], 10), Now, lookup);
+        var reused = _ledger.Process(state, new(OperationKind.Withdrawal, ids[0], 11), Now, lookup);
+        Assert.Equal(first with { IsReplay = true }, retry);
+        Assert.Equal(OperationStatus.OperationIdReused, reused.Status);
+        Assert.Equal(940, state.Balance);
+        Assert.True(_ledger.TryLookup(state, ids[1], Now, Find(state, journal, ids[1]), out var found));
+        Assert.Equal(OperationLookupStatus.Found, found.Status);
+    }
+
+    [Fact]
+    public void IdBelowJournalBoundary_NotInJournal_ExecutesOnceAndReplays()
+    {
+        // The clock-skew case: thousands of operations within seconds, then an ID from a clock 60 s behind.
+        var state = OpenAccount(0);
+        var journal = new List<OperationRecord>();
+        for (var i = 0; i < 2000; i++)
+        {
+            _ledger.Process(state, new(OperationKind.Deposit, Guid.CreateVersion7(Now.AddMilliseconds(i)), 1), Now.AddSeconds(2));
+            if (i % 100 == 99)
+            {
+                Ship(state, journal);
+            }
+        }
+
+        var late = Guid.CreateVersion7(Now.AddSeconds(-60));
+        var later = Now.AddSeconds(3);
+        Assert.Equal(AdmissionVerdict.LookUpJournal, _ledger.Admit(state, new(OperationKind.Withdrawal, late, 100), later).Verdict);
+
+        var executed = _ledger.Process(state, new(OperationKind.Withdrawal, late, 100), later, Find(state, journal, late));
+        var retry = _ledger.Process(state, new(OperationKind.Withdrawal, late, 100), later);
+
+        Assert.Equal((OperationStatus.Succeeded, false, 1900L), (executed.Status, executed.IsReplay, executed.BalanceAfter!.Value));
+        Assert.Equal(executed with { IsReplay = true }, retry);
+        Assert.Equal(1900, state.Balance);
+    }
+
+    [Fact]
+    public void JournalLookup_StaleBecauseARecordLeftMeanwhile_MustBeRepeated()
+    {
+        var state = OpenAccount(1000);
+        var journal = new List<OperationRecord>();
+        for (var i = 0; i < 6; i++)
+        {
+            _ledger.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.FromSeconds(i)), 1), Now.AddMinutes(1));
+        }
+
+        Ship(state, journal);
+        var id = IdAt(TimeSpan.FromMilliseconds(500));
+        var lookup = Find(state, journal, id);
+
+        // While the look-up ran, the same ID executed, was journaled and left the window.
+        _ledger.Process(state, new(OperationKind.Deposit, id, 1), Now.AddMinutes(1), Find(state, journal, id));
         for (var i = 0; i < 4; i++)
         {
-            _ledger.Process(state, OperationKind.Deposit, IdAt(TimeSpan.FromSeconds(-10 + i)), 1, Now);
+            _ledger.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.FromSeconds(10 + i)), 1), Now.AddMinutes(1));
         }
 
-        var older = IdAt(TimeSpan.FromSeconds(-30));
-        Assert.Equal(OperationStatus.OperationExpired, _ledger.Process(state, OperationKind.Deposit, older, 1, Now).Status);
-        Assert.Equal(1004, state.Balance);
+        Ship(state, journal);
+        Assert.Null(OperationWindow.Find(state, id));
+
+        Assert.Equal(AdmissionVerdict.LookUpJournal, _ledger.Admit(state, new(OperationKind.Deposit, id, 1), Now.AddMinutes(1), lookup).Verdict);
+        Assert.True(_ledger.Process(state, new(OperationKind.Deposit, id, 1), Now.AddMinutes(1), Find(state, journal, id)).IsReplay);
+        Assert.Equal(1011, state.Balance);
     }
 
     [Fact]
-    public void Lookup_ReportsFoundUnknownAndExpired()
+    public void PrunedId_NotFound_RefusedAsExpiredNeverExecuted()
+    {
+        var ledger = new AccountLedger(new AccountOptions { OperationWindowSize = 2, JournalRetention = TimeSpan.FromDays(1), MaxOperationAge = null });
+        var state = OpenAccount(1000);
+        var journal = new List<OperationRecord>();
+        var old = IdAt(-TimeSpan.FromHours(20));
+        ledger.Process(state, new(OperationKind.Withdrawal, old, 10), Now);
+        for (var i = 0; i < 3; i++)
+        {
+            ledger.Process(state, new(OperationKind.Withdrawal, IdAt(TimeSpan.FromSeconds(i)), 10), Now);
+        }
+
+        Ship(state, journal, ledger);
+        journal.RemoveAll(r => r.OperationId == old);
+        var pruned = new JournalLookup([], Now.AddHours(-19).ToUnixTimeMilliseconds(), state.LastSequence);
+
+        Assert.Equal(OperationStatus.OperationExpired, ledger.Process(state, new(OperationKind.Withdrawal, old, 10), Now, pruned).Status);
+        Assert.True(ledger.TryLookup(state, old, Now, pruned, out var lookup));
+        Assert.Equal(OperationLookupStatus.Expired, lookup.Status);
+        Assert.Equal(960, state.Balance);
+
+        // Beyond the retention, a never-seen ID is refused as well (its row would be pruned).
+        Assert.Equal(OperationStatus.OperationExpired, ledger.Process(state, new(OperationKind.Deposit, IdAt(-TimeSpan.FromDays(1)), 1), Now, pruned).Status);
+    }
+
+    [Fact]
+    public void LegacyEvictedFloor_StillRefusedAsExpired()
+    {
+        var state = OpenAccount(1000);
+        state.EvictedThroughUnixMs = Now.AddMinutes(-5).ToUnixTimeMilliseconds();
+
+        Assert.Equal(OperationStatus.OperationExpired, _ledger.Process(state, new(OperationKind.Withdrawal, IdAt(-TimeSpan.FromMinutes(6)), 10), Now).Status);
+        Assert.Equal(OperationStatus.Succeeded, _ledger.Process(state, new(OperationKind.Withdrawal, IdAt(-TimeSpan.FromMinutes(4)), 10), Now).Status);
+    }
+
+    [Fact]
+    public void Upgrade_RecordsWithoutSequence_NumberedInWindowOrder()
+    {
+        var state = OpenAccount(1000);
+        state.Operations.AddRange(Enumerable.Range(0, 3).Select(i =>
+            new OperationRecord(IdAt(TimeSpan.FromSeconds(i)), OperationKind.Deposit, 1, OperationStatus.Succeeded, 1000)));
+
+        Assert.True(AccountLedger.Upgrade(state));
+        Assert.False(AccountLedger.Upgrade(state));
+
+        Assert.Equal([1L, 2, 3], state.Operations.Select(r => r.Sequence));
+        Assert.Equal(3, state.LastSequence);
+        Assert.Equal(3, state.Unjournaled);
+    }
+
+    [Fact]
+    public void Lookup_ReportsFoundUnknownAndInvalid()
     {
         var state = OpenAccount(100);
         var id = IdAt(TimeSpan.Zero);
-        var executed = _ledger.Process(state, OperationKind.Withdrawal, id, 40, Now);
+        var executed = _ledger.Process(state, new(OperationKind.Withdrawal, id, 40), Now);
 
-        Assert.Equal(new OperationLookupResult(OperationLookupStatus.Found, executed with { IsReplay = true }), _ledger.Lookup(state, id, Now));
-        Assert.Equal(OperationLookupStatus.Unknown, _ledger.Lookup(state, IdAt(TimeSpan.FromSeconds(1)), Now).Status);
-        Assert.Equal(OperationLookupStatus.Expired, _ledger.Lookup(state, IdAt(-TimeSpan.FromHours(2)), Now).Status);
-        Assert.Equal(OperationLookupStatus.InvalidOperationId, _ledger.Lookup(state, Guid.NewGuid(), Now).Status);
-        Assert.Equal(OperationLookupStatus.AccountNotFound, _ledger.Lookup(new AccountState(), id, Now).Status);
+        Assert.Equal(new OperationLookupResult(OperationLookupStatus.Found, executed with { IsReplay = true }), Lookup(state, id));
+        Assert.Equal(OperationLookupStatus.Unknown, Lookup(state, IdAt(TimeSpan.FromSeconds(1))).Status);
+        Assert.Equal(OperationLookupStatus.Unknown, Lookup(state, IdAt(-TimeSpan.FromHours(2))).Status);
+        Assert.Equal(OperationLookupStatus.InvalidOperationId, Lookup(state, Guid.NewGuid()).Status);
+        Assert.Equal(OperationLookupStatus.AccountNotFound, Lookup(new AccountState(), id).Status);
+    }
+
+    [Fact]
+    public void Statement_AcrossWindowAndJournal_CompleteInOrderAndSumsToBalance()
+    {
+        var state = OpenAccount(0);
+        var journal = new List<OperationRecord>();
+        for (var i = 0; i < 10; i++)
+        {
+            // Out-of-order IDs: the statement follows execution order, not ID order.
+            var id = IdAt(TimeSpan.FromSeconds(i % 2 == 0 ? i : -i));
+            _ledger.Process(state, i % 3 == 2 ? new(OperationKind.Withdrawal, id, 5) : new(OperationKind.Deposit, id, 10), Now, Find(state, journal, id));
+            if (i == 6)
+            {
+                Ship(state, journal);
+            }
+        }
+
+        var entries = new List<StatementEntry>();
+        long? after = 0;
+        while (after is { } cursor)
+        {
+            var page = AccountLedger.Statement(state, journal.Where(r => r.Sequence > cursor).OrderBy(r => r.Sequence).Take(3).ToList(), cursor, 3);
+            entries.AddRange(page.Entries);
+            after = page.NextAfter;
+        }
+
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), entries.Select(e => e.Sequence));
+        Assert.Equal(state.Balance, entries.Sum(e => e.BalanceEffect));
+        Assert.Equal(state.Balance, entries[^1].BalanceAfter);
+    }
+
+    [Fact]
+    public void Statement_RecordMissingFromBothTiers_ThrowsInsteadOfSkipping()
+    {
+        var state = OpenAccount(0);
+        for (var i = 0; i < 6; i++)
+        {
+            _ledger.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.FromSeconds(i)), 10), Now);
+        }
+
+        _ledger.MarkJournaled(state, 6);
+        Assert.Throws<InvalidOperationException>(() => AccountLedger.Statement(state, [], 0, 10));
     }
 
     [Fact]
     public void Options_Invalid_Rejected()
     {
         Assert.ThrowsAny<Exception>(() => new AccountLedger(new AccountOptions { OperationWindowSize = 0 }));
-        Assert.ThrowsAny<Exception>(() => new AccountLedger(new AccountOptions { OperationRetention = TimeSpan.Zero }));
-        Assert.ThrowsAny<Exception>(() => new AccountLedger(new AccountOptions { MaxClockSkew = TimeSpan.FromDays(2) }));
+        Assert.ThrowsAny<Exception>(() => new AccountLedger(new AccountOptions { JournalRetention = TimeSpan.FromMinutes(1) }));
+        Assert.ThrowsAny<Exception>(() => new AccountLedger(new AccountOptions { MaxOperationAge = TimeSpan.FromMinutes(1) }));
+        Assert.ThrowsAny<Exception>(() => new AccountLedger(new AccountOptions { MaxClockSkew = TimeSpan.FromMinutes(-1) }));
     }
+
+    private OperationLookupResult Lookup(AccountState state, Guid id)
+    {
+        Assert.True(_ledger.TryLookup(state, id, Now, null, out var result));
+        return result;
+    }
+
+    /// <summary>What the grain's journal shipping does: append what is unconfirmed, then mark it journaled.</summary>
+    private void Ship(AccountState state, List<OperationRecord> journal, AccountLedger? ledger = null)
+    {
+        journal.AddRange(state.Operations.Where(r => r.Sequence > state.JournaledThrough));
+        (ledger ?? _ledger).MarkJournaled(state, state.LastSequence);
+    }
+
+    private static JournalLookup Find(AccountState state, List<OperationRecord> journal, Guid id) =>
+        new(journal.Where(r => r.OperationId == id).ToList(), 0, state.LastSequence);
 }

@@ -8,18 +8,19 @@ public sealed class OperationWindowTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
 
-    private static OperationRecord RecordAt(DateTimeOffset at) =>
-        new(Guid.CreateVersion7(at), OperationKind.Deposit, 1, OperationStatus.Succeeded, 1);
+    /// <summary>Records as the ledger makes them: numbered in order of execution.</summary>
+    private static OperationRecord RecordAt(AccountState state, DateTimeOffset at) =>
+        new(Guid.CreateVersion7(at), OperationKind.Deposit, 1, OperationStatus.Succeeded, 1) { Sequence = ++state.LastSequence };
 
     [Fact]
     public void Record_OutOfOrderIds_KeepsUuid7Order()
     {
-        var window = new OperationWindow(10, TimeSpan.FromHours(1));
+        var window = new OperationWindow(10);
         var state = new AccountState();
-        var records = Enumerable.Range(0, 8).Select(i => RecordAt(Now.AddSeconds(-i * 7 % 5))).ToList();
+        var records = Enumerable.Range(0, 8).Select(i => RecordAt(state, Now.AddSeconds(-i * 7 % 5))).ToList();
         foreach (var record in records)
         {
-            window.Record(state, record, Now);
+            window.Record(state, record);
         }
 
         var ordered = state.Operations.Select(r => r.OperationId).ToList();
@@ -28,65 +29,76 @@ public sealed class OperationWindowTests
     }
 
     [Fact]
-    public void Record_OverCapacity_EvictsOldestAndRaisesFloorToIt()
+    public void MarkJournaled_OverCapacity_EvictsOldestJournaledAndRaisesBoundaryToIt()
     {
-        var window = new OperationWindow(3, TimeSpan.FromHours(1));
+        var window = new OperationWindow(3);
         var state = new AccountState();
-        var records = Enumerable.Range(0, 5).Select(i => RecordAt(Now.AddMinutes(-10 + i))).ToList();
+        var records = Enumerable.Range(0, 5).Select(i => RecordAt(state, Now.AddMinutes(-10 + i))).ToList();
         foreach (var record in records)
         {
-            window.Record(state, record, Now);
+            window.Record(state, record);
         }
 
+        Assert.Equal(5, state.Operations.Count);
+        Assert.True(window.MarkJournaled(state, 5));
+        Assert.False(window.MarkJournaled(state, 4));
+
         Assert.Equal(records.Skip(2).Select(r => r.OperationId), state.Operations.Select(r => r.OperationId));
-        Assert.Equal(Uuid7.GetUnixTimeMilliseconds(records[1].OperationId), state.EvictedThroughUnixMs);
+        Assert.Equal(Uuid7.GetUnixTimeMilliseconds(records[1].OperationId), state.JournalBoundaryUnixMs);
         Assert.Null(OperationWindow.Find(state, records[0].OperationId));
+        Assert.True(OperationWindow.MayBeInJournalOnly(state, records[0].OperationId));
+        Assert.False(OperationWindow.MayBeInJournalOnly(state, records[2].OperationId));
     }
 
     [Fact]
-    public void Record_PastRetention_EvictsByAgeEvenWhenNotFull()
+    public void Evict_OldestIdNotJournaled_StaysAndANewerJournaledOneLeaves()
     {
-        var window = new OperationWindow(100, TimeSpan.FromMinutes(30));
+        var window = new OperationWindow(2);
         var state = new AccountState();
-        var old = RecordAt(Now.AddMinutes(-20));
-        window.Record(state, old, Now);
-        var fresh = RecordAt(Now);
-        window.Record(state, fresh, Now.AddMinutes(15));
+        var newer = RecordAt(state, Now);
+        var newest = RecordAt(state, Now.AddSeconds(1));
+        var oldestButLast = RecordAt(state, Now.AddSeconds(-30));
+        window.Record(state, newer);
+        window.Record(state, newest);
+        window.Record(state, oldestButLast);
 
-        Assert.Equal([fresh.OperationId], state.Operations.Select(r => r.OperationId));
-        Assert.Equal(Uuid7.GetUnixTimeMilliseconds(old.OperationId), state.EvictedThroughUnixMs);
+        window.MarkJournaled(state, 2);
+
+        Assert.Equal([oldestButLast.OperationId, newest.OperationId], state.Operations.Select(r => r.OperationId));
+        Assert.Equal(Uuid7.GetUnixTimeMilliseconds(newer.OperationId), state.JournalBoundaryUnixMs);
     }
 
     [Fact]
-    public void AdmissionFloor_IsNewestEvictedOrNowMinusRetention()
+    public void HoldsEverythingAfter_FalseOnceARecordAfterItLeft()
     {
-        var window = new OperationWindow(100, TimeSpan.FromMinutes(30));
+        var window = new OperationWindow(1);
         var state = new AccountState();
-        Assert.Equal(Now.AddMinutes(-30).ToUnixTimeMilliseconds(), window.AdmissionFloor(state, Now));
+        window.Record(state, RecordAt(state, Now));
+        Assert.True(OperationWindow.HoldsEverythingAfter(state, 0));
 
-        state.EvictedThroughUnixMs = Now.AddMinutes(-5).ToUnixTimeMilliseconds();
-        Assert.Equal(state.EvictedThroughUnixMs, window.AdmissionFloor(state, Now));
+        window.Record(state, RecordAt(state, Now.AddSeconds(1)));
+        window.MarkJournaled(state, 2);
+
+        Assert.False(OperationWindow.HoldsEverythingAfter(state, 0));
+        Assert.True(OperationWindow.HoldsEverythingAfter(state, 1));
     }
 
     [Fact]
-    public void WouldEvictImmediately_FullWindowAndIdOlderThanAll_True()
+    public void MarkJournaled_BeyondLastSequence_Throws()
     {
-        var window = new OperationWindow(2, TimeSpan.FromHours(1));
+        var window = new OperationWindow(10);
         var state = new AccountState();
-        window.Record(state, RecordAt(Now.AddMinutes(-2)), Now);
-        window.Record(state, RecordAt(Now.AddMinutes(-1)), Now);
-
-        Assert.True(window.WouldEvictImmediately(state, Guid.CreateVersion7(Now.AddMinutes(-3)), Now));
-        Assert.False(window.WouldEvictImmediately(state, Guid.CreateVersion7(Now), Now));
+        window.Record(state, RecordAt(state, Now));
+        Assert.Throws<InvalidOperationException>(() => window.MarkJournaled(state, 2));
     }
 
     [Fact]
     public void Record_SameIdTwice_Throws()
     {
-        var window = new OperationWindow(10, TimeSpan.FromHours(1));
+        var window = new OperationWindow(10);
         var state = new AccountState();
-        var record = RecordAt(Now);
-        window.Record(state, record, Now);
-        Assert.Throws<InvalidOperationException>(() => window.Record(state, record, Now));
+        var record = RecordAt(state, Now);
+        window.Record(state, record);
+        Assert.Throws<InvalidOperationException>(() => window.Record(state, record));
     }
 }

@@ -18,7 +18,7 @@ public sealed class TransferLedgerTests
         AccountLedger.Open(state);
         state.Balance = 1000;
         var transferId = Guid.CreateVersion7(Now);
-        var result = _ledger.Process(state, OperationKind.TransferOut, transferId, amount, Now, "bob");
+        var result = _ledger.Process(state, new(OperationKind.TransferOut, transferId, amount, "bob"), Now);
         Assert.Equal(OperationStatus.Succeeded, result.Status);
         return (state, transferId);
     }
@@ -29,7 +29,7 @@ public sealed class TransferLedgerTests
         var (state, transferId) = StartTransfer();
 
         Assert.Equal(700, state.Balance);
-        Assert.Equal([new PendingTransfer(transferId, "bob", 300)], state.PendingTransfers);
+        Assert.Equal([new PendingTransfer(transferId, "bob", 300, Now.ToUnixTimeMilliseconds())], state.PendingTransfers);
         Assert.Equal(TransferState.Pending, OperationWindow.Find(state, transferId)!.Transfer);
     }
 
@@ -37,7 +37,7 @@ public sealed class TransferLedgerTests
     public void StartTransfer_SameIdOtherDestination_RefusedAsReused()
     {
         var (state, transferId) = StartTransfer();
-        var reused = _ledger.Process(state, OperationKind.TransferOut, transferId, 300, Now, "carol");
+        var reused = _ledger.Process(state, new(OperationKind.TransferOut, transferId, 300, "carol"), Now);
 
         Assert.Equal(OperationStatus.OperationIdReused, reused.Status);
         Assert.Single(state.PendingTransfers);
@@ -47,9 +47,9 @@ public sealed class TransferLedgerTests
     public void StartTransfer_OutboxFull_RefusedWithoutDebit()
     {
         var (state, _) = StartTransfer(100);
-        _ledger.Process(state, OperationKind.TransferOut, Guid.CreateVersion7(Now.AddMilliseconds(1)), 100, Now, "bob");
+        _ledger.Process(state, new(OperationKind.TransferOut, Guid.CreateVersion7(Now.AddMilliseconds(1)), 100, "bob"), Now);
 
-        var refused = _ledger.Process(state, OperationKind.TransferOut, Guid.CreateVersion7(Now.AddMilliseconds(2)), 100, Now, "bob");
+        var refused = _ledger.Process(state, new(OperationKind.TransferOut, Guid.CreateVersion7(Now.AddMilliseconds(2)), 100, "bob"), Now);
 
         Assert.Equal(OperationStatus.TooManyPendingTransfers, refused.Status);
         Assert.Equal(800, state.Balance);
@@ -62,7 +62,7 @@ public sealed class TransferLedgerTests
 
         Assert.True(_ledger.RefundTransfer(state, transferId, Now));
         Assert.False(_ledger.RefundTransfer(state, transferId, Now));
-        Assert.False(AccountLedger.CompleteTransfer(state, transferId, Now));
+        Assert.False(_ledger.CompleteTransfer(state, transferId, Now));
 
         Assert.Equal(1000, state.Balance);
         Assert.Empty(state.PendingTransfers);
@@ -72,29 +72,56 @@ public sealed class TransferLedgerTests
     }
 
     [Fact]
-    public void Complete_OnceThenRefundAndStuckAreNoOps()
+    public void Complete_OnceThenRefundIsANoOp()
     {
         var (state, transferId) = StartTransfer();
 
-        Assert.True(AccountLedger.CompleteTransfer(state, transferId, Now));
+        Assert.True(_ledger.CompleteTransfer(state, transferId, Now));
         Assert.False(_ledger.RefundTransfer(state, transferId, Now));
-        Assert.False(AccountLedger.MarkTransferStuck(state, transferId, Now));
+        Assert.False(_ledger.CompleteTransfer(state, transferId, Now));
 
         Assert.Equal(700, state.Balance);
         var record = OperationWindow.Find(state, transferId)!;
         Assert.Equal((TransferState.Completed, Now.ToUnixTimeMilliseconds()), (record.Transfer, record.FinishedUnixMs));
     }
 
-    [Fact]
-    public void Stuck_LeavesOutboxWithoutRefundOrResend()
+    [Theory]
+    [InlineData(OperationKind.Deposit)]
+    [InlineData(OperationKind.TransferIn)]
+    public void Credit_LeavesRoomForEveryPendingRefund_RefusedOneUnitPastTheBoundary(OperationKind kind)
     {
+        // 300 is in the outbox and may come back: the balance may only grow to long.MaxValue - 300.
         var (state, transferId) = StartTransfer();
+        state.Balance = long.MaxValue - 1000;
+        var room = long.MaxValue - 300 - state.Balance;
 
-        Assert.True(AccountLedger.MarkTransferStuck(state, transferId, Now));
+        // A credit arrives under an ID derived from its transfer's; a deposit under the client's UUIDv7.
+        Guid IdFor(int ms) => kind == OperationKind.TransferIn
+            ? Uuid7.Derive(Guid.CreateVersion7(Now.AddMilliseconds(ms)), AccountLedger.CreditPurpose)
+            : Guid.CreateVersion7(Now.AddMilliseconds(ms));
+        var refused = _ledger.Process(state, new(kind, IdFor(1), room + 1, kind == OperationKind.TransferIn ? "carol" : null), Now);
+        var admitted = _ledger.Process(state, new(kind, IdFor(2), room, kind == OperationKind.TransferIn ? "carol" : null), Now);
 
-        Assert.Equal(700, state.Balance);
-        Assert.Empty(state.PendingTransfers);
-        Assert.Equal(TransferState.Stuck, _ledger.LookupTransfer(state, "alice", transferId, Now).Transfer!.State);
+        Assert.Equal(OperationStatus.InvalidAmount, refused.Status);
+        Assert.Equal((OperationStatus.Succeeded, long.MaxValue - 300), (admitted.Status, admitted.BalanceAfter!.Value));
+
+        // The refund that may come back still fits, exactly.
+        Assert.True(_ledger.RefundTransfer(state, transferId, Now));
+        Assert.Equal(long.MaxValue, state.Balance);
+    }
+
+    [Fact]
+    public void Refund_ThatWouldOverflow_KeepsTheTransferPendingInsteadOfGuessing()
+    {
+        // A state that broke the refund room (written before it was kept): nothing changes, the
+        // transfer stays in the outbox (retried and alerted on), and no money is lost or made.
+        var (state, transferId) = StartTransfer();
+        state.Balance = long.MaxValue - 1;
+
+        Assert.False(_ledger.RefundTransfer(state, transferId, Now));
+        Assert.Single(state.PendingTransfers);
+        Assert.Equal(long.MaxValue - 1, state.Balance);
+        Assert.Equal(TransferState.Pending, OperationWindow.Find(state, transferId)!.Transfer);
     }
 
     [Fact]
@@ -104,7 +131,9 @@ public sealed class TransferLedgerTests
         var credit = Uuid7.Derive(transferId, AccountLedger.CreditPurpose);
         var refund = Uuid7.Derive(transferId, AccountLedger.RefundPurpose);
 
-        Assert.True(Uuid7.IsValid(credit));
+        Assert.True(Uuid7.IsDerived(credit));
+        Assert.False(Uuid7.IsValid(credit));
+        Assert.False(Uuid7.IsDerived(transferId));
         Assert.Equal(Uuid7.GetUnixTimeMilliseconds(transferId), Uuid7.GetUnixTimeMilliseconds(credit));
         Assert.Equal(credit, Uuid7.Derive(transferId, AccountLedger.CreditPurpose));
         Assert.NotEqual(credit, refund);

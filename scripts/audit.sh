@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Audits the journal: for every account (or the accounts named), the committed balance must equal
+# the sum of its journal rows, with every record present exactly once (sequences 1..N, no gaps).
+#   scripts/audit.sh [ACCOUNT_ID ...]
+# Reads the same configuration as the silo (silo-config/appsettings.json, overridable with
+# environment variables such as ConnectionStrings__ReliableMessaging), so on the embedded default it
+# audits what scripts/run.sh is running. Exit code: 0 clean, 1 differences, 2 could not run.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+exec dotnet run --project src/ReliableMessaging.Audit -c Release -- "$@"

@@ -1,0 +1,52 @@
+-- The operation journal: the second tier of every account's record of executed operations.
+--
+-- The account grain keeps its balance and a bounded window of recent records in ONE grain-state
+-- write (orleansstorage). Every record it commits is then appended here, in batches across
+-- accounts, by the silo's journal writer. A record leaves the grain's window only after this table
+-- holds it, so each executed operation is always in the window, here, or both; an operation ID in
+-- neither was never executed. Rows are appended and never updated in place: a later event of an
+-- operation (a transfer finishing, a refund) is its own row.
+--
+-- Appends are idempotent (ON CONFLICT DO NOTHING): a silo that crashed between its state write and
+-- its journal append re-sends the same records after the account re-activates.
+
+CREATE TABLE IF NOT EXISTS rm_operation_journal
+(
+    service_id        text        NOT NULL,
+    account_id        text        NOT NULL,
+    operation_id      uuid        NOT NULL,
+    -- The account's own order of execution (1, 2, 3, ... without gaps): the statement's cursor.
+    sequence          bigint      NOT NULL,
+    -- OperationKind: 1 deposit, 2 withdrawal, 3 transfer out, 4 transfer in, 5 transfer refund,
+    -- 6 transfer finished (an event of a transfer out; moves no money).
+    kind              smallint    NOT NULL,
+    amount            bigint      NOT NULL,
+    -- OperationStatus: 0 succeeded, 1 insufficient funds (recorded refusals only).
+    status            smallint    NOT NULL,
+    balance_after     bigint      NOT NULL,
+    counterparty      text        NULL,
+    -- TransferState for transfer records: 0 pending, 1 completed, 2 refunded, 3 stuck.
+    transfer_state    smallint    NULL,
+    -- The UUIDv7 timestamp of operation_id (Unix ms): what retention and pruning go by.
+    operation_time_ms bigint      NOT NULL,
+    recorded_at       timestamptz NOT NULL,
+    -- Who issued the operation (the caller's token subject), when known.
+    issued_by         text        NULL,
+    CONSTRAINT pk_rm_operation_journal PRIMARY KEY (service_id, account_id, operation_id)
+);
+
+-- Keyset pagination of an account's statement, and the audit's gap check.
+CREATE UNIQUE INDEX IF NOT EXISTS ux_rm_operation_journal_sequence
+    ON rm_operation_journal (service_id, account_id, sequence);
+
+-- Pruning by age; rows arrive roughly in time order, so a BRIN index costs appends almost nothing.
+CREATE INDEX IF NOT EXISTS ix_rm_operation_journal_time
+    ON rm_operation_journal USING brin (operation_time_ms);
+
+-- Pruning raises this floor BEFORE it deletes any row: a look-up that finds no row for an ID at or
+-- below it answers "expired", never "unknown" (which would let the ID execute again).
+CREATE TABLE IF NOT EXISTS rm_journal_retention
+(
+    service_id        text   NOT NULL PRIMARY KEY,
+    pruned_through_ms bigint NOT NULL
+);

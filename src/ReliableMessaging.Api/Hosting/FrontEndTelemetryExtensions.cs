@@ -1,0 +1,65 @@
+using System.Net;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using ReliableMessaging.Contracts.Hosting;
+
+namespace ReliableMessaging.Api.Hosting;
+
+/// <summary>
+/// The front end's OpenTelemetry: ASP.NET Core, Orleans' and the project's meters, served at
+/// <c>/metrics</c> in the Prometheus format to callers on this host (others only with
+/// <c>Telemetry:AllowRemoteScrape</c>); traces of each request through the Orleans call (activity
+/// propagation continues them in the silo); OTLP when an endpoint is configured.
+/// </summary>
+public static class FrontEndTelemetryExtensions
+{
+    public const string ServiceName = "reliablemessaging-api";
+    public const string ScrapePath = "/metrics";
+
+    public static WebApplicationBuilder AddFrontEndTelemetry(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = builder.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new();
+        var otlp = options.OtlpEndpoint is not null || !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        builder.Services.Configure<TelemetryOptions>(builder.Configuration.GetSection(TelemetryOptions.SectionName));
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(ServiceName, serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId))
+            .WithMetrics(metrics =>
+            {
+                metrics.AddAspNetCoreInstrumentation()
+                    .AddMeter(TelemetryNames.AccountsMeter, TelemetryNames.OrleansMeter)
+                    // No response cache: a scrape always shows every measurement made before it (Prometheus scrapes seldom anyway).
+                    .AddPrometheusExporter(exporter => exporter.ScrapeResponseCacheDurationMilliseconds = 0);
+                if (otlp)
+                {
+                    metrics.AddOtlpExporter(exporter => exporter.Endpoint = options.OtlpEndpoint ?? exporter.Endpoint);
+                }
+            })
+            .WithTracing(tracing =>
+            {
+                tracing.AddAspNetCoreInstrumentation(instrumentation => instrumentation.Filter = context =>
+                        !context.Request.Path.StartsWithSegments(ScrapePath) && !context.Request.Path.StartsWithSegments("/health"))
+                    .AddSource([.. TelemetryNames.OrleansActivitySources]);
+                if (otlp)
+                {
+                    tracing.AddOtlpExporter(exporter => exporter.Endpoint = options.OtlpEndpoint ?? exporter.Endpoint);
+                }
+            });
+        return builder;
+    }
+
+    public static WebApplication MapFrontEndTelemetry(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var allowRemote = app.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>()?.AllowRemoteScrape ?? false;
+        // Anyone else gets the ordinary 404: the metrics name accounts' traffic patterns, not for the open internet.
+        app.UseOpenTelemetryPrometheusScrapingEndpoint(context =>
+            context.Request.Path == ScrapePath && (allowRemote || IsThisHost(context.Connection.RemoteIpAddress, context.Connection.LocalIpAddress)));
+        return app;
+    }
+
+    // In-process callers (tests, Unix sockets) have no address.
+    private static bool IsThisHost(IPAddress? remote, IPAddress? local) =>
+        remote is null || IPAddress.IsLoopback(remote) || remote.Equals(local);
+}

@@ -1,0 +1,121 @@
+using Npgsql;
+using ReliableMessaging.Contracts.Accounts;
+
+namespace ReliableMessaging.Audit;
+
+/// <summary>
+/// Checks every account against the journal, independently of the grain's own reasoning: the grain
+/// is asked only for its committed balance and newest sequence (after making sure the journal holds
+/// everything up to it); the journal's rows are read and summed here in SQL. A difference means money
+/// was booked without a record, a record was lost or changed, or a record is missing or repeated.
+/// </summary>
+public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSource, string serviceId)
+{
+    private const int Parallelism = 8;
+
+    // What each kind does to the balance (OperationKind numbers); a recorded refusal moves nothing.
+    private const string Effect = """
+        CASE WHEN status <> 0 THEN 0
+             WHEN kind IN (1, 4, 5) THEN amount
+             WHEN kind IN (2, 3) THEN -amount
+             ELSE 0 END
+        """;
+
+    /// <summary>Audits <paramref name="accountIds"/>, or every account of the service (from grain storage and the journal).</summary>
+    public async Task<AuditReport> RunAsync(IReadOnlyCollection<string>? accountIds = null, CancellationToken cancellationToken = default)
+    {
+        var accounts = accountIds ?? await ListAccountsAsync(cancellationToken);
+        var differences = new List<AuditDifference>();
+        var unreachable = new List<string>();
+        long total = 0, checkedAccounts = 0;
+        await Parallel.ForEachAsync(accounts, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (accountId, token) =>
+        {
+            JournalCheckpoint checkpoint;
+            try
+            {
+                checkpoint = await grains.GetGrain<IAccountGrain>(accountId).SyncJournal();
+            }
+            catch (Exception exception) when (AccountStorageException.Find(exception) is not null || exception is TimeoutException)
+            {
+                lock (unreachable)
+                {
+                    unreachable.Add($"{accountId}: {exception.Message}");
+                }
+
+                return;
+            }
+
+            if (checkpoint.Status != AccountStatus.Open)
+            {
+                return;
+            }
+
+            var (rows, sum, lastBalance) = await SumJournalAsync(accountId, checkpoint.LastSequence, token);
+            var reason = rows != checkpoint.LastSequence ? $"{checkpoint.LastSequence - rows} records missing from the journal"
+                : sum != checkpoint.Balance ? $"the journal sums to {sum}, the balance is {checkpoint.Balance}"
+                : checkpoint.LastSequence > 0 && lastBalance != checkpoint.Balance ? $"the newest record says the balance is {lastBalance}"
+                : null;
+            lock (differences)
+            {
+                checkedAccounts++;
+                total += checkpoint.Balance;
+                if (reason is not null)
+                {
+                    differences.Add(new AuditDifference(accountId, checkpoint.Balance, checkpoint.LastSequence, sum, rows, reason));
+                }
+            }
+        });
+
+        return new AuditReport((int)checkedAccounts, differences.OrderBy(d => d.AccountId, StringComparer.Ordinal).ToList(),
+            unreachable.Order(StringComparer.Ordinal).ToList(), total, await InTransferAsync(accounts, cancellationToken));
+    }
+
+    private async Task<(long Rows, long Sum, long LastBalance)> SumJournalAsync(string accountId, long throughSequence, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT count(*), coalesce(sum({Effect}), 0)::bigint,
+                   coalesce((SELECT balance_after FROM rm_operation_journal
+                             WHERE service_id = $1 AND account_id = $2 AND sequence = $3), 0)
+            FROM rm_operation_journal
+            WHERE service_id = $1 AND account_id = $2 AND sequence <= $3
+            """);
+        command.Parameters.Add(new() { Value = serviceId });
+        command.Parameters.Add(new() { Value = accountId });
+        command.Parameters.Add(new() { Value = throughSequence });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+    }
+
+    /// <summary>Transfers debited (kind 3) minus their refunds (5) and credits (4) among the audited accounts.</summary>
+    private async Task<long> InTransferAsync(IReadOnlyCollection<string> accounts, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT coalesce(sum(CASE WHEN kind = 3 AND status = 0 THEN amount WHEN kind IN (4, 5) THEN -amount ELSE 0 END), 0)::bigint
+            FROM rm_operation_journal WHERE service_id = $1 AND account_id = ANY($2)
+            """);
+        command.Parameters.Add(new() { Value = serviceId });
+        command.Parameters.Add(new() { Value = accounts.ToArray() });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>Every account of the service: those with grain state (opened ones) and those with journal rows.</summary>
+    private async Task<IReadOnlyCollection<string>> ListAccountsAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT grainidextensionstring FROM orleansstorage
+            WHERE serviceid = $1 AND graintypestring = 'account' AND grainidextensionstring IS NOT NULL
+            UNION
+            SELECT DISTINCT account_id FROM rm_operation_journal WHERE service_id = $1
+            """);
+        command.Parameters.Add(new() { Value = serviceId });
+        var accounts = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            accounts.Add(reader.GetString(0));
+        }
+
+        return accounts;
+    }
+}

@@ -1,0 +1,58 @@
+using System.Globalization;
+using Npgsql;
+using Orleans.Configuration;
+using ReliableMessaging.Audit;
+using ReliableMessaging.Contracts.Hosting;
+
+// Usage: ReliableMessaging.Audit [ACCOUNT_ID ...]   (no IDs: every account of the service)
+// Exit codes: 0 every account matches its journal, 1 differences or unreachable accounts, 2 the audit could not run.
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+{
+    Args = [],
+    ContentRootPath = AppContext.BaseDirectory,
+});
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+var connectionString = builder.Configuration.GetConnectionString(ClusterDatabase.ConnectionStringName);
+if (string.IsNullOrWhiteSpace(connectionString))
+{
+    await Console.Error.WriteLineAsync($"ConnectionStrings:{ClusterDatabase.ConnectionStringName} is not set (appsettings.json or ConnectionStrings__{ClusterDatabase.ConnectionStringName}).");
+    return 2;
+}
+
+var clusterId = builder.Configuration["Orleans:ClusterId"] ?? "reliable-messaging";
+var serviceId = builder.Configuration["Orleans:ServiceId"] ?? "reliable-messaging";
+builder.UseOrleansClient(client =>
+{
+    client.UseAdoNetClustering(options =>
+    {
+        options.Invariant = ClusterDatabase.Invariant;
+        options.ConnectionString = connectionString;
+    });
+    client.Configure<ClusterOptions>(options =>
+    {
+        options.ClusterId = clusterId;
+        options.ServiceId = serviceId;
+    });
+});
+
+using var host = builder.Build();
+await host.StartAsync();
+await using var dataSource = NpgsqlDataSource.Create(connectionString);
+var report = await new JournalAudit(host.Services.GetRequiredService<IClusterClient>(), dataSource, serviceId)
+    .RunAsync(args.Length > 0 ? args : null);
+
+foreach (var difference in report.Differences)
+{
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"DIFFERENCE {difference.AccountId}: {difference.Reason} (balance {difference.Balance}, journal sum {difference.JournalSum}, {difference.JournalRows} of {difference.LastSequence} records)"));
+}
+
+foreach (var account in report.Unreachable)
+{
+    Console.WriteLine($"UNREACHABLE {account}");
+}
+
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"audit: {report.AccountsChecked} accounts checked, {report.Differences.Count} differences, {report.Unreachable.Count} unreachable; total balance {report.TotalBalance}, in transfer {report.InTransfer}"));
+await host.StopAsync();
+return report.Passed ? 0 : 1;

@@ -1,0 +1,23 @@
+namespace ReliableMessaging.Client;
+
+/// <summary>How one HTTP attempt ended.</summary>
+public enum AttemptResult
+{
+    /// <summary>A final answer (success or a non-transient error).</summary>
+    Answered,
+
+    /// <summary>No answer within <see cref="ReliableMessagingClientOptions.AttemptTimeout"/>.</summary>
+    Timeout,
+
+    /// <summary>The connection failed or broke before an answer.</summary>
+    ConnectionFailed,
+
+    /// <summary>Not sent: the circuit breaker is open after too many failures.</summary>
+    CircuitOpen,
+
+    /// <summary>408 or 5xx (503 storage-unavailable or cluster-unavailable, a proxy's 502/504): retried.</summary>
+    Unavailable,
+
+    /// <summary>429 (too many pending transfers, or a rate limit): retried after Retry-After.</summary>
+    TooManyRequests,
+}

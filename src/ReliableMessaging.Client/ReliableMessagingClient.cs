@@ -1,0 +1,468 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+using ReliableMessaging.Client.Errors;
+
+namespace ReliableMessaging.Client;
+
+/// <summary>
+/// A typed client of the ReliableMessaging HTTP API (register it with
+/// <see cref="ReliableMessagingClientServiceCollectionExtensions.AddReliableMessagingClient"/>).
+/// Every request it sends is safe to repeat: GETs, the idempotent PUT, and POSTs under an
+/// Idempotency-Key made once per logical operation and kept across every retry. It retries what
+/// cannot be a final answer (timeouts, failed connections, an open circuit, 408, 429 and 5xx) with
+/// capped exponential backoff and jitter, never sooner than the server's Retry-After. A keyed POST
+/// that stays unanswered is resolved through the operations (or transfers) endpoint.
+/// </summary>
+public sealed class ReliableMessagingClient
+{
+    private const string IdempotencyKeyHeader = "Idempotency-Key";
+    private const string ReplayedHeader = "Idempotent-Replayed";
+
+    private readonly HttpClient _http;
+    private readonly ReliableMessagingClientOptions _options;
+    private readonly IReliableMessagingObserver[] _observers;
+
+    public ReliableMessagingClient(HttpClient http, IOptions<ReliableMessagingClientOptions> options, IEnumerable<IReliableMessagingObserver> observers)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(observers);
+        _http = http;
+        _options = options.Value;
+        _observers = [.. observers];
+    }
+
+    /// <summary><c>PUT /accounts/{id}</c>: opens the account (Created) or finds it open.</summary>
+    public async Task<AccountResult> OpenAccountAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(accountId);
+        var exchange = await ExchangeAsync(RequestKind.OpenAccount, () => new HttpRequestMessage(HttpMethod.Put, AccountPath(accountId)), cancellationToken);
+        return ReadAccount(exchange);
+    }
+
+    /// <summary><c>GET /accounts/{id}</c>: the committed balance and version.</summary>
+    public async Task<AccountResult> GetAccountAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(accountId);
+        var exchange = await ExchangeAsync(RequestKind.GetAccount, () => new HttpRequestMessage(HttpMethod.Get, AccountPath(accountId)), cancellationToken);
+        return ReadAccount(exchange);
+    }
+
+    /// <summary>Deposits under a fresh key (kept across every retry of this call).</summary>
+    public Task<OperationOutcome> DepositAsync(string accountId, long amount, CancellationToken cancellationToken = default) =>
+        SendAsync(OperationRequest.Deposit(accountId, amount), cancellationToken);
+
+    /// <summary>Withdraws under a fresh key (kept across every retry of this call).</summary>
+    public Task<OperationOutcome> WithdrawAsync(string accountId, long amount, CancellationToken cancellationToken = default) =>
+        SendAsync(OperationRequest.Withdrawal(accountId, amount), cancellationToken);
+
+    /// <summary>
+    /// Sends a deposit or withdrawal under its own key. Pass an earlier outcome's
+    /// <see cref="OperationOutcome.Request"/> to send the same operation again: it executes at most once.
+    /// </summary>
+    public async Task<OperationOutcome> SendAsync(OperationRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var body = request.Body;
+        var exchange = await ExchangeAsync(RequestKind.Operation, () => KeyedPost(request.Path, request.OperationId, body), cancellationToken);
+        if (exchange.Answered)
+        {
+            return ReadOperationAnswer(request, exchange);
+        }
+
+        var unanswered = new OperationOutcome(OutcomeKind.Unanswered, request, null, false, false, exchange.Attempts, 0, string.Empty, exchange.LastError, exchange.LastFailure);
+        if (!_options.ResolveUnanswered)
+        {
+            return unanswered;
+        }
+
+        var lookup = await GetOperationAsync(request.AccountId, request.OperationId, cancellationToken);
+        return lookup switch
+        {
+            { Kind: LookupKind.Found, Operation: { } recorded } when recorded.Kind == request.Kind && recorded.Amount == request.Amount => unanswered with
+            {
+                Kind = recorded.Succeeded ? OutcomeKind.Succeeded : OutcomeKind.InsufficientFunds,
+                BalanceAfter = recorded.BalanceAfter,
+                IsReplay = true,
+                ResolvedByLookup = true,
+                Detail = $"no answer ({exchange.LastFailure}); the account's record says {(recorded.Succeeded ? "succeeded" : "insufficient-funds")}",
+            },
+            { Kind: LookupKind.Found, Operation: { } other } => unanswered with
+            {
+                Kind = OutcomeKind.Rejected,
+                ResolvedByLookup = true,
+                Error = UnexpectedResponseError.Create(200, string.Empty, $"the key is recorded for a {other.Kind} of {other.Amount}, not this {request.KindName} of {request.Amount}"),
+                Detail = "the key is recorded for another operation",
+            },
+            { Kind: LookupKind.NotFound } => unanswered with
+            {
+                Kind = OutcomeKind.NotExecuted,
+                ResolvedByLookup = true,
+                Detail = $"no answer ({exchange.LastFailure}); the account has no record: it never ran, and the same request may be sent again",
+            },
+            _ => unanswered with { Detail = $"no answer ({exchange.LastFailure}); lookup: {lookup.Detail}" },
+        };
+    }
+
+    /// <summary><c>GET /accounts/{id}/operations/{operationId}</c>: the recorded outcome, or why there is none.</summary>
+    public async Task<OperationLookup> GetOperationAsync(string accountId, Guid operationId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(accountId);
+        var exchange = await ExchangeAsync(RequestKind.GetOperation,
+            () => new HttpRequestMessage(HttpMethod.Get, $"{AccountPath(accountId)}/operations/{operationId}"), cancellationToken);
+        if (!exchange.Answered)
+        {
+            return new OperationLookup(LookupKind.Failed, null, exchange.LastError, "no answer: " + exchange.LastFailure);
+        }
+
+        if (exchange.StatusCode == (int)HttpStatusCode.OK)
+        {
+            return TryReadRecordedOperation(exchange.Body, out var recorded)
+                ? new OperationLookup(LookupKind.Found, recorded, null, "200 " + (recorded.Succeeded ? "succeeded" : "insufficient-funds"))
+                : new OperationLookup(LookupKind.Failed, null, UnexpectedResponseError.Create(200, exchange.Body, "not an operation record"), "200 with an unreadable body");
+        }
+
+        var error = ApiError.FromResponse(exchange.StatusCode, exchange.Body);
+        return error switch
+        {
+            OperationNotFoundError => new OperationLookup(LookupKind.NotFound, null, error, Describe(error)),
+            IdempotencyKeyExpiredError => new OperationLookup(LookupKind.Expired, null, error, Describe(error)),
+            _ => new OperationLookup(LookupKind.Failed, null, error, Describe(error)),
+        };
+    }
+
+    /// <summary>Transfers under a fresh transfer ID (kept across every retry of this call).</summary>
+    public Task<TransferOutcome> TransferAsync(string from, string to, long amount, CancellationToken cancellationToken = default) =>
+        SendAsync(TransferRequest.Create(from, to, amount), cancellationToken);
+
+    /// <summary><c>POST /transfers</c> under the request's own transfer ID; a resend of the same request is answered from the record.</summary>
+    public async Task<TransferOutcome> SendAsync(TransferRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var body = request.Body;
+        var exchange = await ExchangeAsync(RequestKind.Transfer, () => KeyedPost("transfers", request.TransferId, body), cancellationToken);
+        if (exchange.Answered)
+        {
+            return ReadTransferAnswer(request, exchange);
+        }
+
+        var unanswered = new TransferOutcome(OutcomeKind.Unanswered, request, null, false, false, exchange.Attempts, 0, string.Empty, exchange.LastError, exchange.LastFailure);
+        if (!_options.ResolveUnanswered)
+        {
+            return unanswered;
+        }
+
+        var lookup = await GetTransferAsync(request.TransferId, cancellationToken);
+        return lookup switch
+        {
+            { Kind: LookupKind.Found, Transfer: { } transfer } when transfer.From == request.From && transfer.To == request.To && transfer.Amount == request.Amount => unanswered with
+            {
+                Kind = OutcomeKind.Succeeded,
+                Transfer = transfer,
+                IsReplay = true,
+                ResolvedByLookup = true,
+                Detail = $"no answer ({exchange.LastFailure}); the transfer was accepted and is {transfer.Status}",
+            },
+            { Kind: LookupKind.NotFound } => unanswered with
+            {
+                Kind = OutcomeKind.NotExecuted,
+                ResolvedByLookup = true,
+                Detail = $"no answer ({exchange.LastFailure}); no transfer was accepted with this ID: the same request may be sent again",
+            },
+            _ => unanswered with { Detail = $"no answer ({exchange.LastFailure}); lookup: {lookup.Detail}" },
+        };
+    }
+
+    /// <summary><c>GET /transfers/{id}</c>: the transfer's current status.</summary>
+    public async Task<TransferLookup> GetTransferAsync(Guid transferId, CancellationToken cancellationToken = default)
+    {
+        var exchange = await ExchangeAsync(RequestKind.GetTransfer, () => new HttpRequestMessage(HttpMethod.Get, $"transfers/{transferId}"), cancellationToken);
+        if (!exchange.Answered)
+        {
+            return new TransferLookup(LookupKind.Failed, null, exchange.LastError, "no answer: " + exchange.LastFailure);
+        }
+
+        if (exchange.StatusCode == (int)HttpStatusCode.OK)
+        {
+            return TryReadTransfer(exchange.Body, out var transfer)
+                ? new TransferLookup(LookupKind.Found, transfer, null, "200 " + StatusName(transfer.Status))
+                : new TransferLookup(LookupKind.Failed, null, UnexpectedResponseError.Create(200, exchange.Body, "not a transfer"), "200 with an unreadable body");
+        }
+
+        var error = ApiError.FromResponse(exchange.StatusCode, exchange.Body);
+        return error switch
+        {
+            TransferNotFoundError => new TransferLookup(LookupKind.NotFound, null, error, Describe(error)),
+            IdempotencyKeyExpiredError => new TransferLookup(LookupKind.Expired, null, error, Describe(error)),
+            _ => new TransferLookup(LookupKind.Failed, null, error, Describe(error)),
+        };
+    }
+
+    /// <summary><c>GET /health/ready</c> once: true when the front end reaches an active silo.</summary>
+    public async Task<bool> IsReadyAsync(CancellationToken cancellationToken = default)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_options.AttemptTimeout);
+        try
+        {
+            using var response = await _http.GetAsync(new Uri("health/ready", UriKind.Relative), deadline.Token);
+            return response.StatusCode == HttpStatusCode.OK;
+        }
+        catch (Exception exception) when (IsAttemptFailure(exception, cancellationToken))
+        {
+            return false;
+        }
+    }
+
+    private static string AccountPath(string accountId) => "accounts/" + Uri.EscapeDataString(accountId);
+
+    private static HttpRequestMessage KeyedPost(string path, Guid key, string body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add(IdempotencyKeyHeader, key.ToString());
+        return request;
+    }
+
+    private static bool IsAttemptFailure(Exception exception, CancellationToken cancellationToken) =>
+        exception is HttpRequestException or TimeoutRejectedException or BrokenCircuitException
+        || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested);
+
+    /// <summary>
+    /// One call with its retries. Anything that is not a final answer (timeouts, failed connections,
+    /// an open circuit, 408, 429, 5xx) is retried after a backoff no shorter than Retry-After; the
+    /// request is rebuilt for each attempt with the same key and body.
+    /// </summary>
+    private async Task<Exchange> ExchangeAsync(RequestKind kind, Func<HttpRequestMessage> createRequest, CancellationToken cancellationToken)
+    {
+        var lastFailure = "no attempt";
+        ApiError? lastError = null;
+        for (var attempt = 1; attempt <= _options.MaxAttempts; attempt++)
+        {
+            TimeSpan? retryAfter = null;
+            // Also bounds reading the body, which HttpClient does after the handlers (and their timeout) returned.
+            using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                deadline.CancelAfter(_options.AttemptTimeout);
+                try
+                {
+                    using var request = createRequest();
+                    using var response = await _http.SendAsync(request, deadline.Token);
+                    var body = await response.Content.ReadAsStringAsync(deadline.Token);
+                    var status = (int)response.StatusCode;
+                    var replayed = response.Headers.TryGetValues(ReplayedHeader, out var values) && values.Contains("true", StringComparer.OrdinalIgnoreCase);
+                    if (status is 408 or 429 or >= 500)
+                    {
+                        lastError = ApiError.FromResponse(status, body);
+                        lastFailure = Describe(lastError);
+                        retryAfter = RetryAfter(response.Headers.RetryAfter);
+                        Notify(new AttemptRecord(kind, attempt, status == 429 ? AttemptResult.TooManyRequests : AttemptResult.Unavailable, status, lastError.Code, replayed));
+                    }
+                    else
+                    {
+                        Notify(new AttemptRecord(kind, attempt, AttemptResult.Answered, status, null, replayed));
+                        return new Exchange(true, status, body, replayed, attempt, null, string.Empty);
+                    }
+                }
+                catch (BrokenCircuitException exception)
+                {
+                    // Not sent; the backoff paces the retries until the breaker lets a probe through.
+                    lastFailure = "circuit open: " + exception.Message;
+                    Notify(new AttemptRecord(kind, attempt, AttemptResult.CircuitOpen, 0, null, false));
+                }
+                catch (HttpRequestException exception)
+                {
+                    lastFailure = "connection failed: " + exception.Message;
+                    Notify(new AttemptRecord(kind, attempt, AttemptResult.ConnectionFailed, 0, null, false));
+                }
+                catch (Exception exception) when (exception is TimeoutRejectedException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+                {
+                    lastFailure = string.Create(CultureInfo.InvariantCulture, $"no answer within {_options.AttemptTimeout.TotalSeconds:0.###} s");
+                    Notify(new AttemptRecord(kind, attempt, AttemptResult.Timeout, 0, null, false));
+                }
+            }
+
+            if (attempt < _options.MaxAttempts)
+            {
+                await Task.Delay(Backoff(attempt, retryAfter), _options.TimeProvider, cancellationToken);
+            }
+        }
+
+        return new Exchange(false, 0, string.Empty, false, _options.MaxAttempts, lastError, lastFailure);
+    }
+
+    private void Notify(AttemptRecord attempt)
+    {
+        foreach (var observer in _observers)
+        {
+            observer.OnAttempt(attempt);
+        }
+    }
+
+    private TimeSpan? RetryAfter(RetryConditionHeaderValue? header) => header switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - _options.TimeProvider.GetUtcNow(),
+        _ => null,
+    };
+
+    // Exponential with jitter, so that clients retrying after the same outage do not come back in step;
+    // never sooner than the server asked (up to MaxRetryAfter).
+    private TimeSpan Backoff(int attempt, TimeSpan? retryAfter)
+    {
+        var exponential = _options.FirstBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 16));
+        var capped = Math.Min(exponential, _options.MaxBackoff.TotalMilliseconds);
+        var jittered = capped * (0.5 + (Random.Shared.NextDouble() / 2));
+        var asked = Math.Clamp(retryAfter?.TotalMilliseconds ?? 0, 0, _options.MaxRetryAfter.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(Math.Max(jittered, asked));
+    }
+
+    private static AccountResult ReadAccount(Exchange exchange)
+    {
+        if (!exchange.Answered)
+        {
+            return new AccountResult(null, false, exchange.LastError, "no answer: " + exchange.LastFailure);
+        }
+
+        if (exchange.StatusCode is 200 or 201)
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(exchange.Body);
+                var root = document.RootElement;
+                var account = new AccountInfo(root.GetProperty("accountId").GetString()!, root.GetProperty("balance").GetInt64(), root.GetProperty("version").GetInt64());
+                return new AccountResult(account, exchange.StatusCode == 201, null, exchange.StatusCode == 201 ? "201 opened" : "200");
+            }
+            catch (Exception exception) when (exception is JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                var unexpected = UnexpectedResponseError.Create(exchange.StatusCode, exchange.Body, "not an account: " + exception.Message);
+                return new AccountResult(null, false, unexpected, Describe(unexpected));
+            }
+        }
+
+        var error = ApiError.FromResponse(exchange.StatusCode, exchange.Body);
+        return new AccountResult(null, false, error, Describe(error));
+    }
+
+    private static OperationOutcome ReadOperationAnswer(OperationRequest request, Exchange exchange)
+    {
+        var outcome = new OperationOutcome(OutcomeKind.Rejected, request, null, exchange.Replayed, false, exchange.Attempts, exchange.StatusCode, exchange.Body, null, string.Empty);
+        if (exchange.StatusCode == (int)HttpStatusCode.OK)
+        {
+            return TryReadRecordedOperation(exchange.Body, out var recorded)
+                && recorded.OperationId == request.OperationId && recorded.Kind == request.Kind && recorded.Amount == request.Amount && recorded.Succeeded
+                ? outcome with { Kind = OutcomeKind.Succeeded, BalanceAfter = recorded.BalanceAfter, Detail = "200 succeeded" }
+                : Unexpected(outcome, "200 for another operation: " + exchange.Body);
+        }
+
+        var error = ApiError.FromResponse(exchange.StatusCode, exchange.Body);
+        return error is InsufficientFundsError refused
+            ? outcome with { Kind = OutcomeKind.InsufficientFunds, BalanceAfter = refused.Balance, Error = error, Detail = Describe(error) }
+            : outcome with { Error = error, Detail = Describe(error) };
+
+        static OperationOutcome Unexpected(OperationOutcome outcome, string detail)
+        {
+            var error = UnexpectedResponseError.Create(outcome.StatusCode, outcome.Body, detail);
+            return outcome with { Error = error, Detail = detail };
+        }
+    }
+
+    private static TransferOutcome ReadTransferAnswer(TransferRequest request, Exchange exchange)
+    {
+        var outcome = new TransferOutcome(OutcomeKind.Rejected, request, null, exchange.Replayed, false, exchange.Attempts, exchange.StatusCode, exchange.Body, null, string.Empty);
+        if (exchange.StatusCode == (int)HttpStatusCode.Accepted)
+        {
+            if (TryReadTransfer(exchange.Body, out var transfer)
+                && transfer.TransferId == request.TransferId && transfer.From == request.From && transfer.To == request.To && transfer.Amount == request.Amount)
+            {
+                return outcome with { Kind = OutcomeKind.Succeeded, Transfer = transfer, Detail = "202 " + StatusName(transfer.Status) };
+            }
+
+            var detail = "202 for another transfer: " + exchange.Body;
+            return outcome with { Error = UnexpectedResponseError.Create(202, exchange.Body, detail), Detail = detail };
+        }
+
+        var error = ApiError.FromResponse(exchange.StatusCode, exchange.Body);
+        return error is InsufficientFundsError
+            ? outcome with { Kind = OutcomeKind.InsufficientFunds, Error = error, Detail = Describe(error) }
+            : outcome with { Error = error, Detail = Describe(error) };
+    }
+
+    private static bool TryReadRecordedOperation(string body, out RecordedOperation recorded)
+    {
+        recorded = null!;
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            OperationKind? kind = root.GetProperty("kind").GetString() switch
+            {
+                "deposit" => OperationKind.Deposit,
+                "withdrawal" => OperationKind.Withdrawal,
+                _ => null,
+            };
+            var status = root.GetProperty("status").GetString();
+            if (kind is null || status is not ("succeeded" or "insufficient-funds"))
+            {
+                return false;
+            }
+
+            recorded = new RecordedOperation(
+                root.GetProperty("operationId").GetGuid(),
+                root.GetProperty("accountId").GetString()!,
+                kind.Value,
+                root.GetProperty("amount").GetInt64(),
+                root.GetProperty("balanceAfter").GetInt64(),
+                status == "succeeded");
+            return true;
+        }
+        catch (Exception exception) when (exception is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            return false;
+        }
+    }
+
+    private static bool TryReadTransfer(string body, out TransferInfo transfer)
+    {
+        transfer = null!;
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            var status = root.GetProperty("status").GetString() switch
+            {
+                "pending" => TransferStatus.Pending,
+                "completed" => TransferStatus.Completed,
+                "refunded" => TransferStatus.Refunded,
+                "stuck" => TransferStatus.Stuck,
+                _ => TransferStatus.Unknown,
+            };
+            var finishedAt = root.TryGetProperty("finishedAt", out var finished) && finished.ValueKind == JsonValueKind.String ? finished.GetDateTimeOffset() : (DateTimeOffset?)null;
+            transfer = new TransferInfo(
+                root.GetProperty("transferId").GetGuid(),
+                root.GetProperty("from").GetString()!,
+                root.GetProperty("to").GetString()!,
+                root.GetProperty("amount").GetInt64(),
+                status,
+                root.GetProperty("createdAt").GetDateTimeOffset(),
+                finishedAt);
+            return true;
+        }
+        catch (Exception exception) when (exception is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            return false;
+        }
+    }
+
+    private static string StatusName(TransferStatus status) => status.ToString().ToLowerInvariant();
+
+    private static string Describe(ApiError error) => $"{error.Status} {error.Code}";
+}

@@ -1,0 +1,73 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Timeout;
+
+namespace ReliableMessaging.Client;
+
+public static class ReliableMessagingClientServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="ReliableMessagingClient"/> as a typed client of <c>IHttpClientFactory</c>,
+    /// with options bound from <see cref="ReliableMessagingClientOptions.SectionName"/> and then
+    /// <paramref name="configure"/>. Each attempt passes the bearer-token handler, then a resilience
+    /// pipeline (circuit breaker, then the per-attempt timeout). Retries are the client's own: they
+    /// keep the operation's key and honour Retry-After. The returned builder can add handlers that
+    /// sit closer to the network (e.g. a test's fault injection) or replace the primary handler.
+    /// </summary>
+    public static IHttpClientBuilder AddReliableMessagingClient(this IServiceCollection services, Action<ReliableMessagingClientOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        // Bound from configuration when the application has one (a host); a console tool without one configures in code.
+        var options = services.AddOptions<ReliableMessagingClientOptions>()
+            .Configure<IServiceProvider>((settings, provider) => provider.GetService<IConfiguration>()?.GetSection(ReliableMessagingClientOptions.SectionName).Bind(settings));
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options
+            .Validate(o => o.BaseAddress is { IsAbsoluteUri: true }, "ReliableMessaging:Client:BaseAddress must be an absolute http(s) URL.")
+            .Validate(o => o.AttemptTimeout > TimeSpan.Zero && o.MaxAttempts >= 1, "AttemptTimeout must be positive and MaxAttempts at least 1.")
+            .Validate(o => o.FirstBackoff >= TimeSpan.Zero && o.MaxBackoff >= o.FirstBackoff && o.MaxRetryAfter >= TimeSpan.Zero, "Backoffs must be non-negative, MaxBackoff at least FirstBackoff.")
+            .Validate(o => o.CircuitBreakerFailureRatio is > 0 and <= 1 && o.CircuitBreakerMinimumThroughput >= 2
+                && o.CircuitBreakerSamplingDuration >= TimeSpan.FromMilliseconds(500) && o.CircuitBreakerBreakDuration >= TimeSpan.FromMilliseconds(500),
+                "Circuit breaker: ratio in (0, 1], minimum throughput at least 2, durations at least 500 ms.")
+            .ValidateOnStart();
+
+        services.AddTransient<BearerTokenHandler>();
+        var builder = services.AddHttpClient<ReliableMessagingClient>((provider, http) =>
+        {
+            var settings = provider.GetRequiredService<IOptions<ReliableMessagingClientOptions>>().Value;
+            // The API's routes are relative ("accounts/..."): a base address without its trailing slash would drop its last segment.
+            var address = settings.BaseAddress!.AbsoluteUri;
+            http.BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
+            // Each attempt has its own deadline; the client as a whole is bounded by its attempts and the caller's token.
+            http.Timeout = Timeout.InfiniteTimeSpan;
+        });
+        builder.AddHttpMessageHandler<BearerTokenHandler>();
+        builder.AddResilienceHandler("reliable-messaging", (pipeline, context) =>
+        {
+            var settings = context.ServiceProvider.GetRequiredService<IOptions<ReliableMessagingClientOptions>>().Value;
+            pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
+            {
+                FailureRatio = settings.CircuitBreakerFailureRatio,
+                MinimumThroughput = settings.CircuitBreakerMinimumThroughput,
+                SamplingDuration = settings.CircuitBreakerSamplingDuration,
+                BreakDuration = settings.CircuitBreakerBreakDuration,
+                // The service's health, not one account's: 429 (too many pending transfers on one account) does not count.
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome switch
+                {
+                    { Exception: HttpRequestException or TimeoutRejectedException } => true,
+                    { Result: { } response } => (int)response.StatusCode >= 500 || response.StatusCode == HttpStatusCode.RequestTimeout,
+                    _ => false,
+                }),
+            });
+            pipeline.AddTimeout(settings.AttemptTimeout);
+        });
+        return builder;
+    }
+}

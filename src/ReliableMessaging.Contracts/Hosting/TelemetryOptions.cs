@@ -1,0 +1,25 @@
+namespace ReliableMessaging.Contracts.Hosting;
+
+/// <summary>Telemetry settings of the silo and the front end (section <c>Telemetry</c>).</summary>
+public sealed class TelemetryOptions
+{
+    public const string SectionName = "Telemetry";
+
+    /// <summary>
+    /// OTLP collector for traces and metrics (e.g. <c>http://collector:4317</c>); none by default. The
+    /// standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> variable turns it on as well.
+    /// </summary>
+    public Uri? OtlpEndpoint { get; set; }
+
+    /// <summary>Front end: serve <c>/metrics</c> to callers beyond this host too (behind a trusted network or proxy only).</summary>
+    public bool AllowRemoteScrape { get; set; }
+
+    /// <summary>Silo: the port of its own Prometheus scrape endpoint (<c>http://host:port/metrics</c>); none when unset.</summary>
+    public int? PrometheusPort { get; set; }
+
+    /// <summary>
+    /// Silo: the one address its scrape endpoint listens on and answers for; loopback unless configured
+    /// (in docker-compose.yml, the silo's own address on its network).
+    /// </summary>
+    public string PrometheusHost { get; set; } = "127.0.0.1";
+}

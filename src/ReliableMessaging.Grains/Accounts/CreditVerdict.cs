@@ -1,0 +1,14 @@
+namespace ReliableMessaging.Grains.Accounts;
+
+/// <summary>What the source does with the destination's answer to a transfer's credit.</summary>
+public enum CreditVerdict
+{
+    /// <summary>Credited (first time or replay): the transfer is completed.</summary>
+    Credited,
+
+    /// <summary>Time may fix the refusal (a clock ahead, a full outbox): deliver again later, never final.</summary>
+    Retry,
+
+    /// <summary>Refused for good; the credit was certainly not applied under its ID: refund the source once.</summary>
+    Refund,
+}

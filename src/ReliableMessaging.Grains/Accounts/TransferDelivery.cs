@@ -1,0 +1,370 @@
+using Microsoft.Extensions.Logging;
+using ReliableMessaging.Contracts;
+using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Contracts.Transfers;
+
+namespace ReliableMessaging.Grains.Accounts;
+
+/// <summary>
+/// Delivery of an account's outgoing transfers, as plain code over <see cref="ITransferDeliveryHost"/>:
+/// which transfers are being started and delivered, the backoff, the retry timer, the durable
+/// reminder, and the alert for transfers pending too long.
+/// <list type="bullet">
+/// <item>Every credit goes under <see cref="CreditId"/>; the destination's deduplication makes a
+/// redelivery a replay. Answers time may fix are retried with backoff, never final; answers time
+/// will not fix lead to one refund (<see cref="Classify"/>). No transfer rests in between.</item>
+/// <item>No outbox entry without a reminder: a start registers the reminder before its debit, and
+/// the reminder is removed only when the committed outbox is empty and no start is in progress.
+/// Reminder changes run one at a time; a removal marks the reminder unknown before it starts, so a
+/// start arriving meanwhile registers it again after the removal, and a change that failed or timed
+/// out leaves it unknown, so the next start registers it again.</item>
+/// </list>
+/// Not thread-safe: it relies on the grain's single-threaded scheduler.
+/// </summary>
+public sealed class TransferDelivery
+{
+    /// <summary>The first retry after a failed delivery; doubles up to the reminder period.</summary>
+    public static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(200);
+
+    private readonly ITransferDeliveryHost _host;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly string _accountId;
+    private readonly TimeSpan _maxRetry;
+    private readonly TimeSpan _alertAge;
+    private readonly Dictionary<Guid, Task> _startsById = [];
+    private readonly HashSet<Guid> _overdue = [];
+    private int _startsInProgress;
+    private Task _reminderTurn = Task.CompletedTask;
+    private bool _deliverAgain;
+
+    public TransferDelivery(ITransferDeliveryHost host, AccountOptions options, TimeProvider time, ILogger logger, string accountId)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(logger);
+        _host = host;
+        _time = time;
+        _logger = logger;
+        _accountId = accountId;
+        _maxRetry = options.TransferRetryPeriod;
+        _alertAge = options.TransferAlertAge;
+    }
+
+    /// <summary>What this activation knows of the durable reminder.</summary>
+    public DeliveryReminderState Reminder { get; private set; }
+
+    /// <summary>True while a delivery pass runs (at most one at a time).</summary>
+    public bool IsDelivering { get; private set; }
+
+    /// <summary>The delay of the next retry timer.</summary>
+    public TimeSpan NextRetry { get; private set; } = FirstRetry;
+
+    /// <summary>Transfers this activation has raised the pending-too-long alert for.</summary>
+    public IReadOnlyCollection<Guid> Overdue => _overdue;
+
+    /// <summary>The ID under which a transfer's credit is delivered to the destination.</summary>
+    public static Guid CreditId(Guid transferId) => Uuid7.Derive(transferId, AccountLedger.CreditPurpose);
+
+    /// <summary>
+    /// The destination's answer to a credit, sorted by whether time may change it. Every status
+    /// has a verdict; a new status fails <c>TransferDeliveryTests</c> until it is given one.
+    /// </summary>
+    public static CreditVerdict Classify(OperationStatus status) => status switch
+    {
+        OperationStatus.Succeeded => CreditVerdict.Credited,
+
+        // The destination's clock is behind the source's, or it is busy: the same credit will be admitted later.
+        OperationStatus.OperationIdFromFuture or OperationStatus.TooManyPendingTransfers => CreditVerdict.Retry,
+
+        // Refused for good, and not applied under this ID: no such account, a balance with no room,
+        // the credit ID taken by another operation (a client cannot create a TransferIn, so a record
+        // of any other kind or amount under it is someone else's), or too old for the destination
+        // to admit. The money goes back to the source.
+        OperationStatus.AccountNotFound or OperationStatus.InvalidAccountId or OperationStatus.InvalidAmount
+            or OperationStatus.OperationIdReused or OperationStatus.OperationExpired or OperationStatus.InvalidOperationId
+            or OperationStatus.InsufficientFunds or OperationStatus.TransferToSelf => CreditVerdict.Refund,
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "A credit answer without a delivery verdict."),
+    };
+
+    /// <summary>
+    /// Starts a transfer: makes sure the reminder exists, then runs <paramref name="debit"/> (the
+    /// debit and the outbox entry in one write) and delivers a new debit at once. Throws, with
+    /// nothing debited, when the reminder could not be registered.
+    /// </summary>
+    public async Task<OperationResult> StartAsync(Guid transferId, Func<Task<OperationResult>> debit)
+    {
+        ArgumentNullException.ThrowIfNull(debit);
+        _startsInProgress++;
+        var started = new TaskCompletionSource();
+        var tracked = _startsById.TryAdd(transferId, started.Task);
+        try
+        {
+            // The durable wake-up exists before any debit it must deliver can commit.
+            await EnsureReminderAsync();
+            var result = await debit();
+            if (result is { Status: OperationStatus.Succeeded, IsReplay: false })
+            {
+                Kick();
+            }
+
+            return result;
+        }
+        finally
+        {
+            _startsInProgress--;
+            if (tracked)
+            {
+                _startsById.Remove(transferId);
+            }
+
+            started.SetResult();
+        }
+    }
+
+    /// <summary>Completes when no start of <paramref name="transferId"/> is in progress here (whatever its outcome).</summary>
+    public Task WhenStartedAsync(Guid transferId) =>
+        _startsById.TryGetValue(transferId, out var started) ? started : Task.CompletedTask;
+
+    /// <summary>A new activation found transfers in its outbox: deliver them shortly.</summary>
+    public void Resume()
+    {
+        if (_host.CommittedOutbox.Count > 0)
+        {
+            _host.ScheduleRetry(FirstRetry);
+        }
+    }
+
+    /// <summary>The retry timer fired.</summary>
+    public void OnTimer() => Kick();
+
+    /// <summary>The durable reminder fired (after a crash, or while a destination keeps failing).</summary>
+    public void OnReminder() => Kick();
+
+    private void Kick()
+    {
+        if (IsDelivering)
+        {
+            _deliverAgain = true;
+            return;
+        }
+
+        _ = RunGuardedAsync();
+    }
+
+    private async Task RunGuardedAsync()
+    {
+        try
+        {
+            await DeliverAllAsync();
+        }
+        catch (Exception exception)
+        {
+            // A bug, not a delivery failure: say so loudly. The outbox entry keeps its reminder, so
+            // delivery is tried again at the next tick.
+            AccountLog.DeliveryCrashed(_logger, exception, _accountId);
+        }
+    }
+
+    /// <summary>Delivers every committed pending transfer, then schedules a retry or removes the reminder.</summary>
+    private async Task DeliverAllAsync()
+    {
+        IsDelivering = true;
+        bool allFinished;
+        try
+        {
+            do
+            {
+                _deliverAgain = false;
+                allFinished = true;
+                foreach (var pending in _host.CommittedOutbox.ToArray())
+                {
+                    if (_host.IsRetired)
+                    {
+                        return;
+                    }
+
+                    allFinished &= await DeliverOneAsync(pending);
+                }
+            }
+            while (_deliverAgain);
+        }
+        finally
+        {
+            IsDelivering = false;
+        }
+
+        if (_host.IsRetired)
+        {
+            return;
+        }
+
+        if (allFinished && _host.CommittedOutbox.Count == 0)
+        {
+            NextRetry = FirstRetry;
+            await RemoveReminderIfIdleAsync();
+        }
+        else
+        {
+            _host.ScheduleRetry(NextRetry);
+            NextRetry = TimeSpan.FromTicks(Math.Min(NextRetry.Ticks * 2, _maxRetry.Ticks));
+        }
+    }
+
+    /// <summary>One delivery attempt; true when the transfer reached its final state.</summary>
+    private async Task<bool> DeliverOneAsync(PendingTransfer pending)
+    {
+        OperationResult credit;
+        try
+        {
+            credit = await _host.SendCreditAsync(pending, CreditId(pending.TransferId));
+        }
+        catch (Exception exception)
+        {
+            // Whatever failed (storage, timeout, placement, a silo going away), redelivering under
+            // the same credit ID is safe: the destination applies it at most once.
+            AccountLog.DeliveryFailed(_logger, exception, _accountId, pending.TransferId, pending.To);
+            AlertIfOverdue(pending);
+            return false;
+        }
+
+        var verdict = Classify(credit.Status);
+        if (verdict == CreditVerdict.Retry)
+        {
+            AccountLog.CreditDeferred(_logger, _accountId, pending.TransferId, pending.To, credit.Status);
+            AlertIfOverdue(pending);
+            return false;
+        }
+
+        var outcome = verdict == CreditVerdict.Credited ? TransferState.Completed : TransferState.Refunded;
+        bool finished;
+        try
+        {
+            finished = await _host.FinishAsync(pending, outcome, _time.GetUtcNow());
+        }
+        catch (AccountStorageException exception)
+        {
+            // The outcome could not be recorded; this activation retires and the reminder retries
+            // (the credit, if it was one, replays at the destination).
+            AccountLog.DeliveryFailed(_logger, exception, _accountId, pending.TransferId, pending.To);
+            return false;
+        }
+
+        if (!finished)
+        {
+            AlertIfOverdue(pending);
+            return false;
+        }
+
+        _overdue.Remove(pending.TransferId);
+        if (outcome == TransferState.Completed)
+        {
+            AccountLog.TransferCompleted(_logger, _accountId, pending.TransferId, pending.To, credit.IsReplay);
+        }
+        else
+        {
+            AccountLog.TransferRefunded(_logger, _accountId, pending.TransferId, pending.To, credit.Status);
+            AccountMetrics.RefundedTransfers.Add(1);
+        }
+
+        return true;
+    }
+
+    /// <summary>The operator alert: once per transfer and activation, when it is pending longer than the alert age.</summary>
+    private void AlertIfOverdue(PendingTransfer pending)
+    {
+        var age = _time.GetUtcNow() - pending.PendingSince;
+        if (age >= _alertAge && _overdue.Add(pending.TransferId))
+        {
+            AccountLog.TransferOverdue(_logger, _accountId, pending.TransferId, pending.To, pending.Amount, age);
+            AccountMetrics.OverdueTransfers.Add(1);
+        }
+    }
+
+    private async Task EnsureReminderAsync()
+    {
+        if (Reminder == DeliveryReminderState.Registered)
+        {
+            return;
+        }
+
+        await InTurnAsync(async () =>
+        {
+            if (Reminder != DeliveryReminderState.Registered)
+            {
+                await RegisterAsync();
+            }
+        });
+    }
+
+    private async Task RegisterAsync()
+    {
+        // Until it is acknowledged, the row may or may not exist.
+        Reminder = DeliveryReminderState.Unknown;
+        await _host.RegisterReminderAsync();
+        Reminder = DeliveryReminderState.Registered;
+    }
+
+    /// <summary>Nothing in the committed outbox and no start that may still commit one.</summary>
+    private bool IsIdle => _startsInProgress == 0 && _host.CommittedOutbox.Count == 0 && !_host.IsRetired;
+
+    private async Task RemoveReminderIfIdleAsync()
+    {
+        await InTurnAsync(async () =>
+        {
+            if (Reminder == DeliveryReminderState.Absent || !IsIdle)
+            {
+                return;
+            }
+
+            // From here on a start registers again (after this removal: changes run in turn).
+            Reminder = DeliveryReminderState.Unknown;
+            try
+            {
+                await _host.UnregisterReminderAsync();
+            }
+            catch (Exception exception) when (exception is OrleansException or TimeoutException)
+            {
+                // The row may or may not be gone: the state stays unknown, so the next start
+                // registers again; a leftover reminder only fires, finds nothing, and is removed then.
+                AccountLog.ReminderChangeFailed(_logger, exception, _accountId);
+                return;
+            }
+
+            Reminder = DeliveryReminderState.Absent;
+
+            // Re-check: a start that began during the removal (it waits for its turn) or anything
+            // that reached the outbox meanwhile needs the reminder back.
+            if (!IsIdle)
+            {
+                try
+                {
+                    await RegisterAsync();
+                }
+                catch (Exception exception) when (exception is OrleansException or TimeoutException)
+                {
+                    // Still unknown: the start waiting for its turn registers it before its debit.
+                    AccountLog.ReminderChangeFailed(_logger, exception, _accountId);
+                }
+            }
+        });
+    }
+
+    /// <summary>Runs reminder changes one after another, whatever the previous one's outcome.</summary>
+    private async Task InTurnAsync(Func<Task> change)
+    {
+        var previous = _reminderTurn;
+        var turn = new TaskCompletionSource();
+        _reminderTurn = turn.Task;
+        try
+        {
+            await previous;
+            await change();
+        }
+        finally
+        {
+            turn.SetResult();
+        }
+    }
+}

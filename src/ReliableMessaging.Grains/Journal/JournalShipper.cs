@@ -1,0 +1,143 @@
+using ReliableMessaging.Grains.Accounts;
+
+namespace ReliableMessaging.Grains.Journal;
+
+/// <summary>
+/// Ships one account's committed records to the journal, as plain code over delegates. Each
+/// persisted state is handed over with <see cref="Committed"/>; the records the journal has not
+/// confirmed (above <see cref="AccountState.JournaledThrough"/> and what was already confirmed) are
+/// appended, one append at a time. On success the owner is told how far the journal reaches, so
+/// those records may leave the window; on failure the records simply stay in the window and the
+/// append is retried after a backoff. Appends are idempotent, so re-sending after a crash or an
+/// unanswered append is harmless. Not thread-safe: it relies on the grain's scheduler.
+/// </summary>
+public sealed class JournalShipper
+{
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(100);
+    private readonly Func<IReadOnlyList<OperationRecord>, Task> _append;
+    private readonly Action<long> _onJournaled;
+    private readonly Action<TimeSpan> _scheduleRetry;
+    private readonly Action<Exception> _onFailure;
+    private readonly TimeSpan _maxRetry;
+    private readonly List<(long Sequence, TaskCompletionSource Waiter)> _waiters = [];
+    private AccountState? _latest;
+    private bool _shipping;
+    private bool _retryScheduled;
+    private TimeSpan _backoff = FirstRetry;
+
+    /// <param name="append">Appends records durably; throws <see cref="JournalUnavailableException"/> when it could not.</param>
+    /// <param name="onJournaled">Told the newest sequence the journal holds (all before it too).</param>
+    /// <param name="scheduleRetry">Calls <see cref="Retry"/> after the given delay.</param>
+    /// <param name="onFailure">Told of each failed append (for the log).</param>
+    /// <param name="maxRetry">The longest backoff between retries.</param>
+    public JournalShipper(
+        Func<IReadOnlyList<OperationRecord>, Task> append,
+        Action<long> onJournaled,
+        Action<TimeSpan> scheduleRetry,
+        Action<Exception> onFailure,
+        TimeSpan maxRetry)
+    {
+        _append = append;
+        _onJournaled = onJournaled;
+        _scheduleRetry = scheduleRetry;
+        _onFailure = onFailure;
+        _maxRetry = maxRetry;
+    }
+
+    /// <summary>The newest sequence the journal confirmed in this activation (or that the state said it had).</summary>
+    public long ConfirmedThrough { get; private set; }
+
+    /// <summary>True while appends fail and records wait in the window.</summary>
+    public bool IsFailing { get; private set; }
+
+    /// <summary>A state was persisted (or activated): ship what the journal does not hold yet.</summary>
+    public void Committed(AccountState committed)
+    {
+        ArgumentNullException.ThrowIfNull(committed);
+        _latest = committed;
+        ConfirmedThrough = Math.Max(ConfirmedThrough, committed.JournaledThrough);
+        if (!_shipping && !_retryScheduled)
+        {
+            _ = ShipAsync();
+        }
+    }
+
+    /// <summary>The retry timer fired.</summary>
+    public void Retry()
+    {
+        _retryScheduled = false;
+        if (!_shipping)
+        {
+            _ = ShipAsync();
+        }
+    }
+
+    /// <summary>Completes once the journal holds every record through <paramref name="sequence"/>.</summary>
+    public Task WaitForAsync(long sequence)
+    {
+        if (sequence <= ConfirmedThrough)
+        {
+            return Task.CompletedTask;
+        }
+
+        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _waiters.Add((sequence, waiter));
+        return waiter.Task;
+    }
+
+    /// <summary>Appends until nothing committed is left unconfirmed; never throws.</summary>
+    private async Task ShipAsync()
+    {
+        _shipping = true;
+        try
+        {
+            while (_latest is { } state && state.LastSequence > ConfirmedThrough)
+            {
+                // Unconfirmed records never leave the window, so these are all of them, without gaps.
+                var records = state.Operations.Where(r => r.Sequence > ConfirmedThrough).OrderBy(r => r.Sequence).ToList();
+                if (records.Count == 0 || records[^1].Sequence != state.LastSequence)
+                {
+                    _onFailure(new InvalidOperationException(
+                        $"Records {ConfirmedThrough + 1} to {state.LastSequence} are neither confirmed by the journal nor in the window."));
+                    return;
+                }
+
+                try
+                {
+                    await _append(records);
+                }
+                catch (JournalUnavailableException exception)
+                {
+                    IsFailing = true;
+                    _onFailure(exception);
+                    _retryScheduled = true;
+                    _scheduleRetry(_backoff);
+                    _backoff = TimeSpan.FromTicks(Math.Min(_backoff.Ticks * 2, _maxRetry.Ticks));
+                    return;
+                }
+
+                IsFailing = false;
+                _backoff = FirstRetry;
+                ConfirmedThrough = Math.Max(ConfirmedThrough, records[^1].Sequence);
+                _onJournaled(ConfirmedThrough);
+                ReleaseWaiters();
+            }
+        }
+        finally
+        {
+            _shipping = false;
+        }
+    }
+
+    private void ReleaseWaiters()
+    {
+        for (var i = _waiters.Count - 1; i >= 0; i--)
+        {
+            if (_waiters[i].Sequence <= ConfirmedThrough)
+            {
+                _waiters[i].Waiter.TrySetResult();
+                _waiters.RemoveAt(i);
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+using ReliableMessaging.Grains.Accounts;
+
+namespace ReliableMessaging.Silo.Journal;
+
+/// <summary>
+/// Deletes journal rows older than <see cref="AccountOptions.JournalRetention"/>, when one is set.
+/// It first raises the service's pruning floor and only then deletes, so a look-up that misses a
+/// pruned row answers "expired" and the ID is never executed again. Every silo runs it; the steps are
+/// idempotent, so silos pruning at once only repeat each other's work.
+/// </summary>
+public sealed partial class JournalPruner(
+    NpgsqlDataSource dataSource,
+    JournalServiceId serviceId,
+    IOptions<AccountOptions> options,
+    TimeProvider time,
+    ILogger<JournalPruner> logger) : BackgroundService
+{
+    private const int DeleteBatch = 10_000;
+
+    /// <summary>One pruning pass: raises the floor to now minus the retention, then deletes below it. Returns the rows deleted.</summary>
+    public async Task<long> PruneAsync(CancellationToken cancellationToken)
+    {
+        if (options.Value.JournalRetention is not { } retention)
+        {
+            return 0;
+        }
+
+        var floor = time.GetUtcNow().ToUnixTimeMilliseconds() - (long)retention.TotalMilliseconds;
+        await using (var raise = dataSource.CreateCommand("""
+            INSERT INTO rm_journal_retention (service_id, pruned_through_ms) VALUES ($1, $2)
+            ON CONFLICT (service_id) DO UPDATE
+                SET pruned_through_ms = greatest(rm_journal_retention.pruned_through_ms, excluded.pruned_through_ms)
+            """))
+        {
+            raise.Parameters.Add(new() { Value = serviceId.Value });
+            raise.Parameters.Add(new() { Value = floor });
+            await raise.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        long deleted = 0;
+        while (true)
+        {
+            await using var delete = dataSource.CreateCommand("""
+                DELETE FROM rm_operation_journal WHERE ctid IN (
+                    SELECT ctid FROM rm_operation_journal
+                    WHERE service_id = $1 AND operation_time_ms <= $2 LIMIT $3)
+                """);
+            delete.Parameters.Add(new() { Value = serviceId.Value });
+            delete.Parameters.Add(new() { Value = floor });
+            delete.Parameters.Add(new() { Value = DeleteBatch });
+            var rows = await delete.ExecuteNonQueryAsync(cancellationToken);
+            deleted += rows;
+            if (rows < DeleteBatch)
+            {
+                return deleted;
+            }
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (options.Value.JournalRetention is not { } retention)
+        {
+            return;
+        }
+
+        var period = TimeSpan.FromTicks(Math.Clamp(retention.Ticks / 10, TimeSpan.FromMinutes(1).Ticks, TimeSpan.FromHours(1).Ticks));
+        using var timer = new PeriodicTimer(period, time);
+        do
+        {
+            try
+            {
+                var deleted = await PruneAsync(stoppingToken);
+                LogPruned(logger, deleted, retention);
+            }
+            catch (NpgsqlException exception)
+            {
+                // The next pass tries again; nothing depends on pruning being on time.
+                LogPruneFailed(logger, exception);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "Journal pruned: {Rows} rows older than {Retention} deleted")]
+    private static partial void LogPruned(ILogger logger, long rows, TimeSpan retention);
+
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Warning, Message = "Journal pruning failed; retrying at the next period")]
+    private static partial void LogPruneFailed(ILogger logger, Exception exception);
+}

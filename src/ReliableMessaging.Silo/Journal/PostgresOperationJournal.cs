@@ -1,0 +1,253 @@
+using System.Threading.Channels;
+using Npgsql;
+using NpgsqlTypes;
+using ReliableMessaging.Contracts;
+using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Contracts.Transfers;
+using ReliableMessaging.Grains.Accounts;
+using ReliableMessaging.Grains.Journal;
+
+namespace ReliableMessaging.Silo.Journal;
+
+/// <summary>
+/// The operation journal in PostgreSQL (<c>rm_operation_journal</c>, silo-config/sql/40-journal.sql).
+/// Appends from every account of the silo go through one writer that takes whatever has queued up
+/// while its previous insert ran and writes it as ONE multi-row insert (one round trip, one commit),
+/// so the journal costs far less than the state writes it follows. Inserts are idempotent.
+/// </summary>
+public sealed partial class PostgresOperationJournal : IOperationJournal, IAsyncDisposable
+{
+    /// <summary>The most records one insert carries.</summary>
+    public const int MaxBatchRecords = 2000;
+
+    private const string Columns =
+        "operation_id, sequence, kind, amount, status, balance_after, counterparty, transfer_state, recorded_at, issued_by";
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly string _serviceId;
+    private readonly ILogger<PostgresOperationJournal> _logger;
+    private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>(new() { SingleReader = true });
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _writer;
+    private long _insertsExecuted;
+
+    public PostgresOperationJournal(NpgsqlDataSource dataSource, JournalServiceId serviceId, ILogger<PostgresOperationJournal> logger)
+    {
+        _dataSource = dataSource;
+        ArgumentNullException.ThrowIfNull(serviceId);
+        _serviceId = serviceId.Value;
+        _logger = logger;
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>How many inserts (round trips) the writer has made: far fewer than appends under load.</summary>
+    public long InsertsExecuted => Interlocked.Read(ref _insertsExecuted);
+
+    public Task AppendAsync(string accountId, IReadOnlyList<OperationRecord> records, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        if (records.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var append = new PendingAppend(accountId, records);
+        if (!_queue.Writer.TryWrite(append))
+        {
+            throw new JournalUnavailableException("The journal writer has stopped (the silo is shutting down).");
+        }
+
+        return append.Completion.Task;
+    }
+
+    public async Task<JournalLookup> FindAsync(string accountId, IReadOnlyList<Guid> operationIds, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var batch = _dataSource.CreateBatch();
+            batch.BatchCommands.Add(Command(
+                $"SELECT {Columns} FROM rm_operation_journal WHERE service_id = $1 AND account_id = $2 AND operation_id = ANY($3)",
+                _serviceId, accountId, operationIds.ToArray()));
+            batch.BatchCommands.Add(Command("SELECT pruned_through_ms FROM rm_journal_retention WHERE service_id = $1", _serviceId));
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            var records = await ReadRecordsAsync(reader, cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            var prunedThrough = await reader.ReadAsync(cancellationToken) ? reader.GetInt64(0) : 0;
+            return new JournalLookup(records, prunedThrough);
+        }
+        catch (NpgsqlException exception)
+        {
+            throw new JournalUnavailableException($"The journal could not be read: {exception.Message}", exception);
+        }
+    }
+
+    public async Task<IReadOnlyList<OperationRecord>> ReadAsync(string accountId, long afterSequence, int limit, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var command = _dataSource.CreateCommand(
+                $"SELECT {Columns} FROM rm_operation_journal WHERE service_id = $1 AND account_id = $2 AND sequence > $3 ORDER BY sequence LIMIT $4");
+            AddParameters(command.Parameters, _serviceId, accountId, afterSequence, limit);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            return await ReadRecordsAsync(reader, cancellationToken);
+        }
+        catch (NpgsqlException exception)
+        {
+            throw new JournalUnavailableException($"The journal could not be read: {exception.Message}", exception);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _stopping.CancelAsync();
+        await _writer;
+        _stopping.Dispose();
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<PendingAppend>();
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync(CancellationToken.None))
+        {
+            batch.Clear();
+            var records = 0;
+            while (records < MaxBatchRecords && reader.TryRead(out var append))
+            {
+                batch.Add(append);
+                records += append.Records.Count;
+            }
+
+            try
+            {
+                await InsertAsync(batch, records);
+                foreach (var append in batch)
+                {
+                    append.Completion.TrySetResult();
+                }
+            }
+            catch (Exception exception) when (exception is NpgsqlException or OperationCanceledException)
+            {
+                LogAppendFailed(_logger, exception, batch.Count, records);
+                var unavailable = new JournalUnavailableException($"The journal could not be written: {exception.Message}", exception);
+                foreach (var append in batch)
+                {
+                    append.Completion.TrySetException(unavailable);
+                }
+            }
+            catch (Exception exception) when (exception is not (NpgsqlException or OperationCanceledException))
+            {
+                // A bug, not an outage: its callers see it as it is (not as "unavailable, retry"),
+                // and the writer goes on serving the other accounts.
+                LogAppendBug(_logger, exception, batch.Count, records);
+                foreach (var append in batch)
+                {
+                    append.Completion.TrySetException(exception);
+                }
+            }
+        }
+    }
+
+    private async Task InsertAsync(List<PendingAppend> batch, int count)
+    {
+        var accounts = new string[count];
+        var ids = new Guid[count];
+        var sequences = new long[count];
+        var kinds = new short[count];
+        var amounts = new long[count];
+        var statuses = new short[count];
+        var balances = new long[count];
+        var counterparties = new string?[count];
+        var transfers = new short?[count];
+        var times = new long[count];
+        var recordedAt = new DateTime[count];
+        var issuers = new string?[count];
+        var i = 0;
+        foreach (var append in batch)
+        {
+            foreach (var record in append.Records)
+            {
+                accounts[i] = append.AccountId;
+                ids[i] = record.OperationId;
+                sequences[i] = record.Sequence;
+                kinds[i] = (short)record.Kind;
+                amounts[i] = record.Amount;
+                statuses[i] = (short)record.Status;
+                balances[i] = record.BalanceAfter;
+                counterparties[i] = record.Counterparty;
+                transfers[i] = record.Transfer is { } transfer ? (short)transfer : null;
+                times[i] = Uuid7.GetUnixTimeMilliseconds(record.OperationId);
+                recordedAt[i] = DateTime.UnixEpoch.AddMilliseconds(record.RecordedUnixMs);
+                issuers[i] = record.IssuedBy;
+                i++;
+            }
+        }
+
+        await using var command = _dataSource.CreateCommand("""
+            INSERT INTO rm_operation_journal
+                (service_id, account_id, operation_id, sequence, kind, amount, status, balance_after,
+                 counterparty, transfer_state, operation_time_ms, recorded_at, issued_by)
+            SELECT $1, * FROM unnest($2::text[], $3::uuid[], $4::bigint[], $5::smallint[], $6::bigint[], $7::smallint[],
+                                     $8::bigint[], $9::text[], $10::smallint[], $11::bigint[], $12::timestamptz[], $13::text[])
+            ON CONFLICT DO NOTHING
+            """);
+        AddParameters(command.Parameters, _serviceId, accounts, ids, sequences, kinds, amounts, statuses, balances,
+            counterparties, transfers, times, recordedAt, issuers);
+        await command.ExecuteNonQueryAsync(_stopping.Token);
+        Interlocked.Increment(ref _insertsExecuted);
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params object[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        AddParameters(command.Parameters, values);
+        return command;
+    }
+
+    private static void AddParameters(NpgsqlParameterCollection parameters, params object[] values)
+    {
+        foreach (var value in values)
+        {
+            parameters.Add(value switch
+            {
+                DateTime[] times => new NpgsqlParameter { Value = times, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz },
+                _ => new NpgsqlParameter { Value = value },
+            });
+        }
+    }
+
+    private static async Task<List<OperationRecord>> ReadRecordsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var records = new List<OperationRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            records.Add(new OperationRecord(
+                reader.GetGuid(0),
+                (OperationKind)reader.GetInt16(2),
+                reader.GetInt64(3),
+                (OperationStatus)reader.GetInt16(4),
+                reader.GetInt64(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6),
+                reader.IsDBNull(7) ? null : (TransferState)reader.GetInt16(7))
+            {
+                Sequence = reader.GetInt64(1),
+                RecordedUnixMs = new DateTimeOffset(reader.GetFieldValue<DateTime>(8), TimeSpan.Zero).ToUnixTimeMilliseconds(),
+                IssuedBy = reader.IsDBNull(9) ? null : reader.GetString(9),
+            });
+        }
+
+        return records;
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Journal insert of {Appends} appends ({Records} records) failed")]
+    private static partial void LogAppendFailed(ILogger logger, Exception exception, int appends, int records);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Journal insert of {Appends} appends ({Records} records) failed unexpectedly")]
+    private static partial void LogAppendBug(ILogger logger, Exception exception, int appends, int records);
+
+    private sealed record PendingAppend(string AccountId, IReadOnlyList<OperationRecord> Records)
+    {
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,52 @@
+using Microsoft.Extensions.DependencyInjection;
+using ReliableMessaging.Client;
+using ReliableMessaging.Testing;
+
+namespace ReliableMessaging.Api.Tests.Client;
+
+/// <summary>The client library registered as an application would, talking to the real front end in memory through <see cref="WireFaults"/>.</summary>
+public sealed class ClientHarness : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+
+    public ClientHarness(FrontEndFactory frontEnd, Action<ReliableMessagingClientOptions>? configure = null, string pathSuffix = "/withdrawals")
+    {
+        ArgumentNullException.ThrowIfNull(frontEnd);
+        Wire = new WireFaults { PathSuffix = pathSuffix };
+        var services = new ServiceCollection();
+        services.AddReliableMessagingClient(options =>
+            {
+                options.BaseAddress = new Uri("http://localhost/");
+                options.AttemptTimeout = TimeSpan.FromSeconds(5);
+                options.FirstBackoff = TimeSpan.FromMilliseconds(10);
+                options.MaxBackoff = TimeSpan.FromMilliseconds(50);
+                configure?.Invoke(options);
+            })
+            .ConfigurePrimaryHttpMessageHandler(frontEnd.Server.CreateHandler)
+            .AddHttpMessageHandler(() => Wire);
+        _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+        Client = _services.GetRequiredService<ReliableMessagingClient>();
+    }
+
+    public ReliableMessagingClient Client { get; }
+
+    public WireFaults Wire { get; }
+
+    /// <summary>An open account holding <paramref name="balance"/>.</summary>
+    public async Task<string> OpenWithBalanceAsync(long balance)
+    {
+        var accountId = Http.NewAccountId();
+        var opened = await Client.OpenAccountAsync(accountId);
+        // Created, or already open when a slow first attempt timed out and its retry found it open.
+        Assert.True(opened.Succeeded, opened.Detail);
+        if (balance > 0)
+        {
+            var deposit = await Client.DepositAsync(accountId, balance);
+            Assert.Equal(OutcomeKind.Succeeded, deposit.Kind);
+        }
+
+        return accountId;
+    }
+
+    public ValueTask DisposeAsync() => _services.DisposeAsync();
+}

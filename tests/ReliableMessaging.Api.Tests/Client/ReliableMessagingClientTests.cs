@@ -1,0 +1,255 @@
+using System.Diagnostics;
+using ReliableMessaging.Api.Problems;
+using ReliableMessaging.Client;
+using ReliableMessaging.Client.Errors;
+using ReliableMessaging.Testing;
+
+namespace ReliableMessaging.Api.Tests.Client;
+
+/// <summary>The client library against the real front end and a real cluster on PostgreSQL, with answers lost on the wire.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class ReliableMessagingClientTests(ApiFixture fixture)
+{
+    [Fact]
+    public async Task Withdraw_CommittedButResponseLost_RetryReturnsOriginalOutcomeAndDebitsOnce()
+    {
+        await using var harness = new ClientHarness(fixture.FrontEndA);
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        harness.Wire.DropResponses(1);
+
+        var outcome = await harness.Client.WithdrawAsync(accountId, 100);
+
+        Assert.Equal(OutcomeKind.Succeeded, outcome.Kind);
+        Assert.Equal(900, outcome.BalanceAfter);
+        Assert.True(outcome.IsReplay);
+        Assert.False(outcome.ResolvedByLookup);
+        Assert.Equal(2, outcome.Attempts);
+        var keys = harness.Wire.Attempts.Where(a => a.Path.EndsWith("/withdrawals", StringComparison.Ordinal)).Select(a => a.IdempotencyKey).ToList();
+        Assert.Equal(2, keys.Count);
+        Assert.Equal(outcome.Request.OperationId.ToString(), Assert.Single(keys.Distinct()));
+        Assert.Equal(7, outcome.Request.OperationId.Version);
+        Assert.Equal(900, (await harness.Client.GetAccountAsync(accountId)).Account!.Balance);
+    }
+
+    [Fact]
+    public async Task Withdraw_CommittedButAnswerNeverArrives_PerAttemptTimeoutThenOriginalOutcome()
+    {
+        await using var harness = new ClientHarness(fixture.FrontEndA, options => options.AttemptTimeout = TimeSpan.FromMilliseconds(700));
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        harness.Wire.HangResponses(1);
+
+        var outcome = await harness.Client.WithdrawAsync(accountId, 250);
+
+        Assert.Equal(OutcomeKind.Succeeded, outcome.Kind);
+        Assert.Equal(750, outcome.BalanceAfter);
+        Assert.True(outcome.IsReplay);
+        Assert.Equal(2, outcome.Attempts);
+        Assert.Equal(750, (await harness.Client.GetAccountAsync(accountId)).Account!.Balance);
+    }
+
+    [Fact]
+    public async Task Withdraw_NoAttemptAnswered_ResolvedThroughOperationsEndpointAsTheCommittedOutcome()
+    {
+        await using var harness = new ClientHarness(fixture.FrontEndA, options => options.MaxAttempts = 3);
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        harness.Wire.DropResponses(3);
+
+        var outcome = await harness.Client.WithdrawAsync(accountId, 400);
+
+        Assert.Equal(OutcomeKind.Succeeded, outcome.Kind);
+        Assert.True(outcome.ResolvedByLookup);
+        Assert.Equal(600, outcome.BalanceAfter);
+        Assert.Equal(3, outcome.Attempts);
+        Assert.Equal(600, (await harness.Client.GetAccountAsync(accountId)).Account!.Balance);
+    }
+
+    [Fact]
+    public async Task Withdraw_NeverReachedServer_ResolvedAsNotExecutedAndTheSameRequestThenExecutesOnce()
+    {
+        await using var harness = new ClientHarness(fixture.FrontEndA, options => options.MaxAttempts = 2);
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        harness.Wire.RefuseRequests(2);
+
+        var unanswered = await harness.Client.WithdrawAsync(accountId, 300);
+        var untouched = (await harness.Client.GetAccountAsync(accountId)).Account!.Balance;
+        var again = await harness.Client.SendAsync(unanswered.Request);
+        var third = await harness.Client.SendAsync(unanswered.Request);
+
+        Assert.Equal(OutcomeKind.NotExecuted, unanswered.Kind);
+        Assert.True(unanswered.ResolvedByLookup);
+        Assert.Equal(1000, untouched);
+        Assert.Equal(OutcomeKind.Succeeded, again.Kind);
+        Assert.False(again.IsReplay);
+        Assert.Equal(700, again.BalanceAfter);
+        Assert.True(third.IsReplay);
+        Assert.Equal(again.Body, third.Body);
+        Assert.Equal(700, (await harness.Client.GetAccountAsync(accountId)).Account!.Balance);
+    }
+
+    [Fact]
+    public async Task Withdraw_StorageUnavailableWithRetryAfter_WaitsRetryAfterThenGetsTheCommittedOutcome()
+    {
+        await using var harness = new ClientHarness(fixture.FrontEndA);
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        StorageFaults.Arm(accountId, StorageFault.FailAfterWrite);
+
+        var outcome = await harness.Client.WithdrawAsync(accountId, 100);
+
+        Assert.Equal(OutcomeKind.Succeeded, outcome.Kind);
+        Assert.True(outcome.IsReplay);
+        Assert.Equal(900, outcome.BalanceAfter);
+        Assert.Equal(2, outcome.Attempts);
+        var sent = harness.Wire.Attempts.Where(a => a.Path.EndsWith("/withdrawals", StringComparison.Ordinal)).ToList();
+        // The backoff alone would be 5-10 ms; the front end's Retry-After: 1 holds the retry back a second.
+        Assert.True(sent[1].At - sent[0].At >= TimeSpan.FromMilliseconds(950), $"retried after {(sent[1].At - sent[0].At).TotalMilliseconds:0} ms");
+        Assert.Equal(900, (await harness.Client.GetAccountAsync(accountId)).Account!.Balance);
+    }
+
+    [Fact]
+    public async Task Withdraw_InsufficientFunds_RecordedOutcomeReplayedEvenAfterDeposit()
+    {
+        await using var harness = new ClientHarness(fixture.FrontEndA);
+        var accountId = await harness.OpenWithBalanceAsync(100);
+
+        var refused = await harness.Client.WithdrawAsync(accountId, 500);
+        await harness.Client.DepositAsync(accountId, 1000);
+        var retried = await harness.Client.SendAsync(refused.Request);
+
+        Assert.Equal(OutcomeKind.InsufficientFunds, refused.Kind);
+        Assert.Equal(100, Assert.IsType<InsufficientFundsError>(refused.Error).Balance);
+        Assert.Equal(OutcomeKind.InsufficientFunds, retried.Kind);
+        Assert.True(retried.IsReplay);
+        Assert.Equal(refused.Body, retried.Body);
+    }
+
+    [Fact]
+    public async Task ProblemAnswers_EachBecomesItsTypedError()
+    {
+        await using var harness = new ClientHarness(fixture.FrontEndA);
+        var client = harness.Client;
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        var first = await client.WithdrawAsync(accountId, 10);
+
+        var missingAccount = await client.WithdrawAsync(Http.NewAccountId(), 10);
+        var zero = await client.DepositAsync(accountId, 0);
+        var badId = await client.DepositAsync("not an id", 10);
+        var reused = await client.SendAsync(first.Request with { Amount = 11 });
+        var expired = await client.SendAsync(new OperationRequest(accountId, Guid.CreateVersion7(DateTimeOffset.UtcNow.AddDays(-3)), OperationKind.Deposit, 10));
+        var future = await client.SendAsync(new OperationRequest(accountId, Guid.CreateVersion7(DateTimeOffset.UtcNow.AddDays(1)), OperationKind.Deposit, 10));
+        var unknownOperation = await client.GetOperationAsync(accountId, Guid.CreateVersion7());
+        var unknownTransfer = await client.GetTransferAsync(Guid.CreateVersion7());
+        var sameAccount = await client.TransferAsync(accountId, accountId, 10);
+        var missing = await client.GetAccountAsync(Http.NewAccountId());
+
+        Assert.IsType<AccountNotFoundError>(missingAccount.Error);
+        Assert.Equal(OutcomeKind.Rejected, missingAccount.Kind);
+        Assert.IsType<InvalidAmountError>(zero.Error);
+        Assert.IsType<InvalidAccountIdError>(badId.Error);
+        Assert.IsType<IdempotencyKeyReusedError>(reused.Error);
+        Assert.IsType<IdempotencyKeyExpiredError>(expired.Error);
+        Assert.Equal(409, expired.StatusCode);
+        Assert.IsType<IdempotencyKeyMalformedError>(future.Error);
+        Assert.Equal(LookupKind.NotFound, unknownOperation.Kind);
+        Assert.IsType<OperationNotFoundError>(unknownOperation.Error);
+        Assert.Equal(LookupKind.NotFound, unknownTransfer.Kind);
+        Assert.IsType<TransferNotFoundError>(unknownTransfer.Error);
+        Assert.IsType<InvalidRequestError>(sameAccount.Error);
+        Assert.IsType<AccountNotFoundError>(missing.Error);
+        Assert.Equal(990, (await client.GetAccountAsync(accountId)).Account!.Balance);
+        // Every rejection was a final answer: one attempt each, nothing retried.
+        Assert.All(new[] { missingAccount, zero, badId, reused, expired, future }, outcome => Assert.Equal(1, outcome.Attempts));
+    }
+
+    [Fact]
+    public void EveryProblemCodeOfTheApi_HasItsOwnErrorType_AndUnknownCodesAGenericOne()
+    {
+        foreach (var problem in ApiProblem.All)
+        {
+            var body = $$"""{"type":"{{problem.Type}}","title":"{{problem.Title}}","status":{{problem.Status}},"detail":"d"}""";
+            var error = ApiError.FromResponse(problem.Status, body);
+            Assert.IsNotType<UnknownApiError>(error);
+            Assert.Equal(problem.Code, error.Code);
+            Assert.Equal("d", error.Message);
+        }
+
+        var future = ApiError.FromResponse(418, """{"type":"urn:reliable-messaging:problem:brand-new","status":418}""");
+        var proxy = ApiError.FromResponse(502, "<html>Bad Gateway</html>");
+        var other = ApiError.FromResponse(401, """{"type":"https://example.invalid/unauthorized"}""");
+
+        Assert.Equal("brand-new", Assert.IsType<UnknownApiError>(future).Code);
+        Assert.Equal("http-502", Assert.IsType<UnknownApiError>(proxy).Code);
+        Assert.True(proxy.IsTransient);
+        Assert.Equal("http-401", Assert.IsType<UnknownApiError>(other).Code);
+        Assert.False(other.IsTransient);
+    }
+
+    [Fact]
+    public async Task Transfer_SentTwiceWithTheSameId_AcceptedOnceAndReplayed()
+    {
+        await using var harness = new ClientHarness(fixture.FrontEndA, pathSuffix: "/transfers");
+        var from = await harness.OpenWithBalanceAsync(1000);
+        var to = await harness.OpenWithBalanceAsync(0);
+        harness.Wire.DropResponses(1);
+
+        var accepted = await harness.Client.TransferAsync(from, to, 300);
+        var again = await harness.Client.SendAsync(accepted.Request);
+        var status = await WaitFinishedAsync(harness.Client, accepted.Request.TransferId);
+
+        Assert.Equal(OutcomeKind.Succeeded, accepted.Kind);
+        Assert.True(accepted.IsReplay);
+        Assert.Equal(2, accepted.Attempts);
+        Assert.True(again.IsReplay);
+        Assert.Equal(TransferStatus.Completed, status.Transfer!.Status);
+        Assert.Equal(700, (await harness.Client.GetAccountAsync(from)).Account!.Balance);
+        Assert.Equal(300, (await harness.Client.GetAccountAsync(to)).Account!.Balance);
+    }
+
+    [Fact]
+    public async Task AccessTokenProvider_AskedForEveryAttemptAndSentAsBearer()
+    {
+        var issued = 0;
+        await using var harness = new ClientHarness(fixture.FrontEndA, options =>
+            options.AccessTokenProvider = _ => ValueTask.FromResult<string?>($"token-{Interlocked.Increment(ref issued)}"));
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        var before = harness.Wire.Attempts.Count;
+        harness.Wire.DropResponses(1);
+
+        await harness.Client.WithdrawAsync(accountId, 1);
+
+        var withdrawals = harness.Wire.Attempts.Skip(before).Select(a => a.Authorization).ToList();
+        Assert.Equal(2, withdrawals.Count);
+        Assert.All(withdrawals, header => Assert.StartsWith("Bearer token-", header, StringComparison.Ordinal));
+        Assert.NotEqual(withdrawals[0], withdrawals[1]);
+    }
+
+    [Fact]
+    public async Task OpenAccount_CreatedThenAlreadyOpen()
+    {
+        await using var harness = new ClientHarness(fixture.FrontEndA);
+        var accountId = Http.NewAccountId();
+
+        var first = await harness.Client.OpenAccountAsync(accountId);
+        var second = await harness.Client.OpenAccountAsync(accountId);
+
+        Assert.True(first.Created);
+        Assert.False(second.Created);
+        Assert.Equal(new AccountInfo(accountId, 0, 1), second.Account);
+        Assert.True(await harness.Client.IsReadyAsync());
+    }
+
+    private static async Task<TransferLookup> WaitFinishedAsync(ReliableMessagingClient client, Guid transferId)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var lookup = await client.GetTransferAsync(transferId);
+            if (lookup.IsFinal || clock.Elapsed > TimeSpan.FromSeconds(20))
+            {
+                return lookup;
+            }
+
+            // Delivery is asynchronous (the source's outbox); polling is what a client does too.
+            await Task.Delay(100);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace ReliableMessaging.Api.Tests.Client;
+
+/// <summary>
+/// Sits between the client's resilience pipeline and the front end: records every attempt (its
+/// Idempotency-Key, Authorization header and start time) and loses answers on request: after the
+/// server answered (so the work is committed), or before the request is sent (so it never ran).
+/// </summary>
+public sealed class WireFaults : DelegatingHandler
+{
+    private readonly ConcurrentQueue<WireAttempt> _attempts = new();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private int _dropResponses;
+    private int _hangResponses;
+    private int _refuseRequests;
+
+    /// <summary>Only requests whose path ends with this are faulted (e.g. "/withdrawals").</summary>
+    public string PathSuffix { get; init; } = "/withdrawals";
+
+    public IReadOnlyList<WireAttempt> Attempts => [.. _attempts];
+
+    /// <summary>The next <paramref name="count"/> matching requests reach the server, which answers; the answer is then lost (connection reset).</summary>
+    public void DropResponses(int count) => Volatile.Write(ref _dropResponses, count);
+
+    /// <summary>The next <paramref name="count"/> matching requests reach the server; the answer then never arrives (until the attempt's deadline).</summary>
+    public void HangResponses(int count) => Volatile.Write(ref _hangResponses, count);
+
+    /// <summary>The next <paramref name="count"/> matching requests fail before they are sent.</summary>
+    public void RefuseRequests(int count) => Volatile.Write(ref _refuseRequests, count);
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var key = request.Headers.TryGetValues("Idempotency-Key", out var keys) ? keys.Single() : null;
+        var matches = request.RequestUri!.AbsolutePath.EndsWith(PathSuffix, StringComparison.Ordinal);
+        _attempts.Enqueue(new WireAttempt(request.Method.Method, request.RequestUri.AbsolutePath, key, request.Headers.Authorization?.ToString(), _clock.Elapsed));
+        if (matches && Take(ref _refuseRequests))
+        {
+            throw new HttpRequestException("Connection refused (injected before sending).");
+        }
+
+        var response = await base.SendAsync(request, cancellationToken);
+        if (matches && Take(ref _dropResponses))
+        {
+            response.Dispose();
+            throw new HttpRequestException("Connection reset by peer (injected after the server answered).");
+        }
+
+        if (matches && Take(ref _hangResponses))
+        {
+            response.Dispose();
+            await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
+        }
+
+        return response;
+    }
+
+    private static bool Take(ref int counter)
+    {
+        int current;
+        do
+        {
+            current = Volatile.Read(ref counter);
+            if (current <= 0)
+            {
+                return false;
+            }
+        }
+        while (Interlocked.CompareExchange(ref counter, current - 1, current) != current);
+
+        return true;
+    }
+}

@@ -1,0 +1,94 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using ReliableMessaging.Testing;
+using static ReliableMessaging.Api.Tests.Http;
+
+namespace ReliableMessaging.Api.Tests;
+
+/// <summary>The journal over HTTP: acknowledged operations stay verifiable past the window, and the statement is complete.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class StatementApiTests(ApiFixture fixture)
+{
+    private readonly HttpClient _client = fixture.FrontEndA.CreateClient();
+
+    [Fact]
+    public async Task BusyAccount_EveryAcknowledgedOperation_StillFoundAndReplayedByteForByte()
+    {
+        var accountId = await OpenWithBalanceAsync(_client, 10_000);
+        var answers = new List<(string Key, string Body)>();
+        for (var i = 0; i < AccountCluster.WindowSize * 3; i++)
+        {
+            var key = NewKey();
+            using var response = await WithdrawAsync(_client, accountId, key, 1);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            answers.Add((key, await response.Content.ReadAsStringAsync()));
+        }
+
+        foreach (var (key, body) in answers)
+        {
+            using var lookup = await _client.GetAsync(new Uri($"/accounts/{accountId}/operations/{key}", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, lookup.StatusCode);
+            using var retry = await WithdrawAsync(_client, accountId, key, 1);
+            Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+            Assert.True(IsReplayed(retry));
+            Assert.Equal(body, await retry.Content.ReadAsStringAsync());
+        }
+
+        using var account = await _client.GetAsync(new Uri($"/accounts/{accountId}", UriKind.Relative));
+        Assert.Equal(10_000 - answers.Count, (long)(await JsonAsync(account))["balance"]!);
+    }
+
+    [Fact]
+    public async Task GetStatement_FollowingNextLinks_EveryOperationOnceInOrderSummingToTheBalance()
+    {
+        var accountId = await OpenWithBalanceAsync(_client, 100);
+        for (var i = 0; i < 40; i++)
+        {
+            using var response = i % 4 == 3
+                ? await WithdrawAsync(_client, accountId, NewKey(), 500)
+                : await DepositAsync(_client, accountId, NewKey(), 10);
+        }
+
+        var items = new List<JsonObject>();
+        var next = $"/accounts/{accountId}/operations?limit=6";
+        var pages = 0;
+        long balance = 0;
+        while (next is not null)
+        {
+            using var response = await _client.GetAsync(new Uri(next, UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var page = await JsonAsync(response);
+            items.AddRange(page["items"]!.AsArray().Select(n => n!.AsObject()));
+            balance = (long)page["balance"]!;
+            next = (string?)page["next"];
+            pages++;
+        }
+
+        Assert.Equal(7, pages);
+        Assert.Equal(Enumerable.Range(1, 41).Select(i => (long)i), items.Select(i => (long)i["sequence"]!));
+        var effect = items.Where(i => (string)i["status"]! == "succeeded")
+            .Sum(i => (string)i["kind"]! == "withdrawal" ? -(long)i["amount"]! : (long)i["amount"]!);
+        Assert.Equal(balance, effect);
+        Assert.Equal(400, balance);
+        Assert.Contains(items, i => (string)i["status"]! == "insufficient-funds");
+    }
+
+    [Theory]
+    [InlineData("?limit=0")]
+    [InlineData("?limit=1001")]
+    [InlineData("?after=-1")]
+    [InlineData("?after=abc")]
+    public async Task GetStatement_BadCursorOrLimit_400InvalidRequest(string query)
+    {
+        var accountId = await OpenWithBalanceAsync(_client, 1);
+        using var response = await _client.GetAsync(new Uri($"/accounts/{accountId}/operations{query}", UriKind.Relative));
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid-request");
+    }
+
+    [Fact]
+    public async Task GetStatement_AccountNeverOpened_404()
+    {
+        using var response = await _client.GetAsync(new Uri($"/accounts/{NewAccountId()}/operations", UriKind.Relative));
+        await AssertProblemAsync(response, HttpStatusCode.NotFound, "account-not-found");
+    }
+}

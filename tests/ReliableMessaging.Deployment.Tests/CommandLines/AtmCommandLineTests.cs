@@ -1,0 +1,115 @@
+using ReliableMessaging.Atm.Cli;
+using ReliableMessaging.Deployment.Tests.Infrastructure;
+
+namespace ReliableMessaging.Deployment.Tests.CommandLines;
+
+/// <summary>The ATM simulator's command line: defaults, the option names scripts and tests use, help, and usage errors.</summary>
+public sealed class AtmCommandLineTests
+{
+    public static readonly string[] EveryOption =
+    [
+        "--api", "--atms", "--accounts-per-atm", "--duration", "--think-time", "--client-timeout", "--max-attempts", "--max-backoff",
+        "--duplicate-rate", "--transfer-ratio", "--window-size", "--seed", "--cluster-dir", "--cluster-script", "--kill-every",
+        "--restart-after", "--postgres-restarts", "--postgres-down", "--storage-faults-every", "--settle", "--transfer-wait",
+        "--progress-every", "--summary-json",
+    ];
+
+    [Fact]
+    public void NoArguments_EveryDefault()
+    {
+        var (options, error) = AtmCommandLine.Parse([]);
+
+        Assert.Null(error);
+        Assert.NotNull(options);
+        Assert.Equal(new Uri("http://127.0.0.1:5080/"), options.Api);
+        Assert.Equal((10, 2, 40, 1000, 1), (options.Atms, options.AccountsPerAtm, options.MaxAttempts, options.WindowSize, options.PostgresRestarts));
+        Assert.Equal((0.05, 0.2), (options.DuplicateRate, options.TransferRatio));
+        Assert.Equal(
+            [60_000, 100, 3000, 2000, 20_000, 3000, 3000, 0, 15_000, 60_000, 5000],
+            new[] { options.Duration, options.ThinkTime, options.ClientTimeout, options.MaxBackoff, options.KillEvery, options.RestartAfter, options.PostgresDown, options.StorageFaultsEvery, options.Settle, options.TransferWait, options.ProgressEvery }
+                .Select(span => span.TotalMilliseconds));
+        Assert.Null(options.Seed);
+        Assert.Null(options.ClusterDirectory);
+        Assert.Null(options.ClusterScript);
+        Assert.Null(options.SummaryJsonPath);
+    }
+
+    [Fact]
+    public void TheChaosRunsCommandLine_ReadsEveryValue()
+    {
+        var (options, error) = AtmCommandLine.Parse(
+        [
+            "--api", "http://127.0.0.1:6000", "--atms", "4", "--accounts-per-atm", "3", "--duration", "30s", "--think-time", "0.5s",
+            "--client-timeout", "1500ms", "--max-attempts", "7", "--max-backoff", "00:00:04", "--duplicate-rate", "0.5", "--transfer-ratio", "0",
+            "--window-size", "200", "--seed", "-42", "--cluster-dir", "run", "--cluster-script", "c.sh", "--kill-every", "2m", "--restart-after", "1s",
+            "--postgres-restarts", "0", "--postgres-down", "2s", "--storage-faults-every", "20s", "--settle", "1h", "--transfer-wait", "30s",
+            "--progress-every", "1s", "--summary-json", "out.json",
+        ]);
+
+        Assert.Null(error);
+        Assert.NotNull(options);
+        Assert.Equal(new Uri("http://127.0.0.1:6000/"), options.Api);
+        Assert.Equal((4, 3, 7, 200, 0, -42), (options.Atms, options.AccountsPerAtm, options.MaxAttempts, options.WindowSize, options.PostgresRestarts, options.Seed!.Value));
+        Assert.Equal((0.5, 0.0), (options.DuplicateRate, options.TransferRatio));
+        Assert.Equal(
+            [30_000, 500, 1500, 4000, 120_000, 1000, 2000, 20_000, 3_600_000, 30_000, 1000],
+            new[] { options.Duration, options.ThinkTime, options.ClientTimeout, options.MaxBackoff, options.KillEvery, options.RestartAfter, options.PostgresDown, options.StorageFaultsEvery, options.Settle, options.TransferWait, options.ProgressEvery }
+                .Select(span => span.TotalMilliseconds));
+        Assert.Equal(Path.GetFullPath("run"), options.ClusterDirectory);
+        Assert.Equal(Path.GetFullPath("c.sh"), options.ClusterScript);
+        Assert.Equal(Path.GetFullPath("out.json"), options.SummaryJsonPath);
+    }
+
+    [Theory]
+    [InlineData("--bogus", "1")]
+    [InlineData("--atms", "0")]
+    [InlineData("--atms", "many")]
+    [InlineData("--duration", "5x")]
+    [InlineData("--client-timeout", "0s")]
+    [InlineData("--duplicate-rate", "1.5")]
+    [InlineData("--api", "ftp://host")]
+    [InlineData("--atms")]
+    public async Task WrongOptionOrValue_OneLineOnStderrAndExitCode2_RunNeverStarts(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var ran = false;
+
+        var exitCode = await AtmCommandLine.InvokeAsync(args, (_, _) => { ran = true; return Task.FromResult(0); }, output, error, CancellationToken.None);
+
+        Assert.Equal(2, exitCode);
+        Assert.False(ran);
+        Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Empty(output.ToString());
+    }
+
+    [Fact]
+    public async Task Help_ListsEveryOptionWithItsDefault_Exit0()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exitCode = await AtmCommandLine.InvokeAsync(["--help"], (_, _) => throw new InvalidOperationException("help must not run"), output, error, CancellationToken.None);
+
+        var help = output.ToString();
+        Assert.Equal(0, exitCode);
+        Assert.All(EveryOption, option => Assert.Contains(option, help, StringComparison.Ordinal));
+        var lines = help.Split('\n');
+        string Line(string option) => lines.Single(line => line.TrimStart().StartsWith(option + " ", StringComparison.Ordinal));
+        Assert.Contains("[default: 10]", Line("--atms"), StringComparison.Ordinal);
+        Assert.Contains("[default: 60s]", Line("--duration"), StringComparison.Ordinal);
+        Assert.Contains("[default: 0.2]", Line("--transfer-ratio"), StringComparison.Ordinal);
+        Assert.Contains("[default: http://127.0.0.1:5080/]", Line("--api"), StringComparison.Ordinal);
+        Assert.All(EveryOption, option => Assert.Contains("default", Line(option), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task BuiltSimulator_UnknownOption_OneLineAndExit2WithoutStackTrace()
+    {
+        var result = await ProcessRunner.RunAsync("dotnet", [BuiltOutputs.Dll("ReliableMessaging.Atm"), "--no-such-option"], null, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Single(result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.DoesNotContain("   at ", result.Output, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,52 @@
+using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Testing;
+
+namespace ReliableMessaging.Tests.Accounts;
+
+/// <summary>Rule 1 of the journal: a crash between the state write and the journal append loses and duplicates nothing.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class JournalCrashTests(ClusterFixture fixture)
+{
+    [Fact]
+    public async Task SiloKilledBeforeJournalAppend_NextActivationShipsTheRecordOnce()
+    {
+        var accountId = TestIds.NewId();
+        var serviceId = $"journal-kill-{Guid.NewGuid():N}";
+        var cluster = await AccountCluster.StartAsync(fixture.Postgres, serviceId, silos: 2);
+        var deadSilosAppend = JournalFaults.HoldAppends(accountId);
+        try
+        {
+            var account = cluster.Client.GetGrain<IAccountGrain>(accountId);
+            await account.Open();
+            var id = TestIds.NewOperationId();
+            var original = await account.Deposit(id, 70);
+            Assert.Equal(OperationStatus.Succeeded, original.Status);
+            Assert.Equal(0, await JournalTable.CountAsync(fixture.Postgres, serviceId, accountId));
+
+            // The silo dies with the append in flight (that append never completes, as in a dead process).
+            var management = cluster.Client.GetGrain<IManagementGrain>(0);
+            var host = await management.GetActivationAddress(account);
+            await cluster.KillSiloAsync(cluster.Silos.Single(s => s.SiloAddress.Equals(host)));
+            JournalFaults.HoldAppends(accountId).SetResult();
+
+            // The survivor re-activates the account from its persisted state and ships what the journal lacks.
+            var retried = await ClientRetry.UntilAnsweredAsync(() => account.Deposit(id, 70));
+            var checkpoint = await ClientRetry.UntilAnsweredAsync(account.SyncJournal);
+
+            Assert.Equal(original with { IsReplay = true }, retried);
+            Assert.Equal(new JournalCheckpoint(AccountStatus.Open, 70, 1), checkpoint);
+            Assert.Equal(1, await JournalTable.CountAsync(fixture.Postgres, serviceId, accountId, id));
+
+            // Even if the dead silo's append went through after all, the journal keeps one row.
+            deadSilosAppend.SetResult();
+            await Task.Delay(500);
+            Assert.Equal(1, await JournalTable.CountAsync(fixture.Postgres, serviceId, accountId));
+        }
+        finally
+        {
+            deadSilosAppend.TrySetResult();
+            await cluster.StopAllSilosAsync();
+            await cluster.DisposeAsync();
+        }
+    }
+}

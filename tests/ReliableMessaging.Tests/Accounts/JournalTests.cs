@@ -1,0 +1,160 @@
+using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Contracts.Transfers;
+using ReliableMessaging.Testing;
+
+namespace ReliableMessaging.Tests.Accounts;
+
+/// <summary>
+/// The two tiers through a real cluster on PostgreSQL: the window size no longer decides what can be
+/// verified or admitted, the journal being down never loses or wrongly answers anything, and the
+/// statement is complete across both tiers.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class JournalTests(ClusterFixture fixture)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    private async Task<(string Id, IAccountGrain Account)> OpenAccountAsync(long balance = 0)
+    {
+        var id = TestIds.NewId();
+        var account = fixture.Grains.GetGrain<IAccountGrain>(id);
+        Assert.Equal(OpenAccountStatus.Opened, (await account.Open()).Status);
+        if (balance > 0)
+        {
+            Assert.Equal(OperationStatus.Succeeded, (await account.Deposit(TestIds.NewOperationId(), balance)).Status);
+        }
+
+        return (id, account);
+    }
+
+    /// <summary>1,100 deposits of 1 from 16 concurrent callers: far more than the window holds.</summary>
+    private static async Task MakeBusyAsync(IAccountGrain account)
+    {
+        var callers = Enumerable.Range(0, 16).Select(async caller =>
+        {
+            for (var i = caller; i < 1100; i += 16)
+            {
+                Assert.Equal(OperationStatus.Succeeded, (await account.Deposit(TestIds.NewOperationId(), 1)).Status);
+            }
+        });
+        await Task.WhenAll(callers);
+    }
+
+    [Theory]
+    [InlineData(5)]
+    [InlineData(15)]
+    [InlineData(60)]
+    public async Task BusyAccount_IdFromClockBehind_ExecutesOnceAndRetryReplays(int secondsBehind)
+    {
+        var (_, account) = await OpenAccountAsync();
+        await MakeBusyAsync(account);
+        var late = TestIds.OperationIdAt(DateTimeOffset.UtcNow.AddSeconds(-secondsBehind));
+
+        var executed = await account.Withdraw(late, 100);
+        var retry = await account.Withdraw(late, 100);
+
+        Assert.Equal((OperationStatus.Succeeded, false, 1000L), (executed.Status, executed.IsReplay, executed.BalanceAfter!.Value));
+        Assert.Equal(executed with { IsReplay = true }, retry);
+        Assert.Equal(OperationLookupStatus.Found, (await account.GetOperation(late)).Status);
+        Assert.Equal(1000, (await account.GetSnapshot()).Balance);
+    }
+
+    [Fact]
+    public async Task BusyDestination_TransferFromClockBehind_CompletesInsteadOfStuck()
+    {
+        var (merchantId, merchant) = await OpenAccountAsync();
+        var (payerId, payer) = await OpenAccountAsync(1000);
+        await MakeBusyAsync(merchant);
+        var transferId = TestIds.OperationIdAt(DateTimeOffset.UtcNow.AddSeconds(-5));
+
+        var accepted = await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(payerId, merchantId, 250);
+        Assert.Equal(OperationStatus.Succeeded, accepted.Status);
+
+        var deadline = DateTime.UtcNow + Patience;
+        TransferLookupResult status;
+        do
+        {
+            await Task.Delay(100);
+            status = await payer.GetTransfer(transferId);
+        }
+        while (status.Transfer?.State == TransferState.Pending && DateTime.UtcNow < deadline);
+
+        Assert.Equal(TransferState.Completed, status.Transfer!.State);
+        Assert.Equal((750L, 1350L), ((await payer.GetSnapshot()).Balance, (await merchant.GetSnapshot()).Balance));
+    }
+
+    [Fact]
+    public async Task JournalDown_OperationsCommitAndWait_ThenShipped_PastTheBoundRefusedUnacknowledged()
+    {
+        var (accountId, account) = await OpenAccountAsync(1000);
+        await account.SyncJournal();
+        JournalFaults.TakeDown(accountId);
+
+        // Records wait in the window: each of these is committed and acknowledged.
+        var acknowledged = new List<OperationResult>();
+        for (var i = 0; i < AccountCluster.MaxUnjournaledOperations; i++)
+        {
+            acknowledged.Add(await account.Withdraw(TestIds.NewOperationId(), 1));
+        }
+
+        Assert.All(acknowledged, r => Assert.Equal(OperationStatus.Succeeded, r.Status));
+
+        // Past the bound nothing new is executed (and nothing is acknowledged), but replays still answer.
+        var refusedId = TestIds.NewOperationId();
+        await Assert.ThrowsAsync<AccountStorageException>(() => account.Withdraw(refusedId, 1));
+        Assert.Equal(acknowledged[0] with { IsReplay = true }, await account.Withdraw(acknowledged[0].OperationId, 1));
+        Assert.Equal(1000 - AccountCluster.MaxUnjournaledOperations, (await account.GetSnapshot()).Balance);
+
+        JournalFaults.Restore(accountId);
+        var checkpoint = await ClientRetry.UntilAnsweredAsync(account.SyncJournal);
+        Assert.Equal(1000 - AccountCluster.MaxUnjournaledOperations, checkpoint.Balance);
+        Assert.Equal(checkpoint.LastSequence, await JournalTable.CountAsync(fixture.Postgres, fixture.ServiceId, accountId));
+
+        // The refused one never ran: it executes now, once.
+        Assert.Equal(OperationStatus.Succeeded, (await account.Withdraw(refusedId, 1)).Status);
+        Assert.True((await account.Withdraw(refusedId, 1)).IsReplay);
+        Assert.Equal(1000 - AccountCluster.MaxUnjournaledOperations - 1, (await account.GetSnapshot()).Balance);
+    }
+
+    [Fact]
+    public async Task Statement_ManyOperationsAcrossBothTiers_CompleteInOrderAndSumsToBalance()
+    {
+        var (accountId, account) = await OpenAccountAsync();
+        var random = new Random(7);
+        for (var i = 0; i < 60; i++)
+        {
+            var amount = random.Next(1, 50);
+            _ = i % 3 == 2 ? await account.Withdraw(TestIds.NewOperationId(), amount * 3) : await account.Deposit(TestIds.NewOperationId(), amount);
+        }
+
+        await account.SyncJournal();
+        await account.Deposit(TestIds.NewOperationId(), 5);
+        var held = JournalFaults.HoldAppends(accountId);
+        for (var i = 0; i < 5; i++)
+        {
+            // Committed but not yet in the journal: the statement must still show them.
+            await account.Deposit(TestIds.NewOperationId(), 1);
+        }
+
+        var entries = new List<StatementEntry>();
+        long? after = 0;
+        var pages = 0;
+        while (after is { } cursor)
+        {
+            var page = await account.GetStatement(cursor, 7);
+            Assert.Equal(AccountStatus.Open, page.Status);
+            Assert.True(page.Entries.Count <= 7);
+            entries.AddRange(page.Entries);
+            after = page.NextAfter;
+            pages++;
+        }
+
+        var snapshot = await account.GetSnapshot();
+        Assert.Equal(Enumerable.Range(1, 66).Select(i => (long)i), entries.Select(e => e.Sequence));
+        Assert.Equal(snapshot.Balance, entries.Sum(e => e.BalanceEffect));
+        Assert.Equal(snapshot.Balance, entries[^1].BalanceAfter);
+        Assert.Equal(10, pages);
+        Assert.Contains(entries, e => e.Status == OperationStatus.InsufficientFunds);
+        held.SetResult();
+    }
+}

@@ -1,0 +1,110 @@
+using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Grains.Accounts;
+using ReliableMessaging.Grains.Journal;
+
+namespace ReliableMessaging.Tests.Journal;
+
+/// <summary>The pipeline's journal paths without a cluster: look-ups before deciding, and refusal while the journal fails.</summary>
+public sealed class AccountCommitPipelineJournalTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+    private readonly AccountLedger _ledger = new(new AccountOptions { OperationWindowSize = 2, MaxClockSkew = TimeSpan.FromMinutes(1) });
+    private readonly List<OperationRecord> _journal = [];
+    private readonly List<IReadOnlyList<Guid>> _lookups = [];
+    private int _writes;
+    private bool _journalDown;
+    private bool _journalRefuses;
+
+    private AccountCommitPipeline Pipeline(AccountState committed) => new(
+        _ledger,
+        committed,
+        _ =>
+        {
+            _writes++;
+            return Task.CompletedTask;
+        },
+        _ => { },
+        ids =>
+        {
+            _lookups.Add(ids);
+            return _journalDown
+                ? Task.FromException<JournalLookup>(new AccountStorageException("journal down"))
+                : Task.FromResult(new JournalLookup(_journal.Where(r => ids.Contains(r.OperationId)).ToList(), 0));
+        },
+        journalRefuses: () => _journalRefuses);
+
+    /// <summary>A state whose two oldest records were journaled and left the window.</summary>
+    private (AccountState State, OperationRecord Evicted) StateWithEvictedRecord()
+    {
+        var state = new AccountState { IsOpen = true, Balance = 1000 };
+        var first = _ledger.Process(state, new(OperationKind.Withdrawal, Guid.CreateVersion7(Now.AddSeconds(-10)), 100), Now);
+        for (var i = 0; i < 3; i++)
+        {
+            _ledger.Process(state, new(OperationKind.Deposit, Guid.CreateVersion7(Now.AddSeconds(i)), 1), Now);
+        }
+
+        _journal.AddRange(state.Operations);
+        _ledger.MarkJournaled(state, state.LastSequence);
+        var evicted = _journal.Single(r => r.OperationId == first.OperationId);
+        Assert.Null(OperationWindow.Find(state, first.OperationId));
+        return (state, evicted);
+    }
+
+    [Fact]
+    public async Task Execute_RetryOfEvictedOperation_AnsweredFromJournalWithoutWrite()
+    {
+        var (state, evicted) = StateWithEvictedRecord();
+        var pipeline = Pipeline(state);
+
+        var retry = await pipeline.ExecuteAsync(new(OperationKind.Withdrawal, evicted.OperationId, 100), Now);
+
+        Assert.Equal(evicted.ToResult(isReplay: true), retry);
+        Assert.Equal([evicted.OperationId], Assert.Single(_lookups));
+        Assert.Equal(0, _writes);
+    }
+
+    [Fact]
+    public async Task Execute_OldIdNeverExecuted_LooksUpThenExecutesOnce()
+    {
+        var (state, _) = StateWithEvictedRecord();
+        var pipeline = Pipeline(state);
+        var late = Guid.CreateVersion7(Now.AddSeconds(-30));
+
+        var executed = await pipeline.ExecuteAsync(new(OperationKind.Withdrawal, late, 50), Now);
+        var retry = await pipeline.ExecuteAsync(new(OperationKind.Withdrawal, late, 50), Now);
+
+        Assert.Equal((OperationStatus.Succeeded, false), (executed.Status, executed.IsReplay));
+        Assert.Equal(executed with { IsReplay = true }, retry);
+        Assert.Single(_lookups);
+        Assert.Equal(1, _writes);
+    }
+
+    [Fact]
+    public async Task Execute_JournalUnreachableForALookUp_UnavailableAndNothingExecuted()
+    {
+        var (state, evicted) = StateWithEvictedRecord();
+        var pipeline = Pipeline(state);
+        _journalDown = true;
+
+        await Assert.ThrowsAsync<AccountStorageException>(() => pipeline.ExecuteAsync(new(OperationKind.Withdrawal, evicted.OperationId, 100), Now));
+        await Assert.ThrowsAsync<AccountStorageException>(() => pipeline.LookupAsync(evicted.OperationId, Now));
+
+        Assert.Equal(0, _writes);
+        Assert.False(pipeline.IsFaulted);
+        Assert.Equal(903, pipeline.Committed.Balance);
+    }
+
+    [Fact]
+    public async Task Execute_JournalFailingPastTheBound_NewOperationsRefusedReplaysAnswered()
+    {
+        var state = new AccountState { IsOpen = true, Balance = 1000 };
+        var pipeline = Pipeline(state);
+        var recorded = await pipeline.ExecuteAsync(new(OperationKind.Withdrawal, Guid.CreateVersion7(Now), 10), Now);
+        _journalRefuses = true;
+
+        await Assert.ThrowsAsync<AccountStorageException>(() => pipeline.ExecuteAsync(new(OperationKind.Withdrawal, Guid.CreateVersion7(Now.AddMilliseconds(1)), 10), Now));
+        Assert.Equal(recorded with { IsReplay = true }, await pipeline.ExecuteAsync(new(OperationKind.Withdrawal, recorded.OperationId, 10), Now));
+        Assert.Equal(990, pipeline.Committed.Balance);
+        Assert.Equal(1, _writes);
+    }
+}

@@ -1,0 +1,121 @@
+using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Grains.Accounts;
+using ReliableMessaging.Grains.Journal;
+
+namespace ReliableMessaging.Tests.Journal;
+
+/// <summary>Journal shipping without a cluster: every append is a task the test completes or fails, every retry timer is the test's.</summary>
+public sealed class JournalShipperTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+    private readonly List<(IReadOnlyList<OperationRecord> Records, TaskCompletionSource Done)> _appends = [];
+    private readonly List<long> _journaled = [];
+    private readonly List<TimeSpan> _retries = [];
+    private readonly List<Exception> _failures = [];
+    private readonly JournalShipper _shipper;
+
+    public JournalShipperTests()
+    {
+        _shipper = new JournalShipper(
+            records =>
+            {
+                var done = new TaskCompletionSource();
+                _appends.Add((records, done));
+                return done.Task;
+            },
+            _journaled.Add,
+            _retries.Add,
+            _failures.Add,
+            TimeSpan.FromSeconds(1));
+    }
+
+    private static AccountState StateWith(int records, long journaledThrough = 0)
+    {
+        var state = new AccountState { IsOpen = true, JournaledThrough = journaledThrough };
+        for (var i = 1; i <= records; i++)
+        {
+            state.Operations.Add(new OperationRecord(Guid.CreateVersion7(Now.AddSeconds(i)), OperationKind.Deposit, 1, OperationStatus.Succeeded, i) { Sequence = i });
+        }
+
+        state.LastSequence = records;
+        return state;
+    }
+
+    [Fact]
+    public void Committed_AppendsUnconfirmedRecordsInOrder_ThenReportsHowFarTheJournalReaches()
+    {
+        _shipper.Committed(StateWith(3, journaledThrough: 1));
+
+        var append = Assert.Single(_appends);
+        Assert.Equal([2L, 3], append.Records.Select(r => r.Sequence));
+        Assert.Empty(_journaled);
+
+        append.Done.SetResult();
+        Assert.Equal([3L], _journaled);
+        Assert.Equal(3, _shipper.ConfirmedThrough);
+    }
+
+    [Fact]
+    public void CommitsDuringAnAppend_ShippedTogetherByTheNextOne_WithoutGapsOrRepeats()
+    {
+        _shipper.Committed(StateWith(2));
+        _shipper.Committed(StateWith(4));
+        _shipper.Committed(StateWith(5));
+        Assert.Single(_appends);
+
+        _appends[0].Done.SetResult();
+
+        Assert.Equal(2, _appends.Count);
+        Assert.Equal([3L, 4, 5], _appends[1].Records.Select(r => r.Sequence));
+        _appends[1].Done.SetResult();
+        Assert.Equal([2L, 5], _journaled);
+    }
+
+    [Fact]
+    public void AppendFails_RecordsWait_RetriedWithBackoffUntilTheJournalIsBack()
+    {
+        var state = StateWith(2);
+        _shipper.Committed(state);
+        _appends[0].Done.SetException(new JournalUnavailableException("down"));
+
+        Assert.True(_shipper.IsFailing);
+        Assert.Equal([TimeSpan.FromMilliseconds(100)], _retries);
+        Assert.Empty(_journaled);
+
+        // Commits while a retry is scheduled wait for it (no storm of appends against a dead journal).
+        _shipper.Committed(StateWith(3));
+        Assert.Single(_appends);
+
+        _shipper.Retry();
+        _appends[1].Done.SetException(new JournalUnavailableException("still down"));
+        Assert.Equal([TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(200)], _retries);
+
+        _shipper.Retry();
+        Assert.Equal([1L, 2, 3], _appends[2].Records.Select(r => r.Sequence));
+        _appends[2].Done.SetResult();
+
+        Assert.False(_shipper.IsFailing);
+        Assert.Equal([3L], _journaled);
+        Assert.Equal(2, _failures.Count);
+    }
+
+    [Fact]
+    public async Task WaitFor_CompletesOnlyOnceTheJournalConfirmed()
+    {
+        var wait = _shipper.WaitForAsync(2);
+        _shipper.Committed(StateWith(2));
+        Assert.False(wait.IsCompleted);
+
+        _appends[0].Done.SetResult();
+
+        await wait.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(_shipper.WaitForAsync(1).IsCompleted);
+    }
+
+    [Fact]
+    public void NothingUnconfirmed_NoAppend()
+    {
+        _shipper.Committed(StateWith(3, journaledThrough: 3));
+        Assert.Empty(_appends);
+    }
+}

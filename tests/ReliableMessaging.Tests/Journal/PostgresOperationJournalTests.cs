@@ -1,0 +1,109 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Contracts.Transfers;
+using ReliableMessaging.Grains.Accounts;
+using ReliableMessaging.Silo.Journal;
+using ReliableMessaging.Testing;
+
+namespace ReliableMessaging.Tests.Journal;
+
+/// <summary>The journal's SQL against a real PostgreSQL: idempotent appends, batching, reads, and pruning that raises the floor first.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
+    private readonly JournalServiceId _serviceId = new($"journal-{Guid.NewGuid():N}");
+
+    private NpgsqlDataSource DataSource() => NpgsqlDataSource.Create(fixture.Postgres.ConnectionString);
+
+    private PostgresOperationJournal Journal(NpgsqlDataSource dataSource) =>
+        new(dataSource, _serviceId, NullLogger<PostgresOperationJournal>.Instance);
+
+    private static OperationRecord Record(long sequence, DateTimeOffset at, OperationKind kind = OperationKind.Deposit) =>
+        new(Guid.CreateVersion7(at), kind, 10 * sequence, OperationStatus.Succeeded, 100 + sequence, kind == OperationKind.TransferOut ? "bob" : null,
+            kind == OperationKind.TransferOut ? TransferState.Pending : null)
+        {
+            Sequence = sequence,
+            RecordedUnixMs = at.ToUnixTimeMilliseconds(),
+            IssuedBy = "client-42",
+        };
+
+    [Fact]
+    public async Task Append_SameRecordsTwice_StoredOnceAndReadBackIdentical()
+    {
+        await using var dataSource = DataSource();
+        await using var journal = Journal(dataSource);
+        var records = Enumerable.Range(1, 5).Select(i => Record(i, Now.AddSeconds(i), i == 3 ? OperationKind.TransferOut : OperationKind.Deposit)).ToList();
+
+        await journal.AppendAsync("alice", records);
+        await journal.AppendAsync("alice", records.Skip(2).ToList());
+
+        Assert.Equal(records, await journal.ReadAsync("alice", 0, 100));
+        Assert.Equal(records.Skip(3), await journal.ReadAsync("alice", 3, 100));
+        Assert.Equal(records.Take(2), await journal.ReadAsync("alice", 0, 2));
+        Assert.Empty(await journal.ReadAsync("bob", 0, 100));
+
+        var found = await journal.FindAsync("alice", [records[1].OperationId, records[4].OperationId, Guid.CreateVersion7()]);
+        Assert.Equal([records[1], records[4]], found.Records.OrderBy(r => r.Sequence));
+        Assert.Equal(0, found.PrunedThroughUnixMs);
+    }
+
+    [Fact]
+    public async Task ManyAccountsAppendingAtOnce_BatchedIntoFewInserts()
+    {
+        await using var dataSource = DataSource();
+        await using var journal = Journal(dataSource);
+        var before = journal.InsertsExecuted;
+        var appends = Enumerable.Range(0, 400).Select(i => journal.AppendAsync($"acct-{i}", [Record(1, Now), Record(2, Now.AddMilliseconds(1))]));
+
+        await Task.WhenAll(appends);
+
+        var inserts = journal.InsertsExecuted - before;
+        Assert.InRange(inserts, 1, 100);
+        Assert.Equal(2, (await journal.ReadAsync("acct-399", 0, 10)).Count);
+    }
+
+    [Fact]
+    public async Task Prune_RaisesTheFloorThenDeletesOlderRows_PrunedIdsLookUpAsBelowTheFloor()
+    {
+        await using var dataSource = DataSource();
+        await using var journal = Journal(dataSource);
+        var old = Record(1, Now.AddDays(-3));
+        var recent = Record(2, Now.AddHours(-1));
+        await journal.AppendAsync("carol", [old, recent]);
+        var options = Options.Create(new AccountOptions { JournalRetention = TimeSpan.FromDays(2) });
+        var pruner = new JournalPruner(dataSource, _serviceId, options, new FakeTimeProvider(Now), NullLogger<JournalPruner>.Instance);
+
+        var deleted = await pruner.PruneAsync(CancellationToken.None);
+
+        Assert.Equal(1, deleted);
+        var lookup = await journal.FindAsync("carol", [old.OperationId, recent.OperationId]);
+        Assert.Equal([recent], lookup.Records);
+        Assert.Equal(Now.AddDays(-2).ToUnixTimeMilliseconds(), lookup.PrunedThroughUnixMs);
+
+        // The ledger turns that floor into "expired" for the pruned ID: never "unknown", never executed again.
+        var ledger = new AccountLedger(options.Value);
+        var state = new AccountState { IsOpen = true, LastSequence = 2, JournaledThrough = 2, JournalBoundaryUnixMs = Now.ToUnixTimeMilliseconds() };
+        Assert.True(ledger.TryLookup(state, old.OperationId, Now, lookup with { AsOfSequence = 2 }, out var result));
+        Assert.Equal(OperationLookupStatus.Expired, result.Status);
+        Assert.Equal(OperationStatus.OperationExpired, ledger.Process(state, new(OperationKind.Deposit, old.OperationId, 10), Now, lookup with { AsOfSequence = 2 }).Status);
+
+        // A floor never goes down, even if a pruner with a slower clock runs.
+        await new JournalPruner(dataSource, _serviceId, options, new FakeTimeProvider(Now.AddDays(-1)), NullLogger<JournalPruner>.Instance).PruneAsync(CancellationToken.None);
+        Assert.Equal(Now.AddDays(-2).ToUnixTimeMilliseconds(), (await journal.FindAsync("carol", [])).PrunedThroughUnixMs);
+    }
+
+    [Fact]
+    public async Task DatabaseUnreachable_CallsFailAsJournalUnavailable()
+    {
+        await using var nowhere = NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Database=x;Username=x;Timeout=2");
+        await using var journal = new PostgresOperationJournal(nowhere, _serviceId, NullLogger<PostgresOperationJournal>.Instance);
+
+        await Assert.ThrowsAsync<Grains.Journal.JournalUnavailableException>(() => journal.AppendAsync("alice", [Record(1, Now)]));
+        await Assert.ThrowsAsync<Grains.Journal.JournalUnavailableException>(() => journal.FindAsync("alice", [Guid.CreateVersion7()]));
+        await Assert.ThrowsAsync<Grains.Journal.JournalUnavailableException>(() => journal.ReadAsync("alice", 0, 10));
+    }
+}

@@ -1,0 +1,75 @@
+using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Grains.Accounts;
+
+namespace ReliableMessaging.Tests.Rules;
+
+/// <summary>
+/// Refusals decided on state that is not yet durable (issue 16 item 6): they are answered only
+/// once that state is written, and never when its write fails, so a refused key was refused by
+/// durable state. Writes are tasks the test completes or fails.
+/// </summary>
+public sealed class PendingStateRefusalTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    private readonly List<TaskCompletionSource> _writes = [];
+    private readonly AccountCommitPipeline _pipeline;
+
+    public PendingStateRefusalTests()
+    {
+        var ledger = new AccountLedger(new AccountOptions { MaxPendingTransfers = 1 });
+        var committed = new AccountState { IsOpen = true, Balance = 1000, Version = 1 };
+        _pipeline = new AccountCommitPipeline(ledger, committed, _ => Write(), _ => { });
+    }
+
+    private Task Write()
+    {
+        var write = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _writes.Add(write);
+        return write.Task;
+    }
+
+    private static Guid NewId(int millisecond) => Guid.CreateVersion7(Now.AddMilliseconds(millisecond));
+
+    [Fact]
+    public async Task OutboxFullOnPendingDebit_WriteFails_RefusalNeverGivenCallerGetsStorageError()
+    {
+        var debit = _pipeline.ExecuteAsync(new(OperationKind.TransferOut, NewId(1), 10, "bob"), Now);
+        var refused = _pipeline.ExecuteAsync(new(OperationKind.TransferOut, NewId(2), 10, "bob"), Now);
+        Assert.False(refused.IsCompleted);
+
+        _writes[0].SetException(new AccountStorageException("disk on fire"));
+
+        await Assert.ThrowsAsync<AccountStorageException>(() => debit.WaitAsync(Timeout));
+        await Assert.ThrowsAsync<AccountStorageException>(() => refused.WaitAsync(Timeout));
+        Assert.Empty(_pipeline.Committed.PendingTransfers);
+    }
+
+    [Fact]
+    public async Task OutboxFullOnPendingDebit_WriteSucceeds_RefusedAfterIt()
+    {
+        var debit = _pipeline.ExecuteAsync(new(OperationKind.TransferOut, NewId(1), 10, "bob"), Now);
+        var refused = _pipeline.ExecuteAsync(new(OperationKind.TransferOut, NewId(2), 10, "bob"), Now);
+        Assert.False(refused.IsCompleted);
+
+        _writes[0].SetResult();
+
+        Assert.Equal(OperationStatus.Succeeded, (await debit.WaitAsync(Timeout)).Status);
+        Assert.Equal(OperationStatus.TooManyPendingTransfers, (await refused.WaitAsync(Timeout)).Status);
+        Assert.Single(_writes);
+    }
+
+    [Fact]
+    public async Task ReusedAgainstAPendingRecord_WriteFails_NotRefusedAsReused()
+    {
+        var id = NewId(1);
+        var original = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, id, 10), Now);
+        var reused = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, id, 11), Now);
+
+        _writes[0].SetException(new AccountStorageException("lost"));
+
+        await Assert.ThrowsAsync<AccountStorageException>(() => original.WaitAsync(Timeout));
+        await Assert.ThrowsAsync<AccountStorageException>(() => reused.WaitAsync(Timeout));
+    }
+}

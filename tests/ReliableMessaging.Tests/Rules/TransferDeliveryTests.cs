@@ -1,0 +1,336 @@
+using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Contracts.Transfers;
+using ReliableMessaging.Grains.Accounts;
+
+namespace ReliableMessaging.Tests.Rules;
+
+/// <summary>
+/// Transfer delivery without a cluster: every call (reminder, debit, credit, outcome write) and every
+/// timer is held by <see cref="FakeDeliveryHost"/> until the test answers it, so each interleaving is
+/// played step by step, with no sleeps. Each test runs on the thread pool without a synchronization
+/// context, so a completed call resumes the delivery inline before the test's next step.
+/// </summary>
+public sealed class TransferDeliveryTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+
+    private static readonly AccountOptions Options = new()
+    {
+        TransferRetryPeriod = TimeSpan.FromSeconds(2),
+        TransferAlertAge = TimeSpan.FromMinutes(5),
+    };
+
+    private readonly FakeDeliveryHost _host = new();
+    private readonly ManualClock _clock = new(Now);
+    private readonly RecordingLogger _log = new();
+    private readonly TransferDelivery _delivery;
+
+    public TransferDeliveryTests()
+    {
+        _delivery = new TransferDelivery(_host, Options, _clock, _log, "alice");
+    }
+
+    private static PendingTransfer Transfer(int millisecond = 0, long amount = 100) =>
+        new(Guid.CreateVersion7(Now.AddMilliseconds(millisecond)), "bob", amount, Now.ToUnixTimeMilliseconds());
+
+    /// <summary>Plays the steps with no synchronization context: continuations run inline.</summary>
+    private static Task Play(Func<Task> steps) => Task.Run(steps);
+
+    private Task<OperationResult> Start(PendingTransfer transfer) =>
+        _delivery.StartAsync(transfer.TransferId, () => _host.Debit(transfer));
+
+    /// <summary>A transfer started, its reminder registered (when asked) and its debit committed; its first credit is in flight.</summary>
+    private async Task<PendingTransfer> StartedAsync(int millisecond = 0)
+    {
+        var transfer = Transfer(millisecond);
+        var start = Start(transfer);
+        if (_host.Registers.Count > 0 && !_host.Registers[^1].Task.IsCompleted)
+        {
+            _host.CompleteRegister(_host.Registers.Count - 1);
+        }
+
+        _host.CommitDebit(_host.Debits.Count - 1);
+        Assert.Equal(OperationStatus.Succeeded, (await start).Status);
+        return transfer;
+    }
+
+    [Fact]
+    public Task Start_ReminderRegisteredBeforeTheDebit_ThenDeliveredAtOnce() => Play(async () =>
+    {
+        var transfer = Transfer();
+        var start = Start(transfer);
+
+        Assert.Single(_host.Registers);
+        Assert.Empty(_host.Debits);
+        _host.CompleteRegister(0);
+        Assert.Single(_host.Debits);
+        _host.CommitDebit(0);
+
+        Assert.Equal(OperationStatus.Succeeded, (await start).Status);
+        var credit = Assert.Single(_host.Credits);
+        Assert.Equal((transfer, TransferDelivery.CreditId(transfer.TransferId)), (credit.Transfer, credit.CreditId));
+        Assert.Equal(DeliveryReminderState.Registered, _delivery.Reminder);
+    });
+
+    [Fact]
+    public Task Credited_CompletedOnceAndReminderRemovedWhenOutboxEmpty() => Play(async () =>
+    {
+        await StartedAsync();
+        _host.AnswerCredit(0, OperationStatus.Succeeded);
+
+        Assert.Equal(TransferState.Completed, Assert.Single(_host.Finishes).Outcome);
+        Assert.Empty(_host.Unregisters);
+        _host.CommitFinish(0);
+        Assert.Single(_host.Unregisters);
+        _host.CompleteUnregister(0);
+
+        Assert.Equal(DeliveryReminderState.Absent, _delivery.Reminder);
+        Assert.False(_host.ReminderRowExists);
+        Assert.Empty(_host.Timers);
+        Assert.False(_host.WindowWithoutReminder);
+    });
+
+    [Fact]
+    public Task StartDuringReminderRemoval_ReminderRegisteredAgainBeforeItsDebit() => Play(async () =>
+    {
+        // The last transfer completes and the reminder's removal is in flight...
+        await StartedAsync();
+        _host.AnswerCredit(0, OperationStatus.Succeeded);
+        _host.CommitFinish(0);
+        Assert.Single(_host.Unregisters);
+
+        // ...when a new transfer starts: it must not debit on the strength of the old reminder.
+        var second = Transfer(1);
+        var start = Start(second);
+        Assert.Single(_host.Debits);
+        Assert.Single(_host.Registers);
+
+        _host.CompleteUnregister(0);
+        Assert.Equal(2, _host.Registers.Count);
+        Assert.Single(_host.Debits);
+        _host.CompleteRegister(1);
+        Assert.Equal(2, _host.Debits.Count);
+        _host.CommitDebit(1);
+        await start;
+
+        Assert.True(_host.ReminderRowExists);
+        Assert.False(_host.WindowWithoutReminder);
+        Assert.Equal(DeliveryReminderState.Registered, _delivery.Reminder);
+    });
+
+    [Fact]
+    public Task TransferStartingWhileLastDeliveryFinishes_ReminderKept() => Play(async () =>
+    {
+        await StartedAsync();
+        var second = Transfer(1);
+        var start = Start(second);
+        Assert.Equal(2, _host.Debits.Count);
+
+        // The outbox empties while the second debit is still being written: the reminder stays.
+        _host.AnswerCredit(0, OperationStatus.Succeeded);
+        _host.CommitFinish(0);
+        Assert.Empty(_host.Unregisters);
+
+        _host.CommitDebit(1);
+        await start;
+        Assert.Equal(second, _host.Credits[^1].Transfer);
+        Assert.True(_host.ReminderRowExists);
+        Assert.False(_host.WindowWithoutReminder);
+    });
+
+    [Fact]
+    public Task UnregisterTimedOutAfterDeletingTheRow_NextStartRegistersAgain() => Play(async () =>
+    {
+        await StartedAsync();
+        _host.AnswerCredit(0, OperationStatus.Succeeded);
+        _host.CommitFinish(0);
+        _host.FailUnregister(0, rowDeleted: true);
+        Assert.Equal(DeliveryReminderState.Unknown, _delivery.Reminder);
+
+        var start = Start(Transfer(1));
+        Assert.Equal(2, _host.Registers.Count);
+        Assert.Single(_host.Debits);
+        _host.CompleteRegister(1);
+        _host.CommitDebit(1);
+        await start;
+
+        Assert.True(_host.ReminderRowExists);
+        Assert.False(_host.WindowWithoutReminder);
+    });
+
+    [Fact]
+    public Task RegisterFails_StartFailsWithNothingDebited_NextStartRegistersAgain() => Play(async () =>
+    {
+        var transfer = Transfer();
+        var start = Start(transfer);
+        _host.FailRegister(0, rowWritten: true);
+
+        await Assert.ThrowsAsync<TimeoutException>(() => start);
+        Assert.Empty(_host.Debits);
+        Assert.Equal(DeliveryReminderState.Unknown, _delivery.Reminder);
+
+        var retry = Start(transfer);
+        Assert.Equal(2, _host.Registers.Count);
+        _host.CompleteRegister(1);
+        _host.CommitDebit(0);
+        Assert.Equal(OperationStatus.Succeeded, (await retry).Status);
+    });
+
+    [Fact]
+    public Task CreditFromFutureOrTimedOut_RetriedWithBackoffUnderSameCreditId_NeverFinal() => Play(async () =>
+    {
+        var transfer = await StartedAsync();
+        _host.AnswerCredit(0, OperationStatus.OperationIdFromFuture);
+        for (var attempt = 1; attempt <= 5; attempt++)
+        {
+            Assert.Empty(_host.Finishes);
+            _delivery.OnTimer();
+            if (attempt % 2 == 0)
+            {
+                _host.AnswerCredit(attempt, OperationStatus.OperationIdFromFuture);
+            }
+            else
+            {
+                _host.FailCredit(attempt);
+            }
+        }
+
+        Assert.Equal([200, 400, 800, 1600, 2000, 2000], _host.Timers.Select(t => t.TotalMilliseconds));
+        Assert.Empty(_host.Unregisters);
+        Assert.True(_host.ReminderRowExists);
+
+        _delivery.OnTimer();
+        _host.AnswerCredit(6, OperationStatus.Succeeded);
+        Assert.Equal(TransferState.Completed, Assert.Single(_host.Finishes).Outcome);
+        _host.CommitFinish(0);
+
+        Assert.All(_host.Credits, c => Assert.Equal(TransferDelivery.CreditId(transfer.TransferId), c.CreditId));
+        Assert.Equal(TransferDelivery.FirstRetry, _delivery.NextRetry);
+        Assert.Single(_host.Unregisters);
+    });
+
+    [Theory]
+    [InlineData(OperationStatus.AccountNotFound)]
+    [InlineData(OperationStatus.InvalidAccountId)]
+    [InlineData(OperationStatus.InvalidAmount)]
+    [InlineData(OperationStatus.OperationIdReused)]
+    [InlineData(OperationStatus.OperationExpired)]
+    public Task CreditRefusedForGood_RefundedExactlyOnce(OperationStatus refusal) => Play(async () =>
+    {
+        var transfer = await StartedAsync();
+        _host.AnswerCredit(0, refusal);
+
+        var finish = Assert.Single(_host.Finishes);
+        Assert.Equal((transfer, TransferState.Refunded), (finish.Transfer, finish.Outcome));
+        _host.CommitFinish(0);
+
+        // Late wake-ups find nothing left to deliver or refund.
+        _delivery.OnTimer();
+        _delivery.OnReminder();
+        Assert.Single(_host.Credits);
+        Assert.Single(_host.Finishes);
+        Assert.Empty(_host.Outbox);
+    });
+
+    [Fact]
+    public void Classify_EveryStatusHasAVerdict_OnlyTimeFixableOnesRetried()
+    {
+        foreach (var status in Enum.GetValues<OperationStatus>())
+        {
+            var verdict = TransferDelivery.Classify(status);
+            Assert.Equal(
+                status switch
+                {
+                    OperationStatus.Succeeded => CreditVerdict.Credited,
+                    OperationStatus.OperationIdFromFuture or OperationStatus.TooManyPendingTransfers => CreditVerdict.Retry,
+                    _ => CreditVerdict.Refund,
+                },
+                verdict);
+        }
+    }
+
+    [Fact]
+    public Task OutcomeWriteFails_TransferStaysPendingWithItsReminder() => Play(async () =>
+    {
+        var transfer = await StartedAsync();
+        _host.AnswerCredit(0, OperationStatus.Succeeded);
+        _host.FailFinish(0);
+
+        Assert.Equal([transfer], _host.Outbox);
+        Assert.Empty(_host.Unregisters);
+        Assert.Empty(_host.Timers);
+        Assert.True(_host.ReminderRowExists);
+    });
+
+    [Fact]
+    public Task PendingPastAlertAge_AlertRaisedOnceWhileDeliveryContinues() => Play(async () =>
+    {
+        var transfer = await StartedAsync();
+        _clock.Now = Now.AddMinutes(4);
+        _host.AnswerCredit(0, OperationStatus.OperationIdFromFuture);
+        Assert.Empty(_delivery.Overdue);
+
+        _clock.Now = Now.AddMinutes(5);
+        _delivery.OnTimer();
+        _host.FailCredit(1);
+        _delivery.OnTimer();
+        _host.FailCredit(2);
+
+        Assert.Equal([transfer.TransferId], _delivery.Overdue);
+        Assert.Single(_log.Events, e => e.EventId == 1025);
+        _delivery.OnTimer();
+        _host.AnswerCredit(3, OperationStatus.Succeeded);
+        _host.CommitFinish(0);
+        Assert.Empty(_delivery.Overdue);
+        Assert.Empty(_host.Outbox);
+    });
+
+    [Fact]
+    public Task NewActivationWithOutbox_DeliversShortlyAndThenRemovesTheReminder() => Play(() =>
+    {
+        var transfer = Transfer();
+        _host.Outbox.Add(transfer);
+        _delivery.Resume();
+
+        Assert.Equal([TransferDelivery.FirstRetry], _host.Timers);
+        _delivery.OnTimer();
+        Assert.Equal(transfer, Assert.Single(_host.Credits).Transfer);
+        _host.AnswerCredit(0, OperationStatus.Succeeded);
+        _host.CommitFinish(0);
+
+        // This activation never registered it, but the previous one did: remove it.
+        Assert.Single(_host.Unregisters);
+        return Task.CompletedTask;
+    });
+
+    [Fact]
+    public Task TransferCommittedDuringAPass_DeliveredInTheSamePass() => Play(async () =>
+    {
+        await StartedAsync(0);
+        var second = await StartedAsync(1);
+        Assert.Single(_host.Credits);
+
+        _host.AnswerCredit(0, OperationStatus.Succeeded);
+        _host.CommitFinish(0);
+
+        Assert.Equal(second, _host.Credits[1].Transfer);
+        Assert.Empty(_host.Unregisters);
+        Assert.Empty(_host.Timers);
+    });
+
+    [Fact]
+    public Task Lookup_WaitsForAStartInProgressOfThatTransfer() => Play(async () =>
+    {
+        var transfer = Transfer();
+        var start = Start(transfer);
+        var lookup = _delivery.WhenStartedAsync(transfer.TransferId);
+
+        Assert.True(_delivery.WhenStartedAsync(Transfer(5).TransferId).IsCompleted);
+        Assert.False(lookup.IsCompleted);
+        _host.CompleteRegister(0);
+        Assert.False(lookup.IsCompleted);
+        _host.CommitDebit(0);
+        Assert.True(lookup.IsCompleted);
+        await start;
+    });
+}

@@ -1,0 +1,31 @@
+using ReliableMessaging.Grains.Transfers;
+
+namespace ReliableMessaging.Tests.Rules;
+
+/// <summary>How long a received transfer the source does not know yet is "not confirmed" rather than "never accepted".</summary>
+public sealed class TransferIndexStateTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(30);
+
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(59_999, true)]
+    [InlineData(60_000, true)]
+    [InlineData(60_001, false)]
+    public void MayStillCommit_ForTwoResponseTimeoutsAfterTheLastStart(int elapsedMs, bool expected)
+    {
+        // A start sent up to one response timeout after LastStartUnixMs, in transit for up to another.
+        var index = new TransferIndexState { Source = "alice", Destination = "bob", Amount = 1, LastStartUnixMs = Now.ToUnixTimeMilliseconds() };
+
+        Assert.Equal(expected, index.MayStillCommit(Now.AddMilliseconds(elapsedMs), ResponseTimeout));
+    }
+
+    [Fact]
+    public void MayStillCommit_RecordFromBeforeStartsWereTimed_False()
+    {
+        var index = new TransferIndexState { Source = "alice", Destination = "bob", Amount = 1 };
+
+        Assert.False(index.MayStillCommit(Now, ResponseTimeout));
+    }
+}
