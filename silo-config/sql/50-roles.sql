@@ -10,8 +10,8 @@
 --   orleansmembershiptable          SELECT, INSERT, UPDATE, DELETE  (join, status, I-am-alive, defunct cleanup)
 --   orleansstorage                  SELECT, INSERT, UPDATE, DELETE  (read, write, clear state)
 --   orleansreminderstable           SELECT, INSERT, UPDATE, DELETE  (reminders of transfer delivery)
---   rm_operation_journal,
---   rm_journal_retention            SELECT, INSERT, DELETE          (the operation journal, when present)
+--   rm_operation_journal            SELECT, INSERT, DELETE          (the operation journal: append, read, prune)
+--   rm_journal_retention            SELECT, INSERT, UPDATE, DELETE  (the pruning floor: an upsert that only rises)
 --   functions orleans_membership_insert / _update, orleans_storage_write: EXECUTE (SECURITY INVOKER:
 --   they act with rm_app's table privileges)
 --
@@ -68,6 +68,9 @@ BEGIN
     FOREACH journal IN ARRAY ARRAY['rm_operation_journal', 'rm_journal_retention'] LOOP
         IF to_regclass(journal) IS NOT NULL THEN
             EXECUTE format('GRANT SELECT, INSERT, DELETE ON %I TO rm_app', journal);
+            IF journal = 'rm_journal_retention' THEN
+                EXECUTE format('GRANT UPDATE ON %I TO rm_app', journal);
+            END IF;
             FOR sequence_name IN
                 SELECT sequence.relname
                 FROM pg_depend dependency

@@ -64,6 +64,7 @@ public static class AccountsApi
 
         group.MapGet("/{accountId}/operations", GetStatementAsync)
             .WithName("GetStatement")
+            .RequireScope(ApiScopes.AccountsRead)
             .WithSummary("The account's statement: every operation in order of execution, complete across the window and the journal, with keyset pagination (after = the last sequence seen).")
             .ProducesProblem(StatusCodes.Status404NotFound);
 

@@ -18,6 +18,7 @@ public sealed class AuthenticationTests(ApiFixture fixture)
         { "POST", "/accounts/auth-probe/deposits" },
         { "POST", "/accounts/auth-probe/withdrawals" },
         { "GET", $"/accounts/auth-probe/operations/{Guid.CreateVersion7()}" },
+        { "GET", "/accounts/auth-probe/operations" },
         { "POST", "/transfers" },
         { "GET", $"/transfers/{Guid.CreateVersion7()}" },
     };
@@ -114,6 +115,7 @@ public sealed class AuthenticationTests(ApiFixture fixture)
         Assert.Equal(ApiScopes.AccountsWrite, Scope("/accounts/{accountId}/deposits", "post"));
         Assert.Equal(ApiScopes.AccountsWrite, Scope("/accounts/{accountId}/withdrawals", "post"));
         Assert.Equal(ApiScopes.AccountsRead, Scope("/accounts/{accountId}/operations/{operationId}", "get"));
+        Assert.Equal(ApiScopes.AccountsRead, Scope("/accounts/{accountId}/operations", "get"));
         Assert.Equal(ApiScopes.TransfersWrite, Scope("/transfers", "post"));
         Assert.Equal(ApiScopes.AccountsRead, Scope("/transfers/{transferId}", "get"));
         var description = (string)document["info"]!["description"]!;

@@ -33,6 +33,8 @@ public sealed class AuthorizationTests(ApiFixture fixture)
         await AssertForbiddenAsync(read, ApiScopes.AccountsRead);
         using var operation = await writeOnly.GetAsync(new Uri($"/accounts/{accountId}/operations/{NewKey()}", UriKind.Relative));
         await AssertForbiddenAsync(operation, ApiScopes.AccountsRead);
+        using var statement = await writeOnly.GetAsync(new Uri($"/accounts/{accountId}/operations", UriKind.Relative));
+        await AssertForbiddenAsync(statement, ApiScopes.AccountsRead);
 
         Assert.Equal(1000L, await BalanceAsync(accountId));
     }
@@ -59,6 +61,8 @@ public sealed class AuthorizationTests(ApiFixture fixture)
         // An operation ID learned elsewhere reveals nothing about the other account.
         using var operation = await limited.GetAsync(new Uri($"/accounts/{other}/operations/{key}", UriKind.Relative));
         await AssertForbiddenAsync(operation);
+        using var statement = await limited.GetAsync(new Uri($"/accounts/{other}/operations", UriKind.Relative));
+        await AssertForbiddenAsync(statement);
         using var open = await OpenAsync(limited, NewAccountId());
         await AssertForbiddenAsync(open);
 
@@ -120,7 +124,7 @@ public sealed class AuthorizationTests(ApiFixture fixture)
     public void EveryApiEndpoint_NeedsAScope_OnlyHealthAndOpenApiAnonymous()
     {
         var endpoints = fixture.FrontEndA.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
-        Assert.True(endpoints.Count(endpoint => endpoint.Metadata.GetMetadata<RequiredScope>() is not null) >= 7, "the API's endpoints were not found");
+        Assert.True(endpoints.Count(endpoint => endpoint.Metadata.GetMetadata<RequiredScope>() is not null) >= 8, "the API's endpoints were not found");
         foreach (var endpoint in endpoints)
         {
             var pattern = endpoint.RoutePattern.RawText ?? string.Empty;

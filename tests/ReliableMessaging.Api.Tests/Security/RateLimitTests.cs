@@ -5,8 +5,9 @@ using static ReliableMessaging.Api.Tests.Http;
 namespace ReliableMessaging.Api.Tests.Security;
 
 /// <summary>
-/// The per-caller limit, on a front end of its own with a tiny bucket (3 requests, 1 more per
-/// second): 429 with Retry-After past it, other callers unaffected, replays never charged.
+/// The per-caller limit, on the fixture's front end with a tiny bucket (3 requests, 1 more per
+/// second; each test its own callers): 429 with Retry-After past it, other callers unaffected,
+/// replays never charged.
 /// </summary>
 [Collection(ApiCollection.Name)]
 public sealed class RateLimitTests(ApiFixture fixture)
@@ -14,11 +15,7 @@ public sealed class RateLimitTests(ApiFixture fixture)
     [Fact]
     public async Task OverTheLimit_429RateLimitedWithRetryAfter_OtherCallersUnaffected()
     {
-        await using var frontEnd = fixture.CreateFrontEnd(new Dictionary<string, string>
-        {
-            ["RateLimit:PermitsPerSecond"] = "1",
-            ["RateLimit:Burst"] = "3",
-        });
+        var frontEnd = fixture.FrontEndLimited;
         using var greedy = frontEnd.CreateClient();
         greedy.DefaultRequestHeaders.Authorization = Tokens.Bearer(FrontEndFactory.Token(Api.Security.ApiScopes.All, subject: $"greedy-{Guid.NewGuid():N}"));
         var accountId = NewAccountId();
@@ -42,7 +39,7 @@ public sealed class RateLimitTests(ApiFixture fixture)
         Assert.True(refused is not null, $"never refused: {string.Join(", ", statuses)}");
         using (refused)
         {
-            Assert.True(statuses.Count is >= 4 and <= 5, $"refused after {statuses.Count - 1} requests: {string.Join(", ", statuses)}");
+            Assert.True(statuses.Count is >= ApiFixture.LimitedBurst + 1 and <= ApiFixture.LimitedBurst + 2, $"refused after {statuses.Count - 1} requests: {string.Join(", ", statuses)}");
             await AssertProblemAsync(refused, HttpStatusCode.TooManyRequests, "rate-limited");
             Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1), $"Retry-After: {refused.Headers.RetryAfter}");
         }
@@ -57,11 +54,7 @@ public sealed class RateLimitTests(ApiFixture fixture)
     public async Task Replays_NotCharged_ManyRetriesOfARecordedOperationAllAnswered()
     {
         var accountId = await OpenWithBalanceAsync(fixture.FrontEndA.CreateClient(), 1000);
-        await using var frontEnd = fixture.CreateFrontEnd(new Dictionary<string, string>
-        {
-            ["RateLimit:PermitsPerSecond"] = "1",
-            ["RateLimit:Burst"] = "2",
-        });
+        var frontEnd = fixture.FrontEndLimited;
         using var atm = frontEnd.CreateClient();
         atm.DefaultRequestHeaders.Authorization = Tokens.Bearer(FrontEndFactory.Token(Api.Security.ApiScopes.All, subject: $"atm-{Guid.NewGuid():N}"));
         var key = NewKey();
@@ -72,7 +65,7 @@ public sealed class RateLimitTests(ApiFixture fixture)
             Assert.False(IsReplayed(first));
         }
 
-        // Charged, these 12 would exhaust a bucket of 2 (refilling at 1/s) many times over.
+        // Charged, these 12 would exhaust the bucket of 3 (refilling at 1/s) many times over.
         for (var i = 0; i < 12; i++)
         {
             using var retry = await WithdrawAsync(atm, accountId, key, 100);
