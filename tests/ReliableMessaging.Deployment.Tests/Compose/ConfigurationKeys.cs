@@ -21,7 +21,7 @@ public static class ConfigurationKeys
     [
         .. OptionKeys(typeof(SiloEndpointOptions).Assembly),
         .. OptionKeys(typeof(AccountOptions).Assembly),
-        .. OptionKeys(typeof(ClusterTlsOptions).Assembly),
+        .. TypeKeys(typeof(ClusterTlsOptions)),
         ConnectionString,
     ];
 
@@ -29,7 +29,7 @@ public static class ConfigurationKeys
     public static IReadOnlyList<string> FrontEnd { get; } =
     [
         .. OptionKeys(typeof(FrontEndOptions).Assembly),
-        .. OptionKeys(typeof(ClusterTlsOptions).Assembly),
+        .. TypeKeys(typeof(ClusterTlsOptions)),
         ConnectionString,
         "Urls",
     ];
@@ -42,7 +42,7 @@ public static class ConfigurationKeys
     [
         .. OptionKeys(typeof(SiloEndpointOptions).Assembly, requiredOnly: true),
         .. OptionKeys(typeof(AccountOptions).Assembly, requiredOnly: true),
-        .. OptionKeys(typeof(ClusterTlsOptions).Assembly, requiredOnly: true),
+        .. TypeKeys(typeof(ClusterTlsOptions), requiredOnly: true),
         ConnectionString,
     ];
 
@@ -50,7 +50,7 @@ public static class ConfigurationKeys
     public static IReadOnlyList<string> RequiredFrontEnd { get; } =
     [
         .. OptionKeys(typeof(FrontEndOptions).Assembly, requiredOnly: true),
-        .. OptionKeys(typeof(ClusterTlsOptions).Assembly, requiredOnly: true),
+        .. TypeKeys(typeof(ClusterTlsOptions), requiredOnly: true),
         ConnectionString,
         "Urls",
     ];
@@ -62,22 +62,29 @@ public static class ConfigurationKeys
     public static IEnumerable<string> OptionKeys(Assembly assembly, bool requiredOnly = false)
     {
         ArgumentNullException.ThrowIfNull(assembly);
-        var nullability = new NullabilityInfoContext();
-        foreach (var type in assembly.GetTypes())
-        {
-            if (type.GetField("SectionName", BindingFlags.Public | BindingFlags.Static) is not { IsLiteral: true } field
-                || field.GetRawConstantValue() is not string section)
-            {
-                continue;
-            }
+        return assembly.GetTypes().SelectMany(type => TypeKeys(type, requiredOnly));
+    }
 
-            foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+    /// <summary>
+    /// The keys of one options type (none when it declares no section). Shared option types in
+    /// Contracts are added type by type: each host binds only the ones it uses.
+    /// </summary>
+    public static IEnumerable<string> TypeKeys(Type type, bool requiredOnly = false)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        if (type.GetField("SectionName", BindingFlags.Public | BindingFlags.Static) is not { IsLiteral: true } field
+            || field.GetRawConstantValue() is not string section)
+        {
+            yield break;
+        }
+
+        var nullability = new NullabilityInfoContext();
+        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (property.SetMethod is { IsPublic: true }
+                && (!requiredOnly || nullability.Create(property).WriteState != NullabilityState.Nullable))
             {
-                if (property.SetMethod is { IsPublic: true }
-                    && (!requiredOnly || nullability.Create(property).WriteState != NullabilityState.Nullable))
-                {
-                    yield return $"{section}:{property.Name}";
-                }
+                yield return $"{section}:{property.Name}";
             }
         }
     }
