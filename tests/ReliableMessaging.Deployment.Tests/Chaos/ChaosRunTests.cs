@@ -52,6 +52,11 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
             Assert.True(start.ExitCode == 0, $"cluster.sh start failed:\n{start.Output}\n{LogTails(runDirectory)}");
             output.WriteLine($"cluster started in {clock.Elapsed.TotalSeconds:0} s");
 
+            // The front end wants a bearer token: the cluster script mints one for its key.
+            var token = await ClusterScriptAsync(null, TimeSpan.FromMinutes(1), "--run-dir", runDirectory, "token", "--expires-in", "1h", "--subject", "chaos-atms");
+            Assert.True(token.ExitCode == 0, $"cluster.sh token failed:\n{token.Output}");
+            var atmEnvironment = new Dictionary<string, string> { ["RM_API_TOKEN"] = token.Output.Trim().Split('\n')[^1].Trim() };
+
             var atm = await ProcessRunner.RunAsync("dotnet",
                 [
                     BuiltOutputs.Dll("ReliableMessaging.Atm"),
@@ -75,7 +80,7 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
                     "--cluster-dir", runDirectory,
                     "--summary-json", summaryPath,
                 ],
-                environment: null,
+                atmEnvironment,
                 RunTimeout,
                 output.WriteLine);
             Assert.True(atm.ExitCode == 0, $"the ATM simulator exited with {atm.ExitCode} (timed out: {atm.TimedOut}):\n{atm.Output}\n{LogTails(runDirectory)}");
