@@ -182,7 +182,7 @@ public static class AccountsApi
         var lookup = await grains.GetGrain<IAccountGrain>(accountId).GetOperation(id);
         return lookup.Status switch
         {
-            OperationLookupStatus.Found => TypedResults.Ok(OperationResponse.From(accountId, lookup.Operation!)),
+            OperationLookupStatus.Found => TypedResults.Ok(OperationResponse.From(accountId, lookup.Operation!) with { IssuedBy = lookup.IssuedBy }),
             OperationLookupStatus.Unknown => ApiProblem.OperationNotFound.ToResult(
                 $"Account '{accountId}' has no record of operation {id}: it never ran. Sending it now would execute it."),
             OperationLookupStatus.Expired => ApiProblem.OperationExpired.ToResult(

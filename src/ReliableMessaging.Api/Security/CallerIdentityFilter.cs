@@ -1,3 +1,4 @@
+using ReliableMessaging.Contracts.Hosting;
 namespace ReliableMessaging.Api.Security;
 
 /// <summary>
@@ -8,7 +9,7 @@ namespace ReliableMessaging.Api.Security;
 internal sealed partial class CallerIdentityFilter(ILoggerFactory loggers) : IEndpointFilter
 {
     /// <summary>The RequestContext key the grains read.</summary>
-    public const string IssuedByKey = "rm.issued-by";
+    public const string IssuedByKey = RequestContextKeys.IssuedBy;
 
     private readonly ILogger _audit = loggers.CreateLogger("ReliableMessaging.Api.Audit");
 
