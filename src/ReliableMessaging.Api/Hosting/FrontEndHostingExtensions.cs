@@ -86,6 +86,7 @@ public static class FrontEndHostingExtensions
             document.Info.Description = OpenApiDescription.Text;
             return Task.CompletedTask;
         })
+            .AddOperationTransformer<IdempotencyKeyOperationTransformer>()
             .AddDocumentTransformer<BearerOpenApiTransformer>()
             .AddOperationTransformer<BearerOpenApiTransformer>());
         services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
@@ -109,8 +110,10 @@ public static class FrontEndHostingExtensions
         app.UseAuthentication();
         app.UseAuthorization();
 
-        // Anonymous on purpose: the API's description and the probes of orchestrators carry no data.
+        // Anonymous on purpose: the API's description, its reference page and the probes of
+        // orchestrators carry no data.
         app.MapOpenApi().AllowAnonymous();
+        app.MapApiReference();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous();
         app.MapAccountsApi();
