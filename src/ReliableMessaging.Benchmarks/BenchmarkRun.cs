@@ -27,7 +27,7 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
 
         Dictionary<int, Comparison[]> baseline;
         double payloadBytes;
-        await using (var cluster = await Cluster.StartAsync(repositoryRoot, postgres, settings.WindowSize, withFrontEnd: settings.Runs("c") || settings.Runs("d")))
+        await using (var cluster = await Cluster.StartAsync(repositoryRoot, postgres, settings.WindowSize, withFrontEnd: settings.Runs("replays") || settings.Runs("http")))
         {
             var accounts = await OpenAccountsAsync(cluster.Client, Accounts);
             payloadBytes = await AverageStateBytesAsync(postgres, cluster.ServiceId);
@@ -35,12 +35,12 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
             baseline = await RunUniqueWithBaselinesAsync(postgres, cluster.ServiceId, accounts, work);
             payloadBytes = await AverageStateBytesAsync(postgres, cluster.ServiceId);
 
-            if (settings.Runs("b"))
+            if (settings.Runs("hot"))
             {
                 await RunHotAccountAsync(cluster.Client);
             }
 
-            if (settings.Runs("c"))
+            if (settings.Runs("replays"))
             {
                 await RunReplaysAsync(cluster.Client, accounts);
             }
@@ -66,10 +66,10 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
     }
 
     /// <summary>
-    /// (a) and both pgbench baselines, back to back at each concurrency, so a noisy neighbour weighs on
+    /// The unique scenario and both pgbench baselines, back to back at each concurrency, so a noisy neighbour weighs on
     /// all three alike, in several rounds; the table shows the round whose ratio to the prepared
-    /// baseline is the median, and the notes list every round. pgbench writes the average state (a)
-    /// has grown to by then: at least what (a) wrote.
+    /// baseline is the median, and the notes list every round. pgbench writes the average state the unique scenario
+    /// has grown to by then: at least what the unique scenario wrote.
     /// </summary>
     private async Task<Dictionary<int, Comparison[]>> RunUniqueWithBaselinesAsync(LocalPostgres postgres, string serviceId, IAccountGrain[] accounts, string work)
     {
@@ -83,9 +83,9 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
             for (var round = 1; round <= settings.Rounds; round++)
             {
                 LoadResult? unique = null;
-                if (settings.Runs("a"))
+                if (settings.Runs("unique"))
                 {
-                    unique = await MeasureAsync($"(a) unique withdrawals, Orleans client, c={concurrency}, round {round}", concurrency,
+                    unique = await MeasureAsync($"unique withdrawals, Orleans client, c={concurrency}, round {round}", concurrency,
                         (_, _) => accounts[Random.Shared.Next(accounts.Length)].Withdraw(Guid.CreateVersion7(), 1));
                 }
 
@@ -108,12 +108,12 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
             preparedRows.Add(new($"baseline: {comparisons[1].Name}, same write ({chosen.Payload} B payload, 10,000 rows)", chosen.Prepared));
             if (chosen.Unique is { } median)
             {
-                uniqueRows.Add(new("(a) unique withdrawals over 10,000 accounts (Orleans client)", median, comparisons));
+                uniqueRows.Add(new("unique: withdrawals over 10,000 accounts (Orleans client)", median, comparisons));
                 var toSimple = rounds.Select(r => r.Unique!.Throughput / r.Simple.Throughput).ToList();
                 var toPrepared = rounds.Select(r => r.Unique!.Throughput / r.Prepared.Throughput).ToList();
                 var perRound = toSimple.Zip(toPrepared, (a, b) => string.Create(CultureInfo.InvariantCulture, $"{a:F2} / {b:F2}"));
                 _notes.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"(a) c={concurrency}: ratio to pgbench / pgbench -M prepared in each round: {string.Join(", ", perRound)}; median of each: {Median(toSimple):F2} / {Median(toPrepared):F2}."));
+                    $"unique c={concurrency}: ratio to pgbench / pgbench -M prepared in each round: {string.Join(", ", perRound)}; median of each: {Median(toSimple):F2} / {Median(toPrepared):F2}."));
             }
         }
 
@@ -144,12 +144,12 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
         var hot = client.GetGrain<IAccountGrain>("hot-account");
         await hot.Open();
         await hot.Deposit(Guid.CreateVersion7(), long.MaxValue / 2);
-        var sequential = await MeasureAsync("(b) hot account, c=1", 1, (_, _) => hot.Withdraw(Guid.CreateVersion7(), 1));
-        _rows.Add(new("(b) one hot account: one write per operation (c=1)", sequential));
+        var sequential = await MeasureAsync("hot account, c=1", 1, (_, _) => hot.Withdraw(Guid.CreateVersion7(), 1));
+        _rows.Add(new("hot: one account, one write per operation (c=1)", sequential));
         foreach (var concurrency in new[] { 32, 64 })
         {
-            var result = await MeasureAsync($"(b) hot account, c={concurrency}", concurrency, (_, _) => hot.Withdraw(Guid.CreateVersion7(), 1));
-            _rows.Add(new("(b) one hot account, group commit", result, new Comparison("one write per op (c=1)", sequential.Throughput)));
+            var result = await MeasureAsync($"hot account, c={concurrency}", concurrency, (_, _) => hot.Withdraw(Guid.CreateVersion7(), 1));
+            _rows.Add(new("hot: one account, group commit", result, new Comparison("one write per op (c=1)", sequential.Throughput)));
         }
     }
 
@@ -162,10 +162,10 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
             await recorded[i].Account.Withdraw(recorded[i].Id, 1);
         }
 
-        // One caller: the round trip through the silo with no write, the latency (a) adds to pgbench's.
+        // One caller: the round trip through the silo with no write, the latency the unique scenario adds to pgbench's.
         foreach (var concurrency in new[] { 1, 32, 64 })
         {
-            var result = await MeasureAsync($"(c) replays, Orleans client, c={concurrency}", concurrency, async (_, sequence) =>
+            var result = await MeasureAsync($"replays, Orleans client, c={concurrency}", concurrency, async (_, sequence) =>
             {
                 var (account, id) = recorded[sequence % recorded.Length];
                 var answer = await account.Withdraw(id, 1);
@@ -174,7 +174,7 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
                     throw new InvalidOperationException("Expected a replay.");
                 }
             });
-            _rows.Add(new("(c) replays of recorded operations (Orleans client, no write)", result));
+            _rows.Add(new("replays: recorded operations answered again (Orleans client, no write)", result));
         }
 
         _ = client;
@@ -197,22 +197,22 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
             response.EnsureSuccessStatusCode();
         }
 
-        foreach (var concurrency in settings.Runs("d") ? Concurrencies : [])
+        foreach (var concurrency in settings.Runs("http") ? Concurrencies : [])
         {
-            var result = await MeasureAsync($"(d) unique withdrawals, HTTP, c={concurrency}", concurrency,
+            var result = await MeasureAsync($"unique withdrawals, HTTP, c={concurrency}", concurrency,
                 (_, _) => PostAsync($"bench-{Random.Shared.Next(Accounts)}", Guid.CreateVersion7(), 1));
-            _rows.Add(new("(d) unique withdrawals over 10,000 accounts (HTTP front end)", result, baseline[concurrency]));
+            _rows.Add(new("http: unique withdrawals over 10,000 accounts (HTTP front end)", result, baseline[concurrency]));
         }
 
-        if (settings.Runs("d"))
+        if (settings.Runs("http"))
         {
             // Every request above carried a bearer token that the front end validated; this is that share.
             var microseconds = await TokenValidationCost.MicrosecondsPerTokenAsync(20_000);
             _notes.Add(string.Create(CultureInfo.InvariantCulture,
-                $"Bearer token validation (HS256, signature, issuer, audience, lifetime; the check the front end makes on every request in (d)): {microseconds:0.0} µs per request on one thread, measured in the load generator's process; compare with the front end's CPU ms/op in (d)."));
+                $"Bearer token validation (HS256, signature, issuer, audience, lifetime; the check the front end makes on every request in http): {microseconds:0.0} µs per request on one thread, measured in the load generator's process; compare with the front end's CPU ms/op in http."));
         }
 
-        if (!settings.Runs("c"))
+        if (!settings.Runs("replays"))
         {
             return;
         }
@@ -225,12 +225,12 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
 
         foreach (var concurrency in new[] { 32, 64 })
         {
-            var result = await MeasureAsync($"(c) replays, HTTP, c={concurrency}", concurrency, (_, sequence) =>
+            var result = await MeasureAsync($"replays, HTTP, c={concurrency}", concurrency, (_, sequence) =>
             {
                 var (accountId, key) = recorded[sequence % recorded.Length];
                 return PostAsync(accountId, key, 1);
             });
-            _rows.Add(new("(c) replays of recorded operations (HTTP front end, no write)", result));
+            _rows.Add(new("replays: recorded operations answered again (HTTP front end, no write)", result));
         }
     }
 
@@ -367,7 +367,7 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
         text.AppendLine(machine + " PostgreSQL, the silo, the front end and the load generator share the machine.");
         text.AppendLine();
         var command = string.Create(CultureInfo.InvariantCulture,
-            $"Command: `scripts/benchmark.sh{settings.CommandLineSuffix}` (warm-up {settings.Warmup.TotalSeconds:F0} s, {settings.Duration.TotalSeconds:F0} s measured per step, window {settings.WindowSize}, {settings.Rounds} rounds of (a) beside its baselines at each concurrency, the median round shown).");
+            $"Command: `scripts/benchmark.sh{settings.CommandLineSuffix}` (warm-up {settings.Warmup.TotalSeconds:F0} s, {settings.Duration.TotalSeconds:F0} s measured per step, window {settings.WindowSize}, {settings.Rounds} rounds of the unique scenario beside its baselines at each concurrency, the median round shown).");
         text.AppendLine(command + " Ratios compare throughputs measured in this same run.");
         text.AppendLine();
         text.AppendLine("| Scenario | Concurrency | Throughput (ops/s) | p50 (ms) | p99 (ms) | Compared with | Ratio |");
@@ -403,7 +403,7 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
         }
 
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Average account state after (a): {payloadBytes:F0} bytes. Each pgbench step writes the average state size (a) had reached when it ran (shown in its row).");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Average account state after the unique scenario: {payloadBytes:F0} bytes. Each pgbench step writes the average state size the unique scenario had reached when it ran (shown in its row).");
         if (_notes.Count > 0)
         {
             text.AppendLine();
