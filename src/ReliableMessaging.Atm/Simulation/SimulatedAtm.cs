@@ -1,4 +1,5 @@
 using ReliableMessaging.Atm.Checking;
+using ReliableMessaging.Atm.Reporting;
 using ReliableMessaging.Client;
 
 namespace ReliableMessaging.Atm.Simulation;
@@ -20,13 +21,15 @@ public sealed class SimulatedAtm
     private readonly ReliableMessagingClient _bank;
     private readonly OperationJournal _journal;
     private readonly RunCounters _counters;
+    private readonly ThroughputRecorder _throughput;
     private readonly Random _random;
     private readonly List<AccountSlot> _accounts = [];
     private int _accountSequence;
 
     public SimulatedAtm(string name, int accountCount, int operationsPerAccount, TimeSpan thinkTime, double duplicateRate, double transferRatio,
-        ReliableMessagingClient bank, OperationJournal journal, RunCounters counters, int seed)
+        ReliableMessagingClient bank, OperationJournal journal, RunCounters counters, ThroughputRecorder throughput, int seed)
     {
+        _throughput = throughput;
         _transferRatio = transferRatio;
         _name = name;
         _accountCount = accountCount;
@@ -91,6 +94,7 @@ public sealed class SimulatedAtm
         var entry = _journal.Add(intent);
         var answer = await _bank.SendAsync(intent, abort);
         entry.Answer = answer;
+        NoteCompletion(answer.Kind);
         Observe(slot, intent, answer);
 
         if (answer.IsAcknowledged && _random.NextDouble() < _duplicateRate)
@@ -130,6 +134,7 @@ public sealed class SimulatedAtm
         var entry = _journal.Add(intent);
         var answer = await _bank.SendAsync(intent, abort);
         entry.Answer = answer;
+        NoteCompletion(answer.Kind);
         if (answer.Kind == OutcomeKind.Succeeded)
         {
             slot.KnownBalance -= intent.Amount;
@@ -238,6 +243,14 @@ public sealed class SimulatedAtm
         {
             _journal.AddViolation(new Violation("replay-differs", intent.AccountId, intent.OperationId,
                 $"first answer {first.StatusCode} {first.Body}; the same request again: {again.StatusCode} {again.Body} (Idempotent-Replayed: {again.IsReplay})"));
+        }
+    }
+
+    private void NoteCompletion(OutcomeKind kind)
+    {
+        if (kind != OutcomeKind.Unanswered)
+        {
+            _throughput.Completed();
         }
     }
 
