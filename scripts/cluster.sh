@@ -276,11 +276,13 @@ cmd_start() {
   done
   log "starting the front end on http://127.0.0.1:$API_PORT"
   printf '==== %s starting the front end\n' "$(date -u +%FT%TZ)" >>"$run_dir/api.log"
+  # The front end's gateway list refresh comes from its appsettings.json (2 s); RM_GATEWAY_REFRESH overrides it.
+  local api_env=(env)
+  [[ -z "${RM_GATEWAY_REFRESH:-}" ]] || api_env+=("Orleans__Gateway__GatewayListRefreshPeriod=$RM_GATEWAY_REFRESH")
   ConnectionStrings__ReliableMessaging="$(connection_string)" \
     Urls="http://127.0.0.1:$API_PORT" \
     Dashboard__Password="${RM_DASHBOARD_PASSWORD:-dashboard}" \
-    Orleans__Gateway__GatewayListRefreshPeriod="${RM_GATEWAY_REFRESH:-00:00:10}" \
-    launch api dotnet "$(bin_dir ReliableMessaging.Api)/ReliableMessaging.Api.dll"
+    launch api "${api_env[@]}" dotnet "$(bin_dir ReliableMessaging.Api)/ReliableMessaging.Api.dll"
 
   for (( k = 1; k <= SILO_COUNT; k++ )); do
     wait_silo_active "$k" "${generations[k]}"

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using ReliableMessaging.Api.Accounts;
@@ -82,6 +83,7 @@ public static class FrontEndHostingExtensions
             document.Info.Description = OpenApiDescription.Text;
             return Task.CompletedTask;
         }));
+        services.TryAddSingleton(TimeProvider.System);
         services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
 
         services.Configure<DashboardAccessOptions>(configuration.GetSection(DashboardAccessOptions.SectionName));
