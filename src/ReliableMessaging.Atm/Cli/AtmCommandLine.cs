@@ -54,6 +54,7 @@ public static class AtmCommandLine
     private static readonly Option<string> RestartAfter = DurationOption("--restart-after", "how long a killed silo stays down", "3s");
     private static readonly Option<string> PauseEvery = DurationOption("--pause-every", "SIGSTOP a random silo this often, SIGCONT it after --pause-for (0 = never)", "0s");
     private static readonly Option<string> PauseFor = DurationOption("--pause-for", "how long a paused silo stays stopped", "30s");
+    private static readonly Option<int> MaxPauses = Int("--max-pauses", "at most this many pauses (0 = as many as --pause-every fits in)", 0, 0, 100_000);
     private static readonly Option<int> PostgresRestarts = Int("--postgres-restarts", "PostgreSQL restarts spread over the run", 1, 0, 1000);
     private static readonly Option<string> PostgresDown = DurationOption("--postgres-down", "how long PostgreSQL stays down each time", "3s");
     private static readonly Option<string> StorageFaultsEvery = DurationOption("--storage-faults-every", "kill the database connections this often, failing in-flight writes (0 = never)", "0s");
@@ -107,7 +108,7 @@ public static class AtmCommandLine
         Option[] options =
         [
             Api, Atms, AccountsPerAtm, Duration, ThinkTime, ClientTimeout, MaxAttempts, MaxBackoff, DuplicateRate, TransferRatio, WindowSize, Seed,
-            ClusterDirectory, ClusterScript, KillEvery, RestartAfter, PauseEvery, PauseFor, PostgresRestarts, PostgresDown, StorageFaultsEvery,
+            ClusterDirectory, ClusterScript, KillEvery, RestartAfter, PauseEvery, PauseFor, MaxPauses, PostgresRestarts, PostgresDown, StorageFaultsEvery,
             Settle, TransferWait, ProgressEvery, ThroughputInterval, SummaryJson,
         ];
         foreach (var option in options)
@@ -138,6 +139,7 @@ public static class AtmCommandLine
         RestartAfter = GetDuration(parse, RestartAfter),
         PauseEvery = GetDuration(parse, PauseEvery),
         PauseFor = GetDuration(parse, PauseFor),
+        MaxPauses = parse.GetValue(MaxPauses),
         PostgresRestarts = parse.GetValue(PostgresRestarts),
         PostgresDown = GetDuration(parse, PostgresDown),
         StorageFaultsEvery = GetDuration(parse, StorageFaultsEvery),

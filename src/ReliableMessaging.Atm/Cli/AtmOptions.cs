@@ -43,6 +43,9 @@ public sealed class AtmOptions
 
     public TimeSpan PauseFor { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>At most this many pauses; 0 for as many as the period fits in.</summary>
+    public int MaxPauses { get; init; }
+
     public int PostgresRestarts { get; init; } = 1;
 
     public TimeSpan PostgresDown { get; init; } = TimeSpan.FromSeconds(3);

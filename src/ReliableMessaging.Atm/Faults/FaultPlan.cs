@@ -9,9 +9,10 @@ namespace ReliableMessaging.Atm.Faults;
 /// <param name="StorageFaultsEvery">Connection-kill period; zero for none.</param>
 /// <param name="PauseEvery">Silo pause (SIGSTOP) period; zero for none.</param>
 /// <param name="PauseFor">How long a paused silo stays stopped before SIGCONT.</param>
+/// <param name="MaxPauses">At most this many pauses; zero for no limit.</param>
 public sealed record FaultPlan(
     TimeSpan Duration, TimeSpan KillEvery, TimeSpan RestartAfter, int PostgresRestarts, TimeSpan PostgresDown, TimeSpan StorageFaultsEvery,
-    TimeSpan PauseEvery = default, TimeSpan PauseFor = default)
+    TimeSpan PauseEvery = default, TimeSpan PauseFor = default, int MaxPauses = 0)
 {
     /// <summary>
     /// Silo kills at every multiple of the period; PostgreSQL restarts evenly spread, half a period
@@ -54,12 +55,14 @@ public sealed record FaultPlan(
 
         if (PauseEvery > TimeSpan.Zero)
         {
-            for (var at = PauseEvery; at < end; at += PauseEvery)
+            var pauses = 0;
+            for (var at = PauseEvery; at < end && (MaxPauses == 0 || pauses < MaxPauses); at += PauseEvery)
             {
                 var shifted = KillEvery > TimeSpan.Zero && at.Ticks % KillEvery.Ticks == 0 ? at + (KillEvery / 4) : at;
                 if (shifted < end)
                 {
                     schedule.Add((shifted, FaultKind.SiloPause));
+                    pauses++;
                 }
             }
         }

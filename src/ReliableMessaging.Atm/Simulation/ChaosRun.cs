@@ -45,7 +45,7 @@ public static class ChaosRun
             var cluster = new ClusterControl(script, clusterDirectory);
             silos = cluster.ReadSiloCount();
             var plan = new FaultPlan(options.Duration, options.KillEvery, options.RestartAfter, options.PostgresRestarts, options.PostgresDown, options.StorageFaultsEvery,
-                options.PauseEvery, options.PauseFor);
+                options.PauseEvery, options.PauseFor, options.MaxPauses);
             faults = new FaultInjector(cluster, silos, plan, counters, journal, progress.Event, seed);
         }
 
