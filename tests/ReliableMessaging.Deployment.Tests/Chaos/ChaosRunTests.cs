@@ -38,22 +38,24 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
             await using var cluster = await ProcessCluster.StartAsync(output, environment);
             output.WriteLine($"cluster started in {clock.Elapsed.TotalSeconds:0} s");
 
-            // First a silo paused for 12 s (longer than failure detection), then the other faults one at a time.
+            // One fault at a time, spaced so that each is attributable: a PostgreSQL restart at 15 s, a
+            // connection kill at 22.5 s, a silo SIGKILL + restart at 30 s, and last a silo paused for 12 s
+            // at 40 s (longer than failure detection: it is declared dead, stops once continued, restarts).
             var atm = await ProcessRunner.RunAsync("dotnet",
                 [
                     BuiltOutputs.Dll("ReliableMessaging.Atm"),
                     "--api", cluster.ApiUri.ToString(),
                     "--atms", "4",
                     "--accounts-per-atm", "2",
-                    "--duration", "45s",
-                    "--pause-every", "5s",
+                    "--duration", "50s",
+                    "--pause-every", "40s",
                     "--max-pauses", "1",
                     "--pause-for", "12s",
-                    "--kill-every", "25s",
+                    "--kill-every", "30s",
                     "--restart-after", "3s",
                     "--postgres-restarts", "1",
                     "--postgres-down", "2s",
-                    "--storage-faults-every", "20s",
+                    "--storage-faults-every", "30s",
                     "--client-timeout", "3s",
                     "--max-attempts", "40",
                     "--transfer-ratio", "0.3",
