@@ -96,7 +96,17 @@ public sealed class FaultInjector
             return;
         }
 
-        await Task.Delay(_pauseFor, abort);
+        try
+        {
+            await Task.Delay(_pauseFor, abort);
+        }
+        catch (OperationCanceledException)
+        {
+            // The run is being aborted: never leave a silo stopped behind.
+            await _cluster.RunAsync(CancellationToken.None, "resume", silo);
+            throw;
+        }
+
         if (!await RunAsync(null, $"SIGCONT silo {silo}", abort, "resume", silo))
         {
             return;
