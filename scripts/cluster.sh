@@ -14,6 +14,7 @@
 #   scripts/cluster.sh [options] restart-postgres [SECONDS_DOWN]   fast-stop PostgreSQL, wait, start it
 #   scripts/cluster.sh [options] terminate-backends   kill the service database's connections (storage faults)
 #   scripts/cluster.sh [options] membership       the membership table rows of the cluster
+#   scripts/cluster.sh [options] audit [ACCOUNT...]   every account's balance against its journal (exit 1 on a difference)
 #
 # Options (or environment variables), read by `start` and remembered in RUN_DIR/cluster.env:
 #   --run-dir DIR        RM_CLUSTER_DIR         logs, pid files, settings (default .data/cluster)
@@ -417,6 +418,14 @@ cmd_membership() {
   sql -F ' ' -c "SELECT address || ':' || port, generation, CASE status WHEN 0 THEN 'None' WHEN 1 THEN 'Created' WHEN 2 THEN 'Joining' WHEN 3 THEN 'Active' WHEN 4 THEN 'ShuttingDown' WHEN 5 THEN 'Stopping' WHEN 6 THEN 'Dead' ELSE status::text END, siloname FROM orleansmembershiptable WHERE deploymentid = '$CLUSTER_ID' ORDER BY port, generation;"
 }
 
+cmd_audit() {
+  load_settings
+  DOTNET_ENVIRONMENT=Cluster \
+    ConnectionStrings__ReliableMessaging="$(connection_string)" \
+    Orleans__ClusterId="$CLUSTER_ID" \
+    dotnet "$(bin_dir ReliableMessaging.Audit)/ReliableMessaging.Audit.dll" "$@"
+}
+
 case "$command" in
   start) cmd_start "$@" ;;
   stop) cmd_stop ;;
@@ -429,5 +438,6 @@ case "$command" in
   restart-postgres) cmd_restart_postgres "$@" ;;
   terminate-backends) cmd_terminate_backends ;;
   membership) cmd_membership ;;
+  audit) cmd_audit "$@" ;;
   *) usage ;;
 esac

@@ -30,6 +30,11 @@ CREATE TABLE IF NOT EXISTS orleansstorage
     version                integer     NOT NULL
 );
 
+-- The whole state is rewritten on every write. Rows up to about 8 KB (a full default window) stay
+-- inline and uncompressed: with the default target of 2 KB PostgreSQL would compress (and may move
+-- out of line) every larger state on every write, CPU spent on a row the next write replaces anyway.
+ALTER TABLE orleansstorage SET (toast_tuple_target = 8160);
+
 -- One row per grain identity. The two strings are indexed through md5 so that
 -- arbitrarily long string keys cannot exceed the btree row limit. A NULL
 -- extension needs its own partial index because NULLs never collide in a

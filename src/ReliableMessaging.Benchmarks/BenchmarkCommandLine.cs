@@ -14,7 +14,7 @@ public static class BenchmarkCommandLine
 
     private static readonly Option<int> Duration = Positive("--duration", "S", "seconds measured per step", 10);
     private static readonly Option<int> Warmup = Positive("--warmup", "S", "seconds of warm-up before each step", 3, allowZero: true);
-    private static readonly Option<int> Window = Positive("--window", "N", "Accounts:OperationWindowSize of the main silo", 1000);
+    private static readonly Option<int> Window = Positive("--window", "N", "Accounts:OperationWindowSize of the main silo", 128);
     private static readonly Option<int> Rounds = Positive("--rounds", "N", "rounds of (a) beside its baselines at each concurrency", 3);
     private static readonly Option<string?> Output = new("--out")
     {
@@ -57,6 +57,7 @@ public static class BenchmarkCommandLine
         var command = new RootCommand("""
             ReliableMessaging benchmark: the pgbench baselines and every scenario side by side in one run against one local PostgreSQL.
             Scenarios: (a) unique withdrawals through the Orleans client, (b) one hot account, (c) replays, (d) withdrawals over HTTP,
+            steady: accounts that have each executed 10,000 operations beside fresh ones, in rounds;
             window: full operation windows of 100, 1,000 and 10,000 entries.
             """);
         command.Options.Add(Duration);

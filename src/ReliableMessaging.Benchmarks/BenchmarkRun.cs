@@ -51,6 +51,11 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
             }
         }
 
+        if (settings.Runs("steady"))
+        {
+            await RunSteadyStateAsync(postgres);
+        }
+
         if (settings.Runs("window"))
         {
             await RunWindowSizesAsync(postgres);
@@ -218,6 +223,41 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
             });
             _rows.Add(new("(c) replays of recorded operations (HTTP front end, no write)", result));
         }
+    }
+
+    /// <summary>
+    /// Steady state: accounts that have each executed 10,000 operations (their windows full, the rest
+    /// in the journal) against accounts opened just before the measurement, back to back in rounds
+    /// on one silo with the configured window, so a noisy neighbour weighs on both alike.
+    /// </summary>
+    private async Task RunSteadyStateAsync(LocalPostgres postgres)
+    {
+        const int History = 10_000;
+        await using var cluster = await Cluster.StartAsync(repositoryRoot, postgres, settings.WindowSize, withFrontEnd: false);
+        var steady = await OpenAccountsAsync(cluster.Client, WindowAccounts, "bench-steady-");
+        Console.WriteLine($"Giving {WindowAccounts} accounts a history of {History:N0} operations each...");
+        await FillAllAsync(steady, History);
+        var rounds = new List<(LoadResult Fresh, LoadResult Steady)>();
+        for (var round = 1; round <= settings.Rounds; round++)
+        {
+            var fresh = await OpenAccountsAsync(cluster.Client, WindowAccounts, $"bench-fresh-{round}-");
+            var freshResult = await MeasureAsync($"fresh accounts, c=32, round {round}", 32,
+                (_, _) => fresh[Random.Shared.Next(fresh.Length)].Withdraw(Guid.CreateVersion7(), 1));
+            var steadyResult = await MeasureAsync($"accounts with {History:N0} operations each, c=32, round {round}", 32,
+                (_, _) => steady[Random.Shared.Next(steady.Length)].Withdraw(Guid.CreateVersion7(), 1));
+            rounds.Add((freshResult, steadyResult));
+        }
+
+        // The steady accounts' state as their writes leave it (right after the fill it still holds the fill's in-flight tail).
+        var bytes = await postgres.ScalarAsync<double>(
+            $"SELECT avg(octet_length(payloadbinary)) FROM orleansstorage WHERE serviceid = '{cluster.ServiceId}' AND grainidextensionstring LIKE 'bench-steady-%'");
+        var ratios = rounds.Select(r => r.Steady.Throughput / r.Fresh.Throughput).ToList();
+        var chosen = rounds.OrderBy(r => r.Steady.Throughput / r.Fresh.Throughput).ElementAt(rounds.Count / 2);
+        Comparison[] fresher = [new($"fresh accounts (opened just before, window {settings.WindowSize})", chosen.Fresh.Throughput)];
+        _rows.Add(new($"steady: fresh accounts, unique withdrawals over {WindowAccounts} accounts (window {settings.WindowSize})", chosen.Fresh));
+        _rows.Add(new($"steady: accounts with {History:N0} operations each ({bytes:N0} B state), unique withdrawals over {WindowAccounts} accounts", chosen.Steady, fresher));
+        _notes.Add(string.Create(CultureInfo.InvariantCulture,
+            $"steady state / fresh accounts in each round: {string.Join(", ", ratios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))}; median {Median(ratios):F2}."));
     }
 
     private async Task RunWindowSizesAsync(LocalPostgres postgres)

@@ -82,7 +82,7 @@ public static class FrontEndHostingExtensions
             document.Info.Title = "ReliableMessaging API";
             document.Info.Description = OpenApiDescription.Text;
             return Task.CompletedTask;
-        }));
+        }).AddOperationTransformer<IdempotencyKeyOperationTransformer>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
 
@@ -106,6 +106,7 @@ public static class FrontEndHostingExtensions
         app.UseAuthorization();
 
         app.MapOpenApi();
+        app.MapApiReference();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapAccountsApi();

@@ -30,8 +30,10 @@ public static class AtmCommandLine
     private static readonly Option<string> MaxBackoff = DurationOption("--max-backoff", "longest pause between attempts (a longer Retry-After is honoured)", "2s");
     private static readonly Option<double> DuplicateRate = Rate("--duplicate-rate", "share of answered operations sent once more on purpose", 0.05);
     private static readonly Option<double> TransferRatio = Rate("--transfer-ratio", "share of operations that are transfers to another account of the run (0 = none)", 0.2);
-    private static readonly Option<int> WindowSize = Int("--window-size",
-        "the accounts' Accounts:OperationWindowSize; an account is retired after 80% of it so every outcome stays verifiable", 1000, 2, 100_000);
+    private static readonly Option<int> SharedAccounts = Int("--shared-accounts",
+        "hot-account mode: every ATM plays on the same N accounts instead of its own (0 = each ATM has --accounts-per-atm of its own)", 0, 0, 10_000);
+    private static readonly Option<int> RetireAfter = Int("--retire-after",
+        "operations after which an ATM swaps an account of its own for a fresh one (0 = never)", 0, 0, 10_000_000);
     private static readonly Option<int?> Seed = new("--seed")
     {
         Description = "random seed (default: random)",
@@ -107,7 +109,7 @@ public static class AtmCommandLine
             """);
         Option[] options =
         [
-            Api, Atms, AccountsPerAtm, Duration, ThinkTime, ClientTimeout, MaxAttempts, MaxBackoff, DuplicateRate, TransferRatio, WindowSize, Seed,
+            Api, Atms, AccountsPerAtm, Duration, ThinkTime, ClientTimeout, MaxAttempts, MaxBackoff, DuplicateRate, TransferRatio, SharedAccounts, RetireAfter, Seed,
             ClusterDirectory, ClusterScript, KillEvery, RestartAfter, PauseEvery, PauseFor, MaxPauses, PostgresRestarts, PostgresDown, StorageFaultsEvery,
             Settle, TransferWait, ProgressEvery, ThroughputInterval, SummaryJson,
         ];
@@ -131,7 +133,8 @@ public static class AtmCommandLine
         MaxBackoff = GetDuration(parse, MaxBackoff),
         DuplicateRate = parse.GetValue(DuplicateRate),
         TransferRatio = parse.GetValue(TransferRatio),
-        WindowSize = parse.GetValue(WindowSize),
+        SharedAccounts = parse.GetValue(SharedAccounts),
+        RetireAfter = parse.GetValue(RetireAfter),
         Seed = parse.GetValue(Seed),
         ClusterDirectory = parse.GetValue(ClusterDirectory) is { } directory ? Path.GetFullPath(directory) : null,
         ClusterScript = parse.GetValue(ClusterScript) is { } script ? Path.GetFullPath(script) : null,

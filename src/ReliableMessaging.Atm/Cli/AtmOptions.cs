@@ -27,7 +27,11 @@ public sealed class AtmOptions
 
     public TimeSpan TransferWait { get; init; } = TimeSpan.FromSeconds(60);
 
-    public int WindowSize { get; init; } = 1000;
+    /// <summary>Hot-account mode: every ATM plays on the same this many accounts (0: each ATM has its own).</summary>
+    public int SharedAccounts { get; init; }
+
+    /// <summary>Operations after which an ATM swaps one of its own accounts for a fresh one (0: never).</summary>
+    public int RetireAfter { get; init; }
 
     public int? Seed { get; init; }
 
@@ -59,10 +63,6 @@ public sealed class AtmOptions
     public TimeSpan ThroughputInterval { get; init; } = TimeSpan.FromSeconds(5);
 
     public string? SummaryJsonPath { get; init; }
-
-    /// <summary>Operations one account takes before the ATM retires it for a fresh one.</summary>
-    /// Incoming transfer credits take room in the window too, so transfers make accounts retire earlier.
-    public int OperationsPerAccount => Math.Max(1, (int)(WindowSize * 4 / 5 / (1 + (2 * TransferRatio))));
 
     /// <summary>Reads <c>500ms</c>, <c>45s</c>, <c>10m</c>, <c>1h</c>, or a plain TimeSpan such as <c>00:00:45</c>; null when it is none.</summary>
     public static TimeSpan? TryParseDuration(string? value)

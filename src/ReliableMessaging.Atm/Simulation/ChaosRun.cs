@@ -50,7 +50,7 @@ public static class ChaosRun
         }
 
         progress.Event(string.Create(CultureInfo.InvariantCulture,
-            $"{options.Atms} ATMs x {options.AccountsPerAtm} accounts against {options.Api} for {options.Duration.TotalSeconds:0} s; client timeout {options.ClientTimeout.TotalSeconds:0.#} s, up to {options.MaxAttempts} attempts; seed {seed}; accounts {runTag}-*"));
+            $"{options.Atms} ATMs x {(options.SharedAccounts > 0 ? $"the same {options.SharedAccounts} (hot)" : options.AccountsPerAtm.ToString(CultureInfo.InvariantCulture))} accounts against {options.Api} for {options.Duration.TotalSeconds:0} s; client timeout {options.ClientTimeout.TotalSeconds:0.#} s, up to {options.MaxAttempts} attempts; seed {seed}; accounts {runTag}-*"));
         if (faults is not null)
         {
             progress.Event("fault schedule: " + string.Join(", ", faults.Schedule.Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.Kind} at {f.At.TotalSeconds:0.#} s"))));
@@ -66,9 +66,18 @@ public static class ChaosRun
             return 3;
         }
 
+        IReadOnlyList<string>? shared = null;
+        if (options.SharedAccounts > 0)
+        {
+            // Hot-account mode: a few accounts take every ATM's traffic, far more operations than their windows hold.
+            var slots = await Task.WhenAll(Enumerable.Range(1, options.SharedAccounts).Select(i =>
+                SimulatedAtm.OpenAccountAsync(string.Create(CultureInfo.InvariantCulture, $"{runTag}-hot-{i:D3}"), bank, journal, counters, abort)));
+            shared = slots.OfType<AccountSlot>().Select(slot => slot.AccountId).ToList();
+        }
+
         var atms = Enumerable.Range(1, options.Atms)
-            .Select(i => new SimulatedAtm(string.Create(CultureInfo.InvariantCulture, $"{runTag}-{i:D3}"), options.AccountsPerAtm, options.OperationsPerAccount,
-                options.ThinkTime, options.DuplicateRate, options.TransferRatio, bank, journal, counters, throughput, seed + i))
+            .Select(i => new SimulatedAtm(string.Create(CultureInfo.InvariantCulture, $"{runTag}-{i:D3}"), options.AccountsPerAtm, options.RetireAfter,
+                options.ThinkTime, options.DuplicateRate, options.TransferRatio, bank, journal, counters, throughput, seed + i, shared))
             .ToList();
         var opened = await Task.WhenAll(atms.Select(atm => atm.OpenAccountsAsync(abort)));
         progress.Event($"{counters[Counter.AccountsOpened]} accounts opened");

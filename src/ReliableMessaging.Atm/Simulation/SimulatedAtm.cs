@@ -24,12 +24,16 @@ public sealed class SimulatedAtm
     private readonly ThroughputRecorder _throughput;
     private readonly Random _random;
     private readonly List<AccountSlot> _accounts = [];
+    private readonly IReadOnlyList<string>? _sharedAccounts;
     private int _accountSequence;
 
+    // operationsPerAccount: after that many operations an account of its own is swapped for a fresh one (0: never).
+    // sharedAccounts: accounts every ATM plays on (hot-account mode), opened by the run; null: the ATM opens its own.
     public SimulatedAtm(string name, int accountCount, int operationsPerAccount, TimeSpan thinkTime, double duplicateRate, double transferRatio,
-        ReliableMessagingClient bank, OperationJournal journal, RunCounters counters, ThroughputRecorder throughput, int seed)
+        ReliableMessagingClient bank, OperationJournal journal, RunCounters counters, ThroughputRecorder throughput, int seed, IReadOnlyList<string>? sharedAccounts = null)
     {
         _throughput = throughput;
+        _sharedAccounts = sharedAccounts;
         _transferRatio = transferRatio;
         _name = name;
         _accountCount = accountCount;
@@ -45,6 +49,13 @@ public sealed class SimulatedAtm
     /// <summary>Opens the accounts; false when one could not be opened (already reported).</summary>
     public async Task<bool> OpenAccountsAsync(CancellationToken abort)
     {
+        if (_sharedAccounts is not null)
+        {
+            // Each ATM keeps its own view (operations sent, last balance seen) of the shared accounts.
+            _accounts.AddRange(_sharedAccounts.Select(id => new AccountSlot(id)));
+            return true;
+        }
+
         while (_accounts.Count < _accountCount)
         {
             var account = await OpenNewAccountAsync(abort);
@@ -77,7 +88,7 @@ public sealed class SimulatedAtm
                 await OperateAsync(slot, abort);
             }
 
-            if (slot.Operations >= _operationsPerAccount && !await RetireAsync(slot, abort))
+            if (_sharedAccounts is null && _operationsPerAccount > 0 && slot.Operations >= _operationsPerAccount && !await RetireAsync(slot, abort))
             {
                 return;
             }
@@ -168,22 +179,28 @@ public sealed class SimulatedAtm
         }
     }
 
-    private async Task<AccountSlot?> OpenNewAccountAsync(CancellationToken abort)
+    private Task<AccountSlot?> OpenNewAccountAsync(CancellationToken abort) =>
+        OpenAccountAsync($"{_name}-{++_accountSequence:D3}", _bank, _journal, _counters, abort);
+
+    /// <summary>Opens one account of the run and registers it with the checker; null when it could not be opened (reported).</summary>
+    public static async Task<AccountSlot?> OpenAccountAsync(string accountId, ReliableMessagingClient bank, OperationJournal journal, RunCounters counters, CancellationToken abort)
     {
-        var accountId = $"{_name}-{++_accountSequence:D3}";
-        if (!(await _bank.OpenAccountAsync(accountId, abort)).Succeeded)
+        ArgumentNullException.ThrowIfNull(bank);
+        ArgumentNullException.ThrowIfNull(journal);
+        ArgumentNullException.ThrowIfNull(counters);
+        if (!(await bank.OpenAccountAsync(accountId, abort)).Succeeded)
         {
-            _journal.AddSetupError($"account {accountId} could not be opened");
+            journal.AddSetupError($"account {accountId} could not be opened");
             return null;
         }
 
-        _counters.Increment(Counter.AccountsOpened);
-        _journal.AddAccount(accountId);
+        counters.Increment(Counter.AccountsOpened);
+        journal.AddAccount(accountId);
         return new AccountSlot(accountId);
     }
 
-    // An account stays well inside the operation window so that every outcome it recorded can still
-    // be looked up at the end: past the window, old records are evicted by design.
+    // With --retire-after, an ATM moves on to fresh accounts now and then (many accounts, few
+    // operations each); every outcome stays verifiable either way: the journal keeps them all.
     private async Task<bool> RetireAsync(AccountSlot slot, CancellationToken abort)
     {
         var fresh = await OpenNewAccountAsync(abort);
@@ -221,7 +238,7 @@ public sealed class SimulatedAtm
         if (Answers.IsExpired(answer.Kind, answer.Error))
         {
             _journal.AddViolation(new Violation("unexpected-expired", intent.AccountId, intent.OperationId,
-                $"{answer.Detail}: the account had taken {slot.Operations} operations, inside its window, yet refused the key as too old"));
+                $"{answer.Detail}: a fresh key refused as too old (this ATM had sent {slot.Operations} operations to the account)"));
         }
         else if (Answers.IsUnexpected(answer.Kind, answer.Error))
         {

@@ -6,7 +6,7 @@ namespace ReliableMessaging.Grains.Accounts;
 
 /// <summary>
 /// Group commit for one account, as plain code over a persistence delegate. While a state write
-/// is in flight, further operations are decided by <see cref="AccountLedger"/> against the pending
+/// is in flight, further operations are decided by <see cref="AccountRules"/> against the pending
 /// state (the "head") and gathered into the next batch, which is written as soon as the current
 /// write ends. Every caller is answered only after the write that contains its operation
 /// succeeded. If a write fails, every operation in it and in the batch gathered behind it (decided
@@ -18,7 +18,7 @@ namespace ReliableMessaging.Grains.Accounts;
 /// </summary>
 public sealed class AccountCommitPipeline
 {
-    private readonly AccountLedger _ledger;
+    private readonly AccountRules _rules;
     private readonly Func<AccountState, Task> _persist;
     private readonly Action<Exception> _onFault;
     private readonly Func<IReadOnlyList<Guid>, Task<JournalLookup>> _lookUpJournal;
@@ -32,7 +32,7 @@ public sealed class AccountCommitPipeline
     private CommitBatch? _pendingOpen;
     private Exception? _fault;
 
-    /// <param name="ledger">The exactly-once rules.</param>
+    /// <param name="rules">The exactly-once rules.</param>
     /// <param name="committed">The last persisted state; never mutated by the pipeline.</param>
     /// <param name="persist">Writes a state snapshot durably (one write); throws when it did not.</param>
     /// <param name="onFault">Called once, when a write failed.</param>
@@ -40,7 +40,7 @@ public sealed class AccountCommitPipeline
     /// <param name="onCommitted">Called with each newly persisted state (to ship its records to the journal).</param>
     /// <param name="journalRefuses">True while the journal is failing and too many records wait for it: new executions are refused.</param>
     public AccountCommitPipeline(
-        AccountLedger ledger,
+        AccountRules rules,
         AccountState committed,
         Func<AccountState, Task> persist,
         Action<Exception> onFault,
@@ -48,11 +48,11 @@ public sealed class AccountCommitPipeline
         Action<AccountState>? onCommitted = null,
         Func<bool>? journalRefuses = null)
     {
-        ArgumentNullException.ThrowIfNull(ledger);
+        ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(committed);
         ArgumentNullException.ThrowIfNull(persist);
         ArgumentNullException.ThrowIfNull(onFault);
-        _ledger = ledger;
+        _rules = rules;
         _committed = committed;
         _head = committed.Clone();
         _persist = persist;
@@ -84,7 +84,7 @@ public sealed class AccountCommitPipeline
             return AnswerAfter(opening, () => new OpenAccountResult(OpenAccountStatus.AlreadyOpen, _committed.Balance, _committed.Version));
         }
 
-        AccountLedger.Open(_head);
+        AccountRules.Open(_head);
         var result = new OpenAccountResult(OpenAccountStatus.Opened, _head.Balance, _head.Version);
         _pendingOpen = Enlist(operationId: null);
         return AnswerAfter(_pendingOpen, () => result);
@@ -101,7 +101,7 @@ public sealed class AccountCommitPipeline
         JournalLookup? journal = null;
         while (true)
         {
-            var admission = _ledger.Admit(_head, request, now, journal);
+            var admission = _rules.Admit(_head, request, now, journal);
             switch (admission.Verdict)
             {
                 case AdmissionVerdict.LookUpJournal:
@@ -134,7 +134,7 @@ public sealed class AccountCommitPipeline
             }
 
             // No await between this decision and enlisting it.
-            var result = _ledger.Process(_head, request, now, journal);
+            var result = _rules.Process(_head, request, now, journal);
             var batch = Enlist(request.OperationId);
             return await AnswerAfter(batch, () => result);
         }
@@ -166,13 +166,13 @@ public sealed class AccountCommitPipeline
         }
 
         var committed = _committed;
-        if (_ledger.TryLookup(committed, operationId, now, null, out var result))
+        if (_rules.TryLookup(committed, operationId, now, null, out var result))
         {
             return result;
         }
 
         var journal = await _lookUpJournal([operationId]);
-        _ledger.TryLookup(committed, operationId, now, journal, out result);
+        _rules.TryLookup(committed, operationId, now, journal, out result);
         return result;
     }
 
@@ -186,13 +186,13 @@ public sealed class AccountCommitPipeline
         }
 
         var committed = _committed;
-        if (_ledger.TryLookupTransfer(committed, accountId, transferId, now, null, out var result))
+        if (_rules.TryLookupTransfer(committed, accountId, transferId, now, null, out var result))
         {
             return result;
         }
 
-        var journal = await _lookUpJournal([transferId, AccountLedger.FinishedEventId(transferId)]);
-        _ledger.TryLookupTransfer(committed, accountId, transferId, now, journal, out result);
+        var journal = await _lookUpJournal([transferId, AccountRules.FinishedEventId(transferId)]);
+        _rules.TryLookupTransfer(committed, accountId, transferId, now, journal, out result);
         return result;
     }
 
@@ -208,7 +208,7 @@ public sealed class AccountCommitPipeline
         var journaled = committed.IsOpen && afterSequence < committed.JournaledThrough
             ? await readJournal(afterSequence, limit)
             : [];
-        return AccountLedger.Statement(committed, journaled, afterSequence, limit);
+        return AccountRules.Statement(committed, journaled, afterSequence, limit);
     }
 
     /// <summary>The journal holds every record through <paramref name="sequence"/>: they may leave the window with the next write.</summary>
@@ -216,7 +216,7 @@ public sealed class AccountCommitPipeline
     {
         if (_fault is null)
         {
-            _ledger.MarkJournaled(_head, Math.Min(sequence, _head.LastSequence));
+            _rules.MarkJournaled(_head, Math.Min(sequence, _head.LastSequence));
         }
     }
 

@@ -88,8 +88,8 @@ public sealed partial class AccountGrain : ITransferDeliveryHost
     Task<bool> ITransferDeliveryHost.FinishAsync(PendingTransfer transfer, TransferState outcome, DateTimeOffset now) =>
         outcome switch
         {
-            TransferState.Completed => Pipeline.ApplyAsync(s => ledger.CompleteTransfer(s, transfer.TransferId, now)),
-            TransferState.Refunded => Pipeline.ApplyAsync(s => ledger.RefundTransfer(s, transfer.TransferId, now)),
+            TransferState.Completed => Pipeline.ApplyAsync(s => rules.CompleteTransfer(s, transfer.TransferId, now)),
+            TransferState.Refunded => Pipeline.ApplyAsync(s => rules.RefundTransfer(s, transfer.TransferId, now)),
             _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "A transfer finishes completed or refunded."),
         };
 

@@ -8,7 +8,7 @@ using ReliableMessaging.Grains.Journal;
 namespace ReliableMessaging.Grains.Accounts;
 
 /// <summary>
-/// Orchestrates <see cref="AccountLedger"/>, <see cref="AccountCommitPipeline"/> and
+/// Orchestrates <see cref="AccountRules"/>, <see cref="AccountCommitPipeline"/> and
 /// <see cref="JournalShipper"/> with persistence. Reentrant so that operations arriving while a state
 /// write is in flight are decided against the pending state and committed together in the next
 /// write (group commit); the pipeline decides each operation without awaiting, so interleaving never
@@ -19,7 +19,7 @@ namespace ReliableMessaging.Grains.Accounts;
 [Reentrant]
 public sealed partial class AccountGrain(
     [PersistentState(AccountStorage.StateName, AccountStorage.ProviderName)] IPersistentState<AccountState> state,
-    AccountLedger ledger,
+    AccountRules rules,
     IOperationJournal journal,
     TimeProvider time,
     IOptions<AccountOptions> options,
@@ -42,11 +42,11 @@ public sealed partial class AccountGrain(
     private static string? IssuedBy => RequestContext.Get(IssuedByKey) as string;
 
     private AccountCommitPipeline Pipeline =>
-        _pipeline ??= new AccountCommitPipeline(ledger, state.State, PersistAsync, _ => DeactivateOnIdle(), LookUpJournalAsync, Shipper.Committed, JournalRefuses);
+        _pipeline ??= new AccountCommitPipeline(rules, state.State, PersistAsync, _ => DeactivateOnIdle(), LookUpJournalAsync, Shipper.Committed, JournalRefuses);
 
     /// <summary>Records wait in the window while the journal fails, up to a bound; past it nothing new executes.</summary>
     private bool JournalRefuses() =>
-        Shipper.IsFailing && state.State.LastSequence - Shipper.ConfirmedThrough >= ledger.MaxUnjournaled;
+        Shipper.IsFailing && state.State.LastSequence - Shipper.ConfirmedThrough >= rules.MaxUnjournaled;
 
     private JournalShipper Shipper => _shipper ??= new JournalShipper(
         records => journal.AppendAsync(AccountId, records),
@@ -59,7 +59,7 @@ public sealed partial class AccountGrain(
     {
         // A state written before records had sequences gets them now (deterministically, so a crash
         // before the next write numbers them the same way again).
-        AccountLedger.Upgrade(state.State);
+        AccountRules.Upgrade(state.State);
 
         // Records committed by a previous activation that crashed before the journal confirmed them.
         if (state.State.Unjournaled > 0)

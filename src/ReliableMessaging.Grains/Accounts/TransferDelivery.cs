@@ -65,7 +65,7 @@ public sealed class TransferDelivery
     public IReadOnlyCollection<Guid> Overdue => _overdue;
 
     /// <summary>The ID under which a transfer's credit is delivered to the destination.</summary>
-    public static Guid CreditId(Guid transferId) => Uuid7.Derive(transferId, AccountLedger.CreditPurpose);
+    public static Guid CreditId(Guid transferId) => Uuid7.Derive(transferId, AccountRules.CreditPurpose);
 
     /// <summary>
     /// The destination's answer to a credit, sorted by whether time may change it. Every status

@@ -115,7 +115,7 @@ public static class ReliableMessagingSiloExtensions
             })
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new AccountLedger(sp.GetRequiredService<IOptions<AccountOptions>>().Value));
+        services.TryAddSingleton(sp => new AccountRules(sp.GetRequiredService<IOptions<AccountOptions>>().Value));
 
         // The journal tier: every committed record, appended in batches across the silo's accounts.
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));

@@ -21,7 +21,7 @@ public static class SiloTelemetryExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var options = builder.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new();
         var otlp = OtlpConfigured(builder.Configuration, options);
-        builder.Services.AddOpenTelemetry()
+        var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(ServiceName, serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId))
             .WithMetrics(metrics =>
             {
@@ -39,15 +39,17 @@ public static class SiloTelemetryExtensions
                 {
                     metrics.AddOtlpExporter(exporter => exporter.Endpoint = options.OtlpEndpoint ?? exporter.Endpoint);
                 }
-            })
-            .WithTracing(tracing =>
-            {
-                tracing.AddSource([.. TelemetryNames.OrleansActivitySources]).AddNpgsql();
-                if (otlp)
-                {
-                    tracing.AddOtlpExporter(exporter => exporter.Endpoint = options.OtlpEndpoint ?? exporter.Endpoint);
-                }
             });
+
+        // Spans only where they go somewhere: without a collector, recording them would be pure cost.
+        if (otlp)
+        {
+            telemetry.WithTracing(tracing => tracing
+                .AddSource([.. TelemetryNames.OrleansActivitySources])
+                .AddNpgsql()
+                .AddOtlpExporter(exporter => exporter.Endpoint = options.OtlpEndpoint ?? exporter.Endpoint));
+        }
+
         return builder;
     }
 

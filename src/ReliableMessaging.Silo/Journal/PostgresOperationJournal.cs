@@ -30,6 +30,7 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _writer;
     private long _insertsExecuted;
+    private long _queuedRecords;
 
     public PostgresOperationJournal(NpgsqlDataSource dataSource, JournalServiceId serviceId, ILogger<PostgresOperationJournal> logger)
     {
@@ -38,6 +39,7 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
         _serviceId = serviceId.Value;
         _logger = logger;
         _writer = Task.Run(WriteLoopAsync);
+        JournalMetrics.ObserveQueue(() => Interlocked.Read(ref _queuedRecords));
     }
 
     /// <summary>How many inserts (round trips) the writer has made: far fewer than appends under load.</summary>
@@ -57,6 +59,7 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
             throw new JournalUnavailableException("The journal writer has stopped (the silo is shutting down).");
         }
 
+        Interlocked.Add(ref _queuedRecords, records.Count);
         return append.Completion.Task;
     }
 
@@ -119,9 +122,12 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
                 records += append.Records.Count;
             }
 
+            Interlocked.Add(ref _queuedRecords, -records);
             try
             {
                 await InsertAsync(batch, records);
+                JournalMetrics.BatchSize.Record(records);
+                JournalMetrics.Appended.Add(records);
                 foreach (var append in batch)
                 {
                     append.Completion.TrySetResult();
@@ -130,6 +136,7 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
             catch (Exception exception) when (exception is NpgsqlException or OperationCanceledException)
             {
                 LogAppendFailed(_logger, exception, batch.Count, records);
+                JournalMetrics.Failures.Add(1);
                 var unavailable = new JournalUnavailableException($"The journal could not be written: {exception.Message}", exception);
                 foreach (var append in batch)
                 {

@@ -14,6 +14,7 @@ public sealed class ClientHarness : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(frontEnd);
         Wire = new WireFaults { PathSuffix = pathSuffix };
         var services = new ServiceCollection();
+        services.AddSingleton<IReliableMessagingObserver>(Observer);
         services.AddReliableMessagingClient(options =>
             {
                 options.BaseAddress = new Uri("http://localhost/");
@@ -31,6 +32,8 @@ public sealed class ClientHarness : IAsyncDisposable
     public ReliableMessagingClient Client { get; }
 
     public WireFaults Wire { get; }
+
+    public RecordingObserver Observer { get; } = new();
 
     /// <summary>An open account holding <paramref name="balance"/>.</summary>
     public async Task<string> OpenWithBalanceAsync(long balance)

@@ -223,6 +223,34 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task ConnectionsFailing_CircuitOpens_LaterAttemptsNotSentAndTheKeyNeverRan()
+    {
+        await using var harness = new ClientHarness(fixture.FrontEndA, options =>
+        {
+            options.MaxAttempts = 6;
+            options.CircuitBreakerMinimumThroughput = 2;
+            options.CircuitBreakerFailureRatio = 0.5;
+            options.CircuitBreakerBreakDuration = TimeSpan.FromSeconds(30);
+        });
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        var sentBefore = harness.Wire.Attempts.Count;
+        harness.Wire.RefuseRequests(100);
+
+        var outcome = await harness.Client.WithdrawAsync(accountId, 100);
+
+        var withdrawals = harness.Observer.Attempts.Where(a => a.Request == RequestKind.Operation).TakeLast(6).ToList();
+        Assert.Equal([AttemptResult.ConnectionFailed, AttemptResult.ConnectionFailed], withdrawals.Take(2).Select(a => a.Result));
+        Assert.All(withdrawals.Skip(2), a => Assert.Equal(AttemptResult.CircuitOpen, a.Result));
+        // Only the two attempts before the breaker opened left the client (the lookup is refused by the open circuit too).
+        Assert.Equal(2, harness.Wire.Attempts.Skip(sentBefore).Count(a => a.Path.EndsWith("/withdrawals", StringComparison.Ordinal)));
+        Assert.Equal(OutcomeKind.Unanswered, outcome.Kind);
+        Assert.Contains("circuit open", outcome.Detail, StringComparison.Ordinal);
+        await using var fresh = new ClientHarness(fixture.FrontEndA);
+        Assert.Equal(LookupKind.NotFound, (await fresh.Client.GetOperationAsync(accountId, outcome.Request.OperationId)).Kind);
+        Assert.Equal(1000, (await fresh.Client.GetAccountAsync(accountId)).Account!.Balance);
+    }
+
+    [Fact]
     public async Task OpenAccount_CreatedThenAlreadyOpen()
     {
         await using var harness = new ClientHarness(fixture.FrontEndA);

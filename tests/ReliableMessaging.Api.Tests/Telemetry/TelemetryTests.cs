@@ -1,6 +1,11 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Builder;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using ReliableMessaging.Api.Hosting;
 using ReliableMessaging.Grains.Telemetry;
 using static ReliableMessaging.Api.Tests.Http;
 
@@ -48,6 +53,45 @@ public sealed class TelemetryTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Scrape_FromAnotherHost_NotServed_FromThisHost_Served()
+    {
+        var remote = await fixture.FrontEndA.Server.SendAsync(context =>
+        {
+            context.Request.Method = "GET";
+            context.Request.Path = "/metrics";
+            context.Connection.RemoteIpAddress = IPAddress.Parse("203.0.113.7");
+            context.Connection.LocalIpAddress = IPAddress.Parse("192.0.2.10");
+        });
+        var local = await fixture.FrontEndA.Server.SendAsync(context =>
+        {
+            context.Request.Method = "GET";
+            context.Request.Path = "/metrics";
+            context.Connection.RemoteIpAddress = IPAddress.Loopback;
+        });
+
+        // Read the scrape to its end: a scrape left unread holds the exporter's collection for the next one.
+        using var body = new StreamReader(local.Response.Body);
+        var scrape = await body.ReadToEndAsync();
+        Assert.Equal(404, remote.Response.StatusCode);
+        Assert.Equal(200, local.Response.StatusCode);
+        Assert.Contains("target_info", scrape, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:9", true)]
+    [InlineData(null, false)]
+    public async Task FrontEnd_TracesExportedOnlyWithAnOtlpEndpoint_MetricsAlways(string? endpoint, bool traced)
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration["Telemetry:OtlpEndpoint"] = endpoint;
+        builder.AddFrontEndTelemetry();
+        await using var app = builder.Build();
+
+        Assert.Equal(traced, app.Services.GetService<TracerProvider>() is not null);
+        Assert.NotNull(app.Services.GetService<MeterProvider>());
+    }
+
+    [Fact]
     public async Task Withdrawal_SpansOfTheRequestTheGrainCallAndTheStorageWriteShareOneTrace()
     {
         var accountId = await OpenWithBalanceAsync(_client, 1000);
@@ -64,10 +108,14 @@ public sealed class TelemetryTests(ApiFixture fixture)
         using var response = await WithdrawAsync(_client, accountId, NewKey(), 100);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var request = stopped.Single(a => a.Source.Name == "Microsoft.AspNetCore" && a.GetTagItem("url.path") is string path && path.EndsWith($"/{accountId}/withdrawals", StringComparison.Ordinal));
-        var trace = stopped.Where(a => a.TraceId == request.TraceId).ToList();
-        var grainCall = trace.Where(a => a.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal) && a.Kind == ActivityKind.Server).ToList();
-        Assert.Contains(grainCall, a => (string?)a.GetTagItem(AccountCallTelemetryFilter.AccountIdTag) == accountId);
+        // The grain call on the silo carries the account; its trace must start at the HTTP request and reach the database.
+        var grainCall = stopped.Single(a => a.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal) && a.Kind == ActivityKind.Server
+            && (string?)a.GetTagItem(AccountCallTelemetryFilter.AccountIdTag) == accountId && a.DisplayName.Contains("Withdraw", StringComparison.Ordinal));
+        var trace = stopped.Where(a => a.TraceId == grainCall.TraceId).ToList();
+        var request = Assert.Single(trace, a => a.Source.Name == "Microsoft.AspNetCore");
+        Assert.Equal(ActivityKind.Server, request.Kind);
+        Assert.Null(request.Parent);
+        Assert.Contains(trace, a => a.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal) && a.Kind == ActivityKind.Client);
         Assert.Contains(trace, a => a.Source.Name == "Npgsql");
     }
 }

@@ -9,7 +9,7 @@ public sealed class AtmCommandLineTests
     public static readonly string[] EveryOption =
     [
         "--api", "--atms", "--accounts-per-atm", "--duration", "--think-time", "--client-timeout", "--max-attempts", "--max-backoff",
-        "--duplicate-rate", "--transfer-ratio", "--window-size", "--seed", "--cluster-dir", "--cluster-script", "--kill-every",
+        "--duplicate-rate", "--transfer-ratio", "--shared-accounts", "--retire-after", "--seed", "--cluster-dir", "--cluster-script", "--kill-every",
         "--restart-after", "--pause-every", "--pause-for", "--max-pauses", "--postgres-restarts", "--postgres-down", "--storage-faults-every",
         "--settle", "--transfer-wait", "--progress-every", "--throughput-interval", "--summary-json",
     ];
@@ -22,7 +22,7 @@ public sealed class AtmCommandLineTests
         Assert.Null(error);
         Assert.NotNull(options);
         Assert.Equal(new Uri("http://127.0.0.1:5080/"), options.Api);
-        Assert.Equal((10, 2, 40, 1000, 1), (options.Atms, options.AccountsPerAtm, options.MaxAttempts, options.WindowSize, options.PostgresRestarts));
+        Assert.Equal((10, 2, 40, 0, 0, 1), (options.Atms, options.AccountsPerAtm, options.MaxAttempts, options.SharedAccounts, options.RetireAfter, options.PostgresRestarts));
         Assert.Equal((0.05, 0.2), (options.DuplicateRate, options.TransferRatio));
         Assert.Equal(
             [60_000, 100, 3000, 2000, 20_000, 3000, 3000, 0, 15_000, 60_000, 5000],
@@ -42,7 +42,7 @@ public sealed class AtmCommandLineTests
         [
             "--api", "http://127.0.0.1:6000", "--atms", "4", "--accounts-per-atm", "3", "--duration", "30s", "--think-time", "0.5s",
             "--client-timeout", "1500ms", "--max-attempts", "7", "--max-backoff", "00:00:04", "--duplicate-rate", "0.5", "--transfer-ratio", "0",
-            "--window-size", "200", "--seed", "-42", "--cluster-dir", "run", "--cluster-script", "c.sh", "--kill-every", "2m", "--restart-after", "1s",
+            "--shared-accounts", "3", "--retire-after", "200", "--seed", "-42", "--cluster-dir", "run", "--cluster-script", "c.sh", "--kill-every", "2m", "--restart-after", "1s",
             "--postgres-restarts", "0", "--postgres-down", "2s", "--storage-faults-every", "20s", "--settle", "1h", "--transfer-wait", "30s",
             "--progress-every", "1s", "--summary-json", "out.json", "--pause-every", "5s", "--max-pauses", "1", "--pause-for", "12s",
             "--throughput-interval", "2s",
@@ -51,7 +51,7 @@ public sealed class AtmCommandLineTests
         Assert.Null(error);
         Assert.NotNull(options);
         Assert.Equal(new Uri("http://127.0.0.1:6000/"), options.Api);
-        Assert.Equal((4, 3, 7, 200, 0, -42), (options.Atms, options.AccountsPerAtm, options.MaxAttempts, options.WindowSize, options.PostgresRestarts, options.Seed!.Value));
+        Assert.Equal((4, 3, 7, 3, 200, 0, -42), (options.Atms, options.AccountsPerAtm, options.MaxAttempts, options.SharedAccounts, options.RetireAfter, options.PostgresRestarts, options.Seed!.Value));
         Assert.Equal((0.5, 0.0), (options.DuplicateRate, options.TransferRatio));
         Assert.Equal(
             [30_000, 500, 1500, 4000, 120_000, 1000, 2000, 20_000, 3_600_000, 30_000, 1000],

@@ -105,7 +105,7 @@ public sealed partial class ComposeFileTests
         foreach (var silo in _compose.Silos)
         {
             var configuration = EffectiveConfiguration.ForSilo(silo);
-            foreach (var key in ConfigurationKeys.Silo)
+            foreach (var key in ConfigurationKeys.Silo.Except(ConfigurationKeys.Optional))
             {
                 Assert.False(string.IsNullOrEmpty(configuration[key]), $"{silo.Name}: nothing sets {key} (silo-config appsettings or compose environment).");
             }

@@ -32,11 +32,20 @@ public static class ConfigurationKeys
         "Urls",
     ];
 
+    /// <summary>
+    /// Keys of nullable option properties: leaving them unset is a setting in itself (e.g.
+    /// <c>Accounts:JournalRetention</c> unset keeps the journal forever).
+    /// </summary>
+    public static IReadOnlySet<string> Optional { get; } = OptionKeys(typeof(AccountOptions).Assembly, nullableOnly: true)
+        .Concat(OptionKeys(typeof(SiloEndpointOptions).Assembly, nullableOnly: true))
+        .Concat(OptionKeys(typeof(FrontEndOptions).Assembly, nullableOnly: true))
+        .ToHashSet();
+
     /// <summary>The sections our code owns, so that an unknown key under them is a typo.</summary>
     public static IReadOnlyList<string> SectionsOf(IEnumerable<string> keys) =>
         keys.Where(key => key.Contains(':', StringComparison.Ordinal)).Select(key => key[..key.LastIndexOf(':')]).Distinct().ToList();
 
-    public static IEnumerable<string> OptionKeys(Assembly assembly)
+    public static IEnumerable<string> OptionKeys(Assembly assembly, bool nullableOnly = false)
     {
         ArgumentNullException.ThrowIfNull(assembly);
         foreach (var type in assembly.GetTypes())
@@ -49,7 +58,7 @@ public static class ConfigurationKeys
 
             foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
             {
-                if (property.SetMethod is { IsPublic: true })
+                if (property.SetMethod is { IsPublic: true } && (!nullableOnly || Nullable.GetUnderlyingType(property.PropertyType) is not null))
                 {
                     yield return $"{section}:{property.Name}";
                 }

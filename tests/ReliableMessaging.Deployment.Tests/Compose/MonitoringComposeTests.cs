@@ -82,7 +82,7 @@ public sealed partial class MonitoringComposeTests
         Assert.Contains("reliablemessaging_operations_total", used);
         Assert.Contains("reliablemessaging_state_write_duration_seconds_bucket", used);
         Assert.Contains("reliablemessaging_commit_batch_size_sum", used);
-        Assert.Contains("reliablemessaging_transfers_stuck_total", used);
+        Assert.Contains("reliablemessaging_transfers_overdue_total", used);
         Assert.Contains(expressions, expression => expression.Contains("replayed", StringComparison.Ordinal));
     }
 

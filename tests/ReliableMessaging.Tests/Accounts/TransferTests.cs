@@ -61,7 +61,7 @@ public sealed class TransferTests(ClusterFixture fixture)
         Assert.Equal((700L, 350L), (await BalanceAsync(from), await BalanceAsync(to)));
 
         // The credit was recorded at the destination under the derived ID, once.
-        var credit = await fixture.Grains.GetGrain<IAccountGrain>(to).GetOperation(Uuid7.Derive(transferId, AccountLedger.CreditPurpose));
+        var credit = await fixture.Grains.GetGrain<IAccountGrain>(to).GetOperation(Uuid7.Derive(transferId, AccountRules.CreditPurpose));
         Assert.Equal((OperationLookupStatus.Found, OperationKind.TransferIn, 300L), (credit.Status, credit.Operation!.Kind, credit.Operation.Amount));
     }
 
@@ -80,7 +80,7 @@ public sealed class TransferTests(ClusterFixture fixture)
         Assert.Equal(TransferState.Refunded, retry.State);
         Assert.Equal(1000, await BalanceAsync(from));
         Assert.Equal(AccountStatus.NotFound, (await fixture.Grains.GetGrain<IAccountGrain>(missing).GetSnapshot()).Status);
-        var refund = await fixture.Grains.GetGrain<IAccountGrain>(from).GetOperation(Uuid7.Derive(transferId, AccountLedger.RefundPurpose));
+        var refund = await fixture.Grains.GetGrain<IAccountGrain>(from).GetOperation(Uuid7.Derive(transferId, AccountRules.RefundPurpose));
         Assert.Equal(OperationKind.TransferRefund, refund.Operation!.Kind);
     }
 

@@ -8,7 +8,7 @@ namespace ReliableMessaging.Tests.Journal;
 public sealed class AccountCommitPipelineJournalTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
-    private readonly AccountLedger _ledger = new(new AccountOptions { OperationWindowSize = 2, MaxClockSkew = TimeSpan.FromMinutes(1) });
+    private readonly AccountRules _rules = new(new AccountOptions { OperationWindowSize = 2, MaxClockSkew = TimeSpan.FromMinutes(1) });
     private readonly List<OperationRecord> _journal = [];
     private readonly List<IReadOnlyList<Guid>> _lookups = [];
     private int _writes;
@@ -16,7 +16,7 @@ public sealed class AccountCommitPipelineJournalTests
     private bool _journalRefuses;
 
     private AccountCommitPipeline Pipeline(AccountState committed) => new(
-        _ledger,
+        _rules,
         committed,
         _ =>
         {
@@ -37,14 +37,14 @@ public sealed class AccountCommitPipelineJournalTests
     private (AccountState State, OperationRecord Evicted) StateWithEvictedRecord()
     {
         var state = new AccountState { IsOpen = true, Balance = 1000 };
-        var first = _ledger.Process(state, new(OperationKind.Withdrawal, Guid.CreateVersion7(Now.AddSeconds(-10)), 100), Now);
+        var first = _rules.Process(state, new(OperationKind.Withdrawal, Guid.CreateVersion7(Now.AddSeconds(-10)), 100), Now);
         for (var i = 0; i < 3; i++)
         {
-            _ledger.Process(state, new(OperationKind.Deposit, Guid.CreateVersion7(Now.AddSeconds(i)), 1), Now);
+            _rules.Process(state, new(OperationKind.Deposit, Guid.CreateVersion7(Now.AddSeconds(i)), 1), Now);
         }
 
         _journal.AddRange(state.Operations);
-        _ledger.MarkJournaled(state, state.LastSequence);
+        _rules.MarkJournaled(state, state.LastSequence);
         var evicted = _journal.Single(r => r.OperationId == first.OperationId);
         Assert.Null(OperationWindow.Find(state, first.OperationId));
         return (state, evicted);

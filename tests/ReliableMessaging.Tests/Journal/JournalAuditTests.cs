@@ -39,6 +39,13 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
         Assert.Equal(OperationStatus.Succeeded, (await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(payer, payee, 100)).Status);
         var never = TestIds.NewId();
 
+        // Audit once the credit has landed, so the balances read afterwards are the audited ones.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((await fixture.Grains.GetGrain<IAccountGrain>(payer).GetTransfer(transferId)).Transfer?.State == TransferState.Pending && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
         var report = await AuditAsync(payer, payee, never);
 
         Assert.True(report.Passed, string.Join("; ", report.Differences.Select(d => d.Reason).Concat(report.Unreachable)));

@@ -84,12 +84,12 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
         Assert.Equal([recent], lookup.Records);
         Assert.Equal(Now.AddDays(-2).ToUnixTimeMilliseconds(), lookup.PrunedThroughUnixMs);
 
-        // The ledger turns that floor into "expired" for the pruned ID: never "unknown", never executed again.
-        var ledger = new AccountLedger(options.Value);
+        // The rules turns that floor into "expired" for the pruned ID: never "unknown", never executed again.
+        var rules = new AccountRules(options.Value);
         var state = new AccountState { IsOpen = true, LastSequence = 2, JournaledThrough = 2, JournalBoundaryUnixMs = Now.ToUnixTimeMilliseconds() };
-        Assert.True(ledger.TryLookup(state, old.OperationId, Now, lookup with { AsOfSequence = 2 }, out var result));
+        Assert.True(rules.TryLookup(state, old.OperationId, Now, lookup with { AsOfSequence = 2 }, out var result));
         Assert.Equal(OperationLookupStatus.Expired, result.Status);
-        Assert.Equal(OperationStatus.OperationExpired, ledger.Process(state, new(OperationKind.Deposit, old.OperationId, 10), Now, lookup with { AsOfSequence = 2 }).Status);
+        Assert.Equal(OperationStatus.OperationExpired, rules.Process(state, new(OperationKind.Deposit, old.OperationId, 10), Now, lookup with { AsOfSequence = 2 }).Status);
 
         // A floor never goes down, even if a pruner with a slower clock runs.
         await new JournalPruner(dataSource, _serviceId, options, new FakeTimeProvider(Now.AddDays(-1)), NullLogger<JournalPruner>.Instance).PruneAsync(CancellationToken.None);

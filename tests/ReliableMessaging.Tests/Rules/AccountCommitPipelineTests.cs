@@ -19,13 +19,13 @@ public sealed class AccountCommitPipelineTests
 
     public AccountCommitPipelineTests()
     {
-        var ledger = new AccountLedger(new AccountOptions
+        var rules = new AccountRules(new AccountOptions
         {
             OperationWindowSize = 100,
             MaxClockSkew = TimeSpan.FromMinutes(1),
         });
         var committed = new AccountState { IsOpen = true, Balance = 1000, Version = 1 };
-        _pipeline = new AccountCommitPipeline(ledger, committed, Persist, _faults.Add);
+        _pipeline = new AccountCommitPipeline(rules, committed, Persist, _faults.Add);
     }
 
     private Task Persist(AccountState snapshot)
@@ -212,7 +212,7 @@ public sealed class AccountCommitPipelineTests
     public async Task Open_ConcurrentOpensAndDepositBehindPendingOpen_OneOpenedAndDepositCommittedAfter()
     {
         var closed = new AccountCommitPipeline(
-            new AccountLedger(new AccountOptions()), new AccountState(), Persist, _faults.Add);
+            new AccountRules(new AccountOptions()), new AccountState(), Persist, _faults.Add);
 
         var open = closed.OpenAsync();
         var again = closed.OpenAsync();

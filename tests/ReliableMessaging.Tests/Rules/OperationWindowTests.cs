@@ -8,7 +8,7 @@ public sealed class OperationWindowTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
 
-    /// <summary>Records as the ledger makes them: numbered in order of execution.</summary>
+    /// <summary>Records as the rules makes them: numbered in order of execution.</summary>
     private static OperationRecord RecordAt(AccountState state, DateTimeOffset at) =>
         new(Guid.CreateVersion7(at), OperationKind.Deposit, 1, OperationStatus.Succeeded, 1) { Sequence = ++state.LastSequence };
 

@@ -18,9 +18,9 @@ public sealed class PendingStateRefusalTests
 
     public PendingStateRefusalTests()
     {
-        var ledger = new AccountLedger(new AccountOptions { MaxPendingTransfers = 1 });
+        var rules = new AccountRules(new AccountOptions { MaxPendingTransfers = 1 });
         var committed = new AccountState { IsOpen = true, Balance = 1000, Version = 1 };
-        _pipeline = new AccountCommitPipeline(ledger, committed, _ => Write(), _ => { });
+        _pipeline = new AccountCommitPipeline(rules, committed, _ => Write(), _ => { });
     }
 
     private Task Write()

@@ -11,7 +11,7 @@ namespace ReliableMessaging.Grains.Accounts;
 /// reused-ID check, admission, the business rule (no overdraft) and recording the outcome. It never
 /// persists anything and never awaits; the grain and <see cref="AccountCommitPipeline"/> do.
 /// </summary>
-public sealed class AccountLedger
+public sealed class AccountRules
 {
     /// <summary>Derives the ID under which a transfer's credit is delivered to the destination.</summary>
     public const string CreditPurpose = "transfer-credit";
@@ -28,7 +28,7 @@ public sealed class AccountLedger
     private readonly long? _maxOperationAgeMs;
     private readonly int _maxPendingTransfers;
 
-    public AccountLedger(AccountOptions options)
+    public AccountRules(AccountOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();

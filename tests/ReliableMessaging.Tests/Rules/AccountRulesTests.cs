@@ -4,11 +4,11 @@ using ReliableMessaging.Grains.Journal;
 
 namespace ReliableMessaging.Tests.Rules;
 
-public sealed class AccountLedgerTests
+public sealed class AccountRulesTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
 
-    private readonly AccountLedger _ledger = new(new AccountOptions
+    private readonly AccountRules _rules = new(new AccountOptions
     {
         OperationWindowSize = 4,
         MaxOperationAge = TimeSpan.FromHours(2),
@@ -18,7 +18,7 @@ public sealed class AccountLedgerTests
     private static AccountState OpenAccount(long balance = 0)
     {
         var state = new AccountState();
-        AccountLedger.Open(state);
+        AccountRules.Open(state);
         state.Balance = balance;
         return state;
     }
@@ -29,8 +29,8 @@ public sealed class AccountLedgerTests
     public void Open_Twice_SecondIsNoOp()
     {
         var state = new AccountState();
-        Assert.True(AccountLedger.Open(state));
-        Assert.False(AccountLedger.Open(state));
+        Assert.True(AccountRules.Open(state));
+        Assert.False(AccountRules.Open(state));
         Assert.Equal(1, state.Version);
     }
 
@@ -40,7 +40,7 @@ public sealed class AccountLedgerTests
         var state = OpenAccount(500);
         var id = IdAt(TimeSpan.Zero);
 
-        var result = _ledger.Process(state, new(OperationKind.Withdrawal, id, 200), Now);
+        var result = _rules.Process(state, new(OperationKind.Withdrawal, id, 200), Now);
 
         Assert.Equal(new OperationResult(id, OperationKind.Withdrawal, 200, OperationStatus.Succeeded, 300, false), result);
         Assert.Equal(300, state.Balance);
@@ -52,11 +52,11 @@ public sealed class AccountLedgerTests
     {
         var state = OpenAccount(500);
         var id = IdAt(TimeSpan.Zero);
-        var first = _ledger.Process(state, new(OperationKind.Withdrawal, id, 200), Now);
+        var first = _rules.Process(state, new(OperationKind.Withdrawal, id, 200), Now);
         var version = state.Version;
 
-        var admission = _ledger.Admit(state, new(OperationKind.Withdrawal, id, 200), Now.AddSeconds(5));
-        var again = _ledger.Process(state, new(OperationKind.Withdrawal, id, 200), Now.AddSeconds(5));
+        var admission = _rules.Admit(state, new(OperationKind.Withdrawal, id, 200), Now.AddSeconds(5));
+        var again = _rules.Process(state, new(OperationKind.Withdrawal, id, 200), Now.AddSeconds(5));
 
         Assert.Equal(AdmissionVerdict.Answered, admission.Verdict);
         Assert.Equal(first with { IsReplay = true }, admission.Answer);
@@ -71,9 +71,9 @@ public sealed class AccountLedgerTests
         var state = OpenAccount(100);
         var id = IdAt(TimeSpan.Zero);
 
-        var refused = _ledger.Process(state, new(OperationKind.Withdrawal, id, 150), Now);
-        _ledger.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.FromMilliseconds(1)), 1000), Now);
-        var retry = _ledger.Process(state, new(OperationKind.Withdrawal, id, 150), Now);
+        var refused = _rules.Process(state, new(OperationKind.Withdrawal, id, 150), Now);
+        _rules.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.FromMilliseconds(1)), 1000), Now);
+        var retry = _rules.Process(state, new(OperationKind.Withdrawal, id, 150), Now);
 
         Assert.Equal(OperationStatus.InsufficientFunds, refused.Status);
         Assert.Equal(100, refused.BalanceAfter);
@@ -88,10 +88,10 @@ public sealed class AccountLedgerTests
     {
         var state = OpenAccount(500);
         var id = IdAt(TimeSpan.Zero);
-        _ledger.Process(state, new(OperationKind.Withdrawal, id, 200), Now);
+        _rules.Process(state, new(OperationKind.Withdrawal, id, 200), Now);
         var before = (state.Balance, state.Version, state.Operations.Count);
 
-        var result = _ledger.Process(state, new(kind, id, amount), Now);
+        var result = _rules.Process(state, new(kind, id, amount), Now);
 
         Assert.Equal(OperationStatus.OperationIdReused, result.Status);
         Assert.Null(result.BalanceAfter);
@@ -105,8 +105,8 @@ public sealed class AccountLedgerTests
     public void NonPositiveAmount_RefusedAsInvalidAmount(long amount)
     {
         var state = OpenAccount(500);
-        Assert.Equal(OperationStatus.InvalidAmount, _ledger.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.Zero), amount), Now).Status);
-        Assert.Equal(OperationStatus.InvalidAmount, _ledger.Process(state, new(OperationKind.Withdrawal, IdAt(TimeSpan.Zero), amount), Now).Status);
+        Assert.Equal(OperationStatus.InvalidAmount, _rules.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.Zero), amount), Now).Status);
+        Assert.Equal(OperationStatus.InvalidAmount, _rules.Process(state, new(OperationKind.Withdrawal, IdAt(TimeSpan.Zero), amount), Now).Status);
         Assert.Equal((500L, 1L), (state.Balance, state.Version));
         Assert.Empty(state.Operations);
     }
@@ -115,11 +115,11 @@ public sealed class AccountLedgerTests
     public void Deposit_OverflowingBalance_RefusedAsInvalidAmount()
     {
         var state = OpenAccount(long.MaxValue - 10);
-        var result = _ledger.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.Zero), 11), Now);
+        var result = _rules.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.Zero), 11), Now);
         Assert.Equal(OperationStatus.InvalidAmount, result.Status);
         Assert.Equal(long.MaxValue - 10, state.Balance);
 
-        Assert.Equal(OperationStatus.Succeeded, _ledger.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.Zero), 10), Now).Status);
+        Assert.Equal(OperationStatus.Succeeded, _rules.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.Zero), 10), Now).Status);
         Assert.Equal(long.MaxValue, state.Balance);
     }
 
@@ -127,8 +127,8 @@ public sealed class AccountLedgerTests
     public void NonVersion7OperationId_RefusedAsInvalid()
     {
         var state = OpenAccount(500);
-        Assert.Equal(OperationStatus.InvalidOperationId, _ledger.Process(state, new(OperationKind.Deposit, Guid.NewGuid(), 1), Now).Status);
-        Assert.Equal(OperationStatus.InvalidOperationId, _ledger.Process(state, new(OperationKind.Deposit, Guid.Empty, 1), Now).Status);
+        Assert.Equal(OperationStatus.InvalidOperationId, _rules.Process(state, new(OperationKind.Deposit, Guid.NewGuid(), 1), Now).Status);
+        Assert.Equal(OperationStatus.InvalidOperationId, _rules.Process(state, new(OperationKind.Deposit, Guid.Empty, 1), Now).Status);
         Assert.Empty(state.Operations);
     }
 
@@ -136,7 +136,7 @@ public sealed class AccountLedgerTests
     public void AccountNeverOpened_RefusedAsNotFoundAndNothingRecorded()
     {
         var state = new AccountState();
-        var result = _ledger.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.Zero), 1), Now);
+        var result = _rules.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.Zero), 1), Now);
         Assert.Equal(OperationStatus.AccountNotFound, result.Status);
         Assert.Equal((false, 0L, 0L), (state.IsOpen, state.Balance, state.Version));
     }
@@ -145,12 +145,12 @@ public sealed class AccountLedgerTests
     public void IdOlderThanMaxOperationAge_NewOneRefusedAsStale()
     {
         var state = OpenAccount(500);
-        var result = _ledger.Process(state, new(OperationKind.Withdrawal, IdAt(-TimeSpan.FromHours(2).Add(TimeSpan.FromMilliseconds(1))), 1), Now);
+        var result = _rules.Process(state, new(OperationKind.Withdrawal, IdAt(-TimeSpan.FromHours(2).Add(TimeSpan.FromMilliseconds(1))), 1), Now);
         Assert.Equal(OperationStatus.OperationExpired, result.Status);
         Assert.Equal(500, state.Balance);
 
         Assert.Equal(OperationStatus.Succeeded,
-            _ledger.Process(state, new(OperationKind.Withdrawal, IdAt(-TimeSpan.FromMinutes(119)), 1), Now).Status);
+            _rules.Process(state, new(OperationKind.Withdrawal, IdAt(-TimeSpan.FromMinutes(119)), 1), Now).Status);
     }
 
     [Fact]
@@ -158,9 +158,9 @@ public sealed class AccountLedgerTests
     {
         var state = OpenAccount(500);
         Assert.Equal(OperationStatus.OperationIdFromFuture,
-            _ledger.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.FromMinutes(2)), 1), Now).Status);
+            _rules.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.FromMinutes(2)), 1), Now).Status);
         Assert.Equal(OperationStatus.Succeeded,
-            _ledger.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.FromSeconds(50)), 1), Now).Status);
+            _rules.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.FromSeconds(50)), 1), Now).Status);
     }
 
     [Fact]
@@ -169,14 +169,14 @@ public sealed class AccountLedgerTests
         var state = OpenAccount(1000);
         for (var i = 0; i < 6; i++)
         {
-            _ledger.Process(state, new(OperationKind.Withdrawal, IdAt(TimeSpan.FromSeconds(-60 + i)), 10), Now);
+            _rules.Process(state, new(OperationKind.Withdrawal, IdAt(TimeSpan.FromSeconds(-60 + i)), 10), Now);
         }
 
         // Nothing confirmed by the journal: nothing may leave the window, whatever its capacity.
         Assert.Equal(6, state.Operations.Count);
         Assert.Equal(0, state.JournalBoundaryUnixMs);
 
-        Assert.True(_ledger.MarkJournaled(state, 3));
+        Assert.True(_rules.MarkJournaled(state, 3));
         Assert.Equal(4, state.Operations.Count);
         Assert.Equal([3L, 4, 5, 6], state.Operations.Select(r => r.Sequence));
         Assert.Equal(Now.AddSeconds(-59).ToUnixTimeMilliseconds(), state.JournalBoundaryUnixMs);
@@ -188,26 +188,26 @@ public sealed class AccountLedgerTests
         var state = OpenAccount(1000);
         var journal = new List<OperationRecord>();
         var ids = Enumerable.Range(0, 6).Select(i => IdAt(TimeSpan.FromSeconds(-60 + i))).ToList();
-        var first = _ledger.Process(state, new(OperationKind.Withdrawal, ids[0], 10), Now);
+        var first = _rules.Process(state, new(OperationKind.Withdrawal, ids[0], 10), Now);
         foreach (var id in ids.Skip(1))
         {
-            _ledger.Process(state, new(OperationKind.Withdrawal, id, 10), Now);
+            _rules.Process(state, new(OperationKind.Withdrawal, id, 10), Now);
         }
 
         Ship(state, journal);
         Assert.Null(OperationWindow.Find(state, ids[0]));
 
         // The window alone cannot tell: the journal must be asked first.
-        Assert.Equal(AdmissionVerdict.LookUpJournal, _ledger.Admit(state, new(OperationKind.Withdrawal, ids[0], 10), Now).Verdict);
-        Assert.Throws<InvalidOperationException>(() => _ledger.Process(state, new(OperationKind.Withdrawal, ids[0], 10), Now));
+        Assert.Equal(AdmissionVerdict.LookUpJournal, _rules.Admit(state, new(OperationKind.Withdrawal, ids[0], 10), Now).Verdict);
+        Assert.Throws<InvalidOperationException>(() => _rules.Process(state, new(OperationKind.Withdrawal, ids[0], 10), Now));
 
         var lookup = Find(state, journal, ids[0]);
-        var retry = _ledger.Process(state, new(OperationKind.Withdrawal, ids[0], 10), Now, lookup);
-        var reused = _ledger.Process(state, new(OperationKind.Withdrawal, ids[0], 11), Now, lookup);
+        var retry = _rules.Process(state, new(OperationKind.Withdrawal, ids[0], 10), Now, lookup);
+        var reused = _rules.Process(state, new(OperationKind.Withdrawal, ids[0], 11), Now, lookup);
         Assert.Equal(first with { IsReplay = true }, retry);
         Assert.Equal(OperationStatus.OperationIdReused, reused.Status);
         Assert.Equal(940, state.Balance);
-        Assert.True(_ledger.TryLookup(state, ids[1], Now, Find(state, journal, ids[1]), out var found));
+        Assert.True(_rules.TryLookup(state, ids[1], Now, Find(state, journal, ids[1]), out var found));
         Assert.Equal(OperationLookupStatus.Found, found.Status);
     }
 
@@ -219,7 +219,7 @@ public sealed class AccountLedgerTests
         var journal = new List<OperationRecord>();
         for (var i = 0; i < 2000; i++)
         {
-            _ledger.Process(state, new(OperationKind.Deposit, Guid.CreateVersion7(Now.AddMilliseconds(i)), 1), Now.AddSeconds(2));
+            _rules.Process(state, new(OperationKind.Deposit, Guid.CreateVersion7(Now.AddMilliseconds(i)), 1), Now.AddSeconds(2));
             if (i % 100 == 99)
             {
                 Ship(state, journal);
@@ -228,10 +228,10 @@ public sealed class AccountLedgerTests
 
         var late = Guid.CreateVersion7(Now.AddSeconds(-60));
         var later = Now.AddSeconds(3);
-        Assert.Equal(AdmissionVerdict.LookUpJournal, _ledger.Admit(state, new(OperationKind.Withdrawal, late, 100), later).Verdict);
+        Assert.Equal(AdmissionVerdict.LookUpJournal, _rules.Admit(state, new(OperationKind.Withdrawal, late, 100), later).Verdict);
 
-        var executed = _ledger.Process(state, new(OperationKind.Withdrawal, late, 100), later, Find(state, journal, late));
-        var retry = _ledger.Process(state, new(OperationKind.Withdrawal, late, 100), later);
+        var executed = _rules.Process(state, new(OperationKind.Withdrawal, late, 100), later, Find(state, journal, late));
+        var retry = _rules.Process(state, new(OperationKind.Withdrawal, late, 100), later);
 
         Assert.Equal((OperationStatus.Succeeded, false, 1900L), (executed.Status, executed.IsReplay, executed.BalanceAfter!.Value));
         Assert.Equal(executed with { IsReplay = true }, retry);
@@ -245,7 +245,7 @@ public sealed class AccountLedgerTests
         var journal = new List<OperationRecord>();
         for (var i = 0; i < 6; i++)
         {
-            _ledger.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.FromSeconds(i)), 1), Now.AddMinutes(1));
+            _rules.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.FromSeconds(i)), 1), Now.AddMinutes(1));
         }
 
         Ship(state, journal);
@@ -253,44 +253,44 @@ public sealed class AccountLedgerTests
         var lookup = Find(state, journal, id);
 
         // While the look-up ran, the same ID executed, was journaled and left the window.
-        _ledger.Process(state, new(OperationKind.Deposit, id, 1), Now.AddMinutes(1), Find(state, journal, id));
+        _rules.Process(state, new(OperationKind.Deposit, id, 1), Now.AddMinutes(1), Find(state, journal, id));
         for (var i = 0; i < 4; i++)
         {
-            _ledger.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.FromSeconds(10 + i)), 1), Now.AddMinutes(1));
+            _rules.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.FromSeconds(10 + i)), 1), Now.AddMinutes(1));
         }
 
         Ship(state, journal);
         Assert.Null(OperationWindow.Find(state, id));
 
-        Assert.Equal(AdmissionVerdict.LookUpJournal, _ledger.Admit(state, new(OperationKind.Deposit, id, 1), Now.AddMinutes(1), lookup).Verdict);
-        Assert.True(_ledger.Process(state, new(OperationKind.Deposit, id, 1), Now.AddMinutes(1), Find(state, journal, id)).IsReplay);
+        Assert.Equal(AdmissionVerdict.LookUpJournal, _rules.Admit(state, new(OperationKind.Deposit, id, 1), Now.AddMinutes(1), lookup).Verdict);
+        Assert.True(_rules.Process(state, new(OperationKind.Deposit, id, 1), Now.AddMinutes(1), Find(state, journal, id)).IsReplay);
         Assert.Equal(1011, state.Balance);
     }
 
     [Fact]
     public void PrunedId_NotFound_RefusedAsExpiredNeverExecuted()
     {
-        var ledger = new AccountLedger(new AccountOptions { OperationWindowSize = 2, JournalRetention = TimeSpan.FromDays(1), MaxOperationAge = null });
+        var rules = new AccountRules(new AccountOptions { OperationWindowSize = 2, JournalRetention = TimeSpan.FromDays(1), MaxOperationAge = null });
         var state = OpenAccount(1000);
         var journal = new List<OperationRecord>();
         var old = IdAt(-TimeSpan.FromHours(20));
-        ledger.Process(state, new(OperationKind.Withdrawal, old, 10), Now);
+        rules.Process(state, new(OperationKind.Withdrawal, old, 10), Now);
         for (var i = 0; i < 3; i++)
         {
-            ledger.Process(state, new(OperationKind.Withdrawal, IdAt(TimeSpan.FromSeconds(i)), 10), Now);
+            rules.Process(state, new(OperationKind.Withdrawal, IdAt(TimeSpan.FromSeconds(i)), 10), Now);
         }
 
-        Ship(state, journal, ledger);
+        Ship(state, journal, rules);
         journal.RemoveAll(r => r.OperationId == old);
         var pruned = new JournalLookup([], Now.AddHours(-19).ToUnixTimeMilliseconds(), state.LastSequence);
 
-        Assert.Equal(OperationStatus.OperationExpired, ledger.Process(state, new(OperationKind.Withdrawal, old, 10), Now, pruned).Status);
-        Assert.True(ledger.TryLookup(state, old, Now, pruned, out var lookup));
+        Assert.Equal(OperationStatus.OperationExpired, rules.Process(state, new(OperationKind.Withdrawal, old, 10), Now, pruned).Status);
+        Assert.True(rules.TryLookup(state, old, Now, pruned, out var lookup));
         Assert.Equal(OperationLookupStatus.Expired, lookup.Status);
         Assert.Equal(960, state.Balance);
 
         // Beyond the retention, a never-seen ID is refused as well (its row would be pruned).
-        Assert.Equal(OperationStatus.OperationExpired, ledger.Process(state, new(OperationKind.Deposit, IdAt(-TimeSpan.FromDays(1)), 1), Now, pruned).Status);
+        Assert.Equal(OperationStatus.OperationExpired, rules.Process(state, new(OperationKind.Deposit, IdAt(-TimeSpan.FromDays(1)), 1), Now, pruned).Status);
     }
 
     [Fact]
@@ -299,8 +299,8 @@ public sealed class AccountLedgerTests
         var state = OpenAccount(1000);
         state.EvictedThroughUnixMs = Now.AddMinutes(-5).ToUnixTimeMilliseconds();
 
-        Assert.Equal(OperationStatus.OperationExpired, _ledger.Process(state, new(OperationKind.Withdrawal, IdAt(-TimeSpan.FromMinutes(6)), 10), Now).Status);
-        Assert.Equal(OperationStatus.Succeeded, _ledger.Process(state, new(OperationKind.Withdrawal, IdAt(-TimeSpan.FromMinutes(4)), 10), Now).Status);
+        Assert.Equal(OperationStatus.OperationExpired, _rules.Process(state, new(OperationKind.Withdrawal, IdAt(-TimeSpan.FromMinutes(6)), 10), Now).Status);
+        Assert.Equal(OperationStatus.Succeeded, _rules.Process(state, new(OperationKind.Withdrawal, IdAt(-TimeSpan.FromMinutes(4)), 10), Now).Status);
     }
 
     [Fact]
@@ -310,8 +310,8 @@ public sealed class AccountLedgerTests
         state.Operations.AddRange(Enumerable.Range(0, 3).Select(i =>
             new OperationRecord(IdAt(TimeSpan.FromSeconds(i)), OperationKind.Deposit, 1, OperationStatus.Succeeded, 1000)));
 
-        Assert.True(AccountLedger.Upgrade(state));
-        Assert.False(AccountLedger.Upgrade(state));
+        Assert.True(AccountRules.Upgrade(state));
+        Assert.False(AccountRules.Upgrade(state));
 
         Assert.Equal([1L, 2, 3], state.Operations.Select(r => r.Sequence));
         Assert.Equal(3, state.LastSequence);
@@ -323,7 +323,7 @@ public sealed class AccountLedgerTests
     {
         var state = OpenAccount(100);
         var id = IdAt(TimeSpan.Zero);
-        var executed = _ledger.Process(state, new(OperationKind.Withdrawal, id, 40), Now);
+        var executed = _rules.Process(state, new(OperationKind.Withdrawal, id, 40), Now);
 
         Assert.Equal(new OperationLookupResult(OperationLookupStatus.Found, executed with { IsReplay = true }), Lookup(state, id));
         Assert.Equal(OperationLookupStatus.Unknown, Lookup(state, IdAt(TimeSpan.FromSeconds(1))).Status);
@@ -341,7 +341,7 @@ public sealed class AccountLedgerTests
         {
             // Out-of-order IDs: the statement follows execution order, not ID order.
             var id = IdAt(TimeSpan.FromSeconds(i % 2 == 0 ? i : -i));
-            _ledger.Process(state, i % 3 == 2 ? new(OperationKind.Withdrawal, id, 5) : new(OperationKind.Deposit, id, 10), Now, Find(state, journal, id));
+            _rules.Process(state, i % 3 == 2 ? new(OperationKind.Withdrawal, id, 5) : new(OperationKind.Deposit, id, 10), Now, Find(state, journal, id));
             if (i == 6)
             {
                 Ship(state, journal);
@@ -352,7 +352,7 @@ public sealed class AccountLedgerTests
         long? after = 0;
         while (after is { } cursor)
         {
-            var page = AccountLedger.Statement(state, journal.Where(r => r.Sequence > cursor).OrderBy(r => r.Sequence).Take(3).ToList(), cursor, 3);
+            var page = AccountRules.Statement(state, journal.Where(r => r.Sequence > cursor).OrderBy(r => r.Sequence).Take(3).ToList(), cursor, 3);
             entries.AddRange(page.Entries);
             after = page.NextAfter;
         }
@@ -368,33 +368,33 @@ public sealed class AccountLedgerTests
         var state = OpenAccount(0);
         for (var i = 0; i < 6; i++)
         {
-            _ledger.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.FromSeconds(i)), 10), Now);
+            _rules.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.FromSeconds(i)), 10), Now);
         }
 
-        _ledger.MarkJournaled(state, 6);
-        Assert.Throws<InvalidOperationException>(() => AccountLedger.Statement(state, [], 0, 10));
+        _rules.MarkJournaled(state, 6);
+        Assert.Throws<InvalidOperationException>(() => AccountRules.Statement(state, [], 0, 10));
     }
 
     [Fact]
     public void Options_Invalid_Rejected()
     {
-        Assert.ThrowsAny<Exception>(() => new AccountLedger(new AccountOptions { OperationWindowSize = 0 }));
-        Assert.ThrowsAny<Exception>(() => new AccountLedger(new AccountOptions { JournalRetention = TimeSpan.FromMinutes(1) }));
-        Assert.ThrowsAny<Exception>(() => new AccountLedger(new AccountOptions { MaxOperationAge = TimeSpan.FromMinutes(1) }));
-        Assert.ThrowsAny<Exception>(() => new AccountLedger(new AccountOptions { MaxClockSkew = TimeSpan.FromMinutes(-1) }));
+        Assert.ThrowsAny<Exception>(() => new AccountRules(new AccountOptions { OperationWindowSize = 0 }));
+        Assert.ThrowsAny<Exception>(() => new AccountRules(new AccountOptions { JournalRetention = TimeSpan.FromMinutes(1) }));
+        Assert.ThrowsAny<Exception>(() => new AccountRules(new AccountOptions { MaxOperationAge = TimeSpan.FromMinutes(1) }));
+        Assert.ThrowsAny<Exception>(() => new AccountRules(new AccountOptions { MaxClockSkew = TimeSpan.FromMinutes(-1) }));
     }
 
     private OperationLookupResult Lookup(AccountState state, Guid id)
     {
-        Assert.True(_ledger.TryLookup(state, id, Now, null, out var result));
+        Assert.True(_rules.TryLookup(state, id, Now, null, out var result));
         return result;
     }
 
     /// <summary>What the grain's journal shipping does: append what is unconfirmed, then mark it journaled.</summary>
-    private void Ship(AccountState state, List<OperationRecord> journal, AccountLedger? ledger = null)
+    private void Ship(AccountState state, List<OperationRecord> journal, AccountRules? rules = null)
     {
         journal.AddRange(state.Operations.Where(r => r.Sequence > state.JournaledThrough));
-        (ledger ?? _ledger).MarkJournaled(state, state.LastSequence);
+        (rules ?? _rules).MarkJournaled(state, state.LastSequence);
     }
 
     private static JournalLookup Find(AccountState state, List<OperationRecord> journal, Guid id) =>

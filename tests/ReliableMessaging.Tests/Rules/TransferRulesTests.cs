@@ -6,19 +6,19 @@ using ReliableMessaging.Grains.Accounts;
 namespace ReliableMessaging.Tests.Rules;
 
 /// <summary>The transfer state transitions at the source, without a cluster: each final state is reached once.</summary>
-public sealed class TransferLedgerTests
+public sealed class TransferRulesTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
 
-    private readonly AccountLedger _ledger = new(new AccountOptions { MaxPendingTransfers = 2 });
+    private readonly AccountRules _rules = new(new AccountOptions { MaxPendingTransfers = 2 });
 
     private (AccountState State, Guid TransferId) StartTransfer(long amount = 300)
     {
         var state = new AccountState();
-        AccountLedger.Open(state);
+        AccountRules.Open(state);
         state.Balance = 1000;
         var transferId = Guid.CreateVersion7(Now);
-        var result = _ledger.Process(state, new(OperationKind.TransferOut, transferId, amount, "bob"), Now);
+        var result = _rules.Process(state, new(OperationKind.TransferOut, transferId, amount, "bob"), Now);
         Assert.Equal(OperationStatus.Succeeded, result.Status);
         return (state, transferId);
     }
@@ -37,7 +37,7 @@ public sealed class TransferLedgerTests
     public void StartTransfer_SameIdOtherDestination_RefusedAsReused()
     {
         var (state, transferId) = StartTransfer();
-        var reused = _ledger.Process(state, new(OperationKind.TransferOut, transferId, 300, "carol"), Now);
+        var reused = _rules.Process(state, new(OperationKind.TransferOut, transferId, 300, "carol"), Now);
 
         Assert.Equal(OperationStatus.OperationIdReused, reused.Status);
         Assert.Single(state.PendingTransfers);
@@ -47,9 +47,9 @@ public sealed class TransferLedgerTests
     public void StartTransfer_OutboxFull_RefusedWithoutDebit()
     {
         var (state, _) = StartTransfer(100);
-        _ledger.Process(state, new(OperationKind.TransferOut, Guid.CreateVersion7(Now.AddMilliseconds(1)), 100, "bob"), Now);
+        _rules.Process(state, new(OperationKind.TransferOut, Guid.CreateVersion7(Now.AddMilliseconds(1)), 100, "bob"), Now);
 
-        var refused = _ledger.Process(state, new(OperationKind.TransferOut, Guid.CreateVersion7(Now.AddMilliseconds(2)), 100, "bob"), Now);
+        var refused = _rules.Process(state, new(OperationKind.TransferOut, Guid.CreateVersion7(Now.AddMilliseconds(2)), 100, "bob"), Now);
 
         Assert.Equal(OperationStatus.TooManyPendingTransfers, refused.Status);
         Assert.Equal(800, state.Balance);
@@ -60,14 +60,14 @@ public sealed class TransferLedgerTests
     {
         var (state, transferId) = StartTransfer();
 
-        Assert.True(_ledger.RefundTransfer(state, transferId, Now));
-        Assert.False(_ledger.RefundTransfer(state, transferId, Now));
-        Assert.False(_ledger.CompleteTransfer(state, transferId, Now));
+        Assert.True(_rules.RefundTransfer(state, transferId, Now));
+        Assert.False(_rules.RefundTransfer(state, transferId, Now));
+        Assert.False(_rules.CompleteTransfer(state, transferId, Now));
 
         Assert.Equal(1000, state.Balance);
         Assert.Empty(state.PendingTransfers);
         Assert.Equal(TransferState.Refunded, OperationWindow.Find(state, transferId)!.Transfer);
-        var refund = OperationWindow.Find(state, Uuid7.Derive(transferId, AccountLedger.RefundPurpose));
+        var refund = OperationWindow.Find(state, Uuid7.Derive(transferId, AccountRules.RefundPurpose));
         Assert.Equal((OperationKind.TransferRefund, 300L), (refund!.Kind, refund.Amount));
     }
 
@@ -76,9 +76,9 @@ public sealed class TransferLedgerTests
     {
         var (state, transferId) = StartTransfer();
 
-        Assert.True(_ledger.CompleteTransfer(state, transferId, Now));
-        Assert.False(_ledger.RefundTransfer(state, transferId, Now));
-        Assert.False(_ledger.CompleteTransfer(state, transferId, Now));
+        Assert.True(_rules.CompleteTransfer(state, transferId, Now));
+        Assert.False(_rules.RefundTransfer(state, transferId, Now));
+        Assert.False(_rules.CompleteTransfer(state, transferId, Now));
 
         Assert.Equal(700, state.Balance);
         var record = OperationWindow.Find(state, transferId)!;
@@ -97,16 +97,16 @@ public sealed class TransferLedgerTests
 
         // A credit arrives under an ID derived from its transfer's; a deposit under the client's UUIDv7.
         Guid IdFor(int ms) => kind == OperationKind.TransferIn
-            ? Uuid7.Derive(Guid.CreateVersion7(Now.AddMilliseconds(ms)), AccountLedger.CreditPurpose)
+            ? Uuid7.Derive(Guid.CreateVersion7(Now.AddMilliseconds(ms)), AccountRules.CreditPurpose)
             : Guid.CreateVersion7(Now.AddMilliseconds(ms));
-        var refused = _ledger.Process(state, new(kind, IdFor(1), room + 1, kind == OperationKind.TransferIn ? "carol" : null), Now);
-        var admitted = _ledger.Process(state, new(kind, IdFor(2), room, kind == OperationKind.TransferIn ? "carol" : null), Now);
+        var refused = _rules.Process(state, new(kind, IdFor(1), room + 1, kind == OperationKind.TransferIn ? "carol" : null), Now);
+        var admitted = _rules.Process(state, new(kind, IdFor(2), room, kind == OperationKind.TransferIn ? "carol" : null), Now);
 
         Assert.Equal(OperationStatus.InvalidAmount, refused.Status);
         Assert.Equal((OperationStatus.Succeeded, long.MaxValue - 300), (admitted.Status, admitted.BalanceAfter!.Value));
 
         // The refund that may come back still fits, exactly.
-        Assert.True(_ledger.RefundTransfer(state, transferId, Now));
+        Assert.True(_rules.RefundTransfer(state, transferId, Now));
         Assert.Equal(long.MaxValue, state.Balance);
     }
 
@@ -118,7 +118,7 @@ public sealed class TransferLedgerTests
         var (state, transferId) = StartTransfer();
         state.Balance = long.MaxValue - 1;
 
-        Assert.False(_ledger.RefundTransfer(state, transferId, Now));
+        Assert.False(_rules.RefundTransfer(state, transferId, Now));
         Assert.Single(state.PendingTransfers);
         Assert.Equal(long.MaxValue - 1, state.Balance);
         Assert.Equal(TransferState.Pending, OperationWindow.Find(state, transferId)!.Transfer);
@@ -128,14 +128,14 @@ public sealed class TransferLedgerTests
     public void DerivedIds_KeepTimestampAndDifferByPurpose()
     {
         var transferId = Guid.CreateVersion7(Now);
-        var credit = Uuid7.Derive(transferId, AccountLedger.CreditPurpose);
-        var refund = Uuid7.Derive(transferId, AccountLedger.RefundPurpose);
+        var credit = Uuid7.Derive(transferId, AccountRules.CreditPurpose);
+        var refund = Uuid7.Derive(transferId, AccountRules.RefundPurpose);
 
         Assert.True(Uuid7.IsDerived(credit));
         Assert.False(Uuid7.IsValid(credit));
         Assert.False(Uuid7.IsDerived(transferId));
         Assert.Equal(Uuid7.GetUnixTimeMilliseconds(transferId), Uuid7.GetUnixTimeMilliseconds(credit));
-        Assert.Equal(credit, Uuid7.Derive(transferId, AccountLedger.CreditPurpose));
+        Assert.Equal(credit, Uuid7.Derive(transferId, AccountRules.CreditPurpose));
         Assert.NotEqual(credit, refund);
         Assert.NotEqual(transferId, credit);
     }
