@@ -39,9 +39,11 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
             await using var cluster = await ProcessCluster.StartAsync(output, environment);
             output.WriteLine($"cluster started in {clock.Elapsed.TotalSeconds:0} s");
 
-            // One fault at a time, spaced so that each is attributable: a PostgreSQL restart at 15 s, a
-            // connection kill at 22.5 s, a silo SIGKILL + restart at 30 s, and last a silo paused for 12 s
+            // One fault at a time, spaced so that each is attributable: a PostgreSQL restart at 17.5 s, a
+            // connection kill at 30 s, a silo SIGKILL + restart at 35 s, and last a silo paused for 12 s
             // at 40 s (longer than failure detection: it is declared dead, stops once continued, restarts).
+            // A fault that comes due while another is in progress waits for it; on a loaded machine the
+            // pause starts some seconds late, and the traffic goes on long enough to still see it.
             var atm = await ProcessRunner.RunAsync("dotnet",
                 [
                     BuiltOutputs.Dll("ReliableMessaging.Atm"),
@@ -51,15 +53,15 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
                     "--atms", "6",
                     "--shared-accounts", "3",
                     "--think-time", "20ms",
-                    "--duration", "50s",
+                    "--duration", "60s",
                     "--pause-every", "40s",
                     "--max-pauses", "1",
                     "--pause-for", "12s",
-                    "--kill-every", "30s",
+                    "--kill-every", "35s",
                     "--restart-after", "3s",
                     "--postgres-restarts", "1",
                     "--postgres-down", "2s",
-                    "--storage-faults-every", "30s",
+                    "--storage-faults-every", "40s",
                     "--client-timeout", "3s",
                     "--max-attempts", "40",
                     "--transfer-ratio", "0.3",
