@@ -14,6 +14,7 @@
 #   scripts/cluster.sh [options] restart-postgres [SECONDS_DOWN]   fast-stop PostgreSQL, wait, start it
 #   scripts/cluster.sh [options] terminate-backends   kill the service database's connections (storage faults)
 #   scripts/cluster.sh [options] membership       the membership table rows of the cluster
+#   scripts/cluster.sh [options] token [ARGS]     a bearer token for this cluster's front end (ARGS as scripts/dev-token.sh)
 #   scripts/cluster.sh [options] audit [ACCOUNT...]   every account's balance against its journal (exit 1 on a difference)
 #
 # Options (or environment variables), read by `start` and remembered in RUN_DIR/cluster.env:
@@ -26,6 +27,9 @@
 #   --configuration C    RM_CONFIGURATION       Release (default) or Debug build to run
 #   --no-build                                  run what is built (tests: scripts/test.sh built it)
 #   --owner-pid PID                             stop everything when process PID exits
+# The front end checks bearer tokens against RUN_DIR/api-signing.key (created on the first start);
+# `token` prints one for it (the chaos test gives it to the ATM simulator as RM_API_TOKEN). Silos and
+# the front end talk over mutual TLS with RUN_DIR/cluster-tls.pfx (scripts/dev-cert.sh, first start).
 # Silos run with DOTNET_ENVIRONMENT=Cluster (silo-config/appsettings.Cluster.json); only their ports
 # and names are per silo. Other Orleans__*/Accounts__* variables in the environment reach them too.
 set -euo pipefail
@@ -36,7 +40,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
 log() { echo "cluster.sh: $*" >&2; }
-usage() { sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,34p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 abs_path() {
   local dir="$1"
@@ -116,7 +120,8 @@ json_string() {
 connection_string() {
   local pool=$(( 90 / (SILO_COUNT + 1) ))
   (( pool >= 5 )) || pool=5
-  printf 'Host=127.0.0.1;Port=%s;Database=reliablemessaging;Username=postgres;Maximum Pool Size=%s' "$PG_PORT" "$pool"
+  # rm_app: the least-privilege role of silo-config/sql/50-roles.sql (no DDL, not superuser).
+  printf 'Host=127.0.0.1;Port=%s;Database=reliablemessaging;Username=rm_app;Maximum Pool Size=%s' "$PG_PORT" "$pool"
 }
 
 bin_dir() { printf '%s/src/%s/bin/%s/net10.0' "$REPO_ROOT" "$1" "$CONFIGURATION"; }
@@ -135,6 +140,10 @@ sql() {
 }
 
 pid_file() { printf '%s/%s.pid' "$run_dir" "$1"; }
+
+signing_key_file() { printf '%s/api-signing.key' "$run_dir"; }
+
+tls_certificate_file() { printf '%s/cluster-tls.pfx' "$run_dir"; }
 
 # The pid of a process this script started, if it still runs.
 running_pid() {
@@ -171,6 +180,7 @@ launch_silo() {
   printf '==== %s starting silo %s\n' "$(date -u +%FT%TZ)" "$k" >>"$run_dir/silo-$k.log"
   DOTNET_ENVIRONMENT=Cluster \
     ConnectionStrings__ReliableMessaging="$(connection_string)" \
+    Orleans__Tls__CertificatePath="$(tls_certificate_file)" \
     Orleans__Name="silo-$k" \
     Orleans__SiloPort="$(silo_port "$k")" \
     Orleans__GatewayPort="$(gateway_port "$k")" \
@@ -259,6 +269,8 @@ cmd_start() {
   [[ -f "$(bin_dir ReliableMessaging.Silo)/appsettings.Cluster.json" ]] || die "the silo build has no appsettings.Cluster.json (rebuild it)"
   [[ -f "$(bin_dir ReliableMessaging.Api)/ReliableMessaging.Api.dll" ]] || die "the front end is not built in $CONFIGURATION (drop --no-build)"
 
+  RM_CONFIGURATION="$CONFIGURATION" bash "$SCRIPT_DIR/dev-cert.sh" "$(tls_certificate_file)" >/dev/null
+
   log "starting PostgreSQL on 127.0.0.1:$PG_PORT (data in $PG_DIR)"
   bash "$SCRIPT_DIR/postgres.sh" start --dir "$PG_DIR" --port "$PG_PORT" >/dev/null
 
@@ -277,11 +289,14 @@ cmd_start() {
   done
   log "starting the front end on http://127.0.0.1:$API_PORT"
   printf '==== %s starting the front end\n' "$(date -u +%FT%TZ)" >>"$run_dir/api.log"
+  bash "$SCRIPT_DIR/signing-key.sh" "$(signing_key_file)" >/dev/null
   # The front end's gateway list refresh comes from its appsettings.json (2 s); RM_GATEWAY_REFRESH overrides it.
   local api_env=(env)
   [[ -z "${RM_GATEWAY_REFRESH:-}" ]] || api_env+=("Orleans__Gateway__GatewayListRefreshPeriod=$RM_GATEWAY_REFRESH")
   ConnectionStrings__ReliableMessaging="$(connection_string)" \
     Urls="http://127.0.0.1:$API_PORT" \
+    Auth__SigningKeyFile="$(signing_key_file)" \
+    Orleans__Tls__CertificatePath="$(tls_certificate_file)" \
     Dashboard__Password="${RM_DASHBOARD_PASSWORD:-dashboard}" \
     launch api "${api_env[@]}" dotnet "$(bin_dir ReliableMessaging.Api)/ReliableMessaging.Api.dll"
 
@@ -413,6 +428,13 @@ cmd_terminate_backends() {
   log "terminated $count connection(s) to the service database"
 }
 
+cmd_token() {
+  load_settings
+  [[ -s "$(signing_key_file)" ]] || die "no signing key in $run_dir (run 'start' first)"
+  Auth__SigningKeyFile="$(signing_key_file)" Auth__SigningKey="" Auth__Authority="" \
+    dotnet "$(bin_dir ReliableMessaging.Api)/ReliableMessaging.Api.dll" token "$@"
+}
+
 cmd_membership() {
   load_settings
   sql -F ' ' -c "SELECT address || ':' || port, generation, CASE status WHEN 0 THEN 'None' WHEN 1 THEN 'Created' WHEN 2 THEN 'Joining' WHEN 3 THEN 'Active' WHEN 4 THEN 'ShuttingDown' WHEN 5 THEN 'Stopping' WHEN 6 THEN 'Dead' ELSE status::text END, siloname FROM orleansmembershiptable WHERE deploymentid = '$CLUSTER_ID' ORDER BY port, generation;"
@@ -438,6 +460,7 @@ case "$command" in
   restart-postgres) cmd_restart_postgres "$@" ;;
   terminate-backends) cmd_terminate_backends ;;
   membership) cmd_membership ;;
+  token) cmd_token "$@" ;;
   audit) cmd_audit "$@" ;;
   *) usage ;;
 esac

@@ -12,13 +12,17 @@ pg_port="${RM_POSTGRES_PORT:-54329}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 api_port="${RM_API_PORT:-5080}"
 export Dashboard__Password="${RM_DASHBOARD_PASSWORD:-dashboard}"
-export ConnectionStrings__ReliableMessaging="Host=127.0.0.1;Port=${pg_port};Database=reliablemessaging;Username=postgres"
+# The front end checks bearer tokens against a local key made on the first run (scripts/dev-token.sh signs with it).
+export Auth__SigningKeyFile="$root/.data/api-signing.key"
+# rm_app: the least-privilege role the schema creates (silo-config/sql/50-roles.sql).
+export ConnectionStrings__ReliableMessaging="Host=127.0.0.1;Port=${pg_port};Database=reliablemessaging;Username=rm_app"
 
 echo "==> Building"
 dotnet build ReliableMessaging.sln -c Release -nologo -clp:ErrorsOnly
 
 echo "==> Starting PostgreSQL on 127.0.0.1:${pg_port} (data in .data/postgres)"
 mkdir -p "$root/.data"
+bash scripts/signing-key.sh "$Auth__SigningKeyFile" >/dev/null
 bash scripts/postgres.sh start --dir "$pg_dir" --port "$pg_port" >/dev/null
 
 pids=()
@@ -44,5 +48,6 @@ pids+=($!)
 echo "==> Running. API: http://localhost:${api_port}/accounts  OpenAPI: http://localhost:${api_port}/openapi/v1.json"
 echo "    Dashboard: http://localhost:${api_port}/dashboard/ (user 'operator', password '${Dashboard__Password}')"
 echo "    Metrics (Prometheus): http://localhost:${api_port}/metrics (front end), http://127.0.0.1:9464/metrics (silo)"
+echo "    Token: TOKEN=\$(scripts/dev-token.sh), then curl -H \"Authorization: Bearer \$TOKEN\" http://localhost:${api_port}/accounts/alice"
 echo "    Press Ctrl-C to stop."
 wait -n "${pids[@]}" || true

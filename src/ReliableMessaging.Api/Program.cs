@@ -1,12 +1,21 @@
 using ReliableMessaging.Api.Hosting;
+using ReliableMessaging.Api.Security;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
-    Args = args,
+    Args = args is [TokenCommand.Name, ..] ? [] : args,
     ContentRootPath = AppContext.BaseDirectory,
 });
+
+// `token ...`: print a development token for the configured local key, and do not serve.
+if (args is [TokenCommand.Name, .. var tokenArgs])
+{
+    return TokenCommand.Run(tokenArgs, builder.Configuration, Console.Out, Console.Error);
+}
+
 builder.AddFrontEnd();
 
 var app = builder.Build();
 app.MapFrontEnd();
 app.Run();
+return 0;

@@ -1,5 +1,11 @@
 using ReliableMessaging.Silo.Hosting;
 
+// `dev-cert FILE [PASSWORD]`: write a development certificate for the cluster's TLS, and do not run.
+if (args is [DevCertificateCommand.Name, .. var certificateArgs])
+{
+    return DevCertificateCommand.Run(certificateArgs, Console.Out, Console.Error);
+}
+
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
 {
     Args = args,
@@ -8,3 +14,4 @@ var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
 builder.AddSiloTelemetry();
 builder.UseOrleans(silo => silo.UseSiloEndpoints().AddReliableMessaging());
 await builder.Build().RunAsync();
+return 0;

@@ -18,20 +18,36 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public FrontEndFactory FrontEndB { get; private set; } = null!;
 
+    /// <summary>
+    /// A third front end with a tiny per-caller budget (3 requests, 1 more per second) for the rate
+    /// limit tests. Kept for the whole fixture: disposing a host mid-run would also end the metric
+    /// streams the other front ends export under the same instrument names.
+    /// </summary>
+    public FrontEndFactory FrontEndLimited { get; private set; } = null!;
+
+    public const int LimitedBurst = 3;
+
     public async Task InitializeAsync()
     {
         _postgres = await PostgresServer.StartAsync();
         _cluster = await AccountCluster.StartAsync(_postgres, $"api-{Guid.NewGuid():N}");
         FrontEndA = new FrontEndFactory(_postgres, _cluster, DashboardPassword);
         FrontEndB = new FrontEndFactory(_postgres, _cluster);
+        FrontEndLimited = new FrontEndFactory(_postgres, _cluster, settings: new Dictionary<string, string>
+        {
+            ["RateLimit:PermitsPerSecond"] = "1",
+            ["RateLimit:Burst"] = LimitedBurst.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
         FrontEndA.CreateClient().Dispose();
         FrontEndB.CreateClient().Dispose();
+        FrontEndLimited.CreateClient().Dispose();
     }
 
     public async Task DisposeAsync()
     {
         await FrontEndA.DisposeAsync();
         await FrontEndB.DisposeAsync();
+        await FrontEndLimited.DisposeAsync();
         if (_cluster is not null)
         {
             await _cluster.StopAllSilosAsync();

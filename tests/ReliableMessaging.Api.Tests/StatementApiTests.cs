@@ -71,6 +71,13 @@ public sealed class StatementApiTests(ApiFixture fixture)
         Assert.Equal(balance, effect);
         Assert.Equal(400, balance);
         Assert.Contains(items, i => (string)i["status"]! == "insufficient-funds");
+
+        // Who did it: the caller's identity is recorded with each operation, and shown on look-ups.
+        var issuer = (string?)items[^1]["issuedBy"];
+        Assert.False(string.IsNullOrEmpty(issuer));
+        Assert.All(items, i => Assert.Equal(issuer, (string?)i["issuedBy"]));
+        using var lookup = await _client.GetAsync(new Uri($"/accounts/{accountId}/operations/{(string)items[^1]["operationId"]!}", UriKind.Relative));
+        Assert.Equal(issuer, (string?)(await JsonAsync(lookup))["issuedBy"]);
     }
 
     [Theory]

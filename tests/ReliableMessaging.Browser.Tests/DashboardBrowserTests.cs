@@ -24,6 +24,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         {
             await using var frontEnd = new FrontEndFactory(postgres, cluster, Password).WithKestrel();
             using var http = new HttpClient { BaseAddress = frontEnd.ServerAddress };
+            http.DefaultRequestHeaders.Authorization = FrontEndFactory.FullAccess;
             for (var i = 0; i < 5; i++)
             {
                 var accountId = $"browser-{i}";

@@ -26,9 +26,15 @@ public static class AccountCluster
     /// <summary>
     /// A cluster of <paramref name="silos"/> silos with ADO.NET membership and storage on
     /// <paramref name="postgres"/>. Clusters that share a <paramref name="serviceId"/> share grain state.
+    /// <paramref name="connectionString"/> replaces the server's superuser connection (e.g. another role);
+    /// <paramref name="properties"/> adds silo settings; without <paramref name="startClient"/> the
+    /// cluster's own client is not connected (for silos that refuse ordinary clients).
     /// </summary>
-    public static async Task<TestCluster> StartAsync(PostgresServer postgres, string serviceId, short silos = 2)
+    public static async Task<TestCluster> StartAsync(
+        PostgresServer postgres, string serviceId, short silos = 2, string? connectionString = null,
+        IReadOnlyDictionary<string, string>? properties = null, bool startClient = true)
     {
+        ArgumentNullException.ThrowIfNull(postgres);
         var builder = new TestClusterBuilder(silos);
         builder.Options.UseTestClusterMembership = false;
 
@@ -36,13 +42,19 @@ public static class AccountCluster
         builder.Options.ConnectionTransport = ConnectionTransportType.TcpSocket;
         builder.Options.ServiceId = serviceId;
         builder.Options.ClusterId = $"test-{Guid.NewGuid():N}";
-        builder.Properties[$"ConnectionStrings:{ClusterDatabase.ConnectionStringName}"] = postgres.ConnectionString;
+        builder.Properties[$"ConnectionStrings:{ClusterDatabase.ConnectionStringName}"] = connectionString ?? postgres.ConnectionString;
         builder.Properties["Accounts:OperationWindowSize"] = WindowSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Properties["Accounts:JournalRetention"] = Retention.ToString();
         builder.Properties["Accounts:MaxUnjournaledOperations"] = MaxUnjournaledOperations.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Properties["Accounts:MaxClockSkew"] = MaxClockSkew.ToString();
         builder.Properties["Accounts:MaxPendingTransfers"] = MaxPendingTransfers.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Properties["Accounts:TransferRetryPeriod"] = TransferRetryPeriod.ToString();
+        foreach (var (key, value) in properties ?? new Dictionary<string, string>())
+        {
+            builder.Properties[key] = value;
+        }
+
+        builder.Options.InitializeClientOnDeploy = startClient;
         builder.AddSiloBuilderConfigurator<TestSiloConfigurator>();
         builder.AddClientBuilderConfigurator<TestClientConfigurator>();
         var cluster = builder.Build();

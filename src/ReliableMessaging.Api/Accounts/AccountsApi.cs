@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ReliableMessaging.Api.Problems;
+using ReliableMessaging.Api.Security;
 using ReliableMessaging.Contracts.Accounts;
 
 namespace ReliableMessaging.Api.Accounts;
@@ -16,24 +17,33 @@ public static class AccountsApi
 
     public static RouteGroupBuilder MapAccountsApi(this IEndpointRouteBuilder routes)
     {
+        // Every endpoint here has {accountId}: the account check applies to all, present and future.
         var group = routes.MapGroup("/accounts")
             .WithTags("Accounts")
+            .WithCallerFilters()
+            .AddSharedFilter<AccountAccessFilter>()
             .AddEndpointFilter<GrainCallFailureFilter>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         group.MapPut("/{accountId}", OpenAsync)
             .WithName("OpenAccount")
+            .RequireScope(ApiScopes.AccountsOpen)
             .WithSummary("Opens an account (idempotent): 201 the first time, 200 when already open.");
 
         group.MapGet("/{accountId}", GetAsync)
             .WithName("GetAccount")
+            .RequireScope(ApiScopes.AccountsRead)
             .WithSummary("The account's committed balance and version.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPost("/{accountId}/deposits", (string accountId, HttpRequest request, IGrainFactory grains, CancellationToken cancellationToken) =>
                 PostOperationAsync(OperationKind.Deposit, accountId, request, grains, cancellationToken))
             .WithName("Deposit")
+            .RequireScope(ApiScopes.AccountsWrite)
             .WithSummary("Credits an amount once per Idempotency-Key; a retry replays the first answer with Idempotent-Replayed: true.")
             .Accepts<AmountRequest>("application/json")
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -44,6 +54,7 @@ public static class AccountsApi
         group.MapPost("/{accountId}/withdrawals", (string accountId, HttpRequest request, IGrainFactory grains, CancellationToken cancellationToken) =>
                 PostOperationAsync(OperationKind.Withdrawal, accountId, request, grains, cancellationToken))
             .WithName("Withdraw")
+            .RequireScope(ApiScopes.AccountsWrite)
             .WithSummary("Debits an amount once per Idempotency-Key if the balance covers it; a retry replays the first answer, refusals included.")
             .Accepts<AmountRequest>("application/json")
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -53,11 +64,13 @@ public static class AccountsApi
 
         group.MapGet("/{accountId}/operations", GetStatementAsync)
             .WithName("GetStatement")
+            .RequireScope(ApiScopes.AccountsRead)
             .WithSummary("The account's statement: every operation in order of execution, complete across the window and the journal, with keyset pagination (after = the last sequence seen).")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapGet("/{accountId}/operations/{operationId}", GetOperationAsync)
             .WithName("GetOperation")
+            .RequireScope(ApiScopes.AccountsRead)
             .WithSummary("The recorded outcome of one operation: 404 when unknown, 410 when too old to verify.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status410Gone);
@@ -169,7 +182,7 @@ public static class AccountsApi
         var lookup = await grains.GetGrain<IAccountGrain>(accountId).GetOperation(id);
         return lookup.Status switch
         {
-            OperationLookupStatus.Found => TypedResults.Ok(OperationResponse.From(accountId, lookup.Operation!)),
+            OperationLookupStatus.Found => TypedResults.Ok(OperationResponse.From(accountId, lookup.Operation!) with { IssuedBy = lookup.IssuedBy }),
             OperationLookupStatus.Unknown => ApiProblem.OperationNotFound.ToResult(
                 $"Account '{accountId}' has no record of operation {id}: it never ran. Sending it now would execute it."),
             OperationLookupStatus.Expired => ApiProblem.OperationExpired.ToResult(

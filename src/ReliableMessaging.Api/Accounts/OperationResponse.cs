@@ -11,6 +11,7 @@ namespace ReliableMessaging.Api.Accounts;
 /// <param name="BalanceAfter">The balance right after the operation (unchanged for a refusal).</param>
 /// <param name="Status"><c>succeeded</c> or <c>insufficient-funds</c>.</param>
 /// <param name="Transfer">For the debit of an outgoing transfer: where its delivery status is (<c>/transfers/{id}</c>).</param>
+/// <param name="IssuedBy">Who issued it (the caller's token subject), on look-ups; POST answers and their replays leave it out.</param>
 public sealed record OperationResponse(
     Guid OperationId,
     string AccountId,
@@ -18,7 +19,8 @@ public sealed record OperationResponse(
     long Amount,
     long BalanceAfter,
     string Status,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Transfer = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Transfer = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? IssuedBy = null)
 {
     public static OperationResponse From(string accountId, OperationResult result)
     {

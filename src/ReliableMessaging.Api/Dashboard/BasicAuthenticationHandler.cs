@@ -5,13 +5,17 @@ using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using ReliableMessaging.Api.Problems;
 
 namespace ReliableMessaging.Api.Dashboard;
 
 /// <summary>
 /// HTTP Basic authentication (RFC 7617) against the single operator account of
-/// <see cref="DashboardAccessOptions"/>. Enough for an operations dashboard behind TLS termination;
-/// the browser re-sends the credentials for the dashboard's own API calls.
+/// <see cref="DashboardAccessOptions"/>. Basic rather than the API's bearer tokens because an
+/// operator opens the dashboard in a browser, which re-sends Basic credentials for the dashboard's
+/// own API calls and has no way to attach a bearer token. Credentials are compared in constant time
+/// (hashes of both, so not even the length leaks), and refused over plain HTTP unless the peer is
+/// this host (<see cref="DashboardAccessOptions.RequireHttps"/>): with 403, not a new challenge.
 /// </summary>
 internal sealed class BasicAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -28,6 +32,12 @@ internal sealed class BasicAuthenticationHandler(
             || header.Parameter is null)
         {
             return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        if (!IsTransportAcceptable())
+        {
+            Context.Items[InsecureTransportKey] = true;
+            return Task.FromResult(AuthenticateResult.Fail("Basic credentials over plain HTTP from another host are refused; use HTTPS."));
         }
 
         string decoded;
@@ -53,11 +63,27 @@ internal sealed class BasicAuthenticationHandler(
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items.ContainsKey(InsecureTransportKey) || !IsTransportAcceptable())
+        {
+            // Asking again would only make the browser send the password in clear once more.
+            await ApiProblem.Forbidden.ToResult("The dashboard accepts credentials only over HTTPS or from this host.").ExecuteAsync(Context);
+            return;
+        }
+
         Response.Headers.WWWAuthenticate = "Basic realm=\"Orleans Dashboard\", charset=\"UTF-8\"";
-        return base.HandleChallengeAsync(properties);
+        await base.HandleChallengeAsync(properties);
     }
+
+    private const string InsecureTransportKey = "rm.dashboard.insecure-transport";
+
+    /// <summary>HTTPS, or a loopback peer, or no IP peer at all (in-process or a unix socket).</summary>
+    private bool IsTransportAcceptable() =>
+        Request.IsHttps
+        || !access.Value.RequireHttps
+        || Context.Connection.RemoteIpAddress is not { } remote
+        || System.Net.IPAddress.IsLoopback(remote);
 
     private static bool FixedTimeEquals(string actual, string expected) =>
         CryptographicOperations.FixedTimeEquals(

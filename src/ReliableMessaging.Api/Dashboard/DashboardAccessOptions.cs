@@ -15,5 +15,12 @@ public sealed class DashboardAccessOptions
     /// <summary>Empty: the dashboard is not served at all.</summary>
     public string Password { get; set; } = string.Empty;
 
+    /// <summary>
+    /// Refuse Basic credentials that arrive over plain HTTP from another host: they travel in clear.
+    /// Loopback peers are always accepted. Turn off only where a trusted hop makes local traffic look
+    /// remote (docker-compose publishes the port on the host's loopback only).
+    /// </summary>
+    public bool RequireHttps { get; set; } = true;
+
     public bool IsEnabled => !string.IsNullOrEmpty(Password);
 }

@@ -18,7 +18,8 @@ public static class ApiReferenceEndpoints
             .WithTitle("ReliableMessaging API reference")
             .WithOpenApiRoutePattern("/openapi/{documentName}.json")
             .DisableDefaultFonts()
-            .DisableTelemetry());
+            .DisableTelemetry())
+            .AllowAnonymous();
         return app;
     }
 }

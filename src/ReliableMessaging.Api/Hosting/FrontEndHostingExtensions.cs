@@ -6,6 +6,7 @@ using Orleans.Dashboard;
 using ReliableMessaging.Api.Accounts;
 using ReliableMessaging.Api.Dashboard;
 using ReliableMessaging.Api.Problems;
+using ReliableMessaging.Api.Security;
 using ReliableMessaging.Api.Transfers;
 using ReliableMessaging.Contracts.Hosting;
 
@@ -53,6 +54,7 @@ public static class FrontEndHostingExtensions
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
                 return true;
             });
+            client.UseClusterTls(configuration.GetSection(ClusterTlsOptions.SectionName).Get<ClusterTlsOptions>() ?? new());
             client.AddDashboard(options => options.HideTrace = true);
             client.AddActivityPropagation();
         });
@@ -70,6 +72,8 @@ public static class FrontEndHostingExtensions
                 context.ProblemDetails.Type = ApiProblem.TypePrefix + (context.ProblemDetails.Status switch
                 {
                     StatusCodes.Status400BadRequest => ApiProblem.InvalidRequest.Code,
+                    StatusCodes.Status401Unauthorized => ApiProblem.Unauthorized.Code,
+                    StatusCodes.Status403Forbidden => ApiProblem.Forbidden.Code,
                     StatusCodes.Status413PayloadTooLarge => ApiProblem.RequestTooLarge.Code,
                     StatusCodes.Status415UnsupportedMediaType => ApiProblem.UnsupportedMediaType.Code,
                     StatusCodes.Status500InternalServerError => ApiProblem.InternalError.Code,
@@ -82,12 +86,15 @@ public static class FrontEndHostingExtensions
             document.Info.Title = "ReliableMessaging API";
             document.Info.Description = OpenApiDescription.Text;
             return Task.CompletedTask;
-        }).AddOperationTransformer<IdempotencyKeyOperationTransformer>());
+        })
+            .AddOperationTransformer<IdempotencyKeyOperationTransformer>()
+            .AddDocumentTransformer<BearerOpenApiTransformer>()
+            .AddOperationTransformer<BearerOpenApiTransformer>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
 
         services.Configure<DashboardAccessOptions>(configuration.GetSection(DashboardAccessOptions.SectionName));
-        services.AddAuthentication()
+        services.AddApiSecurity()
             .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(BasicAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(DashboardEndpoints.PolicyName, policy => policy
@@ -105,10 +112,12 @@ public static class FrontEndHostingExtensions
         app.UseAuthentication();
         app.UseAuthorization();
 
-        app.MapOpenApi();
+        // Anonymous on purpose: the API's description, its reference page and the probes of
+        // orchestrators carry no data.
+        app.MapOpenApi().AllowAnonymous();
         app.MapApiReference();
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous();
         app.MapAccountsApi();
         app.MapTransfersApi();
         app.MapProtectedDashboard();

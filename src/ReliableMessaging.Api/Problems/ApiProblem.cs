@@ -16,6 +16,9 @@ public sealed record ApiProblem(string Code, int Status, string Title)
     public static readonly ApiProblem InvalidAmount = new("invalid-amount", 400, "The amount must be a positive integer number of minor units.");
     public static readonly ApiProblem InvalidAccountId = new("invalid-account-id", 400, "The account ID is not valid.");
     public static readonly ApiProblem InvalidRequest = new("invalid-request", 400, "The request is not valid.");
+    public static readonly ApiProblem Unauthorized = new("unauthorized", 401, "A valid bearer token is required.");
+    public static readonly ApiProblem Forbidden = new("forbidden", 403, "The token does not allow this request.");
+    public static readonly ApiProblem RateLimited = new("rate-limited", 429, "Too many requests from this caller; retry after the time in Retry-After.");
     public static readonly ApiProblem AccountNotFound = new("account-not-found", 404, "The account does not exist.");
     public static readonly ApiProblem TransferNotFound = new("transfer-not-found", 404, "No transfer was accepted with this ID.");
     public static readonly ApiProblem TransferNotConfirmed = new("transfer-not-confirmed", 409, "The transfer ID was received but its debit is not confirmed yet.");
@@ -37,7 +40,7 @@ public sealed record ApiProblem(string Code, int Status, string Title)
         IdempotencyKeyMissing, IdempotencyKeyMalformed, InvalidAmount, InvalidAccountId, InvalidRequest,
         AccountNotFound, OperationNotFound, IdempotencyKeyExpired, OperationExpired, RequestTooLarge,
         UnsupportedMediaType, IdempotencyKeyReused, InsufficientFunds, InternalError, StorageUnavailable, ClusterUnavailable,
-        TransferNotFound, TooManyPendingTransfers, TransferNotConfirmed,
+        TransferNotFound, TooManyPendingTransfers, TransferNotConfirmed, Unauthorized, Forbidden, RateLimited,
     ];
 
     public string Type => TypePrefix + Code;

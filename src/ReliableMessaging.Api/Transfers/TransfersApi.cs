@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using ReliableMessaging.Api.Accounts;
 using ReliableMessaging.Api.Problems;
+using ReliableMessaging.Api.Security;
 using ReliableMessaging.Contracts;
 using ReliableMessaging.Contracts.Accounts;
 using ReliableMessaging.Contracts.Transfers;
@@ -18,12 +19,16 @@ public static class TransfersApi
     {
         var group = routes.MapGroup("/transfers")
             .WithTags("Transfers")
+            .WithCallerFilters()
             .AddEndpointFilter<GrainCallFailureFilter>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         group.MapPost("/", StartAsync)
             .WithName("StartTransfer")
+            .RequireScope(ApiScopes.TransfersWrite)
             .WithSummary("Debits the source and delivers the credit exactly once; 202 with the transfer's status and its Location.")
             .Accepts<TransferRequest>("application/json")
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -34,6 +39,7 @@ public static class TransfersApi
 
         group.MapGet("/{transferId}", GetAsync)
             .WithName("GetTransfer")
+            .RequireScope(ApiScopes.AccountsRead)
             .WithSummary("A transfer's status: pending, completed, refunded or stuck, with its timestamps.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -55,6 +61,12 @@ public static class TransfersApi
         }
 
         var (from, to, amount) = body!;
+        // Moving money out needs the right on the source; the destination needs none (it only receives).
+        if (!ApiClaims.MayAccess(request.HttpContext.User, from))
+        {
+            return ApiProblem.Forbidden.ToResult($"This token is not granted the source account '{from}'.");
+        }
+
         var result = await grains.GetGrain<ITransferGrain>(transferId).Start(from, to, amount);
         if (result.IsReplay)
         {
@@ -90,6 +102,17 @@ public static class TransfersApi
         }
 
         var lookup = await grains.GetGrain<ITransferGrain>(id).GetStatus();
+
+        // A token limited to some accounts sees only transfers from or to them; any other answers
+        // exactly like an unknown ID, so a transfer ID learned elsewhere reveals nothing. (Answers
+        // without a transfer - unknown, expired, unconfirmed - name no account and pass as they are.)
+        var user = response.HttpContext.User;
+        if (ApiClaims.GrantedAccounts(user) is not null
+            && lookup.Transfer is { } seen && !(ApiClaims.MayAccess(user, seen.From) || ApiClaims.MayAccess(user, seen.To)))
+        {
+            return ApiProblem.TransferNotFound.ToResult($"No transfer was accepted with ID {id}.");
+        }
+
         return lookup.Status switch
         {
             // A transfer refused for insufficient funds is recorded, but it was never accepted.

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using Orleans.Configuration;
 using ReliableMessaging.Contracts.Hosting;
 
@@ -20,6 +21,9 @@ public sealed class Cluster : IAsyncDisposable
     public IClusterClient Client => _client!.Services.GetRequiredService<IClusterClient>();
 
     public Uri? FrontEnd { get; private set; }
+
+    /// <summary>A bearer token with every scope for <see cref="FrontEnd"/> (minted by its own token command).</summary>
+    public string? ApiToken { get; private set; }
 
     /// <summary>The silo's process ID, to read its managed heap.</summary>
     public int SiloProcessId => _processes[0].Id;
@@ -75,7 +79,17 @@ public sealed class Cluster : IAsyncDisposable
         if (withFrontEnd)
         {
             var port = LocalPostgres.FreePort();
-            var frontEnd = new Dictionary<string, string>(common) { ["Urls"] = $"http://127.0.0.1:{port}" };
+            var frontEnd = new Dictionary<string, string>(common)
+            {
+                ["Urls"] = $"http://127.0.0.1:{port}",
+                // Tokens are validated on every request as in production; the rate limit runs too
+                // but cannot refuse (one caller sends everything here); no audit line per request.
+                ["Auth__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+                ["RateLimit__PermitsPerSecond"] = "100000000",
+                ["RateLimit__Burst"] = "100000000",
+                ["Logging__LogLevel__ReliableMessaging.Api.Audit"] = "Warning",
+            };
+            cluster.ApiToken = (await Shell.RunAsync("dotnet", [Built(repositoryRoot, "ReliableMessaging.Api"), "token", "--expires-in", "1d", "--subject", "benchmark"], frontEnd)).Trim();
             cluster._processes.Add(ChildProcess.Start("front end", Built(repositoryRoot, "ReliableMessaging.Api"), frontEnd, Path.Combine(logs, "api.log")));
             cluster.FrontEnd = new Uri($"http://127.0.0.1:{port}");
             await WaitReadyAsync(cluster.FrontEnd);

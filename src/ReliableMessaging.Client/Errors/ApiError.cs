@@ -32,6 +32,9 @@ public abstract record ApiError(ProblemInfo Problem)
         ["internal-error"] = (problem, _) => new InternalServerError(problem),
         ["storage-unavailable"] = (problem, _) => new StorageUnavailableError(problem),
         ["cluster-unavailable"] = (problem, _) => new ClusterUnavailableError(problem),
+        ["unauthorized"] = (problem, _) => new UnauthorizedError(problem),
+        ["forbidden"] = (problem, _) => new ForbiddenError(problem),
+        ["rate-limited"] = (problem, _) => new RateLimitedError(problem),
     };
 
     /// <summary>The stable problem code.</summary>

@@ -4,4 +4,5 @@ namespace ReliableMessaging.Contracts.Accounts;
 [GenerateSerializer, Immutable, Alias("rm.OperationLookupResult")]
 public sealed record OperationLookupResult(
     [property: Id(0)] OperationLookupStatus Status,
-    [property: Id(1)] OperationResult? Operation);
+    [property: Id(1)] OperationResult? Operation,
+    [property: Id(2)] string? IssuedBy = null);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Storage;
 using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Contracts.Hosting;
 using ReliableMessaging.Grains.Journal;
 
 namespace ReliableMessaging.Grains.Accounts;
@@ -25,9 +26,6 @@ public sealed partial class AccountGrain(
     IOptions<AccountOptions> options,
     ILogger<AccountGrain> logger) : Grain, IAccountGrain, IRemindable
 {
-    /// <summary>The <see cref="RequestContext"/> key under which the front end passes the caller's identity.</summary>
-    public const string IssuedByKey = "rm.issued-by";
-
     /// <summary>How long <see cref="SyncJournal"/> waits for the journal.</summary>
     private static readonly TimeSpan JournalSyncTimeout = TimeSpan.FromSeconds(10);
 
@@ -39,7 +37,7 @@ public sealed partial class AccountGrain(
 
     private string AccountId => this.GetPrimaryKeyString();
 
-    private static string? IssuedBy => RequestContext.Get(IssuedByKey) as string;
+    private static string? IssuedBy => RequestContext.Get(RequestContextKeys.IssuedBy) as string;
 
     private AccountCommitPipeline Pipeline =>
         _pipeline ??= new AccountCommitPipeline(rules, state.State, PersistAsync, _ => DeactivateOnIdle(), LookUpJournalAsync, Shipper.Committed, JournalRefuses);

@@ -355,7 +355,7 @@ public sealed class AccountRules
 
         if (OperationWindow.Find(state, operationId) is { } recorded)
         {
-            result = new(OperationLookupStatus.Found, recorded.ToResult(isReplay: true));
+            result = new(OperationLookupStatus.Found, recorded.ToResult(isReplay: true), recorded.IssuedBy);
             return true;
         }
 
@@ -380,7 +380,7 @@ public sealed class AccountRules
 
         if (journal.Find(operationId) is { } journaled)
         {
-            result = new(OperationLookupStatus.Found, journaled.ToResult(isReplay: true));
+            result = new(OperationLookupStatus.Found, journaled.ToResult(isReplay: true), journaled.IssuedBy);
         }
         else if (timestamp <= journal.PrunedThroughUnixMs)
         {

@@ -98,6 +98,9 @@ public static class ReliableMessagingSiloExtensions
         silo.AddActivityPropagation();
         silo.AddIncomingGrainCallFilter<AccountCallTelemetryFilter>();
 
+        // TLS between silos and with clients when the deployment configures a certificate (Orleans:Tls).
+        silo.UseClusterTls();
+
         // Silos feed the Orleans Dashboard that the front end serves; traces stay hidden (they can carry data).
         silo.AddDashboard(options => options.HideTrace = true);
 

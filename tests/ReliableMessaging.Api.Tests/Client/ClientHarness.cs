@@ -21,6 +21,8 @@ public sealed class ClientHarness : IAsyncDisposable
                 options.AttemptTimeout = TimeSpan.FromSeconds(5);
                 options.FirstBackoff = TimeSpan.FromMilliseconds(10);
                 options.MaxBackoff = TimeSpan.FromMilliseconds(50);
+                // The front end wants a bearer token; a test may bring its own provider.
+                options.AccessTokenProvider = _ => ValueTask.FromResult<string?>(FrontEndFactory.FullAccessToken);
                 configure?.Invoke(options);
             })
             .ConfigurePrimaryHttpMessageHandler(frontEnd.Server.CreateHandler)

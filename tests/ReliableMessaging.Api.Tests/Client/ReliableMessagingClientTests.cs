@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ReliableMessaging.Api.Problems;
+using ReliableMessaging.Api.Security;
 using ReliableMessaging.Client;
 using ReliableMessaging.Client.Errors;
 using ReliableMessaging.Testing;
@@ -209,7 +210,8 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
     {
         var issued = 0;
         await using var harness = new ClientHarness(fixture.FrontEndA, options =>
-            options.AccessTokenProvider = _ => ValueTask.FromResult<string?>($"token-{Interlocked.Increment(ref issued)}"));
+            options.AccessTokenProvider = _ => ValueTask.FromResult<string?>(
+                FrontEndFactory.Token(ApiScopes.All, subject: $"token-{Interlocked.Increment(ref issued)}")));
         var accountId = await harness.OpenWithBalanceAsync(1000);
         var before = harness.Wire.Attempts.Count;
         harness.Wire.DropResponses(1);
@@ -218,7 +220,7 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
 
         var withdrawals = harness.Wire.Attempts.Skip(before).Select(a => a.Authorization).ToList();
         Assert.Equal(2, withdrawals.Count);
-        Assert.All(withdrawals, header => Assert.StartsWith("Bearer token-", header, StringComparison.Ordinal));
+        Assert.All(withdrawals, header => Assert.StartsWith("Bearer ey", header, StringComparison.Ordinal));
         Assert.NotEqual(withdrawals[0], withdrawals[1]);
     }
 

@@ -39,6 +39,9 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
             await using var cluster = await ProcessCluster.StartAsync(output, environment);
             output.WriteLine($"cluster started in {clock.Elapsed.TotalSeconds:0} s");
 
+            // The front end wants a bearer token: the cluster script mints one for its key.
+            var atmEnvironment = new Dictionary<string, string> { ["RM_API_TOKEN"] = await cluster.TokenAsync("chaos-atms") };
+
             // One fault at a time, spaced so that each is attributable: a PostgreSQL restart at 17.5 s, a
             // connection kill at 30 s, a silo SIGKILL + restart at 35 s, and last a silo paused for 12 s
             // at 40 s (longer than failure detection: it is declared dead, stops once continued, restarts).
@@ -70,7 +73,7 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
                     "--cluster-dir", cluster.RunDirectory,
                     "--summary-json", summaryPath,
                 ],
-                environment: null,
+                atmEnvironment,
                 RunTimeout,
                 output.WriteLine);
             Assert.True(atm.ExitCode == 0, $"the ATM simulator exited with {atm.ExitCode} (timed out: {atm.TimedOut}):\n{atm.Output}\n{cluster.LogTails()}");

@@ -40,10 +40,13 @@ public sealed class ComposeFile
             ? Scalar(first, "subnet")
             : null;
 
-    public static ComposeFile Load()
+    public static ComposeFile Load() => Load(Path);
+
+    /// <summary>Another compose file, e.g. an override merged over docker-compose.yml.</summary>
+    public static ComposeFile Load(string path)
     {
         var stream = new YamlStream();
-        using (var reader = new StreamReader(Path))
+        using (var reader = new StreamReader(path))
         {
             stream.Load(reader);
         }

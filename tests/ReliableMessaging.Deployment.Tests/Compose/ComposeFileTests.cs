@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
+using ReliableMessaging.Api.Security;
 using ReliableMessaging.Deployment.Tests.Infrastructure;
 
 namespace ReliableMessaging.Deployment.Tests.Compose;
@@ -105,7 +106,7 @@ public sealed partial class ComposeFileTests
         foreach (var silo in _compose.Silos)
         {
             var configuration = EffectiveConfiguration.ForSilo(silo);
-            foreach (var key in ConfigurationKeys.Silo.Except(ConfigurationKeys.Optional))
+            foreach (var key in ConfigurationKeys.RequiredSilo)
             {
                 Assert.False(string.IsNullOrEmpty(configuration[key]), $"{silo.Name}: nothing sets {key} (silo-config appsettings or compose environment).");
             }
@@ -120,10 +121,50 @@ public sealed partial class ComposeFileTests
     {
         Assert.Superset(ConfigurationKeys.KnownFrontEndKeys.ToHashSet(), ConfigurationKeys.FrontEnd.ToHashSet());
         var configuration = EffectiveConfiguration.ForFrontEnd(_compose.FrontEnd);
-        foreach (var key in ConfigurationKeys.FrontEnd)
+        foreach (var key in ConfigurationKeys.RequiredFrontEnd)
         {
             Assert.False(string.IsNullOrEmpty(configuration[key]), $"front end: nothing sets {key} (its appsettings.json or compose environment).");
         }
+
+        Assert.Contains("Auth:SigningKey", ConfigurationKeys.FrontEnd);
+        Assert.DoesNotContain("Auth:SigningKey", ConfigurationKeys.RequiredFrontEnd);
+    }
+
+    [Fact]
+    public void FrontEnd_Tokens_CheckedWithALocalKeyByDefaultAndAnOidcOverrideThatReplacesIt()
+    {
+        // The compose default: a local key, valid as the front end validates it at start.
+        var configuration = EffectiveConfiguration.ForFrontEnd(_compose.FrontEnd);
+        var local = configuration.GetSection(ApiAuthOptions.SectionName).Get<ApiAuthOptions>()!;
+        Assert.True(local.UsesLocalKey);
+        Assert.False(local.UsesAuthority);
+        Assert.True(local.ReadSigningKey().Length >= ApiAuthOptions.MinimumKeyBytes);
+
+        // docker-compose.oidc.yml: only real front-end settings, the key emptied, an authority required.
+        var oidc = ComposeFile.Load(RepositoryPaths.Combine("docker-compose.oidc.yml"));
+        var api = Assert.Single(oidc.Services.Values);
+        Assert.Equal(_compose.FrontEnd.Name, api.Name);
+        var known = ConfigurationKeys.FrontEnd.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var (variable, _) in api.Environment)
+        {
+            Assert.Contains(variable.Replace("__", ":", StringComparison.Ordinal), known);
+        }
+
+        Assert.Equal(string.Empty, api.Environment["Auth__SigningKey"]);
+        Assert.StartsWith("${RM_OIDC_AUTHORITY:?", api.Environment["Auth__Authority"], StringComparison.Ordinal);
+        var merged = _compose.FrontEnd.Environment.ToDictionary();
+        foreach (var (key, value) in api.Environment)
+        {
+            merged[key] = value.Replace(api.Environment["Auth__Authority"], "https://idp.example", StringComparison.Ordinal);
+        }
+
+        var settings = new ConfigurationBuilder()
+            .AddJsonFile(RepositoryPaths.Combine("src", "ReliableMessaging.Api", "appsettings.json"))
+            .AddInMemoryCollection(merged.Select(entry => new KeyValuePair<string, string?>(entry.Key.Replace("__", ":", StringComparison.Ordinal), ComposeVariables.WithDefaults(entry.Value))))
+            .Build()
+            .GetSection(ApiAuthOptions.SectionName).Get<ApiAuthOptions>()!;
+        Assert.True(settings.UsesAuthority);
+        Assert.False(settings.UsesLocalKey);
     }
 
     [Fact]
@@ -235,6 +276,23 @@ public sealed partial class ComposeFileTests
     }
 
     [Fact]
+    public void ClusterTls_SilosAndFrontEnd_ShareOneCertificateSecretKeptOutOfGit()
+    {
+        var secret = ComposeFile.Map(ComposeFile.Map(_compose.Root, "secrets"), "cluster-tls");
+        Assert.NotNull(secret);
+        var file = ComposeVariables.WithDefaults(ComposeFile.Scalar(secret, "file")!);
+        Assert.StartsWith("./.data/", file, StringComparison.Ordinal);
+        Assert.Contains(".data/", File.ReadAllLines(RepositoryPaths.Combine(".gitignore")));
+
+        foreach (var service in _compose.Silos.Append(_compose.FrontEnd))
+        {
+            Assert.Contains("cluster-tls", service.Secrets);
+            var configuration = service == _compose.FrontEnd ? EffectiveConfiguration.ForFrontEnd(service) : EffectiveConfiguration.ForSilo(service);
+            Assert.Equal("/run/secrets/cluster-tls", configuration[$"{ReliableMessaging.Contracts.Hosting.ClusterTlsOptions.SectionName}:CertificatePath"]);
+        }
+    }
+
+    [Fact]
     public void Postgres_InitScripts_AreTheSiloConfigSchemaFiles()
     {
         var mount = Assert.Single(_compose.Postgres.Volumes, volume => volume.Contains("/docker-entrypoint-initdb.d", StringComparison.Ordinal));
@@ -264,11 +322,19 @@ public sealed partial class ComposeFileTests
             Assert.Equal(_compose.Postgres.Name, parts["Host"]);
             Assert.Equal("5432", parts["Port"]);
             Assert.Equal(postgres["POSTGRES_DB"], parts["Database"]);
-            Assert.Equal(postgres["POSTGRES_USER"], parts["Username"]);
-            // The same variable and default as the server's own password: they cannot drift apart.
-            Assert.Equal(postgres["POSTGRES_PASSWORD"], parts["Password"]);
+            // The least-privilege application role of silo-config/sql/50-roles.sql, never the superuser,
+            // with the same variable and default as the password the schema gives that role.
+            Assert.Equal(ApplicationRole, parts["Username"]);
+            Assert.NotEqual(postgres["POSTGRES_USER"], parts["Username"]);
+            Assert.Equal($"-c rm.app_password={parts["Password"]}", postgres["PGOPTIONS"]);
         }
+
+        var roles = File.ReadAllText(Path.Combine(RepositoryPaths.SiloConfig, "sql", "50-roles.sql"));
+        Assert.Contains($"CREATE ROLE {ApplicationRole}", roles, StringComparison.Ordinal);
+        Assert.Contains("current_setting('rm.app_password', true)", roles, StringComparison.Ordinal);
     }
+
+    private const string ApplicationRole = "rm_app";
 
     [Fact]
     public void Secrets_ComeFromEnvironmentVariablesWithDevelopmentDefaults()
@@ -276,7 +342,9 @@ public sealed partial class ComposeFileTests
         var secrets = new[]
         {
             _compose.Postgres.Environment["POSTGRES_PASSWORD"],
+            _compose.Postgres.Environment["PGOPTIONS"].Replace("-c rm.app_password=", string.Empty, StringComparison.Ordinal),
             _compose.FrontEnd.Environment["Dashboard__Password"],
+            _compose.FrontEnd.Environment["Auth__SigningKey"],
         };
         foreach (var secret in secrets)
         {

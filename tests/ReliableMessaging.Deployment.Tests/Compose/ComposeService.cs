@@ -9,6 +9,9 @@ public sealed class ComposeService(string name, YamlMappingNode node)
 
     public string? Image => ComposeFile.Scalar(node, "image");
 
+    /// <summary>The secrets mounted under /run/secrets (short form).</summary>
+    public IReadOnlyList<string> Secrets => ComposeFile.Strings(node, "secrets");
+
     public ComposeBuild? Build => ComposeFile.Map(node, "build") is { } build
         ? new ComposeBuild(ComposeFile.Scalar(build, "context") ?? ".", ComposeFile.Scalar(build, "dockerfile") ?? "Dockerfile")
         : null;

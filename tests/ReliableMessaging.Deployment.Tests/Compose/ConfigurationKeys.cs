@@ -21,6 +21,7 @@ public static class ConfigurationKeys
     [
         .. OptionKeys(typeof(SiloEndpointOptions).Assembly),
         .. OptionKeys(typeof(AccountOptions).Assembly),
+        .. TypeKeys(typeof(ClusterTlsOptions)),
         ConnectionString,
     ];
 
@@ -28,40 +29,62 @@ public static class ConfigurationKeys
     public static IReadOnlyList<string> FrontEnd { get; } =
     [
         .. OptionKeys(typeof(FrontEndOptions).Assembly),
+        .. TypeKeys(typeof(ClusterTlsOptions)),
         ConnectionString,
         "Urls",
     ];
 
     /// <summary>
-    /// Keys of nullable option properties: leaving them unset is a setting in itself (e.g.
-    /// <c>Accounts:JournalRetention</c> unset keeps the journal forever).
+    /// The silo's keys that must have a value. A setting whose type is nullable (<c>string?</c>,
+    /// <c>TimeSpan?</c>) is optional: an alternative (e.g. <c>Auth:Authority</c> or a local key) or an override.
     /// </summary>
-    public static IReadOnlySet<string> Optional { get; } = OptionKeys(typeof(AccountOptions).Assembly, nullableOnly: true)
-        .Concat(OptionKeys(typeof(SiloEndpointOptions).Assembly, nullableOnly: true))
-        .Concat(OptionKeys(typeof(FrontEndOptions).Assembly, nullableOnly: true))
-        .ToHashSet();
+    public static IReadOnlyList<string> RequiredSilo { get; } =
+    [
+        .. OptionKeys(typeof(SiloEndpointOptions).Assembly, requiredOnly: true),
+        .. OptionKeys(typeof(AccountOptions).Assembly, requiredOnly: true),
+        .. TypeKeys(typeof(ClusterTlsOptions), requiredOnly: true),
+        ConnectionString,
+    ];
+
+    /// <summary>The front end's keys that must have a value (see <see cref="RequiredSilo"/>).</summary>
+    public static IReadOnlyList<string> RequiredFrontEnd { get; } =
+    [
+        .. OptionKeys(typeof(FrontEndOptions).Assembly, requiredOnly: true),
+        .. TypeKeys(typeof(ClusterTlsOptions), requiredOnly: true),
+        ConnectionString,
+        "Urls",
+    ];
 
     /// <summary>The sections our code owns, so that an unknown key under them is a typo.</summary>
     public static IReadOnlyList<string> SectionsOf(IEnumerable<string> keys) =>
         keys.Where(key => key.Contains(':', StringComparison.Ordinal)).Select(key => key[..key.LastIndexOf(':')]).Distinct().ToList();
 
-    public static IEnumerable<string> OptionKeys(Assembly assembly, bool nullableOnly = false)
+    public static IEnumerable<string> OptionKeys(Assembly assembly, bool requiredOnly = false)
     {
         ArgumentNullException.ThrowIfNull(assembly);
-        foreach (var type in assembly.GetTypes())
-        {
-            if (type.GetField("SectionName", BindingFlags.Public | BindingFlags.Static) is not { IsLiteral: true } field
-                || field.GetRawConstantValue() is not string section)
-            {
-                continue;
-            }
+        return assembly.GetTypes().SelectMany(type => TypeKeys(type, requiredOnly));
+    }
 
-            foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+    /// <summary>
+    /// The keys of one options type (none when it declares no section). Shared option types in
+    /// Contracts are added type by type: each host binds only the ones it uses.
+    /// </summary>
+    public static IEnumerable<string> TypeKeys(Type type, bool requiredOnly = false)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        if (type.GetField("SectionName", BindingFlags.Public | BindingFlags.Static) is not { IsLiteral: true } field
+            || field.GetRawConstantValue() is not string section)
+        {
+            yield break;
+        }
+
+        var nullability = new NullabilityInfoContext();
+        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (property.SetMethod is { IsPublic: true }
+                && (!requiredOnly || nullability.Create(property).WriteState != NullabilityState.Nullable))
             {
-                if (property.SetMethod is { IsPublic: true } && (!nullableOnly || Nullable.GetUnderlyingType(property.PropertyType) is not null))
-                {
-                    yield return $"{section}:{property.Name}";
-                }
+                yield return $"{section}:{property.Name}";
             }
         }
     }

@@ -27,6 +27,7 @@ public sealed class StalledSiloTests(ITestOutputHelper output)
     {
         await using var cluster = await ProcessCluster.StartAsync(output);
         using var http = new HttpClient { BaseAddress = cluster.ApiUri, Timeout = TimeSpan.FromSeconds(15) };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", await cluster.TokenAsync("gray-failure-test"));
         var account = "gray-" + Guid.NewGuid().ToString("N")[..12];
         Assert.Equal(HttpStatusCode.Created, (await http.PutAsync($"accounts/{account}", null)).StatusCode);
         var opening = Guid.CreateVersion7();

@@ -37,6 +37,9 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     public int PostgresPort { get; }
 
+    /// <summary>The certificate silos and front end use for their mutual TLS (cluster.sh makes it on start).</summary>
+    public string TlsCertificatePath => Path.Combine(RunDirectory, "cluster-tls.pfx");
+
     public string ConnectionString => string.Create(CultureInfo.InvariantCulture,
         $"Host=127.0.0.1;Port={PostgresPort};Database=reliablemessaging;Username=postgres;Pooling=false");
 
@@ -71,6 +74,18 @@ public sealed class ProcessCluster : IAsyncDisposable
     /// <summary>Runs a cluster.sh subcommand (kill, pause, resume, wait-exit, membership...) on this cluster.</summary>
     public Task<ProcessResult> RunAsync(params string[] arguments) =>
         ScriptAsync(null, TimeSpan.FromMinutes(2), ["--run-dir", RunDirectory, .. arguments]);
+
+    /// <summary>A bearer token for the front end with every scope on every account.</summary>
+    public async Task<string> TokenAsync(string subject)
+    {
+        var token = await RunAsync("token", "--expires-in", "1h", "--subject", subject);
+        if (token.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"cluster.sh token failed:\n{token.Output}");
+        }
+
+        return token.Output.Trim().Split('\n')[^1].Trim();
+    }
 
     /// <summary>The membership rows: "address:port generation status name" per line.</summary>
     public async Task<string> MembershipAsync() => (await RunAsync("membership")).Output;

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
+using ReliableMessaging.Api.Hosting;
 using ReliableMessaging.Contracts.Hosting;
 
 namespace ReliableMessaging.Deployment.Tests.Infrastructure;
@@ -19,7 +20,7 @@ public sealed class TestClusterClient : IAsyncDisposable
     public static Task<TestClusterClient> ConnectAsync(ProcessCluster cluster)
     {
         ArgumentNullException.ThrowIfNull(cluster);
-        return StartAsync(client => client.UseAdoNetClustering(options =>
+        return StartAsync(cluster, client => client.UseAdoNetClustering(options =>
         {
             options.Invariant = ClusterDatabase.Invariant;
             options.ConnectionString = cluster.ConnectionString;
@@ -30,7 +31,7 @@ public sealed class TestClusterClient : IAsyncDisposable
     public static Task<TestClusterClient> ConnectToSiloAsync(ProcessCluster cluster, int silo, TimeSpan responseTimeout)
     {
         ArgumentNullException.ThrowIfNull(cluster);
-        return StartAsync(client => client.UseStaticClustering(new IPEndPoint(IPAddress.Loopback, cluster.GatewayBasePort + silo - 1)), responseTimeout);
+        return StartAsync(cluster, client => client.UseStaticClustering(new IPEndPoint(IPAddress.Loopback, cluster.GatewayBasePort + silo - 1)), responseTimeout);
     }
 
     public async ValueTask DisposeAsync()
@@ -48,7 +49,7 @@ public sealed class TestClusterClient : IAsyncDisposable
         _host.Dispose();
     }
 
-    private static async Task<TestClusterClient> StartAsync(Action<IClientBuilder> clustering, TimeSpan responseTimeout)
+    private static async Task<TestClusterClient> StartAsync(ProcessCluster cluster, Action<IClientBuilder> clustering, TimeSpan responseTimeout)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.UseOrleansClient(client =>
@@ -60,6 +61,8 @@ public sealed class TestClusterClient : IAsyncDisposable
                 options.ServiceId = "reliable-messaging";
             });
             client.Configure<ClientMessagingOptions>(options => options.ResponseTimeout = responseTimeout);
+            // The cluster's mutual TLS, with the certificate cluster.sh made for it.
+            client.UseClusterTls(new ClusterTlsOptions { CertificatePath = cluster.TlsCertificatePath });
         });
         var host = builder.Build();
         await host.StartAsync();

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Prints a bearer token for the front end of scripts/run.sh, signed with its local key
+# (.data/api-signing.key, created by scripts/run.sh on its first run, or here if missing).
+#
+# Usage: scripts/dev-token.sh [--scopes a,b] [--accounts x,y] [--expires-in 1h] [--subject NAME] [--key-file FILE]
+#   no arguments: every scope (accounts:read, accounts:write, accounts:open, transfers:write) on
+#   every account, valid for 1 hour, subject "dev".
+#   --scopes      only these scopes
+#   --accounts    only these account IDs (claim rm_accounts); any other account is refused with 403
+#   --expires-in  lifetime: 90s, 30m, 1h, 7d
+#   --subject     the caller identity (token "sub") recorded with the operations
+#   --key-file    another key file (default .data/api-signing.key, or RM_SIGNING_KEY_FILE)
+# With RM_API_SIGNING_KEY set (the base64 key docker-compose.yml gives the front end), that key is
+# used instead of a file.
+#
+#   TOKEN=$(scripts/dev-token.sh)
+#   curl -H "Authorization: Bearer $TOKEN" localhost:5080/accounts/alice
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root="$(pwd)"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+key_file="${RM_SIGNING_KEY_FILE:-$root/.data/api-signing.key}"
+args=()
+while (( $# )); do
+  case "$1" in
+    --key-file) (( $# >= 2 )) || { echo "dev-token.sh: --key-file needs a value" >&2; exit 2; }; key_file="$2"; shift 2 ;;
+    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+
+if [[ -z "${RM_API_SIGNING_KEY:-}" ]]; then
+  bash scripts/signing-key.sh "$key_file" >/dev/null
+fi
+
+dll="$root/src/ReliableMessaging.Api/bin/Release/net10.0/ReliableMessaging.Api.dll"
+if [[ ! -f "$dll" ]]; then
+  echo "dev-token.sh: building the front end first" >&2
+  dotnet build "$root/src/ReliableMessaging.Api/ReliableMessaging.Api.csproj" -c Release -nologo -clp:ErrorsOnly >&2
+fi
+
+# The front end's own token command: same appsettings (issuer, audience), this key.
+if [[ -n "${RM_API_SIGNING_KEY:-}" ]]; then
+  Auth__SigningKey="$RM_API_SIGNING_KEY" Auth__SigningKeyFile="" Auth__Authority="" exec dotnet "$dll" token "${args[@]}"
+fi
+Auth__SigningKeyFile="$key_file" Auth__SigningKey="" Auth__Authority="" exec dotnet "$dll" token "${args[@]}"

@@ -1,0 +1,85 @@
+-- The application role: what silos and front ends connect as, instead of the superuser.
+--
+-- rm_app can LOG IN and run the Orleans ADO.NET providers' queries (orleansquery) on the
+-- project's tables, and nothing else: it owns no table (so it cannot DROP, ALTER or TRUNCATE
+-- them), is no superuser, cannot create databases, roles or objects in the schema.
+--
+-- Privileges, from the providers' queries in 00-30:
+--   orleansquery                    SELECT                          (queries read at start-up)
+--   orleansmembershipversiontable   SELECT, INSERT, UPDATE, DELETE  (version row, cleanup of a deployment)
+--   orleansmembershiptable          SELECT, INSERT, UPDATE, DELETE  (join, status, I-am-alive, defunct cleanup)
+--   orleansstorage                  SELECT, INSERT, UPDATE, DELETE  (read, write, clear state)
+--   orleansreminderstable           SELECT, INSERT, UPDATE, DELETE  (reminders of transfer delivery)
+--   rm_operation_journal            SELECT, INSERT, DELETE          (the operation journal: append, read, prune)
+--   rm_journal_retention            SELECT, INSERT, UPDATE, DELETE  (the pruning floor: an upsert that only rises)
+--   functions orleans_membership_insert / _update, orleans_storage_write: EXECUTE (SECURITY INVOKER:
+--   they act with rm_app's table privileges)
+--
+-- The password comes from the setting rm.app_password of the session that applies this file
+-- (PGOPTIONS="-c rm.app_password=..."; docker-compose.yml sets it from RM_APP_DB_PASSWORD,
+-- without spaces). Without it the role gets no password (the local servers of scripts/ trust
+-- loopback connections). Idempotent: re-running resets the attributes and grants, and the password
+-- when given. Run as a superuser (or the owner of the tables with CREATEROLE).
+
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'rm_app') THEN
+        CREATE ROLE rm_app;
+    END IF;
+END
+$$;
+
+ALTER ROLE rm_app WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT;
+
+DO $$
+DECLARE
+    app_password text := current_setting('rm.app_password', true);
+BEGIN
+    IF app_password IS NOT NULL AND app_password <> '' THEN
+        EXECUTE format('ALTER ROLE rm_app WITH PASSWORD %L', app_password);
+    END IF;
+END
+$$;
+
+-- No objects of its own (PostgreSQL 15+ already denies CREATE on public to PUBLIC; older servers do not).
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+GRANT USAGE ON SCHEMA public TO rm_app;
+DO $$
+BEGIN
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO rm_app', current_database());
+END
+$$;
+
+GRANT SELECT ON orleansquery TO rm_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON orleansmembershipversiontable TO rm_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON orleansmembershiptable TO rm_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON orleansstorage TO rm_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON orleansreminderstable TO rm_app;
+
+GRANT EXECUTE ON FUNCTION orleans_membership_insert, orleans_membership_update, orleans_storage_write TO rm_app;
+
+-- The operation journal's tables (40-journal.sql) get their grants when they exist, so this file
+-- also applies to a schema without them; their sequences, if any, are usable for INSERT.
+DO $$
+DECLARE
+    journal text;
+    sequence_name text;
+BEGIN
+    FOREACH journal IN ARRAY ARRAY['rm_operation_journal', 'rm_journal_retention'] LOOP
+        IF to_regclass(journal) IS NOT NULL THEN
+            EXECUTE format('GRANT SELECT, INSERT, DELETE ON %I TO rm_app', journal);
+            IF journal = 'rm_journal_retention' THEN
+                EXECUTE format('GRANT UPDATE ON %I TO rm_app', journal);
+            END IF;
+            FOR sequence_name IN
+                SELECT sequence.relname
+                FROM pg_depend dependency
+                JOIN pg_class sequence ON sequence.oid = dependency.objid AND sequence.relkind = 'S'
+                WHERE dependency.refobjid = to_regclass(journal) AND dependency.deptype IN ('a', 'i')
+            LOOP
+                EXECUTE format('GRANT USAGE ON SEQUENCE %I TO rm_app', sequence_name);
+            END LOOP;
+        END IF;
+    END LOOP;
+END
+$$;

@@ -1,0 +1,25 @@
+using Orleans.Connections.Security;
+using ReliableMessaging.Contracts.Hosting;
+
+namespace ReliableMessaging.Api.Hosting;
+
+/// <summary>The client side of the cluster's mutual TLS: present the deployment's certificate, accept only it.</summary>
+public static class ClusterTlsClientExtensions
+{
+    public static IClientBuilder UseClusterTls(this IClientBuilder client, ClusterTlsOptions tls)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(tls);
+        if (!tls.IsEnabled)
+        {
+            return client;
+        }
+
+        var certificate = tls.LoadCertificate();
+        return client.UseTls(certificate, options =>
+        {
+            options.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
+            options.RemoteCertificateValidation = (remote, _, _) => ClusterTlsOptions.IsSameCertificate(certificate, remote);
+        });
+    }
+}

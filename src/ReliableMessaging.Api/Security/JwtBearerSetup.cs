@@ -1,0 +1,52 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace ReliableMessaging.Api.Security;
+
+/// <summary>
+/// Bearer validation from <see cref="ApiAuthOptions"/>: signature, issuer, audience and lifetime
+/// always checked, unsigned tokens (<c>alg: none</c>) refused, claim names kept as issued.
+/// </summary>
+internal sealed class JwtBearerSetup(IOptions<ApiAuthOptions> auth) : IConfigureNamedOptions<JwtBearerOptions>
+{
+    public void Configure(string? name, JwtBearerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (name != JwtBearerDefaults.AuthenticationScheme)
+        {
+            return;
+        }
+
+        var settings = auth.Value;
+        // Otherwise "sub" becomes a long XML claim type and "scope" may be rewritten.
+        options.MapInboundClaims = false;
+        options.Audience = settings.Audience;
+        options.TokenValidationParameters = TokenValidation.Parameters(settings);
+        if (settings.UsesAuthority)
+        {
+            options.Authority = settings.Authority;
+            options.RequireHttpsMetadata = settings.RequireHttpsMetadata;
+        }
+
+        options.Events = new JwtBearerEvents
+        {
+            OnTokenValidated = context =>
+            {
+                // An empty rm_accounts array yields no claim at all, which would read as "every
+                // account": keep it as an explicit empty grant instead.
+                if (context.SecurityToken is JsonWebToken token
+                    && token.TryGetPayloadValue<object>(ApiClaims.Accounts, out _)
+                    && context.Principal?.HasClaim(claim => claim.Type == ApiClaims.Accounts) == false
+                    && context.Principal.Identity is System.Security.Claims.ClaimsIdentity identity)
+                {
+                    identity.AddClaim(new(ApiClaims.Accounts, string.Empty));
+                }
+
+                return Task.CompletedTask;
+            },
+        };
+    }
+
+    public void Configure(JwtBearerOptions options) => Configure(Options.DefaultName, options);
+}

@@ -1,0 +1,66 @@
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
+using ReliableMessaging.Api.Accounts;
+using ReliableMessaging.Api.Problems;
+
+namespace ReliableMessaging.Api.Security;
+
+/// <summary>
+/// Per-identity token buckets (System.Threading.RateLimiting, partitioned by the caller ID). A
+/// request is refused with 429 <c>rate-limited</c> and <c>Retry-After</c> when the caller's bucket is
+/// empty; it is charged one permit only AFTER it was answered, and not at all when the answer is a
+/// replay (<c>Idempotent-Replayed: true</c>). Retrying an operation that already ran is therefore
+/// never what pushes a client over its limit: it costs no write and changes nothing. A caller over
+/// its limit is still refused, replays included, until its bucket refills.
+/// </summary>
+internal sealed class RateLimitFilter : IEndpointFilter, IDisposable
+{
+    private readonly PartitionedRateLimiter<string>? _limiter;
+
+    public RateLimitFilter(IOptions<RateLimitOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var settings = options.Value;
+        if (settings.PermitsPerSecond > 0)
+        {
+            _limiter = PartitionedRateLimiter.Create<string, string>(caller => RateLimitPartition.GetTokenBucketLimiter(caller, _ => new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = settings.Burst,
+                TokensPerPeriod = settings.PermitsPerSecond,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                AutoReplenishment = true,
+                QueueLimit = 0,
+            }));
+        }
+    }
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        var http = context.HttpContext;
+        if (_limiter is null || ApiClaims.CallerId(http.User) is not { } caller)
+        {
+            return await next(context);
+        }
+
+        // Look without taking: a zero-permit acquire is not a reliable probe in every package version.
+        if (_limiter.GetStatistics(caller) is { CurrentAvailablePermits: <= 0 })
+        {
+            // The bucket refills every second.
+            http.Response.Headers.RetryAfter = "1";
+            return ApiProblem.RateLimited.ToResult($"Caller '{caller}' sent more requests than its limit allows. Retry after 1 s; answers that are replays are not counted.");
+        }
+
+        var result = await next(context);
+        if (http.Response.Headers[IdempotencyKey.ReplayedHeaderName] != "true")
+        {
+            // Charged after the answer; when the bucket was drained meanwhile, the next request waits.
+            _limiter.AttemptAcquire(caller, 1).Dispose();
+        }
+
+        return result;
+    }
+
+    public void Dispose() => _limiter?.Dispose();
+}

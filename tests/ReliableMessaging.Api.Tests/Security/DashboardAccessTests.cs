@@ -1,0 +1,58 @@
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using ReliableMessaging.Testing;
+
+namespace ReliableMessaging.Api.Tests.Security;
+
+/// <summary>
+/// The dashboard's Basic credentials travel in clear over HTTP: accepted over HTTPS or from this
+/// host, refused with 403 (and no new challenge) from any other peer over plain HTTP.
+/// </summary>
+[Collection(ApiCollection.Name)]
+public sealed class DashboardAccessTests(ApiFixture fixture)
+{
+    [Fact]
+    public async Task Dashboard_BasicOverPlainHttpFromAnotherHost_403WithoutChallenge()
+    {
+        var context = await SendAsync("http", IPAddress.Parse("192.0.2.10"), withCredentials: true);
+        Assert.Equal(StatusCodes.Status403Forbidden, context.Response.StatusCode);
+        Assert.False(context.Response.Headers.ContainsKey("WWW-Authenticate"));
+    }
+
+    [Fact]
+    public async Task Dashboard_PlainHttpFromAnotherHostWithoutCredentials_403RatherThanAskingForThem()
+    {
+        var context = await SendAsync("http", IPAddress.Parse("192.0.2.10"), withCredentials: false);
+        Assert.Equal(StatusCodes.Status403Forbidden, context.Response.StatusCode);
+        Assert.False(context.Response.Headers.ContainsKey("WWW-Authenticate"));
+    }
+
+    [Fact]
+    public async Task Dashboard_BasicOverHttpsFromAnotherHost_Served()
+    {
+        var context = await SendAsync("https", IPAddress.Parse("192.0.2.10"), withCredentials: true);
+        Assert.Equal(StatusCodes.Status200OK, context.Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Dashboard_BasicOverPlainHttpFromLoopback_Served()
+    {
+        var context = await SendAsync("http", IPAddress.IPv6Loopback, withCredentials: true);
+        Assert.Equal(StatusCodes.Status200OK, context.Response.StatusCode);
+    }
+
+    private Task<HttpContext> SendAsync(string scheme, IPAddress remote, bool withCredentials) =>
+        fixture.FrontEndA.Server.SendAsync(context =>
+        {
+            context.Request.Method = HttpMethods.Get;
+            context.Request.Scheme = scheme;
+            context.Request.Path = "/dashboard/DashboardCounters";
+            context.Connection.RemoteIpAddress = remote;
+            if (withCredentials)
+            {
+                context.Request.Headers.Authorization = "Basic " + Convert.ToBase64String(
+                    Encoding.UTF8.GetBytes($"{FrontEndFactory.DashboardUser}:{ApiFixture.DashboardPassword}"));
+            }
+        });
+}

@@ -1,0 +1,79 @@
+using System.Net;
+using ReliableMessaging.Testing;
+using static ReliableMessaging.Api.Tests.Http;
+
+namespace ReliableMessaging.Api.Tests.Security;
+
+/// <summary>
+/// The per-caller limit, on the fixture's front end with a tiny bucket (3 requests, 1 more per
+/// second; each test its own callers): 429 with Retry-After past it, other callers unaffected,
+/// replays never charged.
+/// </summary>
+[Collection(ApiCollection.Name)]
+public sealed class RateLimitTests(ApiFixture fixture)
+{
+    [Fact]
+    public async Task OverTheLimit_429RateLimitedWithRetryAfter_OtherCallersUnaffected()
+    {
+        var frontEnd = fixture.FrontEndLimited;
+        using var greedy = frontEnd.CreateClient();
+        greedy.DefaultRequestHeaders.Authorization = Tokens.Bearer(FrontEndFactory.Token(Api.Security.ApiScopes.All, subject: $"greedy-{Guid.NewGuid():N}"));
+        var accountId = NewAccountId();
+
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? refused = null;
+        for (var i = 0; i < 10 && refused is null; i++)
+        {
+            var response = await greedy.GetAsync(new Uri($"/accounts/{accountId}", UriKind.Relative));
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                refused = response;
+            }
+            else
+            {
+                response.Dispose();
+            }
+        }
+
+        Assert.True(refused is not null, $"never refused: {string.Join(", ", statuses)}");
+        using (refused)
+        {
+            Assert.True(statuses.Count is >= ApiFixture.LimitedBurst + 1 and <= ApiFixture.LimitedBurst + 2, $"refused after {statuses.Count - 1} requests: {string.Join(", ", statuses)}");
+            await AssertProblemAsync(refused, HttpStatusCode.TooManyRequests, "rate-limited");
+            Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1), $"Retry-After: {refused.Headers.RetryAfter}");
+        }
+
+        using var other = frontEnd.CreateClient();
+        other.DefaultRequestHeaders.Authorization = Tokens.Bearer(FrontEndFactory.Token(Api.Security.ApiScopes.All, subject: $"other-{Guid.NewGuid():N}"));
+        using var answered = await other.GetAsync(new Uri($"/accounts/{accountId}", UriKind.Relative));
+        await AssertProblemAsync(answered, HttpStatusCode.NotFound, "account-not-found");
+    }
+
+    [Fact]
+    public async Task Replays_NotCharged_ManyRetriesOfARecordedOperationAllAnswered()
+    {
+        var accountId = await OpenWithBalanceAsync(fixture.FrontEndA.CreateClient(), 1000);
+        var frontEnd = fixture.FrontEndLimited;
+        using var atm = frontEnd.CreateClient();
+        atm.DefaultRequestHeaders.Authorization = Tokens.Bearer(FrontEndFactory.Token(Api.Security.ApiScopes.All, subject: $"atm-{Guid.NewGuid():N}"));
+        var key = NewKey();
+
+        using (var first = await WithdrawAsync(atm, accountId, key, 100))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            Assert.False(IsReplayed(first));
+        }
+
+        // Charged, these 12 would exhaust the bucket of 3 (refilling at 1/s) many times over.
+        for (var i = 0; i < 12; i++)
+        {
+            using var retry = await WithdrawAsync(atm, accountId, key, 100);
+            Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+            Assert.True(IsReplayed(retry));
+        }
+
+        using var balance = await fixture.FrontEndA.CreateClient().GetAsync(new Uri($"/accounts/{accountId}", UriKind.Relative));
+        Assert.Equal(900L, (long)(await JsonAsync(balance))["balance"]!);
+    }
+}

@@ -1,0 +1,90 @@
+using Npgsql;
+using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Contracts.Transfers;
+using ReliableMessaging.Testing;
+
+namespace ReliableMessaging.Tests.Hosting;
+
+/// <summary>
+/// rm_app, the role of silo-config/sql/50-roles.sql that silos and front ends connect as: it runs the
+/// providers' work (membership, state, reminders) and cannot change the schema.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ApplicationRoleTests(ClusterFixture fixture)
+{
+    private const string Role = "rm_app";
+
+    private string RoleConnectionString => new NpgsqlConnectionStringBuilder(fixture.Postgres.ConnectionString) { Username = Role }.ConnectionString;
+
+    [Theory]
+    [InlineData("DROP TABLE orleansstorage")]
+    [InlineData("ALTER TABLE orleansstorage ADD COLUMN sneaky int")]
+    [InlineData("ALTER TABLE orleansmembershiptable DROP COLUMN iamalivetime")]
+    [InlineData("TRUNCATE orleansstorage")]
+    [InlineData("DROP FUNCTION orleans_storage_write")]
+    [InlineData("CREATE TABLE sneaky (id int)")]
+    [InlineData("UPDATE orleansquery SET querytext = 'SELECT 1' WHERE querykey = 'ReadFromStorageKey'")]
+    [InlineData("CREATE ROLE sneaky LOGIN SUPERUSER")]
+    public async Task ApplicationRole_DdlAndForeignWrites_RefusedAsInsufficientPrivilege(string statement)
+    {
+        await using var connection = new NpgsqlConnection(RoleConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(statement, connection);
+
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
+
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+        Assert.Equal(0L, await fixture.Postgres.QueryScalarAsync<long>("SELECT count(*) FROM pg_class WHERE relname = 'sneaky'"));
+    }
+
+    [Fact]
+    public async Task ApplicationRole_IsALoginWithoutSuperuserCreateDbOrCreateRole()
+    {
+        var attributes = await fixture.Postgres.QueryScalarAsync<string>(
+            "SELECT concat_ws(',', rolcanlogin, rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls) FROM pg_roles WHERE rolname = @role",
+            ("role", Role));
+        Assert.Equal("t,f,f,f,f,f", attributes);
+        Assert.Equal(0L, await fixture.Postgres.QueryScalarAsync<long>(
+            "SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE r.rolname = @role", ("role", Role)));
+    }
+
+    [Fact]
+    public async Task ApplicationRole_RunsTheProvidersWork_ClusterJoinsStoresStateAndDeliversATransfer()
+    {
+        var cluster = await AccountCluster.StartAsync(fixture.Postgres, $"role-{Guid.NewGuid():N}", silos: 1, connectionString: RoleConnectionString);
+        try
+        {
+            var grains = cluster.Client;
+            var from = TestIds.NewId();
+            var to = TestIds.NewId();
+            await grains.GetGrain<IAccountGrain>(from).Open();
+            await grains.GetGrain<IAccountGrain>(to).Open();
+            Assert.Equal(OperationStatus.Succeeded, (await grains.GetGrain<IAccountGrain>(from).Deposit(TestIds.NewOperationId(), 1000)).Status);
+            Assert.Equal(OperationStatus.Succeeded, (await grains.GetGrain<IAccountGrain>(from).Withdraw(TestIds.NewOperationId(), 100)).Status);
+
+            // A transfer registers a reminder (reminders table) and writes the transfer index and both accounts.
+            var transferId = TestIds.NewOperationId();
+            Assert.Equal(OperationStatus.Succeeded, (await grains.GetGrain<ITransferGrain>(transferId).Start(from, to, 300)).Status);
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            TransferLookupResult status;
+            do
+            {
+                await Task.Delay(100);
+                status = await grains.GetGrain<ITransferGrain>(transferId).GetStatus();
+            }
+            while (status.Transfer?.State == TransferState.Pending && DateTime.UtcNow < deadline);
+
+            Assert.Equal(TransferState.Completed, status.Transfer?.State);
+            Assert.Equal(600L, (await grains.GetGrain<IAccountGrain>(from).GetSnapshot()).Balance);
+            Assert.Equal(300L, (await grains.GetGrain<IAccountGrain>(to).GetSnapshot()).Balance);
+            Assert.True(await fixture.Postgres.QueryScalarAsync<long>(
+                "SELECT count(*) FROM orleansmembershiptable WHERE status = 3 AND deploymentid = @cluster",
+                ("cluster", cluster.Options.ClusterId)) >= 1);
+        }
+        finally
+        {
+            await cluster.StopAllSilosAsync();
+            await cluster.DisposeAsync();
+        }
+    }
+}

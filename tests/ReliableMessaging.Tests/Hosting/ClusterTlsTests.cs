@@ -1,0 +1,118 @@
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.TestingHost;
+using ReliableMessaging.Api.Hosting;
+using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Contracts.Hosting;
+using ReliableMessaging.Testing;
+
+namespace ReliableMessaging.Tests.Hosting;
+
+/// <summary>
+/// Orleans TLS (Orleans:Tls): two silos that hold the deployment's certificate form a cluster over
+/// mutual TLS; a client with it calls grains, a client without it, or with another certificate, cannot.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ClusterTlsTests(ClusterFixture fixture) : IAsyncLifetime
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), $"rm-tls-{Guid.NewGuid():N}");
+    private TestCluster? _cluster;
+
+    private string CertificatePath => Path.Combine(_directory, "cluster.pfx");
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_directory);
+        WritePfx(CertificatePath);
+        _cluster = await AccountCluster.StartAsync(
+            fixture.Postgres, $"tls-{Guid.NewGuid():N}", silos: 2,
+            properties: new Dictionary<string, string> { [$"{ClusterTlsOptions.SectionName}:CertificatePath"] = CertificatePath },
+            startClient: false);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.StopAllSilosAsync();
+            await _cluster.DisposeAsync();
+        }
+
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task ClientWithTheDeploymentCertificate_CallsGrainsOverMutualTls()
+    {
+        using var client = await StartClientAsync(new ClusterTlsOptions { CertificatePath = CertificatePath });
+        var account = client.Services.GetRequiredService<IClusterClient>().GetGrain<IAccountGrain>(TestIds.NewId());
+
+        Assert.Equal(OpenAccountStatus.Opened, (await account.Open()).Status);
+        Assert.Equal(OperationStatus.Succeeded, (await account.Deposit(TestIds.NewOperationId(), 10)).Status);
+        // Both silos joined over TLS (membership probes run silo to silo).
+        Assert.Equal(2, (await client.Services.GetRequiredService<IClusterClient>().GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count);
+    }
+
+    [Fact]
+    public async Task ClientWithoutCertificate_CannotConnectToCallAGrain()
+    {
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => StartClientAsync(tls: null));
+        Assert.True(refused is OrleansException or TimeoutException, $"{refused.GetType()}: {refused.Message}");
+    }
+
+    [Fact]
+    public async Task ClientWithAnotherCertificate_CannotConnectToCallAGrain()
+    {
+        var other = Path.Combine(_directory, "other.pfx");
+        WritePfx(other);
+
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => StartClientAsync(new ClusterTlsOptions { CertificatePath = other }));
+        Assert.True(refused is OrleansException or TimeoutException, $"{refused.GetType()}: {refused.Message}");
+    }
+
+    private async Task<IHost> StartClientAsync(ClusterTlsOptions? tls)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.UseOrleansClient(client =>
+        {
+            client.UseAdoNetClustering(options =>
+            {
+                options.Invariant = ClusterDatabase.Invariant;
+                options.ConnectionString = fixture.Postgres.ConnectionString;
+            });
+            client.Configure<ClusterOptions>(options =>
+            {
+                options.ClusterId = _cluster!.Options.ClusterId;
+                options.ServiceId = _cluster.Options.ServiceId;
+            });
+            // One attempt: a refused connection is the answer, not something to wait out.
+            client.UseConnectionRetryFilter((_, _) => Task.FromResult(false));
+            if (tls is not null)
+            {
+                client.UseClusterTls(tls);
+            }
+        });
+        var host = builder.Build();
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await host.StartAsync(timeout.Token);
+            return host;
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+    }
+
+    private static void WritePfx(string path)
+    {
+        using var certificate = ClusterTlsOptions.CreateDevelopmentCertificate("reliable-messaging-test", TimeSpan.FromHours(1));
+        File.WriteAllBytes(path, certificate.Export(X509ContentType.Pfx));
+    }
+}
