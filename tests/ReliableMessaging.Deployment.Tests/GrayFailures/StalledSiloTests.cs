@@ -94,25 +94,33 @@ public sealed class StalledSiloTests(ITestOutputHelper output)
         output.WriteLine(membership);
         Assert.Contains(membership.Split('\n'), line => line.StartsWith($"127.0.0.1:{cluster.SiloBasePort + silo - 1} ", StringComparison.Ordinal) && line.Contains(" Dead ", StringComparison.Ordinal));
 
-        // 4. The old silo wakes up, finds itself declared dead and stops; what it tried acknowledged nothing.
+        // 4. The old silo wakes up, finds itself declared dead and stops; nothing it tried on stale state is acknowledged.
         var resume = await cluster.RunAsync("resume", silo.ToString(CultureInfo.InvariantCulture));
         Assert.True(resume.ExitCode == 0, resume.Output);
         var exit = await cluster.RunAsync("wait-exit", silo.ToString(CultureInfo.InvariantCulture), ((int)StopAfterResumeBound.TotalSeconds).ToString(CultureInfo.InvariantCulture));
         Assert.True(exit.ExitCode == 0, $"the woken silo did not stop: {exit.Output}\n{cluster.LogTails()}");
         Assert.Contains("I have been told I am dead", await File.ReadAllTextAsync(Path.Combine(cluster.RunDirectory, $"silo-{silo}.log")), StringComparison.Ordinal);
 
-        var queuedOutcome = await queuedAnswer;
-        output.WriteLine($"the stalled silo's queued deposit: {queuedOutcome}");
-        Assert.NotEqual("Succeeded", queuedOutcome);
+        // Either the stale activation tried it (its write carries the ETag from before the second deposit,
+        // loses to the new activation's, and nothing is acknowledged: AccountStorageException), or the woken
+        // silo already knew the account had moved and passed it on, and it ran on the current state.
+        var (queuedOutcome, queuedBalance) = await queuedAnswer;
+        output.WriteLine($"the stalled silo's queued deposit: {queuedOutcome} (balance after: {queuedBalance})");
+        var queuedExecuted = queuedOutcome == nameof(OperationStatus.Succeeded);
+        if (queuedExecuted)
+        {
+            Assert.Equal(100 + 10 + 100 + 1000, queuedBalance);
+        }
+
         output.WriteLine($"the deposit in flight at the pause was first answered {(await firstAnswer).Status}");
 
         // The write PostgreSQL committed during the pause counts once: its retry is a replay.
         var firstRetry = await DepositAsync(http, account, first, 10);
         Assert.Equal((HttpStatusCode.OK, true), firstRetry);
 
-        // The queued deposit never executed anywhere: its retry executes it now, once.
+        // The queued deposit counts once: if it was not acknowledged, it never executed and its retry executes it now.
         var queuedRetry = await DepositAsync(http, account, queued, 1000);
-        Assert.Equal((HttpStatusCode.OK, false), queuedRetry);
+        Assert.Equal((HttpStatusCode.OK, queuedExecuted), queuedRetry);
         Assert.Equal((HttpStatusCode.OK, true), await DepositAsync(http, account, queued, 1000));
 
         using var snapshot = JsonDocument.Parse(await http.GetStringAsync($"accounts/{account}"));
@@ -139,16 +147,17 @@ public sealed class StalledSiloTests(ITestOutputHelper output)
         }
     }
 
-    // The outcome's status, or the exception's type: anything but "Succeeded" means not acknowledged.
-    private static async Task<string> Capture(Task<OperationResult> call)
+    // The outcome's status and balance, or the exception's type: anything but "Succeeded" means not acknowledged.
+    private static async Task<(string Outcome, long? BalanceAfter)> Capture(Task<OperationResult> call)
     {
         try
         {
-            return (await call).Status.ToString();
+            var result = await call;
+            return (result.Status.ToString(), result.BalanceAfter);
         }
         catch (Exception exception) when (exception is OrleansException or TimeoutException or AccountStorageException or OperationCanceledException)
         {
-            return exception.GetType().Name;
+            return (exception.GetType().Name, null);
         }
     }
 
