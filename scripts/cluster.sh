@@ -445,6 +445,7 @@ cmd_audit() {
   DOTNET_ENVIRONMENT=Cluster \
     ConnectionStrings__ReliableMessaging="$(connection_string)" \
     Orleans__ClusterId="$CLUSTER_ID" \
+    Orleans__Tls__CertificatePath="$(tls_certificate_file)" \
     dotnet "$(bin_dir ReliableMessaging.Audit)/ReliableMessaging.Audit.dll" "$@"
 }
 

@@ -33,6 +33,8 @@ builder.UseOrleansClient(client =>
         options.ClusterId = clusterId;
         options.ServiceId = serviceId;
     });
+    // A cluster on TLS (Orleans:Tls) admits only clients that hold its certificate.
+    client.UseClusterTls(builder.Configuration.GetSection(ClusterTlsOptions.SectionName).Get<ClusterTlsOptions>() ?? new());
 });
 
 using var host = builder.Build();

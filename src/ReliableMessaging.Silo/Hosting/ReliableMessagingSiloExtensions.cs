@@ -88,11 +88,9 @@ public static class ReliableMessagingSiloExtensions
             options.Invariant = ClusterDatabase.Invariant;
             options.ConnectionString = connectionString;
         });
-        var transferRetry = silo.Configuration.GetSection(AccountOptions.SectionName).GetValue<TimeSpan?>(nameof(AccountOptions.TransferRetryPeriod));
-        if (transferRetry is { } retry && retry < TimeSpan.FromMinutes(1))
-        {
-            silo.Configure<ReminderOptions>(options => options.MinimumReminderPeriod = retry);
-        }
+        // Reminders may fire as often as transfer delivery retries: Orleans' options follow ours.
+        silo.Services.AddOptions<ReminderOptions>().Configure<IOptions<AccountOptions>>((reminders, accounts) =>
+            reminders.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(reminders.MinimumReminderPeriod.Ticks, accounts.Value.TransferRetryPeriod.Ticks)));
 
         // One trace from the front end's request through the grain calls; every money operation counted.
         silo.AddActivityPropagation();

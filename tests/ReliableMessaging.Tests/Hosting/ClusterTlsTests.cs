@@ -4,7 +4,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.TestingHost;
-using ReliableMessaging.Api.Hosting;
 using ReliableMessaging.Contracts.Accounts;
 using ReliableMessaging.Contracts.Hosting;
 using ReliableMessaging.Testing;

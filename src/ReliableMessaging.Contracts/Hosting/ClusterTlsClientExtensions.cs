@@ -1,9 +1,11 @@
 using Orleans.Connections.Security;
-using ReliableMessaging.Contracts.Hosting;
 
-namespace ReliableMessaging.Api.Hosting;
+namespace ReliableMessaging.Contracts.Hosting;
 
-/// <summary>The client side of the cluster's mutual TLS: present the deployment's certificate, accept only it.</summary>
+/// <summary>
+/// The client side of the cluster's mutual TLS, for every Orleans client (the front end, the journal
+/// audit): present the deployment's certificate, accept only it.
+/// </summary>
 public static class ClusterTlsClientExtensions
 {
     public static IClientBuilder UseClusterTls(this IClientBuilder client, ClusterTlsOptions tls)
