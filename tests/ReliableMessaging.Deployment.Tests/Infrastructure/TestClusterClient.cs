@@ -2,7 +2,6 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
-using ReliableMessaging.Api.Hosting;
 using ReliableMessaging.Contracts.Hosting;
 
 namespace ReliableMessaging.Deployment.Tests.Infrastructure;
