@@ -8,6 +8,9 @@
 #   scripts/cluster.sh [options] status           one line per process; exit 1 if any is down
 #   scripts/cluster.sh [options] kill K           SIGKILL silo K (no shutdown, as a crash)
 #   scripts/cluster.sh [options] restart K        start silo K again (stopping it first if it runs)
+#   scripts/cluster.sh [options] pause K          SIGSTOP silo K (alive, sockets open, answering nothing: a gray failure)
+#   scripts/cluster.sh [options] resume K         SIGCONT silo K (it finds itself declared dead and stops)
+#   scripts/cluster.sh [options] wait-exit K [S]  wait up to S seconds (default 30) for silo K's process to end; exit 1 if it still runs
 #   scripts/cluster.sh [options] restart-postgres [SECONDS_DOWN]   fast-stop PostgreSQL, wait, start it
 #   scripts/cluster.sh [options] terminate-backends   kill the service database's connections (storage faults)
 #   scripts/cluster.sh [options] membership       the membership table rows of the cluster
@@ -37,7 +40,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
 log() { echo "cluster.sh: $*" >&2; }
-usage() { sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,34p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 abs_path() {
   local dir="$1"
@@ -223,6 +226,8 @@ stop_process() {
   local name="$1" pid i
   pid="$(running_pid "$name")" || { rm -f "$(pid_file "$name")"; return 0; }
   kill -TERM "$pid" 2>/dev/null || true
+  # A paused (SIGSTOPped) silo would only see the SIGTERM once continued.
+  kill -CONT "$pid" 2>/dev/null || true
   for (( i = 0; i < 60; i++ )); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.5
@@ -285,13 +290,15 @@ cmd_start() {
   log "starting the front end on http://127.0.0.1:$API_PORT"
   printf '==== %s starting the front end\n' "$(date -u +%FT%TZ)" >>"$run_dir/api.log"
   bash "$SCRIPT_DIR/signing-key.sh" "$(signing_key_file)" >/dev/null
+  # The front end's gateway list refresh comes from its appsettings.json (2 s); RM_GATEWAY_REFRESH overrides it.
+  local api_env=(env)
+  [[ -z "${RM_GATEWAY_REFRESH:-}" ]] || api_env+=("Orleans__Gateway__GatewayListRefreshPeriod=$RM_GATEWAY_REFRESH")
   ConnectionStrings__ReliableMessaging="$(connection_string)" \
     Urls="http://127.0.0.1:$API_PORT" \
     Auth__SigningKeyFile="$(signing_key_file)" \
     Orleans__Tls__CertificatePath="$(tls_certificate_file)" \
     Dashboard__Password="${RM_DASHBOARD_PASSWORD:-dashboard}" \
-    Orleans__Gateway__GatewayListRefreshPeriod="${RM_GATEWAY_REFRESH:-00:00:10}" \
-    launch api dotnet "$(bin_dir ReliableMessaging.Api)/ReliableMessaging.Api.dll"
+    launch api "${api_env[@]}" dotnet "$(bin_dir ReliableMessaging.Api)/ReliableMessaging.Api.dll"
 
   for (( k = 1; k <= SILO_COUNT; k++ )); do
     wait_silo_active "$k" "${generations[k]}"
@@ -314,6 +321,7 @@ cmd_stop() {
   for (( k = 1; k <= SILO_COUNT; k++ )); do
     if running_pid "silo-$k" >/dev/null; then
       kill -TERM "$(running_pid "silo-$k")" 2>/dev/null || true
+      kill -CONT "$(running_pid "silo-$k")" 2>/dev/null || true
     fi
   done
   for (( k = 1; k <= SILO_COUNT; k++ )); do stop_process "silo-$k"; done
@@ -347,6 +355,47 @@ cmd_kill() {
   wait_gone "$pid"
   rm -f "$(pid_file "silo-$1")"
   log "killed silo $1 (pid $pid)"
+}
+
+# A stopped process keeps its TCP connections (the kernel still acknowledges), so only timeouts and
+# the membership probes notice it: the gray failure the cluster profile is tuned for.
+cmd_pause() {
+  (( $# == 1 )) || die "pause takes a silo number"
+  load_settings
+  check_silo_number "$1"
+  local pid
+  pid="$(running_pid "silo-$1")" || die "silo $1 is not running"
+  printf '==== %s SIGSTOP\n' "$(date -u +%FT%TZ)" >>"$run_dir/silo-$1.log"
+  kill -STOP "$pid"
+  log "paused silo $1 (pid $pid)"
+}
+
+# Resumes a paused silo. If it was declared dead meanwhile it stops itself; its pid file stays until
+# `restart` or `stop`, which cope with a process that is gone.
+cmd_resume() {
+  (( $# == 1 )) || die "resume takes a silo number"
+  load_settings
+  check_silo_number "$1"
+  local pid
+  pid="$(running_pid "silo-$1")" || die "silo $1 is not running"
+  kill -CONT "$pid"
+  printf '==== %s SIGCONT\n' "$(date -u +%FT%TZ)" >>"$run_dir/silo-$1.log"
+  log "resumed silo $1 (pid $pid)"
+}
+
+cmd_wait_exit() {
+  (( $# >= 1 && $# <= 2 )) || die "wait-exit takes a silo number and optionally seconds"
+  local seconds="${2:-30}"
+  check_number "seconds" "$seconds"
+  load_settings
+  check_silo_number "$1"
+  local deadline=$((SECONDS + seconds))
+  while running_pid "silo-$1" >/dev/null; do
+    (( SECONDS < deadline )) || { log "silo $1 still runs after $seconds s"; return 1; }
+    sleep 0.2
+  done
+  rm -f "$(pid_file "silo-$1")"
+  log "silo $1 has exited"
 }
 
 cmd_restart() {
@@ -406,6 +455,9 @@ case "$command" in
   status) cmd_status ;;
   kill) cmd_kill "$@" ;;
   restart) cmd_restart "$@" ;;
+  pause) cmd_pause "$@" ;;
+  resume) cmd_resume "$@" ;;
+  wait-exit) cmd_wait_exit "$@" ;;
   restart-postgres) cmd_restart_postgres "$@" ;;
   terminate-backends) cmd_terminate_backends ;;
   membership) cmd_membership ;;

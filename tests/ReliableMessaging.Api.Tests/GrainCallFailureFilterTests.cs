@@ -41,6 +41,31 @@ public sealed class GrainCallFailureFilterTests
         Assert.EndsWith("storage-unavailable", problem.ProblemDetails.Type, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Invoke_RequestExpiredBeforePlacement_503ClusterUnavailable()
+    {
+        var (result, _) = await InvokeAsync(new OperationCanceledException("Message expired before placement could complete for grain account/a."));
+
+        var problem = Assert.IsType<ProblemHttpResult>(result);
+        Assert.Equal(503, problem.StatusCode);
+        Assert.EndsWith("cluster-unavailable", problem.ProblemDetails.Type, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invoke_CancelledBecauseTheCallerWentAway_NotMappedToRetryableAnswer()
+    {
+        using var aborted = new CancellationTokenSource();
+        await aborted.CancelAsync();
+        var context = new DefaultHttpContext { RequestAborted = aborted.Token };
+        var cancelled = new OperationCanceledException(aborted.Token);
+        var filter = new GrainCallFailureFilter(NullLogger<GrainCallFailureFilter>.Instance);
+
+        var thrown = await Assert.ThrowsAsync<OperationCanceledException>(() => filter.InvokeAsync(
+            EndpointFilterInvocationContext.Create(context), _ => ValueTask.FromException<object?>(cancelled)).AsTask());
+
+        Assert.Same(cancelled, thrown);
+    }
+
     [Theory]
     [InlineData(typeof(ArgumentOutOfRangeException))]
     [InlineData(typeof(InvalidOperationException))]

@@ -32,7 +32,7 @@ internal sealed partial class GrainCallFailureFilter(ILogger<GrainCallFailureFil
                     ? "The account was changed concurrently; nothing was acknowledged. Retry with the same Idempotency-Key."
                     : "The account could not be saved or loaded; nothing was acknowledged. Retry with the same Idempotency-Key.");
         }
-        catch (Exception exception) when (IsClusterUnavailable(exception))
+        catch (Exception exception) when (IsClusterUnavailable(exception) || IsExpiredByTheRuntime(exception, context.HttpContext))
         {
             LogClusterUnavailable(logger, exception, context.HttpContext.Request.Path);
             context.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds;
@@ -53,6 +53,15 @@ internal sealed partial class GrainCallFailureFilter(ILogger<GrainCallFailureFil
         or ClientNotAvailableException
         or ConnectionFailedException
         or Orleans.Networking.Shared.SocketConnectionException;
+
+    /// <summary>
+    /// Orleans cancels a request whose response timeout ran out before it could even be placed
+    /// ("Message expired before placement could complete"): placement waited on a silo that stopped
+    /// answering or died. A timeout like any other. The front end cancels grain calls only when its
+    /// HTTP caller goes away, so a cancellation it did not ask for is the runtime's.
+    /// </summary>
+    internal static bool IsExpiredByTheRuntime(Exception exception, HttpContext context) =>
+        exception is OperationCanceledException && !context.RequestAborted.IsCancellationRequested;
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Storage unavailable for {Path}: {Reason}")]
     private static partial void LogStorageUnavailable(ILogger logger, PathString path, string reason);

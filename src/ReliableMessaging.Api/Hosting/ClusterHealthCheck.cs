@@ -1,22 +1,107 @@
+using System.Globalization;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Orleans.Messaging;
 
 namespace ReliableMessaging.Api.Hosting;
 
-/// <summary>Ready when the cluster answers a grain call (the management grain lists active silos).</summary>
-internal sealed class ClusterHealthCheck(IClusterClient client) : IHealthCheck
+/// <summary>
+/// Ready when the cluster answers a grain call (the management grain lists active silos); Degraded
+/// (still ready: the other silos serve their accounts) when an active silo is suspected by another,
+/// does not answer on its own, or the management call itself hangs on a silo that stopped answering;
+/// Unhealthy when no silo is active or the cluster cannot be reached at all.
+/// </summary>
+internal sealed class ClusterHealthCheck(IClusterClient client, IGatewayListProvider gateways, TimeProvider time) : IHealthCheck
 {
+    /// <summary>The membership read: a refresh of the table through one silo.</summary>
+    internal static readonly TimeSpan ClusterTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>Each active silo must answer a statistics call within this; live ones take milliseconds.</summary>
+    internal static readonly TimeSpan SiloTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>Orleans' default DeathVoteExpirationTimeout: older suspicion votes no longer count.</summary>
+    private static readonly TimeSpan VoteAge = TimeSpan.FromMinutes(2);
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var management = client.GetGrain<IManagementGrain>(0);
+        MembershipEntry[] hosts;
+        try
+        {
+            hosts = await management.GetDetailedHosts(onlyActive: true, cancellationToken).WaitAsync(ClusterTimeout, cancellationToken);
+        }
+        catch (TimeoutException exception)
+        {
+            // The management grain may live on the silo that stopped answering: ask the membership table directly.
+            return await ListedGatewaysAsync(cancellationToken) is > 0 and var listed
+                ? HealthCheckResult.Degraded(string.Create(CultureInfo.InvariantCulture,
+                    $"The cluster did not answer within {ClusterTimeout.TotalSeconds:0} s while {listed} silo(s) are listed active: one may have stopped answering."), exception)
+                : HealthCheckResult.Unhealthy("The cluster did not answer and no silo is listed active.", exception);
+        }
+        catch (Exception exception) when (exception is OrleansException or InvalidOperationException)
+        {
+            return HealthCheckResult.Unhealthy("The cluster did not answer.", exception);
+        }
+
+        if (hosts.Length == 0)
+        {
+            return HealthCheckResult.Unhealthy("No active silo.");
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var suspected = hosts
+            .Where(host => host.SuspectTimes?.Any(vote => now - vote.Item2 < VoteAge) == true)
+            .Select(host => host.SiloAddress)
+            .ToList();
+        var silent = (await Task.WhenAll(hosts.Select(host => AnswersAsync(management, host.SiloAddress, cancellationToken))))
+            .OfType<SiloAddress>()
+            .ToList();
+        if (suspected.Count == 0 && silent.Count == 0)
+        {
+            return HealthCheckResult.Healthy(string.Create(CultureInfo.InvariantCulture, $"{hosts.Length} active silo(s)."));
+        }
+
+        var problems = new List<string>();
+        if (silent.Count > 0)
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"not answering within {SiloTimeout.TotalSeconds:0} s: {string.Join(", ", silent)}"));
+        }
+
+        if (suspected.Count > 0)
+        {
+            problems.Add($"suspected by another silo: {string.Join(", ", suspected)}");
+        }
+
+        return HealthCheckResult.Degraded(string.Create(CultureInfo.InvariantCulture, $"{hosts.Length} active silo(s); {string.Join("; ", problems)}."));
+    }
+
+    // The silo when it did not answer in time, null when it did.
+    private static async Task<SiloAddress?> AnswersAsync(IManagementGrain management, SiloAddress silo, CancellationToken cancellationToken)
     {
         try
         {
-            var hosts = await client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true, cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
-            return hosts.Count > 0
-                ? HealthCheckResult.Healthy($"{hosts.Count} active silo(s).")
-                : HealthCheckResult.Unhealthy("No active silo.");
+            await management.GetRuntimeStatistics([silo], cancellationToken).WaitAsync(SiloTimeout, cancellationToken);
+            return null;
         }
-        catch (Exception exception) when (exception is TimeoutException or OrleansException or InvalidOperationException)
+        catch (TimeoutException)
         {
-            return HealthCheckResult.Unhealthy("The cluster did not answer.", exception);
+            return silo;
+        }
+        catch (Exception exception) when (exception is OrleansException)
+        {
+            // Declared dead meanwhile, or its connection broke: it is not answering either.
+            return silo;
+        }
+    }
+
+    private async Task<int> ListedGatewaysAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await gateways.GetGateways().WaitAsync(ClusterTimeout, cancellationToken)).Count;
+        }
+        catch (TimeoutException)
+        {
+            return 0;
         }
     }
 }

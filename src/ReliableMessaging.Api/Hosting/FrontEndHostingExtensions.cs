@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using ReliableMessaging.Api.Accounts;
@@ -89,6 +90,7 @@ public static class FrontEndHostingExtensions
             .AddOperationTransformer<IdempotencyKeyOperationTransformer>()
             .AddDocumentTransformer<BearerOpenApiTransformer>()
             .AddOperationTransformer<BearerOpenApiTransformer>());
+        services.TryAddSingleton(TimeProvider.System);
         services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
 
         services.AddOptions<DashboardAccessOptions>().BindConfiguration(DashboardAccessOptions.SectionName).ValidateOnStart();

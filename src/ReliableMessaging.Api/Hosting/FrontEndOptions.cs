@@ -9,8 +9,12 @@ public sealed class FrontEndOptions
 
     public string ServiceId { get; set; } = "reliable-messaging";
 
-    /// <summary>How long one grain call may take before the HTTP caller gets 503 (and retries).</summary>
-    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long one grain call may take before the HTTP caller gets 503 (and retries). Calls take
+    /// milliseconds; one that waits this long went through a silo that stopped answering, and the
+    /// caller is better off retrying (its retry goes elsewhere once the silo is declared dead).
+    /// </summary>
+    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long to keep trying to reach the cluster at start-up before giving up.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromMinutes(2);

@@ -54,12 +54,16 @@ public static class AtmCommandLine
 
     private static readonly Option<string> KillEvery = DurationOption("--kill-every", "SIGKILL a random silo this often, then restart it (0 = never)", "20s");
     private static readonly Option<string> RestartAfter = DurationOption("--restart-after", "how long a killed silo stays down", "3s");
+    private static readonly Option<string> PauseEvery = DurationOption("--pause-every", "SIGSTOP a random silo this often, SIGCONT it after --pause-for (0 = never)", "0s");
+    private static readonly Option<string> PauseFor = DurationOption("--pause-for", "how long a paused silo stays stopped", "30s");
+    private static readonly Option<int> MaxPauses = Int("--max-pauses", "at most this many pauses (0 = as many as --pause-every fits in)", 0, 0, 100_000);
     private static readonly Option<int> PostgresRestarts = Int("--postgres-restarts", "PostgreSQL restarts spread over the run", 1, 0, 1000);
     private static readonly Option<string> PostgresDown = DurationOption("--postgres-down", "how long PostgreSQL stays down each time", "3s");
     private static readonly Option<string> StorageFaultsEvery = DurationOption("--storage-faults-every", "kill the database connections this often, failing in-flight writes (0 = never)", "0s");
     private static readonly Option<string> Settle = DurationOption("--settle", "wait before reconciling when some operations never got an answer", "15s");
     private static readonly Option<string> TransferWait = DurationOption("--transfer-wait", "how long the checker waits for accepted transfers to leave pending", "60s");
     private static readonly Option<string> ProgressEvery = DurationOption("--progress-every", "progress line period", "5s", positive: true);
+    private static readonly Option<string> ThroughputInterval = DurationOption("--throughput-interval", "interval of the summary's completed-operations table", "5s", positive: true);
     private static readonly Option<string?> SummaryJson = new("--summary-json")
     {
         Description = "also write the summary as JSON to this file (default: none)",
@@ -106,8 +110,8 @@ public static class AtmCommandLine
         Option[] options =
         [
             Api, Atms, AccountsPerAtm, Duration, ThinkTime, ClientTimeout, MaxAttempts, MaxBackoff, DuplicateRate, TransferRatio, SharedAccounts, RetireAfter, Seed,
-            ClusterDirectory, ClusterScript, KillEvery, RestartAfter, PostgresRestarts, PostgresDown, StorageFaultsEvery,
-            Settle, TransferWait, ProgressEvery, SummaryJson,
+            ClusterDirectory, ClusterScript, KillEvery, RestartAfter, PauseEvery, PauseFor, MaxPauses, PostgresRestarts, PostgresDown, StorageFaultsEvery,
+            Settle, TransferWait, ProgressEvery, ThroughputInterval, SummaryJson,
         ];
         foreach (var option in options)
         {
@@ -136,12 +140,16 @@ public static class AtmCommandLine
         ClusterScript = parse.GetValue(ClusterScript) is { } script ? Path.GetFullPath(script) : null,
         KillEvery = GetDuration(parse, KillEvery),
         RestartAfter = GetDuration(parse, RestartAfter),
+        PauseEvery = GetDuration(parse, PauseEvery),
+        PauseFor = GetDuration(parse, PauseFor),
+        MaxPauses = parse.GetValue(MaxPauses),
         PostgresRestarts = parse.GetValue(PostgresRestarts),
         PostgresDown = GetDuration(parse, PostgresDown),
         StorageFaultsEvery = GetDuration(parse, StorageFaultsEvery),
         Settle = GetDuration(parse, Settle),
         TransferWait = GetDuration(parse, TransferWait),
         ProgressEvery = GetDuration(parse, ProgressEvery),
+        ThroughputInterval = GetDuration(parse, ThroughputInterval),
         SummaryJsonPath = parse.GetValue(SummaryJson) is { } summary ? Path.GetFullPath(summary) : null,
     };
 

@@ -43,6 +43,13 @@ public sealed class AtmOptions
 
     public TimeSpan RestartAfter { get; init; } = TimeSpan.FromSeconds(3);
 
+    public TimeSpan PauseEvery { get; init; } = TimeSpan.Zero;
+
+    public TimeSpan PauseFor { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>At most this many pauses; 0 for as many as the period fits in.</summary>
+    public int MaxPauses { get; init; }
+
     public int PostgresRestarts { get; init; } = 1;
 
     public TimeSpan PostgresDown { get; init; } = TimeSpan.FromSeconds(3);
@@ -52,6 +59,8 @@ public sealed class AtmOptions
     public TimeSpan Settle { get; init; } = TimeSpan.FromSeconds(15);
 
     public TimeSpan ProgressEvery { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan ThroughputInterval { get; init; } = TimeSpan.FromSeconds(5);
 
     public string? SummaryJsonPath { get; init; }
 

@@ -6,15 +6,19 @@ namespace ReliableMessaging.Atm.Faults;
 
 /// <summary>
 /// Injects the failures the product exists for while the ATMs play, one at a time so that each is
-/// clearly attributable: SIGKILL a random silo and start it again, restart PostgreSQL, and optionally
-/// cut the database connections under in-flight writes.
+/// clearly attributable: SIGKILL a random silo and start it again, pause a random silo (SIGSTOP, then
+/// SIGCONT), restart PostgreSQL, and optionally cut the database connections under in-flight writes.
 /// </summary>
 public sealed class FaultInjector
 {
+    // How long a continued silo may take to notice that it was declared dead and exit.
+    private static readonly TimeSpan StopAfterResume = TimeSpan.FromSeconds(30);
+
     private readonly ClusterControl _cluster;
     private readonly int _siloCount;
     private readonly TimeSpan _restartAfter;
     private readonly TimeSpan _postgresDown;
+    private readonly TimeSpan _pauseFor;
     private readonly RunCounters _counters;
     private readonly OperationJournal _journal;
     private readonly Action<string> _report;
@@ -29,6 +33,7 @@ public sealed class FaultInjector
         _siloCount = siloCount;
         _restartAfter = plan.RestartAfter;
         _postgresDown = plan.PostgresDown;
+        _pauseFor = plan.PauseFor;
         _counters = counters;
         _journal = journal;
         _report = report;
@@ -55,6 +60,9 @@ public sealed class FaultInjector
                 case FaultKind.SiloKill:
                     await KillAndRestartSiloAsync(abort);
                     break;
+                case FaultKind.SiloPause:
+                    await PauseSiloAsync(abort);
+                    break;
                 case FaultKind.PostgresRestart:
                     await RunAsync(Counter.PostgresRestarts, $"restart PostgreSQL ({_postgresDown.TotalSeconds:0.#} s down)", abort,
                         "restart-postgres", ((int)Math.Ceiling(_postgresDown.TotalSeconds)).ToString(CultureInfo.InvariantCulture));
@@ -78,13 +86,56 @@ public sealed class FaultInjector
         await RunAsync(Counter.SiloRestarts, $"restart silo {silo}", abort, "restart", silo);
     }
 
-    private async Task<bool> RunAsync(Counter counter, string description, CancellationToken abort, params string[] arguments)
+    // A silo paused longer than failure detection takes is declared dead meanwhile; once continued it
+    // learns so and stops itself, and is then started again as a new generation (as after a kill).
+    private async Task PauseSiloAsync(CancellationToken abort)
+    {
+        var silo = _random.Next(1, _siloCount + 1).ToString(CultureInfo.InvariantCulture);
+        if (!await RunAsync(Counter.SiloPauses, $"SIGSTOP silo {silo} for {_pauseFor.TotalSeconds:0.#} s", abort, "pause", silo))
+        {
+            return;
+        }
+
+        try
+        {
+            await Task.Delay(_pauseFor, abort);
+        }
+        catch (OperationCanceledException)
+        {
+            // The run is being aborted: never leave a silo stopped behind.
+            await _cluster.RunAsync(CancellationToken.None, "resume", silo);
+            throw;
+        }
+
+        if (!await RunAsync(null, $"SIGCONT silo {silo}", abort, "resume", silo))
+        {
+            return;
+        }
+
+        _report($"fault: waiting up to {StopAfterResume.TotalSeconds:0} s for silo {silo} to find itself declared dead and stop");
+        var (stopped, _) = await _cluster.RunAsync(abort, "wait-exit", silo, ((int)StopAfterResume.TotalSeconds).ToString(CultureInfo.InvariantCulture));
+        if (!stopped)
+        {
+            _report($"fault: silo {silo} still runs after its pause (it was not declared dead)");
+            return;
+        }
+
+        _counters.Increment(Counter.PausedSilosStopped);
+        _report($"fault: silo {silo} stopped itself after its pause");
+        await RunAsync(Counter.SiloRestarts, $"restart silo {silo}", abort, "restart", silo);
+    }
+
+    private async Task<bool> RunAsync(Counter? counter, string description, CancellationToken abort, params string[] arguments)
     {
         _report($"fault: {description}");
         var (succeeded, output) = await _cluster.RunAsync(abort, arguments);
         if (succeeded)
         {
-            _counters.Increment(counter);
+            if (counter is { } succeededCounter)
+            {
+                _counters.Increment(succeededCounter);
+            }
+
             _report($"fault: {description}: done");
             return true;
         }

@@ -6,6 +6,9 @@ public enum FaultKind
     /// <summary>SIGKILL a random silo, then start it again.</summary>
     SiloKill,
 
+    /// <summary>SIGSTOP a random silo (alive, sockets open, answering nothing), SIGCONT it later; start it again if it stopped itself.</summary>
+    SiloPause,
+
     /// <summary>Fast-stop PostgreSQL (open connections are cut), keep it down a while, start it.</summary>
     PostgresRestart,
 

@@ -7,12 +7,19 @@ namespace ReliableMessaging.Atm.Faults;
 /// <param name="PostgresRestarts">PostgreSQL restarts spread over the run.</param>
 /// <param name="PostgresDown">How long PostgreSQL stays down each time.</param>
 /// <param name="StorageFaultsEvery">Connection-kill period; zero for none.</param>
-public sealed record FaultPlan(TimeSpan Duration, TimeSpan KillEvery, TimeSpan RestartAfter, int PostgresRestarts, TimeSpan PostgresDown, TimeSpan StorageFaultsEvery)
+/// <param name="PauseEvery">Silo pause (SIGSTOP) period; zero for none.</param>
+/// <param name="PauseFor">How long a paused silo stays stopped before SIGCONT.</param>
+/// <param name="MaxPauses">At most this many pauses; zero for no limit.</param>
+public sealed record FaultPlan(
+    TimeSpan Duration, TimeSpan KillEvery, TimeSpan RestartAfter, int PostgresRestarts, TimeSpan PostgresDown, TimeSpan StorageFaultsEvery,
+    TimeSpan PauseEvery = default, TimeSpan PauseFor = default, int MaxPauses = 0)
 {
     /// <summary>
     /// Silo kills at every multiple of the period; PostgreSQL restarts evenly spread, half a period
-    /// away from the kills; connection kills at their own period. Nothing is scheduled in the last
-    /// tenth of the run, so the last fault has healed before the ATMs stop.
+    /// away from the kills; connection kills at their own period; pauses at every multiple of theirs
+    /// (a quarter of a kill period after a kill that falls at the same time). Nothing is scheduled in
+    /// the last tenth of the run, so the last fault has healed before the ATMs stop. Faults run one
+    /// at a time: one that comes due while another is still in progress waits for it.
     /// </summary>
     public List<(TimeSpan At, FaultKind Kind)> Schedule()
     {
@@ -43,6 +50,20 @@ public sealed record FaultPlan(TimeSpan Duration, TimeSpan KillEvery, TimeSpan R
             for (var at = StorageFaultsEvery * 0.75; at < end; at += StorageFaultsEvery)
             {
                 schedule.Add((at, FaultKind.StorageFault));
+            }
+        }
+
+        if (PauseEvery > TimeSpan.Zero)
+        {
+            var pauses = 0;
+            for (var at = PauseEvery; at < end && (MaxPauses == 0 || pauses < MaxPauses); at += PauseEvery)
+            {
+                var shifted = KillEvery > TimeSpan.Zero && at.Ticks % KillEvery.Ticks == 0 ? at + (KillEvery / 4) : at;
+                if (shifted < end)
+                {
+                    schedule.Add((shifted, FaultKind.SiloPause));
+                    pauses++;
+                }
             }
         }
 

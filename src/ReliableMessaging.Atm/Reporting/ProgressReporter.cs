@@ -37,5 +37,5 @@ public sealed class ProgressReporter(TextWriter output, Stopwatch clock, RunCoun
     public string Line() => string.Create(CultureInfo.InvariantCulture,
         $"ops {counters[Counter.OperationsIssued]:N0}  retries {counters[Counter.Retries]:N0}  replays {counters[Counter.Replays]:N0}  " +
         $"timeouts {counters[Counter.Timeouts]:N0}  503 {counters[Counter.StorageUnavailable] + counters[Counter.ClusterUnavailable]:N0}  " +
-        $"kills {counters[Counter.SiloKills]}  pg-restarts {counters[Counter.PostgresRestarts]}  conn-kills {counters[Counter.StorageFaults]}");
+        $"kills {counters[Counter.SiloKills]}  pauses {counters[Counter.SiloPauses]}  pg-restarts {counters[Counter.PostgresRestarts]}  conn-kills {counters[Counter.StorageFaults]}");
 }

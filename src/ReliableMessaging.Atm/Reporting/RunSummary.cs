@@ -63,6 +63,11 @@ public sealed record RunSummary
 
     public required long SiloRestarts { get; init; }
 
+    public required long SiloPauses { get; init; }
+
+    /// <summary>Paused silos that, once continued, found themselves declared dead and stopped.</summary>
+    public required long PausedSilosStopped { get; init; }
+
     public required long PostgresRestarts { get; init; }
 
     public required long StorageFaults { get; init; }
@@ -97,6 +102,17 @@ public sealed record RunSummary
     public required double OperationsPerSecond { get; init; }
 
     public required int MaxAttemptsForOneOperation { get; init; }
+
+    public required double ThroughputIntervalSeconds { get; init; }
+
+    /// <summary>Operations and transfers answered in each interval of the traffic (from its start).</summary>
+    public required IReadOnlyList<long> CompletedPerInterval { get; init; }
+
+    /// <summary>The longest time in the traffic with no operation answered.</summary>
+    public required double LongestStallSeconds { get; init; }
+
+    /// <summary>When that stall began, in seconds from the start of the traffic.</summary>
+    public required double LongestStallFromSeconds { get; init; }
 
     public required IReadOnlyList<string> Violations { get; init; }
 
@@ -138,9 +154,11 @@ public sealed record RunSummary
             ("503 storage-unavailable / cluster-unavailable", $"{Number(StorageUnavailable)} / {Number(ClusterUnavailable)}"),
             ("other 5xx", Number(ServerErrors)),
             ("faults: silo SIGKILLs / restarts", $"{SiloKills} / {SiloRestarts}"),
+            ("faults: silo pauses / stopped themselves after", $"{SiloPauses} / {PausedSilosStopped}"),
             ("faults: PostgreSQL restarts", Number(PostgresRestarts)),
             ("faults: connection kills (storage faults)", Number(StorageFaults)),
             ("faults that failed to inject", Number(FaultErrors)),
+            ("longest stall (no operation answered)", $"{LongestStallSeconds:0.0} s from {LongestStallFromSeconds:0.0} s"),
             ("violations", Number(Violations.Count)),
         };
 
@@ -154,6 +172,20 @@ public sealed record RunSummary
             table.AppendLine(CultureInfo.InvariantCulture, $"| {name.PadRight(width)} | {value.PadLeft(valueWidth)} |");
         }
 
+        return table.ToString();
+    }
+
+    /// <summary>Operations answered per interval, one row with the interval's end as its header (markdown).</summary>
+    public string ThroughputTable()
+    {
+        var headers = CompletedPerInterval.Select((_, i) => $"{(i + 1) * ThroughputIntervalSeconds:0.#} s").ToList();
+        var values = CompletedPerInterval.Select(Number).ToList();
+        var widths = headers.Zip(values, (header, value) => Math.Max(header.Length, value.Length)).ToList();
+        var title = $"answered per {ThroughputIntervalSeconds:0.#} s, up to";
+        var table = new StringBuilder();
+        table.AppendLine("| " + title + " | " + string.Join(" | ", headers.Select((header, i) => header.PadLeft(widths[i]))) + " |");
+        table.AppendLine("|" + new string('-', title.Length + 2) + "|" + string.Join("|", widths.Select(width => new string('-', width + 1) + ":")) + "|");
+        table.AppendLine("| " + "operations".PadRight(title.Length) + " | " + string.Join(" | ", values.Select((value, i) => value.PadLeft(widths[i]))) + " |");
         return table.ToString();
     }
 

@@ -23,6 +23,7 @@ public static class ChaosRun
         var counters = new RunCounters();
         var journal = new OperationJournal();
         var progress = new ProgressReporter(output, clock, counters);
+        var throughput = new ThroughputRecorder(clock, options.ThroughputInterval);
         var seed = options.Seed ?? Random.Shared.Next();
         // Accounts of every run are new, so a run against a database that outlived earlier runs starts from zero balances.
         var runTag = "atm" + DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString("x", CultureInfo.InvariantCulture);
@@ -43,7 +44,8 @@ public static class ChaosRun
 
             var cluster = new ClusterControl(script, clusterDirectory);
             silos = cluster.ReadSiloCount();
-            var plan = new FaultPlan(options.Duration, options.KillEvery, options.RestartAfter, options.PostgresRestarts, options.PostgresDown, options.StorageFaultsEvery);
+            var plan = new FaultPlan(options.Duration, options.KillEvery, options.RestartAfter, options.PostgresRestarts, options.PostgresDown, options.StorageFaultsEvery,
+                options.PauseEvery, options.PauseFor, options.MaxPauses);
             faults = new FaultInjector(cluster, silos, plan, counters, journal, progress.Event, seed);
         }
 
@@ -75,7 +77,7 @@ public static class ChaosRun
 
         var atms = Enumerable.Range(1, options.Atms)
             .Select(i => new SimulatedAtm(string.Create(CultureInfo.InvariantCulture, $"{runTag}-{i:D3}"), options.AccountsPerAtm, options.RetireAfter,
-                options.ThinkTime, options.DuplicateRate, options.TransferRatio, bank, journal, counters, seed + i, shared))
+                options.ThinkTime, options.DuplicateRate, options.TransferRatio, bank, journal, counters, throughput, seed + i, shared))
             .ToList();
         var opened = await Task.WhenAll(atms.Select(atm => atm.OpenAccountsAsync(abort)));
         progress.Event($"{counters[Counter.AccountsOpened]} accounts opened");
@@ -87,8 +89,10 @@ public static class ChaosRun
             using var stopProgress = CancellationTokenSource.CreateLinkedTokenSource(abort);
             var progressTask = progress.RunAsync(options.ProgressEvery, stopProgress.Token);
             var faultClock = Stopwatch.StartNew();
+            throughput.Start();
             var faultTask = faults?.RunAsync(faultClock, abort) ?? Task.CompletedTask;
             await Task.WhenAll(atms.Select(atm => atm.RunAsync(stopIssuing.Token, abort)));
+            throughput.Stop();
             progress.Event("traffic stopped; " + progress.Line());
             await faultTask;
             await stopProgress.CancelAsync();
@@ -115,9 +119,11 @@ public static class ChaosRun
         var reconciler = new Reconciler(bank, journal, parallelism: 16, options.TransferWait);
         await reconciler.ReconcileAsync(abort);
 
-        var summary = Summarise(options, silos, trafficSeconds, clock, counters, journal, reconciler);
+        var summary = Summarise(options, silos, trafficSeconds, clock, counters, journal, reconciler, throughput);
         output.WriteLine();
         output.Write(summary.ToTable());
+        output.WriteLine();
+        output.Write(summary.ThroughputTable());
         foreach (var violation in summary.Violations.Take(50))
         {
             output.WriteLine("VIOLATION " + violation);
@@ -159,8 +165,10 @@ public static class ChaosRun
     }
 
     private static RunSummary Summarise(
-        AtmOptions options, int silos, double trafficSeconds, Stopwatch clock, RunCounters counters, OperationJournal journal, Reconciler reconciler)
+        AtmOptions options, int silos, double trafficSeconds, Stopwatch clock, RunCounters counters, OperationJournal journal, Reconciler reconciler,
+        ThroughputRecorder throughput)
     {
+        var (stall, stallFrom) = throughput.LongestStall;
         var answers = journal.Entries.Select(entry => entry.Answer!).ToList();
         var transferAnswers = journal.Transfers.Select(entry => entry.Answer!).ToList();
         long Count(OutcomeKind kind) => answers.Count(answer => answer.Kind == kind);
@@ -190,6 +198,8 @@ public static class ChaosRun
             ServerErrors = counters[Counter.ServerErrors],
             SiloKills = counters[Counter.SiloKills],
             SiloRestarts = counters[Counter.SiloRestarts],
+            SiloPauses = counters[Counter.SiloPauses],
+            PausedSilosStopped = counters[Counter.PausedSilosStopped],
             PostgresRestarts = counters[Counter.PostgresRestarts],
             StorageFaults = counters[Counter.StorageFaults],
             FaultErrors = counters[Counter.FaultErrors],
@@ -207,6 +217,10 @@ public static class ChaosRun
             TooManyPendingTransfers = counters[Counter.TooManyPendingTransfers],
             OperationsPerSecond = trafficSeconds > 0 ? (counters[Counter.OperationsIssued] + counters[Counter.TransfersIssued]) / trafficSeconds : 0,
             MaxAttemptsForOneOperation = Math.Max(answers.Count == 0 ? 0 : answers.Max(answer => answer.Attempts), transferAnswers.Count == 0 ? 0 : transferAnswers.Max(answer => answer.Attempts)),
+            ThroughputIntervalSeconds = throughput.Interval.TotalSeconds,
+            CompletedPerInterval = throughput.Counts,
+            LongestStallSeconds = stall.TotalSeconds,
+            LongestStallFromSeconds = stallFrom.TotalSeconds,
             Violations = journal.Violations.Select(violation => violation.ToString()).ToList(),
             SetupErrors = journal.SetupErrors.ToList(),
         };

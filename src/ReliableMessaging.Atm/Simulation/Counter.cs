@@ -19,6 +19,8 @@ public enum Counter
     LookupRetries,
     SiloKills,
     SiloRestarts,
+    SiloPauses,
+    PausedSilosStopped,
     PostgresRestarts,
     StorageFaults,
     FaultErrors,

@@ -1,4 +1,5 @@
 using ReliableMessaging.Atm.Checking;
+using ReliableMessaging.Atm.Reporting;
 using ReliableMessaging.Client;
 
 namespace ReliableMessaging.Atm.Simulation;
@@ -20,6 +21,7 @@ public sealed class SimulatedAtm
     private readonly ReliableMessagingClient _bank;
     private readonly OperationJournal _journal;
     private readonly RunCounters _counters;
+    private readonly ThroughputRecorder _throughput;
     private readonly Random _random;
     private readonly List<AccountSlot> _accounts = [];
     private readonly IReadOnlyList<string>? _sharedAccounts;
@@ -28,8 +30,9 @@ public sealed class SimulatedAtm
     // operationsPerAccount: after that many operations an account of its own is swapped for a fresh one (0: never).
     // sharedAccounts: accounts every ATM plays on (hot-account mode), opened by the run; null: the ATM opens its own.
     public SimulatedAtm(string name, int accountCount, int operationsPerAccount, TimeSpan thinkTime, double duplicateRate, double transferRatio,
-        ReliableMessagingClient bank, OperationJournal journal, RunCounters counters, int seed, IReadOnlyList<string>? sharedAccounts = null)
+        ReliableMessagingClient bank, OperationJournal journal, RunCounters counters, ThroughputRecorder throughput, int seed, IReadOnlyList<string>? sharedAccounts = null)
     {
+        _throughput = throughput;
         _sharedAccounts = sharedAccounts;
         _transferRatio = transferRatio;
         _name = name;
@@ -102,6 +105,7 @@ public sealed class SimulatedAtm
         var entry = _journal.Add(intent);
         var answer = await _bank.SendAsync(intent, abort);
         entry.Answer = answer;
+        NoteCompletion(answer.Kind);
         Observe(slot, intent, answer);
 
         if (answer.IsAcknowledged && _random.NextDouble() < _duplicateRate)
@@ -141,6 +145,7 @@ public sealed class SimulatedAtm
         var entry = _journal.Add(intent);
         var answer = await _bank.SendAsync(intent, abort);
         entry.Answer = answer;
+        NoteCompletion(answer.Kind);
         if (answer.Kind == OutcomeKind.Succeeded)
         {
             slot.KnownBalance -= intent.Amount;
@@ -255,6 +260,14 @@ public sealed class SimulatedAtm
         {
             _journal.AddViolation(new Violation("replay-differs", intent.AccountId, intent.OperationId,
                 $"first answer {first.StatusCode} {first.Body}; the same request again: {again.StatusCode} {again.Body} (Idempotent-Replayed: {again.IsReplay})"));
+        }
+    }
+
+    private void NoteCompletion(OutcomeKind kind)
+    {
+        if (kind != OutcomeKind.Unanswered)
+        {
+            _throughput.Completed();
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using ReliableMessaging.Deployment.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -8,25 +7,24 @@ namespace ReliableMessaging.Deployment.Tests.Chaos;
 
 /// <summary>
 /// The short chaos run: scripts/cluster.sh starts three silos and the front end as processes on a
-/// throwaway PostgreSQL and free ports; the ATM simulator plays against it while it SIGKILLs a silo,
-/// restarts PostgreSQL and cuts the database connections, then reconciles every outcome, transfers
-/// between the run's accounts included (each accepted one completed, money conserved).
+/// throwaway PostgreSQL and free ports; the ATM simulator plays against it while it pauses a silo
+/// (SIGSTOP, SIGCONT), SIGKILLs one, restarts PostgreSQL and cuts the database connections, then
+/// reconciles every outcome on three hot accounts, transfers between them included (each accepted one
+/// completed, money conserved), audits the journal, and checks that no pause or kill stopped all
+/// traffic for long.
 /// </summary>
 public sealed class ChaosRunTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan StallBound = TimeSpan.FromSeconds(25);
 
     [Fact]
-    public async Task AtmSimulator_ThreeSilosKillPostgresRestartAndConnectionKills_EveryOutcomeReconcilesWithNoViolation()
+    public async Task AtmSimulator_ThreeSilosPauseKillPostgresRestartAndConnectionKills_EveryOutcomeReconcilesWithNoViolation()
     {
         var clock = Stopwatch.StartNew();
         var work = Path.Combine(Path.GetTempPath(), $"rm-chaos-{Guid.NewGuid():N}");
-        var runDirectory = Path.Combine(work, "run");
         var summaryPath = Path.Combine(work, "summary.json");
-        var apiPort = FreePorts.One();
-        // One block for both: silo ports first, gateways right after, so they cannot overlap.
-        var siloPorts = FreePorts.Block(6);
+        Directory.CreateDirectory(work);
         var environment = new Dictionary<string, string>
         {
             // Dead silos' rows go within seconds here (the cluster profile keeps them minutes), so the
@@ -38,56 +36,52 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
 
         try
         {
-            var start = await ClusterScriptAsync(environment, StartTimeout,
-                "--run-dir", runDirectory,
-                "--pg-dir", Path.Combine(work, "postgres"),
-                "--pg-port", FreePorts.One().ToString(CultureInfo.InvariantCulture),
-                "--silo-port", siloPorts.ToString(CultureInfo.InvariantCulture),
-                "--gateway-port", (siloPorts + 3).ToString(CultureInfo.InvariantCulture),
-                "--api-port", apiPort.ToString(CultureInfo.InvariantCulture),
-                "--configuration", BuiltOutputs.Configuration,
-                "--no-build",
-                "--owner-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
-                "start", "3");
-            Assert.True(start.ExitCode == 0, $"cluster.sh start failed:\n{start.Output}\n{LogTails(runDirectory)}");
+            await using var cluster = await ProcessCluster.StartAsync(output, environment);
             output.WriteLine($"cluster started in {clock.Elapsed.TotalSeconds:0} s");
 
             // The front end wants a bearer token: the cluster script mints one for its key.
-            var token = await ClusterScriptAsync(null, TimeSpan.FromMinutes(1), "--run-dir", runDirectory, "token", "--expires-in", "1h", "--subject", "chaos-atms");
-            Assert.True(token.ExitCode == 0, $"cluster.sh token failed:\n{token.Output}");
-            var atmEnvironment = new Dictionary<string, string> { ["RM_API_TOKEN"] = token.Output.Trim().Split('\n')[^1].Trim() };
+            var atmEnvironment = new Dictionary<string, string> { ["RM_API_TOKEN"] = await cluster.TokenAsync("chaos-atms") };
 
+            // One fault at a time, spaced so that each is attributable: a PostgreSQL restart at 17.5 s, a
+            // connection kill at 30 s, a silo SIGKILL + restart at 35 s, and last a silo paused for 12 s
+            // at 40 s (longer than failure detection: it is declared dead, stops once continued, restarts).
+            // A fault that comes due while another is in progress waits for it; on a loaded machine the
+            // pause starts some seconds late, and the traffic goes on long enough to still see it.
             var atm = await ProcessRunner.RunAsync("dotnet",
                 [
                     BuiltOutputs.Dll("ReliableMessaging.Atm"),
-                    "--api", $"http://127.0.0.1:{apiPort}",
+                    "--api", cluster.ApiUri.ToString(),
                     // Hot accounts: every ATM on the same three accounts, each taking several times
                     // more operations than its window holds, so outcomes are verified from the journal.
                     "--atms", "6",
                     "--shared-accounts", "3",
                     "--think-time", "20ms",
-                    "--duration", "30s",
-                    "--kill-every", "20s",
+                    "--duration", "60s",
+                    "--pause-every", "40s",
+                    "--max-pauses", "1",
+                    "--pause-for", "12s",
+                    "--kill-every", "35s",
                     "--restart-after", "3s",
                     "--postgres-restarts", "1",
                     "--postgres-down", "2s",
-                    "--storage-faults-every", "20s",
+                    "--storage-faults-every", "40s",
                     "--client-timeout", "3s",
                     "--max-attempts", "40",
                     "--transfer-ratio", "0.3",
                     "--transfer-wait", "30s",
                     "--seed", "4242",
-                    "--cluster-dir", runDirectory,
+                    "--cluster-dir", cluster.RunDirectory,
                     "--summary-json", summaryPath,
                 ],
                 atmEnvironment,
                 RunTimeout,
                 output.WriteLine);
-            Assert.True(atm.ExitCode == 0, $"the ATM simulator exited with {atm.ExitCode} (timed out: {atm.TimedOut}):\n{atm.Output}\n{LogTails(runDirectory)}");
+            Assert.True(atm.ExitCode == 0, $"the ATM simulator exited with {atm.ExitCode} (timed out: {atm.TimedOut}):\n{atm.Output}\n{cluster.LogTails()}");
 
             using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(summaryPath));
             var figures = summary.RootElement;
             Assert.Equal(0, figures.GetProperty("violationCount").GetInt32());
+            Assert.True(figures.GetProperty("siloPauses").GetInt64() >= 1, "no silo was paused");
             Assert.True(figures.GetProperty("siloKills").GetInt64() >= 1, "no silo was killed");
             Assert.True(figures.GetProperty("siloRestarts").GetInt64() >= 1, "no killed silo was restarted");
             Assert.True(figures.GetProperty("postgresRestarts").GetInt64() >= 1, "PostgreSQL was not restarted");
@@ -98,10 +92,16 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
             Assert.Equal(figures.GetProperty("transfersAccepted").GetInt64(), figures.GetProperty("transfersCompleted").GetInt64());
             Assert.Equal(0, figures.GetProperty("expired").GetInt64());
             Assert.True(figures.GetProperty("succeeded").GetInt64() > 3 * 128, "the hot accounts did not outgrow their windows (128 records)");
-            output.WriteLine($"chaos run done at {clock.Elapsed.TotalSeconds:0} s");
+
+            // A paused silo costs its own accounts seconds, not the whole service for the whole pause. Loose
+            // for a noisy shared machine (and the kill and the PostgreSQL restart stall too); the measured
+            // figures are in docs/deployment.md.
+            var stall = figures.GetProperty("longestStallSeconds").GetDouble();
+            Assert.True(stall < StallBound.TotalSeconds, $"no operation was answered for {stall:0.0} s");
+            output.WriteLine($"chaos run done at {clock.Elapsed.TotalSeconds:0} s; longest stall {stall:0.0} s");
 
             // The journal audit: every account's balance equals the sum of its journal, no record missing.
-            var audit = await ClusterScriptAsync(null, TimeSpan.FromMinutes(2), "--run-dir", runDirectory, "audit");
+            var audit = await cluster.RunAsync("audit");
             output.WriteLine(audit.Output);
             Assert.True(audit.ExitCode == 0, $"the journal audit failed:\n{audit.Output}");
             Assert.Contains("0 differences, 0 unreachable", audit.Output, StringComparison.Ordinal);
@@ -112,7 +112,7 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
             do
             {
                 await Task.Delay(TimeSpan.FromSeconds(2));
-                membership = (await ClusterScriptAsync(null, TimeSpan.FromMinutes(1), "--run-dir", runDirectory, "membership")).Output;
+                membership = await cluster.MembershipAsync();
             }
             while (membership.Contains(" Dead ", StringComparison.Ordinal) && deadline.Elapsed < TimeSpan.FromSeconds(40));
 
@@ -121,25 +121,9 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
         }
         finally
         {
-            var stop = await ClusterScriptAsync(null, TimeSpan.FromMinutes(2), "--run-dir", runDirectory, "stop");
-            output.WriteLine(stop.Output);
             output.WriteLine($"total {clock.Elapsed.TotalSeconds:0} s");
             TryDelete(work);
         }
-    }
-
-    private static Task<ProcessResult> ClusterScriptAsync(IReadOnlyDictionary<string, string>? environment, TimeSpan timeout, params string[] arguments) =>
-        ProcessRunner.RunAsync("bash", [RepositoryPaths.Combine("scripts", "cluster.sh"), .. arguments], environment, timeout);
-
-    private static string LogTails(string runDirectory)
-    {
-        if (!Directory.Exists(runDirectory))
-        {
-            return string.Empty;
-        }
-
-        return string.Join('\n', Directory.GetFiles(runDirectory, "*.log").Order().Select(log =>
-            $"--- {Path.GetFileName(log)}\n{string.Join('\n', File.ReadLines(log).TakeLast(25))}"));
     }
 
     private static void TryDelete(string directory)

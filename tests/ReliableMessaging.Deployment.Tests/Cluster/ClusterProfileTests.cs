@@ -41,6 +41,35 @@ public sealed class ClusterProfileTests
     }
 
     [Fact]
+    public void ClusterProfile_FailureDetection_DeclaresASiloThatStopsAnsweringDeadWithinAboutTenSeconds()
+    {
+        var options = new ClusterMembershipOptions();
+        SiloConfiguration(cluster: true).GetSection(SiloEndpointOptions.MembershipSectionName)
+            .Bind(options, binder => binder.ErrorOnUnknownConfiguration = true);
+
+        // Votes against a silo that sent anything within MaxProbeTimeout x NumMissedProbesLimit are
+        // suppressed: that window bounds how soon a stalled silo can be declared dead, and it is also
+        // what keeps a live but slow silo (still sending) from being voted out.
+        Assert.True(options.EnableConnectionLivenessCheck, "the liveness check guards busy silos against false deaths");
+        Assert.True(options.MaxProbeTimeout * options.NumMissedProbesLimit <= TimeSpan.FromSeconds(10));
+        Assert.InRange(options.ProbeTimeout, options.MinProbeTimeout, options.MaxProbeTimeout);
+        // The indirect probe's intermediary brings the second of the two votes three silos need.
+        Assert.True(options.EnableIndirectProbes);
+        Assert.Equal(2, options.NumVotesForDeathDeclaration);
+        // A woken silo reads the table soon, finds itself dead and stops.
+        Assert.True(options.TableRefreshTimeout <= TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public void FrontEnd_StopsUsingAStalledGatewaySoonAndGivesUpOnACallInSeconds()
+    {
+        var frontEnd = new ConfigurationBuilder().AddJsonFile(RepositoryPaths.Combine("src", "ReliableMessaging.Api", "appsettings.json")).Build();
+
+        Assert.True(frontEnd.GetValue<TimeSpan>("Orleans:Gateway:GatewayListRefreshPeriod") <= TimeSpan.FromSeconds(5));
+        Assert.True(frontEnd.GetValue<TimeSpan>("Orleans:ResponseTimeout") <= TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public void UseSiloEndpoints_MembershipSection_BoundOntoClusterMembershipOptions()
     {
         using var host = BuildSiloHost(new Dictionary<string, string?>

@@ -10,8 +10,8 @@ public sealed class AtmCommandLineTests
     [
         "--api", "--atms", "--accounts-per-atm", "--duration", "--think-time", "--client-timeout", "--max-attempts", "--max-backoff",
         "--duplicate-rate", "--transfer-ratio", "--shared-accounts", "--retire-after", "--seed", "--cluster-dir", "--cluster-script", "--kill-every",
-        "--restart-after", "--postgres-restarts", "--postgres-down", "--storage-faults-every", "--settle", "--transfer-wait",
-        "--progress-every", "--summary-json",
+        "--restart-after", "--pause-every", "--pause-for", "--max-pauses", "--postgres-restarts", "--postgres-down", "--storage-faults-every",
+        "--settle", "--transfer-wait", "--progress-every", "--throughput-interval", "--summary-json",
     ];
 
     [Fact]
@@ -28,6 +28,7 @@ public sealed class AtmCommandLineTests
             [60_000, 100, 3000, 2000, 20_000, 3000, 3000, 0, 15_000, 60_000, 5000],
             new[] { options.Duration, options.ThinkTime, options.ClientTimeout, options.MaxBackoff, options.KillEvery, options.RestartAfter, options.PostgresDown, options.StorageFaultsEvery, options.Settle, options.TransferWait, options.ProgressEvery }
                 .Select(span => span.TotalMilliseconds));
+        Assert.Equal((0, 30_000, 0, 5000), (options.PauseEvery.TotalMilliseconds, options.PauseFor.TotalMilliseconds, options.MaxPauses, options.ThroughputInterval.TotalMilliseconds));
         Assert.Null(options.Seed);
         Assert.Null(options.ClusterDirectory);
         Assert.Null(options.ClusterScript);
@@ -43,7 +44,8 @@ public sealed class AtmCommandLineTests
             "--client-timeout", "1500ms", "--max-attempts", "7", "--max-backoff", "00:00:04", "--duplicate-rate", "0.5", "--transfer-ratio", "0",
             "--shared-accounts", "3", "--retire-after", "200", "--seed", "-42", "--cluster-dir", "run", "--cluster-script", "c.sh", "--kill-every", "2m", "--restart-after", "1s",
             "--postgres-restarts", "0", "--postgres-down", "2s", "--storage-faults-every", "20s", "--settle", "1h", "--transfer-wait", "30s",
-            "--progress-every", "1s", "--summary-json", "out.json",
+            "--progress-every", "1s", "--summary-json", "out.json", "--pause-every", "5s", "--max-pauses", "1", "--pause-for", "12s",
+            "--throughput-interval", "2s",
         ]);
 
         Assert.Null(error);
@@ -55,6 +57,7 @@ public sealed class AtmCommandLineTests
             [30_000, 500, 1500, 4000, 120_000, 1000, 2000, 20_000, 3_600_000, 30_000, 1000],
             new[] { options.Duration, options.ThinkTime, options.ClientTimeout, options.MaxBackoff, options.KillEvery, options.RestartAfter, options.PostgresDown, options.StorageFaultsEvery, options.Settle, options.TransferWait, options.ProgressEvery }
                 .Select(span => span.TotalMilliseconds));
+        Assert.Equal((5000, 12_000, 1, 2000), (options.PauseEvery.TotalMilliseconds, options.PauseFor.TotalMilliseconds, options.MaxPauses, options.ThroughputInterval.TotalMilliseconds));
         Assert.Equal(Path.GetFullPath("run"), options.ClusterDirectory);
         Assert.Equal(Path.GetFullPath("c.sh"), options.ClusterScript);
         Assert.Equal(Path.GetFullPath("out.json"), options.SummaryJsonPath);
