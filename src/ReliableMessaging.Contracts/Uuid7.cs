@@ -79,6 +79,23 @@ public static class Uuid7
     }
 
     /// <summary>
+    /// Parses the canonical text form of a recorded operation's ID: a client's UUIDv7 or an ID an
+    /// account derived for its own records (<see cref="IsDerived"/>), as statements list them.
+    /// </summary>
+    public static bool TryParseRecorded(string? text, out Guid id)
+    {
+        if (text is { Length: 36 or 32 }
+            && Guid.TryParseExact(text, text.Length == 36 ? "D" : "N", out id)
+            && (IsValid(id) || IsDerived(id)))
+        {
+            return true;
+        }
+
+        id = Guid.Empty;
+        return false;
+    }
+
+    /// <summary>
     /// Parses the canonical text form of a UUIDv7 (with or without hyphens, braces not accepted).
     /// </summary>
     public static bool TryParse(string? text, out Guid id)

@@ -74,9 +74,15 @@ public sealed class TransfersApiTests(ApiFixture fixture)
         Assert.Equal(("transfer-out", 400L, 600L, "succeeded"), ((string)leg["kind"]!, (long)leg["amount"]!, (long)leg["balanceAfter"]!, (string)leg["status"]!));
         Assert.Equal($"/transfers/{key}", (string?)leg["transfer"]);
 
-        // The destination never saw the transfer ID itself: its credit is recorded under its own ID.
+        // The destination never saw the transfer ID itself: its credit is recorded under its own ID,
+        // which its statement lists and which can be looked up like any other.
         using var onDestination = await _client.GetAsync(new Uri($"/accounts/{to}/operations/{key}", UriKind.Relative));
         await AssertProblemAsync(onDestination, HttpStatusCode.NotFound, "operation-not-found");
+        using var statement = await _client.GetAsync(new Uri($"/accounts/{to}/operations", UriKind.Relative));
+        var creditId = (string)(await JsonAsync(statement))["items"]!.AsArray().Single(i => (string)i!["kind"]! == "transfer-in")!["operationId"]!;
+        using var credit = await _client.GetAsync(new Uri($"/accounts/{to}/operations/{creditId}", UriKind.Relative));
+        var creditBody = await JsonAsync(credit);
+        Assert.Equal(("transfer-in", 400L), ((string)creditBody["kind"]!, (long)creditBody["amount"]!));
     }
 
     [Fact]

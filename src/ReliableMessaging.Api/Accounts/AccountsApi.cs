@@ -174,9 +174,10 @@ public static class AccountsApi
             return InvalidAccountId(accountId);
         }
 
-        if (!Contracts.Uuid7.TryParse(operationId, out var id))
+        // Statements also list the IDs accounts derive for their own records (a transfer's credit, refund, end).
+        if (!Contracts.Uuid7.TryParseRecorded(operationId, out var id))
         {
-            return ApiProblem.IdempotencyKeyMalformed.ToResult("The operation ID must be a UUID version 7.");
+            return ApiProblem.IdempotencyKeyMalformed.ToResult("The operation ID must be a UUID version 7 (or an ID from the account's statement).");
         }
 
         var lookup = await grains.GetGrain<IAccountGrain>(accountId).GetOperation(id);

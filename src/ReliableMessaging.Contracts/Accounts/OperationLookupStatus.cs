@@ -9,7 +9,7 @@ public enum OperationLookupStatus : byte
     /// <summary>Not recorded, and recent enough that it would be executed if sent now.</summary>
     Unknown = 1,
 
-    /// <summary>At or below the admission floor: whether it ran can no longer be verified.</summary>
+    /// <summary>Past the journal's retention (or evicted before the journal existed): whether it ran can no longer be verified.</summary>
     Expired = 2,
 
     AccountNotFound = 10,

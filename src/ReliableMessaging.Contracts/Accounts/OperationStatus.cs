@@ -26,8 +26,9 @@ public enum OperationStatus : byte
     OperationIdReused = 13,
 
     /// <summary>
-    /// The operation ID is at or below the account's admission floor: its outcome, if it ever ran,
-    /// may have been evicted, so it can neither be replayed nor safely executed.
+    /// A new operation whose ID is too old to be admitted: older than <c>Accounts:MaxOperationAge</c>
+    /// (stale), or past the journal's retention, where a record, had it run, may have been pruned.
+    /// Never executed.
     /// </summary>
     OperationExpired = 14,
 

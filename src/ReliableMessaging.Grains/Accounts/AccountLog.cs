@@ -22,7 +22,7 @@ internal static partial class AccountLog
     public static partial void IdReused(ILogger logger, string accountId, Guid operationId, OperationKind kind, long amount);
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Warning,
-        Message = "Account {AccountId} refused operation {OperationId}: {Status} (admission floor or clock skew)")]
+        Message = "Account {AccountId} refused operation {OperationId}: {Status} (too old to admit, or beyond the clock skew)")]
     public static partial void NotAdmitted(ILogger logger, string accountId, Guid operationId, OperationStatus status);
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Debug,
