@@ -19,10 +19,13 @@ public sealed class GroupCommitTests(ClusterFixture fixture)
         var (account, accountId) = await OpenAccountAsync(1000);
         var writesBefore = StorageFaults.WriteCount(accountId);
         var gate = StorageFaults.HoldWrites(accountId);
+        var arrived = StorageFaults.NextWriteArrives(accountId);
 
         var inFlight = account.Withdraw(TestIds.NewOperationId(), 100);
-        await Task.Delay(200);
+        await arrived; // the first write is in flight, held at the gate
         var gathered = Enumerable.Range(0, 8).Select(_ => account.Withdraw(TestIds.NewOperationId(), 10)).ToList();
+        // Give the gathered calls time to reach the grain and be decided behind the held write: no
+        // outside signal says "enlisted" (AccountCommitPipelineTests cover each interleaving exactly).
         await Task.Delay(300);
         Assert.False(inFlight.IsCompleted);
         Assert.All(gathered, call => Assert.False(call.IsCompleted));
@@ -42,14 +45,17 @@ public sealed class GroupCommitTests(ClusterFixture fixture)
     {
         var (account, accountId) = await OpenAccountAsync(1000);
         var gate = StorageFaults.HoldWrites(accountId);
+        var arrived = StorageFaults.NextWriteArrives(accountId);
         StorageFaults.Arm(accountId, StorageFault.None);
         StorageFaults.Arm(accountId, StorageFault.FailBeforeWrite);
 
         var firstId = TestIds.NewOperationId();
         var inFlight = account.Withdraw(firstId, 100);
-        await Task.Delay(200);
+        await arrived; // the first write is in flight, held at the gate
         var ids = Enumerable.Range(0, 4).Select(_ => TestIds.NewOperationId()).ToList();
         var gathered = ids.Select(id => account.Withdraw(id, 50)).ToList();
+        // Give the gathered calls time to reach the grain and be decided behind the held write: no
+        // outside signal says "enlisted" (AccountCommitPipelineTests cover each interleaving exactly).
         await Task.Delay(300);
         gate.SetResult();
 
@@ -76,11 +82,14 @@ public sealed class GroupCommitTests(ClusterFixture fixture)
     {
         var (account, accountId) = await OpenAccountAsync(1000);
         var gate = StorageFaults.HoldWrites(accountId);
+        var arrived = StorageFaults.NextWriteArrives(accountId);
         StorageFaults.Arm(accountId, StorageFault.FailBeforeWrite);
 
         var inFlight = account.Withdraw(TestIds.NewOperationId(), 100);
-        await Task.Delay(200);
+        await arrived; // the first write is in flight, held at the gate
         var gathered = Enumerable.Range(0, 3).Select(_ => account.Deposit(TestIds.NewOperationId(), 5)).ToList();
+        // Give the gathered calls time to reach the grain and be decided behind the held write: no
+        // outside signal says "enlisted" (AccountCommitPipelineTests cover each interleaving exactly).
         await Task.Delay(300);
         gate.SetResult();
 
@@ -99,11 +108,14 @@ public sealed class GroupCommitTests(ClusterFixture fixture)
         var (account, accountId) = await OpenAccountAsync(1000);
         var writesBefore = StorageFaults.WriteCount(accountId);
         var gate = StorageFaults.HoldWrites(accountId);
+        var arrived = StorageFaults.NextWriteArrives(accountId);
 
         var inFlight = account.Withdraw(TestIds.NewOperationId(), 1);
-        await Task.Delay(200);
+        await arrived; // the first write is in flight, held at the gate
         var id = TestIds.NewOperationId();
         var calls = Enumerable.Range(0, 4).Select(_ => account.Withdraw(id, 300)).ToList();
+        // Give the gathered calls time to reach the grain and be decided behind the held write: no
+        // outside signal says "enlisted" (AccountCommitPipelineTests cover each interleaving exactly).
         await Task.Delay(300);
         Assert.All(calls, call => Assert.False(call.IsCompleted));
         gate.SetResult();
