@@ -10,30 +10,17 @@ namespace ReliableMessaging.Browser.Tests;
 /// </summary>
 public sealed class ApiReferenceBrowserTests(ITestOutputHelper output)
 {
-    private const string ChromiumPath = "/usr/bin/chromium";
 
     [Fact]
     public async Task ApiReference_ShowsTheWithdrawalEndpointItsIdempotencyKeyAndTheProblemCodes()
     {
-        Assert.True(File.Exists(ChromiumPath), $"{ChromiumPath} is missing: scripts/test.sh installs Debian's chromium.");
-
         await using var postgres = await PostgresServer.StartAsync();
         var cluster = await AccountCluster.StartAsync(postgres, $"reference-{Guid.NewGuid():N}", silos: 1);
         try
         {
             await using var frontEnd = new FrontEndFactory(postgres, cluster).WithKestrel();
             using var playwright = await Playwright.CreateAsync();
-            await using var browser = await playwright.Chromium.LaunchAsync(new()
-            {
-                ExecutablePath = ChromiumPath,
-                Headless = true,
-                Args =
-                [
-                    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-                ],
-            });
+            await using var browser = await HeadlessChromium.LaunchAsync(playwright);
             var page = await browser.NewPageAsync();
             var origin = frontEnd.ServerAddress.GetLeftPart(UriPartial.Authority);
             var outside = new List<string>();

@@ -10,14 +10,11 @@ namespace ReliableMessaging.Browser.Tests;
 /// </summary>
 public sealed class DashboardBrowserTests(ITestOutputHelper output)
 {
-    private const string ChromiumPath = "/usr/bin/chromium";
     private const string Password = "browser-test-secret";
 
     [Fact]
     public async Task Dashboard_AfterTraffic_ShowsAccountGrainType()
     {
-        Assert.True(File.Exists(ChromiumPath), $"{ChromiumPath} is missing: scripts/test.sh installs Debian's chromium.");
-
         await using var postgres = await PostgresServer.StartAsync();
         var cluster = await AccountCluster.StartAsync(postgres, $"browser-{Guid.NewGuid():N}", silos: 1);
         try
@@ -38,17 +35,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
             }
 
             using var playwright = await Playwright.CreateAsync();
-            await using var browser = await playwright.Chromium.LaunchAsync(new()
-            {
-                ExecutablePath = ChromiumPath,
-                Headless = true,
-                Args =
-                [
-                    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-                ],
-            });
+            await using var browser = await HeadlessChromium.LaunchAsync(playwright);
             var context = await browser.NewContextAsync(new()
             {
                 HttpCredentials = new() { Username = FrontEndFactory.DashboardUser, Password = Password },
