@@ -56,7 +56,10 @@ public static class FrontEndHostingExtensions
             });
             client.UseClusterTls(configuration.GetSection(ClusterTlsOptions.SectionName).Get<ClusterTlsOptions>() ?? new());
             client.AddDashboard(options => options.HideTrace = true);
-            client.AddActivityPropagation();
+            if ((configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new()).Enabled)
+            {
+                client.AddActivityPropagation();
+            }
         });
         builder.AddFrontEndTelemetry();
 

@@ -23,6 +23,11 @@ public static class FrontEndTelemetryExtensions
         var options = builder.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new();
         var otlp = options.OtlpEndpoint is not null || !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         builder.Services.Configure<TelemetryOptions>(builder.Configuration.GetSection(TelemetryOptions.SectionName));
+        if (!options.Enabled)
+        {
+            return builder;
+        }
+
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(ServiceName, serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId))
             .WithMetrics(metrics =>
@@ -53,7 +58,13 @@ public static class FrontEndTelemetryExtensions
     public static WebApplication MapFrontEndTelemetry(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var allowRemote = app.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>()?.AllowRemoteScrape ?? false;
+        var options = app.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new();
+        if (!options.Enabled)
+        {
+            return app;
+        }
+
+        var allowRemote = options.AllowRemoteScrape;
         // Anyone else gets the ordinary 404: the metrics name accounts' traffic patterns, not for the open internet.
         app.UseOpenTelemetryPrometheusScrapingEndpoint(context =>
             context.Request.Path == ScrapePath && (allowRemote || IsThisHost(context.Connection.RemoteIpAddress, context.Connection.LocalIpAddress)));

@@ -93,8 +93,11 @@ public static class ReliableMessagingSiloExtensions
             reminders.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(reminders.MinimumReminderPeriod.Ticks, accounts.Value.TransferRetryPeriod.Ticks)));
 
         // One trace from the front end's request through the grain calls; every money operation counted.
-        silo.AddActivityPropagation();
-        silo.AddIncomingGrainCallFilter<AccountCallTelemetryFilter>();
+        if ((silo.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new()).Enabled)
+        {
+            silo.AddActivityPropagation();
+            silo.AddIncomingGrainCallFilter<AccountCallTelemetryFilter>();
+        }
 
         // TLS between silos and with clients when the deployment configures a certificate (Orleans:Tls).
         silo.UseClusterTls();

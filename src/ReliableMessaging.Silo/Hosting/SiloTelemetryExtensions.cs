@@ -20,6 +20,11 @@ public static class SiloTelemetryExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var options = builder.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new();
+        if (!options.Enabled)
+        {
+            return builder;
+        }
+
         var otlp = OtlpConfigured(builder.Configuration, options);
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(ServiceName, serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId))
