@@ -28,7 +28,8 @@ public sealed class Cluster : IAsyncDisposable
     /// <summary>The silo's process ID, to read its managed heap.</summary>
     public int SiloProcessId => _processes[0].Id;
 
-    public static async Task<Cluster> StartAsync(string repositoryRoot, LocalPostgres postgres, int windowSize, bool withFrontEnd)
+    /// <summary>Starts the silo (and the front end), and connects a client. Telemetry off (<c>Telemetry:Enabled=false</c> in both) measures what it costs.</summary>
+    public static async Task<Cluster> StartAsync(string repositoryRoot, LocalPostgres postgres, int windowSize, bool withFrontEnd, bool telemetry = true)
     {
         var cluster = new Cluster($"bench-{Guid.NewGuid():N}");
         var siloPort = LocalPostgres.FreePort();
@@ -39,6 +40,7 @@ public sealed class Cluster : IAsyncDisposable
             ["Orleans__ClusterId"] = cluster.ServiceId,
             ["Orleans__ServiceId"] = cluster.ServiceId,
             ["Logging__LogLevel__Default"] = "Warning",
+            ["Telemetry__Enabled"] = telemetry ? "true" : "false",
         };
         var silo = new Dictionary<string, string>(common)
         {
