@@ -61,26 +61,8 @@ public static class FrontEndHostingExtensions
         builder.AddFrontEndTelemetry();
 
         var services = builder.Services;
-        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
-        {
-            // A replayed answer must be byte-identical to the first one: no per-request fields.
-            context.ProblemDetails.Extensions.Remove("traceId");
-
-            // Problems raised by the framework itself (routing, content negotiation) get a stable code too.
-            if (context.ProblemDetails.Type is null || !context.ProblemDetails.Type.StartsWith(ApiProblem.TypePrefix, StringComparison.Ordinal))
-            {
-                context.ProblemDetails.Type = ApiProblem.TypePrefix + (context.ProblemDetails.Status switch
-                {
-                    StatusCodes.Status400BadRequest => ApiProblem.InvalidRequest.Code,
-                    StatusCodes.Status401Unauthorized => ApiProblem.Unauthorized.Code,
-                    StatusCodes.Status403Forbidden => ApiProblem.Forbidden.Code,
-                    StatusCodes.Status413PayloadTooLarge => ApiProblem.RequestTooLarge.Code,
-                    StatusCodes.Status415UnsupportedMediaType => ApiProblem.UnsupportedMediaType.Code,
-                    StatusCodes.Status500InternalServerError => ApiProblem.InternalError.Code,
-                    var status => $"http-{status}",
-                });
-            }
-        });
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = ApiProblemDetails.Customize);
+        services.AddRequestBinding();
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "ReliableMessaging API";
@@ -111,6 +93,7 @@ public static class FrontEndHostingExtensions
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRequestSizeLimitFallback();
 
         // Anonymous on purpose: the API's description, its reference page and the probes of
         // orchestrators carry no data.
