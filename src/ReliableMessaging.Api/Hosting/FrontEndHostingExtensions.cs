@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using ReliableMessaging.Api.Accounts;
@@ -19,7 +20,6 @@ public static class FrontEndHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var configuration = builder.Configuration;
-        var frontEnd = configuration.GetSection(FrontEndOptions.SectionName).Get<FrontEndOptions>() ?? new();
         var connectionString = configuration.GetConnectionString(ClusterDatabase.ConnectionStringName);
         if (string.IsNullOrWhiteSpace(connectionString))
         {
@@ -27,6 +27,7 @@ public static class FrontEndHostingExtensions
                 $"ConnectionStrings:{ClusterDatabase.ConnectionStringName} is not set (appsettings.json or ConnectionStrings__{ClusterDatabase.ConnectionStringName}).");
         }
 
+        builder.Services.AddOptions<FrontEndOptions>().BindConfiguration(FrontEndOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.UseOrleansClient(client =>
         {
             client.UseAdoNetClustering(options =>
@@ -34,27 +35,15 @@ public static class FrontEndHostingExtensions
                 options.Invariant = ClusterDatabase.Invariant;
                 options.ConnectionString = connectionString;
             });
-            client.Configure<ClusterOptions>(options =>
+            client.Services.AddOptions<ClusterOptions>().Configure<IOptions<FrontEndOptions>>((cluster, frontEnd) =>
             {
-                options.ClusterId = frontEnd.ClusterId;
-                options.ServiceId = frontEnd.ServiceId;
+                cluster.ClusterId = frontEnd.Value.ClusterId;
+                cluster.ServiceId = frontEnd.Value.ServiceId;
             });
-            client.Configure<ClientMessagingOptions>(options => options.ResponseTimeout = frontEnd.ResponseTimeout);
-
-            // Wait for the cluster if it comes up after us, but not forever: past the limit the process
-            // fails to start and its supervisor restarts it, rather than hanging without a word.
-            var connectDeadline = DateTimeOffset.UtcNow + frontEnd.ConnectTimeout;
-            client.UseConnectionRetryFilter(async (_, cancellationToken) =>
-            {
-                if (DateTimeOffset.UtcNow >= connectDeadline)
-                {
-                    return false;
-                }
-
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-                return true;
-            });
-            client.UseClusterTls(configuration.GetSection(ClusterTlsOptions.SectionName).Get<ClusterTlsOptions>() ?? new());
+            client.Services.AddOptions<ClientMessagingOptions>().Configure<IOptions<FrontEndOptions>>((messaging, frontEnd) =>
+                messaging.ResponseTimeout = frontEnd.Value.ResponseTimeout);
+            client.UseConnectionRetryFilter<ClusterConnectRetryFilter>();
+            client.UseClusterTls(configuration.ReadAtBuildTime<ClusterTlsOptions>(ClusterTlsOptions.SectionName));
             client.AddDashboard(options => options.HideTrace = true);
             client.AddActivityPropagation();
         });
