@@ -8,6 +8,7 @@ using Orleans.Storage;
 using ReliableMessaging.Contracts.Hosting;
 using ReliableMessaging.Grains.Accounts;
 using ReliableMessaging.Grains.Journal;
+using ReliableMessaging.Silo.Faults;
 using ReliableMessaging.Silo.Journal;
 using ReliableMessaging.Grains.Telemetry;
 using ReliableMessaging.Silo.Storage;
@@ -104,6 +105,9 @@ public static class ReliableMessagingSiloExtensions
 
         // Silos feed the Orleans Dashboard that the front end serves; traces stay hidden (they can carry data).
         silo.AddDashboard(options => options.HideTrace = true);
+
+        // Tests and chaos runs only (Faults:ClockOffset): a silo whose clock is off; nothing without the setting.
+        silo.AddFaultInjection();
 
         var services = silo.Services;
         services.AddKeyedSingleton<IGrainStorage>(
