@@ -34,15 +34,38 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
         await using (var quiet = settings.Runs("telemetry")
             ? await Cluster.StartAsync(repositoryRoot, postgres, settings.WindowSize, withFrontEnd: settings.Runs("http"), telemetry: false)
             : null)
+        // The same silo with .NET's default thread-pool spinning instead of the silo's setting.
+        await using (var spinning = settings.Runs("spinning")
+            ? await Cluster.StartAsync(repositoryRoot, postgres, settings.WindowSize, withFrontEnd: false, threadPoolSpinning: true)
+            : null)
         {
             var accounts = await OpenAccountsAsync(cluster.Client, Accounts);
-            var subjects = new UniqueSubjects(
-                accounts,
-                quiet is not null ? await OpenAccountsAsync(quiet.Client, Accounts) : null,
-                settings.Runs("peer") ? await OpenPlainAccountsAsync(cluster.Client, Accounts) : null);
+            var variants = new List<UniqueVariant>();
+            if (settings.Runs("peer"))
+            {
+                var plain = await OpenPlainAccountsAsync(cluster.Client, Accounts);
+                variants.Add(new("peer", "peer: plain grain (one WriteStateAsync per withdrawal, no operation IDs, not reentrant), 10,000 accounts", "peer (plain grain)",
+                    (_, _) => plain[Random.Shared.Next(plain.Length)].Withdraw(1)));
+            }
+
+            // Opened even when unique is not run: the http scenario's telemetry-off front end uses them.
+            var quietAccounts = quiet is not null ? await OpenAccountsAsync(quiet.Client, Accounts) : null;
+            if (quietAccounts is not null)
+            {
+                variants.Add(new("telemetry off", "unique, telemetry off (Telemetry:Enabled=false in the silo)", "same, telemetry off",
+                    (_, _) => quietAccounts[Random.Shared.Next(quietAccounts.Length)].Withdraw(Guid.CreateVersion7(), 1)));
+            }
+
+            if (spinning is not null)
+            {
+                var spinningAccounts = await OpenAccountsAsync(spinning.Client, Accounts);
+                variants.Add(new("default spinning", "unique, silo with .NET's default thread-pool spinning", "same, default spinning",
+                    (_, _) => spinningAccounts[Random.Shared.Next(spinningAccounts.Length)].Withdraw(Guid.CreateVersion7(), 1)));
+            }
+
             payloadBytes = await AverageStateBytesAsync(postgres, cluster.ServiceId);
             await PgBench.PrepareAsync(postgres, (int)Math.Round(payloadBytes));
-            baseline = await RunUniqueWithBaselinesAsync(postgres, cluster.ServiceId, subjects, work);
+            baseline = await RunUniqueWithBaselinesAsync(postgres, cluster.ServiceId, accounts, variants, work);
             payloadBytes = await AverageStateBytesAsync(postgres, cluster.ServiceId);
 
             if (settings.Runs("hot"))
@@ -81,23 +104,20 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
     /// baseline is the median, and the notes list every round. pgbench writes the average state the unique scenario
     /// has grown to by then: at least what the unique scenario wrote.
     /// </summary>
-    private async Task<Dictionary<int, Comparison[]>> RunUniqueWithBaselinesAsync(LocalPostgres postgres, string serviceId, UniqueSubjects subjects, string work)
+    private async Task<Dictionary<int, Comparison[]>> RunUniqueWithBaselinesAsync(
+        LocalPostgres postgres, string serviceId, IAccountGrain[] accounts, List<UniqueVariant> variants, string work)
     {
-        var accounts = subjects.Accounts;
         var baseline = new Dictionary<int, Comparison[]>();
         var simpleRows = new List<BenchmarkRow>();
         var preparedRows = new List<BenchmarkRow>();
         var uniqueRows = new List<BenchmarkRow>();
-        var quietRows = new List<BenchmarkRow>();
-        var peerRows = new List<BenchmarkRow>();
+        var variantRows = variants.Select(_ => new List<BenchmarkRow>()).ToList();
         foreach (var concurrency in Concurrencies)
         {
-            var rounds = new List<(LoadResult? Unique, LoadResult? Quiet, LoadResult? Peer, LoadResult Simple, LoadResult Prepared, int Payload)>();
+            var rounds = new List<(LoadResult? Unique, LoadResult[] Variants, LoadResult Simple, LoadResult Prepared, int Payload)>();
             for (var round = 1; round <= settings.Rounds; round++)
             {
                 LoadResult? unique = null;
-                LoadResult? quiet = null;
-                LoadResult? peer = null;
                 var profiled = round == 1;
                 if (settings.Runs("unique"))
                 {
@@ -107,18 +127,13 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
                     await NoteProfileAsync(postgres, profiled, $"PostgreSQL statements, unique c={concurrency} (round 1)");
                 }
 
-                if (subjects.QuietAccounts is { } quietAccounts)
+                var measured = new LoadResult[variants.Count];
+                for (var v = 0; v < variants.Count; v++)
                 {
-                    quiet = await MeasureAsync($"unique withdrawals, telemetry off, c={concurrency}, round {round}", concurrency,
-                        (_, _) => quietAccounts[Random.Shared.Next(quietAccounts.Length)].Withdraw(Guid.CreateVersion7(), 1));
-                }
-
-                if (subjects.PlainAccounts is { } plainAccounts)
-                {
-                    await ResetProfileAsync(postgres, profiled);
-                    peer = await MeasureAsync($"peer (plain grain) withdrawals, c={concurrency}, round {round}", concurrency,
-                        (_, _) => plainAccounts[Random.Shared.Next(plainAccounts.Length)].Withdraw(1));
-                    await NoteProfileAsync(postgres, profiled, $"PostgreSQL statements, peer c={concurrency} (round 1)");
+                    var profiledVariant = profiled && variants[v].Key == "peer";
+                    await ResetProfileAsync(postgres, profiledVariant);
+                    measured[v] = await MeasureAsync($"{variants[v].Key}, c={concurrency}, round {round}", concurrency, variants[v].Operation);
+                    await NoteProfileAsync(postgres, profiledVariant, $"PostgreSQL statements, {variants[v].Key} c={concurrency} (round 1)");
                 }
 
                 var payload = (int)Math.Round(await AverageStateBytesAsync(postgres, serviceId));
@@ -126,7 +141,7 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
                 await ResetProfileAsync(postgres, profiled);
                 var prepared = await RunPgBenchAsync(postgres, concurrency, payload, PgBenchProtocol.Prepared, work);
                 await NoteProfileAsync(postgres, profiled, $"PostgreSQL statements, pgbench -M prepared c={concurrency} (round 1)");
-                rounds.Add((unique, quiet, peer, simple, prepared, payload));
+                rounds.Add((unique, measured, simple, prepared, payload));
             }
 
             var chosen = rounds
@@ -140,51 +155,42 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
             baseline[concurrency] = comparisons;
             simpleRows.Add(new($"baseline: {comparisons[0].Name}, same write ({chosen.Payload} B payload, 10,000 rows)", chosen.Simple));
             preparedRows.Add(new($"baseline: {comparisons[1].Name}, same write ({chosen.Payload} B payload, 10,000 rows)", chosen.Prepared));
+            for (var v = 0; v < variants.Count; v++)
+            {
+                variantRows[v].Add(new(variants[v].Scenario, chosen.Variants[v], comparisons));
+            }
+
             if (chosen.Unique is { } median)
             {
-                List<Comparison> against = [.. comparisons];
-                if (chosen.Peer is { } chosenPeer)
-                {
-                    against.Add(new("peer (plain grain)", chosenPeer.Throughput));
-                }
-
-                if (chosen.Quiet is { } chosenQuiet)
-                {
-                    against.Add(new("same, telemetry off", chosenQuiet.Throughput));
-                }
-
-                uniqueRows.Add(new("unique: withdrawals over 10,000 accounts (Orleans client)", median, against));
+                uniqueRows.Add(new("unique: withdrawals over 10,000 accounts (Orleans client)", median,
+                    [.. comparisons, .. variants.Select((variant, v) => new Comparison(variant.ComparedAs, chosen.Variants[v].Throughput))]));
                 var toSimple = rounds.Select(r => r.Unique!.Throughput / r.Simple.Throughput).ToList();
                 var toPrepared = rounds.Select(r => r.Unique!.Throughput / r.Prepared.Throughput).ToList();
                 var perRound = toSimple.Zip(toPrepared, (a, b) => string.Create(CultureInfo.InvariantCulture, $"{a:F2} / {b:F2}"));
                 _notes.Add(string.Create(CultureInfo.InvariantCulture,
                     $"unique c={concurrency}: ratio to pgbench / pgbench -M prepared in each round: {string.Join(", ", perRound)}; median of each: {Median(toSimple):F2} / {Median(toPrepared):F2}."));
-                NoteRatios(rounds.Select(r => r.Peer is { } p ? r.Unique!.Throughput / p.Throughput : (double?)null), $"unique c={concurrency} / peer (plain grain)");
-                NoteRatios(rounds.Select(r => r.Quiet is { } q ? r.Unique!.Throughput / q.Throughput : (double?)null), $"unique c={concurrency} telemetry on / off");
-            }
-
-            if (chosen.Quiet is { } quietMedian)
-            {
-                quietRows.Add(new("unique, telemetry off (Telemetry:Enabled=false in the silo)", quietMedian, comparisons));
-            }
-
-            if (chosen.Peer is { } peerMedian)
-            {
-                peerRows.Add(new("peer: plain grain (one WriteStateAsync per withdrawal, no operation IDs, not reentrant), 10,000 accounts", peerMedian, comparisons));
+                for (var v = 0; v < variants.Count; v++)
+                {
+                    var index = v;
+                    NoteRatios(rounds.Select(r => r.Unique!.Throughput / r.Variants[index].Throughput), $"unique c={concurrency} / {variants[v].ComparedAs}");
+                }
             }
         }
 
         _rows.AddRange(simpleRows);
         _rows.AddRange(preparedRows);
         _rows.AddRange(uniqueRows);
-        _rows.AddRange(peerRows);
-        _rows.AddRange(quietRows);
+        foreach (var rows in variantRows)
+        {
+            _rows.AddRange(rows);
+        }
+
         return baseline;
     }
 
-    private void NoteRatios(IEnumerable<double?> ratios, string name)
+    private void NoteRatios(IEnumerable<double> ratios, string name)
     {
-        var measured = ratios.OfType<double>().ToList();
+        var measured = ratios.ToList();
         if (measured.Count > 0)
         {
             _notes.Add(string.Create(CultureInfo.InvariantCulture,

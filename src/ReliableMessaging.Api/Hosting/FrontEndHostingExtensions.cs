@@ -45,7 +45,7 @@ public static class FrontEndHostingExtensions
             client.UseConnectionRetryFilter<ClusterConnectRetryFilter>();
             client.UseClusterTls(configuration.ReadAtBuildTime<ClusterTlsOptions>(ClusterTlsOptions.SectionName));
             client.AddDashboard(options => options.HideTrace = true);
-            if ((configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new()).Enabled)
+            if (configuration.ReadAtBuildTime<TelemetryOptions>(TelemetryOptions.SectionName).Enabled)
             {
                 client.AddActivityPropagation();
             }

@@ -20,7 +20,7 @@ public static class FrontEndTelemetryExtensions
     public static WebApplicationBuilder AddFrontEndTelemetry(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new();
+        var options = builder.Configuration.ReadAtBuildTime<TelemetryOptions>(TelemetryOptions.SectionName);
         var otlp = options.OtlpEndpoint is not null || !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         builder.Services.Configure<TelemetryOptions>(builder.Configuration.GetSection(TelemetryOptions.SectionName));
         if (!options.Enabled)
@@ -58,7 +58,7 @@ public static class FrontEndTelemetryExtensions
     public static WebApplication MapFrontEndTelemetry(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var options = app.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new();
+        var options = app.Configuration.ReadAtBuildTime<TelemetryOptions>(TelemetryOptions.SectionName);
         if (!options.Enabled)
         {
             return app;

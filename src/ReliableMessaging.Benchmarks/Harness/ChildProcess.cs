@@ -14,7 +14,8 @@ public sealed class ChildProcess : IAsyncDisposable
         _name = name;
     }
 
-    public static ChildProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment, string logPath)
+    /// <summary>Runs <c>dotnet dll</c>, or with another runtimeconfig.json than the built one (<c>dotnet exec --runtimeconfig</c>).</summary>
+    public static ChildProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment, string logPath, string? runtimeConfig = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -22,6 +23,13 @@ public sealed class ChildProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (runtimeConfig is not null)
+        {
+            start.ArgumentList.Add("exec");
+            start.ArgumentList.Add("--runtimeconfig");
+            start.ArgumentList.Add(runtimeConfig);
+        }
+
         start.ArgumentList.Add(dll);
         foreach (var (key, value) in environment)
         {

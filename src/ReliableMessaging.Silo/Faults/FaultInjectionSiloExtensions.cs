@@ -1,3 +1,4 @@
+using ReliableMessaging.Contracts.Hosting;
 using Microsoft.Extensions.Options;
 using ReliableMessaging.Grains.Accounts;
 
@@ -23,7 +24,7 @@ public static class FaultInjectionSiloExtensions
             .ValidateOnStart();
 
         // Decided at wiring time, so a silo without the setting keeps whatever clock it was given.
-        var offset = silo.Configuration.GetSection(FaultOptions.SectionName).Get<FaultOptions>()?.ClockOffset;
+        var offset = silo.Configuration.ReadAtBuildTime<FaultOptions>(FaultOptions.SectionName).ClockOffset;
         if (offset is { } shift && shift != TimeSpan.Zero)
         {
             services.AddSingleton<TimeProvider>(new OffsetTimeProvider(TimeProvider.System, shift));

@@ -29,7 +29,7 @@ public static class ReliableMessagingSiloExtensions
     public static ISiloBuilder UseSiloEndpoints(this ISiloBuilder silo)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        var endpoints = silo.Configuration.GetSection(SiloEndpointOptions.SectionName).Get<SiloEndpointOptions>() ?? new();
+        var endpoints = silo.Configuration.ReadAtBuildTime<SiloEndpointOptions>(SiloEndpointOptions.SectionName);
         System.ComponentModel.DataAnnotations.Validator.ValidateObject(endpoints, new(endpoints), validateAllProperties: true);
 
         silo.Configure<ClusterOptions>(options =>
@@ -94,7 +94,7 @@ public static class ReliableMessagingSiloExtensions
             reminders.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(reminders.MinimumReminderPeriod.Ticks, accounts.Value.TransferRetryPeriod.Ticks)));
 
         // One trace from the front end's request through the grain calls; every money operation counted.
-        if ((silo.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new()).Enabled)
+        if (silo.Configuration.ReadAtBuildTime<TelemetryOptions>(TelemetryOptions.SectionName).Enabled)
         {
             silo.AddActivityPropagation();
             silo.AddIncomingGrainCallFilter<AccountCallTelemetryFilter>();
