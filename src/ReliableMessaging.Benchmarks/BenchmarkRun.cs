@@ -34,10 +34,6 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
         await using (var quiet = settings.Runs("telemetry")
             ? await Cluster.StartAsync(repositoryRoot, postgres, settings.WindowSize, withFrontEnd: settings.Runs("http"), telemetry: false)
             : null)
-        // The same silo with .NET's default thread-pool spinning instead of the silo's setting.
-        await using (var spinning = settings.Runs("spinning")
-            ? await Cluster.StartAsync(repositoryRoot, postgres, settings.WindowSize, withFrontEnd: false, threadPoolSpinning: true)
-            : null)
         {
             var accounts = await OpenAccountsAsync(cluster.Client, Accounts);
             var variants = new List<UniqueVariant>();
@@ -54,13 +50,6 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
             {
                 variants.Add(new("telemetry off", "unique, telemetry off (Telemetry:Enabled=false in the silo)", "same, telemetry off",
                     (_, _) => quietAccounts[Random.Shared.Next(quietAccounts.Length)].Withdraw(Guid.CreateVersion7(), 1)));
-            }
-
-            if (spinning is not null)
-            {
-                var spinningAccounts = await OpenAccountsAsync(spinning.Client, Accounts);
-                variants.Add(new("default spinning", "unique, silo with .NET's default thread-pool spinning", "same, default spinning",
-                    (_, _) => spinningAccounts[Random.Shared.Next(spinningAccounts.Length)].Withdraw(Guid.CreateVersion7(), 1)));
             }
 
             payloadBytes = await AverageStateBytesAsync(postgres, cluster.ServiceId);

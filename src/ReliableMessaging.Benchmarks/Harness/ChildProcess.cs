@@ -14,8 +14,7 @@ public sealed class ChildProcess : IAsyncDisposable
         _name = name;
     }
 
-    /// <summary>Runs <c>dotnet dll</c>, or with another runtimeconfig.json than the built one (<c>dotnet exec --runtimeconfig</c>).</summary>
-    public static ChildProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment, string logPath, string? runtimeConfig = null)
+    public static ChildProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment, string logPath)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -23,13 +22,6 @@ public sealed class ChildProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        if (runtimeConfig is not null)
-        {
-            start.ArgumentList.Add("exec");
-            start.ArgumentList.Add("--runtimeconfig");
-            start.ArgumentList.Add(runtimeConfig);
-        }
-
         start.ArgumentList.Add(dll);
         foreach (var (key, value) in environment)
         {

@@ -11,9 +11,6 @@ namespace ReliableMessaging.Benchmarks.Harness;
 /// </summary>
 public sealed class Cluster : IAsyncDisposable
 {
-    /// <summary>The silo's runtime setting the spinning variant removes (src/ReliableMessaging.Silo/ReliableMessaging.Silo.csproj).</summary>
-    public const string SpinLimitSetting = "System.Threading.ThreadPool.UnfairSemaphoreSpinLimit";
-
     private readonly List<ChildProcess> _processes = [];
     private IHost? _client;
 
@@ -31,12 +28,8 @@ public sealed class Cluster : IAsyncDisposable
     /// <summary>The silo's process ID, to read its managed heap.</summary>
     public int SiloProcessId => _processes[0].Id;
 
-    /// <summary>
-    /// Starts the silo (and the front end), and connects a client. Telemetry off (<c>Telemetry:Enabled=false</c>
-    /// in both) measures what it costs; <paramref name="threadPoolSpinning"/> runs the silo with .NET's default
-    /// thread-pool spinning instead of the silo's setting (no spinning), to measure what that setting buys.
-    /// </summary>
-    public static async Task<Cluster> StartAsync(string repositoryRoot, LocalPostgres postgres, int windowSize, bool withFrontEnd, bool telemetry = true, bool threadPoolSpinning = false)
+    /// <summary>Starts the silo (and the front end), and connects a client. Telemetry off (<c>Telemetry:Enabled=false</c> in both) measures what it costs.</summary>
+    public static async Task<Cluster> StartAsync(string repositoryRoot, LocalPostgres postgres, int windowSize, bool withFrontEnd, bool telemetry = true)
     {
         var cluster = new Cluster($"bench-{Guid.NewGuid():N}");
         var siloPort = LocalPostgres.FreePort();
@@ -57,9 +50,7 @@ public sealed class Cluster : IAsyncDisposable
         };
         var logs = Path.Combine(Path.GetTempPath(), "rm-bench-logs");
         Directory.CreateDirectory(logs);
-        var siloDll = Built(repositoryRoot, "ReliableMessaging.Silo");
-        var runtimeConfig = threadPoolSpinning ? WithDefaultSpinning(siloDll) : null;
-        cluster._processes.Add(ChildProcess.Start("silo", siloDll, silo, Path.Combine(logs, threadPoolSpinning ? "silo-spinning.log" : "silo.log"), runtimeConfig));
+        cluster._processes.Add(ChildProcess.Start("silo", Built(repositoryRoot, "ReliableMessaging.Silo"), silo, Path.Combine(logs, "silo.log")));
 
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning);
@@ -121,22 +112,6 @@ public sealed class Cluster : IAsyncDisposable
         {
             await process.DisposeAsync();
         }
-    }
-
-    /// <summary>A copy of the silo's runtimeconfig.json without its thread-pool spin limit: .NET's default.</summary>
-    private static string WithDefaultSpinning(string siloDll)
-    {
-        var built = Path.ChangeExtension(siloDll, ".runtimeconfig.json");
-        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(built))!;
-        var properties = config["runtimeOptions"]!["configProperties"]!.AsObject();
-        if (!properties.Remove(SpinLimitSetting))
-        {
-            throw new InvalidOperationException($"{built} sets no {SpinLimitSetting}: nothing to compare with.");
-        }
-
-        var copy = Path.Combine(Path.GetTempPath(), $"rm-bench-silo-spinning-{Guid.NewGuid():N}.runtimeconfig.json");
-        File.WriteAllText(copy, config.ToJsonString());
-        return copy;
     }
 
     private static string Built(string repositoryRoot, string project)

@@ -10,7 +10,11 @@ public static class CpuSampler
 {
     private static readonly double TicksPerSecond = 100.0; // USER_HZ on Linux
 
-    /// <summary>CPU seconds used so far, by part.</summary>
+    /// <summary>
+    /// CPU seconds used so far by each process, keyed <c>part|pid</c>: differences are taken per process,
+    /// so a process that ends between two samples (a pooled connection's backend closing) takes its
+    /// earlier CPU with it instead of showing up as negative time.
+    /// </summary>
     public static Dictionary<string, double> Sample()
     {
         var totals = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -21,7 +25,7 @@ public static class CpuSampler
 
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(directory), out _))
+            if (!int.TryParse(Path.GetFileName(directory), out var pid))
             {
                 continue;
             }
@@ -37,7 +41,7 @@ public static class CpuSampler
                 var stat = File.ReadAllText(Path.Combine(directory, "stat"));
                 var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
                 var seconds = (double.Parse(fields[11], CultureInfo.InvariantCulture) + double.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
-                totals[part] = totals.GetValueOrDefault(part) + seconds;
+                totals[string.Create(CultureInfo.InvariantCulture, $"{part}|{pid}")] = seconds;
             }
             catch (IOException)
             {
@@ -57,9 +61,11 @@ public static class CpuSampler
     {
         ArgumentNullException.ThrowIfNull(before);
         ArgumentNullException.ThrowIfNull(after);
-        var parts = after.Keys.Order(StringComparer.Ordinal)
-            .Select(part => (part, seconds: after[part] - before.GetValueOrDefault(part)))
+        var parts = after
+            .GroupBy(process => process.Key.Split('|')[0], StringComparer.Ordinal)
+            .Select(part => (part: part.Key, seconds: part.Sum(process => Math.Max(0, process.Value - before.GetValueOrDefault(process.Key)))))
             .Where(p => p.seconds > 0.01)
+            .OrderBy(p => p.part, StringComparer.Ordinal)
             .ToList();
         var busy = parts.Sum(p => p.seconds) / elapsed.TotalSeconds;
         var perOp = string.Join(", ", parts.Select(p => string.Create(CultureInfo.InvariantCulture,

@@ -69,6 +69,13 @@ public sealed partial class AccountGrain(
         return Task.CompletedTask;
     }
 
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // The next activation, wherever it runs, counts this outbox as pending again.
+        _delivery?.Stop();
+        return Task.CompletedTask;
+    }
+
     public async Task<OpenAccountResult> Open()
     {
         if (!AccountIdFormat.IsValid(AccountId))

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Contracts.Transfers;
 using ReliableMessaging.Contracts.Hosting;
 
 namespace ReliableMessaging.Grains.Accounts;
@@ -23,11 +24,34 @@ public static class AccountMetrics
 
     private static readonly Meter Meter = new(MeterName);
 
+    private static long s_pendingTransfers;
+
     /// <summary>Transfers that stayed pending past <c>Accounts:TransferAlertAge</c> (once per transfer and activation).</summary>
     public static readonly Counter<long> OverdueTransfers = Meter.CreateCounter<long>("reliablemessaging.transfers.overdue");
 
     /// <summary>Transfers refunded because the destination refused the credit for good.</summary>
     public static readonly Counter<long> RefundedTransfers = Meter.CreateCounter<long>("reliablemessaging.transfers.refunded");
+
+    /// <summary>From a transfer's debit to its completion or refund.</summary>
+    public static readonly Histogram<double> TransferDeliveryDuration = Meter.CreateHistogram<double>(
+        "reliablemessaging.transfers.delivery.duration", "s", "From a transfer's debit to its completion or refund at the source, by outcome (completed, refunded).",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600] });
+
+    /// <summary>Transfers debited and not yet completed or refunded, in the outboxes of the silo's active accounts.</summary>
+    public static readonly ObservableGauge<long> PendingTransfers = Meter.CreateObservableGauge(
+        "reliablemessaging.transfers.pending", () => Interlocked.Read(ref s_pendingTransfers), "{transfer}",
+        "Transfers debited and not yet completed or refunded, in the outboxes of this silo's active accounts.");
+
+    /// <summary>An account's outbox grew or shrank by <paramref name="delta"/> (or its activation ended).</summary>
+    public static void AdjustPendingTransfers(long delta) => Interlocked.Add(ref s_pendingTransfers, delta);
+
+    /// <summary>The silo's current count of pending transfers (what the gauge reports).</summary>
+    public static long CurrentPendingTransfers => Interlocked.Read(ref s_pendingTransfers);
+
+    /// <summary>One transfer finished: how long it was pending, by outcome.</summary>
+    public static void RecordDelivery(TransferState outcome, TimeSpan pendingFor) =>
+        TransferDeliveryDuration.Record(Math.Max(0, pendingFor.TotalSeconds),
+            new KeyValuePair<string, object?>("outcome", outcome == TransferState.Completed ? "completed" : "refunded"));
 
     /// <summary>Money operations answered by account grains, by kind, outcome and status.</summary>
     public static readonly Counter<long> Operations = Meter.CreateCounter<long>(

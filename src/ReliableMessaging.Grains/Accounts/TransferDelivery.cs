@@ -106,6 +106,7 @@ public sealed class TransferDelivery
             var result = await debit();
             if (result is { Status: OperationStatus.Succeeded, IsReplay: false })
             {
+                ReportPending();
                 Kick();
             }
 
@@ -130,6 +131,7 @@ public sealed class TransferDelivery
     /// <summary>A new activation found transfers in its outbox: deliver them shortly.</summary>
     public void Resume()
     {
+        ReportPending();
         if (_host.CommittedOutbox.Count > 0)
         {
             _host.ScheduleRetry(FirstRetry);
@@ -258,6 +260,8 @@ public sealed class TransferDelivery
         }
 
         _overdue.Remove(pending.TransferId);
+        ReportPending();
+        AccountMetrics.RecordDelivery(outcome, _time.GetUtcNow() - pending.PendingSince);
         if (outcome == TransferState.Completed)
         {
             AccountLog.TransferCompleted(_logger, _accountId, pending.TransferId, pending.To, credit.IsReplay);
@@ -269,6 +273,23 @@ public sealed class TransferDelivery
         }
 
         return true;
+    }
+
+    /// <summary>How many pending transfers this account counts in <c>reliablemessaging.transfers.pending</c>: its committed outbox.</summary>
+    public int ReportedPending { get; private set; }
+
+    /// <summary>The activation ends: its outbox no longer counts as pending on this silo (the next activation counts it).</summary>
+    public void Stop()
+    {
+        AccountMetrics.AdjustPendingTransfers(-ReportedPending);
+        ReportedPending = 0;
+    }
+
+    private void ReportPending()
+    {
+        var pending = _host.CommittedOutbox.Count;
+        AccountMetrics.AdjustPendingTransfers(pending - ReportedPending);
+        ReportedPending = pending;
     }
 
     /// <summary>The operator alert: once per transfer and activation, when it is pending longer than the alert age.</summary>

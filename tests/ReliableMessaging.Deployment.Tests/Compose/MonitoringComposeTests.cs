@@ -83,6 +83,8 @@ public sealed partial class MonitoringComposeTests
         Assert.Contains("reliablemessaging_state_write_duration_seconds_bucket", used);
         Assert.Contains("reliablemessaging_commit_batch_size_sum", used);
         Assert.Contains("reliablemessaging_transfers_overdue_total", used);
+        Assert.Contains("reliablemessaging_transfers_pending", used);
+        Assert.Contains("reliablemessaging_transfers_delivery_duration_seconds_bucket", used);
         Assert.Contains(expressions, expression => expression.Contains("replayed", StringComparison.Ordinal));
     }
 
@@ -106,6 +108,10 @@ public sealed partial class MonitoringComposeTests
             if (instrument.GetType().Name.StartsWith("Counter", StringComparison.Ordinal))
             {
                 names.Add(name + "_total");
+            }
+            else if (instrument.GetType().Name.StartsWith("ObservableGauge", StringComparison.Ordinal))
+            {
+                names.Add(name);
             }
             else
             {

@@ -52,6 +52,23 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Append_BatchPartlyAlreadyThere_TheMissingRowsAddedAndTheOthersUntouched()
+    {
+        await using var dataSource = DataSource();
+        await using var journal = Journal(dataSource);
+        var records = Enumerable.Range(1, 4).Select(i => Record(i, Now.AddSeconds(i))).ToList();
+        await journal.AppendAsync("carol", records.Take(2).ToList());
+        var before = journal.InsertsExecuted;
+
+        // Re-sent after a lost answer, together with new ones: the plain insert meets rows 1-2,
+        // so the batch goes again in its idempotent form.
+        await journal.AppendAsync("carol", records);
+
+        Assert.Equal(records, await journal.ReadAsync("carol", 0, 100));
+        Assert.Equal(2, journal.InsertsExecuted - before);
+    }
+
+    [Fact]
     public async Task ManyAccountsAppendingAtOnce_BatchedIntoFewInserts()
     {
         await using var dataSource = DataSource();

@@ -73,6 +73,48 @@ public sealed class TransferDeliveryTests
     });
 
     [Fact]
+    public Task Pending_CountedFromItsDebitUntilFinished_DeliveryDurationRecordedWithItsOutcome() => Play(async () =>
+    {
+        var durations = new System.Collections.Concurrent.ConcurrentBag<(double Seconds, string? Outcome)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument == AccountMetrics.TransferDeliveryDuration)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, tags, _) => durations.Add((value, (string?)tags[0].Value)));
+        listener.Start();
+
+        var transfer = await StartedAsync();
+        Assert.Equal(1, _delivery.ReportedPending);
+        _clock.Now = Now.AddSeconds(7.25);
+        _host.AnswerCredit(0, OperationStatus.Succeeded);
+        Assert.Equal(1, _delivery.ReportedPending);
+        _host.CommitFinish(0);
+
+        Assert.Equal(0, _delivery.ReportedPending);
+        // Other tests record too (the instrument is static): this one is told apart by its duration.
+        Assert.Contains((7.25, "completed"), durations);
+        Assert.NotEqual(default, transfer.TransferId);
+    });
+
+    [Fact]
+    public Task Stop_TheActivationEnds_ItsPendingTransfersNoLongerCountedHere() => Play(async () =>
+    {
+        await StartedAsync();
+        await StartedAsync(millisecond: 1);
+        Assert.Equal(2, _delivery.ReportedPending);
+
+        _delivery.Stop();
+
+        Assert.Equal(0, _delivery.ReportedPending);
+    });
+
+    [Fact]
     public Task Credited_CompletedOnceAndReminderRemovedWhenOutboxEmpty() => Play(async () =>
     {
         await StartedAsync();
