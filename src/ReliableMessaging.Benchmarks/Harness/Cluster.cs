@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Orleans.Configuration;
 using ReliableMessaging.Contracts.Hosting;
+using ReliableMessaging.Tooling;
 
 namespace ReliableMessaging.Benchmarks.Harness;
 
@@ -11,7 +12,7 @@ namespace ReliableMessaging.Benchmarks.Harness;
 /// </summary>
 public sealed class Cluster : IAsyncDisposable
 {
-    private readonly List<ChildProcess> _processes = [];
+    private readonly List<(string Name, BackgroundProcess Process)> _processes = [];
     private IHost? _client;
 
     private Cluster(string serviceId) => ServiceId = serviceId;
@@ -26,13 +27,13 @@ public sealed class Cluster : IAsyncDisposable
     public string? ApiToken { get; private set; }
 
     /// <summary>The silo's process ID, to read its managed heap.</summary>
-    public int SiloProcessId => _processes[0].Id;
+    public int SiloProcessId => _processes[0].Process.Id;
 
     public static async Task<Cluster> StartAsync(string repositoryRoot, LocalPostgres postgres, int windowSize, bool withFrontEnd)
     {
         var cluster = new Cluster($"bench-{Guid.NewGuid():N}");
-        var siloPort = LocalPostgres.FreePort();
-        var gatewayPort = LocalPostgres.FreePort();
+        var siloPort = FreePorts.One();
+        var gatewayPort = FreePorts.One();
         var common = new Dictionary<string, string>
         {
             [$"ConnectionStrings__{ClusterDatabase.ConnectionStringName}"] = postgres.ConnectionString,
@@ -48,7 +49,7 @@ public sealed class Cluster : IAsyncDisposable
         };
         var logs = Path.Combine(Path.GetTempPath(), "rm-bench-logs");
         Directory.CreateDirectory(logs);
-        cluster._processes.Add(ChildProcess.Start("silo", Built(repositoryRoot, "ReliableMessaging.Silo"), silo, Path.Combine(logs, "silo.log")));
+        cluster.Start("silo", Built(repositoryRoot, "ReliableMessaging.Silo"), silo, Path.Combine(logs, "silo.log"));
 
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning);
@@ -78,7 +79,7 @@ public sealed class Cluster : IAsyncDisposable
 
         if (withFrontEnd)
         {
-            var port = LocalPostgres.FreePort();
+            var port = FreePorts.One();
             var frontEnd = new Dictionary<string, string>(common)
             {
                 ["Urls"] = $"http://127.0.0.1:{port}",
@@ -89,8 +90,9 @@ public sealed class Cluster : IAsyncDisposable
                 ["RateLimit__Burst"] = "100000000",
                 ["Logging__LogLevel__ReliableMessaging.Api.Audit"] = "Warning",
             };
-            cluster.ApiToken = (await Shell.RunAsync("dotnet", [Built(repositoryRoot, "ReliableMessaging.Api"), "token", "--expires-in", "1d", "--subject", "benchmark"], frontEnd)).Trim();
-            cluster._processes.Add(ChildProcess.Start("front end", Built(repositoryRoot, "ReliableMessaging.Api"), frontEnd, Path.Combine(logs, "api.log")));
+            var token = await ProcessRunner.RunAsync("dotnet", [Built(repositoryRoot, "ReliableMessaging.Api"), "token", "--expires-in", "1d", "--subject", "benchmark"], frontEnd, Timeout.InfiniteTimeSpan);
+            cluster.ApiToken = token.EnsureSucceeded().StandardOutput.Trim();
+            cluster.Start("front end", Built(repositoryRoot, "ReliableMessaging.Api"), frontEnd, Path.Combine(logs, "api.log"));
             cluster.FrontEnd = new Uri($"http://127.0.0.1:{port}");
             await WaitReadyAsync(cluster.FrontEnd);
         }
@@ -106,11 +108,16 @@ public sealed class Cluster : IAsyncDisposable
             _client.Dispose();
         }
 
-        foreach (var process in Enumerable.Reverse(_processes))
+        foreach (var (name, process) in Enumerable.Reverse(_processes))
         {
             await process.DisposeAsync();
+            Console.WriteLine($"  stopped {name}");
         }
     }
+
+    /// <summary>A built project run as its own process (<c>dotnet app.dll</c>, from its folder), as in production.</summary>
+    private void Start(string name, string dll, IReadOnlyDictionary<string, string> environment, string logPath) =>
+        _processes.Add((name, BackgroundProcess.Start("dotnet", [dll], environment, Path.GetDirectoryName(dll)!, logPath)));
 
     private static string Built(string repositoryRoot, string project)
     {
