@@ -10,6 +10,9 @@ namespace ReliableMessaging.Tests.Accounts;
 [Collection(ClusterCollection.Name)]
 public sealed class TransferTests(ClusterFixture fixture)
 {
+    /// <summary>How long delivery may take to resume after a silo was killed or PostgreSQL restarted.</summary>
+    private static readonly TimeSpan RecoveryTimeout = TimeSpan.FromSeconds(60);
+
     private async Task<string> OpenAsync(long balance)
     {
         var accountId = TestIds.NewId();
@@ -26,20 +29,22 @@ public sealed class TransferTests(ClusterFixture fixture)
     private async Task<long> BalanceAsync(string accountId) =>
         (await fixture.Grains.GetGrain<IAccountGrain>(accountId).GetSnapshot()).Balance;
 
-    private async Task<TransferResult> WaitFinishedAsync(Guid transferId, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var status = await fixture.Grains.GetGrain<ITransferGrain>(transferId).GetStatus();
-            if (status.Transfer is { State: not TransferState.Pending } finished)
-            {
-                return finished;
-            }
+    private Task<TransferResult> WaitFinishedAsync(Guid transferId, TimeSpan timeout) =>
+        WaitFinishedAsync(fixture.Grains, transferId, timeout);
 
-            Assert.True(DateTime.UtcNow < deadline, $"Transfer {transferId} still {status.Transfer?.State.ToString() ?? status.Status.ToString()} after {timeout}.");
-            await Task.Delay(100);
-        }
+    /// <summary>
+    /// Waits until the transfer is completed or refunded. Delivery runs on its own (retried by a timer and a
+    /// reminder), so nothing the test calls marks its end: this polls, bounded. Each look-up is retried while
+    /// a killed silo's calls fail.
+    /// </summary>
+    private static async Task<TransferResult> WaitFinishedAsync(IGrainFactory grains, Guid transferId, TimeSpan timeout)
+    {
+        var status = await Eventually.ReachedAsync(
+            () => ClientRetry.UntilAnsweredAsync(() => grains.GetGrain<ITransferGrain>(transferId).GetStatus()),
+            status => status.Transfer is { State: not TransferState.Pending },
+            timeout,
+            status => $"Transfer {transferId} still {status.Transfer?.State.ToString() ?? status.Status.ToString()}");
+        return status.Transfer!;
     }
 
     [Fact]
@@ -178,13 +183,9 @@ public sealed class TransferTests(ClusterFixture fixture)
 
         Assert.Equal(TransferState.Completed, (await WaitFinishedAsync(transferId, TimeSpan.FromSeconds(20))).State);
 
-        // The removal follows the completion's write.
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (await ReminderRowsAsync(from) > 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The delivery reminder was not removed after the outbox emptied.");
-            await Task.Delay(100);
-        }
+        // The removal follows the completion's write, in the background.
+        await Eventually.ReachedAsync(() => ReminderRowsAsync(from), rows => rows == 0, TimeSpan.FromSeconds(20),
+            rows => $"The delivery reminder was not removed after the outbox emptied ({rows} rows)");
     }
 
     private async Task<long> ReminderRowsAsync(string accountId)
@@ -213,11 +214,12 @@ public sealed class TransferTests(ClusterFixture fixture)
         {
             start = fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, to, 300);
             await arrived.WaitAsync(TimeSpan.FromSeconds(20));
+            var reached = AccountCalls.WhenStarted(from, nameof(IAccountGrain.GetTransfer), [transferId]);
             lookup = fixture.Grains.GetGrain<IAccountGrain>(from).GetTransfer(transferId);
 
-            // No signal says the look-up has reached the grain: give it time to answer early if it would.
-            await Task.WhenAny(lookup, Task.Delay(500));
-            Assert.False(lookup.IsCompleted, "The look-up answered while the debit was still being written.");
+            // The look-up has run in the grain as far as it can while the debit is held: it must be waiting.
+            Assert.True(await reached.WaitAsync(TimeSpan.FromSeconds(20)), "The look-up answered while the debit was still being written.");
+            Assert.False(lookup.IsCompleted);
         }
         finally
         {
@@ -351,8 +353,7 @@ public sealed class TransferTests(ClusterFixture fixture)
             gate.SetResult();
 
             // The reminder (or any call) reactivates the source on the survivor, which redelivers.
-            var state = await WaitCompletedAsync(cluster.Client, transferId);
-            Assert.Equal(TransferState.Completed, state);
+            Assert.Equal(TransferState.Completed, (await WaitFinishedAsync(cluster.Client, transferId, RecoveryTimeout)).State);
             var balances = (await ClientRetry.UntilAnsweredAsync(source.GetSnapshot)).Balance + (await ClientRetry.UntilAnsweredAsync(destination.GetSnapshot)).Balance;
             Assert.Equal(1000, balances);
             Assert.Equal(600, (await ClientRetry.UntilAnsweredAsync(destination.GetSnapshot)).Balance);
@@ -382,8 +383,7 @@ public sealed class TransferTests(ClusterFixture fixture)
             await cluster.KillSiloAsync(cluster.Silos.Single(s => s.SiloAddress.Equals(host)));
             gate.SetResult();
 
-            var status = await WaitCompletedAsync(cluster.Client, transferId);
-            Assert.Equal(TransferState.Completed, status);
+            Assert.Equal(TransferState.Completed, (await WaitFinishedAsync(cluster.Client, transferId, RecoveryTimeout)).State);
             var balances = (await ClientRetry.UntilAnsweredAsync(source.GetSnapshot)).Balance + (await ClientRetry.UntilAnsweredAsync(destination.GetSnapshot)).Balance;
             Assert.Equal(1000, balances);
             Assert.Equal(450, (await ClientRetry.UntilAnsweredAsync(destination.GetSnapshot)).Balance);
@@ -404,19 +404,19 @@ public sealed class TransferTests(ClusterFixture fixture)
         {
             var (from, source, to, destination) = await OpenPairAsync(cluster.Client, 1000);
 
-            // Debited; the credit's write is held, then PostgreSQL goes away under it.
+            // Debited; the credit's write is held, then PostgreSQL goes away under it: the write fails.
             var creditArrives = StorageFaults.NextWriteArrives(to);
             var gate = StorageFaults.HoldWrites(to);
             var transferId = TestIds.NewOperationId();
             await cluster.Client.GetGrain<ITransferGrain>(transferId).Start(from, to, 333);
             await creditArrives.WaitAsync(TimeSpan.FromSeconds(20));
             await postgres.StopAsync();
+            var creditEnds = StorageFaults.NextWriteEnds(to);
             gate.SetResult();
-            await Task.Delay(1500);
+            Assert.NotNull(await creditEnds.WaitAsync(TimeSpan.FromSeconds(30)));
             await postgres.StartAgainAsync();
 
-            var status = await WaitCompletedAsync(cluster.Client, transferId);
-            Assert.Equal(TransferState.Completed, status);
+            Assert.Equal(TransferState.Completed, (await WaitFinishedAsync(cluster.Client, transferId, RecoveryTimeout)).State);
             Assert.Equal((667L, 333L), ((await ClientRetry.UntilAnsweredAsync(source.GetSnapshot)).Balance, (await ClientRetry.UntilAnsweredAsync(destination.GetSnapshot)).Balance));
         }
         finally
@@ -436,18 +436,5 @@ public sealed class TransferTests(ClusterFixture fixture)
         await source.Deposit(TestIds.NewOperationId(), balance);
         await destination.Open();
         return (from, source, to, destination);
-    }
-
-    private static async Task<TransferState?> WaitCompletedAsync(IGrainFactory grains, Guid transferId)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        TransferLookupResult status;
-        do
-        {
-            await Task.Delay(250);
-            status = await ClientRetry.UntilAnsweredAsync(() => grains.GetGrain<ITransferGrain>(transferId).GetStatus());
-        }
-        while (status.Transfer?.State != TransferState.Completed && DateTime.UtcNow < deadline);
-        return status.Transfer?.State;
     }
 }
