@@ -43,22 +43,7 @@ public sealed class TransferTests(ClusterFixture fixture)
     }
 
     private Task<TransferResult> WaitFinishedAsync(Guid transferId, TimeSpan? timeout = null) =>
-        WaitFinishedAsync(fixture.Grains, transferId, timeout ?? DeliveryTimeout);
-
-    /// <summary>
-    /// Waits until the transfer is completed or refunded. Delivery runs on its own (retried by a timer and a
-    /// reminder), so nothing the test calls marks its end: this polls, bounded. Each look-up is retried while
-    /// a killed silo's calls fail.
-    /// </summary>
-    private static async Task<TransferResult> WaitFinishedAsync(IGrainFactory grains, Guid transferId, TimeSpan timeout)
-    {
-        var status = await Eventually.ReachedAsync(
-            () => ClientRetry.UntilAnsweredAsync(() => grains.GetGrain<ITransferGrain>(transferId).GetStatus()),
-            status => status.Transfer is { State: not TransferState.Pending },
-            timeout,
-            status => $"Transfer {transferId} still {status.Transfer?.State.ToString() ?? status.Status.ToString()}");
-        return status.Transfer!;
-    }
+        TransferCompletion.WaitFinishedAsync(fixture.Grains, transferId, timeout ?? DeliveryTimeout);
 
     [Fact]
     public async Task Transfer_Completes_CreditedOnceAndRetryReplays()
@@ -407,7 +392,7 @@ public sealed class TransferTests(ClusterFixture fixture)
             Assert.Equal(TransferState.Pending, started.State);
             await fault(cluster, (source, destination, to, creditArrives, gate));
 
-            Assert.Equal(TransferState.Completed, (await WaitFinishedAsync(cluster.Client, transferId, RecoveryTimeout)).State);
+            Assert.Equal(TransferState.Completed, (await TransferCompletion.WaitFinishedAsync(cluster.Client, transferId, RecoveryTimeout)).State);
             Assert.Equal(
                 (1000 - amount, amount),
                 ((await ClientRetry.UntilAnsweredAsync(source.GetSnapshot)).Balance, (await ClientRetry.UntilAnsweredAsync(destination.GetSnapshot)).Balance));
