@@ -26,12 +26,16 @@
 #   --api-port PORT      RM_API_PORT            the front end, http://127.0.0.1:PORT (default 5080)
 #   --configuration C    RM_CONFIGURATION       Release (default) or Debug build to run
 #   --no-build                                  run what is built (tests: scripts/test.sh built it)
+#   --clock-offsets LIST RM_SILO_CLOCK_OFFSETS  shift silo K's clock by the K-th entry (Faults:ClockOffset, a test and
+#                                               chaos setting), e.g. -00:00:02,00:00:00,00:00:02; each shorter than
+#                                               Accounts:MaxClockSkew (default none: every silo on the system clock)
 #   --owner-pid PID                             stop everything when process PID exits
 # The front end checks bearer tokens against RUN_DIR/api-signing.key (created on the first start);
 # `token` prints one for it (the chaos test gives it to the ATM simulator as RM_API_TOKEN). Silos and
 # the front end talk over mutual TLS with RUN_DIR/cluster-tls.pfx (scripts/dev-cert.sh, first start).
 # Silos run with DOTNET_ENVIRONMENT=Cluster (silo-config/appsettings.Cluster.json); only their ports
-# and names are per silo. Other Orleans__*/Accounts__* variables in the environment reach them too.
+# and names are per silo (and their clock offsets). Other Orleans__*/Accounts__* variables in the environment reach
+# them too. Requires jq (it reads the JSON configuration) and psql.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -40,7 +44,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
 log() { echo "cluster.sh: $*" >&2; }
-usage() { sed -n '2,34p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,38p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 abs_path() {
   local dir="$1"
@@ -51,7 +55,7 @@ abs_path() {
 check_number() { [[ "$2" =~ ^[0-9]+$ ]] || die "$1 must be a number, not '$2'"; }
 
 run_dir="$(abs_path "${RM_CLUSTER_DIR:-.data/cluster}")"
-opt_pg_dir="" opt_pg_port="" opt_silo_port="" opt_gateway_port="" opt_api_port="" opt_configuration=""
+opt_pg_dir="" opt_pg_port="" opt_silo_port="" opt_gateway_port="" opt_api_port="" opt_configuration="" opt_clock_offsets=""
 no_build=0 owner_pid=""
 
 while (( $# )); do
@@ -63,6 +67,7 @@ while (( $# )); do
     --gateway-port) (( $# >= 2 )) || die "$1 needs a value"; opt_gateway_port="$2"; shift 2 ;;
     --api-port) (( $# >= 2 )) || die "$1 needs a value"; opt_api_port="$2"; shift 2 ;;
     --configuration) (( $# >= 2 )) || die "$1 needs a value"; opt_configuration="$2"; shift 2 ;;
+    --clock-offsets) (( $# >= 2 )) || die "$1 needs a value"; opt_clock_offsets="$2"; shift 2 ;;
     --no-build) no_build=1; shift ;;
     --owner-pid) (( $# >= 2 )) || die "$1 needs a value"; owner_pid="$2"; shift 2 ;;
     -h|--help|help) usage ;;
@@ -89,14 +94,24 @@ decide_settings() {
   GATEWAY_BASE_PORT="${opt_gateway_port:-${RM_GATEWAY_BASE_PORT:-30000}}"
   API_PORT="${opt_api_port:-${RM_API_PORT:-5080}}"
   CONFIGURATION="${opt_configuration:-${RM_CONFIGURATION:-Release}}"
+  CLOCK_OFFSETS="${opt_clock_offsets:-${RM_SILO_CLOCK_OFFSETS:-}}"
   check_number --pg-port "$PG_PORT"
   check_number --silo-port "$SILO_BASE_PORT"
   check_number --gateway-port "$GATEWAY_BASE_PORT"
   check_number --api-port "$API_PORT"
   [[ "$CONFIGURATION" =~ ^(Release|Debug)$ ]] || die "--configuration must be Release or Debug"
+  local offset offsets
+  if [[ -n "$CLOCK_OFFSETS" ]]; then
+    IFS=',' read -r -a offsets <<<"$CLOCK_OFFSETS"
+    for offset in "${offsets[@]}"; do
+      # A TimeSpan as the silo's configuration reads it ([-][d.]hh:mm:ss[.fff]); empty leaves that silo alone.
+      [[ -z "$offset" || "$offset" =~ ^-?([0-9]+\.)?[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,7})?$ ]] \
+        || die "--clock-offsets: '$offset' is not a time span such as -00:00:02"
+    done
+  fi
   # The cluster's identity comes from the cluster profile (or the environment), as the silos see it.
-  CLUSTER_ID="${Orleans__ClusterId:-$(json_string "$REPO_ROOT/silo-config/appsettings.Cluster.json" ClusterId)}"
-  [[ -n "$CLUSTER_ID" ]] || CLUSTER_ID="$(json_string "$REPO_ROOT/silo-config/appsettings.json" ClusterId)"
+  CLUSTER_ID="${Orleans__ClusterId:-$(json_value "$REPO_ROOT/silo-config/appsettings.Cluster.json" '.Orleans.ClusterId')}"
+  [[ -n "$CLUSTER_ID" ]] || CLUSTER_ID="$(json_value "$REPO_ROOT/silo-config/appsettings.json" '.Orleans.ClusterId')"
   [[ -n "$CLUSTER_ID" ]] || die "no Orleans:ClusterId in silo-config"
 }
 
@@ -105,13 +120,24 @@ save_settings() {
   {
     printf 'PG_DIR=%q\nPG_PORT=%q\nSILO_BASE_PORT=%q\nGATEWAY_BASE_PORT=%q\n' "$PG_DIR" "$PG_PORT" "$SILO_BASE_PORT" "$GATEWAY_BASE_PORT"
     printf 'API_PORT=%q\nCONFIGURATION=%q\nCLUSTER_ID=%q\nSILO_COUNT=%q\n' "$API_PORT" "$CONFIGURATION" "$CLUSTER_ID" "$SILO_COUNT"
+    printf 'CLOCK_OFFSETS=%q\n' "$CLOCK_OFFSETS"
   } >"$settings"
 }
 
-# The first "key": "value" of a JSON file; enough for the flat string settings read here.
-json_string() {
+require_jq() { command -v jq >/dev/null 2>&1 || die "jq not found: it reads the JSON configuration (Debian: apt-get install -y jq)"; }
+
+# The string at jq path $2 of JSON file $1 (e.g. '.Orleans.ClusterId'); empty when the file or the value is missing.
+json_value() {
   [[ -f "$1" ]] || return 0
-  sed -n "s/.*\"$2\"[[:space:]]*:[[:space:]]*\"\([^\"]*\)\".*/\1/p" "$1" | head -n 1
+  require_jq
+  jq -r "($2 // empty) | strings" "$1"
+}
+
+# Silo K's clock offset (the K-th entry of CLOCK_OFFSETS), empty when it has none.
+clock_offset() {
+  local offsets
+  IFS=',' read -r -a offsets <<<"${CLOCK_OFFSETS:-}"
+  printf '%s' "${offsets[$1 - 1]:-}"
 }
 
 # Every process keeps its own Npgsql pool (100 connections by default), and PostgreSQL accepts 100
@@ -176,15 +202,17 @@ newest_generation() {
 }
 
 launch_silo() {
-  local k="$1"
-  printf '==== %s starting silo %s\n' "$(date -u +%FT%TZ)" "$k" >>"$run_dir/silo-$k.log"
+  local k="$1" offset silo_env=(env)
+  offset="$(clock_offset "$k")"
+  printf '==== %s starting silo %s%s\n' "$(date -u +%FT%TZ)" "$k" "${offset:+ (clock offset $offset)}" >>"$run_dir/silo-$k.log"
+  [[ -z "$offset" ]] || silo_env+=("Faults__ClockOffset=$offset")
   DOTNET_ENVIRONMENT=Cluster \
     ConnectionStrings__ReliableMessaging="$(connection_string)" \
     Orleans__Tls__CertificatePath="$(tls_certificate_file)" \
     Orleans__Name="silo-$k" \
     Orleans__SiloPort="$(silo_port "$k")" \
     Orleans__GatewayPort="$(gateway_port "$k")" \
-    launch "silo-$k" dotnet "$(bin_dir ReliableMessaging.Silo)/ReliableMessaging.Silo.dll"
+    launch "silo-$k" "${silo_env[@]}" dotnet "$(bin_dir ReliableMessaging.Silo)/ReliableMessaging.Silo.dll"
 }
 
 # A silo is up when the membership table shows it Active (status 3) with a generation newer than
@@ -331,10 +359,11 @@ cmd_stop() {
 
 cmd_status() {
   load_settings
-  local k pid down=0
+  local k pid offset down=0
   for (( k = 1; k <= SILO_COUNT; k++ )); do
     if pid="$(running_pid "silo-$k")"; then
-      echo "silo $k: running (pid $pid, silo port $(silo_port "$k"), gateway $(gateway_port "$k"))"
+      offset="$(clock_offset "$k")"
+      echo "silo $k: running (pid $pid, silo port $(silo_port "$k"), gateway $(gateway_port "$k")${offset:+, clock offset $offset})"
     else
       echo "silo $k: down"; down=1
     fi

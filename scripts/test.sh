@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian machine with the .NET 10 SDK.
-# Installs what the tests need (PostgreSQL's server binaries, Debian's chromium) when missing; every test that needs
+# Installs what the tests need (PostgreSQL's server binaries, Debian's chromium, jq) when missing; every test that needs
 # PostgreSQL starts its own throwaway server through scripts/postgres.sh.
 #   scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Ledger]
 set -euo pipefail
@@ -16,6 +16,18 @@ if [[ ! -x /usr/bin/chromium ]]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   else
     echo "The browser test needs /usr/bin/chromium: run 'sudo apt-get install -y chromium'." >&2
+    exit 1
+  fi
+fi
+
+# The deployment tests run scripts/cluster.sh, which reads the JSON configuration with jq.
+if ! command -v jq >/dev/null; then
+  if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null; then
+    echo "==> Installing jq for scripts/cluster.sh"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null
+  else
+    echo "scripts/cluster.sh needs jq: run 'sudo apt-get install -y jq'." >&2
     exit 1
   fi
 fi

@@ -34,7 +34,7 @@ builder.UseOrleansClient(client =>
         options.ServiceId = serviceId;
     });
     // A cluster on TLS (Orleans:Tls) admits only clients that hold its certificate.
-    client.UseClusterTls(builder.Configuration.GetSection(ClusterTlsOptions.SectionName).Get<ClusterTlsOptions>() ?? new());
+    client.UseClusterTls(builder.Configuration.ReadAtBuildTime<ClusterTlsOptions>(ClusterTlsOptions.SectionName));
 });
 
 using var host = builder.Build();

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using ReliableMessaging.Benchmarks.Harness;
 using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Contracts.Benchmarks;
 
 namespace ReliableMessaging.Benchmarks;
 
@@ -18,6 +19,7 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
     private readonly List<BenchmarkRow> _rows = [];
     private readonly List<string> _notes = [];
     private readonly List<AccountMemory> _memory = [];
+    private readonly List<string> _profiles = [];
 
     public async Task<string> RunAsync()
     {
@@ -28,11 +30,42 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
         Dictionary<int, Comparison[]> baseline;
         double payloadBytes;
         await using (var cluster = await Cluster.StartAsync(repositoryRoot, postgres, settings.WindowSize, withFrontEnd: settings.Runs("replays") || settings.Runs("http")))
+        // The same system with telemetry off, idle while the other measures, so both share every round.
+        await using (var quiet = settings.Runs("telemetry")
+            ? await Cluster.StartAsync(repositoryRoot, postgres, settings.WindowSize, withFrontEnd: settings.Runs("http"), telemetry: false)
+            : null)
+        // The same silo with .NET's default thread-pool spinning instead of the silo's setting.
+        await using (var spinning = settings.Runs("spinning")
+            ? await Cluster.StartAsync(repositoryRoot, postgres, settings.WindowSize, withFrontEnd: false, threadPoolSpinning: true)
+            : null)
         {
             var accounts = await OpenAccountsAsync(cluster.Client, Accounts);
+            var variants = new List<UniqueVariant>();
+            if (settings.Runs("peer"))
+            {
+                var plain = await OpenPlainAccountsAsync(cluster.Client, Accounts);
+                variants.Add(new("peer", "peer: plain grain (one WriteStateAsync per withdrawal, no operation IDs, not reentrant), 10,000 accounts", "peer (plain grain)",
+                    (_, _) => plain[Random.Shared.Next(plain.Length)].Withdraw(1)));
+            }
+
+            // Opened even when unique is not run: the http scenario's telemetry-off front end uses them.
+            var quietAccounts = quiet is not null ? await OpenAccountsAsync(quiet.Client, Accounts) : null;
+            if (quietAccounts is not null)
+            {
+                variants.Add(new("telemetry off", "unique, telemetry off (Telemetry:Enabled=false in the silo)", "same, telemetry off",
+                    (_, _) => quietAccounts[Random.Shared.Next(quietAccounts.Length)].Withdraw(Guid.CreateVersion7(), 1)));
+            }
+
+            if (spinning is not null)
+            {
+                var spinningAccounts = await OpenAccountsAsync(spinning.Client, Accounts);
+                variants.Add(new("default spinning", "unique, silo with .NET's default thread-pool spinning", "same, default spinning",
+                    (_, _) => spinningAccounts[Random.Shared.Next(spinningAccounts.Length)].Withdraw(Guid.CreateVersion7(), 1)));
+            }
+
             payloadBytes = await AverageStateBytesAsync(postgres, cluster.ServiceId);
             await PgBench.PrepareAsync(postgres, (int)Math.Round(payloadBytes));
-            baseline = await RunUniqueWithBaselinesAsync(postgres, cluster.ServiceId, accounts, work);
+            baseline = await RunUniqueWithBaselinesAsync(postgres, cluster.ServiceId, accounts, variants, work);
             payloadBytes = await AverageStateBytesAsync(postgres, cluster.ServiceId);
 
             if (settings.Runs("hot"))
@@ -47,7 +80,7 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
 
             if (cluster.FrontEnd is { } frontEnd)
             {
-                await RunHttpAsync(frontEnd, cluster.ApiToken!, baseline);
+                await RunHttpAsync(frontEnd, cluster.ApiToken!, quiet?.FrontEnd is { } quietFrontEnd ? (quietFrontEnd, quiet.ApiToken!) : null, baseline);
             }
         }
 
@@ -71,28 +104,44 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
     /// baseline is the median, and the notes list every round. pgbench writes the average state the unique scenario
     /// has grown to by then: at least what the unique scenario wrote.
     /// </summary>
-    private async Task<Dictionary<int, Comparison[]>> RunUniqueWithBaselinesAsync(LocalPostgres postgres, string serviceId, IAccountGrain[] accounts, string work)
+    private async Task<Dictionary<int, Comparison[]>> RunUniqueWithBaselinesAsync(
+        LocalPostgres postgres, string serviceId, IAccountGrain[] accounts, List<UniqueVariant> variants, string work)
     {
         var baseline = new Dictionary<int, Comparison[]>();
         var simpleRows = new List<BenchmarkRow>();
         var preparedRows = new List<BenchmarkRow>();
         var uniqueRows = new List<BenchmarkRow>();
+        var variantRows = variants.Select(_ => new List<BenchmarkRow>()).ToList();
         foreach (var concurrency in Concurrencies)
         {
-            var rounds = new List<(LoadResult? Unique, LoadResult Simple, LoadResult Prepared, int Payload)>();
+            var rounds = new List<(LoadResult? Unique, LoadResult[] Variants, LoadResult Simple, LoadResult Prepared, int Payload)>();
             for (var round = 1; round <= settings.Rounds; round++)
             {
                 LoadResult? unique = null;
+                var profiled = round == 1;
                 if (settings.Runs("unique"))
                 {
+                    await ResetProfileAsync(postgres, profiled);
                     unique = await MeasureAsync($"unique withdrawals, Orleans client, c={concurrency}, round {round}", concurrency,
                         (_, _) => accounts[Random.Shared.Next(accounts.Length)].Withdraw(Guid.CreateVersion7(), 1));
+                    await NoteProfileAsync(postgres, profiled, $"PostgreSQL statements, unique c={concurrency} (round 1)");
+                }
+
+                var measured = new LoadResult[variants.Count];
+                for (var v = 0; v < variants.Count; v++)
+                {
+                    var profiledVariant = profiled && variants[v].Key == "peer";
+                    await ResetProfileAsync(postgres, profiledVariant);
+                    measured[v] = await MeasureAsync($"{variants[v].Key}, c={concurrency}, round {round}", concurrency, variants[v].Operation);
+                    await NoteProfileAsync(postgres, profiledVariant, $"PostgreSQL statements, {variants[v].Key} c={concurrency} (round 1)");
                 }
 
                 var payload = (int)Math.Round(await AverageStateBytesAsync(postgres, serviceId));
                 var simple = await RunPgBenchAsync(postgres, concurrency, payload, PgBenchProtocol.Simple, work);
+                await ResetProfileAsync(postgres, profiled);
                 var prepared = await RunPgBenchAsync(postgres, concurrency, payload, PgBenchProtocol.Prepared, work);
-                rounds.Add((unique, simple, prepared, payload));
+                await NoteProfileAsync(postgres, profiled, $"PostgreSQL statements, pgbench -M prepared c={concurrency} (round 1)");
+                rounds.Add((unique, measured, simple, prepared, payload));
             }
 
             var chosen = rounds
@@ -106,21 +155,65 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
             baseline[concurrency] = comparisons;
             simpleRows.Add(new($"baseline: {comparisons[0].Name}, same write ({chosen.Payload} B payload, 10,000 rows)", chosen.Simple));
             preparedRows.Add(new($"baseline: {comparisons[1].Name}, same write ({chosen.Payload} B payload, 10,000 rows)", chosen.Prepared));
+            for (var v = 0; v < variants.Count; v++)
+            {
+                variantRows[v].Add(new(variants[v].Scenario, chosen.Variants[v], comparisons));
+            }
+
             if (chosen.Unique is { } median)
             {
-                uniqueRows.Add(new("unique: withdrawals over 10,000 accounts (Orleans client)", median, comparisons));
+                uniqueRows.Add(new("unique: withdrawals over 10,000 accounts (Orleans client)", median,
+                    [.. comparisons, .. variants.Select((variant, v) => new Comparison(variant.ComparedAs, chosen.Variants[v].Throughput))]));
                 var toSimple = rounds.Select(r => r.Unique!.Throughput / r.Simple.Throughput).ToList();
                 var toPrepared = rounds.Select(r => r.Unique!.Throughput / r.Prepared.Throughput).ToList();
                 var perRound = toSimple.Zip(toPrepared, (a, b) => string.Create(CultureInfo.InvariantCulture, $"{a:F2} / {b:F2}"));
                 _notes.Add(string.Create(CultureInfo.InvariantCulture,
                     $"unique c={concurrency}: ratio to pgbench / pgbench -M prepared in each round: {string.Join(", ", perRound)}; median of each: {Median(toSimple):F2} / {Median(toPrepared):F2}."));
+                for (var v = 0; v < variants.Count; v++)
+                {
+                    var index = v;
+                    NoteRatios(rounds.Select(r => r.Unique!.Throughput / r.Variants[index].Throughput), $"unique c={concurrency} / {variants[v].ComparedAs}");
+                }
             }
         }
 
         _rows.AddRange(simpleRows);
         _rows.AddRange(preparedRows);
         _rows.AddRange(uniqueRows);
+        foreach (var rows in variantRows)
+        {
+            _rows.AddRange(rows);
+        }
+
         return baseline;
+    }
+
+    private void NoteRatios(IEnumerable<double> ratios, string name)
+    {
+        var measured = ratios.ToList();
+        if (measured.Count > 0)
+        {
+            _notes.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{name} in each round: {string.Join(", ", measured.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))}; median {Median(measured):F2}."));
+        }
+    }
+
+    private static async Task ResetProfileAsync(LocalPostgres postgres, bool profiled)
+    {
+        if (profiled)
+        {
+            await StatementProfile.ResetAsync(postgres);
+        }
+    }
+
+    private async Task NoteProfileAsync(LocalPostgres postgres, bool profiled, string name)
+    {
+        if (profiled)
+        {
+            var profile = await StatementProfile.DescribeAsync(postgres);
+            Console.WriteLine($"  {name}: {profile}");
+            _profiles.Add($"{name}: {profile}.");
+        }
     }
 
     private static double Median(List<double> values)
@@ -137,7 +230,7 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
     }
 
     private static async Task<double> AverageStateBytesAsync(LocalPostgres postgres, string serviceId) =>
-        await postgres.ScalarAsync<double>($"SELECT avg(octet_length(payloadbinary)) FROM orleansstorage WHERE serviceid = '{serviceId}'");
+        await postgres.ScalarAsync<double>($"SELECT avg(octet_length(payloadbinary)) FROM orleansstorage WHERE serviceid = '{serviceId}' AND grainidextensionstring LIKE 'bench-%'");
 
     private async Task RunHotAccountAsync(IClusterClient client)
     {
@@ -180,13 +273,18 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
         _ = client;
     }
 
-    private async Task RunHttpAsync(Uri frontEnd, string token, Dictionary<int, Comparison[]> baseline)
+    private async Task RunHttpAsync(Uri frontEnd, string token, (Uri FrontEnd, string Token)? quiet, Dictionary<int, Comparison[]> baseline)
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
         using var http = new HttpClient(handler) { BaseAddress = frontEnd };
         http.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        using var quietHandler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
+        using var quietHttp = new HttpClient(quietHandler) { BaseAddress = quiet?.FrontEnd ?? frontEnd };
+        quietHttp.DefaultRequestHeaders.Authorization = new("Bearer", quiet?.Token ?? token);
 
-        async Task PostAsync(string accountId, Guid key, long amount)
+        Task PostAsync(string accountId, Guid key, long amount) => PostWithAsync(http, accountId, key, amount);
+
+        static async Task PostWithAsync(HttpClient http, string accountId, Guid key, long amount)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"/accounts/{accountId}/withdrawals", UriKind.Relative))
             {
@@ -201,7 +299,16 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
         {
             var result = await MeasureAsync($"unique withdrawals, HTTP, c={concurrency}", concurrency,
                 (_, _) => PostAsync($"bench-{Random.Shared.Next(Accounts)}", Guid.CreateVersion7(), 1));
-            _rows.Add(new("http: unique withdrawals over 10,000 accounts (HTTP front end)", result, baseline[concurrency]));
+            if (quiet is null)
+            {
+                _rows.Add(new("http: unique withdrawals over 10,000 accounts (HTTP front end)", result, baseline[concurrency]));
+                continue;
+            }
+
+            var quietResult = await MeasureAsync($"unique withdrawals, HTTP, telemetry off, c={concurrency}", concurrency,
+                (_, _) => PostWithAsync(quietHttp, $"bench-{Random.Shared.Next(Accounts)}", Guid.CreateVersion7(), 1));
+            _rows.Add(new("http: unique withdrawals over 10,000 accounts (HTTP front end)", result, [.. baseline[concurrency], new("same, telemetry off", quietResult.Throughput)]));
+            _rows.Add(new("http, telemetry off (front end and silo)", quietResult, baseline[concurrency]));
         }
 
         if (settings.Runs("http"))
@@ -341,6 +448,18 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
         return accounts;
     }
 
+    private static async Task<IPlainAccountGrain[]> OpenPlainAccountsAsync(IClusterClient client, int count)
+    {
+        Console.WriteLine($"Opening {count:N0} plain (peer) accounts...");
+        var accounts = Enumerable.Range(0, count).Select(i => client.GetGrain<IPlainAccountGrain>($"plain-{i}")).ToArray();
+        foreach (var chunk in accounts.Chunk(64))
+        {
+            await Task.WhenAll(chunk.Select(account => account.Deposit(long.MaxValue / 4)));
+        }
+
+        return accounts;
+    }
+
     private async Task<LoadResult> MeasureAsync(string name, int concurrency, Func<int, long, Task> operation)
     {
         var result = await LoadRunner.RunAsync(concurrency, settings.Warmup, settings.Duration, operation);
@@ -399,6 +518,17 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
             foreach (var memory in _memory)
             {
                 text.AppendLine(CultureInfo.InvariantCulture, $"| {memory.WindowSize:N0} | {memory.OpenBytes:N0} | {memory.FullBytes:N0} |");
+            }
+        }
+
+        if (_profiles.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("What PostgreSQL did per grain-state write (pg_stat_statements with nested statements tracked, reset before the step; warm-up included; a function's top-level time includes its nested statements):");
+            text.AppendLine();
+            foreach (var profile in _profiles)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"- {profile}");
             }
         }
 

@@ -27,6 +27,13 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public const int LimitedBurst = 3;
 
+    /// <summary>
+    /// The front end on a real server (Kestrel on a loopback port), for what the in-memory test
+    /// server does not do itself: enforce an endpoint's request size limit while the body is read.
+    /// Kept for the whole fixture, like the others.
+    /// </summary>
+    public FrontEndFactory FrontEndKestrel { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         _postgres = await PostgresServer.StartAsync();
@@ -38,6 +45,7 @@ public sealed class ApiFixture : IAsyncLifetime
             ["RateLimit:PermitsPerSecond"] = "1",
             ["RateLimit:Burst"] = LimitedBurst.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
+        FrontEndKestrel = new FrontEndFactory(_postgres, _cluster).WithKestrel();
         FrontEndA.CreateClient().Dispose();
         FrontEndB.CreateClient().Dispose();
         FrontEndLimited.CreateClient().Dispose();
@@ -48,6 +56,7 @@ public sealed class ApiFixture : IAsyncLifetime
         await FrontEndA.DisposeAsync();
         await FrontEndB.DisposeAsync();
         await FrontEndLimited.DisposeAsync();
+        await FrontEndKestrel.DisposeAsync();
         if (_cluster is not null)
         {
             await _cluster.StopAllSilosAsync();

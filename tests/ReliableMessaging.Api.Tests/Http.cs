@@ -30,6 +30,14 @@ public static class Http
         return accountId;
     }
 
+    /// <summary>The account's committed balance (the account must exist).</summary>
+    public static async Task<long> BalanceAsync(HttpClient client, string accountId)
+    {
+        using var response = await client.GetAsync(new Uri($"/accounts/{accountId}", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (long)(await JsonAsync(response))["balance"]!;
+    }
+
     public static Task<HttpResponseMessage> DepositAsync(HttpClient client, string accountId, string? key, long amount) =>
         PostAsync(client, $"/accounts/{accountId}/deposits", key, $$"""{"amount": {{amount}}}""");
 

@@ -29,12 +29,6 @@ public sealed class TransfersApiTests(ApiFixture fixture)
         }
     }
 
-    private async Task<long> BalanceAsync(string accountId)
-    {
-        using var response = await _client.GetAsync(new Uri($"/accounts/{accountId}", UriKind.Relative));
-        return (long)(await JsonAsync(response))["balance"]!;
-    }
-
     [Fact]
     public async Task PostTransfer_202WithLocation_CompletesAndRetryReplays()
     {
@@ -54,7 +48,7 @@ public sealed class TransfersApiTests(ApiFixture fixture)
         Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
         Assert.True(IsReplayed(retry));
         Assert.Equal("completed", (string)(await JsonAsync(retry))["status"]!);
-        Assert.Equal((600L, 400L), (await BalanceAsync(from), await BalanceAsync(to)));
+        Assert.Equal((600L, 400L), (await BalanceAsync(_client, from), await BalanceAsync(_client, to)));
     }
 
     [Fact]
@@ -94,7 +88,7 @@ public sealed class TransfersApiTests(ApiFixture fixture)
 
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         Assert.Equal("refunded", await WaitStatusAsync(key, "refunded"));
-        Assert.Equal(1000, await BalanceAsync(from));
+        Assert.Equal(1000, await BalanceAsync(_client, from));
     }
 
     [Fact]

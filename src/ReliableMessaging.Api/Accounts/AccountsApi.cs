@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using ReliableMessaging.Api.Hosting;
 using ReliableMessaging.Api.Problems;
 using ReliableMessaging.Api.Security;
 using ReliableMessaging.Contracts.Accounts;
@@ -23,11 +25,7 @@ public static class AccountsApi
             .WithCallerFilters()
             .AddSharedFilter<AccountAccessFilter>()
             .AddEndpointFilter<GrainCallFailureFilter>()
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesCommonProblems();
 
         group.MapPut("/{accountId}", OpenAsync)
             .WithName("OpenAccount")
@@ -38,45 +36,41 @@ public static class AccountsApi
             .WithName("GetAccount")
             .RequireScope(ApiScopes.AccountsRead)
             .WithSummary("The account's committed balance and version.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblems(StatusCodes.Status404NotFound);
 
-        group.MapPost("/{accountId}/deposits", (string accountId, HttpRequest request, IGrainFactory grains, CancellationToken cancellationToken) =>
-                PostOperationAsync(OperationKind.Deposit, accountId, request, grains, cancellationToken))
-            .WithName("Deposit")
-            .RequireScope(ApiScopes.AccountsWrite)
-            .WithSummary("Credits an amount once per Idempotency-Key; a retry replays the first answer with Idempotent-Replayed: true.")
-            .Accepts<AmountRequest>("application/json")
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-
-        group.MapPost("/{accountId}/withdrawals", (string accountId, HttpRequest request, IGrainFactory grains, CancellationToken cancellationToken) =>
-                PostOperationAsync(OperationKind.Withdrawal, accountId, request, grains, cancellationToken))
-            .WithName("Withdraw")
-            .RequireScope(ApiScopes.AccountsWrite)
-            .WithSummary("Debits an amount once per Idempotency-Key if the balance covers it; a retry replays the first answer, refusals included.")
-            .Accepts<AmountRequest>("application/json")
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        MapOperation(group, OperationKind.Deposit, "/{accountId}/deposits", "Deposit",
+            "Credits an amount once per Idempotency-Key; a retry replays the first answer with Idempotent-Replayed: true.");
+        MapOperation(group, OperationKind.Withdrawal, "/{accountId}/withdrawals", "Withdraw",
+            "Debits an amount once per Idempotency-Key if the balance covers it; a retry replays the first answer, refusals included.");
 
         group.MapGet("/{accountId}/operations", GetStatementAsync)
             .WithName("GetStatement")
             .RequireScope(ApiScopes.AccountsRead)
             .WithSummary("The account's statement: every operation in order of execution, complete across the window and the journal, with keyset pagination (after = the last sequence seen).")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblems(StatusCodes.Status404NotFound);
 
         group.MapGet("/{accountId}/operations/{operationId}", GetOperationAsync)
             .WithName("GetOperation")
             .RequireScope(ApiScopes.AccountsRead)
             .WithSummary("The recorded outcome of one operation: 404 when unknown, 410 when too old to verify.")
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status410Gone);
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status410Gone);
 
         return group;
     }
+
+    /// <summary>A deposit or a withdrawal: the same body, key and answers, another grain call.</summary>
+    private static void MapOperation(RouteGroupBuilder group, OperationKind kind, string pattern, string name, string summary) =>
+        group.MapPost(pattern, (
+                string accountId,
+                [FromHeader(Name = IdempotencyKey.HeaderName)] string? idempotencyKey,
+                AmountRequest body,
+                IGrainFactory grains,
+                HttpResponse response) => PostOperationAsync(kind, accountId, idempotencyKey, body, grains, response))
+            .WithName(name)
+            .RequireScope(ApiScopes.AccountsWrite)
+            .WithSummary(summary)
+            .AcceptsJsonBody()
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity);
 
     internal static async Task<Results<Created<AccountResponse>, Ok<AccountResponse>, ProblemHttpResult>> OpenAsync(string accountId, IGrainFactory grains)
     {
@@ -112,32 +106,33 @@ public static class AccountsApi
     }
 
     internal static async Task<Results<Ok<OperationResponse>, ProblemHttpResult>> PostOperationAsync(
-        OperationKind kind, string accountId, HttpRequest request, IGrainFactory grains, CancellationToken cancellationToken)
+        OperationKind kind, string accountId, string? idempotencyKey, AmountRequest body, IGrainFactory grains, HttpResponse response)
     {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(response);
         if (!AccountIdFormat.IsValid(accountId))
         {
             return InvalidAccountId(accountId);
         }
 
-        if (RequestProblems.ForKey(IdempotencyKey.TryRead(request.Headers[IdempotencyKey.HeaderName], out var operationId)) is { } keyProblem)
+        if (IdempotencyKey.Read(idempotencyKey, out var operationId) is { } keyProblem)
         {
             return keyProblem;
         }
 
-        var (bodyStatus, amount, detail) = await AmountRequestReader.ReadAsync(request, cancellationToken);
-        if (RequestProblems.ForBody(bodyStatus, detail) is { } bodyProblem)
-        {
-            return bodyProblem;
-        }
-
+        var amount = body.Amount;
         var account = grains.GetGrain<IAccountGrain>(accountId);
-        var result = kind == OperationKind.Deposit
-            ? await account.Deposit(operationId, amount)
-            : await account.Withdraw(operationId, amount);
+        var result = await (kind switch
+        {
+            OperationKind.Deposit => account.Deposit(operationId, amount),
+            OperationKind.Withdrawal => account.Withdraw(operationId, amount),
+            OperationKind.TransferOut or OperationKind.TransferIn or OperationKind.TransferRefund or OperationKind.TransferFinished =>
+                throw new UnreachableException($"{kind} is not sent to an account directly: transfers have their own endpoint."),
+        });
 
         if (result.IsReplay)
         {
-            request.HttpContext.Response.Headers[IdempotencyKey.ReplayedHeaderName] = "true";
+            response.Headers[IdempotencyKey.ReplayedHeaderName] = "true";
         }
 
         return result.Status switch

@@ -43,6 +43,10 @@ public sealed record OperationResponse(
     {
         OperationStatus.Succeeded => "succeeded",
         OperationStatus.InsufficientFunds => "insufficient-funds",
-        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Only recorded outcomes have a response body."),
+        // Refusals that are never recorded are answered as problems, never with this body.
+        OperationStatus.AccountNotFound or OperationStatus.InvalidAmount or OperationStatus.InvalidOperationId
+            or OperationStatus.OperationIdReused or OperationStatus.OperationExpired or OperationStatus.OperationIdFromFuture
+            or OperationStatus.InvalidAccountId or OperationStatus.TooManyPendingTransfers or OperationStatus.TransferToSelf =>
+            throw new ArgumentOutOfRangeException(nameof(status), status, "Only recorded outcomes have a response body."),
     };
 }

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace ReliableMessaging.Api.Dashboard;
 
 /// <summary>
@@ -10,6 +12,7 @@ public sealed class DashboardAccessOptions
 
     public const string RoutePrefix = "/dashboard";
 
+    [Required]
     public string Username { get; set; } = "operator";
 
     /// <summary>Empty: the dashboard is not served at all.</summary>

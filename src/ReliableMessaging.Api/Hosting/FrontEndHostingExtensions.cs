@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using ReliableMessaging.Api.Accounts;
@@ -19,7 +20,6 @@ public static class FrontEndHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var configuration = builder.Configuration;
-        var frontEnd = configuration.GetSection(FrontEndOptions.SectionName).Get<FrontEndOptions>() ?? new();
         var connectionString = configuration.GetConnectionString(ClusterDatabase.ConnectionStringName);
         if (string.IsNullOrWhiteSpace(connectionString))
         {
@@ -27,6 +27,7 @@ public static class FrontEndHostingExtensions
                 $"ConnectionStrings:{ClusterDatabase.ConnectionStringName} is not set (appsettings.json or ConnectionStrings__{ClusterDatabase.ConnectionStringName}).");
         }
 
+        builder.Services.AddOptions<FrontEndOptions>().BindConfiguration(FrontEndOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.UseOrleansClient(client =>
         {
             client.UseAdoNetClustering(options =>
@@ -34,53 +35,26 @@ public static class FrontEndHostingExtensions
                 options.Invariant = ClusterDatabase.Invariant;
                 options.ConnectionString = connectionString;
             });
-            client.Configure<ClusterOptions>(options =>
+            client.Services.AddOptions<ClusterOptions>().Configure<IOptions<FrontEndOptions>>((cluster, frontEnd) =>
             {
-                options.ClusterId = frontEnd.ClusterId;
-                options.ServiceId = frontEnd.ServiceId;
+                cluster.ClusterId = frontEnd.Value.ClusterId;
+                cluster.ServiceId = frontEnd.Value.ServiceId;
             });
-            client.Configure<ClientMessagingOptions>(options => options.ResponseTimeout = frontEnd.ResponseTimeout);
-
-            // Wait for the cluster if it comes up after us, but not forever: past the limit the process
-            // fails to start and its supervisor restarts it, rather than hanging without a word.
-            var connectDeadline = DateTimeOffset.UtcNow + frontEnd.ConnectTimeout;
-            client.UseConnectionRetryFilter(async (_, cancellationToken) =>
-            {
-                if (DateTimeOffset.UtcNow >= connectDeadline)
-                {
-                    return false;
-                }
-
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-                return true;
-            });
-            client.UseClusterTls(configuration.GetSection(ClusterTlsOptions.SectionName).Get<ClusterTlsOptions>() ?? new());
+            client.Services.AddOptions<ClientMessagingOptions>().Configure<IOptions<FrontEndOptions>>((messaging, frontEnd) =>
+                messaging.ResponseTimeout = frontEnd.Value.ResponseTimeout);
+            client.UseConnectionRetryFilter<ClusterConnectRetryFilter>();
+            client.UseClusterTls(configuration.ReadAtBuildTime<ClusterTlsOptions>(ClusterTlsOptions.SectionName));
             client.AddDashboard(options => options.HideTrace = true);
-            client.AddActivityPropagation();
+            if (configuration.ReadAtBuildTime<TelemetryOptions>(TelemetryOptions.SectionName).Enabled)
+            {
+                client.AddActivityPropagation();
+            }
         });
         builder.AddFrontEndTelemetry();
 
         var services = builder.Services;
-        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
-        {
-            // A replayed answer must be byte-identical to the first one: no per-request fields.
-            context.ProblemDetails.Extensions.Remove("traceId");
-
-            // Problems raised by the framework itself (routing, content negotiation) get a stable code too.
-            if (context.ProblemDetails.Type is null || !context.ProblemDetails.Type.StartsWith(ApiProblem.TypePrefix, StringComparison.Ordinal))
-            {
-                context.ProblemDetails.Type = ApiProblem.TypePrefix + (context.ProblemDetails.Status switch
-                {
-                    StatusCodes.Status400BadRequest => ApiProblem.InvalidRequest.Code,
-                    StatusCodes.Status401Unauthorized => ApiProblem.Unauthorized.Code,
-                    StatusCodes.Status403Forbidden => ApiProblem.Forbidden.Code,
-                    StatusCodes.Status413PayloadTooLarge => ApiProblem.RequestTooLarge.Code,
-                    StatusCodes.Status415UnsupportedMediaType => ApiProblem.UnsupportedMediaType.Code,
-                    StatusCodes.Status500InternalServerError => ApiProblem.InternalError.Code,
-                    var status => $"http-{status}",
-                });
-            }
-        });
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = ApiProblemDetails.Customize);
+        services.AddRequestBinding();
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "ReliableMessaging API";
@@ -93,7 +67,7 @@ public static class FrontEndHostingExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
 
-        services.AddOptions<DashboardAccessOptions>().BindConfiguration(DashboardAccessOptions.SectionName).ValidateOnStart();
+        services.AddOptions<DashboardAccessOptions>().BindConfiguration(DashboardAccessOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddApiSecurity()
             .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(BasicAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
@@ -111,6 +85,7 @@ public static class FrontEndHostingExtensions
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRequestSizeLimitFallback();
 
         // Anonymous on purpose: the API's description, its reference page and the probes of
         // orchestrators carry no data.

@@ -20,9 +20,14 @@ public static class FrontEndTelemetryExtensions
     public static WebApplicationBuilder AddFrontEndTelemetry(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new();
+        var options = builder.Configuration.ReadAtBuildTime<TelemetryOptions>(TelemetryOptions.SectionName);
         var otlp = options.OtlpEndpoint is not null || !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         builder.Services.Configure<TelemetryOptions>(builder.Configuration.GetSection(TelemetryOptions.SectionName));
+        if (!options.Enabled)
+        {
+            return builder;
+        }
+
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(ServiceName, serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId))
             .WithMetrics(metrics =>
@@ -53,7 +58,13 @@ public static class FrontEndTelemetryExtensions
     public static WebApplication MapFrontEndTelemetry(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var allowRemote = app.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>()?.AllowRemoteScrape ?? false;
+        var options = app.Configuration.ReadAtBuildTime<TelemetryOptions>(TelemetryOptions.SectionName);
+        if (!options.Enabled)
+        {
+            return app;
+        }
+
+        var allowRemote = options.AllowRemoteScrape;
         // Anyone else gets the ordinary 404: the metrics name accounts' traffic patterns, not for the open internet.
         app.UseOpenTelemetryPrometheusScrapingEndpoint(context =>
             context.Request.Path == ScrapePath && (allowRemote || IsThisHost(context.Connection.RemoteIpAddress, context.Connection.LocalIpAddress)));

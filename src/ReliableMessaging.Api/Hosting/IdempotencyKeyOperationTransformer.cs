@@ -5,9 +5,10 @@ using ReliableMessaging.Api.Accounts;
 namespace ReliableMessaging.Api.Hosting;
 
 /// <summary>
-/// Declares the <c>Idempotency-Key</c> header on every POST of the API in the OpenAPI document (the
-/// endpoints read it from the request themselves, so the framework cannot infer it), and the
-/// <c>Idempotent-Replayed</c> header on their answers.
+/// Completes the <c>Idempotency-Key</c> header of every operation that binds it: the framework
+/// documents the bound parameter, but as optional (it is bound as <c>string?</c> so that a missing
+/// key gets its own problem code) and without its format. Also declares the
+/// <c>Idempotent-Replayed</c> header on those operations' answers.
 /// </summary>
 internal sealed class IdempotencyKeyOperationTransformer : IOpenApiOperationTransformer
 {
@@ -15,13 +16,15 @@ internal sealed class IdempotencyKeyOperationTransformer : IOpenApiOperationTran
     {
         ArgumentNullException.ThrowIfNull(operation);
         ArgumentNullException.ThrowIfNull(context);
-        if (!string.Equals(context.Description.HttpMethod, "POST", StringComparison.OrdinalIgnoreCase))
+        var parameters = operation.Parameters;
+        var index = parameters?.ToList().FindIndex(parameter =>
+            parameter.In == ParameterLocation.Header && string.Equals(parameter.Name, IdempotencyKey.HeaderName, StringComparison.OrdinalIgnoreCase)) ?? -1;
+        if (index < 0)
         {
             return Task.CompletedTask;
         }
 
-        operation.Parameters ??= [];
-        operation.Parameters.Add(new OpenApiParameter
+        parameters![index] = new OpenApiParameter
         {
             Name = IdempotencyKey.HeaderName,
             In = ParameterLocation.Header,
@@ -29,7 +32,7 @@ internal sealed class IdempotencyKeyOperationTransformer : IOpenApiOperationTran
             Description = "The operation's ID: a UUID version 7, made once per logical operation and sent unchanged on every retry "
                 + "(bare, or as a structured-field string \"...\"). A retry with the same key and body gets the first answer again.",
             Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "uuid" },
-        });
+        };
         foreach (var response in operation.Responses?.Values ?? Enumerable.Empty<IOpenApiResponse>())
         {
             if (response is OpenApiResponse concrete)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ReliableMessaging.Contracts.Hosting;
 
 namespace ReliableMessaging.Api.Security;
 
@@ -17,7 +18,8 @@ public static class TokenCommand
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
-        var options = configuration.GetSection(ApiAuthOptions.SectionName).Get<ApiAuthOptions>() ?? new();
+        // A command without a host: its options are read the build-time way, then checked by the front end's own validator.
+        var options = configuration.ReadAtBuildTime<ApiAuthOptions>(ApiAuthOptions.SectionName);
         var validation = new ApiAuthOptionsValidator().Validate(null, options);
         if (validation.Failed)
         {

@@ -17,6 +17,6 @@ public sealed record TransferResponse(Guid TransferId, string From, string To, l
         TransferState.Completed => "completed",
         TransferState.Refunded => "refunded",
         TransferState.Stuck => "stuck",
-        _ => throw new ArgumentOutOfRangeException(nameof(state), state, "Only accepted transfers have a status body."),
+        null => throw new ArgumentOutOfRangeException(nameof(state), state, "Only accepted transfers have a status body."),
     };
 }

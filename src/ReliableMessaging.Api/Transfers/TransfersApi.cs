@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using ReliableMessaging.Api.Accounts;
+using ReliableMessaging.Api.Hosting;
 using ReliableMessaging.Api.Problems;
 using ReliableMessaging.Api.Security;
 using ReliableMessaging.Contracts;
@@ -21,48 +23,36 @@ public static class TransfersApi
             .WithTags("Transfers")
             .WithCallerFilters()
             .AddEndpointFilter<GrainCallFailureFilter>()
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesCommonProblems();
 
         group.MapPost("/", StartAsync)
             .WithName("StartTransfer")
             .RequireScope(ApiScopes.TransfersWrite)
             .WithSummary("Debits the source and delivers the credit exactly once; 202 with the transfer's status and its Location.")
-            .Accepts<TransferRequest>("application/json")
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .AcceptsJsonBody()
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity);
 
         group.MapGet("/{transferId}", GetAsync)
             .WithName("GetTransfer")
             .RequireScope(ApiScopes.AccountsRead)
             .WithSummary("A transfer's status: pending, completed, refunded or stuck, with its timestamps.")
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status410Gone);
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status410Gone);
         return group;
     }
 
-    internal static async Task<Results<Accepted<TransferResponse>, ProblemHttpResult>> StartAsync(HttpRequest request, IGrainFactory grains, CancellationToken cancellationToken)
+    internal static async Task<Results<Accepted<TransferResponse>, ProblemHttpResult>> StartAsync(
+        [FromHeader(Name = IdempotencyKey.HeaderName)] string? idempotencyKey, TransferRequest body, IGrainFactory grains, HttpContext context)
     {
-        if (RequestProblems.ForKey(IdempotencyKey.TryRead(request.Headers[IdempotencyKey.HeaderName], out var transferId)) is { } keyProblem)
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(context);
+        if (IdempotencyKey.Read(idempotencyKey, out var transferId) is { } keyProblem)
         {
             return keyProblem;
         }
 
-        var (bodyStatus, body, detail) = await TransferRequestReader.ReadAsync(request, cancellationToken);
-        if (RequestProblems.ForBody(bodyStatus, detail) is { } bodyProblem)
-        {
-            return bodyProblem;
-        }
-
-        var (from, to, amount) = body!;
+        var (from, to, amount) = body;
         // Moving money out needs the right on the source; the destination needs none (it only receives).
-        if (!ApiClaims.MayAccess(request.HttpContext.User, from))
+        if (!ApiClaims.MayAccess(context.User, from))
         {
             return ApiProblem.Forbidden.ToResult($"This token is not granted the source account '{from}'.");
         }
@@ -70,7 +60,7 @@ public static class TransfersApi
         var result = await grains.GetGrain<ITransferGrain>(transferId).Start(from, to, amount);
         if (result.IsReplay)
         {
-            request.HttpContext.Response.Headers[IdempotencyKey.ReplayedHeaderName] = "true";
+            context.Response.Headers[IdempotencyKey.ReplayedHeaderName] = "true";
         }
 
         return result.Status switch
@@ -83,7 +73,7 @@ public static class TransfersApi
             OperationStatus.OperationIdReused => ApiProblem.IdempotencyKeyReused.ToResult(
                 $"Transfer ID {transferId} was already used with other accounts or another amount.",
                 new Dictionary<string, object?> { ["transferId"] = transferId }),
-            OperationStatus.TooManyPendingTransfers => TooMany(request, from),
+            OperationStatus.TooManyPendingTransfers => TooMany(context.Response, from),
             OperationStatus.OperationExpired => ApiProblem.IdempotencyKeyExpired.ToResult(
                 $"Transfer ID {transferId} is older than account '{from}' still remembers; it was not executed."),
             OperationStatus.OperationIdFromFuture or OperationStatus.InvalidOperationId => ApiProblem.IdempotencyKeyMalformed.ToResult(
@@ -135,9 +125,9 @@ public static class TransfersApi
             new Dictionary<string, object?> { ["transferId"] = id });
     }
 
-    private static ProblemHttpResult TooMany(HttpRequest request, string from)
+    private static ProblemHttpResult TooMany(HttpResponse response, string from)
     {
-        request.HttpContext.Response.Headers.RetryAfter = "1";
+        response.Headers.RetryAfter = "1";
         return ApiProblem.TooManyPendingTransfers.ToResult($"Account '{from}' has the maximum number of transfers in delivery. Retry later with the same {IdempotencyKey.HeaderName}.");
     }
 }

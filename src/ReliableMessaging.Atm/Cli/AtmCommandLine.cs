@@ -30,6 +30,12 @@ public static class AtmCommandLine
     private static readonly Option<string> MaxBackoff = DurationOption("--max-backoff", "longest pause between attempts (a longer Retry-After is honoured)", "2s");
     private static readonly Option<double> DuplicateRate = Rate("--duplicate-rate", "share of answered operations sent once more on purpose", 0.05);
     private static readonly Option<double> TransferRatio = Rate("--transfer-ratio", "share of operations that are transfers to another account of the run (0 = none)", 0.2);
+    private static readonly Option<double> AttackRatio = Rate("--attack-ratio",
+        "share of transfers and operations an attacker goes after with colliding keys, each to be refused as documented (0 = no attacker)", 0);
+    private static readonly Option<double> AheadRatio = Rate("--ahead-ratio",
+        "share of transfers whose ID is stamped --ahead-by in the future, as from a client whose clock runs ahead", 0);
+    private static readonly Option<string> AheadBy = DurationOption("--ahead-by",
+        "how far ahead those IDs are (just under Accounts:MaxClockSkew, silos whose clocks differ refuse some as from the future)", "0s");
     private static readonly Option<int> SharedAccounts = Int("--shared-accounts",
         "hot-account mode: every ATM plays on the same N accounts instead of its own (0 = each ATM has --accounts-per-atm of its own)", 0, 0, 10_000);
     private static readonly Option<int> RetireAfter = Int("--retire-after",
@@ -109,7 +115,8 @@ public static class AtmCommandLine
             """);
         Option[] options =
         [
-            Api, Atms, AccountsPerAtm, Duration, ThinkTime, ClientTimeout, MaxAttempts, MaxBackoff, DuplicateRate, TransferRatio, SharedAccounts, RetireAfter, Seed,
+            Api, Atms, AccountsPerAtm, Duration, ThinkTime, ClientTimeout, MaxAttempts, MaxBackoff, DuplicateRate, TransferRatio, AttackRatio, AheadRatio, AheadBy,
+            SharedAccounts, RetireAfter, Seed,
             ClusterDirectory, ClusterScript, KillEvery, RestartAfter, PauseEvery, PauseFor, MaxPauses, PostgresRestarts, PostgresDown, StorageFaultsEvery,
             Settle, TransferWait, ProgressEvery, ThroughputInterval, SummaryJson,
         ];
@@ -133,6 +140,9 @@ public static class AtmCommandLine
         MaxBackoff = GetDuration(parse, MaxBackoff),
         DuplicateRate = parse.GetValue(DuplicateRate),
         TransferRatio = parse.GetValue(TransferRatio),
+        AttackRatio = parse.GetValue(AttackRatio),
+        AheadRatio = parse.GetValue(AheadRatio),
+        AheadBy = GetDuration(parse, AheadBy),
         SharedAccounts = parse.GetValue(SharedAccounts),
         RetireAfter = parse.GetValue(RetireAfter),
         Seed = parse.GetValue(Seed),

@@ -27,6 +27,14 @@ public sealed class AtmOptions
 
     public TimeSpan TransferWait { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Share of transfers and operations the attacker goes after with colliding keys (0: no attacker).</summary>
+    public double AttackRatio { get; init; }
+
+    /// <summary>Share of transfers whose ID is stamped <see cref="AheadBy"/> in the future, as from a client whose clock runs ahead.</summary>
+    public double AheadRatio { get; init; }
+
+    public TimeSpan AheadBy { get; init; }
+
     /// <summary>Hot-account mode: every ATM plays on the same this many accounts (0: each ATM has its own).</summary>
     public int SharedAccounts { get; init; }
 

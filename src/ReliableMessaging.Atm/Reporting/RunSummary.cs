@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ReliableMessaging.Atm.Attack;
 
 namespace ReliableMessaging.Atm.Reporting;
 
@@ -99,6 +100,37 @@ public sealed record RunSummary
 
     public required long TooManyPendingTransfers { get; init; }
 
+    /// <summary>Transfers whose ID was stamped ahead of the ATM's clock (<c>--ahead-ratio</c>).</summary>
+    public required long AheadTransfers { get; init; }
+
+    public required long AheadTransfersAccepted { get; init; }
+
+    /// <summary>Refused by a source whose clock is behind by more than the skew it tolerates (400, never executed).</summary>
+    public required long AheadTransfersRefused { get; init; }
+
+    /// <summary>A transfer's derived credit, refund or finish ID as a plain key (each must be refused 400 idempotency-key-malformed).</summary>
+    public required AttackFigures AttackDerivedIds { get; init; }
+
+    /// <summary>An accepted transfer's ID as a plain key at its source (422 idempotency-key-reused).</summary>
+    public required AttackFigures AttackTransferIdsAsOperationKeys { get; init; }
+
+    /// <summary>An accepted transfer's ID for another transfer (422 idempotency-key-reused).</summary>
+    public required AttackFigures AttackTransferIdsForOtherTransfers { get; init; }
+
+    /// <summary>An answered operation's key as a transfer's from the same account (422 idempotency-key-reused).</summary>
+    public required AttackFigures AttackOperationKeysAsTransferKeys { get; init; }
+
+    public long AttacksSent => Attacks.Sum(figures => figures.Sent);
+
+    public long AttacksRefused => Attacks.Sum(figures => figures.Refused);
+
+    public long AttacksUnanswered => Attacks.Sum(figures => figures.Unanswered);
+
+    /// <summary>Attacks answered with anything but their documented refusal (each is also a violation).</summary>
+    public long AttacksNotRefused => Attacks.Sum(figures => figures.NotRefused);
+
+    private AttackFigures[] Attacks => [AttackDerivedIds, AttackTransferIdsAsOperationKeys, AttackTransferIdsForOtherTransfers, AttackOperationKeysAsTransferKeys];
+
     public required double OperationsPerSecond { get; init; }
 
     public required int MaxAttemptsForOneOperation { get; init; }
@@ -146,6 +178,13 @@ public sealed record RunSummary
             ("  accepted in all", Number(TransfersAccepted)),
             ("  completed / refunded / stuck / still pending", $"{Number(TransfersCompleted)} / {Number(TransfersRefunded)} / {Number(TransfersStuck)} / {Number(TransfersPendingAtEnd)}"),
             ("429 too-many-pending-transfers", Number(TooManyPendingTransfers)),
+            ("transfers with IDs from a clock ahead", Number(AheadTransfers)),
+            ("  accepted / refused as from the future (400)", $"{Number(AheadTransfersAccepted)} / {Number(AheadTransfersRefused)}"),
+            ("attacker: derived IDs as keys (sent / refused 400)", SentRefused(AttackDerivedIds)),
+            ("attacker: transfer IDs as plain keys (sent / refused 422)", SentRefused(AttackTransferIdsAsOperationKeys)),
+            ("attacker: transfer IDs for other transfers (sent / refused 422)", SentRefused(AttackTransferIdsForOtherTransfers)),
+            ("attacker: plain keys as transfer IDs (sent / refused 422)", SentRefused(AttackOperationKeysAsTransferKeys)),
+            ("attacker: unanswered / answered otherwise", $"{Number(AttacksUnanswered)} / {Number(AttacksNotRefused)}"),
             ("HTTP attempts / retries", $"{Number(Attempts)} / {Number(Retries)}"),
             ("most attempts for one operation", Number(MaxAttemptsForOneOperation)),
             ("replays (Idempotent-Replayed)", Number(Replays)),
@@ -190,4 +229,6 @@ public sealed record RunSummary
     }
 
     private static string Number(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string SentRefused(AttackFigures figures) => $"{Number(figures.Sent)} / {Number(figures.Refused)}";
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
+using ReliableMessaging.Atm.Attack;
 using ReliableMessaging.Atm.Bank;
 using ReliableMessaging.Atm.Checking;
 using ReliableMessaging.Atm.Cli;
@@ -31,6 +32,10 @@ public static class ChaosRun
         await using var services = BankServices.Build(options, counters);
         var bank = services.GetRequiredService<ReliableMessagingClient>();
 
+        // The attacker has a connection of its own; its attempts are not the ATMs' (their counters stay theirs).
+        await using var attackerServices = options.AttackRatio > 0 ? BankServices.Build(options, new RunCounters()) : null;
+        var attacker = attackerServices is null ? null : new Attacker(attackerServices.GetRequiredService<ReliableMessagingClient>(), journal, options.AttackRatio);
+
         FaultInjector? faults = null;
         var silos = 0;
         if (options.ClusterDirectory is { } clusterDirectory)
@@ -51,6 +56,12 @@ public static class ChaosRun
 
         progress.Event(string.Create(CultureInfo.InvariantCulture,
             $"{options.Atms} ATMs x {(options.SharedAccounts > 0 ? $"the same {options.SharedAccounts} (hot)" : options.AccountsPerAtm.ToString(CultureInfo.InvariantCulture))} accounts against {options.Api} for {options.Duration.TotalSeconds:0} s; client timeout {options.ClientTimeout.TotalSeconds:0.#} s, up to {options.MaxAttempts} attempts; seed {seed}; accounts {runTag}-*"));
+        if (attacker is not null || options.AheadRatio > 0)
+        {
+            progress.Event(string.Create(CultureInfo.InvariantCulture,
+                $"attacker on {options.AttackRatio:P0} of the transfers and operations; {options.AheadRatio:P0} of the transfer IDs stamped {options.AheadBy.TotalSeconds:0.#} s ahead"));
+        }
+
         if (faults is not null)
         {
             progress.Event("fault schedule: " + string.Join(", ", faults.Schedule.Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.Kind} at {f.At.TotalSeconds:0.#} s"))));
@@ -77,7 +88,8 @@ public static class ChaosRun
 
         var atms = Enumerable.Range(1, options.Atms)
             .Select(i => new SimulatedAtm(string.Create(CultureInfo.InvariantCulture, $"{runTag}-{i:D3}"), options.AccountsPerAtm, options.RetireAfter,
-                options.ThinkTime, options.DuplicateRate, options.TransferRatio, bank, journal, counters, throughput, seed + i, shared))
+                options.ThinkTime, options.DuplicateRate, options.TransferRatio, bank, journal, counters, throughput, seed + i, shared,
+                attacker, options.AheadRatio, options.AheadBy))
             .ToList();
         var opened = await Task.WhenAll(atms.Select(atm => atm.OpenAccountsAsync(abort)));
         progress.Event($"{counters[Counter.AccountsOpened]} accounts opened");
@@ -119,7 +131,7 @@ public static class ChaosRun
         var reconciler = new Reconciler(bank, journal, parallelism: 16, options.TransferWait);
         await reconciler.ReconcileAsync(abort);
 
-        var summary = Summarise(options, silos, trafficSeconds, clock, counters, journal, reconciler, throughput);
+        var summary = Summarise(options, silos, trafficSeconds, clock, counters, journal, reconciler, throughput, attacker);
         output.WriteLine();
         output.Write(summary.ToTable());
         output.WriteLine();
@@ -166,8 +178,9 @@ public static class ChaosRun
 
     private static RunSummary Summarise(
         AtmOptions options, int silos, double trafficSeconds, Stopwatch clock, RunCounters counters, OperationJournal journal, Reconciler reconciler,
-        ThroughputRecorder throughput)
+        ThroughputRecorder throughput, Attacker? attacker)
     {
+        AttackFigures Attacks(AttackKind kind) => attacker?.Figures(kind) ?? new AttackFigures(0, 0, 0, 0);
         var (stall, stallFrom) = throughput.LongestStall;
         var answers = journal.Entries.Select(entry => entry.Answer!).ToList();
         var transferAnswers = journal.Transfers.Select(entry => entry.Answer!).ToList();
@@ -215,6 +228,13 @@ public static class ChaosRun
             TransfersStuck = reconciler.TransfersStuck,
             TransfersPendingAtEnd = reconciler.TransfersPendingAtEnd,
             TooManyPendingTransfers = counters[Counter.TooManyPendingTransfers],
+            AheadTransfers = counters[Counter.AheadTransfers],
+            AheadTransfersAccepted = journal.Transfers.Count(entry => entry.Ahead && entry.Answer?.Kind == OutcomeKind.Succeeded),
+            AheadTransfersRefused = counters[Counter.AheadTransfersRefused],
+            AttackDerivedIds = Attacks(AttackKind.DerivedIdAsOperationKey),
+            AttackTransferIdsAsOperationKeys = Attacks(AttackKind.TransferIdAsOperationKey),
+            AttackTransferIdsForOtherTransfers = Attacks(AttackKind.TransferIdForAnotherTransfer),
+            AttackOperationKeysAsTransferKeys = Attacks(AttackKind.OperationKeyAsTransferKey),
             OperationsPerSecond = trafficSeconds > 0 ? (counters[Counter.OperationsIssued] + counters[Counter.TransfersIssued]) / trafficSeconds : 0,
             MaxAttemptsForOneOperation = Math.Max(answers.Count == 0 ? 0 : answers.Max(answer => answer.Attempts), transferAnswers.Count == 0 ? 0 : transferAnswers.Max(answer => answer.Attempts)),
             ThroughputIntervalSeconds = throughput.Interval.TotalSeconds,

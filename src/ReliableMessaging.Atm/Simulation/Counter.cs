@@ -24,4 +24,6 @@ public enum Counter
     PostgresRestarts,
     StorageFaults,
     FaultErrors,
+    AheadTransfers,
+    AheadTransfersRefused,
 }

@@ -1,6 +1,8 @@
+using ReliableMessaging.Atm.Attack;
 using ReliableMessaging.Atm.Checking;
 using ReliableMessaging.Atm.Reporting;
 using ReliableMessaging.Client;
+using ReliableMessaging.Client.Errors;
 
 namespace ReliableMessaging.Atm.Simulation;
 
@@ -8,7 +10,9 @@ namespace ReliableMessaging.Atm.Simulation;
 /// One ATM: opens its accounts, then issues deposits and withdrawals one at a time, each with a
 /// fresh UUIDv7 key, retrying it (same key, same body) until it has an answer. Now and then it sends
 /// an answered operation once more on purpose, as if the answer had been lost, and checks that the
-/// replay is the same answer.
+/// replay is the same answer. With an <see cref="Attacker"/>, it lets the attacker go after some of its
+/// transfers and operations (before, while and after they run); with <c>aheadRatio</c>, some transfer IDs
+/// are stamped ahead of its clock.
 /// </summary>
 public sealed class SimulatedAtm
 {
@@ -25,13 +29,21 @@ public sealed class SimulatedAtm
     private readonly Random _random;
     private readonly List<AccountSlot> _accounts = [];
     private readonly IReadOnlyList<string>? _sharedAccounts;
+    private readonly Attacker? _attacker;
+    private readonly double _aheadRatio;
+    private readonly TimeSpan _aheadBy;
     private int _accountSequence;
 
     // operationsPerAccount: after that many operations an account of its own is swapped for a fresh one (0: never).
     // sharedAccounts: accounts every ATM plays on (hot-account mode), opened by the run; null: the ATM opens its own.
+    // attacker: goes after some of this ATM's keys (null: none); aheadRatio of the transfers get IDs stamped aheadBy in the future.
     public SimulatedAtm(string name, int accountCount, int operationsPerAccount, TimeSpan thinkTime, double duplicateRate, double transferRatio,
-        ReliableMessagingClient bank, OperationJournal journal, RunCounters counters, ThroughputRecorder throughput, int seed, IReadOnlyList<string>? sharedAccounts = null)
+        ReliableMessagingClient bank, OperationJournal journal, RunCounters counters, ThroughputRecorder throughput, int seed, IReadOnlyList<string>? sharedAccounts = null,
+        Attacker? attacker = null, double aheadRatio = 0, TimeSpan aheadBy = default)
     {
+        _attacker = attacker;
+        _aheadRatio = aheadRatio;
+        _aheadBy = aheadBy;
         _throughput = throughput;
         _sharedAccounts = sharedAccounts;
         _transferRatio = transferRatio;
@@ -81,7 +93,7 @@ public sealed class SimulatedAtm
             var slot = _accounts[_random.Next(_accounts.Count)];
             if (_transferRatio > 0 && _random.NextDouble() < _transferRatio && NextTransfer(slot) is { } transfer)
             {
-                await TransferAsync(slot, transfer, abort);
+                await TransferAsync(slot, transfer.Request, transfer.Ahead, abort);
             }
             else
             {
@@ -112,11 +124,16 @@ public sealed class SimulatedAtm
         {
             await SendDuplicateAsync(intent, answer, abort);
         }
+
+        if (answer.IsAcknowledged && _attacker is not null && _attacker.Targets(_random))
+        {
+            await _attacker.AfterAcknowledgedAsync(intent, _journal.ActiveAccounts, _random, abort);
+        }
     }
 
     // A transfer from one of this ATM's accounts to any other account of the run (all exist, so every
     // accepted transfer must end completed). Retried like an operation: same key, same body; 429 backs off.
-    private TransferRequest? NextTransfer(AccountSlot slot)
+    private (TransferRequest Request, bool Ahead)? NextTransfer(AccountSlot slot)
     {
         var accounts = _journal.ActiveAccounts;
         if (accounts.Count < 2)
@@ -135,15 +152,39 @@ public sealed class SimulatedAtm
         var amount = slot.KnownBalance > 1 && _random.NextDouble() < 0.85
             ? _random.NextInt64(1, Math.Min(slot.KnownBalance, 800) + 1)
             : _random.Next(1, 1001);
-        return new TransferRequest(Guid.CreateVersion7(), slot.AccountId, to, amount);
+        // Some IDs come from a clock running ahead: a source whose clock is further behind refuses them as from the
+        // future (never executed); a destination whose clock is behind the source's refuses the credit until it catches up.
+        var ahead = _aheadRatio > 0 && _random.NextDouble() < _aheadRatio;
+        var id = ahead ? Guid.CreateVersion7(DateTimeOffset.UtcNow + _aheadBy) : Guid.CreateVersion7();
+        return (new TransferRequest(id, slot.AccountId, to, amount), ahead);
     }
 
-    private async Task TransferAsync(AccountSlot slot, TransferRequest intent, CancellationToken abort)
+    private async Task TransferAsync(AccountSlot slot, TransferRequest intent, bool ahead, CancellationToken abort)
     {
         slot.Operations++;
         _counters.Increment(Counter.TransfersIssued);
+        if (ahead)
+        {
+            _counters.Increment(Counter.AheadTransfers);
+        }
+
         var entry = _journal.Add(intent);
-        var answer = await _bank.SendAsync(intent, abort);
+        entry.Ahead = ahead;
+
+        // The attacker learnt the transfer's ID before it was sent, and keeps trying while it runs.
+        var attacked = _attacker is not null && _attacker.Targets(_random);
+        if (attacked)
+        {
+            await _attacker!.PreemptAsync(intent, _random, abort);
+        }
+
+        var sending = _bank.SendAsync(intent, abort);
+        if (attacked)
+        {
+            await Task.WhenAll(sending, _attacker!.InterfereAsync(intent, _random, abort));
+        }
+
+        var answer = await sending;
         entry.Answer = answer;
         NoteCompletion(answer.Kind);
         if (answer.Kind == OutcomeKind.Succeeded)
@@ -154,6 +195,11 @@ public sealed class SimulatedAtm
                 _journal.AddViolation(new Violation("transfer-not-completed", intent.From, intent.TransferId,
                     $"accepted with status {answer.Transfer?.Status}, but the destination {intent.To} exists"));
             }
+        }
+        else if (ahead && answer.Kind == OutcomeKind.Rejected && answer.Error is IdempotencyKeyMalformedError)
+        {
+            // The source's clock is behind this client's by more than the skew it tolerates: refused, never executed.
+            _counters.Increment(Counter.AheadTransfersRefused);
         }
         else if (Answers.IsExpired(answer.Kind, answer.Error))
         {
@@ -176,6 +222,11 @@ public sealed class SimulatedAtm
                 _journal.AddViolation(new Violation("replay-differs", intent.From, intent.TransferId,
                     $"transfer: first answer {answer.StatusCode} {answer.Body}; the same request again: {again.StatusCode} {again.Body} (Idempotent-Replayed: {again.IsReplay})"));
             }
+        }
+
+        if (attacked && answer.Kind == OutcomeKind.Succeeded)
+        {
+            await _attacker!.AfterAcceptedAsync(intent, _journal.ActiveAccounts, _random, abort);
         }
     }
 

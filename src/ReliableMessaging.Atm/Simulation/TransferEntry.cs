@@ -10,6 +10,9 @@ public sealed class TransferEntry(TransferRequest intent)
     /// <summary>Null while the ATM is still retrying.</summary>
     public TransferOutcome? Answer { get; set; }
 
+    /// <summary>Its ID was stamped ahead of the ATM's clock (<c>--ahead-ratio</c>): a silo whose clock is behind may refuse it as from the future.</summary>
+    public bool Ahead { get; set; }
+
     /// <summary>Set by the reconciliation (the last lookup, once final or at the end of the wait).</summary>
     public TransferLookup? Lookup { get; set; }
 

@@ -12,6 +12,9 @@ namespace ReliableMessaging.Benchmarks.Harness;
 /// </summary>
 public sealed class Cluster : IAsyncDisposable
 {
+    /// <summary>The silo's runtime setting the spinning variant removes (src/ReliableMessaging.Silo/ReliableMessaging.Silo.csproj).</summary>
+    public const string SpinLimitSetting = "System.Threading.ThreadPool.UnfairSemaphoreSpinLimit";
+
     private readonly List<(string Name, BackgroundProcess Process)> _processes = [];
     private IHost? _client;
 
@@ -29,7 +32,12 @@ public sealed class Cluster : IAsyncDisposable
     /// <summary>The silo's process ID, to read its managed heap.</summary>
     public int SiloProcessId => _processes[0].Process.Id;
 
-    public static async Task<Cluster> StartAsync(string repositoryRoot, LocalPostgres postgres, int windowSize, bool withFrontEnd)
+    /// <summary>
+    /// Starts the silo (and the front end), and connects a client. Telemetry off (<c>Telemetry:Enabled=false</c>
+    /// in both) measures what it costs; <paramref name="threadPoolSpinning"/> runs the silo with .NET's default
+    /// thread-pool spinning instead of the silo's setting (no spinning), to measure what that setting buys.
+    /// </summary>
+    public static async Task<Cluster> StartAsync(string repositoryRoot, LocalPostgres postgres, int windowSize, bool withFrontEnd, bool telemetry = true, bool threadPoolSpinning = false)
     {
         var cluster = new Cluster($"bench-{Guid.NewGuid():N}");
         var siloPort = FreePorts.One();
@@ -40,6 +48,7 @@ public sealed class Cluster : IAsyncDisposable
             ["Orleans__ClusterId"] = cluster.ServiceId,
             ["Orleans__ServiceId"] = cluster.ServiceId,
             ["Logging__LogLevel__Default"] = "Warning",
+            ["Telemetry__Enabled"] = telemetry ? "true" : "false",
         };
         var silo = new Dictionary<string, string>(common)
         {
@@ -49,7 +58,9 @@ public sealed class Cluster : IAsyncDisposable
         };
         var logs = Path.Combine(Path.GetTempPath(), "rm-bench-logs");
         Directory.CreateDirectory(logs);
-        cluster.Start("silo", Built(repositoryRoot, "ReliableMessaging.Silo"), silo, Path.Combine(logs, "silo.log"));
+        var siloDll = Built(repositoryRoot, "ReliableMessaging.Silo");
+        var runtimeConfig = threadPoolSpinning ? WithDefaultSpinning(siloDll) : null;
+        cluster.Start("silo", siloDll, silo, Path.Combine(logs, threadPoolSpinning ? "silo-spinning.log" : "silo.log"), runtimeConfig);
 
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning);
@@ -115,9 +126,31 @@ public sealed class Cluster : IAsyncDisposable
         }
     }
 
-    /// <summary>A built project run as its own process (<c>dotnet app.dll</c>, from its folder), as in production.</summary>
-    private void Start(string name, string dll, IReadOnlyDictionary<string, string> environment, string logPath) =>
-        _processes.Add((name, BackgroundProcess.Start("dotnet", [dll], environment, Path.GetDirectoryName(dll)!, logPath)));
+    /// <summary>
+    /// A built project run as its own process from its folder, as in production: <c>dotnet app.dll</c>, or
+    /// with another runtimeconfig.json than the built one (<c>dotnet exec --runtimeconfig</c>).
+    /// </summary>
+    private void Start(string name, string dll, IReadOnlyDictionary<string, string> environment, string logPath, string? runtimeConfig = null)
+    {
+        string[] arguments = runtimeConfig is null ? [dll] : ["exec", "--runtimeconfig", runtimeConfig, dll];
+        _processes.Add((name, BackgroundProcess.Start("dotnet", arguments, environment, Path.GetDirectoryName(dll)!, logPath)));
+    }
+
+    /// <summary>A copy of the silo's runtimeconfig.json without its thread-pool spin limit: .NET's default.</summary>
+    private static string WithDefaultSpinning(string siloDll)
+    {
+        var built = Path.ChangeExtension(siloDll, ".runtimeconfig.json");
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(built))!;
+        var properties = config["runtimeOptions"]!["configProperties"]!.AsObject();
+        if (!properties.Remove(SpinLimitSetting))
+        {
+            throw new InvalidOperationException($"{built} sets no {SpinLimitSetting}: nothing to compare with.");
+        }
+
+        var copy = Path.Combine(Path.GetTempPath(), $"rm-bench-silo-spinning-{Guid.NewGuid():N}.runtimeconfig.json");
+        File.WriteAllText(copy, config.ToJsonString());
+        return copy;
+    }
 
     private static string Built(string repositoryRoot, string project)
     {

@@ -71,7 +71,10 @@ public static class CpuSampler
         commandLine.Contains("ReliableMessaging.Silo", StringComparison.Ordinal) ? "silo"
         : commandLine.Contains("ReliableMessaging.Api", StringComparison.Ordinal) ? "front end"
         : commandLine.Contains("ReliableMessaging.Benchmarks", StringComparison.Ordinal) ? "load generator"
-        : commandLine.StartsWith("postgres", StringComparison.Ordinal) || commandLine.Contains("/bin/postgres", StringComparison.Ordinal) ? "postgres"
+        // Sessions (the statements themselves) apart from the server's own processes (WAL writer,
+        // checkpointer, autovacuum, the postmaster), which work for every session alike.
+        : commandLine.StartsWith("postgres: ", StringComparison.Ordinal) && (commandLine.Contains("127.0.0.1(", StringComparison.Ordinal) || commandLine.Contains("[local]", StringComparison.Ordinal)) ? "postgres"
+        : commandLine.StartsWith("postgres", StringComparison.Ordinal) || commandLine.Contains("/bin/postgres", StringComparison.Ordinal) ? "postgres background"
         : commandLine.Contains("pgbench", StringComparison.Ordinal) ? "pgbench"
         : null;
 }

@@ -31,9 +31,18 @@ public sealed class LocalPostgres : IAsyncDisposable
 
         // pgbench's 64 clients come on top of the silo's and the front end's connection pools.
         await postgres.ExecuteAsync("ALTER SYSTEM SET max_connections = 300");
+
+        // What each write makes the database do, statement by statement (plpgsql's inner ones too).
+        await postgres.ExecuteAsync("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'");
         await postgres._server.StopAsync();
         await postgres._server.StartAgainAsync();
         NpgsqlConnection.ClearAllPools();
+        await postgres.ExecuteAsync("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+
+        // The module's settings exist only once it is loaded.
+        await postgres.ExecuteAsync("ALTER SYSTEM SET pg_stat_statements.track = 'all'");
+        await postgres.ExecuteAsync("ALTER SYSTEM SET pg_stat_statements.track_planning = on");
+        await postgres.ExecuteAsync("SELECT pg_reload_conf()");
         return postgres;
     }
 

@@ -6,6 +6,13 @@ public sealed class TelemetryOptions
     public const string SectionName = "Telemetry";
 
     /// <summary>
+    /// On by default. Off removes the project's metrics, the Prometheus endpoints, trace propagation and
+    /// the grain-call telemetry filter, so the benchmark can show what telemetry costs side by side; a
+    /// production deployment keeps it on.
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>
     /// OTLP collector for traces and metrics (e.g. <c>http://collector:4317</c>); none by default. The
     /// standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> variable turns it on as well.
     /// </summary>

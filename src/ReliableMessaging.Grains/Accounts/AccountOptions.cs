@@ -39,6 +39,13 @@ public sealed class AccountOptions
     [Range(1, 100_000)]
     public int MaxUnjournaledOperations { get; set; } = 1000;
 
+    /// <summary>
+    /// How long the silo's journal writer waits after the first record arrives, so that records of
+    /// many operations share one insert. Callers never wait for it (they are answered after their
+    /// state write); it only delays when a record may leave an account's window. Zero: insert at once.
+    /// </summary>
+    public TimeSpan JournalFlushDelay { get; set; } = TimeSpan.FromMilliseconds(5);
+
     /// <summary>How many outgoing transfers an account may have in delivery at once; past it, new ones are refused.</summary>
     [Range(1, 10_000)]
     public int MaxPendingTransfers { get; set; } = 100;
@@ -67,6 +74,11 @@ public sealed class AccountOptions
         if (TransferAlertAge <= TimeSpan.Zero)
         {
             throw new ValidationException($"{SectionName}:{nameof(TransferAlertAge)} must be positive.");
+        }
+
+        if (JournalFlushDelay < TimeSpan.Zero || JournalFlushDelay > TimeSpan.FromSeconds(1))
+        {
+            throw new ValidationException($"{SectionName}:{nameof(JournalFlushDelay)} must be between zero and one second.");
         }
 
         if (MaxClockSkew < TimeSpan.Zero)

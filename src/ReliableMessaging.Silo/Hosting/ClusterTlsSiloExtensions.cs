@@ -9,7 +9,8 @@ public static class ClusterTlsSiloExtensions
     public static ISiloBuilder UseClusterTls(this ISiloBuilder silo)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        var tls = silo.Configuration.GetSection(ClusterTlsOptions.SectionName).Get<ClusterTlsOptions>() ?? new();
+        // Build-time: whether TLS is on decides what is registered.
+        var tls = silo.Configuration.ReadAtBuildTime<ClusterTlsOptions>(ClusterTlsOptions.SectionName);
         if (!tls.IsEnabled)
         {
             return silo;

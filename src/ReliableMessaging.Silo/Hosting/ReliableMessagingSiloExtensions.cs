@@ -8,6 +8,7 @@ using Orleans.Storage;
 using ReliableMessaging.Contracts.Hosting;
 using ReliableMessaging.Grains.Accounts;
 using ReliableMessaging.Grains.Journal;
+using ReliableMessaging.Silo.Faults;
 using ReliableMessaging.Silo.Journal;
 using ReliableMessaging.Grains.Telemetry;
 using ReliableMessaging.Silo.Storage;
@@ -28,7 +29,7 @@ public static class ReliableMessagingSiloExtensions
     public static ISiloBuilder UseSiloEndpoints(this ISiloBuilder silo)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        var endpoints = silo.Configuration.GetSection(SiloEndpointOptions.SectionName).Get<SiloEndpointOptions>() ?? new();
+        var endpoints = silo.Configuration.ReadAtBuildTime<SiloEndpointOptions>(SiloEndpointOptions.SectionName);
         System.ComponentModel.DataAnnotations.Validator.ValidateObject(endpoints, new(endpoints), validateAllProperties: true);
 
         silo.Configure<ClusterOptions>(options =>
@@ -93,14 +94,20 @@ public static class ReliableMessagingSiloExtensions
             reminders.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(reminders.MinimumReminderPeriod.Ticks, accounts.Value.TransferRetryPeriod.Ticks)));
 
         // One trace from the front end's request through the grain calls; every money operation counted.
-        silo.AddActivityPropagation();
-        silo.AddIncomingGrainCallFilter<AccountCallTelemetryFilter>();
+        if (silo.Configuration.ReadAtBuildTime<TelemetryOptions>(TelemetryOptions.SectionName).Enabled)
+        {
+            silo.AddActivityPropagation();
+            silo.AddIncomingGrainCallFilter<AccountCallTelemetryFilter>();
+        }
 
         // TLS between silos and with clients when the deployment configures a certificate (Orleans:Tls).
         silo.UseClusterTls();
 
         // Silos feed the Orleans Dashboard that the front end serves; traces stay hidden (they can carry data).
         silo.AddDashboard(options => options.HideTrace = true);
+
+        // Tests and chaos runs only (Faults:ClockOffset): a silo whose clock is off; nothing without the setting.
+        silo.AddFaultInjection();
 
         var services = silo.Services;
         services.AddKeyedSingleton<IGrainStorage>(

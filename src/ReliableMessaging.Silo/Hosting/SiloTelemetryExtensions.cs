@@ -19,7 +19,12 @@ public static class SiloTelemetryExtensions
     public static IHostApplicationBuilder AddSiloTelemetry(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new();
+        var options = builder.Configuration.ReadAtBuildTime<TelemetryOptions>(TelemetryOptions.SectionName);
+        if (!options.Enabled)
+        {
+            return builder;
+        }
+
         var otlp = OtlpConfigured(builder.Configuration, options);
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(ServiceName, serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId))

@@ -36,7 +36,7 @@ public sealed class AuthorizationTests(ApiFixture fixture)
         using var statement = await writeOnly.GetAsync(new Uri($"/accounts/{accountId}/operations", UriKind.Relative));
         await AssertForbiddenAsync(statement, ApiScopes.AccountsRead);
 
-        Assert.Equal(1000L, await BalanceAsync(accountId));
+        Assert.Equal(1000L, await BalanceAsync(_admin, accountId));
     }
 
     [Fact]
@@ -66,10 +66,10 @@ public sealed class AuthorizationTests(ApiFixture fixture)
         using var open = await OpenAsync(limited, NewAccountId());
         await AssertForbiddenAsync(open);
 
-        Assert.Equal(990L, await BalanceAsync(other));
+        Assert.Equal(990L, await BalanceAsync(_admin, other));
         using var own = await WithdrawAsync(limited, granted, NewKey(), 5);
         Assert.Equal(HttpStatusCode.OK, own.StatusCode);
-        Assert.Equal(995L, await BalanceAsync(granted));
+        Assert.Equal(995L, await BalanceAsync(_admin, granted));
     }
 
     [Fact]
@@ -82,7 +82,7 @@ public sealed class AuthorizationTests(ApiFixture fixture)
         using var response = await TransferAsync(limited, NewKey(), victim, mine, 700);
 
         await AssertForbiddenAsync(response);
-        Assert.Equal((1000L, 0L), (await BalanceAsync(victim), await BalanceAsync(mine)));
+        Assert.Equal((1000L, 0L), (await BalanceAsync(_admin, victim), await BalanceAsync(_admin, mine)));
     }
 
     [Fact]
@@ -160,13 +160,6 @@ public sealed class AuthorizationTests(ApiFixture fixture)
 
     private static Task<HttpResponseMessage> TransferAsync(HttpClient client, string key, string from, string to, long amount) =>
         PostAsync(client, "/transfers", key, $$"""{"from":"{{from}}","to":"{{to}}","amount":{{amount}}}""");
-
-    private async Task<long> BalanceAsync(string accountId)
-    {
-        using var response = await _admin.GetAsync(new Uri($"/accounts/{accountId}", UriKind.Relative));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return (long)(await JsonAsync(response))["balance"]!;
-    }
 
     private static async Task AssertForbiddenAsync(HttpResponseMessage response, string? scope = null)
     {

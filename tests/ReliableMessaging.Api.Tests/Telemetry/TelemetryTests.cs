@@ -94,6 +94,22 @@ public sealed class TelemetryTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task FrontEnd_TelemetryDisabled_NoMeterOrTracerProvider()
+    {
+        // Not started: a started app would register ASP.NET Core's meters beside the shared fixture's,
+        // and disposing them would end the fixture's http.server metric streams too.
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration["Telemetry:Enabled"] = "false";
+        builder.Configuration["Telemetry:OtlpEndpoint"] = "http://127.0.0.1:9";
+        builder.AddFrontEndTelemetry();
+        await using var app = builder.Build();
+        app.MapFrontEndTelemetry();
+
+        Assert.Null(app.Services.GetService<MeterProvider>());
+        Assert.Null(app.Services.GetService<TracerProvider>());
+    }
+
+    [Fact]
     public async Task Withdrawal_SpansOfTheRequestTheGrainCallAndTheStorageWriteShareOneTrace()
     {
         var accountId = await OpenWithBalanceAsync(_client, 1000);

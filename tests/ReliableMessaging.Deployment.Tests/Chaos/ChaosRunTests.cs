@@ -11,12 +11,19 @@ namespace ReliableMessaging.Deployment.Tests.Chaos;
 /// (SIGSTOP, SIGCONT), SIGKILLs one, restarts PostgreSQL and cuts the database connections, then
 /// reconciles every outcome on three hot accounts, transfers between them included (each accepted one
 /// completed, money conserved), audits the journal, and checks that no pause or kill stopped all
-/// traffic for long.
+/// traffic for long. The silos' clocks differ (-2 s, 0, +2 s) and some transfer IDs come from a client
+/// clock running ahead, so credits arrive "from the future" at silos whose clock is behind; an attacker
+/// sends keys that collide with the ATMs' transfers and operations, each of which must be refused.
 /// </summary>
 public sealed class ChaosRunTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(3);
     private static readonly TimeSpan StallBound = TimeSpan.FromSeconds(25);
+
+    // A small tolerated skew, so that IDs stamped just under it exercise the silos' clock differences
+    // (2 s each way) while the journal look-ups they cause on busy accounts last seconds, not minutes.
+    private const string MaxClockSkew = "00:00:10";
+    private const string ClockOffsets = "-00:00:02,00:00:00,00:00:02";
 
     [Fact]
     public async Task AtmSimulator_ThreeSilosPauseKillPostgresRestartAndConnectionKills_EveryOutcomeReconcilesWithNoViolation()
@@ -32,6 +39,8 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
             ["Orleans__Membership__DefunctSiloExpiration"] = "00:00:05",
             ["Orleans__Membership__DefunctSiloMinimumRetention"] = "00:00:05",
             ["Orleans__Membership__DefunctSiloCleanupPeriod"] = "00:00:05",
+            ["Accounts__MaxClockSkew"] = MaxClockSkew,
+            ["RM_SILO_CLOCK_OFFSETS"] = ClockOffsets,
         };
 
         try
@@ -40,7 +49,12 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
             output.WriteLine($"cluster started in {clock.Elapsed.TotalSeconds:0} s");
 
             // The front end wants a bearer token: the cluster script mints one for its key.
-            var atmEnvironment = new Dictionary<string, string> { ["RM_API_TOKEN"] = await cluster.TokenAsync("chaos-atms") };
+            // Silos the simulator restarts (cluster.sh restart) inherit its environment: the same skew limit.
+            var atmEnvironment = new Dictionary<string, string>
+            {
+                ["RM_API_TOKEN"] = await cluster.TokenAsync("chaos-atms"),
+                ["Accounts__MaxClockSkew"] = MaxClockSkew,
+            };
 
             // One fault at a time, spaced so that each is attributable: a PostgreSQL restart at 17.5 s, a
             // connection kill at 30 s, a silo SIGKILL + restart at 35 s, and last a silo paused for 12 s
@@ -69,6 +83,12 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
                     "--max-attempts", "40",
                     "--transfer-ratio", "0.3",
                     "--transfer-wait", "30s",
+                    // A fifth of the transfer IDs from a clock 9 s ahead (the skew limit is 10 s): refused as from
+                    // the future by a source 2 s behind, delayed at a destination 2 s behind until its clock catches up.
+                    "--ahead-ratio", "0.2",
+                    "--ahead-by", "9s",
+                    // The attacker goes after a fifth of the transfers and operations with colliding keys.
+                    "--attack-ratio", "0.2",
                     "--seed", "4242",
                     "--cluster-dir", cluster.RunDirectory,
                     "--summary-json", summaryPath,
@@ -92,6 +112,30 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
             Assert.Equal(figures.GetProperty("transfersAccepted").GetInt64(), figures.GetProperty("transfersCompleted").GetInt64());
             Assert.Equal(0, figures.GetProperty("expired").GetInt64());
             Assert.True(figures.GetProperty("succeeded").GetInt64() > 3 * 128, "the hot accounts did not outgrow their windows (128 records)");
+
+            // The attacker: every colliding key refused as documented (anything else is also a violation), none moved money
+            // (the balances and the audit below would show it), and each kind of attack was really tried.
+            Assert.Equal(0, figures.GetProperty("attacksNotRefused").GetInt64());
+            foreach (var attack in new[] { "attackDerivedIds", "attackTransferIdsAsOperationKeys", "attackTransferIdsForOtherTransfers", "attackOperationKeysAsTransferKeys" })
+            {
+                var refused = figures.GetProperty(attack).GetProperty("refused").GetInt64();
+                output.WriteLine($"{attack}: sent {figures.GetProperty(attack).GetProperty("sent").GetInt64()}, refused {refused}");
+                Assert.True(refused > 0, $"{attack}: no attack of this kind was refused (none sent?)");
+            }
+
+            // Clock skew: every silo runs on its shifted clock; transfer IDs from a clock ahead were issued.
+            // Whether a credit was delayed "from the future" depends on where the hot accounts live (placement),
+            // so it is counted from the silos' logs, not required.
+            Assert.True(figures.GetProperty("aheadTransfers").GetInt64() > 0, "no transfer ID was stamped ahead");
+            foreach (var silo in new[] { 1, 3 })
+            {
+                Assert.Contains("Faults:ClockOffset is", await File.ReadAllTextAsync(Path.Combine(cluster.RunDirectory, $"silo-{silo}.log")), StringComparison.Ordinal);
+            }
+
+            var deferred = Directory.GetFiles(cluster.RunDirectory, "silo-*.log")
+                .Sum(log => File.ReadLines(log).Count(line => line.Contains("answered OperationIdFromFuture", StringComparison.Ordinal)));
+            output.WriteLine($"transfer IDs ahead: {figures.GetProperty("aheadTransfers").GetInt64()} (accepted {figures.GetProperty("aheadTransfersAccepted").GetInt64()}, "
+                + $"refused as from the future {figures.GetProperty("aheadTransfersRefused").GetInt64()}); credits deferred as from the future: {deferred}");
 
             // A paused silo costs its own accounts seconds, not the whole service for the whole pause. Loose
             // for a noisy shared machine (and the kill and the PostgreSQL restart stall too); the measured

@@ -9,7 +9,7 @@ public sealed class AtmCommandLineTests
     public static readonly string[] EveryOption =
     [
         "--api", "--atms", "--accounts-per-atm", "--duration", "--think-time", "--client-timeout", "--max-attempts", "--max-backoff",
-        "--duplicate-rate", "--transfer-ratio", "--shared-accounts", "--retire-after", "--seed", "--cluster-dir", "--cluster-script", "--kill-every",
+        "--duplicate-rate", "--transfer-ratio", "--attack-ratio", "--ahead-ratio", "--ahead-by", "--shared-accounts", "--retire-after", "--seed", "--cluster-dir", "--cluster-script", "--kill-every",
         "--restart-after", "--pause-every", "--pause-for", "--max-pauses", "--postgres-restarts", "--postgres-down", "--storage-faults-every",
         "--settle", "--transfer-wait", "--progress-every", "--throughput-interval", "--summary-json",
     ];
@@ -23,7 +23,8 @@ public sealed class AtmCommandLineTests
         Assert.NotNull(options);
         Assert.Equal(new Uri("http://127.0.0.1:5080/"), options.Api);
         Assert.Equal((10, 2, 40, 0, 0, 1), (options.Atms, options.AccountsPerAtm, options.MaxAttempts, options.SharedAccounts, options.RetireAfter, options.PostgresRestarts));
-        Assert.Equal((0.05, 0.2), (options.DuplicateRate, options.TransferRatio));
+        Assert.Equal((0.05, 0.2, 0.0, 0.0), (options.DuplicateRate, options.TransferRatio, options.AttackRatio, options.AheadRatio));
+        Assert.Equal(TimeSpan.Zero, options.AheadBy);
         Assert.Equal(
             [60_000, 100, 3000, 2000, 20_000, 3000, 3000, 0, 15_000, 60_000, 5000],
             new[] { options.Duration, options.ThinkTime, options.ClientTimeout, options.MaxBackoff, options.KillEvery, options.RestartAfter, options.PostgresDown, options.StorageFaultsEvery, options.Settle, options.TransferWait, options.ProgressEvery }
@@ -45,14 +46,15 @@ public sealed class AtmCommandLineTests
             "--shared-accounts", "3", "--retire-after", "200", "--seed", "-42", "--cluster-dir", "run", "--cluster-script", "c.sh", "--kill-every", "2m", "--restart-after", "1s",
             "--postgres-restarts", "0", "--postgres-down", "2s", "--storage-faults-every", "20s", "--settle", "1h", "--transfer-wait", "30s",
             "--progress-every", "1s", "--summary-json", "out.json", "--pause-every", "5s", "--max-pauses", "1", "--pause-for", "12s",
-            "--throughput-interval", "2s",
+            "--throughput-interval", "2s", "--attack-ratio", "0.25", "--ahead-ratio", "0.2", "--ahead-by", "9s",
         ]);
 
         Assert.Null(error);
         Assert.NotNull(options);
         Assert.Equal(new Uri("http://127.0.0.1:6000/"), options.Api);
         Assert.Equal((4, 3, 7, 3, 200, 0, -42), (options.Atms, options.AccountsPerAtm, options.MaxAttempts, options.SharedAccounts, options.RetireAfter, options.PostgresRestarts, options.Seed!.Value));
-        Assert.Equal((0.5, 0.0), (options.DuplicateRate, options.TransferRatio));
+        Assert.Equal((0.5, 0.0, 0.25, 0.2), (options.DuplicateRate, options.TransferRatio, options.AttackRatio, options.AheadRatio));
+        Assert.Equal(TimeSpan.FromSeconds(9), options.AheadBy);
         Assert.Equal(
             [30_000, 500, 1500, 4000, 120_000, 1000, 2000, 20_000, 3_600_000, 30_000, 1000],
             new[] { options.Duration, options.ThinkTime, options.ClientTimeout, options.MaxBackoff, options.KillEvery, options.RestartAfter, options.PostgresDown, options.StorageFaultsEvery, options.Settle, options.TransferWait, options.ProgressEvery }

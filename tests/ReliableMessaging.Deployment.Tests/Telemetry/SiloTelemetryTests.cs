@@ -69,6 +69,29 @@ public sealed class SiloTelemetryTests
         }
     }
 
+    [Fact]
+    public async Task TelemetryDisabled_NoMeterProviderAndNothingListensOnThePrometheusPort()
+    {
+        var port = FreePorts.One();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration["Telemetry:Enabled"] = "false";
+        builder.Configuration["Telemetry:PrometheusPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        builder.AddSiloTelemetry();
+        using var host = builder.Build();
+        await host.StartAsync();
+
+        try
+        {
+            Assert.Null(host.Services.GetService(typeof(OpenTelemetry.Metrics.MeterProvider)));
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await Assert.ThrowsAnyAsync<SocketException>(async () => await socket.ConnectAsync(IPAddress.Loopback, port));
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
     // An address of this machine that is not loopback, if it has one.
     private static IPAddress? ExternalAddress() =>
         NetworkInterface.GetAllNetworkInterfaces()

@@ -20,7 +20,7 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
     private NpgsqlDataSource DataSource() => NpgsqlDataSource.Create(fixture.Postgres.ConnectionString);
 
     private PostgresOperationJournal Journal(NpgsqlDataSource dataSource) =>
-        new(dataSource, _serviceId, NullLogger<PostgresOperationJournal>.Instance);
+        new(dataSource, _serviceId, Options.Create(new AccountOptions()), NullLogger<PostgresOperationJournal>.Instance);
 
     private static OperationRecord Record(long sequence, DateTimeOffset at, OperationKind kind = OperationKind.Deposit) =>
         new(Guid.CreateVersion7(at), kind, 10 * sequence, OperationStatus.Succeeded, 100 + sequence, kind == OperationKind.TransferOut ? "bob" : null,
@@ -67,6 +67,28 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task AppendsSpacedOutWithinTheFlushDelay_ShareOneInsert()
+    {
+        await using var dataSource = DataSource();
+        await using var journal = new PostgresOperationJournal(dataSource, _serviceId,
+            Options.Create(new AccountOptions { JournalFlushDelay = TimeSpan.FromMilliseconds(500) }), NullLogger<PostgresOperationJournal>.Instance);
+        var before = journal.InsertsExecuted;
+        var appends = new List<Task>();
+
+        // One caller at a time, as with a single ATM: without the delay each would be its own insert.
+        for (var i = 0; i < 5; i++)
+        {
+            appends.Add(journal.AppendAsync($"spaced-{i}", [Record(1, Now)]));
+            await Task.Yield();
+        }
+
+        await Task.WhenAll(appends);
+
+        Assert.Equal(1, journal.InsertsExecuted - before);
+        Assert.Single(await journal.ReadAsync("spaced-4", 0, 10));
+    }
+
+    [Fact]
     public async Task Prune_RaisesTheFloorThenDeletesOlderRows_PrunedIdsLookUpAsBelowTheFloor()
     {
         await using var dataSource = DataSource();
@@ -100,7 +122,7 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
     public async Task DatabaseUnreachable_CallsFailAsJournalUnavailable()
     {
         await using var nowhere = NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Database=x;Username=x;Timeout=2");
-        await using var journal = new PostgresOperationJournal(nowhere, _serviceId, NullLogger<PostgresOperationJournal>.Instance);
+        await using var journal = new PostgresOperationJournal(nowhere, _serviceId, Options.Create(new AccountOptions()), NullLogger<PostgresOperationJournal>.Instance);
 
         await Assert.ThrowsAsync<Grains.Journal.JournalUnavailableException>(() => journal.AppendAsync("alice", [Record(1, Now)]));
         await Assert.ThrowsAsync<Grains.Journal.JournalUnavailableException>(() => journal.FindAsync("alice", [Guid.CreateVersion7()]));

@@ -1,0 +1,43 @@
+namespace ReliableMessaging.Api.Problems;
+
+/// <summary>
+/// The last touch on every problem the front end writes, its own and the framework's: no
+/// per-request fields, and a stable code for the problems the framework raises itself.
+/// </summary>
+internal static class ApiProblemDetails
+{
+    public static void Customize(ProblemDetailsContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var details = context.ProblemDetails;
+
+        // A replayed answer must be byte-identical to the first one: no per-request fields.
+        details.Extensions.Remove("traceId");
+        if (details.Type is { } type && type.StartsWith(ApiProblem.TypePrefix, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        // A body that broke its record's validation attributes (the errors stay, by member).
+        if (details is HttpValidationProblemDetails validation)
+        {
+            var problem = RequestBodyProblems.ForInvalidMembers(validation.Errors.Keys);
+            details.Type = problem.Type;
+            details.Title = problem.Title;
+            details.Detail ??= string.Join(" ", validation.Errors.Values.SelectMany(messages => messages));
+            return;
+        }
+
+        // Problems raised by the framework itself (routing, content negotiation) get a stable code too.
+        details.Type = ApiProblem.TypePrefix + (details.Status switch
+        {
+            StatusCodes.Status400BadRequest => ApiProblem.InvalidRequest.Code,
+            StatusCodes.Status401Unauthorized => ApiProblem.Unauthorized.Code,
+            StatusCodes.Status403Forbidden => ApiProblem.Forbidden.Code,
+            StatusCodes.Status413PayloadTooLarge => ApiProblem.RequestTooLarge.Code,
+            StatusCodes.Status415UnsupportedMediaType => ApiProblem.UnsupportedMediaType.Code,
+            StatusCodes.Status500InternalServerError => ApiProblem.InternalError.Code,
+            var status => $"http-{status}",
+        });
+    }
+}

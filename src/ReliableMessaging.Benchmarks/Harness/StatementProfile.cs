@@ -1,0 +1,59 @@
+using System.Globalization;
+using System.Text;
+using Npgsql;
+
+namespace ReliableMessaging.Benchmarks.Harness;
+
+/// <summary>
+/// What PostgreSQL did during one step, statement by statement (pg_stat_statements, nested
+/// statements of functions included), per grain-state write: the top-level calls of
+/// <c>orleans_storage_write</c> are the unit, so the silo and pgbench are compared write for write.
+/// </summary>
+public static class StatementProfile
+{
+    public static Task ResetAsync(LocalPostgres postgres)
+    {
+        ArgumentNullException.ThrowIfNull(postgres);
+        return postgres.ExecuteAsync("SELECT pg_stat_statements_reset()");
+    }
+
+    /// <summary>One line per statement that cost at least 1% of the step's time, per state write.</summary>
+    public static async Task<string> DescribeAsync(LocalPostgres postgres, int top = 8)
+    {
+        ArgumentNullException.ThrowIfNull(postgres);
+        await using var connection = new NpgsqlConnection(postgres.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT toplevel, calls, plans, total_exec_time, total_plan_time, rows, regexp_replace(left(query, 110), '\s+', ' ', 'g')
+            FROM pg_stat_statements
+            WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND query NOT LIKE '%pg_stat_statements%'
+            ORDER BY total_exec_time + total_plan_time DESC
+            """, connection);
+        var rows = new List<(bool TopLevel, long Calls, long Plans, double Exec, double Plan, long Rows, string Query)>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                rows.Add((reader.GetBoolean(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetDouble(3), reader.GetDouble(4), reader.GetInt64(5), reader.GetString(6)));
+            }
+        }
+
+        var writes = rows.Where(r => r.TopLevel && r.Query.Contains("orleans_storage_write", StringComparison.OrdinalIgnoreCase)).Sum(r => r.Calls);
+        if (writes == 0)
+        {
+            return "no state write seen";
+        }
+
+        var topLevelTime = rows.Where(r => r.TopLevel).Sum(r => r.Exec + r.Plan);
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"{writes:N0} state writes; top-level statements {rows.Where(r => r.TopLevel).Sum(r => r.Calls) / (double)writes:F2} per write, {topLevelTime * 1000 / writes:F0} µs of statement time per write (plan + execute)");
+        foreach (var row in rows.Where(r => r.Exec + r.Plan >= topLevelTime / 100).Take(top))
+        {
+            text.Append(CultureInfo.InvariantCulture,
+                $"; {(row.TopLevel ? "" : "(nested) ")}`{row.Query.Replace('`', '\'')}`: {row.Calls / (double)writes:F2} calls, {row.Plans / (double)writes:F2} plans, {row.Exec * 1000 / writes:F0} µs execute + {row.Plan * 1000 / writes:F0} µs plan per write");
+        }
+
+        return text.ToString();
+    }
+}
