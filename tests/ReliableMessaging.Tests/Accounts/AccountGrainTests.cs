@@ -125,10 +125,7 @@ public sealed class AccountGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task FullWindow_EvictedOperationRetried_ReplayedFromJournalNotExecutedAgain()
     {
-        var accountId = TestIds.NewId();
-        var account = fixture.Grains.GetGrain<IAccountGrain>(accountId);
-        await account.Open();
-        await account.Deposit(TestIds.NewOperationId(), 10_000);
+        var (account, accountId) = await TestAccounts.OpenFundedAsync(fixture.Grains, 10_000);
         var evicted = TestIds.NewOperationId();
         var original = await account.Withdraw(evicted, 10);
         for (var i = 0; i < AccountCluster.WindowSize + 4; i++)

@@ -19,18 +19,7 @@ public sealed class TransferTests(ClusterFixture fixture)
     /// <summary>How long a delivery may take on the shared cluster (retried every <see cref="AccountCluster.TransferRetryPeriod"/>).</summary>
     private static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(20);
 
-    private async Task<string> OpenAsync(long balance)
-    {
-        var accountId = TestIds.NewId();
-        var account = fixture.Grains.GetGrain<IAccountGrain>(accountId);
-        await account.Open();
-        if (balance > 0)
-        {
-            await account.Deposit(TestIds.NewOperationId(), balance);
-        }
-
-        return accountId;
-    }
+    private async Task<string> OpenAsync(long balance) => (await TestAccounts.OpenFundedAsync(fixture.Grains, balance)).AccountId;
 
     private async Task<long> BalanceAsync(string accountId) =>
         (await fixture.Grains.GetGrain<IAccountGrain>(accountId).GetSnapshot()).Balance;
@@ -376,14 +365,11 @@ public sealed class TransferTests(ClusterFixture fixture)
         Func<TestCluster, (IAccountGrain Source, IAccountGrain Destination, string To, Task CreditArrives, TaskCompletionSource CreditGate), Task> fault)
     {
         var cluster = await AccountCluster.StartAsync(postgres, $"transfer-fault-{Guid.NewGuid():N}", silos);
-        var (from, to) = (TestIds.NewId(), TestIds.NewId());
         TaskCompletionSource? gate = null;
         try
         {
-            var (source, destination) = (cluster.Client.GetGrain<IAccountGrain>(from), cluster.Client.GetGrain<IAccountGrain>(to));
-            await source.Open();
-            await source.Deposit(TestIds.NewOperationId(), 1000);
-            await destination.Open();
+            var (source, from) = await TestAccounts.OpenFundedAsync(cluster.Client, 1000);
+            var (destination, to) = await TestAccounts.OpenFundedAsync(cluster.Client, 0);
 
             gate = StorageFaults.HoldWrites(to);
             var creditArrives = StorageFaults.NextWriteArrives(to);
