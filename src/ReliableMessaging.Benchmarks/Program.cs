@@ -1,11 +1,11 @@
 using ReliableMessaging.Benchmarks;
+using ReliableMessaging.Tooling;
 
 return await BenchmarkCommandLine.InvokeAsync(args, RunAsync, Console.Out, Console.Error);
 
 static async Task<int> RunAsync(BenchmarkSettings settings, CancellationToken cancellationToken)
 {
-    var root = Directory.GetCurrentDirectory();
-    var report = await new BenchmarkRun(root, settings).RunAsync();
+    var report = await new BenchmarkRun(RepositoryPaths.Root, settings).RunAsync();
     Console.WriteLine();
     Console.WriteLine(report);
     if (settings.OutputFile is { } output)

@@ -22,7 +22,17 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
             throw new StorageFaults.InjectedStorageException($"Injected failure before writing {accountId}.");
         }
 
-        await inner.WriteStateAsync(stateName, grainId, grainState);
+        try
+        {
+            await inner.WriteStateAsync(stateName, grainId, grainState);
+        }
+        catch (Exception exception)
+        {
+            StorageFaults.SignalEnd(accountId, exception);
+            throw;
+        }
+
+        StorageFaults.SignalEnd(accountId, failure: null);
         StorageFaults.CountWrite(accountId);
         if (armed && fault == StorageFault.FailAfterWrite)
         {

@@ -13,6 +13,7 @@ public static class StorageFaults
     private static readonly ConcurrentDictionary<string, TaskCompletionSource> Gates = new();
     private static readonly ConcurrentDictionary<string, int> Writes = new();
     private static readonly ConcurrentDictionary<string, TaskCompletionSource> Arrivals = new();
+    private static readonly ConcurrentDictionary<string, TaskCompletionSource<Exception?>> Ends = new();
 
     /// <summary>The next write of <paramref name="accountId"/> suffers <paramref name="fault"/>.</summary>
     public static void Arm(string accountId, StorageFault fault) =>
@@ -33,6 +34,13 @@ public static class StorageFaults
     public static Task NextWriteArrives(string accountId) =>
         Arrivals.GetOrAdd(accountId, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
+    /// <summary>
+    /// Completes when the next write of <paramref name="accountId"/> that reaches the database ends, with the
+    /// database's error if it failed (null if it succeeded). Injected failures do not count: they never reach it.
+    /// </summary>
+    public static Task<Exception?> NextWriteEnds(string accountId) =>
+        Ends.GetOrAdd(accountId, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
     /// <summary>How many writes of <paramref name="accountId"/> reached the database.</summary>
     public static int WriteCount(string accountId) => Writes.GetValueOrDefault(accountId);
 
@@ -47,6 +55,14 @@ public static class StorageFaults
         if (Arrivals.TryRemove(accountId, out var arrival))
         {
             arrival.TrySetResult();
+        }
+    }
+
+    internal static void SignalEnd(string accountId, Exception? failure)
+    {
+        if (Ends.TryRemove(accountId, out var end))
+        {
+            end.TrySetResult(failure);
         }
     }
 

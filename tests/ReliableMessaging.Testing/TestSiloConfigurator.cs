@@ -9,7 +9,8 @@ namespace ReliableMessaging.Testing;
 
 /// <summary>
 /// The production silo wiring (<see cref="ReliableMessagingSiloExtensions.AddReliableMessaging"/>), with the
-/// account storage wrapped by <see cref="FaultInjectingGrainStorage"/>.
+/// account storage wrapped by <see cref="FaultInjectingGrainStorage"/>, the journal by <see cref="FaultInjectingJournal"/>,
+/// and account calls reported to <see cref="AccountCalls"/>.
 /// </summary>
 public sealed class TestSiloConfigurator : ISiloConfigurator
 {
@@ -25,6 +26,9 @@ public sealed class TestSiloConfigurator : ISiloConfigurator
             options.NumVotesForDeathDeclaration = 1;
             options.TableRefreshTimeout = TimeSpan.FromSeconds(1);
         });
+
+        // Registered after the production filters, so it is the innermost: see AccountCalls.
+        siloBuilder.AddIncomingGrainCallFilter<AccountCallSignalingFilter>();
 
         var services = siloBuilder.Services;
         var original = services.Single(d =>

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
+using ReliableMessaging.Tooling;
 
 namespace ReliableMessaging.Atm.Faults;
 
@@ -11,22 +11,12 @@ public sealed class ClusterControl(string script, string runDirectory)
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(4);
 
-    /// <summary>Finds scripts/cluster.sh above the current directory or this program's folder.</summary>
+    /// <summary>Finds scripts/cluster.sh in the repository above the current directory or this program's folder.</summary>
     public static string? FindScript()
     {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "scripts", "cluster.sh");
-                if (File.Exists(candidate) && File.Exists(Path.Combine(dir.FullName, "ReliableMessaging.sln")))
-                {
-                    return candidate;
-                }
-            }
-        }
-
-        return null;
+        var root = RepositoryPaths.TryFind(Environment.CurrentDirectory, AppContext.BaseDirectory);
+        var script = root is null ? null : Path.Combine(root, "scripts", "cluster.sh");
+        return File.Exists(script) ? script : null;
     }
 
     /// <summary>How many silos the cluster was started with (SILO_COUNT in its cluster.env).</summary>
@@ -50,39 +40,26 @@ public sealed class ClusterControl(string script, string runDirectory)
         throw new InvalidOperationException($"{settings} has no SILO_COUNT.");
     }
 
-    /// <summary>Runs one subcommand; returns whether it succeeded and what it printed.</summary>
+    /// <summary>
+    /// Runs one subcommand; returns whether it succeeded and what it printed. A command that does not
+    /// finish in time, or is cancelled, is killed with its children and reported as failed.
+    /// </summary>
     public async Task<(bool Succeeded, string Output)> RunAsync(CancellationToken cancellationToken, params string[] arguments)
     {
-        var start = new ProcessStartInfo("bash")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(script);
-        start.ArgumentList.Add("--run-dir");
-        start.ArgumentList.Add(runDirectory);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start bash");
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(CommandTimeout);
         try
         {
-            await process.WaitForExitAsync(timeout.Token);
+            var result = await ProcessRunner.RunAsync(
+                "bash", [script, "--run-dir", runDirectory, .. arguments], null, CommandTimeout, cancellationToken: cancellationToken);
+            return result.TimedOut
+                ? (false, DidNotFinish(arguments))
+                : (result.ExitCode == 0, (result.StandardOutput + result.StandardError).Trim());
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            process.Kill(entireProcessTree: true);
-            return (false, $"cluster.sh {string.Join(' ', arguments)} did not finish in {CommandTimeout.TotalMinutes} min");
+            return (false, DidNotFinish(arguments));
         }
-
-        var output = ((await stdout) + (await stderr)).Trim();
-        return (process.ExitCode == 0, output);
     }
+
+    private static string DidNotFinish(string[] arguments) =>
+        $"cluster.sh {string.Join(' ', arguments)} did not finish in {CommandTimeout.TotalMinutes} min";
 }

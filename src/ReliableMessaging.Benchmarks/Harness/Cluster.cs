@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Orleans.Configuration;
 using ReliableMessaging.Contracts.Hosting;
+using ReliableMessaging.Tooling;
 
 namespace ReliableMessaging.Benchmarks.Harness;
 
@@ -11,7 +12,7 @@ namespace ReliableMessaging.Benchmarks.Harness;
 /// </summary>
 public sealed class Cluster : IAsyncDisposable
 {
-    private readonly List<ChildProcess> _processes = [];
+    private readonly List<(string Name, BackgroundProcess Process)> _processes = [];
     private IHost? _client;
 
     private Cluster(string serviceId) => ServiceId = serviceId;
@@ -26,14 +27,14 @@ public sealed class Cluster : IAsyncDisposable
     public string? ApiToken { get; private set; }
 
     /// <summary>The silo's process ID, to read its managed heap.</summary>
-    public int SiloProcessId => _processes[0].Id;
+    public int SiloProcessId => _processes[0].Process.Id;
 
     /// <summary>Starts the silo (and the front end), and connects a client. Telemetry off (<c>Telemetry:Enabled=false</c> in both) measures what it costs.</summary>
     public static async Task<Cluster> StartAsync(string repositoryRoot, LocalPostgres postgres, int windowSize, bool withFrontEnd, bool telemetry = true)
     {
         var cluster = new Cluster($"bench-{Guid.NewGuid():N}");
-        var siloPort = LocalPostgres.FreePort();
-        var gatewayPort = LocalPostgres.FreePort();
+        var siloPort = FreePorts.One();
+        var gatewayPort = FreePorts.One();
         var common = new Dictionary<string, string>
         {
             [$"ConnectionStrings__{ClusterDatabase.ConnectionStringName}"] = postgres.ConnectionString,
@@ -50,7 +51,7 @@ public sealed class Cluster : IAsyncDisposable
         };
         var logs = Path.Combine(Path.GetTempPath(), "rm-bench-logs");
         Directory.CreateDirectory(logs);
-        cluster._processes.Add(ChildProcess.Start("silo", Built(repositoryRoot, "ReliableMessaging.Silo"), silo, Path.Combine(logs, "silo.log")));
+        cluster.Start("silo", Built(repositoryRoot, "ReliableMessaging.Silo"), silo, Path.Combine(logs, "silo.log"));
 
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning);
@@ -80,7 +81,7 @@ public sealed class Cluster : IAsyncDisposable
 
         if (withFrontEnd)
         {
-            var port = LocalPostgres.FreePort();
+            var port = FreePorts.One();
             var frontEnd = new Dictionary<string, string>(common)
             {
                 ["Urls"] = $"http://127.0.0.1:{port}",
@@ -91,8 +92,9 @@ public sealed class Cluster : IAsyncDisposable
                 ["RateLimit__Burst"] = "100000000",
                 ["Logging__LogLevel__ReliableMessaging.Api.Audit"] = "Warning",
             };
-            cluster.ApiToken = (await Shell.RunAsync("dotnet", [Built(repositoryRoot, "ReliableMessaging.Api"), "token", "--expires-in", "1d", "--subject", "benchmark"], frontEnd)).Trim();
-            cluster._processes.Add(ChildProcess.Start("front end", Built(repositoryRoot, "ReliableMessaging.Api"), frontEnd, Path.Combine(logs, "api.log")));
+            var token = await ProcessRunner.RunAsync("dotnet", [Built(repositoryRoot, "ReliableMessaging.Api"), "token", "--expires-in", "1d", "--subject", "benchmark"], frontEnd, Timeout.InfiniteTimeSpan);
+            cluster.ApiToken = token.EnsureSucceeded().StandardOutput.Trim();
+            cluster.Start("front end", Built(repositoryRoot, "ReliableMessaging.Api"), frontEnd, Path.Combine(logs, "api.log"));
             cluster.FrontEnd = new Uri($"http://127.0.0.1:{port}");
             await WaitReadyAsync(cluster.FrontEnd);
         }
@@ -108,11 +110,16 @@ public sealed class Cluster : IAsyncDisposable
             _client.Dispose();
         }
 
-        foreach (var process in Enumerable.Reverse(_processes))
+        foreach (var (name, process) in Enumerable.Reverse(_processes))
         {
             await process.DisposeAsync();
+            Console.WriteLine($"  stopped {name}");
         }
     }
+
+    /// <summary>A built project run as its own process from its folder, as in production: <c>dotnet app.dll</c>.</summary>
+    private void Start(string name, string dll, IReadOnlyDictionary<string, string> environment, string logPath) =>
+        _processes.Add((name, BackgroundProcess.Start("dotnet", [dll], environment, Path.GetDirectoryName(dll)!, logPath)));
 
     private static string Built(string repositoryRoot, string project)
     {

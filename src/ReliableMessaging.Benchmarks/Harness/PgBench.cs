@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using ReliableMessaging.Tooling;
 
 namespace ReliableMessaging.Benchmarks.Harness;
 
@@ -46,13 +47,13 @@ public static partial class PgBench
             """);
         var logDirectory = Path.Combine(workDirectory, $"pgbench-{clients}");
         Directory.CreateDirectory(logDirectory);
-        var run = Shell.RunAsync(postgres.Binary("pgbench"),
+        var run = ProcessRunner.RunAsync(postgres.Binary("pgbench"),
         [
             "-h", "127.0.0.1", "-p", postgres.Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres",
             "-n", "-M", protocol == PgBenchProtocol.Prepared ? "prepared" : "simple", "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", Math.Min(clients, 2).ToString(CultureInfo.InvariantCulture),
             "-T", ((int)duration.TotalSeconds).ToString(CultureInfo.InvariantCulture),
             "-f", script, "-l", "--log-prefix", Path.Combine(logDirectory, "log"), LocalPostgres.Database,
-        ]);
+        ], null, Timeout.InfiniteTimeSpan);
 
         // pgbench's server backends live only while it runs: sample inside the run, a second in
         // from each end, so PostgreSQL's CPU per write is known for the baseline too.
@@ -63,7 +64,7 @@ public static partial class PgBench
         await Task.Delay(duration - margin - margin);
         var cpuAfter = CpuSampler.Sample();
         var sampledFor = sampled.Elapsed;
-        var output = await run;
+        var output = (await run).EnsureSucceeded().StandardOutput;
         var tps = double.Parse(TpsPattern().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
         var latencies = Directory.GetFiles(logDirectory)
             .SelectMany(File.ReadLines)

@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
-using ReliableMessaging.Deployment.Tests.Infrastructure;
 using ReliableMessaging.Silo.Hosting;
 
 namespace ReliableMessaging.Deployment.Tests.Cluster;

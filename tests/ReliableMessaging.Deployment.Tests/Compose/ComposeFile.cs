@@ -1,4 +1,3 @@
-using ReliableMessaging.Deployment.Tests.Infrastructure;
 using YamlDotNet.RepresentationModel;
 
 namespace ReliableMessaging.Deployment.Tests.Compose;

@@ -3,7 +3,6 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using ReliableMessaging.Api.Security;
-using ReliableMessaging.Deployment.Tests.Infrastructure;
 
 namespace ReliableMessaging.Deployment.Tests.Compose;
 

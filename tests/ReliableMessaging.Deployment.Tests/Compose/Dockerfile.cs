@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using ReliableMessaging.Deployment.Tests.Infrastructure;
 
 namespace ReliableMessaging.Deployment.Tests.Compose;
 

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Configuration;
-using ReliableMessaging.Deployment.Tests.Infrastructure;
 
 namespace ReliableMessaging.Deployment.Tests.Compose;
 

@@ -2,7 +2,6 @@ using System.Diagnostics.Metrics;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using ReliableMessaging.Deployment.Tests.Infrastructure;
 using ReliableMessaging.Grains.Accounts;
 using YamlDotNet.RepresentationModel;
 

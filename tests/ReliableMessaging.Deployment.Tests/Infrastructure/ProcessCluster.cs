@@ -124,5 +124,5 @@ public sealed class ProcessCluster : IAsyncDisposable
     }
 
     private static Task<ProcessResult> ScriptAsync(IReadOnlyDictionary<string, string>? environment, TimeSpan timeout, params string[] arguments) =>
-        ProcessRunner.RunAsync("bash", [RepositoryPaths.Combine("scripts", "cluster.sh"), .. arguments], environment, timeout);
+        ProcessRunner.RunAsync("bash", [RepositoryPaths.Combine("scripts", "cluster.sh"), .. arguments], environment, timeout, workingDirectory: RepositoryPaths.Root);
 }

@@ -4,7 +4,6 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Microsoft.Extensions.Hosting;
 using ReliableMessaging.Contracts.Hosting;
-using ReliableMessaging.Deployment.Tests.Infrastructure;
 using ReliableMessaging.Silo.Hosting;
 
 namespace ReliableMessaging.Deployment.Tests.Telemetry;

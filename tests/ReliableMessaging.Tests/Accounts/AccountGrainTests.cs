@@ -94,9 +94,10 @@ public sealed class AccountGrainTests(ClusterFixture fixture)
         var writesBefore = StorageFaults.WriteCount(accountId);
         var gate = StorageFaults.HoldWrites(accountId);
 
+        var decided = AccountCalls.WhenStarted(accountId, nameof(IAccountGrain.Withdraw), Enumerable.Repeat(id, 10));
         var calls = Enumerable.Range(0, 10).Select(_ => account.Withdraw(id, 300)).ToList();
-        await Task.Delay(300);
-        Assert.All(calls, call => Assert.False(call.IsCompleted, "No answer may leave before the write succeeded."));
+        Assert.True(await decided.WaitAsync(TimeSpan.FromSeconds(20)), "No answer may leave before the write succeeded.");
+        Assert.All(calls, call => Assert.False(call.IsCompleted));
         gate.SetResult();
         var results = await Task.WhenAll(calls);
 
@@ -124,10 +125,7 @@ public sealed class AccountGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task FullWindow_EvictedOperationRetried_ReplayedFromJournalNotExecutedAgain()
     {
-        var accountId = TestIds.NewId();
-        var account = fixture.Grains.GetGrain<IAccountGrain>(accountId);
-        await account.Open();
-        await account.Deposit(TestIds.NewOperationId(), 10_000);
+        var (account, accountId) = await TestAccounts.OpenFundedAsync(fixture.Grains, 10_000);
         var evicted = TestIds.NewOperationId();
         var original = await account.Withdraw(evicted, 10);
         for (var i = 0; i < AccountCluster.WindowSize + 4; i++)

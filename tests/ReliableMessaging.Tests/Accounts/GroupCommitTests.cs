@@ -10,23 +10,16 @@ namespace ReliableMessaging.Tests.Accounts;
 [Collection(ClusterCollection.Name)]
 public sealed class GroupCommitTests(ClusterFixture fixture)
 {
-    private Task<(IAccountGrain Account, string AccountId)> OpenAccountAsync(long balance) =>
-        TestAccounts.OpenFundedAsync(fixture.Grains, balance);
+    private static readonly TimeSpan SignalTimeout = TimeSpan.FromSeconds(20);
 
     [Fact]
     public async Task Withdraw_OperationsArrivingDuringWrite_CommittedTogetherInOneWrite()
     {
-        var (account, accountId) = await OpenAccountAsync(1000);
+        var (account, accountId) = await TestAccounts.OpenFundedAsync(fixture.Grains, 1000);
         var writesBefore = StorageFaults.WriteCount(accountId);
-        var gate = StorageFaults.HoldWrites(accountId);
-        var arrived = StorageFaults.NextWriteArrives(accountId);
 
-        var inFlight = account.Withdraw(TestIds.NewOperationId(), 100);
-        await arrived; // the first write is in flight, held at the gate
-        var gathered = Enumerable.Range(0, 8).Select(_ => account.Withdraw(TestIds.NewOperationId(), 10)).ToList();
-        // Give the gathered calls time to reach the grain and be decided behind the held write: no
-        // outside signal says "enlisted" (AccountCommitPipelineTests cover each interleaving exactly).
-        await Task.Delay(300);
+        var (inFlight, gathered, gate) = await GatherBehindHeldWriteAsync(
+            accountId, () => account.Withdraw(TestIds.NewOperationId(), 100), nameof(IAccountGrain.Withdraw), NewIds(8), id => account.Withdraw(id, 10));
         Assert.False(inFlight.IsCompleted);
         Assert.All(gathered, call => Assert.False(call.IsCompleted));
 
@@ -43,20 +36,14 @@ public sealed class GroupCommitTests(ClusterFixture fixture)
     [Fact]
     public async Task Withdraw_GatheredBatchWriteFails_AllItsOperationsFailNothingServedAndRetriesExecuteOnce()
     {
-        var (account, accountId) = await OpenAccountAsync(1000);
-        var gate = StorageFaults.HoldWrites(accountId);
-        var arrived = StorageFaults.NextWriteArrives(accountId);
+        var (account, accountId) = await TestAccounts.OpenFundedAsync(fixture.Grains, 1000);
         StorageFaults.Arm(accountId, StorageFault.None);
         StorageFaults.Arm(accountId, StorageFault.FailBeforeWrite);
 
         var firstId = TestIds.NewOperationId();
-        var inFlight = account.Withdraw(firstId, 100);
-        await arrived; // the first write is in flight, held at the gate
-        var ids = Enumerable.Range(0, 4).Select(_ => TestIds.NewOperationId()).ToList();
-        var gathered = ids.Select(id => account.Withdraw(id, 50)).ToList();
-        // Give the gathered calls time to reach the grain and be decided behind the held write: no
-        // outside signal says "enlisted" (AccountCommitPipelineTests cover each interleaving exactly).
-        await Task.Delay(300);
+        var ids = NewIds(4);
+        var (inFlight, gathered, gate) = await GatherBehindHeldWriteAsync(
+            accountId, () => account.Withdraw(firstId, 100), nameof(IAccountGrain.Withdraw), ids, id => account.Withdraw(id, 50));
         gate.SetResult();
 
         Assert.Equal(900, (await inFlight).BalanceAfter);
@@ -80,17 +67,11 @@ public sealed class GroupCommitTests(ClusterFixture fixture)
     [Fact]
     public async Task Withdraw_InFlightWriteFails_GatheredOperationsFailWithItAndStateReverts()
     {
-        var (account, accountId) = await OpenAccountAsync(1000);
-        var gate = StorageFaults.HoldWrites(accountId);
-        var arrived = StorageFaults.NextWriteArrives(accountId);
+        var (account, accountId) = await TestAccounts.OpenFundedAsync(fixture.Grains, 1000);
         StorageFaults.Arm(accountId, StorageFault.FailBeforeWrite);
 
-        var inFlight = account.Withdraw(TestIds.NewOperationId(), 100);
-        await arrived; // the first write is in flight, held at the gate
-        var gathered = Enumerable.Range(0, 3).Select(_ => account.Deposit(TestIds.NewOperationId(), 5)).ToList();
-        // Give the gathered calls time to reach the grain and be decided behind the held write: no
-        // outside signal says "enlisted" (AccountCommitPipelineTests cover each interleaving exactly).
-        await Task.Delay(300);
+        var (inFlight, gathered, gate) = await GatherBehindHeldWriteAsync(
+            accountId, () => account.Withdraw(TestIds.NewOperationId(), 100), nameof(IAccountGrain.Deposit), NewIds(3), id => account.Deposit(id, 5));
         gate.SetResult();
 
         await Assert.ThrowsAsync<AccountStorageException>(() => inFlight);
@@ -105,18 +86,13 @@ public sealed class GroupCommitTests(ClusterFixture fixture)
     [Fact]
     public async Task Withdraw_DuplicateOfOperationInGatheredBatch_WaitsForThatWriteAndReplays()
     {
-        var (account, accountId) = await OpenAccountAsync(1000);
+        var (account, accountId) = await TestAccounts.OpenFundedAsync(fixture.Grains, 1000);
         var writesBefore = StorageFaults.WriteCount(accountId);
-        var gate = StorageFaults.HoldWrites(accountId);
-        var arrived = StorageFaults.NextWriteArrives(accountId);
 
-        var inFlight = account.Withdraw(TestIds.NewOperationId(), 1);
-        await arrived; // the first write is in flight, held at the gate
+        // Four calls with one ID: the first to arrive executes, the others are duplicates of it.
         var id = TestIds.NewOperationId();
-        var calls = Enumerable.Range(0, 4).Select(_ => account.Withdraw(id, 300)).ToList();
-        // Give the gathered calls time to reach the grain and be decided behind the held write: no
-        // outside signal says "enlisted" (AccountCommitPipelineTests cover each interleaving exactly).
-        await Task.Delay(300);
+        var (inFlight, calls, gate) = await GatherBehindHeldWriteAsync(
+            accountId, () => account.Withdraw(TestIds.NewOperationId(), 1), nameof(IAccountGrain.Withdraw), [id, id, id, id], duplicate => account.Withdraw(duplicate, 300));
         Assert.All(calls, call => Assert.False(call.IsCompleted));
         gate.SetResult();
 
@@ -129,5 +105,27 @@ public sealed class GroupCommitTests(ClusterFixture fixture)
         Assert.Equal((OperationStatus.Succeeded, 699L), (executed.Status, executed.BalanceAfter!.Value));
         Assert.Equal(699, (await account.GetSnapshot()).Balance);
         Assert.Equal(writesBefore + 2, StorageFaults.WriteCount(accountId));
+    }
+
+    private static List<Guid> NewIds(int count) => [.. Enumerable.Range(0, count).Select(_ => TestIds.NewOperationId())];
+
+    /// <summary>
+    /// Starts <paramref name="first"/> and holds its write in flight; then makes one <paramref name="call"/> (of grain method
+    /// <paramref name="method"/>) per ID in <paramref name="ids"/> and returns once the grain has decided each of them behind
+    /// that write (<see cref="AccountCalls"/>).
+    /// Completing the returned gate lets the held write (and every later one) through.
+    /// </summary>
+    private static async Task<(Task<OperationResult> InFlight, List<Task<OperationResult>> Gathered, TaskCompletionSource Gate)> GatherBehindHeldWriteAsync(
+        string accountId, Func<Task<OperationResult>> first, string method, IReadOnlyList<Guid> ids, Func<Guid, Task<OperationResult>> call)
+    {
+        var gate = StorageFaults.HoldWrites(accountId);
+        var arrived = StorageFaults.NextWriteArrives(accountId);
+        var inFlight = first();
+        await arrived.WaitAsync(SignalTimeout); // the first write is in flight, held at the gate
+
+        var decided = AccountCalls.WhenStarted(accountId, method, ids);
+        var gathered = ids.Select(call).ToList();
+        await decided.WaitAsync(SignalTimeout);
+        return (inFlight, gathered, gate);
     }
 }

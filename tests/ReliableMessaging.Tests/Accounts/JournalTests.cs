@@ -70,16 +70,7 @@ public sealed class JournalTests(ClusterFixture fixture)
         var accepted = await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(payerId, merchantId, 250);
         Assert.Equal(OperationStatus.Succeeded, accepted.Status);
 
-        var deadline = DateTime.UtcNow + Patience;
-        TransferLookupResult status;
-        do
-        {
-            await Task.Delay(100);
-            status = await payer.GetTransfer(transferId);
-        }
-        while (status.Transfer?.State == TransferState.Pending && DateTime.UtcNow < deadline);
-
-        Assert.Equal(TransferState.Completed, status.Transfer!.State);
+        Assert.Equal(TransferState.Completed, (await TransferCompletion.WaitFinishedAsync(fixture.Grains, transferId, Patience)).State);
         Assert.Equal((750L, 1350L), ((await payer.GetSnapshot()).Balance, (await merchant.GetSnapshot()).Balance));
     }
 

@@ -17,10 +17,7 @@ public sealed class PostgresOutageTests
         var cluster = await AccountCluster.StartAsync(postgres, $"outage-{Guid.NewGuid():N}", silos: 1);
         try
         {
-            var accountId = TestIds.NewId();
-            var account = cluster.Client.GetGrain<IAccountGrain>(accountId);
-            await account.Open();
-            await account.Deposit(TestIds.NewOperationId(), 1000);
+            var (account, accountId) = await TestAccounts.OpenFundedAsync(cluster.Client, 1000);
             var id = TestIds.NewOperationId();
 
             // Hold the write in flight, stop PostgreSQL under it, then let it go.

@@ -1,3 +1,4 @@
+using Orleans.TestingHost;
 using ReliableMessaging.Contracts;
 using ReliableMessaging.Contracts.Accounts;
 using ReliableMessaging.Contracts.Transfers;
@@ -10,48 +11,36 @@ namespace ReliableMessaging.Tests.Accounts;
 [Collection(ClusterCollection.Name)]
 public sealed class TransferTests(ClusterFixture fixture)
 {
-    private async Task<string> OpenAsync(long balance)
-    {
-        var accountId = TestIds.NewId();
-        var account = fixture.Grains.GetGrain<IAccountGrain>(accountId);
-        await account.Open();
-        if (balance > 0)
-        {
-            await account.Deposit(TestIds.NewOperationId(), balance);
-        }
+    /// <summary>How long delivery may take to resume after a silo was killed or PostgreSQL restarted.</summary>
+    private static readonly TimeSpan RecoveryTimeout = TimeSpan.FromSeconds(60);
 
-        return accountId;
-    }
+    private static readonly TimeSpan SignalTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long a delivery may take on the shared cluster (retried every <see cref="AccountCluster.TransferRetryPeriod"/>).</summary>
+    private static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(20);
+
+    private async Task<string> OpenAsync(long balance) => (await TestAccounts.OpenFundedAsync(fixture.Grains, balance)).AccountId;
 
     private async Task<long> BalanceAsync(string accountId) =>
         (await fixture.Grains.GetGrain<IAccountGrain>(accountId).GetSnapshot()).Balance;
 
-    private async Task<TransferResult> WaitFinishedAsync(Guid transferId, TimeSpan timeout)
+    /// <summary>A funded source, a destination holding <paramref name="toBalance"/>, and a transfer between them, not started.</summary>
+    private async Task<(string From, string To, Guid TransferId, ITransferGrain Transfer)> NewTransferAsync(long fromBalance, long toBalance)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var status = await fixture.Grains.GetGrain<ITransferGrain>(transferId).GetStatus();
-            if (status.Transfer is { State: not TransferState.Pending } finished)
-            {
-                return finished;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"Transfer {transferId} still {status.Transfer?.State.ToString() ?? status.Status.ToString()} after {timeout}.");
-            await Task.Delay(100);
-        }
+        var (from, to, transferId) = (await OpenAsync(fromBalance), await OpenAsync(toBalance), TestIds.NewOperationId());
+        return (from, to, transferId, fixture.Grains.GetGrain<ITransferGrain>(transferId));
     }
+
+    private Task<TransferResult> WaitFinishedAsync(Guid transferId, TimeSpan? timeout = null) =>
+        TransferCompletion.WaitFinishedAsync(fixture.Grains, transferId, timeout ?? DeliveryTimeout);
 
     [Fact]
     public async Task Transfer_Completes_CreditedOnceAndRetryReplays()
     {
-        var from = await OpenAsync(1000);
-        var to = await OpenAsync(50);
-        var transferId = TestIds.NewOperationId();
-        var transfer = fixture.Grains.GetGrain<ITransferGrain>(transferId);
+        var (from, to, transferId, transfer) = await NewTransferAsync(1000, 50);
 
         var started = await transfer.Start(from, to, 300);
-        var finished = await WaitFinishedAsync(transferId, TimeSpan.FromSeconds(20));
+        var finished = await WaitFinishedAsync(transferId);
         var retry = await transfer.Start(from, to, 300);
 
         Assert.Equal((OperationStatus.Succeeded, false), (started.Status, started.IsReplay));
@@ -73,7 +62,7 @@ public sealed class TransferTests(ClusterFixture fixture)
         var transferId = TestIds.NewOperationId();
 
         await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, missing, 400);
-        var finished = await WaitFinishedAsync(transferId, TimeSpan.FromSeconds(20));
+        var finished = await WaitFinishedAsync(transferId);
         var retry = await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, missing, 400);
 
         Assert.Equal(TransferState.Refunded, finished.State);
@@ -90,16 +79,14 @@ public sealed class TransferTests(ClusterFixture fixture)
     public async Task Transfer_ClientTriesTheDerivedCreditIdBeforehand_RefusedAsNotAClientKeyAndTransferCompletes(OperationKind attack)
     {
         // Issue 16 item 1: a client tries to take the transfer's credit ID at B before the transfer.
-        var from = await OpenAsync(1000);
-        var to = await OpenAsync(0);
-        var transferId = TestIds.NewOperationId();
+        var (from, to, transferId, transfer) = await NewTransferAsync(1000, 0);
         var creditId = TransferDelivery.CreditId(transferId);
         var destination = fixture.Grains.GetGrain<IAccountGrain>(to);
         var taken = attack == OperationKind.Deposit ? await destination.Deposit(creditId, 1) : await destination.Withdraw(creditId, 1);
         Assert.Equal(OperationStatus.InvalidOperationId, taken.Status);
 
-        var started = await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, to, 400);
-        var finished = await WaitFinishedAsync(transferId, TimeSpan.FromSeconds(20));
+        var started = await transfer.Start(from, to, 400);
+        var finished = await WaitFinishedAsync(transferId);
 
         Assert.Equal((OperationStatus.Succeeded, TransferState.Pending), (started.Status, started.State));
         Assert.Equal(TransferState.Completed, finished.State);
@@ -161,13 +148,11 @@ public sealed class TransferTests(ClusterFixture fixture)
     public async Task Transfer_ReminderRowExistsWhilePending_RemovedOnceTheOutboxIsEmpty()
     {
         // Issue 16 item 2, end to end: the durable wake-up is in PostgreSQL while money waits in the outbox.
-        var from = await OpenAsync(1000);
-        var to = await OpenAsync(0);
+        var (from, to, transferId, transfer) = await NewTransferAsync(1000, 0);
         var gate = StorageFaults.HoldWrites(to);
-        var transferId = TestIds.NewOperationId();
         try
         {
-            var started = await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, to, 100);
+            var started = await transfer.Start(from, to, 100);
             Assert.Equal(TransferState.Pending, started.State);
             Assert.Equal(1, await ReminderRowsAsync(from));
         }
@@ -176,15 +161,11 @@ public sealed class TransferTests(ClusterFixture fixture)
             gate.SetResult();
         }
 
-        Assert.Equal(TransferState.Completed, (await WaitFinishedAsync(transferId, TimeSpan.FromSeconds(20))).State);
+        Assert.Equal(TransferState.Completed, (await WaitFinishedAsync(transferId)).State);
 
-        // The removal follows the completion's write.
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (await ReminderRowsAsync(from) > 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The delivery reminder was not removed after the outbox emptied.");
-            await Task.Delay(100);
-        }
+        // The removal follows the completion's write, in the background.
+        await Eventually.ReachedAsync(() => ReminderRowsAsync(from), rows => rows == 0, DeliveryTimeout,
+            rows => $"The delivery reminder was not removed after the outbox emptied ({rows} rows)");
     }
 
     private async Task<long> ReminderRowsAsync(string accountId)
@@ -202,22 +183,28 @@ public sealed class TransferTests(ClusterFixture fixture)
     public async Task GetTransfer_WhileTheDebitIsBeingWritten_WaitsAndFindsItInsteadOfUnknown()
     {
         // Issue 16 item 4: a look-up during the debit's write must not answer "no such transfer".
-        var from = await OpenAsync(1000);
-        var to = await OpenAsync(0);
-        var transferId = TestIds.NewOperationId();
+        var (from, to, transferId, transfer) = await NewTransferAsync(1000, 0);
         var arrived = StorageFaults.NextWriteArrives(from);
         var gate = StorageFaults.HoldWrites(from);
         Task<TransferLookupResult> lookup;
         Task<TransferResult> start;
         try
         {
-            start = fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, to, 300);
-            await arrived.WaitAsync(TimeSpan.FromSeconds(20));
-            lookup = fixture.Grains.GetGrain<IAccountGrain>(from).GetTransfer(transferId);
+            start = transfer.Start(from, to, 300);
+            await arrived.WaitAsync(SignalTimeout);
 
-            // No signal says the look-up has reached the grain: give it time to answer early if it would.
-            await Task.WhenAny(lookup, Task.Delay(500));
-            Assert.False(lookup.IsCompleted, "The look-up answered while the debit was still being written.");
+            // Control: a look-up of a transfer nobody started is answered at once, from the state alone, and
+            // the signal says so. That is what a look-up that did not wait for the debit would do.
+            var source = fixture.Grains.GetGrain<IAccountGrain>(from);
+            var unknownId = TestIds.NewOperationId();
+            var control = AccountCalls.WhenStarted(from, nameof(IAccountGrain.GetTransfer), [unknownId]);
+            Assert.Equal(TransferLookupStatus.Unknown, (await source.GetTransfer(unknownId)).Status);
+            Assert.False(await control.WaitAsync(SignalTimeout));
+
+            var reached = AccountCalls.WhenStarted(from, nameof(IAccountGrain.GetTransfer), [transferId]);
+            lookup = source.GetTransfer(transferId);
+            Assert.True(await reached.WaitAsync(SignalTimeout), "The look-up answered while the debit was still being written.");
+            Assert.False(lookup.IsCompleted);
         }
         finally
         {
@@ -227,7 +214,7 @@ public sealed class TransferTests(ClusterFixture fixture)
         var found = await lookup;
         Assert.Equal(TransferLookupStatus.Found, found.Status);
         Assert.Equal(OperationStatus.Succeeded, (await start).Status);
-        Assert.Equal(TransferState.Completed, (await WaitFinishedAsync(transferId, TimeSpan.FromSeconds(20))).State);
+        Assert.Equal(TransferState.Completed, (await WaitFinishedAsync(transferId)).State);
     }
 
     [Fact]
@@ -246,10 +233,7 @@ public sealed class TransferTests(ClusterFixture fixture)
     [Fact]
     public async Task Transfer_InsufficientFunds_RecordedAndReplayed()
     {
-        var from = await OpenAsync(100);
-        var to = await OpenAsync(0);
-        var transferId = TestIds.NewOperationId();
-        var transfer = fixture.Grains.GetGrain<ITransferGrain>(transferId);
+        var (from, to, _, transfer) = await NewTransferAsync(100, 0);
 
         var refused = await transfer.Start(from, to, 150);
         await fixture.Grains.GetGrain<IAccountGrain>(from).Deposit(TestIds.NewOperationId(), 1000);
@@ -266,18 +250,16 @@ public sealed class TransferTests(ClusterFixture fixture)
     [InlineData(2, 300)]
     public async Task Transfer_SameIdOtherParameters_RefusedAsReused(int changed, long amount)
     {
-        var from = await OpenAsync(1000);
-        var to = await OpenAsync(0);
+        var (from, to, transferId, transfer) = await NewTransferAsync(1000, 0);
         var other = await OpenAsync(1000);
-        var transferId = TestIds.NewOperationId();
-        await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, to, 300);
-        await WaitFinishedAsync(transferId, TimeSpan.FromSeconds(20));
+        await transfer.Start(from, to, 300);
+        await WaitFinishedAsync(transferId);
 
         var reused = changed switch
         {
-            0 => await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, to, amount),
-            1 => await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(other, to, amount),
-            _ => await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, other, amount),
+            0 => await transfer.Start(from, to, amount),
+            1 => await transfer.Start(other, to, amount),
+            _ => await transfer.Start(from, other, amount),
         };
 
         Assert.Equal(OperationStatus.OperationIdReused, reused.Status);
@@ -302,12 +284,12 @@ public sealed class TransferTests(ClusterFixture fixture)
         gate.SetResult();
         foreach (var id in ids)
         {
-            Assert.Equal(TransferState.Completed, (await WaitFinishedAsync(id, TimeSpan.FromSeconds(20))).State);
+            Assert.Equal(TransferState.Completed, (await WaitFinishedAsync(id)).State);
         }
 
         var lastId = TestIds.NewOperationId();
         Assert.Equal(TransferState.Pending, (await fixture.Grains.GetGrain<ITransferGrain>(lastId).Start(from, to, 10)).State);
-        Assert.Equal(TransferState.Completed, (await WaitFinishedAsync(lastId, TimeSpan.FromSeconds(20))).State);
+        Assert.Equal(TransferState.Completed, (await WaitFinishedAsync(lastId)).State);
         Assert.Equal((950L, 50L), (await BalanceAsync(from), await BalanceAsync(to)));
     }
 
@@ -332,122 +314,86 @@ public sealed class TransferTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task Transfer_SourceSiloKilledAfterDebitBeforeCredit_DeliveryResumesAndConserves()
-    {
-        var cluster = await AccountCluster.StartAsync(fixture.Postgres, $"transfer-kill-{Guid.NewGuid():N}", silos: 2);
-        try
+    public Task Transfer_SourceSiloKilledAfterDebitBeforeCredit_DeliveryResumesAndConserves() =>
+        // The reminder (or any call) reactivates the source on the survivor, which redelivers.
+        TransferThroughFaultAsync(fixture.Postgres, silos: 2, amount: 600, async (cluster, held) =>
         {
-            var (from, source, to, destination) = await OpenPairAsync(cluster.Client, 1000);
-
-            // The credit cannot land yet: the source has debited and holds the transfer in its outbox.
-            var gate = StorageFaults.HoldWrites(to);
-            var transferId = TestIds.NewOperationId();
-            var started = await cluster.Client.GetGrain<ITransferGrain>(transferId).Start(from, to, 600);
-            Assert.Equal(TransferState.Pending, started.State);
-
-            var host = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(source);
-            var victim = cluster.Silos.Single(s => s.SiloAddress.Equals(host));
-            await cluster.KillSiloAsync(victim);
-            gate.SetResult();
-
-            // The reminder (or any call) reactivates the source on the survivor, which redelivers.
-            var state = await WaitCompletedAsync(cluster.Client, transferId);
-            Assert.Equal(TransferState.Completed, state);
-            var balances = (await ClientRetry.UntilAnsweredAsync(source.GetSnapshot)).Balance + (await ClientRetry.UntilAnsweredAsync(destination.GetSnapshot)).Balance;
-            Assert.Equal(1000, balances);
-            Assert.Equal(600, (await ClientRetry.UntilAnsweredAsync(destination.GetSnapshot)).Balance);
-        }
-        finally
-        {
-            await cluster.StopAllSilosAsync();
-            await cluster.DisposeAsync();
-        }
-    }
+            await KillHostOfAsync(cluster, held.Source);
+            held.CreditGate.SetResult();
+        });
 
     [Fact]
-    public async Task Transfer_DestinationSiloKilledDuringDelivery_CreditedOnceAndConserved()
-    {
-        var cluster = await AccountCluster.StartAsync(fixture.Postgres, $"transfer-dest-kill-{Guid.NewGuid():N}", silos: 2);
-        try
+    public Task Transfer_DestinationSiloKilledDuringDelivery_CreditedOnceAndConserved() =>
+        TransferThroughFaultAsync(fixture.Postgres, silos: 2, amount: 450, async (cluster, held) =>
         {
-            var (from, source, to, destination) = await OpenPairAsync(cluster.Client, 1000);
-
             // The credit is in flight at the destination (its write held) when the destination's silo dies.
-            var creditArrives = StorageFaults.NextWriteArrives(to);
-            var gate = StorageFaults.HoldWrites(to);
-            var transferId = TestIds.NewOperationId();
-            await cluster.Client.GetGrain<ITransferGrain>(transferId).Start(from, to, 450);
-            await creditArrives.WaitAsync(TimeSpan.FromSeconds(20));
-            var host = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(destination);
-            await cluster.KillSiloAsync(cluster.Silos.Single(s => s.SiloAddress.Equals(host)));
-            gate.SetResult();
-
-            var status = await WaitCompletedAsync(cluster.Client, transferId);
-            Assert.Equal(TransferState.Completed, status);
-            var balances = (await ClientRetry.UntilAnsweredAsync(source.GetSnapshot)).Balance + (await ClientRetry.UntilAnsweredAsync(destination.GetSnapshot)).Balance;
-            Assert.Equal(1000, balances);
-            Assert.Equal(450, (await ClientRetry.UntilAnsweredAsync(destination.GetSnapshot)).Balance);
-        }
-        finally
-        {
-            await cluster.StopAllSilosAsync();
-            await cluster.DisposeAsync();
-        }
-    }
+            await held.CreditArrives.WaitAsync(SignalTimeout);
+            await KillHostOfAsync(cluster, held.Destination);
+            held.CreditGate.SetResult();
+        });
 
     [Fact]
     public async Task Transfer_PostgresRestartsMidTransfer_EndsCompletedAndConserved()
     {
         await using var postgres = await PostgresServer.StartAsync();
-        var cluster = await AccountCluster.StartAsync(postgres, $"transfer-pg-{Guid.NewGuid():N}", silos: 1);
+        await TransferThroughFaultAsync(postgres, silos: 1, amount: 333, async (_, held) =>
+        {
+            // The credit's write is held, then PostgreSQL goes away under it: the write fails.
+            await held.CreditArrives.WaitAsync(SignalTimeout);
+            await postgres.StopAsync();
+            try
+            {
+                var creditEnds = StorageFaults.NextWriteEnds(held.To);
+                held.CreditGate.SetResult();
+                Assert.NotNull(await creditEnds.WaitAsync(SignalTimeout));
+            }
+            finally
+            {
+                await postgres.StartAgainAsync();
+            }
+        });
+    }
+
+    /// <summary>
+    /// Transfers <paramref name="amount"/> of 1000 on a cluster of its own (so its silos can be killed) while
+    /// <paramref name="fault"/> strikes: the source has debited and holds the transfer in its outbox, the credit's
+    /// write at the destination is held until the fault completes the gate. Delivery must then end completed,
+    /// with the money conserved.
+    /// </summary>
+    private static async Task TransferThroughFaultAsync(
+        PostgresServer postgres, short silos, long amount,
+        Func<TestCluster, (IAccountGrain Source, IAccountGrain Destination, string To, Task CreditArrives, TaskCompletionSource CreditGate), Task> fault)
+    {
+        var cluster = await AccountCluster.StartAsync(postgres, $"transfer-fault-{Guid.NewGuid():N}", silos);
+        TaskCompletionSource? gate = null;
         try
         {
-            var (from, source, to, destination) = await OpenPairAsync(cluster.Client, 1000);
+            var (source, from) = await TestAccounts.OpenFundedAsync(cluster.Client, 1000);
+            var (destination, to) = await TestAccounts.OpenFundedAsync(cluster.Client, 0);
 
-            // Debited; the credit's write is held, then PostgreSQL goes away under it.
+            gate = StorageFaults.HoldWrites(to);
             var creditArrives = StorageFaults.NextWriteArrives(to);
-            var gate = StorageFaults.HoldWrites(to);
             var transferId = TestIds.NewOperationId();
-            await cluster.Client.GetGrain<ITransferGrain>(transferId).Start(from, to, 333);
-            await creditArrives.WaitAsync(TimeSpan.FromSeconds(20));
-            await postgres.StopAsync();
-            gate.SetResult();
-            await Task.Delay(1500);
-            await postgres.StartAgainAsync();
+            var started = await cluster.Client.GetGrain<ITransferGrain>(transferId).Start(from, to, amount);
+            Assert.Equal(TransferState.Pending, started.State);
+            await fault(cluster, (source, destination, to, creditArrives, gate));
 
-            var status = await WaitCompletedAsync(cluster.Client, transferId);
-            Assert.Equal(TransferState.Completed, status);
-            Assert.Equal((667L, 333L), ((await ClientRetry.UntilAnsweredAsync(source.GetSnapshot)).Balance, (await ClientRetry.UntilAnsweredAsync(destination.GetSnapshot)).Balance));
+            Assert.Equal(TransferState.Completed, (await TransferCompletion.WaitFinishedAsync(cluster.Client, transferId, RecoveryTimeout)).State);
+            Assert.Equal(
+                (1000 - amount, amount),
+                ((await ClientRetry.UntilAnsweredAsync(source.GetSnapshot)).Balance, (await ClientRetry.UntilAnsweredAsync(destination.GetSnapshot)).Balance));
         }
         finally
         {
-            await postgres.StartAgainAsync();
+            gate?.TrySetResult(); // never leave a write held behind a failed assertion
             await cluster.StopAllSilosAsync();
             await cluster.DisposeAsync();
         }
     }
 
-    /// <summary>A funded source and an empty destination on another cluster than the fixture's.</summary>
-    private static async Task<(string From, IAccountGrain Source, string To, IAccountGrain Destination)> OpenPairAsync(IGrainFactory grains, long balance)
+    private static async Task KillHostOfAsync(TestCluster cluster, IAccountGrain account)
     {
-        var (from, to) = (TestIds.NewId(), TestIds.NewId());
-        var (source, destination) = (grains.GetGrain<IAccountGrain>(from), grains.GetGrain<IAccountGrain>(to));
-        await source.Open();
-        await source.Deposit(TestIds.NewOperationId(), balance);
-        await destination.Open();
-        return (from, source, to, destination);
-    }
-
-    private static async Task<TransferState?> WaitCompletedAsync(IGrainFactory grains, Guid transferId)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        TransferLookupResult status;
-        do
-        {
-            await Task.Delay(250);
-            status = await ClientRetry.UntilAnsweredAsync(() => grains.GetGrain<ITransferGrain>(transferId).GetStatus());
-        }
-        while (status.Transfer?.State != TransferState.Completed && DateTime.UtcNow < deadline);
-        return status.Transfer?.State;
+        var host = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(account);
+        await cluster.KillSiloAsync(cluster.Silos.Single(s => s.SiloAddress.Equals(host)));
     }
 }

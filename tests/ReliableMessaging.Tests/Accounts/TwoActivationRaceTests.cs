@@ -14,10 +14,7 @@ public sealed class TwoActivationRaceTests(ClusterFixture fixture)
     [Fact]
     public async Task TwoActivationsWriteSameAccount_LoserGetsConflictAndRetriesExecuteExactlyOnce()
     {
-        var accountId = TestIds.NewId();
-        var first = fixture.Grains.GetGrain<IAccountGrain>(accountId);
-        await first.Open();
-        await first.Deposit(TestIds.NewOperationId(), 1000);
+        var (first, accountId) = await TestAccounts.OpenFundedAsync(fixture.Grains, 1000);
 
         var other = await AccountCluster.StartAsync(fixture.Postgres, fixture.ServiceId, silos: 1);
         try

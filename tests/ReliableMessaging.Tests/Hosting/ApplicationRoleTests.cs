@@ -65,16 +65,7 @@ public sealed class ApplicationRoleTests(ClusterFixture fixture)
             // A transfer registers a reminder (reminders table) and writes the transfer index and both accounts.
             var transferId = TestIds.NewOperationId();
             Assert.Equal(OperationStatus.Succeeded, (await grains.GetGrain<ITransferGrain>(transferId).Start(from, to, 300)).Status);
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            TransferLookupResult status;
-            do
-            {
-                await Task.Delay(100);
-                status = await grains.GetGrain<ITransferGrain>(transferId).GetStatus();
-            }
-            while (status.Transfer?.State == TransferState.Pending && DateTime.UtcNow < deadline);
-
-            Assert.Equal(TransferState.Completed, status.Transfer?.State);
+            Assert.Equal(TransferState.Completed, (await TransferCompletion.WaitFinishedAsync(grains, transferId, TimeSpan.FromSeconds(30))).State);
             Assert.Equal(600L, (await grains.GetGrain<IAccountGrain>(from).GetSnapshot()).Balance);
             Assert.Equal(300L, (await grains.GetGrain<IAccountGrain>(to).GetSnapshot()).Balance);
             Assert.True(await fixture.Postgres.QueryScalarAsync<long>(

@@ -40,11 +40,7 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
         var never = TestIds.NewId();
 
         // Audit once the credit has landed, so the balances read afterwards are the audited ones.
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while ((await fixture.Grains.GetGrain<IAccountGrain>(payer).GetTransfer(transferId)).Transfer?.State == TransferState.Pending && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
+        await TransferCompletion.WaitFinishedAsync(fixture.Grains, transferId, TimeSpan.FromSeconds(20));
 
         var report = await AuditAsync(payer, payee, never);
 

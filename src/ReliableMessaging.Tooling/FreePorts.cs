@@ -1,11 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace ReliableMessaging.Deployment.Tests.Infrastructure;
+namespace ReliableMessaging.Tooling;
 
-/// <summary>Loopback ports nothing listens on, so that a test cluster collides with nothing else on the machine.</summary>
+/// <summary>Loopback ports nothing listens on, so that a throwaway server or cluster collides with nothing else on the machine.</summary>
 public static class FreePorts
 {
+    /// <summary>A port the operating system just handed out as free.</summary>
     public static int One()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -13,7 +14,7 @@ public static class FreePorts
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>The first of <paramref name="count"/> consecutive free ports (silo K uses base + K - 1).</summary>
+    /// <summary>The first of <paramref name="count"/> consecutive free ports (e.g. silo K uses base + K - 1).</summary>
     public static int Block(int count)
     {
         for (var attempt = 0; attempt < 200; attempt++)
