@@ -55,7 +55,7 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
         JournalMetrics.ObserveQueue(() => Interlocked.Read(ref _queuedRecords));
     }
 
-    /// <summary>How many inserts (round trips) the writer has made: far fewer than appends under load.</summary>
+    /// <summary>How many inserts (round trips, failed ones included) the writer has sent: far fewer than appends under load.</summary>
     public long InsertsExecuted => Interlocked.Read(ref _insertsExecuted);
 
     public Task AppendAsync(string accountId, IReadOnlyList<OperationRecord> records, CancellationToken cancellationToken = default)
@@ -230,8 +230,8 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
     {
         await using var command = _dataSource.CreateCommand(sql);
         AddParameters(command.Parameters, values);
-        await command.ExecuteNonQueryAsync(_stopping.Token);
         Interlocked.Increment(ref _insertsExecuted);
+        await command.ExecuteNonQueryAsync(_stopping.Token);
     }
 
     private static NpgsqlBatchCommand Command(string sql, params object[] values)
