@@ -1,5 +1,5 @@
-using ReliableMessaging.Contracts.Hosting;
 using Microsoft.Extensions.Options;
+using ReliableMessaging.Contracts.Hosting;
 using ReliableMessaging.Grains.Accounts;
 
 namespace ReliableMessaging.Silo.Faults;

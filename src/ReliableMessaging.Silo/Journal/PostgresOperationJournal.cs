@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Options;
 using System.Threading.Channels;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using ReliableMessaging.Contracts;
