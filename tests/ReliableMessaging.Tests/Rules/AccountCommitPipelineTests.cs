@@ -30,24 +30,29 @@ public sealed class AccountCommitPipelineTests
 
     private Task Persist(AccountState snapshot)
     {
-        var write = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Continuations run inline: completing a write resumes the pipeline on the test's thread.
+        var write = new TaskCompletionSource();
         _writes.Add((snapshot, write));
         return write.Task;
     }
 
     private static Guid NewId(int millisecond = 0) => Guid.CreateVersion7(Now.AddMilliseconds(millisecond));
 
-    private async Task CompleteWriteAsync(int index)
+    /// <summary>
+    /// Completes a write. With no synchronization context (<see cref="Play"/>) the pipeline resumes
+    /// inline, so when this returns it has committed the write and started the next one, if any.
+    /// </summary>
+    private Task CompleteWriteAsync(int index)
     {
         _writes[index].Write.SetResult();
-
-        // The pipeline resumes on the thread pool: let it finish the write (and start the next one).
-        await Task.Yield();
-        await Task.Delay(100);
+        return Task.CompletedTask;
     }
 
+    /// <summary>Runs the steps with no synchronization context: continuations run inline, in order.</summary>
+    private static Task Play(Func<Task> steps) => Task.Run(steps);
+
     [Fact]
-    public async Task SingleOperation_AnsweredOnlyAfterItsWriteSucceeds()
+    public Task SingleOperation_AnsweredOnlyAfterItsWriteSucceeds() => Play(async () =>
     {
         var call = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, NewId(), 100), Now);
 
@@ -58,10 +63,10 @@ public sealed class AccountCommitPipelineTests
         await CompleteWriteAsync(0);
         Assert.Equal(900, (await call.WaitAsync(Timeout)).BalanceAfter);
         Assert.Equal(900, _pipeline.Committed.Balance);
-    }
+    });
 
     [Fact]
-    public async Task OperationsArrivingDuringWrite_CommittedTogetherInNextWrite()
+    public Task OperationsArrivingDuringWrite_CommittedTogetherInNextWrite() => Play(async () =>
     {
         var first = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, NewId(1), 100), Now);
         var gathered = Enumerable.Range(2, 5).Select(i => _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, NewId(i), 10), Now)).ToList();
@@ -80,10 +85,10 @@ public sealed class AccountCommitPipelineTests
         Assert.Equal([890L, 880L, 870L, 860L, 850L], results.Select(r => r.BalanceAfter!.Value));
         Assert.Equal(2, _pipeline.WritesStarted);
         Assert.Equal(850, _pipeline.Committed.Balance);
-    }
+    });
 
     [Fact]
-    public async Task GatheredOperations_DecidedAgainstPendingState_NoOverdraft()
+    public Task GatheredOperations_DecidedAgainstPendingState_NoOverdraft() => Play(async () =>
     {
         var first = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, NewId(1), 900), Now);
         var second = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, NewId(2), 200), Now);
@@ -94,10 +99,10 @@ public sealed class AccountCommitPipelineTests
         Assert.Equal(OperationStatus.Succeeded, (await first.WaitAsync(Timeout)).Status);
         var refused = await second.WaitAsync(Timeout);
         Assert.Equal((OperationStatus.InsufficientFunds, 100L), (refused.Status, refused.BalanceAfter!.Value));
-    }
+    });
 
     [Fact]
-    public async Task DuplicateOfOperationInPendingBatch_WaitsAndGetsTheOneOutcome()
+    public Task DuplicateOfOperationInPendingBatch_WaitsAndGetsTheOneOutcome() => Play(async () =>
     {
         var id = NewId();
         var original = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, id, 300), Now);
@@ -110,10 +115,10 @@ public sealed class AccountCommitPipelineTests
         Assert.Equal((await original.WaitAsync(Timeout)) with { IsReplay = true }, await duplicate);
         Assert.Single(_writes);
         Assert.Equal(700, _pipeline.Committed.Balance);
-    }
+    });
 
     [Fact]
-    public async Task DuplicateOfOperationInGatheredBatch_WaitsForThatLaterWrite()
+    public Task DuplicateOfOperationInGatheredBatch_WaitsForThatLaterWrite() => Play(async () =>
     {
         var blocker = _pipeline.ExecuteAsync(new(OperationKind.Deposit, NewId(1), 1), Now);
         var id = NewId(2);
@@ -127,10 +132,10 @@ public sealed class AccountCommitPipelineTests
         await CompleteWriteAsync(1);
         Assert.True((await duplicate.WaitAsync(Timeout)).IsReplay);
         Assert.Equal((await original.WaitAsync(Timeout)).BalanceAfter, (await duplicate.WaitAsync(Timeout)).BalanceAfter);
-    }
+    });
 
     [Fact]
-    public async Task InFlightWriteFails_ItsBatchAndTheGatheredOneFailAndStateReverts()
+    public Task InFlightWriteFails_ItsBatchAndTheGatheredOneFailAndStateReverts() => Play(async () =>
     {
         var id = NewId(1);
         var inFlight = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, id, 100), Now);
@@ -147,10 +152,10 @@ public sealed class AccountCommitPipelineTests
         Assert.Equal(1000, _pipeline.Committed.Balance);
         Assert.Empty(_pipeline.Committed.Operations);
         Assert.Equal([failure], _faults);
-    }
+    });
 
     [Fact]
-    public async Task GatheredWriteFails_EarlierBatchStaysCommittedLaterOnesFail()
+    public Task GatheredWriteFails_EarlierBatchStaysCommittedLaterOnesFail() => Play(async () =>
     {
         var first = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, NewId(1), 100), Now);
         var second = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, NewId(2), 100), Now);
@@ -162,10 +167,10 @@ public sealed class AccountCommitPipelineTests
         await Assert.ThrowsAsync<AccountStorageException>(() => second);
         Assert.Equal(900, _pipeline.Committed.Balance);
         Assert.Single(_pipeline.Committed.Operations);
-    }
+    });
 
     [Fact]
-    public async Task AfterFailure_EveryCallRefusedUntilReloaded()
+    public Task AfterFailure_EveryCallRefusedUntilReloaded() => Play(async () =>
     {
         var call = _pipeline.ExecuteAsync(new(OperationKind.Deposit, NewId(), 5), Now);
         _writes[0].Write.SetException(new AccountStorageException("down"));
@@ -176,10 +181,10 @@ public sealed class AccountCommitPipelineTests
         await Assert.ThrowsAsync<AccountStorageException>(() => _pipeline.LookupAsync(NewId(), Now));
         await Assert.ThrowsAsync<AccountStorageException>(() => _pipeline.OpenAsync());
         Assert.Single(_writes);
-    }
+    });
 
     [Fact]
-    public async Task Lookup_OfPendingOperation_AnsweredFromPersistedRecordAfterWrite()
+    public Task Lookup_OfPendingOperation_AnsweredFromPersistedRecordAfterWrite() => Play(async () =>
     {
         var id = NewId();
         var call = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, id, 10), Now);
@@ -189,10 +194,10 @@ public sealed class AccountCommitPipelineTests
         await CompleteWriteAsync(0);
 
         Assert.Equal(new OperationLookupResult(OperationLookupStatus.Found, (await call.WaitAsync(Timeout)) with { IsReplay = true }), await lookup);
-    }
+    });
 
     [Fact]
-    public async Task Refusals_WithoutWrite_OfInputAtOnce_OfPendingStateOnceItIsDurable()
+    public Task Refusals_WithoutWrite_OfInputAtOnce_OfPendingStateOnceItIsDurable() => Play(async () =>
     {
         var id = NewId(1);
         var pending = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, id, 10), Now);
@@ -206,10 +211,10 @@ public sealed class AccountCommitPipelineTests
         Assert.Equal(OperationStatus.OperationIdReused, (await reused.WaitAsync(Timeout)).Status);
         Assert.Single(_writes);
         await pending.WaitAsync(Timeout);
-    }
+    });
 
     [Fact]
-    public async Task Open_ConcurrentOpensAndDepositBehindPendingOpen_OneOpenedAndDepositCommittedAfter()
+    public Task Open_ConcurrentOpensAndDepositBehindPendingOpen_OneOpenedAndDepositCommittedAfter() => Play(async () =>
     {
         var closed = new AccountCommitPipeline(
             new AccountRules(new AccountOptions()), new AccountState(), Persist, _faults.Add);
@@ -225,5 +230,5 @@ public sealed class AccountCommitPipelineTests
         await CompleteWriteAsync(1);
         Assert.Equal(70, (await deposit.WaitAsync(Timeout)).BalanceAfter);
         Assert.Equal((true, 70L, 2L), (closed.Committed.IsOpen, closed.Committed.Balance, closed.Committed.Version));
-    }
+    });
 }
