@@ -114,26 +114,54 @@ public sealed class TelemetryTests(ApiFixture fixture)
     {
         var accountId = await OpenWithBalanceAsync(_client, 1000);
         var stopped = new ConcurrentQueue<Activity>();
+        using var arrived = new SemaphoreSlim(0);
         using var listener = new ActivityListener
         {
             ShouldListenTo = source => source.Name.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal)
                 || source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal) || source.Name == "Npgsql",
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = stopped.Enqueue,
+            ActivityStopped = activity =>
+            {
+                stopped.Enqueue(activity);
+                arrived.Release();
+            },
         };
         ActivitySource.AddActivityListener(listener);
+
+        // A span ends when its work is done, which can be after the client has its answer (the server's
+        // request span ends once the response is sent): wait for each one as it stops.
+        async Task<Activity> StoppedAsync(Func<Activity, bool> match, string what)
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (true)
+            {
+                if (stopped.FirstOrDefault(match) is { } found)
+                {
+                    return found;
+                }
+
+                var left = deadline - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero || !await arrived.WaitAsync(left))
+                {
+                    throw new TimeoutException($"No {what} span ended within 10 s.");
+                }
+            }
+        }
 
         using var response = await WithdrawAsync(_client, accountId, NewKey(), 100);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         // The grain call on the silo carries the account; its trace must start at the HTTP request and reach the database.
-        var grainCall = stopped.Single(a => a.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal) && a.Kind == ActivityKind.Server
-            && (string?)a.GetTagItem(AccountCallTelemetryFilter.AccountIdTag) == accountId && a.DisplayName.Contains("Withdraw", StringComparison.Ordinal));
+        var grainCall = await StoppedAsync(a => a.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal) && a.Kind == ActivityKind.Server
+            && (string?)a.GetTagItem(AccountCallTelemetryFilter.AccountIdTag) == accountId && a.DisplayName.Contains("Withdraw", StringComparison.Ordinal), "grain call");
+        await StoppedAsync(a => a.TraceId == grainCall.TraceId && a.Source.Name == "Microsoft.AspNetCore", "HTTP request");
+        await StoppedAsync(a => a.TraceId == grainCall.TraceId && a.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal) && a.Kind == ActivityKind.Client, "grain client");
+        await StoppedAsync(a => a.TraceId == grainCall.TraceId && a.Source.Name == "Npgsql", "storage write");
         var trace = stopped.Where(a => a.TraceId == grainCall.TraceId).ToList();
+        Assert.Single(stopped, a => a.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal) && a.Kind == ActivityKind.Server
+            && (string?)a.GetTagItem(AccountCallTelemetryFilter.AccountIdTag) == accountId && a.DisplayName.Contains("Withdraw", StringComparison.Ordinal));
         var request = Assert.Single(trace, a => a.Source.Name == "Microsoft.AspNetCore");
         Assert.Equal(ActivityKind.Server, request.Kind);
         Assert.Null(request.Parent);
-        Assert.Contains(trace, a => a.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal) && a.Kind == ActivityKind.Client);
-        Assert.Contains(trace, a => a.Source.Name == "Npgsql");
     }
 }

@@ -104,11 +104,16 @@ public sealed class ClockSkewTests(ClusterFixture fixture)
         return cluster.StartSiloAsync(cluster.Silos.Max(silo => silo.InstanceNumber) + 1, cluster.Options, [overrides]);
     }
 
-    /// <summary>Opens fresh accounts until one is activated on <paramref name="silo"/> (placement picks the silo).</summary>
+    /// <summary>
+    /// Opens fresh accounts until one is activated on <paramref name="silo"/> (placement picks the silo).
+    /// A silo that has just started is picked only once the others count it as active, which nothing
+    /// signals: between rounds of tries, the membership view gets a moment to catch up (30 s at most).
+    /// </summary>
     private static async Task<string> OpenAccountOnAsync(IGrainFactory grains, SiloHandle silo)
     {
         var management = grains.GetGrain<IManagementGrain>(0);
-        for (var attempt = 0; attempt < 200; attempt++)
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        for (var attempt = 1; DateTime.UtcNow < deadline; attempt++)
         {
             var accountId = TestIds.NewId("skew");
             var account = grains.GetGrain<IAccountGrain>(accountId);
@@ -117,9 +122,14 @@ public sealed class ClockSkewTests(ClusterFixture fixture)
             {
                 return accountId;
             }
+
+            if (attempt % 50 == 0)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250));
+            }
         }
 
-        throw new InvalidOperationException($"no account was placed on {silo.SiloAddress} in 200 tries");
+        throw new InvalidOperationException($"no account was placed on {silo.SiloAddress} within 30 s");
     }
 
     private static async Task<TransferResult> WaitFinishedAsync(IGrainFactory grains, Guid transferId, TimeSpan timeout)
