@@ -24,6 +24,7 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
     // (2 s each way) while the journal look-ups they cause on busy accounts last seconds, not minutes.
     private const string MaxClockSkew = "00:00:10";
     private const string ClockOffsets = "-00:00:02,00:00:00,00:00:02";
+    private const string TransferRetryPeriod = "00:00:05";
 
     [Fact]
     public async Task AtmSimulator_ThreeSilosPauseKillPostgresRestartAndConnectionKills_EveryOutcomeReconcilesWithNoViolation()
@@ -40,6 +41,9 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
             ["Orleans__Membership__DefunctSiloMinimumRetention"] = "00:00:05",
             ["Orleans__Membership__DefunctSiloCleanupPeriod"] = "00:00:05",
             ["Accounts__MaxClockSkew"] = MaxClockSkew,
+            // Delivery backs off up to this period; the reconciliation waits 30 s for pending transfers,
+            // so a credit refused for a while (an ID from a clock ahead) must be retried within that.
+            ["Accounts__TransferRetryPeriod"] = TransferRetryPeriod,
             ["RM_SILO_CLOCK_OFFSETS"] = ClockOffsets,
         };
 
@@ -54,6 +58,7 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
             {
                 ["RM_API_TOKEN"] = await cluster.TokenAsync("chaos-atms"),
                 ["Accounts__MaxClockSkew"] = MaxClockSkew,
+                ["Accounts__TransferRetryPeriod"] = TransferRetryPeriod,
             };
 
             // One fault at a time, spaced so that each is attributable: a PostgreSQL restart at 17.5 s, a
