@@ -19,7 +19,7 @@ public sealed class ExpectedMoneyTests
         new("hot-003", Guid.CreateVersion7(At), OperationKind.Deposit, 10_000),
     ];
 
-    /// <summary>The chaos run's case: two transfers from hot-001 to hot-003 (438 each) still pending, one completed, one refunded.</summary>
+    /// <summary>Like the chaos run that reported 876 missing: two transfers from hot-001 to hot-003 still pending (876 in all), one completed, one refunded.</summary>
     private static readonly TransferEntry[] Transfers =
     [
         Transfer("hot-001", "hot-003", 438, TransferStatus.Pending),
