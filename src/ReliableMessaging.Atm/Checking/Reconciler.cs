@@ -15,7 +15,8 @@ namespace ReliableMessaging.Atm.Checking;
 /// must end completed (refunded, stuck or still pending are violations, since every destination exists), an
 /// unanswered one is accepted if found (200) and never executed if not (404);</item>
 /// <item>with transfers, each balance is deposits - withdrawals - accepted outgoing + completed incoming
-/// (+ refunded outgoing), and the sum over all accounts equals all deposits - all withdrawals (money conserved).</item>
+/// (+ refunded outgoing), and the sum over all accounts plus the money of transfers still in flight equals
+/// all deposits - all withdrawals (money conserved; <see cref="ExpectedMoney"/>).</item>
 /// </list>
 /// </summary>
 public sealed class Reconciler(ReliableMessagingClient bank, OperationJournal journal, int parallelism, TimeSpan transferWait)
@@ -29,6 +30,9 @@ public sealed class Reconciler(ReliableMessagingClient bank, OperationJournal jo
     public int TransfersStuck { get; private set; }
 
     public int TransfersPendingAtEnd { get; private set; }
+
+    /// <summary>The money of accepted transfers neither completed nor refunded when the balances were read.</summary>
+    public long TransfersInFlightAmount { get; private set; }
 
     public int TransfersResolvedExecuted { get; private set; }
 
@@ -51,60 +55,10 @@ public sealed class Reconciler(ReliableMessagingClient bank, OperationJournal jo
 
         await SettleTransfersAsync(parallel, cancellationToken);
 
-        var succeeded = journal.Entries.Where(entry => entry.Lookup!.Succeeded).DistinctBy(entry => entry.Intent.OperationId).ToList();
-        var expected = succeeded
-            .GroupBy(entry => entry.Intent.AccountId)
-            .ToDictionary(group => group.Key, group => group.Sum(entry => entry.Intent.Effect));
-        foreach (var transfer in journal.Transfers.Where(entry => entry.Lookup?.Kind == LookupKind.Found).DistinctBy(entry => entry.Intent.TransferId))
+        var succeeded = journal.Entries.Where(entry => entry.Lookup!.Succeeded).DistinctBy(entry => entry.Intent.OperationId).Select(entry => entry.Intent).ToList();
+        foreach (var violation in await CheckMoneyAsync(succeeded, parallel))
         {
-            var (from, to, amount) = (transfer.Intent.From, transfer.Intent.To, transfer.Intent.Amount);
-            expected[from] = expected.GetValueOrDefault(from) - amount;
-            switch (transfer.Lookup!.Transfer?.Status)
-            {
-                case TransferStatus.Completed:
-                    expected[to] = expected.GetValueOrDefault(to) + amount;
-                    break;
-                case TransferStatus.Refunded:
-                    expected[from] = expected.GetValueOrDefault(from) + amount;
-                    break;
-            }
-        }
-
-        var total = 0L;
-        var unreadable = false;
-        await Parallel.ForEachAsync(journal.Accounts, parallel, async (accountId, token) =>
-        {
-            var balance = (await bank.GetAccountAsync(accountId, token)).Account?.Balance;
-            var sum = expected.GetValueOrDefault(accountId);
-            if (balance is { } read)
-            {
-                Interlocked.Add(ref total, read);
-            }
-            else
-            {
-                unreadable = true;
-            }
-
-            if (balance is null)
-            {
-                journal.AddViolation(new Violation("balance-unreadable", accountId, null, "GET /accounts/{id} gave no balance"));
-            }
-            else if (balance != sum)
-            {
-                journal.AddViolation(new Violation("balance-mismatch", accountId, null,
-                    $"balance {balance}, but the succeeded operations add up to {sum}: {(balance > sum ? "money appeared" : "money vanished")} (an operation executed twice or was lost)"));
-            }
-            else if (balance < 0)
-            {
-                journal.AddViolation(new Violation("negative-balance", accountId, null, $"balance {balance}"));
-            }
-        });
-
-        var deposited = succeeded.Sum(entry => entry.Intent.Effect);
-        if (!unreadable && total != deposited)
-        {
-            journal.AddViolation(new Violation("money-not-conserved", null, null,
-                $"the balances add up to {total}, but the succeeded deposits minus withdrawals add up to {deposited}"));
+            journal.AddViolation(violation);
         }
 
         // A transfer resolved as never accepted must not be accepted afterwards either.
@@ -131,6 +85,45 @@ public sealed class Reconciler(ReliableMessagingClient bank, OperationJournal jo
                     $"resolved as never executed, then found: {again.Detail}"));
             }
         });
+    }
+
+    /// <summary>
+    /// Reads every balance and checks it against <see cref="ExpectedMoney"/>. Money of transfers still in
+    /// flight counts as in flight, not as lost (those transfers are violations of their own). A transfer
+    /// that finishes while the balances are read would make them disagree with the expectation, so the
+    /// in-flight ones are looked up again afterwards; if any finished, the balances are read again
+    /// (three rounds at most, then whatever disagrees is reported).
+    /// </summary>
+    private async Task<IReadOnlyList<Violation>> CheckMoneyAsync(IReadOnlyList<OperationRequest> succeeded, ParallelOptions parallel)
+    {
+        for (var round = 1; ; round++)
+        {
+            var expected = ExpectedMoney.From(succeeded, journal.Transfers);
+            var read = new System.Collections.Concurrent.ConcurrentDictionary<string, long?>(StringComparer.Ordinal);
+            await Parallel.ForEachAsync(journal.Accounts, parallel, async (accountId, token) =>
+                read[accountId] = (await bank.GetAccountAsync(accountId, token)).Account?.Balance);
+            TransfersInFlightAmount = expected.InFlight;
+
+            var inFlight = journal.Transfers.Where(entry => entry.Lookup is { Kind: LookupKind.Found, IsFinal: false }).ToList();
+            if (inFlight.Count == 0 || round == 3)
+            {
+                return expected.Check(read);
+            }
+
+            // A look-up that fails keeps the last answer: the transfer was accepted, whatever this one says.
+            await Parallel.ForEachAsync(inFlight, parallel, async (entry, token) =>
+            {
+                var again = await bank.GetTransferAsync(entry.Intent.TransferId, token);
+                if (again.Kind == LookupKind.Found)
+                {
+                    entry.Lookup = again;
+                }
+            });
+            if (inFlight.TrueForAll(entry => !entry.Lookup!.IsFinal))
+            {
+                return expected.Check(read);
+            }
+        }
     }
 
     // Polls every accepted or unanswered transfer until it is final (a terminal status, or 404 for one

@@ -98,6 +98,9 @@ public sealed record RunSummary
 
     public required long TransfersPendingAtEnd { get; init; }
 
+    /// <summary>The money of the transfers still pending when the balances were read: in flight, counted apart from the balances, not as lost.</summary>
+    public required long TransfersInFlightAmount { get; init; }
+
     public required long TooManyPendingTransfers { get; init; }
 
     /// <summary>Transfers whose ID was stamped ahead of the ATM's clock (<c>--ahead-ratio</c>).</summary>
@@ -177,6 +180,7 @@ public sealed record RunSummary
             ("  unanswered -> accepted / not accepted", $"{Number(TransfersResolvedExecuted)} / {Number(TransfersResolvedNotExecuted)}"),
             ("  accepted in all", Number(TransfersAccepted)),
             ("  completed / refunded / stuck / still pending", $"{Number(TransfersCompleted)} / {Number(TransfersRefunded)} / {Number(TransfersStuck)} / {Number(TransfersPendingAtEnd)}"),
+            ("  money in flight at the end (still pending)", Number(TransfersInFlightAmount)),
             ("429 too-many-pending-transfers", Number(TooManyPendingTransfers)),
             ("transfers with IDs from a clock ahead", Number(AheadTransfers)),
             ("  accepted / refused as from the future (400)", $"{Number(AheadTransfersAccepted)} / {Number(AheadTransfersRefused)}"),

@@ -227,6 +227,7 @@ public static class ChaosRun
             TransfersRefunded = reconciler.TransfersRefunded,
             TransfersStuck = reconciler.TransfersStuck,
             TransfersPendingAtEnd = reconciler.TransfersPendingAtEnd,
+            TransfersInFlightAmount = reconciler.TransfersInFlightAmount,
             TooManyPendingTransfers = counters[Counter.TooManyPendingTransfers],
             AheadTransfers = counters[Counter.AheadTransfers],
             AheadTransfersAccepted = journal.Transfers.Count(entry => entry.Ahead && entry.Answer?.Kind == OutcomeKind.Succeeded),

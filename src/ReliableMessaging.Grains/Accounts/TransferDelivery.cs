@@ -23,8 +23,16 @@ namespace ReliableMessaging.Grains.Accounts;
 /// </summary>
 public sealed class TransferDelivery
 {
-    /// <summary>The first retry after a failed delivery; doubles up to the reminder period.</summary>
+    /// <summary>The shortest retry delay, and the first one after a new activation found an outbox.</summary>
     public static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// The longest wait before a credit refused as from the future is sent again: only clocks keep it
+    /// out (the destination's is behind the ID's timestamp minus its skew), a refusal costs the
+    /// destination no write, and it is admitted as soon as that clock catches up, a moment the source
+    /// cannot compute (it does not know the destination's clock).
+    /// </summary>
+    public static readonly TimeSpan FromFutureRetry = TimeSpan.FromSeconds(1);
 
     private readonly ITransferDeliveryHost _host;
     private readonly TimeProvider _time;
@@ -57,9 +65,6 @@ public sealed class TransferDelivery
 
     /// <summary>True while a delivery pass runs (at most one at a time).</summary>
     public bool IsDelivering { get; private set; }
-
-    /// <summary>The delay of the next retry timer.</summary>
-    public TimeSpan NextRetry { get; private set; } = FirstRetry;
 
     /// <summary>Transfers this activation has raised the pending-too-long alert for.</summary>
     public IReadOnlyCollection<Guid> Overdue => _overdue;
@@ -173,13 +178,13 @@ public sealed class TransferDelivery
     private async Task DeliverAllAsync()
     {
         IsDelivering = true;
-        bool allFinished;
+        TimeSpan? retryAfter;
         try
         {
             do
             {
                 _deliverAgain = false;
-                allFinished = true;
+                retryAfter = null;
                 foreach (var pending in _host.CommittedOutbox.ToArray())
                 {
                     if (_host.IsRetired)
@@ -187,7 +192,11 @@ public sealed class TransferDelivery
                         return;
                     }
 
-                    allFinished &= await DeliverOneAsync(pending);
+                    // A pass sends every pending credit: it runs when the transfer that wants it soonest does.
+                    if (await DeliverOneAsync(pending) is { } wanted && (retryAfter is null || wanted < retryAfter))
+                    {
+                        retryAfter = wanted;
+                    }
                 }
             }
             while (_deliverAgain);
@@ -202,20 +211,32 @@ public sealed class TransferDelivery
             return;
         }
 
-        if (allFinished && _host.CommittedOutbox.Count == 0)
+        if (retryAfter is null && _host.CommittedOutbox.Count == 0)
         {
-            NextRetry = FirstRetry;
             await RemoveReminderIfIdleAsync();
         }
         else
         {
-            _host.ScheduleRetry(NextRetry);
-            NextRetry = TimeSpan.FromTicks(Math.Min(NextRetry.Ticks * 2, _maxRetry.Ticks));
+            _host.ScheduleRetry(retryAfter ?? FirstRetry);
         }
     }
 
-    /// <summary>One delivery attempt; true when the transfer reached its final state.</summary>
-    private async Task<bool> DeliverOneAsync(PendingTransfer pending)
+    /// <summary>
+    /// How long a transfer that was not finished waits before it is sent again: as long as it has been
+    /// pending (so the waits double, 200 ms up to <c>TransferRetryPeriod</c>), whatever else the account
+    /// delivered meanwhile. The backoff belongs to the transfer, never to the account: a pass started by
+    /// other transfers' debits, or by another transfer that keeps failing, does not lengthen it. A credit
+    /// refused as from the future waits at most <see cref="FromFutureRetry"/>.
+    /// </summary>
+    private TimeSpan RetryDelay(PendingTransfer pending, bool fromFuture)
+    {
+        var longest = fromFuture && FromFutureRetry < _maxRetry ? FromFutureRetry : _maxRetry;
+        var age = _time.GetUtcNow() - pending.PendingSince;
+        return age < FirstRetry ? FirstRetry : age > longest ? longest : age;
+    }
+
+    /// <summary>One delivery attempt: null when the transfer reached its final state, else when to send it again.</summary>
+    private async Task<TimeSpan?> DeliverOneAsync(PendingTransfer pending)
     {
         OperationResult credit;
         try
@@ -228,7 +249,7 @@ public sealed class TransferDelivery
             // the same credit ID is safe: the destination applies it at most once.
             AccountLog.DeliveryFailed(_logger, exception, _accountId, pending.TransferId, pending.To);
             AlertIfOverdue(pending);
-            return false;
+            return RetryDelay(pending, fromFuture: false);
         }
 
         var verdict = Classify(credit.Status);
@@ -236,7 +257,7 @@ public sealed class TransferDelivery
         {
             AccountLog.CreditDeferred(_logger, _accountId, pending.TransferId, pending.To, credit.Status);
             AlertIfOverdue(pending);
-            return false;
+            return RetryDelay(pending, fromFuture: credit.Status == OperationStatus.OperationIdFromFuture);
         }
 
         var outcome = verdict == CreditVerdict.Credited ? TransferState.Completed : TransferState.Refunded;
@@ -250,13 +271,13 @@ public sealed class TransferDelivery
             // The outcome could not be recorded; this activation retires and the reminder retries
             // (the credit, if it was one, replays at the destination).
             AccountLog.DeliveryFailed(_logger, exception, _accountId, pending.TransferId, pending.To);
-            return false;
+            return RetryDelay(pending, fromFuture: false);
         }
 
         if (!finished)
         {
             AlertIfOverdue(pending);
-            return false;
+            return RetryDelay(pending, fromFuture: false);
         }
 
         _overdue.Remove(pending.TransferId);
@@ -272,7 +293,7 @@ public sealed class TransferDelivery
             AccountMetrics.RefundedTransfers.Add(1);
         }
 
-        return true;
+        return null;
     }
 
     /// <summary>How many pending transfers this account counts in <c>reliablemessaging.transfers.pending</c>: its committed outbox.</summary>

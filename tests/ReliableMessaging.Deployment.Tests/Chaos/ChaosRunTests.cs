@@ -41,8 +41,9 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
             ["Orleans__Membership__DefunctSiloMinimumRetention"] = "00:00:05",
             ["Orleans__Membership__DefunctSiloCleanupPeriod"] = "00:00:05",
             ["Accounts__MaxClockSkew"] = MaxClockSkew,
-            // Delivery backs off up to this period; the reconciliation waits 30 s for pending transfers,
-            // so a credit refused for a while (an ID from a clock ahead) must be retried within that.
+            // A transfer is retried after as long as it has been pending, at most this period (and at most
+            // 1 s after a refusal from the future); the reconciliation waits 30 s for pending transfers, so
+            // one held up for long by the pause or the kill must still be retried within that.
             ["Accounts__TransferRetryPeriod"] = TransferRetryPeriod,
             ["RM_SILO_CLOCK_OFFSETS"] = ClockOffsets,
         };

@@ -77,6 +77,62 @@ public sealed class ClockSkewTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task SiloClockAhead_SourceBusyWhileItsCreditIsFromTheFuture_CreditedWithinSecondsOfBecomingAdmissible()
+    {
+        // The chaos run's case on the real path: the source keeps delivering other transfers while the
+        // credit is refused, and its retry period is the default minute. The delivery backoff is the
+        // transfer's own (as long as it has been pending, at most 1 s after a refusal from the future),
+        // so the other transfers' passes do not push the next try towards that minute.
+        var cluster = await AccountCluster.StartAsync(fixture.Postgres, $"clock-skew-busy-{Guid.NewGuid():N}", silos: 1);
+        SiloHandle? aheadSilo = null;
+        try
+        {
+            aheadSilo = await StartSiloAsync(cluster, Ahead, new() { ["Accounts:TransferRetryPeriod"] = "00:01:00" });
+            var onTime = cluster.Silos.Single();
+            var grains = cluster.Client;
+            var (ahead, behind) = (await OpenAccountOnAsync(grains, aheadSilo), await OpenAccountOnAsync(grains, onTime));
+            var other = TestIds.NewId("skew-other");
+            await grains.GetGrain<IAccountGrain>(other).Open();
+            Assert.Equal(OperationStatus.Succeeded, (await grains.GetGrain<IAccountGrain>(ahead).Deposit(TestIds.NewOperationId(), 10_000)).Status);
+
+            var transferId = TestIds.OperationIdAt(DateTimeOffset.UtcNow + AccountCluster.MaxClockSkew + BeyondSkew);
+            var admissibleAtDestination = Uuid7.GetTimestamp(transferId) - AccountCluster.MaxClockSkew;
+            var started = await grains.GetGrain<ITransferGrain>(transferId).Start(ahead, behind, 400);
+            Assert.Equal((OperationStatus.Succeeded, TransferState.Pending), (started.Status, started.State));
+
+            // Traffic while the credit is refused: each transfer is delivered in its own pass, which sends
+            // the refused credit again (and, before the fix, doubled the account's one backoff each time).
+            var busy = 0;
+            while (busy < 10 && DateTimeOffset.UtcNow < admissibleAtDestination - TimeSpan.FromSeconds(1))
+            {
+                var id = TestIds.NewOperationId();
+                Assert.Equal(OperationStatus.Succeeded, (await grains.GetGrain<ITransferGrain>(id).Start(ahead, other, 10)).Status);
+                Assert.Equal(TransferState.Completed, (await WaitFinishedAsync(grains, id, TimeSpan.FromSeconds(30))).State);
+                busy++;
+            }
+
+            Assert.True(busy > 0, "the machine was too slow to deliver a transfer while the credit was refused");
+            Assert.Equal(TransferState.Completed, (await WaitFinishedAsync(grains, transferId, TimeSpan.FromSeconds(90))).State);
+
+            var credit = Assert.Single((await grains.GetGrain<IAccountGrain>(behind).GetStatement(0, 100)).Entries, entry => entry.Kind == OperationKind.TransferIn);
+            Assert.True(credit.RecordedAt >= admissibleAtDestination, $"credited at {credit.RecordedAt:O}, before its ID was admissible ({admissibleAtDestination:O})");
+            Assert.True(credit.RecordedAt <= admissibleAtDestination + TimeSpan.FromSeconds(5),
+                $"credited at {credit.RecordedAt:O}, {(credit.RecordedAt - admissibleAtDestination).TotalSeconds:0.0} s after its ID became admissible ({admissibleAtDestination:O}), after {busy} other transfers");
+        }
+        finally
+        {
+            if (aheadSilo is not null)
+            {
+                await aheadSilo.StopSiloAsync(stopGracefully: true);
+                await aheadSilo.DisposeAsync();
+            }
+
+            await cluster.StopAllSilosAsync();
+            await cluster.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task ClockOffsetNotShorterThanMaxClockSkew_SiloRefusesToStart()
     {
         var cluster = await AccountCluster.StartAsync(fixture.Postgres, $"clock-skew-refused-{Guid.NewGuid():N}", silos: 1);
@@ -94,13 +150,11 @@ public sealed class ClockSkewTests(ClusterFixture fixture)
         }
     }
 
-    /// <summary>Starts one more silo in <paramref name="cluster"/> whose clock is shifted by <paramref name="offset"/>.</summary>
-    private static Task<SiloHandle> StartSiloAsync(TestCluster cluster, TimeSpan offset)
+    /// <summary>Starts one more silo in <paramref name="cluster"/> whose clock is shifted by <paramref name="offset"/> (and with <paramref name="settings"/>).</summary>
+    private static Task<SiloHandle> StartSiloAsync(TestCluster cluster, TimeSpan offset, Dictionary<string, string?>? settings = null)
     {
-        var overrides = new MemoryConfigurationSource
-        {
-            InitialData = new Dictionary<string, string?> { ["Faults:ClockOffset"] = offset.ToString("c", CultureInfo.InvariantCulture) },
-        };
+        var data = new Dictionary<string, string?>(settings ?? []) { ["Faults:ClockOffset"] = offset.ToString("c", CultureInfo.InvariantCulture) };
+        var overrides = new MemoryConfigurationSource { InitialData = data };
         return cluster.StartSiloAsync(cluster.Silos.Max(silo => silo.InstanceNumber) + 1, cluster.Options, [overrides]);
     }
 
