@@ -146,6 +146,6 @@ public sealed class JournalTests(ClusterFixture fixture)
         Assert.Equal(snapshot.Balance, entries[^1].BalanceAfter);
         Assert.Equal(10, pages);
         Assert.Contains(entries, e => e.Status == OperationStatus.InsufficientFunds);
-        held.SetResult();
+        held.Open();
     }
 }
