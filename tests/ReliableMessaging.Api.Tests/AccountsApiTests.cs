@@ -53,8 +53,7 @@ public sealed class AccountsApiTests(ApiFixture fixture)
         Assert.Equal(
             $$"""{"operationId":"{{key}}","accountId":"{{accountId}}","kind":"withdrawal","amount":250,"balanceAfter":750,"status":"succeeded"}""",
             body);
-        using var account = await _client.GetAsync(new Uri($"/accounts/{accountId}", UriKind.Relative));
-        Assert.Equal(750, (long)(await JsonAsync(account))["balance"]!);
+        Assert.Equal(750L, await BalanceAsync(_client, accountId));
     }
 
     [Fact]
@@ -103,8 +102,7 @@ public sealed class AccountsApiTests(ApiFixture fixture)
         using var reused = await PostAsync(_client, $"/accounts/{accountId}/{otherPath}", key, $$"""{"amount": {{otherAmount}}}""");
 
         await AssertProblemAsync(reused, (HttpStatusCode)422, "idempotency-key-reused");
-        using var account = await _client.GetAsync(new Uri($"/accounts/{accountId}", UriKind.Relative));
-        Assert.Equal(900, (long)(await JsonAsync(account))["balance"]!);
+        Assert.Equal(900L, await BalanceAsync(_client, accountId));
     }
 
     [Fact]
@@ -267,8 +265,7 @@ public sealed class AccountsApiTests(ApiFixture fixture)
         using var response = await WithdrawAsync(_client, accountId, old, 30);
 
         await AssertProblemAsync(response, HttpStatusCode.Conflict, "idempotency-key-expired");
-        using var account = await _client.GetAsync(new Uri($"/accounts/{accountId}", UriKind.Relative));
-        Assert.Equal(100, (long)(await JsonAsync(account))["balance"]!);
+        Assert.Equal(100L, await BalanceAsync(_client, accountId));
     }
 
     [Fact]
@@ -302,8 +299,7 @@ public sealed class AccountsApiTests(ApiFixture fixture)
         Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
         Assert.True(IsReplayed(retry));
         Assert.Equal(900, (long)(await JsonAsync(retry))["balanceAfter"]!);
-        using var account = await _client.GetAsync(new Uri($"/accounts/{accountId}", UriKind.Relative));
-        Assert.Equal(900, (long)(await JsonAsync(account))["balance"]!);
+        Assert.Equal(900L, await BalanceAsync(_client, accountId));
     }
 
     [Fact]
@@ -338,8 +334,7 @@ public sealed class AccountsApiTests(ApiFixture fixture)
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         Assert.Single(bodies.Distinct());
         Assert.Single(responses, r => !IsReplayed(r));
-        using var account = await _client.GetAsync(new Uri($"/accounts/{accountId}", UriKind.Relative));
-        Assert.Equal(600, (long)(await JsonAsync(account))["balance"]!);
+        Assert.Equal(600L, await BalanceAsync(_client, accountId));
         foreach (var response in responses)
         {
             response.Dispose();
