@@ -106,24 +106,16 @@ public sealed class AccountsApiTests(ApiFixture fixture)
     }
 
     [Fact]
-    public async Task Post_WithoutKey_400IdempotencyKeyMissing()
-    {
-        var accountId = await OpenWithBalanceAsync(_client, 0);
-        using var response = await DepositAsync(_client, accountId, key: null, 10);
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "idempotency-key-missing");
-    }
+    public Task Post_WithoutKey_400IdempotencyKeyMissing() =>
+        AssertDepositKeyRefusedAsync(_client, key: null, "idempotency-key-missing");
 
     [Theory]
     [InlineData("not-a-uuid")]
     [InlineData("3f2504e0-4f89-41d3-9a0c-0305e82c3301")] // version 4
     [InlineData("\"0190a6e0-6c2d-7000-8000-000000000000")] // unterminated sf-string
     [InlineData("{0190a6e0-6c2d-7000-8000-000000000000}")]
-    public async Task Post_MalformedKey_400IdempotencyKeyMalformed(string key)
-    {
-        var accountId = await OpenWithBalanceAsync(_client, 0);
-        using var response = await DepositAsync(_client, accountId, key, 10);
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "idempotency-key-malformed");
-    }
+    public Task Post_MalformedKey_400IdempotencyKeyMalformed(string key) =>
+        AssertDepositKeyRefusedAsync(_client, key, "idempotency-key-malformed");
 
     [Fact]
     public async Task Post_TwoKeyHeaders_400IdempotencyKeyMalformed()

@@ -37,8 +37,7 @@ public sealed class RequestBindingTests(ApiFixture fixture)
     [Fact]
     public async Task Transfer_MemberGivenTwice_400InvalidRequestAndNothingDebited()
     {
-        var from = await OpenWithBalanceAsync(_client, 500);
-        var to = await OpenWithBalanceAsync(_client, 0);
+        var (from, to) = await OpenTransferPairAsync(_client, 500);
 
         using var response = await PostAsync(_client, "/transfers", NewKey(), $$"""{"from":"{{from}}","to":"{{to}}","to":"{{from}}","amount":10}""");
 
@@ -101,18 +100,13 @@ public sealed class RequestBindingTests(ApiFixture fixture)
     [Theory]
     [InlineData("")]
     [InlineData("   ")]
-    public async Task Post_EmptyKey_400IdempotencyKeyMissing(string key)
-    {
-        var accountId = await OpenWithBalanceAsync(_client, 0);
-        using var response = await DepositAsync(_client, accountId, key, 10);
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "idempotency-key-missing");
-    }
+    public Task Post_EmptyKey_400IdempotencyKeyMissing(string key) =>
+        AssertDepositKeyRefusedAsync(_client, key, "idempotency-key-missing");
 
     [Fact]
     public async Task Transfer_MissingOrMalformedKey_400WithTheKeysCode()
     {
-        var from = await OpenWithBalanceAsync(_client, 500);
-        var to = await OpenWithBalanceAsync(_client, 0);
+        var (from, to) = await OpenTransferPairAsync(_client, 500);
         var body = $$"""{"from":"{{from}}","to":"{{to}}","amount":10}""";
 
         using var missing = await PostAsync(_client, "/transfers", key: null, body);
