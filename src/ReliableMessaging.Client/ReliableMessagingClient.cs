@@ -64,7 +64,7 @@ public sealed class ReliableMessagingClient
 
     /// <summary>
     /// Sends a deposit or withdrawal under its own key. Pass an earlier outcome's
-    /// <see cref="OperationOutcome.Request"/> to send the same operation again: it executes at most once.
+    /// <see cref="KeyedOutcome{TRequest}.Request"/> to send the same operation again: it executes at most once.
     /// </summary>
     public async Task<OperationOutcome> SendAsync(OperationRequest request, CancellationToken cancellationToken = default)
     {
@@ -76,7 +76,7 @@ public sealed class ReliableMessagingClient
             return ReadOperationAnswer(request, exchange);
         }
 
-        var unanswered = new OperationOutcome(OutcomeKind.Unanswered, request, null, false, false, exchange.Attempts, 0, string.Empty, exchange.LastError, exchange.LastFailure);
+        var unanswered = new OperationOutcome { Kind = OutcomeKind.Unanswered, Request = request, Attempts = exchange.Attempts, Error = exchange.LastError, Detail = exchange.LastFailure };
         if (!_options.ResolveUnanswered)
         {
             return unanswered;
@@ -152,7 +152,7 @@ public sealed class ReliableMessagingClient
             return ReadTransferAnswer(request, exchange);
         }
 
-        var unanswered = new TransferOutcome(OutcomeKind.Unanswered, request, null, false, false, exchange.Attempts, 0, string.Empty, exchange.LastError, exchange.LastFailure);
+        var unanswered = new TransferOutcome { Kind = OutcomeKind.Unanswered, Request = request, Attempts = exchange.Attempts, Error = exchange.LastError, Detail = exchange.LastFailure };
         if (!_options.ResolveUnanswered)
         {
             return unanswered;
@@ -354,7 +354,7 @@ public sealed class ReliableMessagingClient
 
     private static OperationOutcome ReadOperationAnswer(OperationRequest request, Exchange exchange)
     {
-        var outcome = new OperationOutcome(OutcomeKind.Rejected, request, null, exchange.Replayed, false, exchange.Attempts, exchange.StatusCode, exchange.Body, null, string.Empty);
+        var outcome = new OperationOutcome { Kind = OutcomeKind.Rejected, Request = request, IsReplay = exchange.Replayed, Attempts = exchange.Attempts, StatusCode = exchange.StatusCode, Body = exchange.Body };
         if (exchange.StatusCode == (int)HttpStatusCode.OK)
         {
             return TryReadRecordedOperation(exchange.Body, out var recorded)
@@ -377,7 +377,7 @@ public sealed class ReliableMessagingClient
 
     private static TransferOutcome ReadTransferAnswer(TransferRequest request, Exchange exchange)
     {
-        var outcome = new TransferOutcome(OutcomeKind.Rejected, request, null, exchange.Replayed, false, exchange.Attempts, exchange.StatusCode, exchange.Body, null, string.Empty);
+        var outcome = new TransferOutcome { Kind = OutcomeKind.Rejected, Request = request, IsReplay = exchange.Replayed, Attempts = exchange.Attempts, StatusCode = exchange.StatusCode, Body = exchange.Body };
         if (exchange.StatusCode == (int)HttpStatusCode.Accepted)
         {
             if (TryReadTransfer(exchange.Body, out var transfer)

@@ -59,24 +59,7 @@ public static class Uuid7
     /// age exactly like the original's, and every retry derives the same ID. It is a UUID version 8,
     /// never a valid client operation ID (<see cref="IsDerived"/>): a client cannot take it first.
     /// </summary>
-    public static Guid Derive(Guid id, string purpose)
-    {
-        ArgumentNullException.ThrowIfNull(purpose);
-        Span<byte> source = stackalloc byte[16];
-        id.TryWriteBytes(source, bigEndian: true, out _);
-        var input = new byte[16 + System.Text.Encoding.UTF8.GetByteCount(purpose)];
-        source.CopyTo(input);
-        System.Text.Encoding.UTF8.GetBytes(purpose, input.AsSpan(16));
-        Span<byte> hash = stackalloc byte[32];
-        System.Security.Cryptography.SHA256.HashData(input, hash);
-
-        Span<byte> derived = stackalloc byte[16];
-        source[..6].CopyTo(derived);
-        hash[..10].CopyTo(derived[6..]);
-        derived[6] = (byte)(0x80 | (derived[6] & 0x0F));
-        derived[8] = (byte)(0x80 | (derived[8] & 0x3F));
-        return new Guid(derived, bigEndian: true);
-    }
+    public static Guid Derive(Guid id, string purpose) => DerivedIdScheme.Derive(id, purpose);
 
     /// <summary>
     /// Parses the canonical text form of a recorded operation's ID: a client's UUIDv7 or an ID an

@@ -53,8 +53,7 @@ public sealed class AccountsApiTests(ApiFixture fixture)
         Assert.Equal(
             $$"""{"operationId":"{{key}}","accountId":"{{accountId}}","kind":"withdrawal","amount":250,"balanceAfter":750,"status":"succeeded"}""",
             body);
-        using var account = await _client.GetAsync(new Uri($"/accounts/{accountId}", UriKind.Relative));
-        Assert.Equal(750, (long)(await JsonAsync(account))["balance"]!);
+        Assert.Equal(750L, await BalanceAsync(_client, accountId));
     }
 
     [Fact]
@@ -103,29 +102,20 @@ public sealed class AccountsApiTests(ApiFixture fixture)
         using var reused = await PostAsync(_client, $"/accounts/{accountId}/{otherPath}", key, $$"""{"amount": {{otherAmount}}}""");
 
         await AssertProblemAsync(reused, (HttpStatusCode)422, "idempotency-key-reused");
-        using var account = await _client.GetAsync(new Uri($"/accounts/{accountId}", UriKind.Relative));
-        Assert.Equal(900, (long)(await JsonAsync(account))["balance"]!);
+        Assert.Equal(900L, await BalanceAsync(_client, accountId));
     }
 
     [Fact]
-    public async Task Post_WithoutKey_400IdempotencyKeyMissing()
-    {
-        var accountId = await OpenWithBalanceAsync(_client, 0);
-        using var response = await DepositAsync(_client, accountId, key: null, 10);
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "idempotency-key-missing");
-    }
+    public Task Post_WithoutKey_400IdempotencyKeyMissing() =>
+        AssertDepositKeyRefusedAsync(_client, key: null, "idempotency-key-missing");
 
     [Theory]
     [InlineData("not-a-uuid")]
     [InlineData("3f2504e0-4f89-41d3-9a0c-0305e82c3301")] // version 4
     [InlineData("\"0190a6e0-6c2d-7000-8000-000000000000")] // unterminated sf-string
     [InlineData("{0190a6e0-6c2d-7000-8000-000000000000}")]
-    public async Task Post_MalformedKey_400IdempotencyKeyMalformed(string key)
-    {
-        var accountId = await OpenWithBalanceAsync(_client, 0);
-        using var response = await DepositAsync(_client, accountId, key, 10);
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "idempotency-key-malformed");
-    }
+    public Task Post_MalformedKey_400IdempotencyKeyMalformed(string key) =>
+        AssertDepositKeyRefusedAsync(_client, key, "idempotency-key-malformed");
 
     [Fact]
     public async Task Post_TwoKeyHeaders_400IdempotencyKeyMalformed()
@@ -267,8 +257,7 @@ public sealed class AccountsApiTests(ApiFixture fixture)
         using var response = await WithdrawAsync(_client, accountId, old, 30);
 
         await AssertProblemAsync(response, HttpStatusCode.Conflict, "idempotency-key-expired");
-        using var account = await _client.GetAsync(new Uri($"/accounts/{accountId}", UriKind.Relative));
-        Assert.Equal(100, (long)(await JsonAsync(account))["balance"]!);
+        Assert.Equal(100L, await BalanceAsync(_client, accountId));
     }
 
     [Fact]
@@ -302,8 +291,7 @@ public sealed class AccountsApiTests(ApiFixture fixture)
         Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
         Assert.True(IsReplayed(retry));
         Assert.Equal(900, (long)(await JsonAsync(retry))["balanceAfter"]!);
-        using var account = await _client.GetAsync(new Uri($"/accounts/{accountId}", UriKind.Relative));
-        Assert.Equal(900, (long)(await JsonAsync(account))["balance"]!);
+        Assert.Equal(900L, await BalanceAsync(_client, accountId));
     }
 
     [Fact]
@@ -338,8 +326,7 @@ public sealed class AccountsApiTests(ApiFixture fixture)
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         Assert.Single(bodies.Distinct());
         Assert.Single(responses, r => !IsReplayed(r));
-        using var account = await _client.GetAsync(new Uri($"/accounts/{accountId}", UriKind.Relative));
-        Assert.Equal(600, (long)(await JsonAsync(account))["balance"]!);
+        Assert.Equal(600L, await BalanceAsync(_client, accountId));
         foreach (var response in responses)
         {
             response.Dispose();

@@ -25,9 +25,7 @@ public sealed class GrainCallFailureFilterTests
     {
         var (result, context) = await InvokeAsync(failure);
 
-        var problem = Assert.IsType<ProblemHttpResult>(result);
-        Assert.Equal(503, problem.StatusCode);
-        Assert.EndsWith("cluster-unavailable", problem.ProblemDetails.Type, StringComparison.Ordinal);
+        AssertRetryable(result, "cluster-unavailable");
         Assert.Equal("1", context.Response.Headers.RetryAfter.ToString());
     }
 
@@ -36,9 +34,7 @@ public sealed class GrainCallFailureFilterTests
     {
         var (result, _) = await InvokeAsync(new AccountStorageException("database down"));
 
-        var problem = Assert.IsType<ProblemHttpResult>(result);
-        Assert.Equal(503, problem.StatusCode);
-        Assert.EndsWith("storage-unavailable", problem.ProblemDetails.Type, StringComparison.Ordinal);
+        AssertRetryable(result, "storage-unavailable");
     }
 
     [Fact]
@@ -46,9 +42,7 @@ public sealed class GrainCallFailureFilterTests
     {
         var (result, _) = await InvokeAsync(new OperationCanceledException("Message expired before placement could complete for grain account/a."));
 
-        var problem = Assert.IsType<ProblemHttpResult>(result);
-        Assert.Equal(503, problem.StatusCode);
-        Assert.EndsWith("cluster-unavailable", problem.ProblemDetails.Type, StringComparison.Ordinal);
+        AssertRetryable(result, "cluster-unavailable");
     }
 
     [Fact]
@@ -58,10 +52,8 @@ public sealed class GrainCallFailureFilterTests
         await aborted.CancelAsync();
         var context = new DefaultHttpContext { RequestAborted = aborted.Token };
         var cancelled = new OperationCanceledException(aborted.Token);
-        var filter = new GrainCallFailureFilter(NullLogger<GrainCallFailureFilter>.Instance);
 
-        var thrown = await Assert.ThrowsAsync<OperationCanceledException>(() => filter.InvokeAsync(
-            EndpointFilterInvocationContext.Create(context), _ => ValueTask.FromException<object?>(cancelled)).AsTask());
+        var thrown = await Assert.ThrowsAsync<OperationCanceledException>(() => InvokeAsync(cancelled, context));
 
         Assert.Same(cancelled, thrown);
     }
@@ -79,9 +71,17 @@ public sealed class GrainCallFailureFilterTests
         Assert.Same(bug, thrown);
     }
 
-    private static async Task<(object? Result, HttpContext Context)> InvokeAsync(Exception failure)
+    /// <summary>The filter answered a 503 problem with the given stable code: "retry, it may or may not have run".</summary>
+    private static void AssertRetryable(object? result, string code)
     {
-        var context = new DefaultHttpContext();
+        var problem = Assert.IsType<ProblemHttpResult>(result);
+        Assert.Equal(503, problem.StatusCode);
+        Assert.EndsWith(code, problem.ProblemDetails.Type, StringComparison.Ordinal);
+    }
+
+    private static async Task<(object? Result, HttpContext Context)> InvokeAsync(Exception failure, HttpContext? context = null)
+    {
+        context ??= new DefaultHttpContext();
         var filter = new GrainCallFailureFilter(NullLogger<GrainCallFailureFilter>.Instance);
         var result = await filter.InvokeAsync(
             EndpointFilterInvocationContext.Create(context),

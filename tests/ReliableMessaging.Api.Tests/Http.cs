@@ -30,6 +30,18 @@ public static class Http
         return accountId;
     }
 
+    /// <summary>Two new accounts for a transfer: a source holding <paramref name="fromBalance"/> and an empty destination.</summary>
+    public static async Task<(string From, string To)> OpenTransferPairAsync(HttpClient client, long fromBalance) =>
+        (await OpenWithBalanceAsync(client, fromBalance), await OpenWithBalanceAsync(client, 0));
+
+    /// <summary>A deposit to a new account under <paramref name="key"/> (null: no header) is refused 400 with the key's <paramref name="code"/>.</summary>
+    public static async Task AssertDepositKeyRefusedAsync(HttpClient client, string? key, string code)
+    {
+        var accountId = await OpenWithBalanceAsync(client, 0);
+        using var response = await DepositAsync(client, accountId, key, 10);
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, code);
+    }
+
     /// <summary>The account's committed balance (the account must exist).</summary>
     public static async Task<long> BalanceAsync(HttpClient client, string accountId)
     {

@@ -17,24 +17,27 @@ public sealed class RequestBindingTests(ApiFixture fixture)
 {
     private readonly HttpClient _client = fixture.FrontEndA.CreateClient();
 
-    [Theory]
-    [InlineData("""{"amount": 1, "Amount": 1000000}""")]
-    [InlineData("""{"AMOUNT": 1, "amount": 1}""")]
-    public async Task Post_AmountGivenTwiceInAnyCase_400InvalidRequestAndNothingChanges(string body)
+    /// <summary>A withdrawal with <paramref name="body"/> from an account holding 500: a 400 with <paramref name="code"/>, and the balance untouched.</summary>
+    private async Task AssertWithdrawalRefusedAsync(string body, string code)
     {
         var accountId = await OpenWithBalanceAsync(_client, 500);
 
         using var response = await PostAsync(_client, $"/accounts/{accountId}/withdrawals", NewKey(), body);
 
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid-request");
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, code);
         Assert.Equal(500L, await BalanceAsync(_client, accountId));
     }
+
+    [Theory]
+    [InlineData("""{"amount": 1, "Amount": 1000000}""")]
+    [InlineData("""{"AMOUNT": 1, "amount": 1}""")]
+    public Task Post_AmountGivenTwiceInAnyCase_400InvalidRequestAndNothingChanges(string body) =>
+        AssertWithdrawalRefusedAsync(body, "invalid-request");
 
     [Fact]
     public async Task Transfer_MemberGivenTwice_400InvalidRequestAndNothingDebited()
     {
-        var from = await OpenWithBalanceAsync(_client, 500);
-        var to = await OpenWithBalanceAsync(_client, 0);
+        var (from, to) = await OpenTransferPairAsync(_client, 500);
 
         using var response = await PostAsync(_client, "/transfers", NewKey(), $$"""{"from":"{{from}}","to":"{{to}}","to":"{{from}}","amount":10}""");
 
@@ -59,26 +62,14 @@ public sealed class RequestBindingTests(ApiFixture fixture)
     [InlineData("""{"amount": true}""")]
     [InlineData("""{"amount": {"value": 5}}""")]
     [InlineData("""{"amount": 1e3}""")]
-    public async Task Post_AmountNotAnInteger_400InvalidAmountAndNothingChanges(string body)
-    {
-        var accountId = await OpenWithBalanceAsync(_client, 500);
-
-        using var response = await PostAsync(_client, $"/accounts/{accountId}/withdrawals", NewKey(), body);
-
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid-amount");
-        Assert.Equal(500L, await BalanceAsync(_client, accountId));
-    }
+    public Task Post_AmountNotAnInteger_400InvalidAmountAndNothingChanges(string body) =>
+        AssertWithdrawalRefusedAsync(body, "invalid-amount");
 
     [Fact]
-    public async Task Post_NestedDeeperThanABodyCan_400InvalidRequest()
+    public Task Post_NestedDeeperThanABodyCan_400InvalidRequest()
     {
-        var accountId = await OpenWithBalanceAsync(_client, 500);
         var deep = new string('[', 20) + new string(']', 20);
-
-        using var response = await PostAsync(_client, $"/accounts/{accountId}/withdrawals", NewKey(), $$"""{"amount": 1, "junk": {{deep}}}""");
-
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid-request");
-        Assert.Equal(500L, await BalanceAsync(_client, accountId));
+        return AssertWithdrawalRefusedAsync($$"""{"amount": 1, "junk": {{deep}}}""", "invalid-request");
     }
 
     [Theory]
@@ -109,18 +100,13 @@ public sealed class RequestBindingTests(ApiFixture fixture)
     [Theory]
     [InlineData("")]
     [InlineData("   ")]
-    public async Task Post_EmptyKey_400IdempotencyKeyMissing(string key)
-    {
-        var accountId = await OpenWithBalanceAsync(_client, 0);
-        using var response = await DepositAsync(_client, accountId, key, 10);
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "idempotency-key-missing");
-    }
+    public Task Post_EmptyKey_400IdempotencyKeyMissing(string key) =>
+        AssertDepositKeyRefusedAsync(_client, key, "idempotency-key-missing");
 
     [Fact]
     public async Task Transfer_MissingOrMalformedKey_400WithTheKeysCode()
     {
-        var from = await OpenWithBalanceAsync(_client, 500);
-        var to = await OpenWithBalanceAsync(_client, 0);
+        var (from, to) = await OpenTransferPairAsync(_client, 500);
         var body = $$"""{"from":"{{from}}","to":"{{to}}","amount":10}""";
 
         using var missing = await PostAsync(_client, "/transfers", key: null, body);

@@ -34,8 +34,7 @@ public sealed class StatementApiTests(ApiFixture fixture)
             Assert.Equal(body, await retry.Content.ReadAsStringAsync());
         }
 
-        using var account = await _client.GetAsync(new Uri($"/accounts/{accountId}", UriKind.Relative));
-        Assert.Equal(10_000 - answers.Count, (long)(await JsonAsync(account))["balance"]!);
+        Assert.Equal(10_000L - answers.Count, await BalanceAsync(_client, accountId));
     }
 
     [Fact]

@@ -32,8 +32,7 @@ public sealed class TransfersApiTests(ApiFixture fixture)
     [Fact]
     public async Task PostTransfer_202WithLocation_CompletesAndRetryReplays()
     {
-        var from = await OpenWithBalanceAsync(_client, 1000);
-        var to = await OpenWithBalanceAsync(_client, 0);
+        var (from, to) = await OpenTransferPairAsync(_client, 1000);
         var key = NewKey();
 
         using var accepted = await TransferAsync(key, from, to, 400);
@@ -54,8 +53,7 @@ public sealed class TransfersApiTests(ApiFixture fixture)
     [Fact]
     public async Task GetOperation_TransferIdOnSourceAndDestination_DescribesEachLegNot503()
     {
-        var from = await OpenWithBalanceAsync(_client, 1000);
-        var to = await OpenWithBalanceAsync(_client, 0);
+        var (from, to) = await OpenTransferPairAsync(_client, 1000);
         var key = NewKey();
         using var accepted = await TransferAsync(key, from, to, 400);
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
@@ -94,8 +92,7 @@ public sealed class TransfersApiTests(ApiFixture fixture)
     [Fact]
     public async Task PostTransfer_InsufficientFunds_422ReplayedIdentically()
     {
-        var from = await OpenWithBalanceAsync(_client, 100);
-        var to = await OpenWithBalanceAsync(_client, 0);
+        var (from, to) = await OpenTransferPairAsync(_client, 100);
         var key = NewKey();
 
         using var refused = await TransferAsync(key, from, to, 150);
@@ -110,8 +107,7 @@ public sealed class TransfersApiTests(ApiFixture fixture)
     [Fact]
     public async Task PostTransfer_Errors_MapToProblemCodes()
     {
-        var from = await OpenWithBalanceAsync(_client, 1000);
-        var to = await OpenWithBalanceAsync(_client, 0);
+        var (from, to) = await OpenTransferPairAsync(_client, 1000);
         var key = NewKey();
         using var first = await TransferAsync(key, from, to, 10);
 
@@ -152,8 +148,7 @@ public sealed class TransfersApiTests(ApiFixture fixture)
     [Fact]
     public async Task PostTransfer_OutboxFull_429TooManyPendingTransfers()
     {
-        var from = await OpenWithBalanceAsync(_client, 1000);
-        var to = await OpenWithBalanceAsync(_client, 0);
+        var (from, to) = await OpenTransferPairAsync(_client, 1000);
         var gate = StorageFaults.HoldWrites(to);
         try
         {

@@ -6,12 +6,17 @@ namespace ReliableMessaging.Testing;
 /// <summary>Wraps the real PostgreSQL journal and, when a test arms it through <see cref="JournalFaults"/>, holds or fails its calls.</summary>
 public sealed class FaultInjectingJournal(IOperationJournal inner) : IOperationJournal
 {
-    public async Task AppendAsync(string accountId, IReadOnlyList<OperationRecord> records, CancellationToken cancellationToken = default)
+    public Task AppendAsync(string accountId, IReadOnlyList<OperationRecord> records, CancellationToken cancellationToken = default)
     {
-        await JournalFaults.WaitForGate(accountId);
-        ThrowIfDown(accountId);
-        await inner.AppendAsync(accountId, records, cancellationToken);
-        JournalFaults.CountAppended(accountId, records.Count);
+        var gate = JournalFaults.GateFor(accountId);
+        return gate is null ? AppendCoreAsync() : gate.PassAsync(AppendCoreAsync);
+
+        async Task AppendCoreAsync()
+        {
+            ThrowIfDown(accountId);
+            await inner.AppendAsync(accountId, records, cancellationToken);
+            JournalFaults.CountAppended(accountId, records.Count);
+        }
     }
 
     public Task<JournalLookup> FindAsync(string accountId, IReadOnlyList<Guid> operationIds, CancellationToken cancellationToken = default)

@@ -8,14 +8,14 @@ namespace ReliableMessaging.Testing;
 /// </summary>
 public static class JournalFaults
 {
-    private static readonly ConcurrentDictionary<string, TaskCompletionSource> AppendGates = new();
+    private static readonly ConcurrentDictionary<string, JournalAppendGate> AppendGates = new();
     private static readonly ConcurrentDictionary<string, bool> Down = new();
     private static readonly ConcurrentDictionary<string, int> Appended = new();
 
-    /// <summary>Holds every journal append of <paramref name="accountId"/> until the returned gate completes.</summary>
-    public static TaskCompletionSource HoldAppends(string accountId)
+    /// <summary>Holds every journal append of <paramref name="accountId"/> until the returned gate opens (replacing any earlier gate).</summary>
+    public static JournalAppendGate HoldAppends(string accountId)
     {
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gate = new JournalAppendGate();
         AppendGates[accountId] = gate;
         return gate;
     }
@@ -30,8 +30,7 @@ public static class JournalFaults
 
     internal static bool IsDown(string accountId) => Down.ContainsKey(accountId);
 
-    internal static Task WaitForGate(string accountId) =>
-        AppendGates.TryGetValue(accountId, out var gate) ? gate.Task : Task.CompletedTask;
+    internal static JournalAppendGate? GateFor(string accountId) => AppendGates.GetValueOrDefault(accountId);
 
     internal static void CountAppended(string accountId, int records) => Appended.AddOrUpdate(accountId, records, (_, n) => n + records);
 }

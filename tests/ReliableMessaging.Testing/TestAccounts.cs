@@ -5,16 +5,29 @@ namespace ReliableMessaging.Testing;
 /// <summary>Fresh, opened, funded accounts for tests.</summary>
 public static class TestAccounts
 {
-    /// <summary>A new account, opened, holding <paramref name="balance"/> (one deposit; none for 0).</summary>
+    /// <summary>
+    /// A new account, opened, holding <paramref name="balance"/> (one deposit; none for 0). Throws when
+    /// the account does not open as new or the deposit does not succeed, so no test starts from a state
+    /// it did not ask for.
+    /// </summary>
     public static async Task<(IAccountGrain Account, string AccountId)> OpenFundedAsync(IGrainFactory grains, long balance)
     {
         ArgumentNullException.ThrowIfNull(grains);
         var accountId = TestIds.NewId();
         var account = grains.GetGrain<IAccountGrain>(accountId);
-        await account.Open();
+        var opened = await account.Open();
+        if (opened.Status != OpenAccountStatus.Opened)
+        {
+            throw new InvalidOperationException($"Account {accountId} did not open as new: {opened}");
+        }
+
         if (balance > 0)
         {
-            await account.Deposit(TestIds.NewOperationId(), balance);
+            var deposit = await account.Deposit(TestIds.NewOperationId(), balance);
+            if (deposit.Status != OperationStatus.Succeeded)
+            {
+                throw new InvalidOperationException($"Funding account {accountId} with {balance} failed: {deposit}");
+            }
         }
 
         return (account, accountId);

@@ -24,28 +24,24 @@ public sealed class CountingObserver(RunCounters counters) : IReliableMessagingO
             counters.Increment(Counter.Retries);
         }
 
-        switch (attempt.Result)
+        // Exhaustive: a new kind of attempt result fails the build until it is counted (or deliberately not).
+        Counter? outcome = attempt.Result switch
         {
-            case AttemptResult.Answered when attempt.Replayed:
-                counters.Increment(Counter.Replays);
-                break;
-            case AttemptResult.Timeout:
-                counters.Increment(Counter.Timeouts);
-                break;
-            case AttemptResult.ConnectionFailed or AttemptResult.CircuitOpen:
-                counters.Increment(Counter.ConnectionErrors);
-                break;
-            case AttemptResult.TooManyRequests:
-                counters.Increment(Counter.TooManyPendingTransfers);
-                break;
-            case AttemptResult.Unavailable:
-                counters.Increment(attempt.ProblemCode switch
-                {
-                    "storage-unavailable" => Counter.StorageUnavailable,
-                    "cluster-unavailable" => Counter.ClusterUnavailable,
-                    _ => Counter.ServerErrors,
-                });
-                break;
+            AttemptResult.Answered when attempt.Replayed => Counter.Replays,
+            AttemptResult.Answered => null,
+            AttemptResult.Timeout => Counter.Timeouts,
+            AttemptResult.ConnectionFailed or AttemptResult.CircuitOpen => Counter.ConnectionErrors,
+            AttemptResult.TooManyRequests => Counter.TooManyPendingTransfers,
+            AttemptResult.Unavailable => attempt.ProblemCode switch
+            {
+                "storage-unavailable" => Counter.StorageUnavailable,
+                "cluster-unavailable" => Counter.ClusterUnavailable,
+                _ => Counter.ServerErrors,
+            },
+        };
+        if (outcome is { } counter)
+        {
+            counters.Increment(counter);
         }
     }
 }

@@ -53,5 +53,13 @@ public sealed class ClientHarness : IAsyncDisposable
         return accountId;
     }
 
+    /// <summary>The account's balance as the client reads it (the account must exist).</summary>
+    public async Task<long> BalanceAsync(string accountId)
+    {
+        var read = await Client.GetAccountAsync(accountId);
+        Assert.True(read.Succeeded, read.Detail);
+        return read.Account!.Balance;
+    }
+
     public ValueTask DisposeAsync() => _services.DisposeAsync();
 }

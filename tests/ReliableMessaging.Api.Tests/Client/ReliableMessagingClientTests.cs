@@ -29,7 +29,7 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
         Assert.Equal(2, keys.Count);
         Assert.Equal(outcome.Request.OperationId.ToString(), Assert.Single(keys.Distinct()));
         Assert.Equal(7, outcome.Request.OperationId.Version);
-        Assert.Equal(900, (await harness.Client.GetAccountAsync(accountId)).Account!.Balance);
+        Assert.Equal(900, await harness.BalanceAsync(accountId));
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
         Assert.Equal(750, outcome.BalanceAfter);
         Assert.True(outcome.IsReplay);
         Assert.Equal(2, outcome.Attempts);
-        Assert.Equal(750, (await harness.Client.GetAccountAsync(accountId)).Account!.Balance);
+        Assert.Equal(750, await harness.BalanceAsync(accountId));
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
         Assert.True(outcome.ResolvedByLookup);
         Assert.Equal(600, outcome.BalanceAfter);
         Assert.Equal(3, outcome.Attempts);
-        Assert.Equal(600, (await harness.Client.GetAccountAsync(accountId)).Account!.Balance);
+        Assert.Equal(600, await harness.BalanceAsync(accountId));
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
         harness.Wire.RefuseRequests(2);
 
         var unanswered = await harness.Client.WithdrawAsync(accountId, 300);
-        var untouched = (await harness.Client.GetAccountAsync(accountId)).Account!.Balance;
+        var untouched = await harness.BalanceAsync(accountId);
         var again = await harness.Client.SendAsync(unanswered.Request);
         var third = await harness.Client.SendAsync(unanswered.Request);
 
@@ -84,7 +84,7 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
         Assert.Equal(700, again.BalanceAfter);
         Assert.True(third.IsReplay);
         Assert.Equal(again.Body, third.Body);
-        Assert.Equal(700, (await harness.Client.GetAccountAsync(accountId)).Account!.Balance);
+        Assert.Equal(700, await harness.BalanceAsync(accountId));
     }
 
     [Fact]
@@ -103,7 +103,7 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
         var sent = harness.Wire.Attempts.Where(a => a.Path.EndsWith("/withdrawals", StringComparison.Ordinal)).ToList();
         // The backoff alone would be 5-10 ms; the front end's Retry-After: 1 holds the retry back a second.
         Assert.True(sent[1].At - sent[0].At >= TimeSpan.FromMilliseconds(950), $"retried after {(sent[1].At - sent[0].At).TotalMilliseconds:0} ms");
-        Assert.Equal(900, (await harness.Client.GetAccountAsync(accountId)).Account!.Balance);
+        Assert.Equal(900, await harness.BalanceAsync(accountId));
     }
 
     [Fact]
@@ -201,8 +201,8 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
         Assert.Equal(2, accepted.Attempts);
         Assert.True(again.IsReplay);
         Assert.Equal(TransferStatus.Completed, status.Transfer!.Status);
-        Assert.Equal(700, (await harness.Client.GetAccountAsync(from)).Account!.Balance);
-        Assert.Equal(300, (await harness.Client.GetAccountAsync(to)).Account!.Balance);
+        Assert.Equal(700, await harness.BalanceAsync(from));
+        Assert.Equal(300, await harness.BalanceAsync(to));
     }
 
     [Fact]
@@ -249,7 +249,7 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
         Assert.Contains("circuit open", outcome.Detail, StringComparison.Ordinal);
         await using var fresh = new ClientHarness(fixture.FrontEndA);
         Assert.Equal(LookupKind.NotFound, (await fresh.Client.GetOperationAsync(accountId, outcome.Request.OperationId)).Kind);
-        Assert.Equal(1000, (await fresh.Client.GetAccountAsync(accountId)).Account!.Balance);
+        Assert.Equal(1000, await fresh.BalanceAsync(accountId));
     }
 
     [Fact]

@@ -81,9 +81,7 @@ public sealed class AuthenticationTests(ApiFixture fixture)
         using var client = Anonymous();
         client.DefaultRequestHeaders.Authorization = Tokens.Bearer(Tokens.Valid(ApiScopes.AccountsOpen, ApiScopes.AccountsWrite, ApiScopes.AccountsRead));
         var accountId = await OpenWithBalanceAsync(client, 500);
-        using var read = await client.GetAsync(new Uri($"/accounts/{accountId}", UriKind.Relative));
-        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
-        Assert.Equal(500L, (long)(await JsonAsync(read))["balance"]!);
+        Assert.Equal(500L, await BalanceAsync(client, accountId));
     }
 
     [Fact]

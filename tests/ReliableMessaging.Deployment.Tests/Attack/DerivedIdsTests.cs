@@ -14,12 +14,13 @@ public sealed class DerivedIdsTests
         for (var i = 0; i < 100; i++)
         {
             var transferId = Guid.CreateVersion7(DateTimeOffset.UtcNow.AddMinutes(i - 50));
-            foreach (var purpose in DerivedIds.TransferPurposes)
-            {
-                var derived = DerivedIds.Derive(transferId, purpose);
-                Assert.Equal(Uuid7.Derive(transferId, purpose), derived);
-                Assert.True(Uuid7.IsDerived(derived));
-            }
+            // The IDs the server's own code gives a transfer's credit, refund and end, each the way the server reaches it.
+            Guid[] recorded = [TransferDelivery.CreditId(transferId), Uuid7.Derive(transferId, AccountRules.RefundPurpose), AccountRules.FinishedEventId(transferId)];
+            Guid[] forged = [.. DerivedIds.TransferPurposes.Select(purpose => DerivedIds.Derive(transferId, purpose))];
+            Assert.Equal(recorded, forged);
+            Assert.All(forged, id => Assert.True(Uuid7.IsDerived(id)));
+            Assert.All(forged, id => Assert.Equal(Uuid7.GetUnixTimeMilliseconds(transferId), Uuid7.GetUnixTimeMilliseconds(id)));
+            Assert.Equal(3, forged.Distinct().Count());
         }
     }
 }

@@ -7,17 +7,8 @@ namespace ReliableMessaging.Tests.Accounts;
 [Collection(ClusterCollection.Name)]
 public sealed class AccountGrainTests(ClusterFixture fixture)
 {
-    private async Task<IAccountGrain> OpenAccountAsync(long balance = 0)
-    {
-        var account = fixture.Grains.GetGrain<IAccountGrain>(TestIds.NewId());
-        Assert.Equal(OpenAccountStatus.Opened, (await account.Open()).Status);
-        if (balance > 0)
-        {
-            Assert.Equal(OperationStatus.Succeeded, (await account.Deposit(TestIds.NewOperationId(), balance)).Status);
-        }
-
-        return account;
-    }
+    private async Task<IAccountGrain> OpenAccountAsync(long balance = 0) =>
+        (await TestAccounts.OpenFundedAsync(fixture.Grains, balance)).Account;
 
     [Fact]
     public async Task Open_Twice_SecondIsAlreadyOpenAndKeepsState()

@@ -14,18 +14,8 @@ public sealed class JournalTests(ClusterFixture fixture)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    private async Task<(string Id, IAccountGrain Account)> OpenAccountAsync(long balance = 0)
-    {
-        var id = TestIds.NewId();
-        var account = fixture.Grains.GetGrain<IAccountGrain>(id);
-        Assert.Equal(OpenAccountStatus.Opened, (await account.Open()).Status);
-        if (balance > 0)
-        {
-            Assert.Equal(OperationStatus.Succeeded, (await account.Deposit(TestIds.NewOperationId(), balance)).Status);
-        }
-
-        return (id, account);
-    }
+    private Task<(IAccountGrain Account, string AccountId)> OpenAccountAsync(long balance = 0) =>
+        TestAccounts.OpenFundedAsync(fixture.Grains, balance);
 
     /// <summary>1,100 deposits of 1 from 16 concurrent callers: far more than the window holds.</summary>
     private static async Task MakeBusyAsync(IAccountGrain account)
@@ -46,7 +36,7 @@ public sealed class JournalTests(ClusterFixture fixture)
     [InlineData(60)]
     public async Task BusyAccount_IdFromClockBehind_ExecutesOnceAndRetryReplays(int secondsBehind)
     {
-        var (_, account) = await OpenAccountAsync();
+        var (account, _) = await OpenAccountAsync();
         await MakeBusyAsync(account);
         var late = TestIds.OperationIdAt(DateTimeOffset.UtcNow.AddSeconds(-secondsBehind));
 
@@ -62,8 +52,8 @@ public sealed class JournalTests(ClusterFixture fixture)
     [Fact]
     public async Task BusyDestination_TransferFromClockBehind_CompletesInsteadOfStuck()
     {
-        var (merchantId, merchant) = await OpenAccountAsync();
-        var (payerId, payer) = await OpenAccountAsync(1000);
+        var (merchant, merchantId) = await OpenAccountAsync();
+        var (payer, payerId) = await OpenAccountAsync(1000);
         await MakeBusyAsync(merchant);
         var transferId = TestIds.OperationIdAt(DateTimeOffset.UtcNow.AddSeconds(-5));
 
@@ -77,7 +67,7 @@ public sealed class JournalTests(ClusterFixture fixture)
     [Fact]
     public async Task JournalDown_OperationsCommitAndWait_ThenShipped_PastTheBoundRefusedUnacknowledged()
     {
-        var (accountId, account) = await OpenAccountAsync(1000);
+        var (account, accountId) = await OpenAccountAsync(1000);
         await account.SyncJournal();
         JournalFaults.TakeDown(accountId);
 
@@ -110,7 +100,7 @@ public sealed class JournalTests(ClusterFixture fixture)
     [Fact]
     public async Task Statement_ManyOperationsAcrossBothTiers_CompleteInOrderAndSumsToBalance()
     {
-        var (accountId, account) = await OpenAccountAsync();
+        var (account, accountId) = await OpenAccountAsync();
         var random = new Random(7);
         for (var i = 0; i < 60; i++)
         {
@@ -146,6 +136,6 @@ public sealed class JournalTests(ClusterFixture fixture)
         Assert.Equal(snapshot.Balance, entries[^1].BalanceAfter);
         Assert.Equal(10, pages);
         Assert.Contains(entries, e => e.Status == OperationStatus.InsufficientFunds);
-        held.SetResult();
+        held.Open();
     }
 }

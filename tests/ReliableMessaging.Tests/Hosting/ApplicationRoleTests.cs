@@ -55,19 +55,16 @@ public sealed class ApplicationRoleTests(ClusterFixture fixture)
         try
         {
             var grains = cluster.Client;
-            var from = TestIds.NewId();
-            var to = TestIds.NewId();
-            await grains.GetGrain<IAccountGrain>(from).Open();
-            await grains.GetGrain<IAccountGrain>(to).Open();
-            Assert.Equal(OperationStatus.Succeeded, (await grains.GetGrain<IAccountGrain>(from).Deposit(TestIds.NewOperationId(), 1000)).Status);
-            Assert.Equal(OperationStatus.Succeeded, (await grains.GetGrain<IAccountGrain>(from).Withdraw(TestIds.NewOperationId(), 100)).Status);
+            var (source, from) = await TestAccounts.OpenFundedAsync(grains, 1000);
+            var (destination, to) = await TestAccounts.OpenFundedAsync(grains, 0);
+            Assert.Equal(OperationStatus.Succeeded, (await source.Withdraw(TestIds.NewOperationId(), 100)).Status);
 
             // A transfer registers a reminder (reminders table) and writes the transfer index and both accounts.
             var transferId = TestIds.NewOperationId();
             Assert.Equal(OperationStatus.Succeeded, (await grains.GetGrain<ITransferGrain>(transferId).Start(from, to, 300)).Status);
             Assert.Equal(TransferState.Completed, (await TransferCompletion.WaitFinishedAsync(grains, transferId, TimeSpan.FromSeconds(30))).State);
-            Assert.Equal(600L, (await grains.GetGrain<IAccountGrain>(from).GetSnapshot()).Balance);
-            Assert.Equal(300L, (await grains.GetGrain<IAccountGrain>(to).GetSnapshot()).Balance);
+            Assert.Equal(600L, (await source.GetSnapshot()).Balance);
+            Assert.Equal(300L, (await destination.GetSnapshot()).Balance);
             Assert.True(await fixture.Postgres.QueryScalarAsync<long>(
                 "SELECT count(*) FROM orleansmembershiptable WHERE status = 3 AND deploymentid = @cluster",
                 ("cluster", cluster.Options.ClusterId)) >= 1);

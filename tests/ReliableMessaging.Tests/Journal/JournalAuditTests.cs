@@ -12,10 +12,7 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
 {
     private async Task<string> AccountWithHistoryAsync(int operations)
     {
-        var accountId = TestIds.NewId();
-        var account = fixture.Grains.GetGrain<IAccountGrain>(accountId);
-        await account.Open();
-        await account.Deposit(TestIds.NewOperationId(), 1000);
+        var (account, accountId) = await TestAccounts.OpenFundedAsync(fixture.Grains, 1000);
         for (var i = 0; i < operations; i++)
         {
             await (i % 2 == 0 ? account.Withdraw(TestIds.NewOperationId(), 7) : account.Deposit(TestIds.NewOperationId(), 3));
