@@ -27,17 +27,9 @@ public sealed class ClockSkewTests(ClusterFixture fixture)
     private static readonly TimeSpan BeyondSkew = TimeSpan.FromSeconds(5);
 
     [Fact]
-    public async Task SiloClockAhead_ItsAccountsAdmitIdsThatFarAhead_ACreditFromItIsRetriedUntilTheDestinationCatchesUp_NotRefunded()
-    {
-        var cluster = await AccountCluster.StartAsync(fixture.Postgres, $"clock-skew-{Guid.NewGuid():N}", silos: 1);
-        SiloHandle? aheadSilo = null;
-        try
+    public Task SiloClockAhead_ItsAccountsAdmitIdsThatFarAhead_ACreditFromItIsRetriedUntilTheDestinationCatchesUp_NotRefunded() =>
+        WithSiloAheadAsync("clock-skew", settings: null, async (grains, ahead, behind) =>
         {
-            aheadSilo = await StartSiloAsync(cluster, Ahead);
-            var onTime = cluster.Silos.Single();
-            var grains = cluster.Client;
-            var (ahead, behind) = (await OpenAccountOnAsync(grains, aheadSilo), await OpenAccountOnAsync(grains, onTime));
-
             // What each silo's grains take for "now": an ID that far ahead is within the skew on the silo
             // whose clock is ahead, and from the future on the other.
             var farAhead = TestIds.OperationIdAt(DateTimeOffset.UtcNow + AccountCluster.MaxClockSkew + BeyondSkew);
@@ -46,10 +38,7 @@ public sealed class ClockSkewTests(ClusterFixture fixture)
 
             // A transfer under such an ID: the source (ahead) debits it; the destination refuses the
             // credit as from the future until its clock has caught up, and the source retries it.
-            var transferId = TestIds.OperationIdAt(DateTimeOffset.UtcNow + AccountCluster.MaxClockSkew + BeyondSkew);
-            var admissibleAtDestination = Uuid7.GetTimestamp(transferId) - AccountCluster.MaxClockSkew;
-            var started = await grains.GetGrain<ITransferGrain>(transferId).Start(ahead, behind, 400);
-            Assert.Equal((OperationStatus.Succeeded, TransferState.Pending), (started.Status, started.State));
+            var (transferId, admissibleAtDestination) = await StartTransferFromTheFutureAsync(grains, ahead, behind);
 
             var finished = await WaitFinishedAsync(grains, transferId, TimeSpan.FromSeconds(60));
             Assert.Equal(TransferState.Completed, finished.State);
@@ -62,43 +51,21 @@ public sealed class ClockSkewTests(ClusterFixture fixture)
             var source = await grains.GetGrain<IAccountGrain>(ahead).GetStatement(0, 100);
             Assert.DoesNotContain(source.Entries, entry => entry.Kind == OperationKind.TransferRefund);
             Assert.Equal((600L, 400L), (source.Balance, statement.Balance));
-        }
-        finally
-        {
-            if (aheadSilo is not null)
-            {
-                await aheadSilo.StopSiloAsync(stopGracefully: true);
-                await aheadSilo.DisposeAsync();
-            }
-
-            await cluster.StopAllSilosAsync();
-            await cluster.DisposeAsync();
-        }
-    }
+        });
 
     [Fact]
-    public async Task SiloClockAhead_SourceBusyWhileItsCreditIsFromTheFuture_CreditedWithinSecondsOfBecomingAdmissible()
-    {
+    public Task SiloClockAhead_SourceBusyWhileItsCreditIsFromTheFuture_CreditedWithinSecondsOfBecomingAdmissible() =>
         // The chaos run's case on the real path: the source keeps delivering other transfers while the
         // credit is refused, and its retry period is the default minute. The delivery backoff is the
         // transfer's own (as long as it has been pending, at most 1 s after a refusal from the future),
         // so the other transfers' passes do not push the next try towards that minute.
-        var cluster = await AccountCluster.StartAsync(fixture.Postgres, $"clock-skew-busy-{Guid.NewGuid():N}", silos: 1);
-        SiloHandle? aheadSilo = null;
-        try
+        WithSiloAheadAsync("clock-skew-busy", new() { ["Accounts:TransferRetryPeriod"] = "00:01:00" }, async (grains, ahead, behind) =>
         {
-            aheadSilo = await StartSiloAsync(cluster, Ahead, new() { ["Accounts:TransferRetryPeriod"] = "00:01:00" });
-            var onTime = cluster.Silos.Single();
-            var grains = cluster.Client;
-            var (ahead, behind) = (await OpenAccountOnAsync(grains, aheadSilo), await OpenAccountOnAsync(grains, onTime));
             var other = TestIds.NewId("skew-other");
             await grains.GetGrain<IAccountGrain>(other).Open();
             Assert.Equal(OperationStatus.Succeeded, (await grains.GetGrain<IAccountGrain>(ahead).Deposit(TestIds.NewOperationId(), 10_000)).Status);
 
-            var transferId = TestIds.OperationIdAt(DateTimeOffset.UtcNow + AccountCluster.MaxClockSkew + BeyondSkew);
-            var admissibleAtDestination = Uuid7.GetTimestamp(transferId) - AccountCluster.MaxClockSkew;
-            var started = await grains.GetGrain<ITransferGrain>(transferId).Start(ahead, behind, 400);
-            Assert.Equal((OperationStatus.Succeeded, TransferState.Pending), (started.Status, started.State));
+            var (transferId, admissibleAtDestination) = await StartTransferFromTheFutureAsync(grains, ahead, behind);
 
             // Traffic while the credit is refused: each transfer is delivered in its own pass, which sends
             // the refused credit again (and, before the fix, doubled the account's one backoff each time).
@@ -118,6 +85,24 @@ public sealed class ClockSkewTests(ClusterFixture fixture)
             Assert.True(credit.RecordedAt >= admissibleAtDestination, $"credited at {credit.RecordedAt:O}, before its ID was admissible ({admissibleAtDestination:O})");
             Assert.True(credit.RecordedAt <= admissibleAtDestination + TimeSpan.FromSeconds(5),
                 $"credited at {credit.RecordedAt:O}, {(credit.RecordedAt - admissibleAtDestination).TotalSeconds:0.0} s after its ID became admissible ({admissibleAtDestination:O}), after {busy} other transfers");
+        });
+
+    /// <summary>
+    /// Runs <paramref name="body"/> on a cluster of a silo on time and a silo <see cref="Ahead"/> (with
+    /// <paramref name="settings"/>), with an account opened on each: (ahead, on time). Stops both after.
+    /// </summary>
+    private async Task WithSiloAheadAsync(
+        string name, Dictionary<string, string?>? settings, Func<IClusterClient, string, string, Task> body)
+    {
+        var cluster = await AccountCluster.StartAsync(fixture.Postgres, $"{name}-{Guid.NewGuid():N}", silos: 1);
+        SiloHandle? aheadSilo = null;
+        try
+        {
+            aheadSilo = await StartSiloAsync(cluster, Ahead, settings);
+            var onTime = cluster.Silos.Single();
+            var grains = cluster.Client;
+            var (ahead, behind) = (await OpenAccountOnAsync(grains, aheadSilo), await OpenAccountOnAsync(grains, onTime));
+            await body(grains, ahead, behind);
         }
         finally
         {
@@ -130,6 +115,19 @@ public sealed class ClockSkewTests(ClusterFixture fixture)
             await cluster.StopAllSilosAsync();
             await cluster.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// Starts a transfer of 400 under an ID stamped beyond the on-time silo's skew limit (the ahead
+    /// source debits it at once); returns it and when the destination's clock admits its credit.
+    /// </summary>
+    private static async Task<(Guid TransferId, DateTimeOffset AdmissibleAtDestination)> StartTransferFromTheFutureAsync(
+        IClusterClient grains, string ahead, string behind)
+    {
+        var transferId = TestIds.OperationIdAt(DateTimeOffset.UtcNow + AccountCluster.MaxClockSkew + BeyondSkew);
+        var started = await grains.GetGrain<ITransferGrain>(transferId).Start(ahead, behind, 400);
+        Assert.Equal((OperationStatus.Succeeded, TransferState.Pending), (started.Status, started.State));
+        return (transferId, Uuid7.GetTimestamp(transferId) - AccountCluster.MaxClockSkew);
     }
 
     [Fact]
