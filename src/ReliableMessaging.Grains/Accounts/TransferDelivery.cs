@@ -42,6 +42,10 @@ public sealed class TransferDelivery
     private readonly TimeSpan _alertAge;
     private readonly Dictionary<Guid, Task> _startsById = [];
     private readonly HashSet<Guid> _overdue = [];
+
+    // When each transfer that was not finished may be sent again (in memory: a new activation sends
+    // every pending transfer once, then each by its own backoff).
+    private readonly Dictionary<Guid, DateTimeOffset> _notBefore = [];
     private int _startsInProgress;
     private Task _reminderTurn = Task.CompletedTask;
     private bool _deliverAgain;
@@ -192,14 +196,32 @@ public sealed class TransferDelivery
                         return;
                     }
 
-                    // A pass sends every pending credit: it runs when the transfer that wants it soonest does.
-                    if (await DeliverOneAsync(pending) is { } wanted && (retryAfter is null || wanted < retryAfter))
+                    // A pass sends only the transfers that are due (new ones at once): one whose backoff
+                    // has not run out is not sent again because another transfer's debit started the pass.
+                    var id = pending.TransferId;
+                    TimeSpan? wanted;
+                    if (_notBefore.TryGetValue(id, out var due) && due > _time.GetUtcNow())
                     {
-                        retryAfter = wanted;
+                        wanted = due - _time.GetUtcNow();
+                    }
+                    else if ((wanted = await DeliverOneAsync(pending)) is { } delay)
+                    {
+                        _notBefore[id] = _time.GetUtcNow() + delay;
+                    }
+                    else
+                    {
+                        _notBefore.Remove(id);
+                    }
+
+                    if (wanted is { } next && (retryAfter is null || next < retryAfter))
+                    {
+                        retryAfter = next;
                     }
                 }
             }
             while (_deliverAgain);
+
+            ForgetFinished();
         }
         finally
         {
@@ -221,12 +243,27 @@ public sealed class TransferDelivery
         }
     }
 
+    /// <summary>Drops the backoff of transfers no longer in the outbox (finished, here or by another activation).</summary>
+    private void ForgetFinished()
+    {
+        if (_notBefore.Count == 0)
+        {
+            return;
+        }
+
+        var pending = _host.CommittedOutbox.Select(transfer => transfer.TransferId).ToHashSet();
+        foreach (var id in _notBefore.Keys.Where(id => !pending.Contains(id)).ToArray())
+        {
+            _notBefore.Remove(id);
+        }
+    }
+
     /// <summary>
     /// How long a transfer that was not finished waits before it is sent again: as long as it has been
     /// pending (so the waits double, 200 ms up to <c>TransferRetryPeriod</c>), whatever else the account
     /// delivered meanwhile. The backoff belongs to the transfer, never to the account: a pass started by
-    /// other transfers' debits, or by another transfer that keeps failing, does not lengthen it. A credit
-    /// refused as from the future waits at most <see cref="FromFutureRetry"/>.
+    /// other transfers' debits, or by another transfer that keeps failing, neither lengthens nor
+    /// shortens it. A credit refused as from the future waits at most <see cref="FromFutureRetry"/>.
     /// </summary>
     private TimeSpan RetryDelay(PendingTransfer pending, bool fromFuture)
     {

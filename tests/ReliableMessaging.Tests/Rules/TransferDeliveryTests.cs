@@ -244,6 +244,7 @@ public sealed class TransferDeliveryTests
         Assert.Empty(_host.Unregisters);
         Assert.True(_host.ReminderRowExists);
 
+        _clock.Now += _host.Timers[^1];
         _delivery.OnTimer();
         _host.AnswerCredit(6, OperationStatus.Succeeded);
         Assert.Equal(TransferState.Completed, Assert.Single(_host.Finishes).Outcome);
@@ -251,6 +252,44 @@ public sealed class TransferDeliveryTests
 
         Assert.All(_host.Credits, c => Assert.Equal(TransferDelivery.CreditId(transfer.TransferId), c.CreditId));
         Assert.Single(_host.Unregisters);
+    });
+
+    [Fact]
+    public Task PassStartedByAnotherDebit_SendsOnlyTheNewTransfer_APendingOneWaitsForItsOwnBackoff() => Play(async () =>
+    {
+        var first = await StartedAsync();
+        _host.FailCredit(0);
+        Assert.Equal([200], _host.Timers.Select(t => t.TotalMilliseconds));
+
+        // Before the first is due, a second transfer's debit starts a pass: only the new one goes out.
+        _clock.Now = Now.AddMilliseconds(100);
+        var second = await StartedAsync(millisecond: 1);
+        Assert.Equal([first, second], _host.Credits.Select(c => c.Transfer));
+        _host.AnswerCredit(1, OperationStatus.Succeeded);
+        _host.CommitFinish(0);
+
+        // The pass asks to be woken when the first is due (200 ms after its attempt), and sends it then.
+        Assert.Equal(100, _host.Timers[^1].TotalMilliseconds);
+        _clock.Now = Now.AddMilliseconds(200);
+        _delivery.OnTimer();
+        Assert.Equal([first, second, first], _host.Credits.Select(c => c.Transfer));
+        _host.AnswerCredit(2, OperationStatus.Succeeded);
+        _host.CommitFinish(1);
+        Assert.Equal([TransferState.Completed, TransferState.Completed], _host.Finishes.Select(f => f.Outcome));
+        Assert.Empty(_host.Outbox);
+    });
+
+    [Fact]
+    public Task NewActivation_SendsEveryPendingTransferOnce_ThenEachByItsOwnBackoff() => Play(async () =>
+    {
+        var first = await StartedAsync();
+        _host.FailCredit(0);
+        _clock.Now = Now.AddMilliseconds(50);
+
+        // The reminder of a new activation (no backoff known) sends everything pending at once.
+        var next = new TransferDelivery(_host, Options, _clock, _log, "alice");
+        next.OnReminder();
+        Assert.Equal([first, first], _host.Credits.Select(c => c.Transfer));
     });
 
     [Theory]
@@ -314,14 +353,17 @@ public sealed class TransferDeliveryTests
         _host.AnswerCredit(0, OperationStatus.OperationIdFromFuture);
         Assert.Empty(_delivery.Overdue);
 
+        // Each timer fires when it is due.
         _clock.Now = Now.AddMinutes(5);
         _delivery.OnTimer();
         _host.FailCredit(1);
+        _clock.Now += _host.Timers[^1];
         _delivery.OnTimer();
         _host.FailCredit(2);
 
         Assert.Equal([transfer.TransferId], _delivery.Overdue);
         Assert.Single(_log.Events, e => e.EventId == 1025);
+        _clock.Now += _host.Timers[^1];
         _delivery.OnTimer();
         _host.AnswerCredit(3, OperationStatus.Succeeded);
         _host.CommitFinish(0);
