@@ -178,7 +178,7 @@ public sealed class TransferDelivery
         }
     }
 
-    /// <summary>Delivers every committed pending transfer, then schedules a retry or removes the reminder.</summary>
+    /// <summary>Delivers the committed pending transfers that are due, then schedules a retry or removes the reminder.</summary>
     private async Task DeliverAllAsync()
     {
         IsDelivering = true;
@@ -200,9 +200,10 @@ public sealed class TransferDelivery
                     // has not run out is not sent again because another transfer's debit started the pass.
                     var id = pending.TransferId;
                     TimeSpan? wanted;
-                    if (_notBefore.TryGetValue(id, out var due) && due > _time.GetUtcNow())
+                    var now = _time.GetUtcNow();
+                    if (_notBefore.TryGetValue(id, out var due) && due > now)
                     {
-                        wanted = due - _time.GetUtcNow();
+                        wanted = due - now;
                     }
                     else if ((wanted = await DeliverOneAsync(pending)) is { } delay)
                     {
