@@ -243,15 +243,23 @@ cmd_start() {
     echo "Host=127.0.0.1;Port=$port;Database=$db;Username=$PG_SUPERUSER"
 }
 
-cmd_stop() {
-    local dir=""
+# The --dir value of a command that takes no other option (empty when not given). Runs in the
+# caller's shell, so a wrong option exits the script, not a subshell.
+DIR_OPTION=""
+parse_dir_option() {
+    DIR_OPTION=""
     while (( $# )); do
         case "$1" in
-            --dir) need_value "$@"; dir="$2"; shift 2 ;;
+            --dir) need_value "$@"; DIR_OPTION="$2"; shift 2 ;;
             *) usage ;;
         esac
     done
-    dir="$(resolve_dir "$dir")"
+}
+
+cmd_stop() {
+    parse_dir_option "$@"
+    local dir
+    dir="$(resolve_dir "$DIR_OPTION")"
     local data="$dir/data"
     [[ -f "$data/PG_VERSION" ]] || { log "no cluster in $data; nothing to stop"; return 0; }
     BINDIR="$(bindir_for_data "$data")"
@@ -268,14 +276,9 @@ cmd_stop() {
 }
 
 cmd_status() {
-    local dir=""
-    while (( $# )); do
-        case "$1" in
-            --dir) need_value "$@"; dir="$2"; shift 2 ;;
-            *) usage ;;
-        esac
-    done
-    dir="$(resolve_dir "$dir")"
+    parse_dir_option "$@"
+    local dir
+    dir="$(resolve_dir "$DIR_OPTION")"
     local data="$dir/data"
     BINDIR="$(bindir_for_data "$data")"
     if [[ -n "$BINDIR" ]] && is_running "$data"; then
