@@ -14,7 +14,7 @@ public static class BenchmarkCommandLine
 
     private static readonly Option<int> Duration = Positive("--duration", "S", "seconds measured per step", 10);
     private static readonly Option<int> Warmup = Positive("--warmup", "S", "seconds of warm-up before each step", 3, allowZero: true);
-    private static readonly Option<int> Window = Positive("--window", "N", "Accounts:OperationWindowSize of the main silo", 128);
+    private static readonly Option<int> Window = Positive("--window", "N", "Accounts:OperationWindowSize of the main silo (silo-config's default)", 32);
     private static readonly Option<int> Rounds = Positive("--rounds", "N", "rounds of the unique scenario beside its baselines at each concurrency", 3);
     private static readonly Option<string?> Output = new("--out")
     {

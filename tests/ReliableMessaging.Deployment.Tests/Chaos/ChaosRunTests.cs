@@ -117,7 +117,7 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
             Assert.True(figures.GetProperty("transfersCompleted").GetInt64() > 0, "no transfer completed");
             Assert.Equal(figures.GetProperty("transfersAccepted").GetInt64(), figures.GetProperty("transfersCompleted").GetInt64());
             Assert.Equal(0, figures.GetProperty("expired").GetInt64());
-            Assert.True(figures.GetProperty("succeeded").GetInt64() > 3 * 128, "the hot accounts did not outgrow their windows (128 records)");
+            Assert.True(figures.GetProperty("succeeded").GetInt64() > 3 * SiloConfigFile.WindowSize, $"the hot accounts did not outgrow their windows ({SiloConfigFile.WindowSize} records)");
 
             // The attacker: every colliding key refused as documented (anything else is also a violation), none moved money
             // (the balances and the audit below would show it), and each kind of attack was really tried.

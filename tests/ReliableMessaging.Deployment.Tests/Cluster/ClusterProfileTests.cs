@@ -3,6 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using ReliableMessaging.Deployment.Tests.Infrastructure;
+using ReliableMessaging.Grains.Accounts;
 using ReliableMessaging.Silo.Hosting;
 
 namespace ReliableMessaging.Deployment.Tests.Cluster;
@@ -21,6 +23,13 @@ public sealed class ClusterProfileTests
         Assert.Equal(single["Orleans:ServiceId"], cluster["Orleans:ServiceId"]);
         Assert.Equal(single["Orleans:ClusterId"], cluster["Orleans:ClusterId"]);
         Assert.Equal(single["Accounts:OperationWindowSize"], cluster["Accounts:OperationWindowSize"]);
+    }
+
+    [Fact]
+    public void SiloConfig_WindowSize_IsTheCodeDefault()
+    {
+        // A silo started without silo-config (tests, embedding) must keep the same window as one started with it.
+        Assert.Equal(new AccountOptions().OperationWindowSize, SiloConfigFile.WindowSize);
     }
 
     [Fact]

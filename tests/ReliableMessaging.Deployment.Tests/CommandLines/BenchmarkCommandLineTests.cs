@@ -15,7 +15,7 @@ public sealed class BenchmarkCommandLineTests
         Assert.NotNull(settings);
         Assert.Equal(TimeSpan.FromSeconds(10), settings.Duration);
         Assert.Equal(TimeSpan.FromSeconds(3), settings.Warmup);
-        Assert.Equal(128, settings.WindowSize);
+        Assert.Equal(SiloConfigFile.WindowSize, settings.WindowSize);
         Assert.Equal(3, settings.Rounds);
         Assert.Null(settings.OutputFile);
         Assert.Equal(BenchmarkSettings.AllScenarios.Order(), settings.Scenarios.Order());
