@@ -36,9 +36,12 @@ public sealed class GrainStorageWriteTests(ClusterFixture fixture)
         Assert.Equal(1, await WriteAsync(dataSource, "acct-7", expectedVersion: null, payload: [1]));
         Assert.Equal(1, await WriteAsync(dataSource, null, expectedVersion: null, payload: [5]));
 
-        Assert.Equal(2, await WriteAsync(dataSource, null, expectedVersion: 1, payload: [6]));
+        // Each write names a version the other row has too: only its own row may move.
+        Assert.Equal(2, await WriteAsync(dataSource, "acct-7", expectedVersion: 1, payload: [2]));
+        await AssertStoredAsync(dataSource, null, [5], 1);
 
-        await AssertStoredAsync(dataSource, "acct-7", [1], 1);
+        Assert.Equal(2, await WriteAsync(dataSource, null, expectedVersion: 1, payload: [6]));
+        await AssertStoredAsync(dataSource, "acct-7", [2], 2);
         await AssertStoredAsync(dataSource, null, [6], 2);
     }
 
