@@ -1,6 +1,7 @@
 namespace ReliableMessaging.Contracts.Accounts;
 
 /// <summary>Whether an account can be read.</summary>
+[GenerateSerializer, Alias("rm.AccountStatus")]
 public enum AccountStatus : byte
 {
     Open = 0,

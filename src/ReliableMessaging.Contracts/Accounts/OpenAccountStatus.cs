@@ -1,6 +1,7 @@
 namespace ReliableMessaging.Contracts.Accounts;
 
 /// <summary>The outcome of opening an account.</summary>
+[GenerateSerializer, Alias("rm.OpenAccountStatus")]
 public enum OpenAccountStatus : byte
 {
     Opened = 0,

@@ -1,6 +1,7 @@
 namespace ReliableMessaging.Contracts.Accounts;
 
 /// <summary>What a state-changing operation does. Persisted: never renumber a member.</summary>
+[GenerateSerializer, Alias("rm.OperationKind")]
 public enum OperationKind : byte
 {
     Deposit = 1,

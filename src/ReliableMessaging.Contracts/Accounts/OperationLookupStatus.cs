@@ -1,6 +1,7 @@
 namespace ReliableMessaging.Contracts.Accounts;
 
 /// <summary>What an account knows of an operation ID.</summary>
+[GenerateSerializer, Alias("rm.OperationLookupStatus")]
 public enum OperationLookupStatus : byte
 {
     /// <summary>Recorded: the outcome is in <see cref="OperationLookupResult.Operation"/>.</summary>

@@ -5,6 +5,7 @@ namespace ReliableMessaging.Contracts.Accounts;
 /// Outcomes below 10 are recorded with the operation ID and replayed on every retry;
 /// refusals from 10 on change nothing and record nothing.
 /// </summary>
+[GenerateSerializer, Alias("rm.OperationStatus")]
 public enum OperationStatus : byte
 {
     /// <summary>Applied; <see cref="OperationResult.BalanceAfter"/> is the balance right after it.</summary>

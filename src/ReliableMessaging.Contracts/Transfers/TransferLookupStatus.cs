@@ -1,6 +1,7 @@
 namespace ReliableMessaging.Contracts.Transfers;
 
 /// <summary>What is known of a transfer ID.</summary>
+[GenerateSerializer, Alias("rm.TransferLookupStatus")]
 public enum TransferLookupStatus : byte
 {
     Found = 0,

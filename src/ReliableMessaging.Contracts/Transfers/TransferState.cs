@@ -1,6 +1,7 @@
 namespace ReliableMessaging.Contracts.Transfers;
 
 /// <summary>Where an accepted transfer is in its life. Persisted: never renumber a member.</summary>
+[GenerateSerializer, Alias("rm.TransferState")]
 public enum TransferState : byte
 {
     /// <summary>Debited from the source; the credit is being delivered.</summary>
