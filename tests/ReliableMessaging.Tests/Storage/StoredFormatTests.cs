@@ -14,7 +14,9 @@ namespace ReliableMessaging.Tests.Storage;
 /// field through a fallback that boxed it and tagged it with its underlying type. The payloads below
 /// were written that way, by commit 36aaad2 (<c>Serializer.SerializeToArray</c> of <see cref="SampleState"/> and the sample messages).
 /// The other direction (that build reading payloads of this one) was checked once with both builds
-/// side by side; it holds because the byte codec reads a value whatever type tag precedes it.
+/// side by side; it holds because the byte codec reads a value whatever type tag precedes it. It holds
+/// for enums in typed fields, the only way the contracts carry them: an enum in an object-typed slot
+/// would be named by its new alias, which the earlier build does not know.
 /// </summary>
 public sealed class StoredFormatTests
 {
