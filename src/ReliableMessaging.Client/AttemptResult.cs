@@ -15,9 +15,15 @@ public enum AttemptResult
     /// <summary>Not sent: the circuit breaker is open after too many failures.</summary>
     CircuitOpen,
 
-    /// <summary>408 or 5xx (503 storage-unavailable or cluster-unavailable, a proxy's 502/504): retried.</summary>
+    /// <summary>408, 502, 503 or 504 (503 storage-unavailable or cluster-unavailable, a proxy's 502/504): retried.</summary>
     Unavailable,
 
     /// <summary>429 (too many pending transfers, or a rate limit): retried after Retry-After.</summary>
     TooManyRequests,
+
+    /// <summary>
+    /// 500 or another 5xx that is not an unavailability: an error inside the service. Not retried (it
+    /// would fail the same way); the work may or may not have run, so the call resolves it like a lost answer.
+    /// </summary>
+    ServerError,
 }

@@ -9,10 +9,18 @@ public enum OutcomeKind
     /// <summary>Refused for lack of funds. Recorded: stays refused on every retry, even after a deposit.</summary>
     InsufficientFunds,
 
-    /// <summary>A final error answer (see <c>Error</c>): nothing was executed.</summary>
+    /// <summary>
+    /// A final error answer (see <c>Error</c>): this request executed nothing. For
+    /// <c>IdempotencyKeyExpiredError</c>, whether an earlier request with the same key ran can no longer be verified.
+    /// </summary>
     Rejected,
 
-    /// <summary>No answer within the attempts, and the lookup found no record: it never ran. Sending the same request again (same key) is safe.</summary>
+    /// <summary>
+    /// No answer within the attempts, and the lookup found no record: it had not run when asked. Not a
+    /// refusal: an attempt still on its way could still run it (and a transfer refused for lack of funds
+    /// is reported so too). Settle it by sending the same request again (same key): it runs at most once,
+    /// and the answer is its outcome.
+    /// </summary>
     NotExecuted,
 
     /// <summary>No answer within the attempts and no verdict from the lookup: it may or may not have run. Resend with the same key, or look it up later.</summary>

@@ -104,7 +104,7 @@ public sealed class ReliableMessagingClient
             {
                 Kind = OutcomeKind.NotExecuted,
                 ResolvedByLookup = true,
-                Detail = $"no answer ({exchange.LastFailure}); the account has no record: it never ran, and the same request may be sent again",
+                Detail = $"no answer ({exchange.LastFailure}); the account has no record: it has not run so far; send the same request again (same key) to settle it, it runs at most once",
             },
             _ => unanswered with { Detail = $"no answer ({exchange.LastFailure}); lookup: {lookup.Detail}" },
         };
@@ -173,7 +173,7 @@ public sealed class ReliableMessagingClient
             {
                 Kind = OutcomeKind.NotExecuted,
                 ResolvedByLookup = true,
-                Detail = $"no answer ({exchange.LastFailure}); no transfer was accepted with this ID: the same request may be sent again",
+                Detail = $"no answer ({exchange.LastFailure}); no transfer has been accepted with this ID so far; send the same request again (same ID) to settle it, it runs at most once",
             },
             _ => unanswered with { Detail = $"no answer ({exchange.LastFailure}); lookup: {lookup.Detail}" },
         };
@@ -238,8 +238,9 @@ public sealed class ReliableMessagingClient
 
     /// <summary>
     /// One call with its retries. Anything that is not a final answer (timeouts, failed connections,
-    /// an open circuit, 408, 429, 5xx) is retried after a backoff no shorter than Retry-After; the
-    /// request is rebuilt for each attempt with the same key and body.
+    /// an open circuit, 408, 429, 502, 503, 504) is retried after a backoff no shorter than Retry-After;
+    /// the request is rebuilt for each attempt with the same key and body. Any other 5xx ends the call
+    /// at once without an answer (not retried, and no verdict on whether the work ran).
     /// </summary>
     private async Task<Exchange> ExchangeAsync(RequestKind kind, Func<HttpRequestMessage> createRequest, CancellationToken cancellationToken)
     {
@@ -259,7 +260,17 @@ public sealed class ReliableMessagingClient
                     var body = await response.Content.ReadAsStringAsync(deadline.Token);
                     var status = (int)response.StatusCode;
                     var replayed = response.Headers.TryGetValues(ReplayedHeader, out var values) && values.Contains("true", StringComparer.OrdinalIgnoreCase);
-                    if (status is 408 or 429 or >= 500)
+                    if (status >= 500 && !ApiError.IsRetryableStatus(status))
+                    {
+                        // An error inside the service (500 internal-error is a bug there): sent again it
+                        // would fail the same way, so it is not retried. Nor is it a verdict on the work,
+                        // which may have committed before the error: the caller resolves it like a lost answer.
+                        lastError = ApiError.FromResponse(status, body);
+                        Notify(new AttemptRecord(kind, attempt, AttemptResult.ServerError, status, lastError.Code, replayed));
+                        return new Exchange(false, status, body, replayed, attempt, lastError, Describe(lastError));
+                    }
+
+                    if (ApiError.IsRetryableStatus(status))
                     {
                         lastError = ApiError.FromResponse(status, body);
                         lastFailure = Describe(lastError);

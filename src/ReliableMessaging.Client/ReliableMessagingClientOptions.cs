@@ -25,7 +25,7 @@ public sealed class ReliableMessagingClientOptions
 
     /// <summary>
     /// After the last attempt of a keyed POST got no answer, ask the operations (or transfers) endpoint
-    /// what happened: the recorded outcome, or "never ran". Off for callers that reconcile later themselves.
+    /// what happened: the recorded outcome, or "not run so far". Off for callers that reconcile later themselves.
     /// </summary>
     public bool ResolveUnanswered { get; set; } = true;
 

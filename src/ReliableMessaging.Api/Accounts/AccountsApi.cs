@@ -150,7 +150,7 @@ public static class AccountsApi
                 $"{IdempotencyKey.HeaderName} {operationId} was already used on account '{accountId}' for another operation or amount. Use a fresh key for a new operation.",
                 new Dictionary<string, object?> { ["operationId"] = operationId }),
             OperationStatus.OperationExpired => ApiProblem.IdempotencyKeyExpired.ToResult(
-                $"{IdempotencyKey.HeaderName} {operationId} is older than what account '{accountId}' still remembers; it was not executed. Look it up at /accounts/{accountId}/operations/{operationId} or reconcile.",
+                $"{IdempotencyKey.HeaderName} {operationId} is older than what account '{accountId}' still remembers: this request was not executed, and whether an earlier one with this key ran can no longer be verified here. Look it up at /accounts/{accountId}/operations/{operationId} or reconcile.",
                 new Dictionary<string, object?> { ["operationId"] = operationId }),
             OperationStatus.OperationIdFromFuture => ApiProblem.IdempotencyKeyMalformed.ToResult(
                 $"The timestamp in {IdempotencyKey.HeaderName} {operationId} is further in the future than the allowed clock skew; check the client's clock."),
@@ -180,7 +180,7 @@ public static class AccountsApi
         {
             OperationLookupStatus.Found => TypedResults.Ok(OperationResponse.From(accountId, lookup.Operation!) with { IssuedBy = lookup.IssuedBy }),
             OperationLookupStatus.Unknown => ApiProblem.OperationNotFound.ToResult(
-                $"Account '{accountId}' has no record of operation {id}: it never ran. Sending it now would execute it."),
+                $"Account '{accountId}' has no record of operation {id}: it has not run. Sending it with this ID runs it at most once, even if an earlier attempt is still on its way."),
             OperationLookupStatus.Expired => ApiProblem.OperationExpired.ToResult(
                 $"Operation {id} is older than what account '{accountId}' still remembers: whether it ran can no longer be verified here."),
             OperationLookupStatus.AccountNotFound => AccountNotFound(accountId),

@@ -75,7 +75,7 @@ public static class TransfersApi
                 new Dictionary<string, object?> { ["transferId"] = transferId }),
             OperationStatus.TooManyPendingTransfers => TooMany(context.Response, from),
             OperationStatus.OperationExpired => ApiProblem.IdempotencyKeyExpired.ToResult(
-                $"Transfer ID {transferId} is older than account '{from}' still remembers; it was not executed."),
+                $"Transfer ID {transferId} is older than account '{from}' still remembers: this request was not executed, and whether an earlier one with this ID was can no longer be verified here."),
             OperationStatus.OperationIdFromFuture or OperationStatus.InvalidOperationId => ApiProblem.IdempotencyKeyMalformed.ToResult(
                 $"{IdempotencyKey.HeaderName} must be a UUID version 7 whose timestamp is not in the future."),
             OperationStatus.InvalidAmount => ApiProblem.InvalidAmount.ToResult($"The amount {amount} is not valid."),

@@ -32,6 +32,7 @@ public sealed class CountingObserver(RunCounters counters) : IReliableMessagingO
             AttemptResult.Timeout => Counter.Timeouts,
             AttemptResult.ConnectionFailed or AttemptResult.CircuitOpen => Counter.ConnectionErrors,
             AttemptResult.TooManyRequests => Counter.TooManyPendingTransfers,
+            AttemptResult.ServerError => Counter.ServerErrors,
             AttemptResult.Unavailable => attempt.ProblemCode switch
             {
                 "storage-unavailable" => Counter.StorageUnavailable,

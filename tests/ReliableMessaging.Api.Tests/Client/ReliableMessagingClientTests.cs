@@ -88,6 +88,42 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Withdraw_InternalErrorAfterCommit_NotRetriedAndResolvedAsTheCommittedOutcome()
+    {
+        await using var harness = new ClientHarness(fixture.FrontEndA);
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        harness.Wire.ServerErrorAfterServer(1);
+
+        var outcome = await harness.Client.WithdrawAsync(accountId, 300);
+
+        // A 500 is a bug, not "try again": one attempt, then the lookup says what happened.
+        Assert.Equal(1, outcome.Attempts);
+        Assert.Single(harness.Wire.Attempts, a => a.Method == "POST" && a.Path.EndsWith("/withdrawals", StringComparison.Ordinal));
+        Assert.Equal(OutcomeKind.Succeeded, outcome.Kind);
+        Assert.True(outcome.ResolvedByLookup);
+        Assert.Equal(700, outcome.BalanceAfter);
+        Assert.Equal(700, await harness.BalanceAsync(accountId));
+        Assert.Contains(harness.Observer.Attempts, a => a.Result == AttemptResult.ServerError && a.StatusCode == 500 && a.ProblemCode == "internal-error");
+    }
+
+    [Fact]
+    public async Task Withdraw_InternalErrorBeforeTheWorkRan_NotRetriedNotRejectedButResolvedAsNotExecuted()
+    {
+        await using var harness = new ClientHarness(fixture.FrontEndA);
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        harness.Wire.ServerErrorBeforeServer(1);
+
+        var outcome = await harness.Client.WithdrawAsync(accountId, 300);
+
+        Assert.Equal(1, outcome.Attempts);
+        Assert.Equal(OutcomeKind.NotExecuted, outcome.Kind);
+        Assert.True(outcome.ResolvedByLookup);
+        Assert.IsType<InternalServerError>(outcome.Error);
+        Assert.False(outcome.Error!.IsTransient);
+        Assert.Equal(1000, await harness.BalanceAsync(accountId));
+    }
+
+    [Fact]
     public async Task Withdraw_StorageUnavailableWithRetryAfter_WaitsRetryAfterThenGetsTheCommittedOutcome()
     {
         await using var harness = new ClientHarness(fixture.FrontEndA);
@@ -180,6 +216,9 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
         Assert.Equal("brand-new", Assert.IsType<UnknownApiError>(future).Code);
         Assert.Equal("http-502", Assert.IsType<UnknownApiError>(proxy).Code);
         Assert.True(proxy.IsTransient);
+        Assert.True(ApiError.FromResponse(504, "").IsTransient);
+        Assert.False(ApiError.FromResponse(500, "").IsTransient);
+        Assert.False(ApiError.FromResponse(501, "").IsTransient);
         Assert.Equal("http-401", Assert.IsType<UnknownApiError>(other).Code);
         Assert.False(other.IsTransient);
     }

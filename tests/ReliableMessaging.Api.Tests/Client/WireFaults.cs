@@ -15,6 +15,8 @@ public sealed class WireFaults : DelegatingHandler
     private int _dropResponses;
     private int _hangResponses;
     private int _refuseRequests;
+    private int _failAfterServer;
+    private int _failBeforeServer;
 
     /// <summary>Only requests whose path ends with this are faulted (e.g. "/withdrawals").</summary>
     public string PathSuffix { get; init; } = "/withdrawals";
@@ -30,6 +32,12 @@ public sealed class WireFaults : DelegatingHandler
     /// <summary>The next <paramref name="count"/> matching requests fail before they are sent.</summary>
     public void RefuseRequests(int count) => Volatile.Write(ref _refuseRequests, count);
 
+    /// <summary>The next <paramref name="count"/> matching requests reach the server, which answers; that answer is replaced by a 500 <c>internal-error</c> (an error after the work committed).</summary>
+    public void ServerErrorAfterServer(int count) => Volatile.Write(ref _failAfterServer, count);
+
+    /// <summary>The next <paramref name="count"/> matching requests are answered 500 <c>internal-error</c> without reaching the server (an error before the work ran).</summary>
+    public void ServerErrorBeforeServer(int count) => Volatile.Write(ref _failBeforeServer, count);
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -41,7 +49,18 @@ public sealed class WireFaults : DelegatingHandler
             throw new HttpRequestException("Connection refused (injected before sending).");
         }
 
+        if (matches && Take(ref _failBeforeServer))
+        {
+            return InternalError();
+        }
+
         var response = await base.SendAsync(request, cancellationToken);
+        if (matches && Take(ref _failAfterServer))
+        {
+            response.Dispose();
+            return InternalError();
+        }
+
         if (matches && Take(ref _dropResponses))
         {
             response.Dispose();
@@ -56,6 +75,15 @@ public sealed class WireFaults : DelegatingHandler
 
         return response;
     }
+
+    /// <summary>The front end's own answer to a bug (the exception handler's problem), not a retryable one.</summary>
+    private static HttpResponseMessage InternalError() => new(System.Net.HttpStatusCode.InternalServerError)
+    {
+        Content = new StringContent(
+            """{"type":"urn:reliable-messaging:problem:internal-error","title":"Internal error","status":500,"detail":"injected"}""",
+            System.Text.Encoding.UTF8,
+            "application/problem+json"),
+    };
 
     private static bool Take(ref int counter)
     {
