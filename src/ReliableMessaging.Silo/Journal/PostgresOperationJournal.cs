@@ -143,35 +143,52 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
             }
 
             Interlocked.Add(ref _queuedRecords, -records);
-            try
+            await WriteAsync(batch, records);
+        }
+    }
+
+    /// <summary>Inserts the appends as one statement and completes each of them; never throws.</summary>
+    private async Task WriteAsync(List<PendingAppend> batch, int records)
+    {
+        try
+        {
+            await InsertAsync(batch, records);
+            JournalMetrics.BatchSize.Record(records);
+            JournalMetrics.Appended.Add(records);
+            foreach (var append in batch)
             {
-                await InsertAsync(batch, records);
-                JournalMetrics.BatchSize.Record(records);
-                JournalMetrics.Appended.Add(records);
-                foreach (var append in batch)
-                {
-                    append.Completion.TrySetResult();
-                }
+                append.Completion.TrySetResult();
             }
-            catch (Exception exception) when (exception is NpgsqlException or OperationCanceledException)
+        }
+        catch (PostgresException exception) when (batch.Count > 1 && !exception.IsTransient)
+        {
+            // The database refused the rows of some append (a constraint, a value it cannot store), not an
+            // outage: each append on its own, so that one account's rows fail alone instead of holding
+            // back every account whose records share the insert with them, again at every retry.
+            LogBatchSplit(_logger, exception, batch.Count, records);
+            foreach (var append in batch)
             {
-                LogAppendFailed(_logger, exception, batch.Count, records);
-                JournalMetrics.Failures.Add(1);
-                var unavailable = new JournalUnavailableException($"The journal could not be written: {exception.Message}", exception);
-                foreach (var append in batch)
-                {
-                    append.Completion.TrySetException(unavailable);
-                }
+                await WriteAsync([append], append.Records.Count);
             }
-            catch (Exception exception) when (exception is not (NpgsqlException or OperationCanceledException))
+        }
+        catch (Exception exception) when (exception is NpgsqlException or OperationCanceledException)
+        {
+            LogAppendFailed(_logger, exception, batch.Count, records);
+            JournalMetrics.Failures.Add(1);
+            var unavailable = new JournalUnavailableException($"The journal could not be written: {exception.Message}", exception);
+            foreach (var append in batch)
             {
-                // A bug, not an outage: its callers see it as it is (not as "unavailable, retry"),
-                // and the writer goes on serving the other accounts.
-                LogAppendBug(_logger, exception, batch.Count, records);
-                foreach (var append in batch)
-                {
-                    append.Completion.TrySetException(exception);
-                }
+                append.Completion.TrySetException(unavailable);
+            }
+        }
+        catch (Exception exception) when (exception is not (NpgsqlException or OperationCanceledException))
+        {
+            // A bug, not an outage: its callers see it as it is (not as "unavailable, retry"),
+            // and the writer goes on serving the other accounts.
+            LogAppendBug(_logger, exception, batch.Count, records);
+            foreach (var append in batch)
+            {
+                append.Completion.TrySetException(exception);
             }
         }
     }
@@ -221,8 +238,11 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
         catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             // Some records were already there (re-sent after a crash or a lost answer); the failed
-            // statement wrote nothing, so the idempotent form writes exactly the missing ones.
-            await ExecuteInsertAsync(InsertSql + " ON CONFLICT DO NOTHING", values);
+            // statement wrote nothing, so the idempotent form writes exactly the missing ones. Only a
+            // row with the same operation ID is "already there": a different operation under a sequence
+            // the account already used still violates the sequence index and fails the append, so it
+            // is never confirmed (and never leaves the window) without being stored.
+            await ExecuteInsertAsync(InsertSql + " ON CONFLICT (service_id, account_id, operation_id) DO NOTHING", values);
         }
     }
 
@@ -278,6 +298,9 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Journal insert of {Appends} appends ({Records} records) failed")]
     private static partial void LogAppendFailed(ILogger logger, Exception exception, int appends, int records);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Journal insert of {Appends} appends ({Records} records) refused by the database; writing each append on its own")]
+    private static partial void LogBatchSplit(ILogger logger, Exception exception, int appends, int records);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Journal insert of {Appends} appends ({Records} records) failed unexpectedly")]
     private static partial void LogAppendBug(ILogger logger, Exception exception, int appends, int records);

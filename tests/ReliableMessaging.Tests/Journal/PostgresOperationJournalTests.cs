@@ -5,6 +5,7 @@ using Npgsql;
 using ReliableMessaging.Contracts.Accounts;
 using ReliableMessaging.Contracts.Transfers;
 using ReliableMessaging.Grains.Accounts;
+using ReliableMessaging.Grains.Journal;
 using ReliableMessaging.Silo.Journal;
 using ReliableMessaging.Testing;
 
@@ -49,6 +50,29 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
         var found = await journal.FindAsync("alice", [records[1].OperationId, records[4].OperationId, Guid.CreateVersion7()]);
         Assert.Equal([records[1], records[4]], found.Records.OrderBy(r => r.Sequence));
         Assert.Equal(0, found.PrunedThroughUnixMs);
+    }
+
+    [Fact]
+    public async Task Append_AnotherOperationUnderAUsedSequence_FailsAloneNeverConfirmedAndTheBatchsOtherAccountsStored()
+    {
+        // A state that went back in time (a restored row) numbers a new operation with a sequence the
+        // journal already holds: that append must fail (its record stays in the window), not be
+        // confirmed without its row, and the other accounts in the same insert must not fail with it.
+        await using var dataSource = DataSource();
+        await using var journal = Journal(dataSource);
+        var first = Record(1, Now);
+        await journal.AppendAsync("bob", [first]);
+        var collision = Record(1, Now.AddSeconds(1));
+        var other = Record(1, Now.AddSeconds(1));
+
+        var colliding = journal.AppendAsync("bob", [collision]);
+        var alongside = journal.AppendAsync("alice", [other]);
+
+        await Assert.ThrowsAsync<JournalUnavailableException>(() => colliding);
+        await alongside;
+        Assert.Equal([first], await journal.ReadAsync("bob", 0, 100));
+        Assert.Empty((await journal.FindAsync("bob", [collision.OperationId])).Records);
+        Assert.Equal([other], await journal.ReadAsync("alice", 0, 100));
     }
 
     [Fact]
