@@ -1,4 +1,5 @@
 using Orleans.Storage;
+using ReliableMessaging.Contracts.Accounts;
 
 namespace ReliableMessaging.Testing;
 
@@ -19,7 +20,7 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
         var armed = StorageFaults.TryTake(accountId, out var fault);
         if (armed && fault == StorageFault.FailBeforeWrite)
         {
-            throw new StorageFaults.InjectedStorageException($"Injected failure before writing {accountId}.");
+            throw Injected($"Injected failure before writing {accountId}.");
         }
 
         try
@@ -36,9 +37,12 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
         StorageFaults.CountWrite(accountId);
         if (armed && fault == StorageFault.FailAfterWrite)
         {
-            throw new StorageFaults.InjectedStorageException($"Injected failure after writing {accountId} (acknowledgement lost).");
+            throw Injected($"Injected failure after writing {accountId} (acknowledgement lost).");
         }
     }
+
+    /// <summary>A database failure as the product's storage hands it to the grain (translated by StorageErrorTranslatingGrainStorage).</summary>
+    private static AccountStorageException Injected(string message) => new(message);
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         inner.ClearStateAsync(stateName, grainId, grainState);

@@ -70,7 +70,4 @@ public static class StorageFaults
         Gates.TryGetValue(accountId, out var gate) ? gate.Task : Task.CompletedTask;
 
     internal static void CountWrite(string accountId) => Writes.AddOrUpdate(accountId, 1, (_, n) => n + 1);
-
-    /// <summary>Raised in place of a database error.</summary>
-    public sealed class InjectedStorageException(string message) : Exception(message);
 }

@@ -1,4 +1,6 @@
+using System.Data.Common;
 using System.Diagnostics;
+using System.Net.Sockets;
 using Orleans.Storage;
 using ReliableMessaging.Contracts.Accounts;
 using ReliableMessaging.Grains.Accounts;
@@ -9,8 +11,11 @@ namespace ReliableMessaging.Silo.Storage;
 /// Sits in front of the ADO.NET grain storage and turns database failures into
 /// <see cref="AccountStorageException"/>. Npgsql's exceptions do not serialize across the silo
 /// boundary, so without this a client whose account cannot be loaded (database down at activation)
-/// would get a codec error instead of a retryable storage error. Version conflicts pass through
-/// unchanged: the grain handles them.
+/// would get a codec error instead of a retryable storage error. Only failures of the database and
+/// the way to it are translated: anything else (a stored state that does not deserialize, a bug in
+/// the provider or the serializer) passes through as it is, so that callers see an error, not
+/// "unavailable, retry", which would send them into retries that fail the same way forever.
+/// Version conflicts pass through unchanged: the grain handles them.
 /// </summary>
 public sealed class StorageErrorTranslatingGrainStorage(IGrainStorage inner) : IGrainStorage
 {
@@ -41,11 +46,28 @@ public sealed class StorageErrorTranslatingGrainStorage(IGrainStorage inner) : I
         {
             await operation;
         }
-        catch (Exception exception) when (exception is not InconsistentStateException and not AccountStorageException)
+        catch (Exception exception) when (IsDatabaseFailure(exception))
         {
             throw new AccountStorageException(
                 $"The state of {grainId} could not be {verb}: {Describe(exception)}. Nothing was acknowledged; retry with the same operation ID.");
         }
+    }
+
+    /// <summary>
+    /// The database refused or could not be reached: Npgsql's errors (server errors, broken
+    /// connections, an exhausted pool), or a timeout or socket/IO failure on the way to it.
+    /// </summary>
+    internal static bool IsDatabaseFailure(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is DbException or TimeoutException or SocketException or IOException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The innermost cause, as text (the exception itself may not be serializable).</summary>

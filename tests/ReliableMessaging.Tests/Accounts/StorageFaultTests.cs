@@ -109,4 +109,22 @@ public sealed class StorageFaultTests(ClusterFixture fixture)
         Assert.Equal((OperationStatus.Succeeded, 900L), (retry.Status, retry.BalanceAfter!.Value));
         Assert.Equal(900, (await account.GetSnapshot()).Balance);
     }
+
+    [Fact]
+    public async Task Load_StoredStateUnreadable_ErrorAsItIsNeverStorageUnavailable()
+    {
+        // A state that does not deserialize is not an outage: "unavailable, retry" would fail the same way forever.
+        var (account, accountId) = await OpenAccountAsync(1000);
+        var changed = await fixture.Postgres.QueryScalarAsync<int>(
+            "UPDATE orleansstorage SET payloadbinary = '\\xdeadbeefdeadbeef'::bytea, version = version + 1 WHERE serviceid = @service AND grainidextensionstring = @key RETURNING version",
+            ("service", fixture.ServiceId), ("key", accountId));
+        Assert.True(changed > 0);
+
+        // The activation learns of the change at its next write (a conflict) and retires; the next one reads the row.
+        var conflict = await Assert.ThrowsAsync<AccountStorageException>(() => account.Withdraw(TestIds.NewOperationId(), 100));
+        Assert.True(conflict.IsConflict);
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => account.GetSnapshot());
+
+        Assert.Null(AccountStorageException.Find(error));
+    }
 }
