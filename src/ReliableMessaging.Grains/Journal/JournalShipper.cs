@@ -25,7 +25,7 @@ public sealed class JournalShipper
     private bool _retryScheduled;
     private TimeSpan _backoff = FirstRetry;
 
-    /// <param name="append">Appends records durably; throws <see cref="JournalUnavailableException"/> when it could not.</param>
+    /// <param name="append">Appends records durably; throws <see cref="JournalUnavailableException"/> when it could not (any other exception is handled the same way).</param>
     /// <param name="onJournaled">Told the newest sequence the journal holds (all before it too).</param>
     /// <param name="scheduleRetry">Calls <see cref="Retry"/> after the given delay.</param>
     /// <param name="onFailure">Told of each failed append (for the log).</param>
@@ -106,8 +106,12 @@ public sealed class JournalShipper
                 {
                     await _append(records);
                 }
-                catch (JournalUnavailableException exception)
+                catch (Exception exception)
                 {
+                    // An outage (JournalUnavailableException) or a bug in the append: either way the
+                    // records stay in the window, the failure is reported, and the append is retried
+                    // with backoff. This loop runs unobserved, so nothing may escape it: an escaped
+                    // exception would stop shipping for good while the window grew without the bound.
                     IsFailing = true;
                     _onFailure(exception);
                     _retryScheduled = true;

@@ -72,6 +72,26 @@ public sealed class JournalShipperTests
     }
 
     [Fact]
+    public void AppendThrowsABug_NotLost_RecordsWaitReportedAndRetriedLikeAnOutage()
+    {
+        // The shipping loop runs unobserved: an exception escaping it would stop shipping for good.
+        _shipper.Committed(StateWith(2));
+        var bug = new InvalidOperationException("a bug in the append");
+        _appends[0].Done.SetException(bug);
+
+        Assert.True(_shipper.IsFailing);
+        Assert.Same(bug, Assert.Single(_failures));
+        Assert.Single(_retries);
+        Assert.Empty(_journaled);
+
+        _shipper.Retry();
+        Assert.Equal([1L, 2], _appends[1].Records.Select(r => r.Sequence));
+        _appends[1].Done.SetResult();
+        Assert.False(_shipper.IsFailing);
+        Assert.Equal([2L], _journaled);
+    }
+
+    [Fact]
     public void AppendFails_RecordsWait_RetriedWithBackoffUntilTheJournalIsBack()
     {
         var state = StateWith(2);
