@@ -53,6 +53,10 @@ internal static partial class AccountLog
         Message = "Account {AccountId} transfer {TransferId}: {To} answered {Status}, which time may fix; will retry")]
     public static partial void CreditDeferred(ILogger logger, string accountId, Guid transferId, string to, OperationStatus status);
 
+    [LoggerMessage(EventId = 1029, Level = LogLevel.Error,
+        Message = "Account {AccountId} transfer {TransferId}: {To} answered expired for a credit older than the journal's retention, so it cannot tell whether the credit landed; not refunded, held pending for an operator")]
+    public static partial void CreditUnverifiable(ILogger logger, string accountId, Guid transferId, string to);
+
     [LoggerMessage(EventId = 1027, Level = LogLevel.Warning,
         Message = "Account {AccountId}: changing the transfer delivery reminder failed; it is treated as unknown and registered again before the next debit")]
     public static partial void ReminderChangeFailed(ILogger logger, Exception exception, string accountId);

@@ -40,6 +40,8 @@ public sealed class TransferDelivery
     private readonly string _accountId;
     private readonly TimeSpan _maxRetry;
     private readonly TimeSpan _alertAge;
+    private readonly TimeSpan? _retention;
+    private readonly TimeSpan _maxClockSkew;
     private readonly Dictionary<Guid, Task> _startsById = [];
     private readonly HashSet<Guid> _overdue = [];
 
@@ -62,6 +64,8 @@ public sealed class TransferDelivery
         _accountId = accountId;
         _maxRetry = options.TransferRetryPeriod;
         _alertAge = options.TransferAlertAge;
+        _retention = options.JournalRetention;
+        _maxClockSkew = options.MaxClockSkew;
     }
 
     /// <summary>What this activation knows of the durable reminder.</summary>
@@ -260,6 +264,15 @@ public sealed class TransferDelivery
     }
 
     /// <summary>
+    /// True when the credit's record may already have been pruned from the destination's journal: its ID
+    /// (the transfer's timestamp) is past the retention, with the clock skew as margin for the pruning
+    /// silo's clock. Only then can "expired" hide a credit that was applied.
+    /// </summary>
+    private bool MayHaveBeenPruned(Guid transferId) =>
+        _retention is { } retention
+        && Uuid7.GetUnixTimeMilliseconds(transferId) <= (_time.GetUtcNow() - retention + _maxClockSkew).ToUnixTimeMilliseconds();
+
+    /// <summary>
     /// How long a transfer that was not finished waits before it is sent again: as long as it has been
     /// pending (so the waits double, 200 ms up to <c>TransferRetryPeriod</c>), whatever else the account
     /// delivered meanwhile. The backoff belongs to the transfer, never to the account: a pass started by
@@ -291,6 +304,16 @@ public sealed class TransferDelivery
         }
 
         var verdict = Classify(credit.Status);
+        if (credit.Status == OperationStatus.OperationExpired && MayHaveBeenPruned(pending.TransferId))
+        {
+            // Past the retention, "expired" is no proof that the credit never landed: its record may
+            // have been pruned after an earlier delivery applied it and lost the answer. A refund then
+            // could pay the money twice, so the transfer stays pending (and overdue) for an operator.
+            AccountLog.CreditUnverifiable(_logger, _accountId, pending.TransferId, pending.To);
+            AlertIfOverdue(pending);
+            return _maxRetry;
+        }
+
         if (verdict == CreditVerdict.Retry)
         {
             AccountLog.CreditDeferred(_logger, _accountId, pending.TransferId, pending.To, credit.Status);

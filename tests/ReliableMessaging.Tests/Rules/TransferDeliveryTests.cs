@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using ReliableMessaging.Contracts.Accounts;
 using ReliableMessaging.Contracts.Transfers;
 using ReliableMessaging.Grains.Accounts;
@@ -313,6 +314,64 @@ public sealed class TransferDeliveryTests
         Assert.Single(_host.Credits);
         Assert.Single(_host.Finishes);
         Assert.Empty(_host.Outbox);
+    });
+
+    [Fact]
+    public Task CreditExpiredPastTheRetention_NeverRefunded_HeldPendingAndReported() => Play(async () =>
+    {
+        // With a finite retention, "expired" may mean the credit's record was pruned after an earlier
+        // delivery applied it and lost the answer: a refund then would pay the money twice.
+        var host = new FakeDeliveryHost();
+        var log = new RecordingLogger();
+        var options = new AccountOptions
+        {
+            TransferRetryPeriod = Options.TransferRetryPeriod,
+            TransferAlertAge = Options.TransferAlertAge,
+            JournalRetention = TimeSpan.FromHours(1),
+            MaxOperationAge = TimeSpan.FromMinutes(30),
+        };
+        var delivery = new TransferDelivery(host, options, _clock, log, "alice");
+        var transfer = Transfer();
+        var start = delivery.StartAsync(transfer.TransferId, () => host.Debit(transfer));
+        host.CompleteRegister(0);
+        host.CommitDebit(0);
+        Assert.Equal(OperationStatus.Succeeded, (await start).Status);
+
+        _clock.Now = Now.AddHours(1);
+        host.AnswerCredit(0, OperationStatus.OperationExpired);
+
+        Assert.Empty(host.Finishes);
+        Assert.Equal([transfer], host.Outbox);
+        Assert.Contains(log.Events, e => e.EventId == 1029 && e.Level == LogLevel.Error);
+        Assert.Equal([transfer.TransferId], delivery.Overdue);
+        Assert.Equal(Options.TransferRetryPeriod, host.Timers[^1]);
+    });
+
+    [Fact]
+    public Task CreditExpiredWithinTheRetention_NeverAppliedThere_RefundedOnce() => Play(async () =>
+    {
+        // Within the retention an applied credit is always found (window or journal), so "expired"
+        // (older than MaxOperationAge) proves it was not applied: the money goes back.
+        var host = new FakeDeliveryHost();
+        var options = new AccountOptions
+        {
+            TransferRetryPeriod = Options.TransferRetryPeriod,
+            TransferAlertAge = Options.TransferAlertAge,
+            JournalRetention = TimeSpan.FromHours(1),
+            MaxOperationAge = TimeSpan.FromMinutes(30),
+        };
+        var delivery = new TransferDelivery(host, options, _clock, new RecordingLogger(), "alice");
+        var transfer = Transfer();
+        var start = delivery.StartAsync(transfer.TransferId, () => host.Debit(transfer));
+        host.CompleteRegister(0);
+        host.CommitDebit(0);
+        Assert.Equal(OperationStatus.Succeeded, (await start).Status);
+
+        _clock.Now = Now.AddMinutes(40);
+        host.AnswerCredit(0, OperationStatus.OperationExpired);
+
+        var finish = Assert.Single(host.Finishes);
+        Assert.Equal((transfer, TransferState.Refunded), (finish.Transfer, finish.Outcome));
     });
 
     [Fact]
