@@ -7,7 +7,8 @@ namespace ReliableMessaging.Audit;
 /// Checks every account against the journal, independently of the grain's own reasoning: the grain
 /// is asked only for its committed balance and newest sequence (after making sure the journal holds
 /// everything up to it); the journal's rows are read and summed here in SQL. A difference means money
-/// was booked without a record, a record was lost or changed, or a record is missing or repeated.
+/// was booked without a record, a record was lost or changed, or a record is missing or repeated, or
+/// the account's state was lost or went back behind its own journal (a deleted or restored row).
 /// </summary>
 public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSource, string serviceId)
 {
@@ -35,7 +36,7 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
             {
                 checkpoint = await grains.GetGrain<IAccountGrain>(accountId).SyncJournal();
             }
-            catch (Exception exception) when (AccountStorageException.Find(exception) is not null || exception is TimeoutException)
+            catch (Exception exception) when (IsUnreachable(exception))
             {
                 lock (unreachable)
                 {
@@ -45,12 +46,38 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
                 return;
             }
 
+            var through = checkpoint.Status == AccountStatus.Open ? checkpoint.LastSequence : 0;
+            var (rows, sum, lastBalance, newest) = await SumJournalAsync(accountId, through, token);
             if (checkpoint.Status != AccountStatus.Open)
             {
+                // Never opened, or its state is gone: only the second has a journal.
+                if (newest > 0)
+                {
+                    lock (differences)
+                    {
+                        differences.Add(new AuditDifference(accountId, 0, 0, 0, 0,
+                            $"the journal holds records through sequence {newest}, but the account has no state (its row was lost)"));
+                    }
+                }
+
                 return;
             }
 
-            var (rows, sum, lastBalance) = await SumJournalAsync(accountId, checkpoint.LastSequence, token);
+            // Records beyond the checkpoint are new operations committed since it was taken, unless the
+            // account's state went back behind its journal: a fresh checkpoint tells them apart.
+            if (newest > checkpoint.LastSequence && await NewestAfterResyncAsync(accountId, unreachable) is { } now && now < newest)
+            {
+                lock (differences)
+                {
+                    checkedAccounts++;
+                    total += checkpoint.Balance;
+                    differences.Add(new AuditDifference(accountId, checkpoint.Balance, checkpoint.LastSequence, sum, rows,
+                        $"the journal holds records through sequence {newest}, beyond the account's newest ({checkpoint.LastSequence}): its state went back"));
+                }
+
+                return;
+            }
+
             var reason = rows != checkpoint.LastSequence ? $"{checkpoint.LastSequence - rows} records missing from the journal"
                 : sum != checkpoint.Balance ? $"the journal sums to {sum}, the balance is {checkpoint.Balance}"
                 : checkpoint.LastSequence > 0 && lastBalance != checkpoint.Balance ? $"the newest record says the balance is {lastBalance}"
@@ -70,21 +97,48 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
             unreachable.Order(StringComparer.Ordinal).ToList(), total, await InTransferAsync(accounts, cancellationToken));
     }
 
-    private async Task<(long Rows, long Sum, long LastBalance)> SumJournalAsync(string accountId, long throughSequence, CancellationToken cancellationToken)
+    /// <summary>The account's newest sequence from a fresh checkpoint; null (and reported unreachable) when it cannot be asked.</summary>
+    private async Task<long?> NewestAfterResyncAsync(string accountId, List<string> unreachable)
+    {
+        try
+        {
+            return (await grains.GetGrain<IAccountGrain>(accountId).SyncJournal()).LastSequence;
+        }
+        catch (Exception exception) when (IsUnreachable(exception))
+        {
+            lock (unreachable)
+            {
+                unreachable.Add($"{accountId}: {exception.Message}");
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// An account that cannot be asked now (its storage or journal failing, a silo going away): reported
+    /// as unreachable, and the audit goes on with the others.
+    /// </summary>
+    private static bool IsUnreachable(Exception exception) =>
+        AccountStorageException.Find(exception) is not null
+        || exception is TimeoutException or OrleansMessageRejectionException or SiloUnavailableException;
+
+    private async Task<(long Rows, long Sum, long LastBalance, long Newest)> SumJournalAsync(string accountId, long throughSequence, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"""
-            SELECT count(*), coalesce(sum({Effect}), 0)::bigint,
+            SELECT count(*) FILTER (WHERE sequence <= $3), coalesce(sum({Effect}) FILTER (WHERE sequence <= $3), 0)::bigint,
                    coalesce((SELECT balance_after FROM rm_operation_journal
-                             WHERE service_id = $1 AND account_id = $2 AND sequence = $3), 0)
+                             WHERE service_id = $1 AND account_id = $2 AND sequence = $3), 0),
+                   coalesce(max(sequence), 0)
             FROM rm_operation_journal
-            WHERE service_id = $1 AND account_id = $2 AND sequence <= $3
+            WHERE service_id = $1 AND account_id = $2
             """);
         command.Parameters.Add(new() { Value = serviceId });
         command.Parameters.Add(new() { Value = accountId });
         command.Parameters.Add(new() { Value = throughSequence });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
     }
 
     /// <summary>Transfers debited (kind 3) minus their refunds (5) and credits (4) among the audited accounts.</summary>

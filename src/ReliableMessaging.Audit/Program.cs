@@ -40,8 +40,19 @@ builder.UseOrleansClient(client =>
 using var host = builder.Build();
 await host.StartAsync();
 await using var dataSource = NpgsqlDataSource.Create(connectionString);
-var report = await new JournalAudit(host.Services.GetRequiredService<IClusterClient>(), dataSource, serviceId)
-    .RunAsync(args.Length > 0 ? args : null);
+AuditReport report;
+try
+{
+    report = await new JournalAudit(host.Services.GetRequiredService<IClusterClient>(), dataSource, serviceId)
+        .RunAsync(args.Length > 0 ? args : null);
+}
+catch (NpgsqlException exception)
+{
+    // The journal itself cannot be read: no verdict on any account.
+    await Console.Error.WriteLineAsync($"The audit could not read the journal: {exception.Message}");
+    await host.StopAsync();
+    return 2;
+}
 
 foreach (var difference in report.Differences)
 {
