@@ -45,6 +45,7 @@ public static class AccountCluster
         builder.Properties[$"ConnectionStrings:{ClusterDatabase.ConnectionStringName}"] = connectionString ?? postgres.ConnectionString;
         builder.Properties["Accounts:OperationWindowSize"] = WindowSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Properties["Accounts:JournalRetention"] = Retention.ToString();
+        builder.Properties["Accounts:MaxOperationAge"] = (Retention / 2).ToString();
         builder.Properties["Accounts:MaxUnjournaledOperations"] = MaxUnjournaledOperations.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Properties["Accounts:MaxClockSkew"] = MaxClockSkew.ToString();
         builder.Properties["Accounts:MaxPendingTransfers"] = MaxPendingTransfers.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -20,7 +20,9 @@ public sealed class AccountOptions
 
     /// <summary>
     /// How long the journal keeps records, measured from their UUIDv7 timestamp; null keeps everything.
-    /// When set, IDs older than this are refused as expired, and pruning deletes older rows.
+    /// When set, IDs older than this are refused as expired, and pruning deletes older rows; then
+    /// <see cref="MaxOperationAge"/> must be at most half of it, so that every admitted operation stays
+    /// verifiable for at least that long after it ran.
     /// </summary>
     public TimeSpan? JournalRetention { get; set; }
 
@@ -95,6 +97,15 @@ public sealed class AccountOptions
         if (MaxOperationAge is { } age && age <= MaxClockSkew)
         {
             throw new ValidationException($"{SectionName}:{nameof(MaxOperationAge)} must be longer than {nameof(MaxClockSkew)}.");
+        }
+
+        // An operation admitted at the oldest allowed age must stay verifiable for a retry at least
+        // as long again: otherwise its record could be pruned moments after it executed, and a retry
+        // of it would be refused as expired instead of replayed.
+        if (JournalRetention is { } kept && (MaxOperationAge is not { } limit || limit > kept / 2))
+        {
+            throw new ValidationException(
+                $"{SectionName}:{nameof(MaxOperationAge)} must be set, and at most half of {nameof(JournalRetention)}, when {nameof(JournalRetention)} is set.");
         }
     }
 }

@@ -137,7 +137,7 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
         var old = Record(1, Now.AddDays(-3));
         var recent = Record(2, Now.AddHours(-1));
         await journal.AppendAsync("carol", [old, recent]);
-        var options = Options.Create(new AccountOptions { JournalRetention = TimeSpan.FromDays(2) });
+        var options = Options.Create(new AccountOptions { JournalRetention = TimeSpan.FromDays(2), MaxOperationAge = TimeSpan.FromDays(1) });
         var pruner = new JournalPruner(dataSource, _serviceId, options, new FakeTimeProvider(Now), NullLogger<JournalPruner>.Instance);
 
         var deleted = await pruner.PruneAsync(CancellationToken.None);

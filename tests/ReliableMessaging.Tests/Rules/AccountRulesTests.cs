@@ -270,10 +270,10 @@ public sealed class AccountRulesTests
     [Fact]
     public void PrunedId_NotFound_RefusedAsExpiredNeverExecuted()
     {
-        var rules = new AccountRules(new AccountOptions { OperationWindowSize = 2, JournalRetention = TimeSpan.FromDays(1), MaxOperationAge = null });
+        var rules = new AccountRules(new AccountOptions { OperationWindowSize = 2, JournalRetention = TimeSpan.FromDays(1), MaxOperationAge = TimeSpan.FromHours(12) });
         var state = OpenAccount(1000);
         var journal = new List<OperationRecord>();
-        var old = IdAt(-TimeSpan.FromHours(20));
+        var old = IdAt(-TimeSpan.FromHours(11));
         rules.Process(state, new(OperationKind.Withdrawal, old, 10), Now);
         for (var i = 0; i < 3; i++)
         {
@@ -282,7 +282,7 @@ public sealed class AccountRulesTests
 
         Ship(state, journal, rules);
         journal.RemoveAll(r => r.OperationId == old);
-        var pruned = new JournalLookup([], Now.AddHours(-19).ToUnixTimeMilliseconds(), state.LastSequence);
+        var pruned = new JournalLookup([], Now.AddHours(-10).ToUnixTimeMilliseconds(), state.LastSequence);
 
         Assert.Equal(OperationStatus.OperationExpired, rules.Process(state, new(OperationKind.Withdrawal, old, 10), Now, pruned).Status);
         Assert.True(rules.TryLookup(state, old, Now, pruned, out var lookup));
@@ -382,6 +382,18 @@ public sealed class AccountRulesTests
         Assert.ThrowsAny<Exception>(() => new AccountRules(new AccountOptions { JournalRetention = TimeSpan.FromMinutes(1) }));
         Assert.ThrowsAny<Exception>(() => new AccountRules(new AccountOptions { MaxOperationAge = TimeSpan.FromMinutes(1) }));
         Assert.ThrowsAny<Exception>(() => new AccountRules(new AccountOptions { MaxClockSkew = TimeSpan.FromMinutes(-1) }));
+    }
+
+    [Fact]
+    public void Options_RetentionSet_MaxOperationAgeMustBeAtMostHalfOfIt()
+    {
+        // Else an operation admitted near the retention's edge could be pruned right after it ran,
+        // and its retry refused as expired instead of replayed.
+        Assert.ThrowsAny<Exception>(() => new AccountRules(new AccountOptions { JournalRetention = TimeSpan.FromDays(10) }));
+        Assert.ThrowsAny<Exception>(() => new AccountRules(new AccountOptions { JournalRetention = TimeSpan.FromDays(10), MaxOperationAge = null }));
+        _ = new AccountRules(new AccountOptions { JournalRetention = TimeSpan.FromDays(14) });
+        _ = new AccountRules(new AccountOptions { JournalRetention = TimeSpan.FromHours(1), MaxOperationAge = TimeSpan.FromMinutes(30) });
+        _ = new AccountRules(new AccountOptions { MaxOperationAge = null });
     }
 
     private OperationLookupResult Lookup(AccountState state, Guid id)
