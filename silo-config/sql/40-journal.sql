@@ -50,3 +50,17 @@ CREATE TABLE IF NOT EXISTS rm_journal_retention
     service_id        text   NOT NULL PRIMARY KEY,
     pruned_through_ms bigint NOT NULL
 );
+
+-- What pruning deleted, per account: how many rows and their net effect on the balance (deposits,
+-- credits and refunds add, withdrawals and transfers out subtract, recorded refusals move nothing).
+-- Written in the same statement as the delete, so the audit (rows + pruned = the account's newest
+-- sequence, sum + pruned effect = its balance) and the statement (which names what was pruned) hold
+-- after pruning as before it.
+CREATE TABLE IF NOT EXISTS rm_journal_pruned
+(
+    service_id  text   NOT NULL,
+    account_id  text   NOT NULL,
+    records     bigint NOT NULL,
+    net_effect  bigint NOT NULL,
+    CONSTRAINT pk_rm_journal_pruned PRIMARY KEY (service_id, account_id)
+);

@@ -12,6 +12,7 @@
 --   orleansreminderstable           SELECT, INSERT, UPDATE, DELETE  (reminders of transfer delivery)
 --   rm_operation_journal            SELECT, INSERT, DELETE          (the operation journal: append, read, prune)
 --   rm_journal_retention            SELECT, INSERT, UPDATE, DELETE  (the pruning floor: an upsert that only rises)
+--   rm_journal_pruned               SELECT, INSERT, UPDATE, DELETE  (what pruning deleted per account: an upsert that adds)
 --   functions orleans_membership_insert / _update, orleans_storage_write: EXECUTE (SECURITY INVOKER:
 --   they act with rm_app's table privileges)
 --
@@ -65,10 +66,10 @@ DECLARE
     journal text;
     sequence_name text;
 BEGIN
-    FOREACH journal IN ARRAY ARRAY['rm_operation_journal', 'rm_journal_retention'] LOOP
+    FOREACH journal IN ARRAY ARRAY['rm_operation_journal', 'rm_journal_retention', 'rm_journal_pruned'] LOOP
         IF to_regclass(journal) IS NOT NULL THEN
             EXECUTE format('GRANT SELECT, INSERT, DELETE ON %I TO rm_app', journal);
-            IF journal = 'rm_journal_retention' THEN
+            IF journal IN ('rm_journal_retention', 'rm_journal_pruned') THEN
                 EXECUTE format('GRANT UPDATE ON %I TO rm_app', journal);
             END IF;
             FOR sequence_name IN

@@ -47,16 +47,16 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
             }
 
             var through = checkpoint.Status == AccountStatus.Open ? checkpoint.LastSequence : 0;
-            var (rows, sum, lastBalance, newest) = await SumJournalAsync(accountId, through, token);
+            var (rows, sum, lastBalance, newest, pruned, prunedEffect) = await SumJournalAsync(accountId, through, token);
             if (checkpoint.Status != AccountStatus.Open)
             {
                 // Never opened, or its state is gone: only the second has a journal.
-                if (newest > 0)
+                if (newest > 0 || pruned > 0)
                 {
                     lock (differences)
                     {
                         differences.Add(new AuditDifference(accountId, 0, 0, 0, 0,
-                            $"the journal holds records through sequence {newest}, but the account has no state (its row was lost)"));
+                            $"the journal holds records through sequence {newest} ({pruned} more pruned), but the account has no state (its row was lost)"));
                     }
                 }
 
@@ -78,9 +78,10 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
                 return;
             }
 
-            var reason = rows != checkpoint.LastSequence ? $"{checkpoint.LastSequence - rows} records missing from the journal"
-                : sum != checkpoint.Balance ? $"the journal sums to {sum}, the balance is {checkpoint.Balance}"
-                : checkpoint.LastSequence > 0 && lastBalance != checkpoint.Balance ? $"the newest record says the balance is {lastBalance}"
+            // Rows the retention pruned count with their tally (rm_journal_pruned).
+            var reason = rows + pruned != checkpoint.LastSequence ? $"{checkpoint.LastSequence - rows - pruned} records missing from the journal"
+                : sum + prunedEffect != checkpoint.Balance ? $"the journal sums to {sum + prunedEffect}, the balance is {checkpoint.Balance}"
+                : lastBalance is { } newestBalance && newestBalance != checkpoint.Balance ? $"the newest record says the balance is {newestBalance}"
                 : null;
             lock (differences)
             {
@@ -123,13 +124,21 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
         AccountStorageException.Find(exception) is not null
         || exception is TimeoutException or OrleansMessageRejectionException or SiloUnavailableException;
 
-    private async Task<(long Rows, long Sum, long LastBalance, long Newest)> SumJournalAsync(string accountId, long throughSequence, CancellationToken cancellationToken)
+    /// <summary>
+    /// The account's journal through <paramref name="throughSequence"/>: rows, summed effect, the balance its
+    /// newest row records (null when that row is not there), the highest sequence at all, and the tally of
+    /// what the retention pruned. One statement, so one snapshot: a prune cannot move rows between them.
+    /// </summary>
+    private async Task<(long Rows, long Sum, long? LastBalance, long Newest, long Pruned, long PrunedEffect)> SumJournalAsync(
+        string accountId, long throughSequence, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"""
             SELECT count(*) FILTER (WHERE sequence <= $3), coalesce(sum({Effect}) FILTER (WHERE sequence <= $3), 0)::bigint,
-                   coalesce((SELECT balance_after FROM rm_operation_journal
-                             WHERE service_id = $1 AND account_id = $2 AND sequence = $3), 0),
-                   coalesce(max(sequence), 0)
+                   (SELECT balance_after FROM rm_operation_journal
+                    WHERE service_id = $1 AND account_id = $2 AND sequence = $3),
+                   coalesce(max(sequence), 0),
+                   coalesce((SELECT records FROM rm_journal_pruned WHERE service_id = $1 AND account_id = $2), 0),
+                   coalesce((SELECT net_effect FROM rm_journal_pruned WHERE service_id = $1 AND account_id = $2), 0)
             FROM rm_operation_journal
             WHERE service_id = $1 AND account_id = $2
             """);
@@ -138,7 +147,7 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
         command.Parameters.Add(new() { Value = throughSequence });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
+        return (reader.GetInt64(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
     }
 
     /// <summary>Transfers debited (kind 3) minus their refunds (5) and credits (4) among the audited accounts.</summary>

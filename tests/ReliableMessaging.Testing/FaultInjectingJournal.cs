@@ -25,7 +25,7 @@ public sealed class FaultInjectingJournal(IOperationJournal inner) : IOperationJ
         return inner.FindAsync(accountId, operationIds, cancellationToken);
     }
 
-    public Task<IReadOnlyList<OperationRecord>> ReadAsync(string accountId, long afterSequence, int limit, CancellationToken cancellationToken = default)
+    public Task<JournalPage> ReadAsync(string accountId, long afterSequence, int limit, CancellationToken cancellationToken = default)
     {
         ThrowIfDown(accountId);
         return inner.ReadAsync(accountId, afterSequence, limit, cancellationToken);

@@ -216,7 +216,9 @@ public static class AccountsApi
                 page.Balance,
                 page.LastSequence,
                 page.Entries.Select(StatementEntryResponse.From).ToList(),
-                page.NextAfter is { } next ? $"/accounts/{accountId}/operations?after={next}&limit={pageSize}" : null)),
+                page.NextAfter is { } next ? $"/accounts/{accountId}/operations?after={next}&limit={pageSize}" : null,
+                page.PrunedRecords,
+                page.PrunedEffect)),
             AccountStatus.NotFound => AccountNotFound(accountId),
             AccountStatus.InvalidAccountId => InvalidAccountId(accountId),
         };

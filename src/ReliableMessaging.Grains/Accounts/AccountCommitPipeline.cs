@@ -200,14 +200,16 @@ public sealed class AccountCommitPipeline
     /// One page of the statement: the committed state is taken BEFORE the journal is read, so a
     /// record that leaves the window meanwhile is already in the journal when it is read.
     /// </summary>
-    public async Task<StatementPage> StatementAsync(long afterSequence, int limit, Func<long, int, Task<IReadOnlyList<OperationRecord>>> readJournal)
+    public async Task<StatementPage> StatementAsync(long afterSequence, int limit, Func<long, int, Task<JournalPage>> readJournal)
     {
         ArgumentNullException.ThrowIfNull(readJournal);
         ThrowIfFaulted();
         var committed = _committed;
-        var journaled = committed.IsOpen && afterSequence < committed.JournaledThrough
+
+        // Read even when the page is all in the window: the journal also says what its retention pruned.
+        var journaled = committed.IsOpen && committed.JournaledThrough > 0
             ? await readJournal(afterSequence, limit)
-            : [];
+            : new JournalPage([]);
         return AccountRules.Statement(committed, journaled, afterSequence, limit);
     }
 

@@ -185,7 +185,7 @@ public sealed partial class AccountGrain(
         }
     }
 
-    private async Task<IReadOnlyList<OperationRecord>> ReadJournalAsync(long afterSequence, int limit)
+    private async Task<JournalPage> ReadJournalAsync(long afterSequence, int limit)
     {
         try
         {

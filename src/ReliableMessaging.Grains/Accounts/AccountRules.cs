@@ -394,10 +394,17 @@ public sealed class AccountRules
     /// One statement page from the two tiers: <paramref name="journaled"/> (the journal's first rows
     /// after <paramref name="afterSequence"/>, read AFTER <paramref name="committed"/> was taken) and the
     /// window of <paramref name="committed"/>. Every committed record is in one of them, because records
-    /// leave the window only once journaled.
+    /// leave the window only once journaled, unless the journal's retention pruned it: then the page
+    /// says how many were pruned and their effect, and a missing sequence is one of them.
     /// </summary>
-    public static StatementPage Statement(AccountState committed, IReadOnlyList<OperationRecord> journaled, long afterSequence, int limit)
+    public static StatementPage Statement(AccountState committed, IReadOnlyList<OperationRecord> journaled, long afterSequence, int limit) =>
+        Statement(committed, new JournalPage(journaled), afterSequence, limit);
+
+    /// <inheritdoc cref="Statement(AccountState, IReadOnlyList{OperationRecord}, long, int)"/>
+    public static StatementPage Statement(AccountState committed, JournalPage journal, long afterSequence, int limit)
     {
+        ArgumentNullException.ThrowIfNull(journal);
+        var journaled = journal.Records;
         ArgumentNullException.ThrowIfNull(committed);
         ArgumentNullException.ThrowIfNull(journaled);
         if (!committed.IsOpen)
@@ -416,7 +423,9 @@ public sealed class AccountRules
 
         foreach (var record in committed.Operations)
         {
-            if (record.Sequence > afterSequence)
+            // A record the retention pruned from the journal is counted in the page's tally, not listed,
+            // even while the window still holds it (a quiet account keeps old records in its window).
+            if (record.Sequence > afterSequence && Uuid7.GetUnixTimeMilliseconds(record.OperationId) > journal.PrunedThroughUnixMs)
             {
                 // The window's copy wins: it is the same record, possibly with a transfer's later state.
                 bySequence[record.Sequence] = record;
@@ -425,12 +434,15 @@ public sealed class AccountRules
 
         var entries = bySequence.Values.Take(limit).Select(r => r.ToStatementEntry()).ToList();
         var last = entries.Count > 0 ? entries[^1].Sequence : afterSequence;
-        if (entries.Count > 0 && entries[0].Sequence != afterSequence + 1)
+        var next = entries.Count > 0 ? entries[0].Sequence : committed.LastSequence + 1;
+        if (journal.PrunedRecords == 0 && afterSequence < committed.LastSequence && next != afterSequence + 1)
         {
-            throw new InvalidOperationException($"The statement has a gap after sequence {afterSequence}: the next record found is {entries[0].Sequence}.");
+            throw new InvalidOperationException($"The statement has a gap after sequence {afterSequence}: the next record found is {next}.");
         }
 
-        return new(AccountStatus.Open, entries, last < committed.LastSequence ? last : null, committed.Balance, committed.LastSequence);
+        // Past pruned records an empty page ends the statement (only pruned ones were left after the cursor).
+        return new(AccountStatus.Open, entries, last < committed.LastSequence && entries.Count > 0 ? last : null, committed.Balance, committed.LastSequence,
+            journal.PrunedRecords, journal.PrunedEffect);
     }
 
     private bool IsPastRetention(long timestamp, DateTimeOffset now) =>

@@ -18,6 +18,9 @@ public interface IOperationJournal
     /// <summary>The journaled records of <paramref name="accountId"/> among <paramref name="operationIds"/>, and the pruning floor.</summary>
     Task<JournalLookup> FindAsync(string accountId, IReadOnlyList<Guid> operationIds, CancellationToken cancellationToken = default);
 
-    /// <summary>Journaled records of one account with a sequence above <paramref name="afterSequence"/>, ascending, at most <paramref name="limit"/>.</summary>
-    Task<IReadOnlyList<OperationRecord>> ReadAsync(string accountId, long afterSequence, int limit, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Journaled records of one account with a sequence above <paramref name="afterSequence"/>, ascending,
+    /// at most <paramref name="limit"/>, with what pruning deleted of the account's journal.
+    /// </summary>
+    Task<JournalPage> ReadAsync(string accountId, long afterSequence, int limit, CancellationToken cancellationToken = default);
 }

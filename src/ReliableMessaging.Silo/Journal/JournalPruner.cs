@@ -7,7 +7,8 @@ namespace ReliableMessaging.Silo.Journal;
 /// <summary>
 /// Deletes journal rows older than <see cref="AccountOptions.JournalRetention"/>, when one is set.
 /// It first raises the service's pruning floor and only then deletes, so a look-up that misses a
-/// pruned row answers "expired" and the ID is never executed again. Every silo runs it; the steps are
+/// pruned row answers "expired" and the ID is never executed again. Each delete adds what it removed
+/// to the account's tally (rm_journal_pruned), so the audit and the statement still add up. Every silo runs it; the steps are
 /// idempotent, so silos pruning at once only repeat each other's work.
 /// </summary>
 public sealed partial class JournalPruner(
@@ -42,15 +43,32 @@ public sealed partial class JournalPruner(
         long deleted = 0;
         while (true)
         {
+            // The delete and the per-account tally of what it deleted are one statement: the audit and
+            // the statement never see rows gone without their tally, nor a tally without its rows gone.
             await using var delete = dataSource.CreateCommand("""
-                DELETE FROM rm_operation_journal WHERE ctid IN (
-                    SELECT ctid FROM rm_operation_journal
-                    WHERE service_id = $1 AND operation_time_ms <= $2 LIMIT $3)
+                WITH deleted AS (
+                    DELETE FROM rm_operation_journal WHERE ctid IN (
+                        SELECT ctid FROM rm_operation_journal
+                        WHERE service_id = $1 AND operation_time_ms <= $2 LIMIT $3)
+                    RETURNING account_id, kind, amount, status),
+                tally AS (
+                    INSERT INTO rm_journal_pruned (service_id, account_id, records, net_effect)
+                    SELECT $1, account_id, count(*),
+                           sum(CASE WHEN status <> 0 THEN 0
+                                    WHEN kind IN (1, 4, 5) THEN amount
+                                    WHEN kind IN (2, 3) THEN -amount
+                                    ELSE 0 END)::bigint
+                    FROM deleted GROUP BY account_id
+                    ON CONFLICT (service_id, account_id) DO UPDATE
+                        SET records = rm_journal_pruned.records + excluded.records,
+                            net_effect = rm_journal_pruned.net_effect + excluded.net_effect
+                    RETURNING 1)
+                SELECT count(*) FROM deleted
                 """);
             delete.Parameters.Add(new() { Value = serviceId.Value });
             delete.Parameters.Add(new() { Value = floor });
             delete.Parameters.Add(new() { Value = DeleteBatch });
-            var rows = await delete.ExecuteNonQueryAsync(cancellationToken);
+            var rows = (long)(await delete.ExecuteScalarAsync(cancellationToken))!;
             deleted += rows;
             if (rows < DeleteBatch)
             {

@@ -30,6 +30,10 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
                                  $8::bigint[], $9::text[], $10::smallint[], $11::bigint[], $12::timestamptz[], $13::text[])
         """;
 
+    /// <summary>What a row does to its account's balance (kinds as in 40-journal.sql); a recorded refusal moves nothing.</summary>
+    private const string BalanceEffect =
+        "CASE WHEN status <> 0 THEN 0 WHEN kind IN (1, 4, 5) THEN amount WHEN kind IN (2, 3) THEN -amount ELSE 0 END";
+
     private const string Columns =
         "operation_id, sequence, kind, amount, status, balance_after, counterparty, transfer_state, recorded_at, issued_by";
 
@@ -97,15 +101,37 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
         }
     }
 
-    public async Task<IReadOnlyList<OperationRecord>> ReadAsync(string accountId, long afterSequence, int limit, CancellationToken cancellationToken = default)
+    public async Task<JournalPage> ReadAsync(string accountId, long afterSequence, int limit, CancellationToken cancellationToken = default)
     {
         try
         {
-            await using var command = _dataSource.CreateCommand(
-                $"SELECT {Columns} FROM rm_operation_journal WHERE service_id = $1 AND account_id = $2 AND sequence > $3 ORDER BY sequence LIMIT $4");
-            AddParameters(command.Parameters, _serviceId, accountId, afterSequence, limit);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            return await ReadRecordsAsync(reader, cancellationToken);
+            // Everything at or below the pruning floor counts as pruned, whether a prune has deleted its
+            // row yet or not, and both queries read one snapshot: a prune running meanwhile moves no
+            // record between the listed ones and the tally.
+            await using var batch = _dataSource.CreateBatch();
+            batch.BatchCommands.Add(Command("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+            batch.BatchCommands.Add(Command($"""
+                SELECT {Columns} FROM rm_operation_journal
+                WHERE service_id = $1 AND account_id = $2 AND sequence > $3
+                  AND operation_time_ms > coalesce((SELECT pruned_through_ms FROM rm_journal_retention WHERE service_id = $1), 0)
+                ORDER BY sequence LIMIT $4
+                """,
+                _serviceId, accountId, afterSequence, limit));
+            batch.BatchCommands.Add(Command($"""
+                SELECT coalesce((SELECT records FROM rm_journal_pruned WHERE service_id = $1 AND account_id = $2), 0) + count(*),
+                       coalesce((SELECT net_effect FROM rm_journal_pruned WHERE service_id = $1 AND account_id = $2), 0) + coalesce(sum({BalanceEffect}), 0)::bigint,
+                       coalesce((SELECT pruned_through_ms FROM rm_journal_retention WHERE service_id = $1), 0)
+                FROM rm_operation_journal
+                WHERE service_id = $1 AND account_id = $2
+                  AND operation_time_ms <= coalesce((SELECT pruned_through_ms FROM rm_journal_retention WHERE service_id = $1), 0)
+                """,
+                _serviceId, accountId));
+            batch.BatchCommands.Add(Command("COMMIT"));
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            var records = await ReadRecordsAsync(reader, cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            return new JournalPage(records, reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
         }
         catch (NpgsqlException exception)
         {

@@ -1,7 +1,12 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using ReliableMessaging.Audit;
 using ReliableMessaging.Contracts.Accounts;
 using ReliableMessaging.Contracts.Transfers;
+using ReliableMessaging.Grains.Accounts;
+using ReliableMessaging.Silo.Journal;
 using ReliableMessaging.Testing;
 
 namespace ReliableMessaging.Tests.Journal;
@@ -112,6 +117,43 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
         var difference = Assert.Single(report.Differences);
         Assert.Equal(990, difference.Balance);
         Assert.Contains("went back", difference.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Retention_OldRecordsPruned_AuditPassesAndTheStatementTalliesThemOnce()
+    {
+        // A quiet account: its old records are still in its window when the retention prunes their rows.
+        var accountId = TestIds.NewId();
+        var account = fixture.Grains.GetGrain<IAccountGrain>(accountId);
+        await account.Open();
+        var start = DateTimeOffset.UtcNow;
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(OperationStatus.Succeeded, (await account.Deposit(TestIds.OperationIdAt(start.AddMinutes(-25).AddMilliseconds(i)), 100 + i)).Status);
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(OperationStatus.Succeeded, (await account.Withdraw(TestIds.NewOperationId(), 7)).Status);
+        }
+
+        await account.SyncJournal();
+
+        // A pruner whose clock puts the floor 24 minutes back: only this account's old rows are that old.
+        await using var dataSource = NpgsqlDataSource.Create(fixture.Postgres.ConnectionString);
+        var options = Options.Create(new AccountOptions { JournalRetention = AccountCluster.Retention, MaxOperationAge = AccountCluster.Retention / 2 });
+        var pruner = new JournalPruner(dataSource, new JournalServiceId(fixture.ServiceId), options,
+            new FakeTimeProvider(start + AccountCluster.Retention - TimeSpan.FromMinutes(24)), NullLogger<JournalPruner>.Instance);
+        Assert.True(await pruner.PruneAsync(CancellationToken.None) >= 5);
+
+        var report = await AuditAsync(accountId);
+        var statement = await account.GetStatement(0, 100);
+
+        Assert.True(report.Passed, string.Join("; ", report.Differences.Select(d => d.Reason).Concat(report.Unreachable)));
+        Assert.Equal([6L, 7, 8], statement.Entries.Select(e => e.Sequence));
+        Assert.Equal((5L, 510L), (statement.PrunedRecords, statement.PrunedEffect));
+        Assert.Equal(510 - 21, statement.Balance);
+        Assert.Equal(statement.Balance, statement.PrunedEffect + statement.Entries.Sum(e => e.BalanceEffect));
     }
 
     private async Task DeleteStateRowAsync(string accountId)

@@ -42,10 +42,10 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
         await journal.AppendAsync("alice", records);
         await journal.AppendAsync("alice", records.Skip(2).ToList());
 
-        Assert.Equal(records, await journal.ReadAsync("alice", 0, 100));
-        Assert.Equal(records.Skip(3), await journal.ReadAsync("alice", 3, 100));
-        Assert.Equal(records.Take(2), await journal.ReadAsync("alice", 0, 2));
-        Assert.Empty(await journal.ReadAsync("bob", 0, 100));
+        Assert.Equal(records, (await journal.ReadAsync("alice", 0, 100)).Records);
+        Assert.Equal(records.Skip(3), (await journal.ReadAsync("alice", 3, 100)).Records);
+        Assert.Equal(records.Take(2), (await journal.ReadAsync("alice", 0, 2)).Records);
+        Assert.Empty((await journal.ReadAsync("bob", 0, 100)).Records);
 
         var found = await journal.FindAsync("alice", [records[1].OperationId, records[4].OperationId, Guid.CreateVersion7()]);
         Assert.Equal([records[1], records[4]], found.Records.OrderBy(r => r.Sequence));
@@ -70,9 +70,9 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
 
         await Assert.ThrowsAsync<JournalUnavailableException>(() => colliding);
         await alongside;
-        Assert.Equal([first], await journal.ReadAsync("bob", 0, 100));
+        Assert.Equal([first], (await journal.ReadAsync("bob", 0, 100)).Records);
         Assert.Empty((await journal.FindAsync("bob", [collision.OperationId])).Records);
-        Assert.Equal([other], await journal.ReadAsync("alice", 0, 100));
+        Assert.Equal([other], (await journal.ReadAsync("alice", 0, 100)).Records);
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
         // so the batch goes again in its idempotent form.
         await journal.AppendAsync("carol", records);
 
-        Assert.Equal(records, await journal.ReadAsync("carol", 0, 100));
+        Assert.Equal(records, (await journal.ReadAsync("carol", 0, 100)).Records);
         Assert.Equal(2, journal.InsertsExecuted - before);
     }
 
@@ -104,7 +104,7 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
 
         var inserts = journal.InsertsExecuted - before;
         Assert.InRange(inserts, 1, 100);
-        Assert.Equal(2, (await journal.ReadAsync("acct-399", 0, 10)).Count);
+        Assert.Equal(2, ((await journal.ReadAsync("acct-399", 0, 10)).Records).Count);
     }
 
     [Fact]
@@ -126,7 +126,7 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
         await Task.WhenAll(appends);
 
         Assert.Equal(1, journal.InsertsExecuted - before);
-        Assert.Single(await journal.ReadAsync("spaced-4", 0, 10));
+        Assert.Single((await journal.ReadAsync("spaced-4", 0, 10)).Records);
     }
 
     [Fact]
@@ -137,12 +137,23 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
         var old = Record(1, Now.AddDays(-3));
         var recent = Record(2, Now.AddHours(-1));
         await journal.AppendAsync("carol", [old, recent]);
+        List<OperationRecord> dave = [Record(1, Now.AddDays(-4)), Record(2, Now.AddDays(-3), OperationKind.Withdrawal), Record(3, Now.AddMinutes(-5))];
+        await journal.AppendAsync("dave", dave);
         var options = Options.Create(new AccountOptions { JournalRetention = TimeSpan.FromDays(2), MaxOperationAge = TimeSpan.FromDays(1) });
         var pruner = new JournalPruner(dataSource, _serviceId, options, new FakeTimeProvider(Now), NullLogger<JournalPruner>.Instance);
 
         var deleted = await pruner.PruneAsync(CancellationToken.None);
+        var again = await pruner.PruneAsync(CancellationToken.None);
 
-        Assert.Equal(1, deleted);
+        Assert.Equal((3L, 0L), (deleted, again));
+
+        // What was pruned is tallied per account, so the statement and the audit still add up.
+        var carolPage = await journal.ReadAsync("carol", 0, 10);
+        Assert.Equal([recent], carolPage.Records);
+        Assert.Equal((1L, 10L, Now.AddDays(-2).ToUnixTimeMilliseconds()), (carolPage.PrunedRecords, carolPage.PrunedEffect, carolPage.PrunedThroughUnixMs));
+        var davePage = await journal.ReadAsync("dave", 0, 10);
+        Assert.Equal([dave[2]], davePage.Records);
+        Assert.Equal((2L, -10L), (davePage.PrunedRecords, davePage.PrunedEffect));
         var lookup = await journal.FindAsync("carol", [old.OperationId, recent.OperationId]);
         Assert.Equal([recent], lookup.Records);
         Assert.Equal(Now.AddDays(-2).ToUnixTimeMilliseconds(), lookup.PrunedThroughUnixMs);
@@ -157,6 +168,14 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
         // A floor never goes down, even if a pruner with a slower clock runs.
         await new JournalPruner(dataSource, _serviceId, options, new FakeTimeProvider(Now.AddDays(-1)), NullLogger<JournalPruner>.Instance).PruneAsync(CancellationToken.None);
         Assert.Equal(Now.AddDays(-2).ToUnixTimeMilliseconds(), (await journal.FindAsync("carol", [])).PrunedThroughUnixMs);
+        Assert.Equal((1L, 10L), ((await journal.ReadAsync("carol", 0, 10)).PrunedRecords, (await journal.ReadAsync("carol", 0, 10)).PrunedEffect));
+
+        // A prune in progress (the floor raised, the rows not deleted yet): they already count as pruned, not listed.
+        await JournalTable.ExecuteAsync(fixture.Postgres, "UPDATE rm_journal_retention SET pruned_through_ms = $2 WHERE service_id = $1",
+            _serviceId.Value, Now.AddMinutes(-30).ToUnixTimeMilliseconds());
+        var inProgress = await journal.ReadAsync("carol", 0, 10);
+        Assert.Empty(inProgress.Records);
+        Assert.Equal((2L, 30L), (inProgress.PrunedRecords, inProgress.PrunedEffect));
     }
 
     [Fact]

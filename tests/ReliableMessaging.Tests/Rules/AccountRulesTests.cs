@@ -1,3 +1,4 @@
+using ReliableMessaging.Contracts;
 using ReliableMessaging.Contracts.Accounts;
 using ReliableMessaging.Grains.Accounts;
 using ReliableMessaging.Grains.Journal;
@@ -373,6 +374,30 @@ public sealed class AccountRulesTests
 
         _rules.MarkJournaled(state, 6);
         Assert.Throws<InvalidOperationException>(() => AccountRules.Statement(state, [], 0, 10));
+    }
+
+    [Fact]
+    public void Statement_RecordsPrunedByTheRetention_NotListedEvenFromTheWindow_TallySumsToTheBalance()
+    {
+        var state = OpenAccount(0);
+        var journal = new List<OperationRecord>();
+        for (var i = 0; i < 6; i++)
+        {
+            _rules.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.FromSeconds(i)), 10 + i), Now);
+        }
+
+        Ship(state, journal);
+        Assert.Equal([3L, 4, 5, 6], state.Operations.Select(r => r.Sequence));
+
+        // The retention took records 1 to 3: the journal lists what is above its floor and tallies the rest;
+        // record 3 is still in the window, yet it is pruned history now, counted once, in the tally.
+        var floor = Uuid7.GetUnixTimeMilliseconds(journal.Single(r => r.Sequence == 3).OperationId);
+        var page = AccountRules.Statement(state, new JournalPage([.. journal.Where(r => r.Sequence > 3)], 3, 10 + 11 + 12, floor), 0, 10);
+
+        Assert.Equal([4L, 5, 6], page.Entries.Select(e => e.Sequence));
+        Assert.Equal((3L, 33L), (page.PrunedRecords, page.PrunedEffect));
+        Assert.Equal(state.Balance, page.PrunedEffect + page.Entries.Sum(e => e.BalanceEffect));
+        Assert.Null(page.NextAfter);
     }
 
     [Fact]
