@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using ReliableMessaging.Api.Accounts;
@@ -11,11 +12,14 @@ namespace ReliableMessaging.Api.Security;
 /// empty; it is charged one permit only AFTER it was answered, and not at all when the answer is a
 /// replay (<c>Idempotent-Replayed: true</c>). Retrying an operation that already ran is therefore
 /// never what pushes a client over its limit: it costs no write and changes nothing. A caller over
-/// its limit is still refused, replays included, until its bucket refills.
+/// its limit is still refused, replays included, until its bucket refills. Requests in flight hold a
+/// reservation against the bucket until they are answered, so a burst of concurrent requests cannot
+/// all pass the check before any of them is charged.
 /// </summary>
 internal sealed class RateLimitFilter : IEndpointFilter, IDisposable
 {
     private readonly PartitionedRateLimiter<string>? _limiter;
+    private readonly ConcurrentDictionary<string, int> _inFlight = new(StringComparer.Ordinal);
 
     public RateLimitFilter(IOptions<RateLimitOptions> options)
     {
@@ -44,22 +48,35 @@ internal sealed class RateLimitFilter : IEndpointFilter, IDisposable
             return await next(context);
         }
 
-        // Look without taking: a zero-permit acquire is not a reliable probe in every package version.
-        if (_limiter.GetStatistics(caller) is { CurrentAvailablePermits: <= 0 })
+        // Reserve first, then look without taking (a zero-permit acquire is not a reliable probe in every
+        // package version): the caller's other requests in flight count against what the bucket holds.
+        var ahead = _inFlight.AddOrUpdate(caller, 1, static (_, count) => count + 1) - 1;
+        try
         {
-            // The bucket refills every second.
-            http.Response.Headers.RetryAfter = "1";
-            return ApiProblem.RateLimited.ToResult($"Caller '{caller}' sent more requests than its limit allows. Retry after 1 s; answers that are replays are not counted.");
-        }
+            if (_limiter.GetStatistics(caller) is { } statistics && statistics.CurrentAvailablePermits - ahead <= 0)
+            {
+                // The bucket refills every second.
+                http.Response.Headers.RetryAfter = "1";
+                return ApiProblem.RateLimited.ToResult($"Caller '{caller}' sent more requests than its limit allows. Retry after 1 s; answers that are replays are not counted.");
+            }
 
-        var result = await next(context);
-        if (http.Response.Headers[IdempotencyKey.ReplayedHeaderName] != "true")
+            var result = await next(context);
+            if (http.Response.Headers[IdempotencyKey.ReplayedHeaderName] != "true")
+            {
+                // Charged after the answer (its reservation ends just after); when the bucket was drained meanwhile, the next request waits.
+                _limiter.AttemptAcquire(caller, 1).Dispose();
+            }
+
+            return result;
+        }
+        finally
         {
-            // Charged after the answer; when the bucket was drained meanwhile, the next request waits.
-            _limiter.AttemptAcquire(caller, 1).Dispose();
+            if (_inFlight.AddOrUpdate(caller, 0, static (_, count) => count - 1) == 0)
+            {
+                // Only if still 0: a request that reserved meanwhile keeps its entry.
+                _inFlight.TryRemove(new KeyValuePair<string, int>(caller, 0));
+            }
         }
-
-        return result;
     }
 
     public void Dispose() => _limiter?.Dispose();

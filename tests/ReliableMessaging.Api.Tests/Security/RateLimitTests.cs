@@ -51,6 +51,30 @@ public sealed class RateLimitTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task ConcurrentBurst_AtMostTheBucketPasses_TheRest429()
+    {
+        // Checked and charged separately, all of these could pass the check before the first was charged.
+        var accountId = await OpenWithBalanceAsync(fixture.FrontEndA.CreateClient(), 0);
+        using var flood = fixture.FrontEndLimited.CreateClient();
+        flood.DefaultRequestHeaders.Authorization = Tokens.Bearer(FrontEndFactory.Token(Api.Security.ApiScopes.All, subject: $"flood-{Guid.NewGuid():N}"));
+
+        var started = DateTimeOffset.UtcNow;
+        var answers = await Task.WhenAll(Enumerable.Range(0, 40).Select(async _ =>
+        {
+            using var response = await DepositAsync(flood, accountId, NewKey(), 1);
+            return response.StatusCode;
+        }));
+        var seconds = (DateTimeOffset.UtcNow - started).TotalSeconds;
+
+        var passed = answers.Count(status => status == HttpStatusCode.OK);
+        Assert.All(answers, status => Assert.True(status is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, status.ToString()));
+        // The bucket holds 3 and refills 1 per second while the burst lasts.
+        Assert.True(passed >= 1 && passed <= ApiFixture.LimitedBurst + (int)Math.Ceiling(seconds) + 1, $"{passed} of 40 passed in {seconds:F1} s");
+        using var reader = fixture.FrontEndA.CreateClient();
+        Assert.Equal((long)passed, await BalanceAsync(reader, accountId));
+    }
+
+    [Fact]
     public async Task Replays_NotCharged_ManyRetriesOfARecordedOperationAllAnswered()
     {
         var accountId = await OpenWithBalanceAsync(fixture.FrontEndA.CreateClient(), 1000);
