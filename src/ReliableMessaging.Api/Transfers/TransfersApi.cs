@@ -94,11 +94,13 @@ public static class TransfersApi
         var lookup = await grains.GetGrain<ITransferGrain>(id).GetStatus();
 
         // A token limited to some accounts sees only transfers from or to them; any other answers
-        // exactly like an unknown ID, so a transfer ID learned elsewhere reveals nothing. (Answers
-        // without a transfer - unknown, expired, unconfirmed - name no account and pass as they are.)
+        // exactly like an unknown ID, so a transfer ID learned elsewhere reveals nothing: also when
+        // it is only received (unconfirmed) or expired, whose accounts are those it was received for.
+        // (An unknown ID names no account and is answered as it is.)
         var user = response.HttpContext.User;
+        var (from, to) = lookup.Transfer is { } seen ? (seen.From, seen.To) : (lookup.Source, lookup.Destination);
         if (ApiClaims.GrantedAccounts(user) is not null
-            && lookup.Transfer is { } seen && !(ApiClaims.MayAccess(user, seen.From) || ApiClaims.MayAccess(user, seen.To)))
+            && from is not null && !(ApiClaims.MayAccess(user, from) || (to is not null && ApiClaims.MayAccess(user, to))))
         {
             return ApiProblem.TransferNotFound.ToResult($"No transfer was accepted with ID {id}.");
         }

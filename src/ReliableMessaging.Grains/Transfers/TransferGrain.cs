@@ -67,9 +67,12 @@ public sealed class TransferGrain(
         // timed out, or whose transfer grain's silo died with the start in transit): never answer
         // "not accepted" for that; the client repeats the start with the same ID to settle it.
         var lookup = await GrainFactory.GetGrain<IAccountGrain>(state.State.Source).GetTransfer(this.GetPrimaryKey());
-        return lookup.Status == TransferLookupStatus.Unknown && state.State.MayStillCommit(time.GetUtcNow(), ResponseTimeout)
+        var answer = lookup.Status == TransferLookupStatus.Unknown && state.State.MayStillCommit(time.GetUtcNow(), ResponseTimeout)
             ? new TransferLookupResult(TransferLookupStatus.Unconfirmed, null)
             : lookup;
+
+        // The accounts it was received for, so that an answer without a transfer can be shown only to them.
+        return answer with { Source = state.State.Source, Destination = state.State.Destination };
     }
 
     /// <summary>Writes the index; when that fails, nothing is sent to the source and the caller retries.</summary>

@@ -112,6 +112,31 @@ public sealed class AuthorizationTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Transfer_ReceivedButNotConfirmed_HiddenFromAStrangerLikeAnUnknownId_ShownToItsAccounts()
+    {
+        // The ID is recorded (the source does not exist, so nothing is debited), and a start may still
+        // be on its way: its accounts are told "not confirmed", anyone else the same as for an unknown ID.
+        var from = NewAccountId();
+        var to = await OpenWithBalanceAsync(_admin, 0);
+        var key = NewKey();
+        using (var refused = await TransferAsync(_admin, key, from, to, 300))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+        }
+
+        using var owner = ClientWith(Tokens.ForAccounts([from]));
+        using var stranger = ClientWith(Tokens.ForAccounts([NewAccountId()]));
+        using var byOwner = await owner.GetAsync(new Uri($"/transfers/{key}", UriKind.Relative));
+        using var byStranger = await stranger.GetAsync(new Uri($"/transfers/{key}", UriKind.Relative));
+        using var unknown = await stranger.GetAsync(new Uri($"/transfers/{NewKey()}", UriKind.Relative));
+
+        await AssertProblemAsync(byOwner, HttpStatusCode.Conflict, "transfer-not-confirmed");
+        var hidden = await AssertProblemAsync(byStranger, HttpStatusCode.NotFound, "transfer-not-found");
+        var missing = await AssertProblemAsync(unknown, HttpStatusCode.NotFound, "transfer-not-found");
+        Assert.Equal((string)missing["title"]!, (string)hidden["title"]!);
+    }
+
+    [Fact]
     public async Task EmptyAccountsClaim_GrantsNoAccount()
     {
         var accountId = await OpenWithBalanceAsync(_admin, 10);
