@@ -22,8 +22,8 @@ public enum AttemptResult
     TooManyRequests,
 
     /// <summary>
-    /// 500 or another 5xx that is not an unavailability: an error inside the service. Not retried (it
-    /// would fail the same way); the work may or may not have run, so the call resolves it like a lost answer.
+    /// 500 or another 5xx that is not an unavailability: an error inside the service. Retried with the
+    /// same key like the others (bounded by MaxAttempts); counted apart, since it is a bug to look into.
     /// </summary>
     ServerError,
 }

@@ -238,9 +238,9 @@ public sealed class ReliableMessagingClient
 
     /// <summary>
     /// One call with its retries. Anything that is not a final answer (timeouts, failed connections,
-    /// an open circuit, 408, 429, 502, 503, 504) is retried after a backoff no shorter than Retry-After;
-    /// the request is rebuilt for each attempt with the same key and body. Any other 5xx ends the call
-    /// at once without an answer (not retried, and no verdict on whether the work ran).
+    /// an open circuit, 408, 429, 5xx) is retried after a backoff no shorter than Retry-After; the
+    /// request is rebuilt for each attempt with the same key and body. A 5xx is never a verdict on the
+    /// work (it may have committed before the error): when the attempts end on one, the call has no answer.
     /// </summary>
     private async Task<Exchange> ExchangeAsync(RequestKind kind, Func<HttpRequestMessage> createRequest, CancellationToken cancellationToken)
     {
@@ -260,22 +260,15 @@ public sealed class ReliableMessagingClient
                     var body = await response.Content.ReadAsStringAsync(deadline.Token);
                     var status = (int)response.StatusCode;
                     var replayed = response.Headers.TryGetValues(ReplayedHeader, out var values) && values.Contains("true", StringComparer.OrdinalIgnoreCase);
-                    if (status >= 500 && !ApiError.IsRetryableStatus(status))
-                    {
-                        // An error inside the service (500 internal-error is a bug there): sent again it
-                        // would fail the same way, so it is not retried. Nor is it a verdict on the work,
-                        // which may have committed before the error: the caller resolves it like a lost answer.
-                        lastError = ApiError.FromResponse(status, body);
-                        Notify(new AttemptRecord(kind, attempt, AttemptResult.ServerError, status, lastError.Code, replayed));
-                        return new Exchange(false, status, body, replayed, attempt, lastError, Describe(lastError));
-                    }
-
                     if (ApiError.IsRetryableStatus(status))
                     {
                         lastError = ApiError.FromResponse(status, body);
                         lastFailure = Describe(lastError);
                         retryAfter = RetryAfter(response.Headers.RetryAfter);
-                        Notify(new AttemptRecord(kind, attempt, status == 429 ? AttemptResult.TooManyRequests : AttemptResult.Unavailable, status, lastError.Code, replayed));
+                        var result = status == 429 ? AttemptResult.TooManyRequests
+                            : status is 408 or 502 or 503 or 504 ? AttemptResult.Unavailable
+                            : AttemptResult.ServerError;
+                        Notify(new AttemptRecord(kind, attempt, result, status, lastError.Code, replayed));
                     }
                     else
                     {

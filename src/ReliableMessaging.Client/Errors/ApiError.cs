@@ -47,13 +47,14 @@ public abstract record ApiError(ProblemInfo Problem)
     public string Message => Problem.Detail ?? Problem.Title ?? Problem.Code;
 
     /// <summary>
-    /// True when the same request may succeed later (the client retries these itself): 408, 429 and the
-    /// unavailability answers 502, 503 and 504. Not 500: an error inside the service is not retried.
+    /// True when the same request may succeed later (the client retries these itself, with the same key):
+    /// 408, 429 and every 5xx. A 500 is the service's error, never a request to retry, but one from a
+    /// front end while a silo fails can be passing, and the key makes a bounded retry safe.
     /// </summary>
     public virtual bool IsTransient => IsRetryableStatus(Status);
 
-    /// <summary>The statuses the client retries: the service (or a proxy before it) could not take the request now.</summary>
-    public static bool IsRetryableStatus(int status) => status is 408 or 429 or 502 or 503 or 504;
+    /// <summary>The statuses the client retries (at most <c>MaxAttempts</c> times in all).</summary>
+    public static bool IsRetryableStatus(int status) => status is 408 or 429 or >= 500;
 
     /// <summary>The typed error for an answer with this status and body; never throws.</summary>
     public static ApiError FromResponse(int status, string body)
