@@ -62,5 +62,7 @@ CREATE TABLE IF NOT EXISTS rm_journal_pruned
     account_id  text   NOT NULL,
     records     bigint NOT NULL,
     net_effect  bigint NOT NULL,
+    -- Transfers debited here (kind 3) less credits and refunds (4, 5) among them: the audit's money in flight.
+    in_transfer bigint NOT NULL DEFAULT 0,
     CONSTRAINT pk_rm_journal_pruned PRIMARY KEY (service_id, account_id)
 );

@@ -122,7 +122,8 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
     /// </summary>
     private static bool IsUnreachable(Exception exception) =>
         AccountStorageException.Find(exception) is not null
-        || exception is TimeoutException or OrleansMessageRejectionException or SiloUnavailableException;
+        || exception is TimeoutException or OrleansMessageRejectionException or SiloUnavailableException
+            or Orleans.Runtime.Messaging.ConnectionFailedException or GatewayTooBusyException;
 
     /// <summary>
     /// The account's journal through <paramref name="throughSequence"/>: rows, summed effect, the balance its
@@ -153,9 +154,11 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
     /// <summary>Transfers debited (kind 3) minus their refunds (5) and credits (4) among the audited accounts.</summary>
     private async Task<long> InTransferAsync(IReadOnlyCollection<string> accounts, CancellationToken cancellationToken)
     {
+        // With the retention's tally of pruned rows: one statement, one snapshot.
         await using var command = dataSource.CreateCommand("""
-            SELECT coalesce(sum(CASE WHEN kind = 3 AND status = 0 THEN amount WHEN kind IN (4, 5) THEN -amount ELSE 0 END), 0)::bigint
-            FROM rm_operation_journal WHERE service_id = $1 AND account_id = ANY($2)
+            SELECT coalesce((SELECT sum(CASE WHEN kind = 3 AND status = 0 THEN amount WHEN kind IN (4, 5) THEN -amount ELSE 0 END)
+                             FROM rm_operation_journal WHERE service_id = $1 AND account_id = ANY($2)), 0)::bigint
+                 + coalesce((SELECT sum(in_transfer) FROM rm_journal_pruned WHERE service_id = $1 AND account_id = ANY($2)), 0)::bigint
             """);
         command.Parameters.Add(new() { Value = serviceId });
         command.Parameters.Add(new() { Value = accounts.ToArray() });
@@ -170,6 +173,8 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
             WHERE serviceid = $1 AND graintypestring = 'account' AND grainidextensionstring IS NOT NULL
             UNION
             SELECT DISTINCT account_id FROM rm_operation_journal WHERE service_id = $1
+            UNION
+            SELECT account_id FROM rm_journal_pruned WHERE service_id = $1
             """);
         command.Parameters.Add(new() { Value = serviceId });
         var accounts = new List<string>();

@@ -435,6 +435,7 @@ public sealed class AccountRules
         var entries = bySequence.Values.Take(limit).Select(r => r.ToStatementEntry()).ToList();
         var last = entries.Count > 0 ? entries[^1].Sequence : afterSequence;
         var next = entries.Count > 0 ? entries[0].Sequence : committed.LastSequence + 1;
+        // A gap is a record lost, unless the retention pruned some of this account's (then it is one of them).
         if (journal.PrunedRecords == 0 && afterSequence < committed.LastSequence && next != afterSequence + 1)
         {
             throw new InvalidOperationException($"The statement has a gap after sequence {afterSequence}: the next record found is {next}.");

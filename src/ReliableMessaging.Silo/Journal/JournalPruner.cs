@@ -52,16 +52,18 @@ public sealed partial class JournalPruner(
                         WHERE service_id = $1 AND operation_time_ms <= $2 LIMIT $3)
                     RETURNING account_id, kind, amount, status),
                 tally AS (
-                    INSERT INTO rm_journal_pruned (service_id, account_id, records, net_effect)
+                    INSERT INTO rm_journal_pruned (service_id, account_id, records, net_effect, in_transfer)
                     SELECT $1, account_id, count(*),
                            sum(CASE WHEN status <> 0 THEN 0
                                     WHEN kind IN (1, 4, 5) THEN amount
                                     WHEN kind IN (2, 3) THEN -amount
-                                    ELSE 0 END)::bigint
+                                    ELSE 0 END)::bigint,
+                           sum(CASE WHEN kind = 3 AND status = 0 THEN amount WHEN kind IN (4, 5) THEN -amount ELSE 0 END)::bigint
                     FROM deleted GROUP BY account_id
                     ON CONFLICT (service_id, account_id) DO UPDATE
                         SET records = rm_journal_pruned.records + excluded.records,
-                            net_effect = rm_journal_pruned.net_effect + excluded.net_effect
+                            net_effect = rm_journal_pruned.net_effect + excluded.net_effect,
+                            in_transfer = rm_journal_pruned.in_transfer + excluded.in_transfer
                     RETURNING 1)
                 SELECT count(*) FROM deleted
                 """);

@@ -22,12 +22,18 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
     /// <summary>The most records one insert carries.</summary>
     public const int MaxBatchRecords = 2000;
 
+    // Records at or below the pruning floor are not inserted: they were journaled and pruned already
+    // (and are counted in the account's tally), and an account that re-activates re-sends its last
+    // unconfirmed records, which would otherwise come back and be counted twice.
     private const string InsertSql = """
         INSERT INTO rm_operation_journal
             (service_id, account_id, operation_id, sequence, kind, amount, status, balance_after,
              counterparty, transfer_state, operation_time_ms, recorded_at, issued_by)
-        SELECT $1, * FROM unnest($2::text[], $3::uuid[], $4::bigint[], $5::smallint[], $6::bigint[], $7::smallint[],
-                                 $8::bigint[], $9::text[], $10::smallint[], $11::bigint[], $12::timestamptz[], $13::text[])
+        SELECT $1, r.* FROM unnest($2::text[], $3::uuid[], $4::bigint[], $5::smallint[], $6::bigint[], $7::smallint[],
+                                   $8::bigint[], $9::text[], $10::smallint[], $11::bigint[], $12::timestamptz[], $13::text[])
+            AS r(account_id, operation_id, sequence, kind, amount, status, balance_after,
+                 counterparty, transfer_state, operation_time_ms, recorded_at, issued_by)
+        WHERE r.operation_time_ms > coalesce((SELECT pruned_through_ms FROM rm_journal_retention WHERE service_id = $1), 0)
         """;
 
     /// <summary>What a row does to its account's balance (kinds as in 40-journal.sql); a recorded refusal moves nothing.</summary>
@@ -186,7 +192,7 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
                 append.Completion.TrySetResult();
             }
         }
-        catch (PostgresException exception) when (batch.Count > 1 && !exception.IsTransient)
+        catch (PostgresException exception) when (batch.Count > 1 && IsRefusalOfTheRows(exception))
         {
             // The database refused the rows of some append (a constraint, a value it cannot store), not an
             // outage: each append on its own, so that one account's rows fail alone instead of holding
@@ -218,6 +224,10 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
             }
         }
     }
+
+    /// <summary>A data exception (class 22) or a constraint violation (23): the rows, not the database, are at fault.</summary>
+    private static bool IsRefusalOfTheRows(PostgresException exception) =>
+        exception.SqlState.StartsWith("22", StringComparison.Ordinal) || exception.SqlState.StartsWith("23", StringComparison.Ordinal);
 
     private async Task InsertAsync(List<PendingAppend> batch, int count)
     {
