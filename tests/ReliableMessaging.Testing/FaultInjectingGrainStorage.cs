@@ -18,6 +18,11 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
         StorageFaults.SignalArrival(accountId);
         await StorageFaults.WaitForGate(accountId);
         var armed = StorageFaults.TryTake(accountId, out var fault);
+        if (armed && fault == StorageFault.BugBeforeWrite)
+        {
+            throw new InvalidOperationException($"Injected bug before writing {accountId}.");
+        }
+
         if (armed && fault == StorageFault.FailBeforeWrite)
         {
             throw Injected($"Injected failure before writing {accountId}.");

@@ -11,4 +11,7 @@ public enum StorageFault
 
     /// <summary>Commit the write, then throw: the acknowledgement is lost, as when the connection drops after COMMIT.</summary>
     FailAfterWrite,
+
+    /// <summary>Throw a bug (not a database failure) before anything reaches the database, e.g. a serializer defect.</summary>
+    BugBeforeWrite,
 }

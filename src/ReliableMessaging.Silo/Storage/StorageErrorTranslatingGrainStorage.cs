@@ -1,6 +1,6 @@
-using System.Data.Common;
 using System.Diagnostics;
 using System.Net.Sockets;
+using Npgsql;
 using Orleans.Storage;
 using ReliableMessaging.Contracts.Accounts;
 using ReliableMessaging.Grains.Accounts;
@@ -54,16 +54,25 @@ public sealed class StorageErrorTranslatingGrainStorage(IGrainStorage inner) : I
     }
 
     /// <summary>
-    /// The database refused or could not be reached: Npgsql's errors (server errors, broken
-    /// connections, an exhausted pool), or a timeout or socket/IO failure on the way to it.
+    /// The database could not be reached or could not serve now: a broken connection, an exhausted pool,
+    /// a timeout or socket/IO failure on the way to it, or a server error that a later attempt may not
+    /// meet (Npgsql's <c>IsTransient</c>; classes 08 connection, 53 resources, 57 shutdown or restart,
+    /// 58 system I/O, 40 serialization). Not an error that fails the same way every time (bad data,
+    /// an undefined function, a missing grant).
     /// </summary>
     internal static bool IsDatabaseFailure(Exception exception)
     {
         for (var current = exception; current is not null; current = current.InnerException)
         {
-            if (current is DbException or TimeoutException or SocketException or IOException)
+            switch (current)
             {
-                return true;
+                case PostgresException server:
+                    return server.IsTransient || server.SqlState[..2] is "08" or "53" or "57" or "58" or "40";
+                case NpgsqlException:
+                    // Not a server error: the connection, the pool or the protocol (its cause, if any, is inner).
+                    return true;
+                case TimeoutException or SocketException or IOException:
+                    return true;
             }
         }
 

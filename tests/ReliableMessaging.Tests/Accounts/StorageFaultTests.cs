@@ -111,6 +111,21 @@ public sealed class StorageFaultTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Withdraw_WriteFailsWithABug_CallerGetsTheErrorNotStorageUnavailable_NothingApplied()
+    {
+        var (account, accountId) = await OpenAccountAsync(1000);
+        var id = TestIds.NewOperationId();
+        StorageFaults.Arm(accountId, StorageFault.BugBeforeWrite);
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => account.Withdraw(id, 100));
+
+        Assert.Null(AccountStorageException.Find(error));
+        Assert.Contains("Injected bug", error.ToString(), StringComparison.Ordinal);
+        Assert.Equal(1000, (await account.GetSnapshot()).Balance);
+        Assert.Equal(OperationLookupStatus.Unknown, (await account.GetOperation(id)).Status);
+    }
+
+    [Fact]
     public async Task Load_StoredStateUnreadable_ErrorAsItIsNeverStorageUnavailable()
     {
         // A state that does not deserialize is not an outage: "unavailable, retry" would fail the same way forever.
