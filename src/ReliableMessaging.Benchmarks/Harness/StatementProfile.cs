@@ -8,13 +8,15 @@ namespace ReliableMessaging.Benchmarks.Harness;
 /// What PostgreSQL did during one step, statement by statement (pg_stat_statements, nested
 /// statements of functions included), per grain-state write: the top-level calls of
 /// <c>orleans_storage_write</c> are the unit, so the silo and pgbench are compared write for write.
+/// Also the WAL it wrote (records, full-page images, bytes), the blocks it read from outside shared
+/// buffers, and the share of state updates that were HOT (no index entry, the row stayed on its page).
 /// </summary>
 public static class StatementProfile
 {
     public static Task ResetAsync(LocalPostgres postgres)
     {
         ArgumentNullException.ThrowIfNull(postgres);
-        return postgres.ExecuteAsync("SELECT pg_stat_statements_reset()");
+        return postgres.ExecuteAsync("SELECT pg_stat_statements_reset(), pg_stat_reset_shared('wal'), pg_stat_reset()");
     }
 
     /// <summary>One line per statement that cost at least 1% of the step's time, per state write.</summary>
@@ -45,8 +47,23 @@ public static class StatementProfile
             return "no state write seen";
         }
 
-        var topLevelTime = rows.Where(r => r.TopLevel).Sum(r => r.Exec + r.Plan);
         var text = new StringBuilder();
+        await using (var storage = new NpgsqlCommand("""
+            SELECT wal_records, wal_fpi, wal_bytes::bigint,
+                   (SELECT blks_read FROM pg_stat_database WHERE datname = current_database()),
+                   (SELECT coalesce(sum(n_tup_upd), 0)::bigint FROM pg_stat_user_tables WHERE relname = 'orleansstorage'),
+                   (SELECT coalesce(sum(n_tup_hot_upd), 0)::bigint FROM pg_stat_user_tables WHERE relname = 'orleansstorage')
+            FROM pg_stat_wal
+            """, connection))
+        await using (var reader = await storage.ExecuteReaderAsync())
+        {
+            await reader.ReadAsync();
+            var updates = reader.GetInt64(4);
+            text.Append(CultureInfo.InvariantCulture,
+                $"WAL per write {reader.GetInt64(0) / (double)writes:F1} records ({reader.GetInt64(1) / (double)writes:F2} full-page images), {reader.GetInt64(2) / (double)writes:F0} B; blocks read from outside shared buffers {reader.GetInt64(3) / (double)writes:F2} per write; state updates HOT {(updates > 0 ? 100.0 * reader.GetInt64(5) / updates : 0):F1} %; ");
+        }
+
+        var topLevelTime = rows.Where(r => r.TopLevel).Sum(r => r.Exec + r.Plan);
         text.Append(CultureInfo.InvariantCulture, $"{writes:N0} state writes; top-level statements {rows.Where(r => r.TopLevel).Sum(r => r.Calls) / (double)writes:F2} per write, {topLevelTime * 1000 / writes:F0} µs of statement time per write (plan + execute)");
         foreach (var row in rows.Where(r => r.Exec + r.Plan >= topLevelTime / 100).Take(top))
         {
