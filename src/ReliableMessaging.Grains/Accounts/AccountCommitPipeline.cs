@@ -206,8 +206,10 @@ public sealed class AccountCommitPipeline
         ThrowIfFaulted();
         var committed = _committed;
 
-        // Read even when the page is all in the window: the journal also says what its retention pruned.
-        var journaled = committed.IsOpen && committed.JournaledThrough > 0
+        // Read even when the page is all in the window, and whatever the stored state says the journal
+        // holds (that lags behind: it is saved with the next write): the journal also says what its
+        // retention pruned, records the window may still hold.
+        var journaled = committed.IsOpen && committed.LastSequence > 0
             ? await readJournal(afterSequence, limit)
             : new JournalPage([]);
         return AccountRules.Statement(committed, journaled, afterSequence, limit);
