@@ -64,5 +64,12 @@ CREATE TABLE IF NOT EXISTS rm_journal_pruned
     net_effect  bigint NOT NULL,
     -- Transfers debited here (kind 3) less credits and refunds (4, 5) among them: the audit's money in flight.
     in_transfer bigint NOT NULL DEFAULT 0,
+    -- The highest sequence pruned: a record re-sent at or below it whose row is gone was pruned, and is
+    -- not inserted again (an account re-sends its last records after a re-activation).
+    through_sequence bigint NOT NULL DEFAULT 0,
     CONSTRAINT pk_rm_journal_pruned PRIMARY KEY (service_id, account_id)
 );
+
+-- Tables created by an earlier version of this file.
+ALTER TABLE rm_journal_pruned ADD COLUMN IF NOT EXISTS in_transfer bigint NOT NULL DEFAULT 0;
+ALTER TABLE rm_journal_pruned ADD COLUMN IF NOT EXISTS through_sequence bigint NOT NULL DEFAULT 0;

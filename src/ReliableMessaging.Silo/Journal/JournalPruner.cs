@@ -45,32 +45,46 @@ public sealed partial class JournalPruner(
         {
             // The delete and the per-account tally of what it deleted are one statement: the audit and
             // the statement never see rows gone without their tally, nor a tally without its rows gone.
-            await using var delete = dataSource.CreateCommand("""
+            // Exclusive against the journal writer's inserts (they hold it shared): an insert either
+            // committed before this delete's snapshot, or starts after this commit and sees the tally.
+            await using var batch = dataSource.CreateBatch();
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(PostgresOperationJournal.PruneLockSql) { Parameters = { new() { Value = serviceId.Value } } });
+            var delete = new NpgsqlBatchCommand("""
                 WITH deleted AS (
                     DELETE FROM rm_operation_journal WHERE ctid IN (
                         SELECT ctid FROM rm_operation_journal
                         WHERE service_id = $1 AND operation_time_ms <= $2 LIMIT $3)
-                    RETURNING account_id, kind, amount, status),
+                    RETURNING account_id, sequence, kind, amount, status),
                 tally AS (
-                    INSERT INTO rm_journal_pruned (service_id, account_id, records, net_effect, in_transfer)
+                    INSERT INTO rm_journal_pruned (service_id, account_id, records, net_effect, in_transfer, through_sequence)
                     SELECT $1, account_id, count(*),
                            sum(CASE WHEN status <> 0 THEN 0
                                     WHEN kind IN (1, 4, 5) THEN amount
                                     WHEN kind IN (2, 3) THEN -amount
                                     ELSE 0 END)::bigint,
-                           sum(CASE WHEN kind = 3 AND status = 0 THEN amount WHEN kind IN (4, 5) THEN -amount ELSE 0 END)::bigint
+                           sum(CASE WHEN kind = 3 AND status = 0 THEN amount WHEN kind IN (4, 5) THEN -amount ELSE 0 END)::bigint,
+                           max(sequence)
                     FROM deleted GROUP BY account_id
                     ON CONFLICT (service_id, account_id) DO UPDATE
                         SET records = rm_journal_pruned.records + excluded.records,
                             net_effect = rm_journal_pruned.net_effect + excluded.net_effect,
-                            in_transfer = rm_journal_pruned.in_transfer + excluded.in_transfer
+                            in_transfer = rm_journal_pruned.in_transfer + excluded.in_transfer,
+                            through_sequence = greatest(rm_journal_pruned.through_sequence, excluded.through_sequence)
                     RETURNING 1)
                 SELECT count(*) FROM deleted
                 """);
             delete.Parameters.Add(new() { Value = serviceId.Value });
             delete.Parameters.Add(new() { Value = floor });
             delete.Parameters.Add(new() { Value = DeleteBatch });
-            var rows = (long)(await delete.ExecuteScalarAsync(cancellationToken))!;
+            batch.BatchCommands.Add(delete);
+            long rows;
+            await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+            {
+                await reader.NextResultAsync(cancellationToken);
+                await reader.ReadAsync(cancellationToken);
+                rows = reader.GetInt64(0);
+            }
+
             deleted += rows;
             if (rows < DeleteBatch)
             {

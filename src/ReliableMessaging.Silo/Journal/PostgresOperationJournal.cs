@@ -22,9 +22,21 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
     /// <summary>The most records one insert carries.</summary>
     public const int MaxBatchRecords = 2000;
 
-    // Records at or below the pruning floor are not inserted: they were journaled and pruned already
-    // (and are counted in the account's tally), and an account that re-activates re-sends its last
-    // unconfirmed records, which would otherwise come back and be counted twice.
+    /// <summary>
+    /// The lock that orders the writer's inserts (shared) against the pruner's deletes (exclusive,
+    /// <see cref="PruneLockSql"/>), per service, for the length of one transaction.
+    /// </summary>
+    internal const string InsertLockSql = "SELECT pg_advisory_xact_lock_shared(hashtextextended('rm_operation_journal:' || $1, 0))";
+
+    /// <inheritdoc cref="InsertLockSql"/>
+    internal const string PruneLockSql = "SELECT pg_advisory_xact_lock(hashtextextended('rm_operation_journal:' || $1, 0))";
+
+    // A record the retention already pruned is not inserted again: an account that re-activates
+    // re-sends the records its stored state does not know as journaled, and a pruned one would come
+    // back and be counted twice (row and tally). It is pruned if its sequence is at or below the
+    // highest the account had pruned and no row holds that sequence any more; records are journaled
+    // in sequence order, so a record above it was never inserted, whatever its age, and is inserted
+    // (the next prune takes it, with its tally). The check costs nothing until something was pruned.
     private const string InsertSql = """
         INSERT INTO rm_operation_journal
             (service_id, account_id, operation_id, sequence, kind, amount, status, balance_after,
@@ -33,7 +45,14 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
                                    $8::bigint[], $9::text[], $10::smallint[], $11::bigint[], $12::timestamptz[], $13::text[])
             AS r(account_id, operation_id, sequence, kind, amount, status, balance_after,
                  counterparty, transfer_state, operation_time_ms, recorded_at, issued_by)
-        WHERE r.operation_time_ms > coalesce((SELECT pruned_through_ms FROM rm_journal_retention WHERE service_id = $1), 0)
+        CROSS JOIN (SELECT EXISTS (SELECT 1 FROM rm_journal_pruned WHERE service_id = $1) AS any) AS pruning
+        WHERE CASE WHEN NOT pruning.any THEN true
+                   ELSE NOT EXISTS (
+                       SELECT 1 FROM rm_journal_pruned p
+                       WHERE p.service_id = $1 AND p.account_id = r.account_id AND r.sequence <= p.through_sequence
+                         AND NOT EXISTS (SELECT 1 FROM rm_operation_journal j
+                                         WHERE j.service_id = $1 AND j.account_id = r.account_id AND j.sequence = r.sequence))
+              END
         """;
 
     /// <summary>What a row does to its account's balance (kinds as in 40-journal.sql); a recorded refusal moves nothing.</summary>
@@ -46,6 +65,7 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _serviceId;
     private readonly TimeSpan _flushDelay;
+    private readonly bool _pruning;
     private readonly ILogger<PostgresOperationJournal> _logger;
     private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>(new() { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
@@ -60,6 +80,7 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
         ArgumentNullException.ThrowIfNull(options);
         _serviceId = serviceId.Value;
         _flushDelay = options.Value.JournalFlushDelay;
+        _pruning = options.Value.JournalRetention is not null;
         _logger = logger;
         _writer = Task.Run(WriteLoopAsync);
         JournalMetrics.ObserveQueue(() => Interlocked.Read(ref _queuedRecords));
@@ -284,10 +305,21 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
 
     private async Task ExecuteInsertAsync(string sql, object[] values)
     {
-        await using var command = _dataSource.CreateCommand(sql);
-        AddParameters(command.Parameters, values);
         Interlocked.Increment(ref _insertsExecuted);
-        await command.ExecuteNonQueryAsync(_stopping.Token);
+        if (!_pruning)
+        {
+            await using var command = _dataSource.CreateCommand(sql);
+            AddParameters(command.Parameters, values);
+            await command.ExecuteNonQueryAsync(_stopping.Token);
+            return;
+        }
+
+        // A pruner runs: the insert's snapshot must be taken after any delete in progress committed
+        // (one batch is one transaction; its second statement's snapshot follows the lock).
+        await using var batch = _dataSource.CreateBatch();
+        batch.BatchCommands.Add(Command(InsertLockSql, _serviceId));
+        batch.BatchCommands.Add(Command(sql, values));
+        await batch.ExecuteNonQueryAsync(_stopping.Token);
     }
 
     private static NpgsqlBatchCommand Command(string sql, params object[] values)

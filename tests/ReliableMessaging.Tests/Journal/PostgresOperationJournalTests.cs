@@ -154,6 +154,25 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
         var davePage = await journal.ReadAsync("dave", 0, 10);
         Assert.Equal([dave[2]], davePage.Records);
         Assert.Equal((2L, -10L), (davePage.PrunedRecords, davePage.PrunedEffect));
+
+        // An account that re-activates re-sends its last records: pruned ones do not come back (they would
+        // be counted twice). A record never journaled before is stored whatever its age (never lost), and
+        // counts as pruned at once; the next pass moves it to the tally. Through a writer that, as in a
+        // silo with a retention, takes the lock that orders its inserts against the pruner.
+        await using (var writer = new PostgresOperationJournal(dataSource, _serviceId, options, NullLogger<PostgresOperationJournal>.Instance))
+        {
+            await writer.AppendAsync("dave", dave);
+            var late = Record(1, Now.AddDays(-3));
+            await writer.AppendAsync("erin", [late]);
+
+            var resent = await journal.ReadAsync("dave", 0, 10);
+            Assert.Equal([dave[2]], resent.Records);
+            Assert.Equal((2L, -10L), (resent.PrunedRecords, resent.PrunedEffect));
+            Assert.Equal([late], (await journal.FindAsync("erin", [late.OperationId])).Records);
+            Assert.Equal((1L, 10L), ((await journal.ReadAsync("erin", 0, 10)).PrunedRecords, (await journal.ReadAsync("erin", 0, 10)).PrunedEffect));
+            Assert.Equal(1, await pruner.PruneAsync(CancellationToken.None));
+            Assert.Equal((1L, 10L), ((await journal.ReadAsync("erin", 0, 10)).PrunedRecords, (await journal.ReadAsync("erin", 0, 10)).PrunedEffect));
+        }
         var lookup = await journal.FindAsync("carol", [old.OperationId, recent.OperationId]);
         Assert.Equal([recent], lookup.Records);
         Assert.Equal(Now.AddDays(-2).ToUnixTimeMilliseconds(), lookup.PrunedThroughUnixMs);
