@@ -321,21 +321,7 @@ public sealed class TransferDeliveryTests
     {
         // With a finite retention, "expired" may mean the credit's record was pruned after an earlier
         // delivery applied it and lost the answer: a refund then would pay the money twice.
-        var host = new FakeDeliveryHost();
-        var log = new RecordingLogger();
-        var options = new AccountOptions
-        {
-            TransferRetryPeriod = Options.TransferRetryPeriod,
-            TransferAlertAge = Options.TransferAlertAge,
-            JournalRetention = TimeSpan.FromHours(1),
-            MaxOperationAge = TimeSpan.FromMinutes(30),
-        };
-        var delivery = new TransferDelivery(host, options, _clock, log, "alice");
-        var transfer = Transfer();
-        var start = delivery.StartAsync(transfer.TransferId, () => host.Debit(transfer));
-        host.CompleteRegister(0);
-        host.CommitDebit(0);
-        Assert.Equal(OperationStatus.Succeeded, (await start).Status);
+        var (host, delivery, log, transfer) = await StartedWithRetentionAsync();
 
         _clock.Now = Now.AddHours(1);
         host.AnswerCredit(0, OperationStatus.OperationExpired);
@@ -352,20 +338,7 @@ public sealed class TransferDeliveryTests
     {
         // Within the retention an applied credit is always found (window or journal), so "expired"
         // (older than MaxOperationAge) proves it was not applied: the money goes back.
-        var host = new FakeDeliveryHost();
-        var options = new AccountOptions
-        {
-            TransferRetryPeriod = Options.TransferRetryPeriod,
-            TransferAlertAge = Options.TransferAlertAge,
-            JournalRetention = TimeSpan.FromHours(1),
-            MaxOperationAge = TimeSpan.FromMinutes(30),
-        };
-        var delivery = new TransferDelivery(host, options, _clock, new RecordingLogger(), "alice");
-        var transfer = Transfer();
-        var start = delivery.StartAsync(transfer.TransferId, () => host.Debit(transfer));
-        host.CompleteRegister(0);
-        host.CommitDebit(0);
-        Assert.Equal(OperationStatus.Succeeded, (await start).Status);
+        var (host, _, _, transfer) = await StartedWithRetentionAsync();
 
         _clock.Now = Now.AddMinutes(40);
         host.AnswerCredit(0, OperationStatus.OperationExpired);
@@ -373,6 +346,27 @@ public sealed class TransferDeliveryTests
         var finish = Assert.Single(host.Finishes);
         Assert.Equal((transfer, TransferState.Refunded), (finish.Transfer, finish.Outcome));
     });
+
+    /// <summary>A delivery with a journal retention of 1 h (and a MaxOperationAge of 30 min): one transfer debited, its first credit in flight.</summary>
+    private async Task<(FakeDeliveryHost Host, TransferDelivery Delivery, RecordingLogger Log, PendingTransfer Transfer)> StartedWithRetentionAsync()
+    {
+        var host = new FakeDeliveryHost();
+        var log = new RecordingLogger();
+        var options = new AccountOptions
+        {
+            TransferRetryPeriod = Options.TransferRetryPeriod,
+            TransferAlertAge = Options.TransferAlertAge,
+            JournalRetention = TimeSpan.FromHours(1),
+            MaxOperationAge = TimeSpan.FromMinutes(30),
+        };
+        var delivery = new TransferDelivery(host, options, _clock, log, "alice");
+        var transfer = Transfer();
+        var start = delivery.StartAsync(transfer.TransferId, () => host.Debit(transfer));
+        host.CompleteRegister(0);
+        host.CommitDebit(0);
+        Assert.Equal(OperationStatus.Succeeded, (await start).Status);
+        return (host, delivery, log, transfer);
+    }
 
     [Fact]
     public void Classify_EveryStatusHasAVerdict_OnlyTimeFixableOnesRetried()
