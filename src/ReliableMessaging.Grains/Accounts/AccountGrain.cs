@@ -245,7 +245,7 @@ public sealed partial class AccountGrain(
             }
 
             AccountLog.WriteFailed(logger, exception, AccountId);
-            if (AccountStorageException.Find(exception) is null)
+            if (AccountStorageException.Find(exception) is not { } storage)
             {
                 // Not the database (the storage translates its failures): a bug, which a retry would
                 // meet again. Its callers get it as it is, never as "storage unavailable, retry".
@@ -253,7 +253,7 @@ public sealed partial class AccountGrain(
             }
 
             throw new AccountStorageException(
-                $"Account '{AccountId}' could not be saved ({AccountStorageException.Find(exception)?.Message ?? exception.GetType().Name}); the operation was not acknowledged. Retry with the same operation ID.");
+                $"Account '{AccountId}' could not be saved ({storage.Message}); the operation was not acknowledged. Retry with the same operation ID.");
         }
     }
 
