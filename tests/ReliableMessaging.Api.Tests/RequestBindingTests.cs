@@ -150,6 +150,52 @@ public sealed class RequestBindingTests(ApiFixture fixture)
         Assert.Equal(500L, await BalanceAsync(_client, accountId));
     }
 
+    [Theory]
+    [InlineData("application/json; charset=\"utf-8\"")]
+    [InlineData("application/json; charset=UTF-8")]
+    [InlineData("application/json;charset=\"UTF-8\"")]
+    public async Task Post_Utf8CharsetQuotedOrInAnyCase_Executes(string contentType)
+    {
+        var accountId = await OpenWithBalanceAsync(_client, 500);
+
+        using var response = await PostWithContentTypeAsync($"/accounts/{accountId}/withdrawals", contentType);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(499L, await BalanceAsync(_client, accountId));
+    }
+
+    /// <summary>
+    /// The framework's body reader throws a bare InvalidOperationException on a charset it does not
+    /// know (a 500, which clients retry): it is a client mistake, answered 415 before the body is read.
+    /// </summary>
+    [Theory]
+    [InlineData("application/json; charset=bogus")]
+    [InlineData("application/json; charset=\"bogus\"")]
+    [InlineData("application/json; charset=")]
+    public async Task Post_UnknownCharset_415UnsupportedMediaTypeAndNothingChanges(string contentType)
+    {
+        var accountId = await OpenWithBalanceAsync(_client, 500);
+
+        using var withdrawal = await PostWithContentTypeAsync($"/accounts/{accountId}/withdrawals", contentType);
+        using var transfer = await PostWithContentTypeAsync("/transfers", contentType, $$"""{"from": "{{accountId}}", "to": "b", "amount": 1}""");
+
+        var problem = await AssertProblemAsync(withdrawal, HttpStatusCode.UnsupportedMediaType, "unsupported-media-type");
+        Assert.Contains("charset", (string)problem["detail"]!, StringComparison.Ordinal);
+        await AssertProblemAsync(transfer, HttpStatusCode.UnsupportedMediaType, "unsupported-media-type");
+        Assert.Equal(500L, await BalanceAsync(_client, accountId));
+    }
+
+    private async Task<HttpResponseMessage> PostWithContentTypeAsync(string path, string contentType, string body = """{"amount": 1}""")
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative))
+        {
+            Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body)),
+        };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", NewKey());
+        return await _client.SendAsync(request);
+    }
+
     [Fact]
     public async Task Post_JsonSuffixMediaType_Accepted()
     {

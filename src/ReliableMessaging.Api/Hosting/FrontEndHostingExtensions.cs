@@ -86,6 +86,7 @@ public static class FrontEndHostingExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRequestSizeLimitFallback();
+        app.UseJsonCharsetCheck();
 
         // Anonymous on purpose: the API's description, its reference page and the probes of
         // orchestrators carry no data.

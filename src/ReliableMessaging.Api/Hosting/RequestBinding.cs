@@ -1,8 +1,10 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Net.Http.Headers;
 using ReliableMessaging.Api.Problems;
 
 namespace ReliableMessaging.Api.Hosting;
@@ -85,6 +87,61 @@ public static class RequestBinding
             return next(context);
         });
         return app;
+    }
+
+    /// <summary>
+    /// The framework's JSON body reader looks the Content-Type's charset up as written, quotes
+    /// included, and throws a bare <see cref="InvalidOperationException"/> (a 500, which clients
+    /// retry) when it knows no such encoding (dotnet/aspnetcore#61514). A quoted charset is valid
+    /// HTTP: it is unquoted here; one no encoding answers to is the client's mistake, a 415.
+    /// </summary>
+    public static WebApplication UseJsonCharsetCheck(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.Use(async (context, next) =>
+        {
+            if (context.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>() is not null
+                && MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var mediaType)
+                && mediaType.Charset is { HasValue: true } charset)
+            {
+                var name = HeaderUtilities.RemoveQuotes(charset).Value ?? string.Empty;
+                if (!IsKnownEncoding(name))
+                {
+                    await ApiProblem.UnsupportedMediaType.ToResult(
+                        $"The Content-Type's charset '{charset.Value}' is not a known encoding: send the body as UTF-8 (charset=utf-8).")
+                        .ExecuteAsync(context);
+                    return;
+                }
+
+                if (name.Length != charset.Length)
+                {
+                    mediaType.Charset = name;
+                    context.Request.ContentType = mediaType.ToString();
+                }
+            }
+
+            await next(context);
+        });
+        return app;
+    }
+
+    private static bool IsKnownEncoding(string name)
+    {
+        if (name.Length == 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            _ = Encoding.GetEncoding(name);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            // No encoding answers to that name.
+            return false;
+        }
     }
 
     internal static string TooLargeDetail(long limit) => $"The body is larger than {limit} bytes.";
