@@ -31,6 +31,7 @@ public sealed class AccountCommitPipeline
     private CommitBatch? _next;
     private CommitBatch? _pendingOpen;
     private Exception? _fault;
+    private DateTimeOffset _latestDecision = DateTimeOffset.MinValue;
 
     /// <param name="rules">The exactly-once rules.</param>
     /// <param name="committed">The last persisted state; never mutated by the pipeline.</param>
@@ -101,6 +102,7 @@ public sealed class AccountCommitPipeline
         JournalLookup? journal = null;
         while (true)
         {
+            now = DecisionTime(now);
             var admission = _rules.Admit(_head, request, now, journal);
             switch (admission.Verdict)
             {
@@ -139,6 +141,13 @@ public sealed class AccountCommitPipeline
             return await AnswerAfter(batch, () => result);
         }
     }
+
+    /// <summary>
+    /// Decisions are taken in time order: a call that waited for the journal while a duplicate was
+    /// refused as too old must be refused too, never executed on the older time it arrived with
+    /// (a credit answered "expired" and then applied would pay the money twice).
+    /// </summary>
+    private DateTimeOffset DecisionTime(DateTimeOffset now) => _latestDecision = now > _latestDecision ? now : _latestDecision;
 
     /// <summary>
     /// Applies an internal state transition (e.g. a transfer completing) through the same batches.

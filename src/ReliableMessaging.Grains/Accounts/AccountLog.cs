@@ -54,7 +54,7 @@ internal static partial class AccountLog
     public static partial void CreditDeferred(ILogger logger, string accountId, Guid transferId, string to, OperationStatus status);
 
     [LoggerMessage(EventId = 1029, Level = LogLevel.Error,
-        Message = "Account {AccountId} transfer {TransferId}: {To} answered expired for a credit older than the journal's retention, so it cannot tell whether the credit landed; not refunded, held pending for an operator")]
+        Message = "Account {AccountId} transfer {TransferId}: {To} answered expired for the credit (its record may have been pruned past the journal's retention, or evicted by a version without a journal), so it cannot tell whether the credit landed; not refunded, held pending for an operator")]
     public static partial void CreditUnverifiable(ILogger logger, string accountId, Guid transferId, string to);
 
     [LoggerMessage(EventId = 1027, Level = LogLevel.Warning,

@@ -139,9 +139,12 @@ public sealed class AccountRules
         }
 
         // Never executed. Whether it may execute now is policy: retention, staleness, clock skew, limits.
+        // Staleness (MaxOperationAge) is a limit on clients' requests: a credit is the tail of a
+        // transfer its source admitted, and its source refunds nothing it cannot prove unapplied,
+        // so within the retention (where "not found" is proof) a credit is never refused for its age.
         var nowMs = now.ToUnixTimeMilliseconds();
         if (IsPastRetention(timestamp, now)
-            || (_maxOperationAgeMs is { } maxAge && timestamp < nowMs - maxAge))
+            || (_maxOperationAgeMs is { } maxAge && kind != OperationKind.TransferIn && timestamp < nowMs - maxAge))
         {
             return Refuse(request, OperationStatus.OperationExpired);
         }

@@ -11,4 +11,10 @@ public enum CreditVerdict
 
     /// <summary>Refused for good; the credit was certainly not applied under its ID: refund the source once.</summary>
     Refund,
+
+    /// <summary>
+    /// The destination cannot tell whether the credit landed (its record may be gone): neither
+    /// completed nor refunded; it stays pending, overdue, for an operator.
+    /// </summary>
+    Hold,
 }

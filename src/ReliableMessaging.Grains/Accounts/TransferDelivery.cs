@@ -40,8 +40,6 @@ public sealed class TransferDelivery
     private readonly string _accountId;
     private readonly TimeSpan _maxRetry;
     private readonly TimeSpan _alertAge;
-    private readonly TimeSpan? _retention;
-    private readonly TimeSpan _maxClockSkew;
     private readonly Dictionary<Guid, Task> _startsById = [];
     private readonly HashSet<Guid> _overdue = [];
 
@@ -64,8 +62,6 @@ public sealed class TransferDelivery
         _accountId = accountId;
         _maxRetry = options.TransferRetryPeriod;
         _alertAge = options.TransferAlertAge;
-        _retention = options.JournalRetention;
-        _maxClockSkew = options.MaxClockSkew;
     }
 
     /// <summary>What this activation knows of the durable reminder.</summary>
@@ -92,12 +88,18 @@ public sealed class TransferDelivery
         OperationStatus.OperationIdFromFuture or OperationStatus.TooManyPendingTransfers => CreditVerdict.Retry,
 
         // Refused for good, and not applied under this ID: no such account, a balance with no room,
-        // the credit ID taken by another operation (a client cannot create a TransferIn, so a record
-        // of any other kind or amount under it is someone else's), or too old for the destination
-        // to admit. The money goes back to the source.
+        // or the credit ID taken by another operation (a client cannot create a TransferIn, so a record
+        // of any other kind or amount under it is someone else's). The money goes back to the source.
         OperationStatus.AccountNotFound or OperationStatus.InvalidAccountId or OperationStatus.InvalidAmount
-            or OperationStatus.OperationIdReused or OperationStatus.OperationExpired or OperationStatus.InvalidOperationId
+            or OperationStatus.OperationIdReused or OperationStatus.InvalidOperationId
             or OperationStatus.InsufficientFunds or OperationStatus.TransferToSelf => CreditVerdict.Refund,
+
+        // A destination never refuses a credit for its age within the journal's retention (the
+        // transfer was admitted at its source; MaxOperationAge is for clients' requests), so
+        // "expired" means the credit's record may be gone: pruned past the retention, or evicted by
+        // a version without a journal, after an earlier delivery applied it and lost the answer. A
+        // refund could pay the money twice: held for an operator.
+        OperationStatus.OperationExpired => CreditVerdict.Hold,
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, "A credit answer without a delivery verdict."),
     };
 
@@ -264,15 +266,6 @@ public sealed class TransferDelivery
     }
 
     /// <summary>
-    /// True when the credit's record may already have been pruned from the destination's journal: its ID
-    /// (the transfer's timestamp) is past the retention, with the clock skew as margin for the pruning
-    /// silo's clock. Only then can "expired" hide a credit that was applied.
-    /// </summary>
-    private bool MayHaveBeenPruned(Guid transferId) =>
-        _retention is { } retention
-        && Uuid7.GetUnixTimeMilliseconds(transferId) <= (_time.GetUtcNow() - retention + _maxClockSkew).ToUnixTimeMilliseconds();
-
-    /// <summary>
     /// How long a transfer that was not finished waits before it is sent again: as long as it has been
     /// pending (so the waits double, 200 ms up to <c>TransferRetryPeriod</c>), whatever else the account
     /// delivered meanwhile. The backoff belongs to the transfer, never to the account: a pass started by
@@ -304,11 +297,8 @@ public sealed class TransferDelivery
         }
 
         var verdict = Classify(credit.Status);
-        if (credit.Status == OperationStatus.OperationExpired && MayHaveBeenPruned(pending.TransferId))
+        if (verdict == CreditVerdict.Hold)
         {
-            // Past the retention, "expired" is no proof that the credit never landed: its record may
-            // have been pruned after an earlier delivery applied it and lost the answer. A refund then
-            // could pay the money twice, so the transfer stays pending (and overdue) for an operator.
             AccountLog.CreditUnverifiable(_logger, _accountId, pending.TransferId, pending.To);
             AlertIfOverdue(pending);
             return _maxRetry;

@@ -15,6 +15,7 @@ public sealed class AccountCommitPipelineJournalTests
     private int _writes;
     private bool _journalDown;
     private bool _journalRefuses;
+    private TaskCompletionSource? _lookupGate;
 
     private AccountCommitPipeline Pipeline(AccountState committed) => new(
         _rules,
@@ -25,12 +26,19 @@ public sealed class AccountCommitPipelineJournalTests
             return Task.CompletedTask;
         },
         _ => { },
-        ids =>
+        async ids =>
         {
             _lookups.Add(ids);
+            var gate = _lookupGate;
+            _lookupGate = null;
+            if (gate is not null)
+            {
+                await gate.Task;
+            }
+
             return _journalDown
-                ? Task.FromException<JournalLookup>(new AccountStorageException("journal down"))
-                : Task.FromResult(new JournalLookup(_journal.Where(r => ids.Contains(r.OperationId)).ToList(), 0));
+                ? throw new AccountStorageException("journal down")
+                : new JournalLookup(_journal.Where(r => ids.Contains(r.OperationId)).ToList(), 0);
         },
         journalRefuses: () => _journalRefuses);
 
@@ -133,5 +141,28 @@ public sealed class AccountCommitPipelineJournalTests
         Assert.Equal(recorded with { IsReplay = true }, await pipeline.ExecuteAsync(new(OperationKind.Withdrawal, recorded.OperationId, 10), Now));
         Assert.Equal(990, pipeline.Committed.Balance);
         Assert.Equal(1, _writes);
+    }
+
+    [Fact]
+    public async Task Execute_DuplicateRefusedAsTooOldWhileTheFirstWaitedForTheJournal_FirstRefusedTooNothingExecuted()
+    {
+        // The first call arrives just inside MaxOperationAge and waits for the journal; its duplicate
+        // arrives once the ID is too old and is refused. The first must not then execute on the time
+        // it arrived with: one ID, two answers (for a credit: a refund and a credit, money twice).
+        var (state, _) = StateWithEvictedRecord();
+        var pipeline = Pipeline(state);
+        var maxAge = new AccountOptions().MaxOperationAge!.Value;
+        var id = Guid.CreateVersion7(Now - maxAge + TimeSpan.FromSeconds(1));
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _lookupGate = gate;
+
+        var first = pipeline.ExecuteAsync(new(OperationKind.Withdrawal, id, 50), Now);
+        var duplicate = await pipeline.ExecuteAsync(new(OperationKind.Withdrawal, id, 50), Now.AddSeconds(2));
+        gate.SetResult();
+
+        Assert.Equal(OperationStatus.OperationExpired, duplicate.Status);
+        Assert.Equal(OperationStatus.OperationExpired, (await first).Status);
+        Assert.Equal(0, _writes);
+        Assert.Equal(state.Balance, pipeline.Committed.Balance);
     }
 }

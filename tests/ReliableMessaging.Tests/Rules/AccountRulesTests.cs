@@ -155,6 +155,25 @@ public sealed class AccountRulesTests
     }
 
     [Fact]
+    public void Credit_OlderThanMaxOperationAge_AdmittedWithinTheRetention_ButNotPastIt()
+    {
+        // A credit is the tail of a transfer its source admitted: MaxOperationAge (for clients'
+        // requests) never refuses it. Only past the retention, where "not found" proves nothing, is it expired.
+        var rules = new AccountRules(new AccountOptions { JournalRetention = TimeSpan.FromDays(1), MaxOperationAge = TimeSpan.FromHours(2) });
+        var state = OpenAccount(500);
+        var late = TransferDelivery.CreditId(IdAt(-TimeSpan.FromHours(20)));
+        var pastRetention = TransferDelivery.CreditId(IdAt(-TimeSpan.FromHours(25)));
+
+        var credited = rules.Process(state, new(OperationKind.TransferIn, late, 40, "payer"), Now);
+        var expired = rules.Process(state, new(OperationKind.TransferIn, pastRetention, 40, "payer"), Now);
+
+        Assert.Equal((OperationStatus.Succeeded, 540L), (credited.Status, state.Balance));
+        Assert.Equal(OperationStatus.OperationExpired, expired.Status);
+        Assert.Equal(OperationStatus.OperationExpired,
+            rules.Process(state, new(OperationKind.Deposit, IdAt(-TimeSpan.FromHours(3)), 40), Now).Status);
+    }
+
+    [Fact]
     public void IdBeyondClockSkew_RefusedAsFromFuture()
     {
         var state = OpenAccount(500);
