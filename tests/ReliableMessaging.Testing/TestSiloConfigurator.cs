@@ -14,9 +14,17 @@ namespace ReliableMessaging.Testing;
 /// </summary>
 public sealed class TestSiloConfigurator : ISiloConfigurator
 {
+    /// <summary>A cluster property that shortens the silos' response timeout (a TimeSpan), for tests that wait it out.</summary>
+    public const string ResponseTimeoutKey = "Testing:ResponseTimeout";
+
     public void Configure(ISiloBuilder siloBuilder)
     {
         siloBuilder.AddReliableMessaging();
+        if (siloBuilder.Configuration[ResponseTimeoutKey] is { } responseTimeout)
+        {
+            siloBuilder.Configure<SiloMessagingOptions>(options =>
+                options.ResponseTimeout = TimeSpan.Parse(responseTimeout, System.Globalization.CultureInfo.InvariantCulture));
+        }
 
         // Declare a killed silo dead within seconds, so crash tests do not wait out production timeouts.
         siloBuilder.Configure<ClusterMembershipOptions>(options =>

@@ -49,6 +49,14 @@ public interface IAccountGrain : IGrainWithStringKey
     Task<TransferLookupResult> GetTransfer(Guid transferId);
 
     /// <summary>
+    /// An outgoing transfer's status, where "unknown" is final: before answering it the account
+    /// writes its state once, so that an older activation of it (on a silo that was paused and
+    /// declared dead) can no longer commit a start of this transfer that it still holds.
+    /// </summary>
+    [Alias("GetTransferFenced")]
+    Task<TransferLookupResult> GetTransferFenced(Guid transferId);
+
+    /// <summary>
     /// The account's statement: every committed operation with a sequence above
     /// <paramref name="afterSequence"/>, oldest first, at most <paramref name="limit"/> (1 to
     /// <see cref="MaxStatementPage"/>). Complete across the window and the journal.

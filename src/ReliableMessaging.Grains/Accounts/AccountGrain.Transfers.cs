@@ -76,6 +76,24 @@ public sealed partial class AccountGrain : ITransferDeliveryHost
         return await Pipeline.LookupTransferAsync(AccountId, transferId, time.GetUtcNow());
     }
 
+    public async Task<TransferLookupResult> GetTransferFenced(Guid transferId)
+    {
+        var lookup = await GetTransfer(transferId);
+        if (lookup.Status != TransferLookupStatus.Unknown || !Pipeline.Committed.IsOpen)
+        {
+            // Found, or an account no start can debit: nothing to fence.
+            return lookup;
+        }
+
+        // A start sent to a silo that was paused (and declared dead meanwhile) can still run there
+        // when it wakes, on an activation that loaded this row earlier; Orleans restarts a message's
+        // time-to-live when it reads it. A write here changes the row's ETag, so that activation's
+        // debit fails its write. A start that reached this activation meanwhile is found by the
+        // look-up after the write.
+        await Pipeline.ApplyAsync(static _ => true);
+        return await GetTransfer(transferId);
+    }
+
     public Task ReceiveReminder(string reminderName, TickStatus status)
     {
         Delivery.OnReminder();

@@ -66,8 +66,14 @@ public sealed class TransferGrain(
         // The ID was received. If the source does not know it, a start may still commit (one that
         // timed out, or whose transfer grain's silo died with the start in transit): never answer
         // "not accepted" for that; the client repeats the start with the same ID to settle it.
-        var lookup = await GrainFactory.GetGrain<IAccountGrain>(state.State.Source).GetTransfer(this.GetPrimaryKey());
-        var answer = lookup.Status == TransferLookupStatus.Unknown && state.State.MayStillCommit(time.GetUtcNow(), ResponseTimeout)
+        // Once no start can be in transit any more, the source fences its "unknown" (a start still
+        // held by a paused silo's activation can then no longer commit): "not accepted" is final.
+        var source = GrainFactory.GetGrain<IAccountGrain>(state.State.Source);
+        var mayStillCommit = state.State.MayStillCommit(time.GetUtcNow(), ResponseTimeout);
+        var lookup = mayStillCommit
+            ? await source.GetTransfer(this.GetPrimaryKey())
+            : await source.GetTransferFenced(this.GetPrimaryKey());
+        var answer = lookup.Status == TransferLookupStatus.Unknown && mayStillCommit
             ? new TransferLookupResult(TransferLookupStatus.Unconfirmed, null)
             : lookup;
 

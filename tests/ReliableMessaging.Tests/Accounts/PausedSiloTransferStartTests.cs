@@ -1,0 +1,64 @@
+using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Contracts.Transfers;
+using ReliableMessaging.Testing;
+
+namespace ReliableMessaging.Tests.Accounts;
+
+/// <summary>
+/// "Not accepted" (404 <c>transfer-not-found</c>) is final. A start sent to a silo that was then
+/// paused (SIGSTOP, a VM freeze) and declared dead can still run there when it wakes: Orleans restarts
+/// a message's time-to-live when it reads it. Modelled here, as in <see cref="TwoActivationRaceTests"/>,
+/// by a second cluster on the same ServiceId whose activation of the source loaded the row earlier.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class PausedSiloTransferStartTests(ClusterFixture fixture)
+{
+    private static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(2);
+
+    [Fact]
+    public async Task GetStatus_NotAcceptedAnswered_AStartHeldByAnOlderActivationCannotCommitAfterwards()
+    {
+        var serviceId = $"fence-{Guid.NewGuid():N}";
+        var current = await AccountCluster.StartAsync(
+            fixture.Postgres, serviceId, silos: 1,
+            properties: new Dictionary<string, string> { [TestSiloConfigurator.ResponseTimeoutKey] = ResponseTimeout.ToString() });
+        var paused = await AccountCluster.StartAsync(fixture.Postgres, serviceId, silos: 1);
+        try
+        {
+            var (from, to, transferId) = (TestIds.NewId("payer"), TestIds.NewId("payee"), TestIds.NewOperationId());
+            var transfer = current.Client.GetGrain<ITransferGrain>(transferId);
+            var payer = current.Client.GetGrain<IAccountGrain>(from);
+            var payee = current.Client.GetGrain<IAccountGrain>(to);
+            await payee.Open();
+
+            // Received, never debited: the payer's account did not exist yet.
+            Assert.Equal(OperationStatus.AccountNotFound, (await transfer.Start(from, to, 100)).Status);
+            await payer.Open();
+            await payer.Deposit(TestIds.NewOperationId(), 1000);
+
+            // The paused silo's activation of the payer holds the row as it is now.
+            var stale = paused.Client.GetGrain<IAccountGrain>(from);
+            Assert.Equal(1000, (await stale.GetSnapshot()).Balance);
+
+            // Once no start can be in transit any more (two response timeouts), "not accepted".
+            var notAccepted = await Eventually.ReachedAsync(
+                () => transfer.GetStatus(), lookup => lookup.Status != TransferLookupStatus.Unconfirmed,
+                TimeSpan.FromSeconds(30), lookup => lookup.Status.ToString());
+            Assert.Equal(TransferLookupStatus.Unknown, notAccepted.Status);
+
+            // The silo wakes and runs the start it held: its debit must not commit.
+            var late = await Assert.ThrowsAsync<AccountStorageException>(() => stale.StartTransfer(transferId, to, 100));
+            Assert.True(late.IsConflict);
+
+            Assert.Equal(TransferLookupStatus.Unknown, (await transfer.GetStatus()).Status);
+            Assert.Equal((1000L, 0L), ((await payer.GetSnapshot()).Balance, (await payee.GetSnapshot()).Balance));
+        }
+        finally
+        {
+            await paused.StopAllSilosAsync();
+            await paused.DisposeAsync();
+            await current.StopAllSilosAsync();
+            await current.DisposeAsync();
+        }
+    }
+}
