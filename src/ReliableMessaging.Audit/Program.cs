@@ -6,6 +6,19 @@ using ReliableMessaging.Contracts.Hosting;
 
 // Usage: ReliableMessaging.Audit [ACCOUNT_ID ...]   (no IDs: every account of the service)
 // Exit codes: 0 every account matches its journal, 1 differences or unreachable accounts, 2 the audit could not run.
+//        ReliableMessaging.Audit resolve-held-transfer SOURCE_ACCOUNT TRANSFER_ID completed|refunded REASON...
+// (see HeldTransferCommand).
+HeldTransferCommand? resolution = null;
+if (args is [HeldTransferCommand.Name, ..])
+{
+    resolution = HeldTransferCommand.Parse(args[1..], out var usageError);
+    if (resolution is null)
+    {
+        await Console.Error.WriteLineAsync(usageError);
+        return 2;
+    }
+}
+
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
 {
     Args = [],
@@ -39,6 +52,13 @@ builder.UseOrleansClient(client =>
 
 using var host = builder.Build();
 await host.StartAsync();
+if (resolution is not null)
+{
+    var exitCode = await resolution.RunAsync(host.Services.GetRequiredService<IClusterClient>(), Console.Out);
+    await host.StopAsync();
+    return exitCode;
+}
+
 await using var dataSource = NpgsqlDataSource.Create(connectionString);
 AuditReport report;
 try

@@ -1,16 +1,24 @@
 using Orleans.Storage;
 using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Grains.Accounts;
 
 namespace ReliableMessaging.Testing;
 
 /// <summary>
 /// Wraps the real ADO.NET grain storage and, when a test arms it through <see cref="StorageFaults"/>,
-/// fails a write before or after it reaches PostgreSQL, or holds it in flight.
+/// fails a write before or after it reaches PostgreSQL, or holds it in flight; a state it loads can be
+/// changed as one written by an older version would read.
 /// </summary>
 public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
 {
-    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-        inner.ReadStateAsync(stateName, grainId, grainState);
+    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        await inner.ReadStateAsync(stateName, grainId, grainState);
+        if (grainState.State is AccountState state)
+        {
+            StorageFaults.ApplyOnRead(grainId.Key.ToString()!, state);
+        }
+    }
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ReliableMessaging.Grains.Accounts;
 
 namespace ReliableMessaging.Testing;
 
@@ -14,6 +15,21 @@ public static class StorageFaults
     private static readonly ConcurrentDictionary<string, int> Writes = new();
     private static readonly ConcurrentDictionary<string, TaskCompletionSource> Arrivals = new();
     private static readonly ConcurrentDictionary<string, TaskCompletionSource<Exception?>> Ends = new();
+    private static readonly ConcurrentDictionary<string, Action<AccountState>> ReadChanges = new();
+
+    /// <summary>
+    /// Every later load of <paramref name="accountId"/>'s state passes through <paramref name="change"/>
+    /// (e.g. the fields a version without a journal left in it).
+    /// </summary>
+    public static void ChangeOnRead(string accountId, Action<AccountState> change) => ReadChanges[accountId] = change;
+
+    internal static void ApplyOnRead(string accountId, AccountState state)
+    {
+        if (ReadChanges.TryGetValue(accountId, out var change))
+        {
+            change(state);
+        }
+    }
 
     /// <summary>The next write of <paramref name="accountId"/> suffers <paramref name="fault"/>.</summary>
     public static void Arm(string accountId, StorageFault fault) =>

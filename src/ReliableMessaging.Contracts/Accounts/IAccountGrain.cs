@@ -57,6 +57,17 @@ public interface IAccountGrain : IGrainWithStringKey
     Task<TransferLookupResult> GetTransferFenced(Guid transferId);
 
     /// <summary>
+    /// An operator's way out for an outgoing transfer held pending because its destination cannot
+    /// tell whether the credit landed (it answers "expired": the record may have been pruned past
+    /// the journal's retention, error 1029). The credit is sent once more; only when the destination
+    /// still answers "expired" does the transfer end as <paramref name="outcome"/>
+    /// (<see cref="TransferState.Completed"/>: the money reached the destination, as the operator
+    /// established from other records; <see cref="TransferState.Refunded"/>: it did not, and goes back).
+    /// </summary>
+    [Alias("ResolveHeldTransfer")]
+    Task<HeldTransferResolution> ResolveHeldTransfer(Guid transferId, TransferState outcome, string reason);
+
+    /// <summary>
     /// The account's statement: every committed operation with a sequence above
     /// <paramref name="afterSequence"/>, oldest first, at most <paramref name="limit"/> (1 to
     /// <see cref="MaxStatementPage"/>). Complete across the window and the journal.

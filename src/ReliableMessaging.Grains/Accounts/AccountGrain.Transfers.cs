@@ -94,6 +94,18 @@ public sealed partial class AccountGrain : ITransferDeliveryHost
         return await GetTransfer(transferId);
     }
 
+    public async Task<HeldTransferResolution> ResolveHeldTransfer(Guid transferId, TransferState outcome, string reason)
+    {
+        var (status, answer) = await Delivery.ResolveHeldAsync(transferId, outcome);
+        if (status == HeldTransferResolutionStatus.Resolved)
+        {
+            AccountLog.HeldTransferResolved(logger, AccountId, transferId, outcome, reason ?? string.Empty);
+        }
+
+        var current = await Pipeline.LookupTransferAsync(AccountId, transferId, time.GetUtcNow());
+        return new HeldTransferResolution(status, answer, current.Transfer);
+    }
+
     public Task ReceiveReminder(string reminderName, TickStatus status)
     {
         Delivery.OnReminder();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Contracts.Transfers;
 
 namespace ReliableMessaging.Grains.Accounts;
 
@@ -56,6 +57,10 @@ internal static partial class AccountLog
     [LoggerMessage(EventId = 1029, Level = LogLevel.Error,
         Message = "Account {AccountId} transfer {TransferId}: {To} answered expired for the credit (its record may have been pruned past the journal's retention, or evicted by a version without a journal), so it cannot tell whether the credit landed; not refunded, held pending for an operator")]
     public static partial void CreditUnverifiable(ILogger logger, string accountId, Guid transferId, string to);
+
+    [LoggerMessage(EventId = 1032, Level = LogLevel.Warning,
+        Message = "Account {AccountId} transfer {TransferId}: held transfer resolved by an operator as {Outcome} ({Reason})")]
+    public static partial void HeldTransferResolved(ILogger logger, string accountId, Guid transferId, TransferState outcome, string reason);
 
     [LoggerMessage(EventId = 1027, Level = LogLevel.Warning,
         Message = "Account {AccountId}: changing the transfer delivery reminder failed; it is treated as unknown and registered again before the next debit")]

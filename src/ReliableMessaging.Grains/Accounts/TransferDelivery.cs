@@ -143,6 +143,61 @@ public sealed class TransferDelivery
     public Task WhenStartedAsync(Guid transferId) =>
         _startsById.TryGetValue(transferId, out var started) ? started : Task.CompletedTask;
 
+    /// <summary>
+    /// An operator ends a held transfer as <paramref name="outcome"/>. The credit is sent once more
+    /// and the outcome is written only when the destination still answers with a
+    /// <see cref="CreditVerdict.Hold"/>: any other answer proves what happened, and the next delivery
+    /// settles it. Failures (the destination unreachable, the write) reach the operator as they are.
+    /// </summary>
+    public async Task<(HeldTransferResolutionStatus Status, OperationStatus? DestinationAnswer)> ResolveHeldAsync(Guid transferId, TransferState outcome)
+    {
+        if (outcome is not (TransferState.Completed or TransferState.Refunded))
+        {
+            return (HeldTransferResolutionStatus.InvalidOutcome, null);
+        }
+
+        if (FindPending(transferId) is not { } pending)
+        {
+            return (HeldTransferResolutionStatus.NotPending, null);
+        }
+
+        var credit = await _host.SendCreditAsync(pending, CreditId(transferId));
+        if (Classify(credit.Status) != CreditVerdict.Hold)
+        {
+            // Its next delivery (timer or reminder) settles it on that answer.
+            return (HeldTransferResolutionStatus.NotHeld, credit.Status);
+        }
+
+        // Decided on the outbox as it is after the answer: a delivery pass may have finished it meanwhile.
+        if (FindPending(transferId) is not { } stillPending || !await _host.FinishAsync(stillPending, outcome, _time.GetUtcNow()))
+        {
+            return (HeldTransferResolutionStatus.NotPending, credit.Status);
+        }
+
+        _overdue.Remove(transferId);
+        ReportPending();
+        AccountMetrics.RecordDelivery(outcome, _time.GetUtcNow() - pending.PendingSince);
+        if (outcome == TransferState.Refunded)
+        {
+            AccountMetrics.RefundedTransfers.Add(1);
+        }
+
+        return (HeldTransferResolutionStatus.Resolved, credit.Status);
+    }
+
+    private PendingTransfer? FindPending(Guid transferId)
+    {
+        foreach (var pending in _host.CommittedOutbox)
+        {
+            if (pending.TransferId == transferId)
+            {
+                return pending;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>A new activation found transfers in its outbox: deliver them shortly.</summary>
     public void Resume()
     {

@@ -337,6 +337,64 @@ public sealed class TransferDeliveryTests
         Assert.Equal(Options.TransferRetryPeriod, host.Timers[^1]);
     });
 
+    [Theory]
+    [InlineData(TransferState.Refunded)]
+    [InlineData(TransferState.Completed)]
+    public Task ResolveHeld_DestinationStillCannotTell_EndsAsTheOperatorSaysOnce(TransferState outcome) => Play(async () =>
+    {
+        var transfer = await StartedAsync();
+        _clock.Now = Now + Options.TransferAlertAge;
+        _host.AnswerCredit(0, OperationStatus.OperationExpired);
+        Assert.Equal([transfer.TransferId], _delivery.Overdue);
+
+        var resolving = _delivery.ResolveHeldAsync(transfer.TransferId, outcome);
+        _host.AnswerCredit(1, OperationStatus.OperationExpired);
+        var finish = Assert.Single(_host.Finishes);
+        Assert.Equal((transfer, outcome), (finish.Transfer, finish.Outcome));
+        _host.CommitFinish(0);
+
+        Assert.Equal((HeldTransferResolutionStatus.Resolved, OperationStatus.OperationExpired), await resolving);
+        Assert.Empty(_delivery.Overdue);
+        Assert.Equal((HeldTransferResolutionStatus.NotPending, (OperationStatus?)null), await _delivery.ResolveHeldAsync(transfer.TransferId, outcome));
+        Assert.Single(_host.Finishes);
+    });
+
+    [Fact]
+    public Task ResolveHeld_DestinationNowAnswersOtherwise_NotHeldAndTheDeliverySettlesIt() => Play(async () =>
+    {
+        // The operator's word never overrides an answer that proves what happened.
+        var transfer = await StartedAsync();
+        _host.AnswerCredit(0, OperationStatus.OperationExpired);
+
+        var resolving = _delivery.ResolveHeldAsync(transfer.TransferId, TransferState.Refunded);
+        _host.AnswerCredit(1, OperationStatus.Succeeded);
+
+        Assert.Equal((HeldTransferResolutionStatus.NotHeld, OperationStatus.Succeeded), await resolving);
+        Assert.Empty(_host.Finishes);
+        _clock.Now = Now + Options.TransferRetryPeriod;
+        _delivery.OnTimer();
+        _host.AnswerCredit(2, OperationStatus.Succeeded);
+        Assert.Equal((transfer, TransferState.Completed), (_host.Finishes.Single().Transfer, _host.Finishes.Single().Outcome));
+    });
+
+    [Fact]
+    public Task ResolveHeld_FinishedMeanwhileOrNotATransferOutcome_NothingWritten() => Play(async () =>
+    {
+        var transfer = await StartedAsync();
+        Assert.Equal(HeldTransferResolutionStatus.InvalidOutcome, (await _delivery.ResolveHeldAsync(transfer.TransferId, TransferState.Pending)).Status);
+        Assert.Equal(HeldTransferResolutionStatus.NotPending, (await _delivery.ResolveHeldAsync(Guid.CreateVersion7(), TransferState.Refunded)).Status);
+
+        // The delivery's own pass finishes it while the operator's credit is in flight.
+        _host.AnswerCredit(0, OperationStatus.OperationExpired);
+        var resolving = _delivery.ResolveHeldAsync(transfer.TransferId, TransferState.Refunded);
+        _host.Outbox.Remove(transfer);
+        _host.AnswerCredit(1, OperationStatus.OperationExpired);
+
+        Assert.Equal(HeldTransferResolutionStatus.NotPending, (await resolving).Status);
+        Assert.Empty(_host.Finishes);
+        Assert.Single(_host.Credits.Skip(1));
+    });
+
     /// <summary>A delivery with a journal retention of 1 h (and a MaxOperationAge of 30 min): one transfer debited, its first credit in flight.</summary>
     private async Task<(FakeDeliveryHost Host, TransferDelivery Delivery, RecordingLogger Log, PendingTransfer Transfer)> StartedWithRetentionAsync()
     {

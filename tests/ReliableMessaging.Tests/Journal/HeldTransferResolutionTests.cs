@@ -1,0 +1,79 @@
+using ReliableMessaging.Audit;
+using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Contracts.Transfers;
+using ReliableMessaging.Testing;
+
+namespace ReliableMessaging.Tests.Journal;
+
+/// <summary>
+/// The operator's way out for a transfer held because its destination cannot tell whether the credit
+/// landed (<c>scripts/audit.sh resolve-held-transfer</c>). Here the destination's state carries the
+/// eviction floor a version without a journal left in it, so it answers every credit "expired".
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class HeldTransferResolutionTests(ClusterFixture fixture)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    private async Task<long> BalanceAsync(string accountId) =>
+        (await fixture.Grains.GetGrain<IAccountGrain>(accountId).GetSnapshot()).Balance;
+
+    private async Task<(int ExitCode, string Output)> ResolveAsync(string source, Guid transferId, TransferState outcome)
+    {
+        using var output = new StringWriter();
+        var exitCode = await new HeldTransferCommand(source, transferId, outcome, "test: established from the destination's backup").RunAsync(fixture.Cluster.Client, output);
+        return (exitCode, output.ToString());
+    }
+
+    [Fact]
+    public async Task ResolveHeldTransfer_DestinationCannotTell_RefundedOnceThenNotPending()
+    {
+        var (_, from) = await TestAccounts.OpenFundedAsync(fixture.Grains, 1000);
+        var to = TestIds.NewId("legacy");
+        StorageFaults.ChangeOnRead(to, state => state.EvictedThroughUnixMs = DateTimeOffset.UtcNow.AddMinutes(10).ToUnixTimeMilliseconds());
+        await fixture.Grains.GetGrain<IAccountGrain>(to).Open();
+        var transferId = TestIds.NewOperationId();
+
+        Assert.Equal(OperationStatus.Succeeded, (await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, to, 100)).Status);
+        Assert.Equal(900, await BalanceAsync(from));
+
+        var (exitCode, output) = await ResolveAsync(from, transferId, TransferState.Refunded);
+        Assert.True(exitCode == 0, output);
+        Assert.StartsWith("RESOLVED", output, StringComparison.Ordinal);
+        Assert.Equal((1000L, 0L), (await BalanceAsync(from), await BalanceAsync(to)));
+        Assert.Equal(TransferState.Refunded, (await TransferCompletion.WaitFinishedAsync(fixture.Grains, transferId, Timeout)).State);
+
+        // Once only: a second resolution finds nothing pending, and the refund stays single.
+        (exitCode, output) = await ResolveAsync(from, transferId, TransferState.Refunded);
+        Assert.Equal(1, exitCode);
+        Assert.StartsWith("NOT PENDING", output, StringComparison.Ordinal);
+        Assert.Equal(1000L, await BalanceAsync(from));
+    }
+
+    [Fact]
+    public async Task ResolveHeldTransfer_DestinationCredits_NeverOverriddenByTheOperator()
+    {
+        var (_, from) = await TestAccounts.OpenFundedAsync(fixture.Grains, 1000);
+        var (_, to) = await TestAccounts.OpenFundedAsync(fixture.Grains, 0);
+        var transferId = TestIds.NewOperationId();
+        await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, to, 100);
+
+        var (exitCode, output) = await ResolveAsync(from, transferId, TransferState.Refunded);
+
+        Assert.True(exitCode == 1, output);
+        Assert.Matches("^NOT (HELD|PENDING)", output);
+        Assert.Equal(TransferState.Completed, (await TransferCompletion.WaitFinishedAsync(fixture.Grains, transferId, Timeout)).State);
+        Assert.Equal((900L, 100L), (await BalanceAsync(from), await BalanceAsync(to)));
+    }
+
+    [Theory]
+    [InlineData("acct-1")]
+    [InlineData("acct-1", "not-a-guid", "refunded", "why")]
+    [InlineData("acct-1", "0193a3f0-0000-7000-8000-000000000000", "pending", "why")]
+    [InlineData("acct-1", "0193a3f0-0000-7000-8000-000000000000", "refunded", " ")]
+    public void Parse_ArgumentsThatDoNotFit_UsageErrorAndNothingRuns(params string[] arguments)
+    {
+        Assert.Null(HeldTransferCommand.Parse(arguments, out var error));
+        Assert.False(string.IsNullOrEmpty(error));
+    }
+}
