@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using ReliableMessaging.Silo.Storage;
 using NpgsqlTypes;
 using ReliableMessaging.Contracts;
 using ReliableMessaging.Contracts.Accounts;
@@ -122,8 +123,10 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
             var prunedThrough = await reader.ReadAsync(cancellationToken) ? reader.GetInt64(0) : 0;
             return new JournalLookup(records, prunedThrough);
         }
-        catch (NpgsqlException exception)
+        catch (Exception exception) when (DatabaseFailure.IsUnavailable(exception))
         {
+            // Only a database that cannot serve now is "unavailable, retry"; a refusal that repeats
+            // (a missing grant, an undefined column) reaches the caller as the error it is.
             throw new JournalUnavailableException($"The journal could not be read: {exception.Message}", exception);
         }
     }
@@ -160,8 +163,10 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
             await reader.ReadAsync(cancellationToken);
             return new JournalPage(records, reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
         }
-        catch (NpgsqlException exception)
+        catch (Exception exception) when (DatabaseFailure.IsUnavailable(exception))
         {
+            // Only a database that cannot serve now is "unavailable, retry"; a refusal that repeats
+            // (a missing grant, an undefined column) reaches the caller as the error it is.
             throw new JournalUnavailableException($"The journal could not be read: {exception.Message}", exception);
         }
     }

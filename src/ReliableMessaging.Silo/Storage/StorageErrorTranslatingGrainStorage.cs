@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
-using Npgsql;
 using Orleans.Storage;
 using ReliableMessaging.Contracts.Accounts;
 using ReliableMessaging.Grains.Accounts;
@@ -46,37 +44,11 @@ public sealed class StorageErrorTranslatingGrainStorage(IGrainStorage inner) : I
         {
             await operation;
         }
-        catch (Exception exception) when (IsDatabaseFailure(exception))
+        catch (Exception exception) when (DatabaseFailure.IsUnavailable(exception))
         {
             throw new AccountStorageException(
                 $"The state of {grainId} could not be {verb}: {Describe(exception)}. Nothing was acknowledged; retry with the same operation ID.");
         }
-    }
-
-    /// <summary>
-    /// The database could not be reached or could not serve now: a broken connection, an exhausted pool,
-    /// a timeout or socket/IO failure on the way to it, or a server error that a later attempt may not
-    /// meet (Npgsql's <c>IsTransient</c>; classes 08 connection, 53 resources, 57 shutdown or restart,
-    /// 58 system I/O, 40 serialization). Not an error that fails the same way every time (bad data,
-    /// an undefined function, a missing grant).
-    /// </summary>
-    internal static bool IsDatabaseFailure(Exception exception)
-    {
-        for (var current = exception; current is not null; current = current.InnerException)
-        {
-            switch (current)
-            {
-                case PostgresException server:
-                    return server.IsTransient || server.SqlState[..2] is "08" or "53" or "57" or "58" or "40";
-                case NpgsqlException:
-                    // Not a server error: the connection, the pool or the protocol (its cause, if any, is inner).
-                    return true;
-                case TimeoutException or SocketException or IOException:
-                    return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>The innermost cause, as text (the exception itself may not be serializable).</summary>

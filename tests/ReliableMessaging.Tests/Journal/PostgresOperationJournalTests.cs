@@ -207,4 +207,20 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
         await Assert.ThrowsAsync<Grains.Journal.JournalUnavailableException>(() => journal.FindAsync("alice", [Guid.CreateVersion7()]));
         await Assert.ThrowsAsync<Grains.Journal.JournalUnavailableException>(() => journal.ReadAsync("alice", 0, 10));
     }
+
+    [Fact]
+    public async Task ReadRefusedTheSameWayEveryTime_AnErrorNotJournalUnavailable()
+    {
+        // A role without grants on the journal (as after a missing migration of 50-roles.sql): every
+        // read fails the same way, so "unavailable, retry" (503) would send clients into endless retries.
+        var role = $"rm_nogrant_{Guid.NewGuid():N}"[..24];
+        await fixture.Postgres.QueryScalarAsync<object>($"CREATE ROLE {role} LOGIN");
+        await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(fixture.Postgres.ConnectionString) { Username = role }.ConnectionString);
+        await using var journal = Journal(dataSource);
+
+        var find = await Assert.ThrowsAsync<PostgresException>(() => journal.FindAsync("alice", [Guid.CreateVersion7()]));
+        var read = await Assert.ThrowsAsync<PostgresException>(() => journal.ReadAsync("alice", 0, 10));
+
+        Assert.Equal((PostgresErrorCodes.InsufficientPrivilege, PostgresErrorCodes.InsufficientPrivilege), (find.SqlState, read.SqlState));
+    }
 }
