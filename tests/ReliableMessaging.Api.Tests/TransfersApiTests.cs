@@ -128,6 +128,20 @@ public sealed class TransfersApiTests(ApiFixture fixture)
         await AssertProblemAsync(unknown, HttpStatusCode.NotFound, "transfer-not-found");
     }
 
+    [Theory]
+    [InlineData("..")]
+    [InlineData(".")]
+    public async Task Transfer_ToADotSegmentId_400InvalidAccountIdAndNothingDebited(string to)
+    {
+        // URLs drop "." and ".." segments: such an account could never be reached over HTTP.
+        var from = await OpenWithBalanceAsync(_client, 1000);
+
+        using var response = await TransferAsync(NewKey(), from, to, 10);
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid-account-id");
+        Assert.Equal(1000L, await BalanceAsync(_client, from));
+    }
+
     [Fact]
     public async Task GetTransfer_ReceivedButNotDebitedAtItsSource_409NotConfirmedNever404()
     {

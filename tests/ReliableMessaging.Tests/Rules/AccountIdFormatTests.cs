@@ -7,6 +7,8 @@ public sealed class AccountIdFormatTests
     [Theory]
     [InlineData("a")]
     [InlineData("ATM-42_main.eur")]
+    [InlineData("...")]
+    [InlineData(".a")]
     [InlineData("0123456789012345678901234567890123456789012345678901234567890123")]
     public void IsValid_AllowedCharactersUpTo64_True(string accountId) => Assert.True(AccountIdFormat.IsValid(accountId));
 
@@ -18,5 +20,7 @@ public sealed class AccountIdFormatTests
     [InlineData("slash/inside")]
     [InlineData("caf\u00e9")]
     [InlineData("semi;colon")]
+    [InlineData(".")]
+    [InlineData("..")]
     public void IsValid_EmptyTooLongOrOtherCharacters_False(string? accountId) => Assert.False(AccountIdFormat.IsValid(accountId));
 }
