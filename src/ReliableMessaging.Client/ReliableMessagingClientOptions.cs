@@ -8,8 +8,13 @@ public sealed class ReliableMessagingClientOptions
     /// <summary>The front end, e.g. <c>http://localhost:5080/</c>.</summary>
     public Uri? BaseAddress { get; set; }
 
-    /// <summary>How long one HTTP attempt may take before it counts as unanswered and is retried.</summary>
-    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(3);
+    /// <summary>
+    /// How long one HTTP attempt may take before it counts as unanswered and is retried. Longer than
+    /// the front end's own deadline for a grain call (<c>FrontEnd:ResponseTimeout</c>, 5 s): a call
+    /// that reached a stalled silo is then answered 503 with <c>Retry-After</c>, instead of being cut
+    /// off while it still runs and sent again through the same stalled path.
+    /// </summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Attempts per call before it ends unanswered (and, for keyed POSTs, is looked up).</summary>
     public int MaxAttempts { get; set; } = 10;

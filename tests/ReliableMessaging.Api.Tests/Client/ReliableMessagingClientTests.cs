@@ -12,6 +12,14 @@ namespace ReliableMessaging.Api.Tests.Client;
 public sealed class ReliableMessagingClientTests(ApiFixture fixture)
 {
     [Fact]
+    public void Options_DefaultAttemptTimeout_OutlastsTheFrontEndsDeadlineForAGrainCall()
+    {
+        // The front end answers a call stuck on a stalled silo with 503 and Retry-After after its
+        // ResponseTimeout; an attempt cut off before that leaves the grain call running and sends another.
+        Assert.True(new ReliableMessagingClientOptions().AttemptTimeout >= new Api.Hosting.FrontEndOptions().ResponseTimeout * 2);
+    }
+
+    [Fact]
     public async Task Withdraw_CommittedButResponseLost_RetryReturnsOriginalOutcomeAndDebitsOnce()
     {
         await using var harness = new ClientHarness(fixture.FrontEndA);
