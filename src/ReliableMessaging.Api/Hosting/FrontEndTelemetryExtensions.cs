@@ -65,7 +65,9 @@ public static class FrontEndTelemetryExtensions
         }
 
         var allowRemote = options.AllowRemoteScrape;
-        // Anyone else gets the ordinary 404: the metrics name accounts' traffic patterns, not for the open internet.
+        // Anyone else falls through to the API, whose fallback policy refuses an unauthenticated
+        // caller (401) before any route is looked at: the metrics show the service's traffic patterns,
+        // not for the open internet. A reverse proxy on the same host makes every caller look local.
         app.UseOpenTelemetryPrometheusScrapingEndpoint(context =>
             context.Request.Path == ScrapePath && (allowRemote || IsThisHost(context.Connection.RemoteIpAddress, context.Connection.LocalIpAddress)));
         return app;
