@@ -1,5 +1,9 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using ReliableMessaging.Api.Hosting;
 using static ReliableMessaging.Api.Tests.Http;
 
 namespace ReliableMessaging.Api.Tests;
@@ -31,6 +35,20 @@ public sealed class FrontEndHostingTests(ApiFixture fixture)
         {
             Assert.Contains($"`{code}`", description, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void ClusterClient_RunsWithTheFrontEndsDeadlineForAGrainCall()
+    {
+        // What the running front end's Orleans client was given, not what a file says: a grain call
+        // stuck on a stalled silo ends at FrontEnd's deadline (503 and Retry-After), not at Orleans'
+        // 30 s default. (The configuration files' values: ClusterProfileTests.)
+        var services = fixture.FrontEndA.Services;
+        var frontEnd = services.GetRequiredService<IOptions<FrontEndOptions>>().Value;
+        var messaging = services.GetRequiredService<IOptions<ClientMessagingOptions>>().Value;
+
+        Assert.Equal(frontEnd.ResponseTimeout, messaging.ResponseTimeout);
+        Assert.True(messaging.ResponseTimeout <= TimeSpan.FromSeconds(5), $"{messaging.ResponseTimeout}");
     }
 
     [Fact]
