@@ -7,8 +7,9 @@ namespace ReliableMessaging.Api.Hosting;
 /// <summary>
 /// Ready when the cluster answers a grain call (the management grain lists active silos); Degraded
 /// (still ready: the other silos serve their accounts) when an active silo is suspected by another,
-/// does not answer on its own, or the management call itself hangs on a silo that stopped answering;
-/// Unhealthy when no silo is active or the cluster cannot be reached at all.
+/// does not answer on its own, or the management call itself hangs on a silo that stopped answering
+/// while others are listed; Unhealthy when no silo is active, the only one listed does not answer,
+/// or the cluster cannot be reached at all.
 /// </summary>
 internal sealed class ClusterHealthCheck(IClusterClient client, IGatewayListProvider gateways, TimeProvider time) : IHealthCheck
 {
@@ -31,11 +32,15 @@ internal sealed class ClusterHealthCheck(IClusterClient client, IGatewayListProv
         }
         catch (TimeoutException exception)
         {
-            // The management grain may live on the silo that stopped answering: ask the membership table directly.
-            return await ListedGatewaysAsync(cancellationToken) is > 0 and var listed
-                ? HealthCheckResult.Degraded(string.Create(CultureInfo.InvariantCulture,
-                    $"The cluster did not answer within {ClusterTimeout.TotalSeconds:0} s while {listed} silo(s) are listed active: one may have stopped answering."), exception)
-                : HealthCheckResult.Unhealthy("The cluster did not answer and no silo is listed active.", exception);
+            // The management grain may live on the silo that stopped answering: ask the membership table
+            // directly. With another silo listed, the rest may still serve; with one, nothing does.
+            return await ListedGatewaysAsync(cancellationToken) switch
+            {
+                > 1 and var listed => HealthCheckResult.Degraded(string.Create(CultureInfo.InvariantCulture,
+                    $"The cluster did not answer within {ClusterTimeout.TotalSeconds:0} s while {listed} silos are listed active: one may have stopped answering."), exception),
+                1 => HealthCheckResult.Unhealthy("The only silo listed active did not answer.", exception),
+                _ => HealthCheckResult.Unhealthy("The cluster did not answer and no silo is listed active.", exception),
+            };
         }
         catch (Exception exception) when (exception is OrleansException or InvalidOperationException)
         {
