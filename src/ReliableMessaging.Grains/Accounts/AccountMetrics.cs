@@ -22,6 +22,9 @@ public static class AccountMetrics
     /// <summary>Tag: the status (succeeded, insufficient_funds, or the refusal's reason such as operation_id_reused).</summary>
     public const string StatusTag = "reliablemessaging.operation.status";
 
+    /// <summary>Which persistent state a write carried: <c>account</c>, <c>transfer</c> (a transfer's index), or another grain's.</summary>
+    public const string StateTag = "state";
+
     private static readonly Meter Meter = new(MeterName);
 
     private static long s_pendingTransfers;
@@ -64,12 +67,12 @@ public static class AccountMetrics
 
     /// <summary>Duration of one account state write to PostgreSQL.</summary>
     public static readonly Histogram<double> StateWriteDuration = Meter.CreateHistogram<double>(
-        "reliablemessaging.state.write.duration", "s", "Duration of one account state write, by outcome (ok, error).",
+        "reliablemessaging.state.write.duration", "s", "Duration of one grain state write, by outcome (ok, error) and state (account, transfer).",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
 
     /// <summary>Size of one serialized account state (the whole state is rewritten on every write).</summary>
     public static readonly Histogram<long> StateWriteSize = Meter.CreateHistogram<long>(
-        "reliablemessaging.state.write.size", "By", "Size of one serialized grain state, rewritten whole on every write.",
+        "reliablemessaging.state.write.size", "By", "Size of one serialized grain state, rewritten whole on every write, by state (account, transfer).",
         advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [256, 1024, 4096, 16_384, 65_536, 262_144, 1_048_576] });
 
     /// <summary>Counts one answered operation.</summary>

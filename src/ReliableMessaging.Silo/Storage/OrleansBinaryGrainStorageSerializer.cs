@@ -1,6 +1,7 @@
 using Orleans.Serialization;
 using Orleans.Storage;
 using ReliableMessaging.Grains.Accounts;
+using ReliableMessaging.Grains.Transfers;
 
 namespace ReliableMessaging.Silo.Storage;
 
@@ -13,9 +14,15 @@ public sealed class OrleansBinaryGrainStorageSerializer(Serializer serializer) :
     public BinaryData Serialize<T>(T? input)
     {
         var bytes = serializer.SerializeToArray(input);
-        AccountMetrics.StateWriteSize.Record(bytes.Length);
+        AccountMetrics.StateWriteSize.Record(bytes.Length, new KeyValuePair<string, object?>(AccountMetrics.StateTag, StateName<T>()));
         return new(bytes);
     }
+
+    // The persistent state's name, as the storage sees it (a bounded set: no per-grain values).
+    private static string StateName<T>() =>
+        typeof(T) == typeof(AccountState) ? AccountStorage.StateName
+        : typeof(T) == typeof(TransferIndexState) ? "transfer"
+        : "other";
 
     public T? Deserialize<T>(BinaryData input)
     {

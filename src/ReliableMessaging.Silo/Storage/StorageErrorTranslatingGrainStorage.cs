@@ -31,7 +31,10 @@ public sealed class StorageErrorTranslatingGrainStorage(IGrainStorage inner) : I
         }
         finally
         {
-            AccountMetrics.StateWriteDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("outcome", outcome));
+            AccountMetrics.StateWriteDuration.Record(
+                Stopwatch.GetElapsedTime(started).TotalSeconds,
+                new KeyValuePair<string, object?>("outcome", outcome),
+                new KeyValuePair<string, object?>(AccountMetrics.StateTag, stateName));
         }
     }
 

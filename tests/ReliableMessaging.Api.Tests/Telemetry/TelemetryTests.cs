@@ -43,13 +43,31 @@ public sealed class TelemetryTests(ApiFixture fixture)
         Assert.Equal(1, Delta(Operations, ("reliablemessaging_operation_kind", "withdrawal"), ("reliablemessaging_operation_outcome", "refused"), ("reliablemessaging_operation_status", "operation_id_reused")));
         Assert.Equal(3, Delta(Operations, ("reliablemessaging_operation_kind", "withdrawal")));
         // One state write for the one execution: a replay and a refusal write nothing.
-        Assert.Equal(1, Delta("reliablemessaging_state_write_duration_seconds_count", ("outcome", "ok")));
+        Assert.Equal(1, Delta("reliablemessaging_state_write_duration_seconds_count", ("outcome", "ok"), ("state", "account")));
         Assert.Equal(1, Delta("reliablemessaging_commit_batch_size_count"));
         Assert.Equal(1, Delta("reliablemessaging_commit_batch_size_sum"));
-        Assert.Equal(1, Delta("reliablemessaging_state_write_size_bytes_count"));
+        Assert.Equal(1, Delta("reliablemessaging_state_write_size_bytes_count", ("state", "account")));
         Assert.True(Delta("reliablemessaging_state_write_size_bytes_sum") > 0);
         Assert.Contains("http_server_request_duration_seconds", after.Text, StringComparison.Ordinal);
         Assert.Contains("# TYPE reliablemessaging_state_write_duration_seconds histogram", after.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Scrape_ATransfer_ItsIndexWriteCountedApartFromAccountWrites()
+    {
+        var (from, to) = await OpenTransferPairAsync(_client, 1000);
+        var before = await PrometheusScrape.ReadAsync(_client);
+
+        using (var response = await PostAsync(_client, "/transfers", NewKey(), $$"""{"from":"{{from}}","to":"{{to}}","amount":10}"""))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+
+        var after = await PrometheusScrape.ReadAsync(_client);
+        double Delta(string name, params (string, string)[] labels) => after.Sum(name, labels) - before.Sum(name, labels);
+        Assert.Equal(1, Delta("reliablemessaging_state_write_duration_seconds_count", ("outcome", "ok"), ("state", "transfer")));
+        Assert.Equal(1, Delta("reliablemessaging_state_write_size_bytes_count", ("state", "transfer")));
+        Assert.True(Delta("reliablemessaging_state_write_duration_seconds_count", ("outcome", "ok"), ("state", "account")) >= 1, "the debit's write");
     }
 
     [Fact]
