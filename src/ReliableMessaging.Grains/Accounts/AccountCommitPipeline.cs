@@ -124,8 +124,22 @@ public sealed class AccountCommitPipeline
                     // only once that state is durable; if its write fails, the caller gets the storage error.
                     // Refusals of the input alone (not a UUIDv7, not a positive amount) need no state.
                     var ofInputAlone = answer.Status == OperationStatus.InvalidOperationId || request.Amount <= 0;
-                    return !answer.IsReplay && !ofInputAlone && (_next ?? _inFlight) is { } latest
-                        ? await AnswerAfter(latest, () => answer)
+                    if (answer.IsReplay || ofInputAlone)
+                    {
+                        return answer;
+                    }
+
+                    if ((_next ?? _inFlight) is { } latest)
+                    {
+                        return await AnswerAfter(latest, () => answer);
+                    }
+
+                    // A credit refused on this state makes its source refund: the state must be the row's
+                    // current one, not an older activation's (a silo paused and declared dead, a split
+                    // brain) that loaded it before the account opened or the credit landed. A write checks
+                    // it: on such an activation it fails on the row's ETag, and nothing is answered.
+                    return request.Kind == OperationKind.TransferIn
+                        ? await AnswerAfter(Enlist(operationId: null), () => answer)
                         : answer;
             }
 

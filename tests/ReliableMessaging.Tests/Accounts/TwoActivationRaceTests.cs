@@ -1,4 +1,5 @@
 using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Grains.Accounts;
 using ReliableMessaging.Testing;
 
 namespace ReliableMessaging.Tests.Accounts;
@@ -44,6 +45,37 @@ public sealed class TwoActivationRaceTests(ClusterFixture fixture)
             Assert.Equal(699, third.BalanceAfter);
             Assert.Equal(retried with { IsReplay = true }, await first.Withdraw(loserId, 200));
             Assert.Equal(699, (await first.GetSnapshot()).Balance);
+        }
+        finally
+        {
+            await other.StopAllSilosAsync();
+            await other.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task CreditRedeliveredToAnActivationThatSawTheAccountUnopened_NoRefusalAnswered_RetryReplaysTheCredit()
+    {
+        // An older activation (a paused silo's, a split brain's) loaded the destination before it was
+        // opened. The credit lands through the current one and its answer is lost; the redelivery
+        // reaches the older one. "No such account" there would make the source refund: money twice.
+        var accountId = TestIds.NewId("payee");
+        var other = await AccountCluster.StartAsync(fixture.Postgres, fixture.ServiceId, silos: 1);
+        try
+        {
+            var stale = other.Client.GetGrain<IAccountGrain>(accountId);
+            Assert.Equal(AccountStatus.NotFound, (await stale.GetSnapshot()).Status);
+            var current = fixture.Grains.GetGrain<IAccountGrain>(accountId);
+            await current.Open();
+            var creditId = TransferDelivery.CreditId(TestIds.NewOperationId());
+            var credited = await current.ReceiveTransfer(creditId, "payer", 100);
+            Assert.Equal(OperationStatus.Succeeded, credited.Status);
+
+            var redelivered = await Assert.ThrowsAsync<AccountStorageException>(() => stale.ReceiveTransfer(creditId, "payer", 100));
+            Assert.True(redelivered.IsConflict);
+
+            Assert.Equal(credited with { IsReplay = true }, await stale.ReceiveTransfer(creditId, "payer", 100));
+            Assert.Equal(100, (await current.GetSnapshot()).Balance);
         }
         finally
         {

@@ -33,6 +33,39 @@ public sealed class PendingStateRefusalTests
     private static Guid NewId(int millisecond) => Guid.CreateVersion7(Now.AddMilliseconds(millisecond));
 
     [Fact]
+    public async Task CreditRefusedOnCommittedState_AnsweredOnlyAfterAWriteChecksThatState()
+    {
+        // The source refunds on this answer: a write (failing on an older activation's ETag) must
+        // confirm the state it was decided on. A client's refusal costs no write.
+        var rules = new AccountRules(new AccountOptions());
+        var closed = new AccountCommitPipeline(rules, new AccountState(), _ => Write(), _ => { });
+        var creditId = TransferDelivery.CreditId(NewId(1));
+
+        var deposit = await closed.ExecuteAsync(new(OperationKind.Deposit, NewId(2), 10), Now).WaitAsync(Timeout);
+        Assert.Equal(OperationStatus.AccountNotFound, deposit.Status);
+        Assert.Empty(_writes);
+
+        var credit = closed.ExecuteAsync(new(OperationKind.TransferIn, creditId, 10, "alice"), Now);
+        Assert.False(credit.IsCompleted);
+        _writes[0].SetException(new AccountStorageException("written by another activation meanwhile", isConflict: true));
+        await Assert.ThrowsAsync<AccountStorageException>(() => credit.WaitAsync(Timeout));
+        Assert.Single(_writes);
+    }
+
+    [Fact]
+    public async Task CreditRefusedOnCommittedState_WriteSucceeds_RefusedAfterIt()
+    {
+        var rules = new AccountRules(new AccountOptions());
+        var closed = new AccountCommitPipeline(rules, new AccountState(), _ => Write(), _ => { });
+
+        var credit = closed.ExecuteAsync(new(OperationKind.TransferIn, TransferDelivery.CreditId(NewId(1)), 10, "alice"), Now);
+        _writes[0].SetResult();
+
+        Assert.Equal(OperationStatus.AccountNotFound, (await credit.WaitAsync(Timeout)).Status);
+        Assert.False(closed.Committed.IsOpen);
+    }
+
+    [Fact]
     public async Task OutboxFullOnPendingDebit_WriteFails_RefusalNeverGivenCallerGetsStorageError()
     {
         var debit = _pipeline.ExecuteAsync(new(OperationKind.TransferOut, NewId(1), 10, "bob"), Now);
