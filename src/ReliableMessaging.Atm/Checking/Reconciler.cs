@@ -212,10 +212,11 @@ public sealed class Reconciler(ReliableMessagingClient bank, OperationJournal jo
         var answer = entry.Answer!;
         var lookup = entry.Lookup!;
         var recorded = lookup.Operation;
-        if (recorded is not null && (recorded.Kind != intent.Kind || recorded.Amount != intent.Amount))
+        if (recorded is not null && (recorded.OperationId != intent.OperationId || recorded.AccountId != intent.AccountId
+            || recorded.Kind != intent.Kind || recorded.Amount != intent.Amount))
         {
             journal.AddViolation(new Violation("record-differs", intent.AccountId, intent.OperationId,
-                $"sent {intent.KindName} of {intent.Amount}, recorded {recorded.Kind} of {recorded.Amount}"));
+                $"sent {intent.KindName} of {intent.Amount}, recorded {recorded.Kind} of {recorded.Amount} (operation {recorded.OperationId} of {recorded.AccountId})"));
         }
 
         if (recorded is not null && recorded.BalanceAfter < 0)

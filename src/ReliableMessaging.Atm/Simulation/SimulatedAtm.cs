@@ -214,9 +214,11 @@ public sealed class SimulatedAtm
         {
             _counters.Increment(Counter.DuplicatesSent);
             var again = await _bank.SendAsync(intent, abort);
-            // A 202 replay shows the current status (it may have completed since); a 422 is replayed identically.
-            var same = again.StatusCode == answer.StatusCode && again.IsReplay
-                && (answer.Kind != OutcomeKind.InsufficientFunds || again.Body == answer.Body);
+            // A 202 replay shows the current status (it may have completed since), of the same transfer;
+            // a 422 is replayed identically.
+            var same = again.StatusCode == answer.StatusCode && again.IsReplay && again.Kind == answer.Kind
+                && (answer.Kind != OutcomeKind.InsufficientFunds || again.Body == answer.Body)
+                && (answer.Transfer is not { } first || SameTransfer(first, again.Transfer));
             if (again.Kind != OutcomeKind.Unanswered && !same)
             {
                 _journal.AddViolation(new Violation("replay-differs", intent.From, intent.TransferId,
@@ -339,4 +341,8 @@ public sealed class SimulatedAtm
             // The run is over; the loop condition ends this ATM.
         }
     }
+
+    /// <summary>The same transfer (its status may have moved on since).</summary>
+    private static bool SameTransfer(TransferInfo first, TransferInfo? again) =>
+        again is not null && (again.TransferId, again.From, again.To, again.Amount) == (first.TransferId, first.From, first.To, first.Amount);
 }

@@ -1,0 +1,88 @@
+using ReliableMessaging.Api.Tests.Client;
+using ReliableMessaging.Atm.Checking;
+using ReliableMessaging.Atm.Simulation;
+using ReliableMessaging.Client;
+
+namespace ReliableMessaging.Api.Tests.Checking;
+
+/// <summary>
+/// The chaos run's verdict is "no violation": these show that its reconciliation does report each
+/// broken promise, against the real front end, by feeding it an ATM journal that disagrees with what
+/// the service did (a double booking, an acknowledged operation the service never recorded, an answer
+/// other than the record), and stays silent on an honest one.
+/// </summary>
+[Collection(ApiCollection.Name)]
+public sealed class ReconcilerTests(ApiFixture fixture)
+{
+    private static async Task<IReadOnlyCollection<Violation>> ReconcileAsync(ClientHarness harness, OperationJournal journal)
+    {
+        await new Reconciler(harness.Client, journal, parallelism: 4, transferWait: TimeSpan.FromSeconds(5)).ReconcileAsync(CancellationToken.None);
+        return journal.Violations;
+    }
+
+    /// <summary>An account opened and funded with 1,000 through journaled deposits, as the simulator does.</summary>
+    private static async Task<(OperationJournal Journal, string AccountId)> FundedAsync(ClientHarness harness)
+    {
+        var journal = new OperationJournal();
+        var accountId = $"rec-{Guid.NewGuid():N}";
+        await harness.Client.OpenAccountAsync(accountId);
+        journal.AddAccount(accountId);
+        Keep(journal, await harness.Client.DepositAsync(accountId, 1000));
+        return (journal, accountId);
+    }
+
+    private static void Keep(OperationJournal journal, OperationOutcome answer) => journal.Add(answer.Request).Answer = answer;
+
+    [Fact]
+    public async Task Reconcile_JournalAgreesWithTheService_NoViolation()
+    {
+        await using var harness = new ClientHarness(fixture.FrontEndA);
+        var (journal, accountId) = await FundedAsync(harness);
+        Keep(journal, await harness.Client.WithdrawAsync(accountId, 300));
+        Keep(journal, await harness.Client.WithdrawAsync(accountId, 5000));
+
+        Assert.Empty(await ReconcileAsync(harness, journal));
+    }
+
+    [Fact]
+    public async Task Reconcile_OperationBookedTwice_BalanceMismatchAndMoneyNotConserved()
+    {
+        await using var harness = new ClientHarness(fixture.FrontEndA);
+        var (journal, accountId) = await FundedAsync(harness);
+        var withdrawal = await harness.Client.WithdrawAsync(accountId, 300);
+        Keep(journal, withdrawal);
+
+        // The same withdrawal booked again under another ID: what a broken dedup would do.
+        await harness.Client.WithdrawAsync(accountId, 300);
+
+        var violations = await ReconcileAsync(harness, journal);
+        Assert.Equal(["balance-mismatch", "money-not-conserved"], violations.Select(v => v.Kind).Order());
+        Assert.Equal(accountId, violations.Single(v => v.Kind == "balance-mismatch").AccountId);
+    }
+
+    [Fact]
+    public async Task Reconcile_AcknowledgedButNeverRecorded_AcknowledgedOperationLost()
+    {
+        await using var harness = new ClientHarness(fixture.FrontEndA);
+        var (journal, accountId) = await FundedAsync(harness);
+        var never = OperationRequest.Deposit(accountId, 70);
+        Keep(journal, new OperationOutcome { Kind = OutcomeKind.Succeeded, Request = never, BalanceAfter = 1070, Attempts = 1 });
+
+        var violation = Assert.Single(await ReconcileAsync(harness, journal));
+        Assert.Equal(("acknowledged-operation-lost", never.OperationId), (violation.Kind, violation.OperationId));
+    }
+
+    [Fact]
+    public async Task Reconcile_AnswerOtherThanTheRecord_OutcomeDiffers()
+    {
+        await using var harness = new ClientHarness(fixture.FrontEndA);
+        var (journal, accountId) = await FundedAsync(harness);
+        var withdrawal = await harness.Client.WithdrawAsync(accountId, 300);
+
+        // The client was told "insufficient funds" for a withdrawal the service recorded as done.
+        Keep(journal, withdrawal with { Kind = OutcomeKind.InsufficientFunds, BalanceAfter = 1000 });
+
+        var violation = Assert.Single(await ReconcileAsync(harness, journal));
+        Assert.Equal(("outcome-differs", withdrawal.Request.OperationId), (violation.Kind, violation.OperationId));
+    }
+}
