@@ -165,7 +165,10 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    /// <summary>Every account of the service: those with grain state (opened ones) and those with journal rows.</summary>
+    /// <summary>
+    /// Every account of the service: those with grain state (opened ones, and IDs a refused credit
+    /// left a not-open row for) and those with journal rows.
+    /// </summary>
     private async Task<IReadOnlyCollection<string>> ListAccountsAsync(CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""

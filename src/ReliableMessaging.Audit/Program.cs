@@ -2,12 +2,13 @@ using System.Globalization;
 using Npgsql;
 using Orleans.Configuration;
 using ReliableMessaging.Audit;
+using ReliableMessaging.Contracts.Accounts;
 using ReliableMessaging.Contracts.Hosting;
 
 // Usage: ReliableMessaging.Audit [ACCOUNT_ID ...]   (no IDs: every account of the service)
 // Exit codes: 0 every account matches its journal, 1 differences or unreachable accounts, 2 the audit could not run.
 //        ReliableMessaging.Audit resolve-held-transfer SOURCE_ACCOUNT TRANSFER_ID completed|refunded REASON...
-// (see HeldTransferCommand).
+// (see HeldTransferCommand; exit 2 also when the cluster could not be asked).
 HeldTransferCommand? resolution = null;
 if (args is [HeldTransferCommand.Name, ..])
 {
@@ -54,7 +55,18 @@ using var host = builder.Build();
 await host.StartAsync();
 if (resolution is not null)
 {
-    var exitCode = await resolution.RunAsync(host.Services.GetRequiredService<IClusterClient>(), Console.Out);
+    int exitCode;
+    try
+    {
+        exitCode = await resolution.RunAsync(host.Services.GetRequiredService<IClusterClient>(), Console.Out);
+    }
+    catch (Exception exception) when (exception is AccountStorageException or OrleansException or TimeoutException)
+    {
+        // The account, its storage or the destination could not be reached: nothing was decided; run it again.
+        await Console.Error.WriteLineAsync($"NOT RESOLVED transfer {resolution.TransferId} from {resolution.Source}: {exception.Message}");
+        exitCode = 2;
+    }
+
     await host.StopAsync();
     return exitCode;
 }

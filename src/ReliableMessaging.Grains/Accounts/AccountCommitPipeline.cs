@@ -134,11 +134,12 @@ public sealed class AccountCommitPipeline
                         return await AnswerAfter(latest, () => answer);
                     }
 
-                    // A credit refused on this state makes its source refund: the state must be the row's
-                    // current one, not an older activation's (a silo paused and declared dead, a split
-                    // brain) that loaded it before the account opened or the credit landed. A write checks
-                    // it: on such an activation it fails on the row's ETag, and nothing is answered.
-                    return request.Kind == OperationKind.TransferIn
+                    // A credit refused for good on this state makes its source refund: the state must be
+                    // the row's current one, not an older activation's (a silo paused and declared dead, a
+                    // split brain) that loaded it before the account opened or the credit landed. A write
+                    // checks it: on such an activation it fails on the row's ETag, and nothing is answered.
+                    // Refusals that lead to no refund (from the future, expired: retried or held) write nothing.
+                    return request.Kind == OperationKind.TransferIn && TransferDelivery.Classify(answer.Status) == CreditVerdict.Refund
                         ? await AnswerAfter(Enlist(operationId: null), () => answer)
                         : answer;
             }

@@ -28,7 +28,7 @@ public sealed class TransferDelivery
 
     /// <summary>
     /// The longest wait before a credit refused as from the future is sent again: only clocks keep it
-    /// out (the destination's is behind the ID's timestamp minus its skew), a refusal costs the
+    /// out (the destination's is behind the ID's timestamp minus its skew), such a refusal costs the
     /// destination no write, and it is admitted as soon as that clock catches up, a moment the source
     /// cannot compute (it does not know the destination's clock).
     /// </summary>

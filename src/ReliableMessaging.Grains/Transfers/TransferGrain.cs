@@ -45,12 +45,16 @@ public sealed class TransferGrain(
             // Keep the last start recent enough that a look-up knows this one may still commit.
             if (now - first.LastStartUnixMs > (long)ResponseTimeout.TotalMilliseconds)
             {
-                await WriteIndexAsync(transferId, new TransferIndexState { Source = source, Destination = destination, Amount = amount, LastStartUnixMs = now });
+                await WriteIndexAsync(
+                new TransferIndexState { Source = source, Destination = destination, Amount = amount, LastStartUnixMs = now },
+                $"Transfer {transferId} could not be recorded; nothing was debited. Retry with the same transfer ID.");
             }
         }
         else
         {
-            await WriteIndexAsync(transferId, new TransferIndexState { Source = source, Destination = destination, Amount = amount, LastStartUnixMs = now });
+            await WriteIndexAsync(
+                new TransferIndexState { Source = source, Destination = destination, Amount = amount, LastStartUnixMs = now },
+                $"Transfer {transferId} could not be recorded; nothing was debited. Retry with the same transfer ID.");
         }
 
         return await GrainFactory.GetGrain<IAccountGrain>(source).StartTransfer(transferId, destination, amount);
@@ -68,11 +72,26 @@ public sealed class TransferGrain(
         // "not accepted" for that; the client repeats the start with the same ID to settle it.
         // Once no start can be in transit any more, the source fences its "unknown" (a start still
         // held by a paused silo's activation can then no longer commit): "not accepted" is final.
+        // The fence is a state write on the source: once per start, so look-ups (anyone's, before the
+        // front end decides what they may see) cannot make the source write again and again.
+        var transferId = this.GetPrimaryKey();
         var source = GrainFactory.GetGrain<IAccountGrain>(state.State.Source);
-        var mayStillCommit = state.State.MayStillCommit(time.GetUtcNow(), ResponseTimeout);
-        var lookup = mayStillCommit
-            ? await source.GetTransfer(this.GetPrimaryKey())
-            : await source.GetTransferFenced(this.GetPrimaryKey());
+        var now = time.GetUtcNow();
+        var mayStillCommit = state.State.MayStillCommit(now, ResponseTimeout);
+        var fence = !mayStillCommit && state.State.NeedsFence;
+        var lookup = fence ? await source.GetTransferFenced(transferId) : await source.GetTransfer(transferId);
+        if (fence && lookup.Status == TransferLookupStatus.Unknown)
+        {
+            var index = state.State;
+            await WriteIndexAsync(
+                new TransferIndexState
+                {
+                    Source = index.Source, Destination = index.Destination, Amount = index.Amount,
+                    LastStartUnixMs = index.LastStartUnixMs, FencedUnixMs = now.ToUnixTimeMilliseconds(),
+                },
+                $"Transfer {transferId} could not be looked up to the end. Retry.");
+        }
+
         var answer = lookup.Status == TransferLookupStatus.Unknown && mayStillCommit
             ? new TransferLookupResult(TransferLookupStatus.Unconfirmed, null)
             : lookup;
@@ -81,8 +100,8 @@ public sealed class TransferGrain(
         return answer with { Source = state.State.Source, Destination = state.State.Destination };
     }
 
-    /// <summary>Writes the index; when that fails, nothing is sent to the source and the caller retries.</summary>
-    private async Task WriteIndexAsync(Guid transferId, TransferIndexState index)
+    /// <summary>Writes the index; when that fails, the caller gets <paramref name="whenFailed"/> as a retryable error.</summary>
+    private async Task WriteIndexAsync(TransferIndexState index, string whenFailed)
     {
         var previous = state.State;
         state.State = index;
@@ -94,9 +113,7 @@ public sealed class TransferGrain(
         {
             state.State = previous;
             DeactivateOnIdle();
-            throw new AccountStorageException(
-                $"Transfer {transferId} could not be recorded; nothing was debited. Retry with the same transfer ID.",
-                exception is InconsistentStateException);
+            throw new AccountStorageException(whenFailed, exception is InconsistentStateException);
         }
     }
 }

@@ -21,6 +21,17 @@ public sealed class TransferIndexState
     public long LastStartUnixMs { get; set; }
 
     /// <summary>
+    /// When the source last fenced its "unknown" for this transfer (Unix ms; 0: never). A fence after
+    /// the last start holds for every start sent so far, so it is done once per start, however often
+    /// the transfer is looked up.
+    /// </summary>
+    [Id(4)]
+    public long FencedUnixMs { get; set; }
+
+    /// <summary>True when no fence covers the last start yet.</summary>
+    public bool NeedsFence => FencedUnixMs <= LastStartUnixMs;
+
+    /// <summary>
     /// True while a start sent to the source may still arrive and commit its debit. A start already
     /// running at the source is waited for by the source's look-up; one still in transit (from an
     /// activation of the transfer grain that died) is dropped by Orleans once older than the

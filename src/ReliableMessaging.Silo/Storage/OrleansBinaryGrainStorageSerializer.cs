@@ -1,6 +1,7 @@
 using Orleans.Serialization;
 using Orleans.Storage;
 using ReliableMessaging.Grains.Accounts;
+using ReliableMessaging.Grains.Benchmarks;
 using ReliableMessaging.Grains.Transfers;
 
 namespace ReliableMessaging.Silo.Storage;
@@ -22,6 +23,7 @@ public sealed class OrleansBinaryGrainStorageSerializer(Serializer serializer) :
     private static string StateName<T>() =>
         typeof(T) == typeof(AccountState) ? AccountStorage.StateName
         : typeof(T) == typeof(TransferIndexState) ? "transfer"
+        : typeof(T) == typeof(PlainAccountState) ? "plain"
         : "other";
 
     public T? Deserialize<T>(BinaryData input)

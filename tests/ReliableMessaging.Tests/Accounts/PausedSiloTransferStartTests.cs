@@ -46,6 +46,15 @@ public sealed class PausedSiloTransferStartTests(ClusterFixture fixture)
                 TimeSpan.FromSeconds(30), lookup => lookup.Status.ToString());
             Assert.Equal(TransferLookupStatus.Unknown, notAccepted.Status);
 
+            // Fenced once per start: further look-ups (anyone's) make the payer write nothing more.
+            var writes = StorageFaults.WriteCount(from);
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.Equal(TransferLookupStatus.Unknown, (await transfer.GetStatus()).Status);
+            }
+
+            Assert.Equal(writes, StorageFaults.WriteCount(from));
+
             // The silo wakes and runs the start it held: its debit must not commit.
             var late = await Assert.ThrowsAsync<AccountStorageException>(() => stale.StartTransfer(transferId, to, 100));
             Assert.True(late.IsConflict);

@@ -1,6 +1,7 @@
 using ReliableMessaging.Audit;
 using ReliableMessaging.Contracts.Accounts;
 using ReliableMessaging.Contracts.Transfers;
+using ReliableMessaging.Grains.Accounts;
 using ReliableMessaging.Testing;
 
 namespace ReliableMessaging.Tests.Journal;
@@ -56,12 +57,27 @@ public sealed class HeldTransferResolutionTests(ClusterFixture fixture)
         var (_, from) = await TestAccounts.OpenFundedAsync(fixture.Grains, 1000);
         var (_, to) = await TestAccounts.OpenFundedAsync(fixture.Grains, 0);
         var transferId = TestIds.NewOperationId();
-        await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, to, 100);
+        var creditId = TransferDelivery.CreditId(transferId);
 
-        var (exitCode, output) = await ResolveAsync(from, transferId, TransferState.Refunded);
+        // The credit's write is held at the destination, so the transfer is still pending when the
+        // operator's resolution sends the credit again; the destination then answers "credited".
+        var gate = StorageFaults.HoldWrites(to);
+        var bothCredits = AccountCalls.WhenStarted(to, nameof(IAccountGrain.ReceiveTransfer), [creditId, creditId]);
+        Task<(int ExitCode, string Output)> resolving;
+        try
+        {
+            Assert.Equal(OperationStatus.Succeeded, (await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, to, 100)).Status);
+            resolving = ResolveAsync(from, transferId, TransferState.Refunded);
+            Assert.True(await bothCredits.WaitAsync(Timeout), "the credits did not wait for the destination's write");
+        }
+        finally
+        {
+            gate.SetResult();
+        }
 
+        var (exitCode, output) = await resolving;
         Assert.True(exitCode == 1, output);
-        Assert.Matches("^NOT (HELD|PENDING)", output);
+        Assert.StartsWith("NOT HELD", output, StringComparison.Ordinal);
         Assert.Equal(TransferState.Completed, (await TransferCompletion.WaitFinishedAsync(fixture.Grains, transferId, Timeout)).State);
         Assert.Equal((900L, 100L), (await BalanceAsync(from), await BalanceAsync(to)));
     }

@@ -53,6 +53,22 @@ public sealed class PendingStateRefusalTests
     }
 
     [Fact]
+    public async Task CreditRefusedButNotForGood_NoWrite()
+    {
+        // From the future (retried) or expired (held): no refund follows, so nothing to check.
+        var rules = new AccountRules(new AccountOptions());
+        var open = new AccountCommitPipeline(rules, new AccountState { IsOpen = true }, _ => Write(), _ => { });
+        var ahead = TransferDelivery.CreditId(Guid.CreateVersion7(Now.AddHours(1)));
+        var stale = TransferDelivery.CreditId(Guid.CreateVersion7(Now.AddDays(-1)));
+
+        Assert.Equal(OperationStatus.OperationIdFromFuture, (await open.ExecuteAsync(new(OperationKind.TransferIn, ahead, 10, "alice"), Now).WaitAsync(Timeout)).Status);
+        var legacy = new AccountState { IsOpen = true, EvictedThroughUnixMs = Now.ToUnixTimeMilliseconds() };
+        var evicted = new AccountCommitPipeline(rules, legacy, _ => Write(), _ => { });
+        Assert.Equal(OperationStatus.OperationExpired, (await evicted.ExecuteAsync(new(OperationKind.TransferIn, stale, 10, "alice"), Now).WaitAsync(Timeout)).Status);
+        Assert.Empty(_writes);
+    }
+
+    [Fact]
     public async Task CreditRefusedOnCommittedState_WriteSucceeds_RefusedAfterIt()
     {
         var rules = new AccountRules(new AccountOptions());
