@@ -118,6 +118,11 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
             Assert.True(figures.GetProperty("storageFaults").GetInt64() >= 1, "no database connections were cut");
             Assert.True(figures.GetProperty("succeeded").GetInt64() > 0, "nothing succeeded");
             Assert.True(figures.GetProperty("replays").GetInt64() > 0, "no retry or duplicate was answered from the record");
+            Assert.True(figures.GetProperty("duplicatesSent").GetInt64() > 0, "no deliberate duplicate was sent");
+
+            // Faults are answered as retryable (503 storage-unavailable or cluster-unavailable, timeouts);
+            // a 500 or an unknown 5xx is a failure nobody mapped: a bug, never a fault's expected answer.
+            Assert.Equal(0, figures.GetProperty("serverErrors").GetInt64());
             Assert.True(figures.GetProperty("transfersCompleted").GetInt64() > 0, "no transfer completed");
             Assert.Equal(figures.GetProperty("transfersAccepted").GetInt64(), figures.GetProperty("transfersCompleted").GetInt64());
             Assert.Equal(0, figures.GetProperty("expired").GetInt64());
