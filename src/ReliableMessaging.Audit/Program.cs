@@ -52,17 +52,18 @@ builder.UseOrleansClient(client =>
 });
 
 using var host = builder.Build();
-await host.StartAsync();
 if (resolution is not null)
 {
     int exitCode;
     try
     {
+        await host.StartAsync();
         exitCode = await resolution.RunAsync(host.Services.GetRequiredService<IClusterClient>(), Console.Out);
     }
-    catch (Exception exception) when (exception is AccountStorageException or OrleansException or TimeoutException)
+    catch (Exception exception) when (exception is AccountStorageException or OrleansException or TimeoutException or OperationCanceledException)
     {
-        // The account, its storage or the destination could not be reached: nothing was decided; run it again.
+        // The cluster, the account, its storage or the destination could not be reached: nothing was
+        // decided; run it again.
         await Console.Error.WriteLineAsync($"NOT RESOLVED transfer {resolution.TransferId} from {resolution.Source}: {exception.Message}");
         exitCode = 2;
     }
@@ -70,6 +71,8 @@ if (resolution is not null)
     await host.StopAsync();
     return exitCode;
 }
+
+await host.StartAsync();
 
 await using var dataSource = NpgsqlDataSource.Create(connectionString);
 AuditReport report;

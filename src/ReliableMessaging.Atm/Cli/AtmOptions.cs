@@ -15,7 +15,7 @@ public sealed class AtmOptions
 
     public TimeSpan ThinkTime { get; init; } = TimeSpan.FromMilliseconds(100);
 
-    public TimeSpan ClientTimeout { get; init; } = TimeSpan.FromSeconds(3);
+    public TimeSpan ClientTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     public int MaxAttempts { get; init; } = 40;
 

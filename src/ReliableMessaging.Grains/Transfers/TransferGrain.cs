@@ -42,8 +42,9 @@ public sealed class TransferGrain(
                 return TransferResult.Refused(transferId, source, destination, amount, OperationStatus.OperationIdReused);
             }
 
-            // Keep the last start recent enough that a look-up knows this one may still commit.
-            if (now - first.LastStartUnixMs > (long)ResponseTimeout.TotalMilliseconds)
+            // Keep the last start recent enough that a look-up knows this one may still commit, and
+            // never let a fence taken before this start (on a silo whose clock was ahead) cover it.
+            if (now - first.LastStartUnixMs > (long)ResponseTimeout.TotalMilliseconds || !first.NeedsFence)
             {
                 await WriteIndexAsync(
                 new TransferIndexState { Source = source, Destination = destination, Amount = amount, LastStartUnixMs = now },

@@ -85,7 +85,7 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
                     "--postgres-restarts", "1",
                     "--postgres-down", "2s",
                     "--storage-faults-every", "40s",
-                    "--client-timeout", "3s",
+                    "--client-timeout", "10s",
                     "--max-attempts", "40",
                     "--transfer-ratio", "0.3",
                     "--transfer-wait", "30s",

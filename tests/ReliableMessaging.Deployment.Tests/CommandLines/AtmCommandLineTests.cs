@@ -26,7 +26,7 @@ public sealed class AtmCommandLineTests
         Assert.Equal((0.05, 0.2, 0.0, 0.0), (options.DuplicateRate, options.TransferRatio, options.AttackRatio, options.AheadRatio));
         Assert.Equal(TimeSpan.Zero, options.AheadBy);
         Assert.Equal(
-            [60_000, 100, 3000, 2000, 20_000, 3000, 3000, 0, 15_000, 60_000, 5000],
+            [60_000, 100, 10_000, 2000, 20_000, 3000, 3000, 0, 15_000, 60_000, 5000],
             new[] { options.Duration, options.ThinkTime, options.ClientTimeout, options.MaxBackoff, options.KillEvery, options.RestartAfter, options.PostgresDown, options.StorageFaultsEvery, options.Settle, options.TransferWait, options.ProgressEvery }
                 .Select(span => span.TotalMilliseconds));
         Assert.Equal((0, 30_000, 0, 5000), (options.PauseEvery.TotalMilliseconds, options.PauseFor.TotalMilliseconds, options.MaxPauses, options.ThroughputInterval.TotalMilliseconds));

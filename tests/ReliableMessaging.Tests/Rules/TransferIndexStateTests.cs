@@ -28,4 +28,17 @@ public sealed class TransferIndexStateTests
 
         Assert.False(index.MayStillCommit(Now, ResponseTimeout));
     }
+
+    [Theory]
+    [InlineData(0, 0, true)]
+    [InlineData(1_000, 0, true)]
+    [InlineData(1_000, 1_000, true)]
+    [InlineData(1_000, 61_000, false)]
+    public void NeedsFence_UntilAFenceAfterTheLastStart(long lastStart, long fenced, bool expected)
+    {
+        // A record from before starts were timed (0) is fenced once, like any other.
+        var index = new TransferIndexState { Source = "alice", Destination = "bob", Amount = 1, LastStartUnixMs = lastStart, FencedUnixMs = fenced };
+
+        Assert.Equal(expected, index.NeedsFence);
+    }
 }
