@@ -61,8 +61,10 @@ public sealed class Reconciler(ReliableMessagingClient bank, OperationJournal jo
             journal.AddViolation(violation);
         }
 
-        // A transfer resolved as never accepted must not be accepted afterwards either.
-        var notAccepted = journal.Transfers.Where(entry => entry.Answer!.Kind == OutcomeKind.Unanswered && entry.Lookup?.Kind == LookupKind.NotFound).ToList();
+        // A transfer resolved as never accepted, or refused, must not be accepted afterwards either.
+        var notAccepted = journal.Transfers
+            .Where(entry => entry.Answer!.Kind is OutcomeKind.Unanswered or OutcomeKind.InsufficientFunds && entry.Lookup?.Kind == LookupKind.NotFound)
+            .ToList();
         await Parallel.ForEachAsync(notAccepted, parallel, async (entry, token) =>
         {
             var again = await bank.GetTransferAsync(entry.Intent.TransferId, token);
@@ -126,11 +128,13 @@ public sealed class Reconciler(ReliableMessagingClient bank, OperationJournal jo
         }
     }
 
-    // Polls every accepted or unanswered transfer until it is final (a terminal status, or 404 for one
-    // never accepted), for at most transferWait; then judges each.
+    // Polls every accepted, unanswered or refused (insufficient funds) transfer until it is final (a
+    // terminal status, or 404 for one never accepted), for at most transferWait; then judges each. A
+    // refused one is recorded as refused: it must not have been accepted anyway (an earlier attempt of
+    // the same ID committing after the refusal was answered).
     private async Task SettleTransfersAsync(ParallelOptions parallel, CancellationToken cancellationToken)
     {
-        var open = journal.Transfers.Where(entry => entry.Answer!.Kind is OutcomeKind.Succeeded or OutcomeKind.Unanswered).ToList();
+        var open = journal.Transfers.Where(entry => entry.Answer!.Kind is OutcomeKind.Succeeded or OutcomeKind.Unanswered or OutcomeKind.InsufficientFunds).ToList();
         var wait = System.Diagnostics.Stopwatch.StartNew();
         while (open.Count > 0)
         {
@@ -150,7 +154,18 @@ public sealed class Reconciler(ReliableMessagingClient bank, OperationJournal jo
             var (intent, answer, lookup) = (entry.Intent, entry.Answer!, entry.Lookup);
             if (lookup is null)
             {
-                // Refused (422) or an unexpected answer, already judged by the ATM: never accepted.
+                // An unexpected answer, already judged by the ATM: never accepted.
+                continue;
+            }
+
+            if (answer.Kind == OutcomeKind.InsufficientFunds)
+            {
+                if (lookup.Kind != LookupKind.NotFound)
+                {
+                    journal.AddViolation(new Violation("refused-but-executed", intent.From, intent.TransferId,
+                        $"answered 422 insufficient-funds, but GET /transfers says: {lookup.Detail}"));
+                }
+
                 continue;
             }
 

@@ -33,13 +33,31 @@ public sealed class ReconcilerTests(ApiFixture fixture)
 
     private static void Keep(OperationJournal journal, OperationOutcome answer) => journal.Add(answer.Request).Answer = answer;
 
+    private static void Keep(OperationJournal journal, TransferOutcome answer) => journal.Add(answer.Request).Answer = answer;
+
+    /// <summary>A second funded account in the same journal, for transfers.</summary>
+    private static async Task<string> AlsoFundedAsync(ClientHarness harness, OperationJournal journal)
+    {
+        var accountId = $"rec-{Guid.NewGuid():N}";
+        await harness.Client.OpenAccountAsync(accountId);
+        journal.AddAccount(accountId);
+        Keep(journal, await harness.Client.DepositAsync(accountId, 1000));
+        return accountId;
+    }
+
     [Fact]
     public async Task Reconcile_JournalAgreesWithTheService_NoViolation()
     {
         await using var harness = new ClientHarness(fixture.FrontEndA);
         var (journal, accountId) = await FundedAsync(harness);
+        var other = await AlsoFundedAsync(harness, journal);
         Keep(journal, await harness.Client.WithdrawAsync(accountId, 300));
         Keep(journal, await harness.Client.WithdrawAsync(accountId, 5000));
+        var transfer = await harness.Client.TransferAsync(accountId, other, 200);
+        var refusedTransfer = await harness.Client.TransferAsync(accountId, other, 50_000);
+        Assert.Equal((OutcomeKind.Succeeded, OutcomeKind.InsufficientFunds), (transfer.Kind, refusedTransfer.Kind));
+        Keep(journal, transfer);
+        Keep(journal, refusedTransfer);
 
         Assert.Empty(await ReconcileAsync(harness, journal));
     }
@@ -84,5 +102,20 @@ public sealed class ReconcilerTests(ApiFixture fixture)
 
         var violation = Assert.Single(await ReconcileAsync(harness, journal));
         Assert.Equal(("outcome-differs", withdrawal.Request.OperationId), (violation.Kind, violation.OperationId));
+    }
+
+    [Fact]
+    public async Task Reconcile_TransferToldRefusedButAccepted_RefusedButExecuted()
+    {
+        await using var harness = new ClientHarness(fixture.FrontEndA);
+        var (journal, accountId) = await FundedAsync(harness);
+        var other = await AlsoFundedAsync(harness, journal);
+        var transfer = await harness.Client.TransferAsync(accountId, other, 200);
+
+        // The client was told "insufficient funds" for a transfer the service accepted.
+        Keep(journal, transfer with { Kind = OutcomeKind.InsufficientFunds });
+
+        var violation = Assert.Single(await ReconcileAsync(harness, journal));
+        Assert.Equal(("refused-but-executed", transfer.Request.TransferId), (violation.Kind, violation.OperationId));
     }
 }
