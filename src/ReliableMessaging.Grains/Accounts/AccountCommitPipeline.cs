@@ -129,19 +129,25 @@ public sealed class AccountCommitPipeline
                         return answer;
                     }
 
+                    // A credit refused for good on this state makes its source refund. The refusal is
+                    // recorded, so a later delivery of the same credit (from an older activation of the
+                    // source that still holds the transfer) is refused alike, even once the account is open;
+                    // and its write checks the state: an older activation of this account (a silo paused
+                    // and declared dead, a split brain) that loaded it before the account opened or the
+                    // credit landed fails on the row's ETag, and nothing is answered. Refusals that lead to
+                    // no refund (from the future, expired: retried or held) write nothing.
+                    if (request.Kind == OperationKind.TransferIn && TransferDelivery.Classify(answer.Status) == CreditVerdict.Refund)
+                    {
+                        AccountRules.RecordRefusedCredit(_head, request, answer.Status, now);
+                        return await AnswerAfter(Enlist(request.OperationId), () => answer);
+                    }
+
                     if ((_next ?? _inFlight) is { } latest)
                     {
                         return await AnswerAfter(latest, () => answer);
                     }
 
-                    // A credit refused for good on this state makes its source refund: the state must be
-                    // the row's current one, not an older activation's (a silo paused and declared dead, a
-                    // split brain) that loaded it before the account opened or the credit landed. A write
-                    // checks it: on such an activation it fails on the row's ETag, and nothing is answered.
-                    // Refusals that lead to no refund (from the future, expired: retried or held) write nothing.
-                    return request.Kind == OperationKind.TransferIn && TransferDelivery.Classify(answer.Status) == CreditVerdict.Refund
-                        ? await AnswerAfter(Enlist(operationId: null), () => answer)
-                        : answer;
+                    return answer;
             }
 
             if (_journalRefuses())

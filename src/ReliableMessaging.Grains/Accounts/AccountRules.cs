@@ -102,6 +102,12 @@ public sealed class AccountRules
             return Refuse(request, OperationStatus.InvalidAmount);
         }
 
+        // A credit refused for good stays refused (its source refunded), also once the account is open.
+        if (kind == OperationKind.TransferIn && state.RefusedCredits?.Find(r => r.CreditId == operationId) is { } refused)
+        {
+            return Admission.Answered(OperationResult.Refused(operationId, kind, amount, refused.Status) with { IsReplay = true });
+        }
+
         if (!state.IsOpen)
         {
             return Refuse(request, OperationStatus.AccountNotFound);
@@ -210,6 +216,30 @@ public sealed class AccountRules
         var record = Record(state, new OperationRecord(operationId, kind, amount, status, state.Balance, counterparty, transfer) { IssuedBy = issuedBy }, now);
         state.Version++;
         return record.ToResult(isReplay: false);
+    }
+
+    /// <summary>
+    /// How many credits refused for good an account remembers. A later delivery of one comes from an
+    /// older activation of its source (a split brain) within seconds or minutes, not after dozens of
+    /// other refused credits to the same account.
+    /// </summary>
+    public const int MaxRefusedCredits = 64;
+
+    /// <summary>
+    /// Remembers that the credit <paramref name="request"/> was refused for good with
+    /// <paramref name="status"/> (its source refunds), so that every later delivery of it is refused alike.
+    /// </summary>
+    public static void RecordRefusedCredit(AccountState state, in OperationRequest request, OperationStatus status, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var refused = state.RefusedCredits ??= [];
+        if (refused.Count >= MaxRefusedCredits)
+        {
+            refused.RemoveAt(0);
+        }
+
+        refused.Add(new RefusedCredit(request.OperationId, status, now.ToUnixTimeMilliseconds()));
+        state.Version++;
     }
 
     /// <summary>The journal holds every record through <paramref name="sequence"/>; false when that was known.</summary>

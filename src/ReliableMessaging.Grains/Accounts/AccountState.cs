@@ -50,6 +50,13 @@ public sealed class AccountState
     [Id(8)]
     public long JournalBoundaryUnixMs { get; set; }
 
+    /// <summary>
+    /// Credits refused for good, newest last, at most <see cref="AccountRules.MaxRefusedCredits"/>; null
+    /// until the first (so an account that never refused one stores nothing more).
+    /// </summary>
+    [Id(9)]
+    public List<RefusedCredit>? RefusedCredits { get; set; }
+
     /// <summary>Records committed but not yet known to be in the journal.</summary>
     public long Unjournaled => LastSequence - JournaledThrough;
 
@@ -65,5 +72,6 @@ public sealed class AccountState
         LastSequence = LastSequence,
         JournaledThrough = JournaledThrough,
         JournalBoundaryUnixMs = JournalBoundaryUnixMs,
+        RefusedCredits = RefusedCredits is null ? null : new List<RefusedCredit>(RefusedCredits),
     };
 }

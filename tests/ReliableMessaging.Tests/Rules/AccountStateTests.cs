@@ -45,5 +45,6 @@ public sealed class AccountStateTests
         : type == typeof(long) ? 42L
         : type == typeof(List<OperationRecord>) ? new List<OperationRecord> { new(Guid.CreateVersion7(), OperationKind.Deposit, 1, OperationStatus.Succeeded, 1) }
         : type == typeof(List<PendingTransfer>) ? new List<PendingTransfer> { new(Guid.CreateVersion7(), "bob", 1) }
+        : type == typeof(List<RefusedCredit>) ? new List<RefusedCredit> { new(Guid.CreateVersion7(), OperationStatus.AccountNotFound, 1) }
         : throw new InvalidOperationException($"Add a sample value for {type} (a new persisted property type).");
 }

@@ -53,6 +53,44 @@ public sealed class PendingStateRefusalTests
     }
 
     [Fact]
+    public async Task CreditRefusedForGood_DeliveredAgainAfterTheAccountOpened_RefusedAlikeNeverApplied()
+    {
+        // Two activations of the source (a split brain) both hold the transfer: one gets "no such
+        // account" and refunds; the other delivers the same credit after the account opened. Applying
+        // it then would pay the money twice: the refusal is recorded and answered again.
+        var rules = new AccountRules(new AccountOptions());
+        var pipeline = new AccountCommitPipeline(rules, new AccountState(), _ => Write(), _ => { });
+        var credit = new OperationRequest(OperationKind.TransferIn, TransferDelivery.CreditId(NewId(1)), 10, "alice");
+
+        var refused = pipeline.ExecuteAsync(credit, Now);
+        _writes[0].SetResult();
+        Assert.Equal(OperationStatus.AccountNotFound, (await refused.WaitAsync(Timeout)).Status);
+
+        var opened = pipeline.OpenAsync();
+        _writes[1].SetResult();
+        await opened.WaitAsync(Timeout);
+        var again = await pipeline.ExecuteAsync(credit, Now.AddSeconds(5)).WaitAsync(Timeout);
+
+        Assert.Equal((OperationStatus.AccountNotFound, true), (again.Status, again.IsReplay));
+        Assert.Equal((true, 0L), (pipeline.Committed.IsOpen, pipeline.Committed.Balance));
+        Assert.Equal(2, _writes.Count);
+    }
+
+    [Fact]
+    public void RefusedCredits_KeepTheNewestUpToTheBound()
+    {
+        var state = new AccountState();
+        var first = TransferDelivery.CreditId(NewId(0));
+        for (var i = 0; i <= AccountRules.MaxRefusedCredits; i++)
+        {
+            AccountRules.RecordRefusedCredit(state, new(OperationKind.TransferIn, TransferDelivery.CreditId(NewId(i)), 10, "alice"), OperationStatus.AccountNotFound, Now);
+        }
+
+        Assert.Equal(AccountRules.MaxRefusedCredits, state.RefusedCredits!.Count);
+        Assert.DoesNotContain(state.RefusedCredits, r => r.CreditId == first);
+    }
+
+    [Fact]
     public async Task CreditRefusedButNotForGood_NoWrite()
     {
         // From the future (retried) or expired (held): no refund follows, so nothing to check.
