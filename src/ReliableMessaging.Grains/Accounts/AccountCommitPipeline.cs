@@ -138,8 +138,15 @@ public sealed class AccountCommitPipeline
                     // no refund (from the future, expired: retried or held) write nothing.
                     if (request.Kind == OperationKind.TransferIn && TransferDelivery.Classify(answer.Status) == CreditVerdict.Refund)
                     {
-                        AccountRules.RecordRefusedCredit(_head, request, answer.Status, now);
-                        return await AnswerAfter(Enlist(request.OperationId), () => answer);
+                        // Only refusals that time could undo (the account opened, room freed) need
+                        // remembering; "reused" is answered from the record holding the ID.
+                        if (answer.Status is OperationStatus.AccountNotFound or OperationStatus.InvalidAmount)
+                        {
+                            AccountRules.RecordRefusedCredit(_head, request, answer.Status, now);
+                            return await AnswerAfter(Enlist(request.OperationId), () => answer);
+                        }
+
+                        return await AnswerAfter(Enlist(operationId: null), () => answer);
                     }
 
                     if ((_next ?? _inFlight) is { } latest)

@@ -103,7 +103,7 @@ public sealed class AccountRules
         }
 
         // A credit refused for good stays refused (its source refunded), also once the account is open.
-        if (kind == OperationKind.TransferIn && state.RefusedCredits?.Find(r => r.CreditId == operationId) is { } refused)
+        if (kind == OperationKind.TransferIn && FindRefusedCredit(state, operationId) is { } refused)
         {
             return Admission.Answered(OperationResult.Refused(operationId, kind, amount, refused.Status) with { IsReplay = true });
         }
@@ -219,11 +219,18 @@ public sealed class AccountRules
     }
 
     /// <summary>
-    /// How many credits refused for good an account remembers. A later delivery of one comes from an
-    /// older activation of its source (a split brain) within seconds or minutes, not after dozens of
-    /// other refused credits to the same account.
+    /// How many credits refused for good an account remembers at most (about 8 KB of state). Entries
+    /// older than <see cref="RefusedCreditAge"/> go first; only past this many within that age does the
+    /// oldest go, and then a split-brain delivery of that credit could be applied.
     /// </summary>
-    public const int MaxRefusedCredits = 64;
+    public const int MaxRefusedCredits = 256;
+
+    /// <summary>
+    /// How long a refused credit is certainly remembered (unless <see cref="MaxRefusedCredits"/> newer ones
+    /// crowd it out). A later delivery of it comes from an older activation of its source, one that
+    /// outlived a failure detection measured in seconds: a week covers even a silo frozen for days.
+    /// </summary>
+    public static readonly TimeSpan RefusedCreditAge = TimeSpan.FromDays(7);
 
     /// <summary>
     /// Remembers that the credit <paramref name="request"/> was refused for good with
@@ -233,6 +240,8 @@ public sealed class AccountRules
     {
         ArgumentNullException.ThrowIfNull(state);
         var refused = state.RefusedCredits ??= [];
+        var oldest = (now - RefusedCreditAge).ToUnixTimeMilliseconds();
+        refused.RemoveAll(r => r.RefusedUnixMs < oldest);
         if (refused.Count >= MaxRefusedCredits)
         {
             refused.RemoveAt(0);
@@ -515,6 +524,22 @@ public sealed class AccountRules
         recorded.HasFingerprint(request.Kind, request.Amount, request.Counterparty)
             ? Admission.Answered(recorded.ToResult(isReplay: true))
             : Refuse(request, OperationStatus.OperationIdReused);
+
+    private static RefusedCredit? FindRefusedCredit(AccountState state, Guid creditId)
+    {
+        if (state.RefusedCredits is { } refused)
+        {
+            foreach (var credit in refused)
+            {
+                if (credit.CreditId == creditId)
+                {
+                    return credit;
+                }
+            }
+        }
+
+        return null;
+    }
 
     private static Admission Refuse(in OperationRequest request, OperationStatus status) =>
         Admission.Answered(OperationResult.Refused(request.OperationId, request.Kind, request.Amount, status));

@@ -77,6 +77,18 @@ public sealed class PendingStateRefusalTests
     }
 
     [Fact]
+    public void RefusedCredits_OlderThanTheirAgeGoFirst()
+    {
+        var state = new AccountState();
+        var old = TransferDelivery.CreditId(NewId(0));
+        AccountRules.RecordRefusedCredit(state, new(OperationKind.TransferIn, old, 10, "alice"), OperationStatus.AccountNotFound, Now - AccountRules.RefusedCreditAge - TimeSpan.FromMinutes(1));
+        AccountRules.RecordRefusedCredit(state, new(OperationKind.TransferIn, TransferDelivery.CreditId(NewId(1)), 10, "alice"), OperationStatus.AccountNotFound, Now);
+
+        Assert.DoesNotContain(state.RefusedCredits!, r => r.CreditId == old);
+        Assert.Single(state.RefusedCredits!);
+    }
+
+    [Fact]
     public void RefusedCredits_KeepTheNewestUpToTheBound()
     {
         var state = new AccountState();

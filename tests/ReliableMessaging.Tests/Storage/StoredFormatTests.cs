@@ -49,6 +49,17 @@ public sealed class StoredFormatTests
         AssertSameState(SampleState(), Serializer.Deserialize<AccountState>(Serializer.SerializeToArray(SampleState())));
 
     [Fact]
+    public void AccountState_RefusedCredits_RoundTrip()
+    {
+        var state = SampleState();
+        state.RefusedCredits = [new(Id(T, 90), OperationStatus.AccountNotFound, T + 5), new(Id(T, 91), OperationStatus.InvalidAmount, T + 6)];
+
+        var read = Serializer.Deserialize<AccountState>(Serializer.SerializeToArray(state));
+
+        Assert.Equal(state.RefusedCredits, read!.RefusedCredits);
+    }
+
+    [Fact]
     public void AccountState_WrittenNow_IsNoLargerThanBefore()
     {
         // Without the per-field type tag each enum costs one byte less.
