@@ -34,24 +34,15 @@ public sealed class TransferGrain(
         }
 
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (state.RecordExists)
+        var first = state.RecordExists ? state.State : null;
+        if (first is not null && (first.Source != source || first.Destination != destination || first.Amount != amount))
         {
-            var first = state.State;
-            if (first.Source != source || first.Destination != destination || first.Amount != amount)
-            {
-                return TransferResult.Refused(transferId, source, destination, amount, OperationStatus.OperationIdReused);
-            }
-
-            // Keep the last start recent enough that a look-up knows this one may still commit, and
-            // never let a fence taken before this start (on a silo whose clock was ahead) cover it.
-            if (now - first.LastStartUnixMs > (long)ResponseTimeout.TotalMilliseconds || !first.NeedsFence)
-            {
-                await WriteIndexAsync(
-                new TransferIndexState { Source = source, Destination = destination, Amount = amount, LastStartUnixMs = now },
-                $"Transfer {transferId} could not be recorded; nothing was debited. Retry with the same transfer ID.");
-            }
+            return TransferResult.Refused(transferId, source, destination, amount, OperationStatus.OperationIdReused);
         }
-        else
+
+        // Record the ID; keep the last start recent enough that a look-up knows this one may still
+        // commit; and never let a fence taken before this start (on a silo whose clock was ahead) cover it.
+        if (first is null || now - first.LastStartUnixMs > (long)ResponseTimeout.TotalMilliseconds || !first.NeedsFence)
         {
             await WriteIndexAsync(
                 new TransferIndexState { Source = source, Destination = destination, Amount = amount, LastStartUnixMs = now },
