@@ -146,7 +146,8 @@ public sealed class AccountCommitPipeline
                             return await AnswerAfter(Enlist(request.OperationId), () => answer);
                         }
 
-                        return await AnswerAfter(Enlist(operationId: null), () => answer);
+                        await ConfirmAsync();
+                        return answer;
                     }
 
                     if ((_next ?? _inFlight) is { } latest)
@@ -190,6 +191,16 @@ public sealed class AccountCommitPipeline
             return Task.FromResult(false);
         }
 
+        return AnswerAfter(Enlist(operationId: null), () => true);
+    }
+
+    /// <summary>
+    /// Writes the state as it is, to check it: the write fails on the row's ETag (and the pipeline
+    /// retires) when another activation wrote the row since this one loaded it.
+    /// </summary>
+    public Task ConfirmAsync()
+    {
+        ThrowIfFaulted();
         return AnswerAfter(Enlist(operationId: null), () => true);
     }
 

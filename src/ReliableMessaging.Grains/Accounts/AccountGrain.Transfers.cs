@@ -90,7 +90,7 @@ public sealed partial class AccountGrain : ITransferDeliveryHost
         // time-to-live when it reads it. A write here changes the row's ETag, so that activation's
         // debit fails its write. A start that reached this activation meanwhile is found by the
         // look-up after the write.
-        await Pipeline.ApplyAsync(static _ => true);
+        await Pipeline.ConfirmAsync();
         return await GetTransfer(transferId);
     }
 
