@@ -114,6 +114,14 @@ public static class ReliableMessagingSiloExtensions
             AccountStorage.ProviderName,
             (sp, _) => new StorageErrorTranslatingGrainStorage(sp.GetRequiredKeyedService<IGrainStorage>(AdoNetStorageName)));
 
+        // The reminder table the same way: its database failures reach grains as retryable storage errors.
+        var reminderTable = services.Last(d => d.ServiceType == typeof(IReminderTable));
+        services.Remove(reminderTable);
+        services.AddSingleton<IReminderTable>(sp => new StorageErrorTranslatingReminderTable(
+            reminderTable.ImplementationFactory is { } factory ? (IReminderTable)factory(sp)
+            : reminderTable.ImplementationInstance is IReminderTable instance ? instance
+            : (IReminderTable)ActivatorUtilities.CreateInstance(sp, reminderTable.ImplementationType!)));
+
         services.AddOptions<AccountOptions>()
             .BindConfiguration(AccountOptions.SectionName)
             .Validate(options =>

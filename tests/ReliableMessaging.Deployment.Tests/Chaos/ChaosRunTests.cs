@@ -122,7 +122,9 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
 
             // Faults are answered as retryable (503 storage-unavailable or cluster-unavailable, timeouts);
             // a 500 or an unknown 5xx is a failure nobody mapped: a bug, never a fault's expected answer.
-            Assert.Equal(0, figures.GetProperty("serverErrors").GetInt64());
+            var serverErrors = figures.GetProperty("serverErrors").GetInt64();
+            Assert.True(serverErrors == 0, $"{serverErrors} answers were a 500 or an unknown 5xx; the logs' errors:\n"
+                + cluster.LogLines(line => line.Contains("fail:", StringComparison.Ordinal) || line.Contains("Unhandled", StringComparison.Ordinal)));
             Assert.True(figures.GetProperty("transfersCompleted").GetInt64() > 0, "no transfer completed");
             Assert.Equal(figures.GetProperty("transfersAccepted").GetInt64(), figures.GetProperty("transfersCompleted").GetInt64());
             Assert.Equal(0, figures.GetProperty("expired").GetInt64());

@@ -102,6 +102,23 @@ public sealed class ProcessCluster : IAsyncDisposable
             $"--- {Path.GetFileName(log)}\n{string.Join('\n', File.ReadLines(log).TakeLast(25))}"));
     }
 
+    /// <summary>The lines of every log that <paramref name="match"/> (at most <paramref name="max"/> each, with the next few for stack traces).</summary>
+    public string LogLines(Func<string, bool> match, int max = 5)
+    {
+        if (!Directory.Exists(RunDirectory))
+        {
+            return string.Empty;
+        }
+
+        return string.Join('\n', Directory.GetFiles(RunDirectory, "*.log").Order().Select(log =>
+        {
+            var lines = File.ReadAllLines(log);
+            var hits = Enumerable.Range(0, lines.Length).Where(i => match(lines[i])).Take(max)
+                .Select(i => string.Join('\n', lines.Skip(i).Take(6)));
+            return $"--- {Path.GetFileName(log)}\n{string.Join('\n', hits)}";
+        }));
+    }
+
     public async ValueTask DisposeAsync()
     {
         var stop = await RunAsync("stop");

@@ -54,6 +54,43 @@ public sealed class StorageErrorTranslationTests
         Assert.Same(failure, error);
     }
 
+    [Theory]
+    [MemberData(nameof(Outages))]
+    public async Task ReminderUpsert_DatabaseCannotServeNow_StorageUnavailable(Exception failure)
+    {
+        // A transfer registers its reminder before its debit: while PostgreSQL restarts, Npgsql's
+        // exception reached the front end as a codec error (500). Found by the chaos run.
+        var table = new StorageErrorTranslatingReminderTable(new FailingReminderTable(failure));
+
+        await Assert.ThrowsAsync<AccountStorageException>(() => table.UpsertRow(new ReminderEntry { GrainId = GrainId.Create("account", "alice"), ReminderName = "r" }));
+        await Assert.ThrowsAsync<AccountStorageException>(() => table.ReadRow(GrainId.Create("account", "alice"), "r"));
+        await Assert.ThrowsAsync<AccountStorageException>(() => table.RemoveRow(GrainId.Create("account", "alice"), "r", "1"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Bugs))]
+    public async Task ReminderUpsert_ErrorThatFailsTheSameWayEveryTime_PassesThroughAsItIs(Exception failure)
+    {
+        var table = new StorageErrorTranslatingReminderTable(new FailingReminderTable(failure));
+
+        Assert.Same(failure, await Assert.ThrowsAnyAsync<Exception>(() => table.UpsertRow(new ReminderEntry { GrainId = GrainId.Create("account", "alice"), ReminderName = "r" })));
+    }
+
+    private sealed class FailingReminderTable(Exception failure) : IReminderTable
+    {
+        public Task<ReminderTableData> ReadRows(GrainId grainId) => Task.FromException<ReminderTableData>(failure);
+
+        public Task<ReminderTableData> ReadRows(uint begin, uint end) => Task.FromException<ReminderTableData>(failure);
+
+        public Task<ReminderEntry?> ReadRow(GrainId grainId, string reminderName) => Task.FromException<ReminderEntry?>(failure);
+
+        public Task<string?> UpsertRow(ReminderEntry entry) => Task.FromException<string?>(failure);
+
+        public Task<bool> RemoveRow(GrainId grainId, string reminderName, string eTag) => Task.FromException<bool>(failure);
+
+        public Task TestOnlyClearTable() => Task.CompletedTask;
+    }
+
     private sealed class FailingStorage(Exception failure) : IGrainStorage
     {
         public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => Task.FromException(failure);
