@@ -174,14 +174,7 @@ public sealed class TransferDelivery
             return (HeldTransferResolutionStatus.NotPending, credit.Status);
         }
 
-        _overdue.Remove(transferId);
-        ReportPending();
-        AccountMetrics.RecordDelivery(outcome, _time.GetUtcNow() - pending.PendingSince);
-        if (outcome == TransferState.Refunded)
-        {
-            AccountMetrics.RefundedTransfers.Add(1);
-        }
-
+        Finished(stillPending, outcome);
         return (HeldTransferResolutionStatus.Resolved, credit.Status);
     }
 
@@ -386,9 +379,7 @@ public sealed class TransferDelivery
             return RetryDelay(pending, fromFuture: false);
         }
 
-        _overdue.Remove(pending.TransferId);
-        ReportPending();
-        AccountMetrics.RecordDelivery(outcome, _time.GetUtcNow() - pending.PendingSince);
+        Finished(pending, outcome);
         if (outcome == TransferState.Completed)
         {
             AccountLog.TransferCompleted(_logger, _accountId, pending.TransferId, pending.To, credit.IsReplay);
@@ -396,10 +387,21 @@ public sealed class TransferDelivery
         else
         {
             AccountLog.TransferRefunded(_logger, _accountId, pending.TransferId, pending.To, credit.Status);
-            AccountMetrics.RefundedTransfers.Add(1);
         }
 
         return null;
+    }
+
+    /// <summary>A transfer's outcome was written (by its delivery or an operator): it counts as pending and overdue no more.</summary>
+    private void Finished(PendingTransfer pending, TransferState outcome)
+    {
+        _overdue.Remove(pending.TransferId);
+        ReportPending();
+        AccountMetrics.RecordDelivery(outcome, _time.GetUtcNow() - pending.PendingSince);
+        if (outcome == TransferState.Refunded)
+        {
+            AccountMetrics.RefundedTransfers.Add(1);
+        }
     }
 
     /// <summary>How many pending transfers this account counts in <c>reliablemessaging.transfers.pending</c>: its committed outbox.</summary>

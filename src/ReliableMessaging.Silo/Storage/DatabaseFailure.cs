@@ -35,4 +35,11 @@ public static class DatabaseFailure
 
         return false;
     }
+
+    /// <summary>The innermost cause, as text (the exception itself may not be serializable).</summary>
+    public static string Describe(Exception exception)
+    {
+        var root = exception.GetBaseException();
+        return $"{root.GetType().Name}: {root.Message}";
+    }
 }

@@ -50,14 +50,7 @@ public sealed class StorageErrorTranslatingGrainStorage(IGrainStorage inner) : I
         catch (Exception exception) when (DatabaseFailure.IsUnavailable(exception))
         {
             throw new AccountStorageException(
-                $"The state of {grainId} could not be {verb}: {Describe(exception)}. Nothing was acknowledged; retry with the same operation ID.");
+                $"The state of {grainId} could not be {verb}: {DatabaseFailure.Describe(exception)}. Nothing was acknowledged; retry with the same operation ID.");
         }
-    }
-
-    /// <summary>The innermost cause, as text (the exception itself may not be serializable).</summary>
-    private static string Describe(Exception exception)
-    {
-        var root = exception.GetBaseException();
-        return $"{root.GetType().Name}: {root.Message}";
     }
 }

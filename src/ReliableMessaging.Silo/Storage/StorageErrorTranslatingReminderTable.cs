@@ -36,9 +36,8 @@ public sealed class StorageErrorTranslatingReminderTable(IReminderTable inner) :
         }
         catch (Exception exception) when (DatabaseFailure.IsUnavailable(exception))
         {
-            var root = exception.GetBaseException();
             throw new AccountStorageException(
-                $"A reminder could not be {verb}: {root.GetType().Name}: {root.Message}. Nothing was debited; retry with the same ID.");
+                $"A reminder could not be {verb}: {DatabaseFailure.Describe(exception)}. Nothing was debited; retry with the same ID.");
         }
     }
 }
