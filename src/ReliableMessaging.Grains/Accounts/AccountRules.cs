@@ -155,6 +155,13 @@ public sealed class AccountRules
             return Refuse(request, OperationStatus.OperationExpired);
         }
 
+        // A credit no older than a refusal this account had to forget may be that refused credit: its
+        // source refunded, so it is refused alike (its source refunds, or already has), never applied.
+        if (kind == OperationKind.TransferIn && timestamp <= state.RefusedCreditsForgottenThroughUnixMs)
+        {
+            return Refuse(request, OperationStatus.AccountNotFound);
+        }
+
         if (timestamp > nowMs + _maxClockSkewMs)
         {
             return Refuse(request, OperationStatus.OperationIdFromFuture);
@@ -219,9 +226,10 @@ public sealed class AccountRules
     }
 
     /// <summary>
-    /// How many credits refused for good an account remembers at most (about 8 KB of state). Entries
-    /// older than <see cref="RefusedCreditAge"/> go first; only past this many within that age does the
-    /// oldest go, and then a split-brain delivery of that credit could be applied.
+    /// How many credits refused for good an account remembers one by one (about 8 KB of state). Entries
+    /// older than <see cref="RefusedCreditAge"/> go first; past this many within that age the oldest goes
+    /// and raises <see cref="AccountState.RefusedCreditsForgottenThroughUnixMs"/>: every credit not applied
+    /// and no newer than it is then refused (a legitimate late credit that old is refunded, never lost).
     /// </summary>
     public const int MaxRefusedCredits = 256;
 
@@ -244,6 +252,8 @@ public sealed class AccountRules
         refused.RemoveAll(r => r.RefusedUnixMs < oldest);
         if (refused.Count >= MaxRefusedCredits)
         {
+            var forgotten = Uuid7.GetUnixTimeMilliseconds(refused[0].CreditId);
+            state.RefusedCreditsForgottenThroughUnixMs = Math.Max(state.RefusedCreditsForgottenThroughUnixMs, forgotten);
             refused.RemoveAt(0);
         }
 

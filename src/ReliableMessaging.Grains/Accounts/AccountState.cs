@@ -57,6 +57,14 @@ public sealed class AccountState
     [Id(9)]
     public List<RefusedCredit>? RefusedCredits { get; set; }
 
+    /// <summary>
+    /// The newest ID timestamp (Unix ms) of a refused credit that <see cref="RefusedCredits"/> had to let
+    /// go (more than <see cref="AccountRules.MaxRefusedCredits"/> within their age): a credit at or below
+    /// it that this account never applied is refused alike, so a forgotten refusal never turns into a credit.
+    /// </summary>
+    [Id(10)]
+    public long RefusedCreditsForgottenThroughUnixMs { get; set; }
+
     /// <summary>Records committed but not yet known to be in the journal.</summary>
     public long Unjournaled => LastSequence - JournaledThrough;
 
@@ -73,5 +81,6 @@ public sealed class AccountState
         JournaledThrough = JournaledThrough,
         JournalBoundaryUnixMs = JournalBoundaryUnixMs,
         RefusedCredits = RefusedCredits is null ? null : new List<RefusedCredit>(RefusedCredits),
+        RefusedCreditsForgottenThroughUnixMs = RefusedCreditsForgottenThroughUnixMs,
     };
 }

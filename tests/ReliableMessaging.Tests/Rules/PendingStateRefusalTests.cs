@@ -1,3 +1,4 @@
+using ReliableMessaging.Contracts;
 using ReliableMessaging.Contracts.Accounts;
 using ReliableMessaging.Grains.Accounts;
 
@@ -100,7 +101,57 @@ public sealed class PendingStateRefusalTests
 
         Assert.Equal(AccountRules.MaxRefusedCredits, state.RefusedCredits!.Count);
         Assert.DoesNotContain(state.RefusedCredits, r => r.CreditId == first);
+        Assert.Equal(Uuid7.GetUnixTimeMilliseconds(first), state.RefusedCreditsForgottenThroughUnixMs);
     }
+
+    [Fact]
+    public async Task CreditRefusedForGood_CrowdedOutOfTheList_DeliveredAgainAfterTheAccountOpened_StillRefused()
+    {
+        // More refusals than the list keeps, then the account opens: a split-brain delivery of the
+        // first (no longer listed) must not be applied after its source refunded. A late credit as old
+        // that was never delivered is refused too (its source refunds: the money goes back, once); a
+        // newer one is applied.
+        var rules = new AccountRules(new AccountOptions());
+        var pipeline = new AccountCommitPipeline(rules, new AccountState(), _ => Task.CompletedTask, _ => { });
+        var refused = Enumerable.Range(10, AccountRules.MaxRefusedCredits + 1).Select(Credit).ToList();
+        foreach (var credit in refused)
+        {
+            Assert.Equal(OperationStatus.AccountNotFound, (await pipeline.ExecuteAsync(credit, Now).WaitAsync(Timeout)).Status);
+        }
+
+        await pipeline.OpenAsync().WaitAsync(Timeout);
+        var later = Now.AddSeconds(5);
+        var listed = await pipeline.ExecuteAsync(refused[1], later).WaitAsync(Timeout);
+        var forgotten = await pipeline.ExecuteAsync(refused[0], later).WaitAsync(Timeout);
+        var lateAndOld = await pipeline.ExecuteAsync(Credit(1), later).WaitAsync(Timeout);
+        var newer = await pipeline.ExecuteAsync(Credit(5_000), later).WaitAsync(Timeout);
+
+        Assert.Equal((OperationStatus.AccountNotFound, true), (listed.Status, listed.IsReplay));
+        Assert.Equal(OperationStatus.AccountNotFound, forgotten.Status);
+        Assert.Equal(OperationStatus.AccountNotFound, lateAndOld.Status);
+        Assert.Equal((OperationStatus.Succeeded, false), (newer.Status, newer.IsReplay));
+        Assert.Equal(10, pipeline.Committed.Balance);
+    }
+
+    [Fact]
+    public void CreditApplied_ThenOlderRefusalsForgotten_StillReplaysItsCredit()
+    {
+        var rules = new AccountRules(new AccountOptions());
+        var state = new AccountState { IsOpen = true };
+        var credit = Credit(1);
+        Assert.Equal(OperationStatus.Succeeded, rules.Process(state, credit, Now).Status);
+
+        state.RefusedCreditsForgottenThroughUnixMs = Uuid7.GetUnixTimeMilliseconds(NewId(100));
+        var again = rules.Process(state, credit, Now.AddSeconds(5));
+
+        Assert.Equal((OperationStatus.Succeeded, true), (again.Status, again.IsReplay));
+        Assert.Equal(10, state.Balance);
+    }
+
+    /// <summary>A new credit (a new random ID) whose timestamp is <paramref name="millisecond"/> after <see cref="Now"/>.</summary>
+    private static OperationRequest Credit(int millisecond) => new(OperationKind.TransferIn, TransferDelivery.CreditId(NewId(millisecond)), 10, "alice");
+
+    private static Task Done() => Task.CompletedTask;
 
     [Fact]
     public async Task CreditRefusedButNotForGood_NoWrite()

@@ -53,10 +53,12 @@ public sealed class StoredFormatTests
     {
         var state = SampleState();
         state.RefusedCredits = [new(Id(T, 90), OperationStatus.AccountNotFound, T + 5), new(Id(T, 91), OperationStatus.InvalidAmount, T + 6)];
+        state.RefusedCreditsForgottenThroughUnixMs = T + 3;
 
         var read = Serializer.Deserialize<AccountState>(Serializer.SerializeToArray(state));
 
         Assert.Equal(state.RefusedCredits, read!.RefusedCredits);
+        Assert.Equal(T + 3, read.RefusedCreditsForgottenThroughUnixMs);
     }
 
     [Fact]
