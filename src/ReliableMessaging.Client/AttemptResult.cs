@@ -22,8 +22,9 @@ public enum AttemptResult
     TooManyRequests,
 
     /// <summary>
-    /// 500 or another 5xx that is not an unavailability: an error inside the service. Retried with the
-    /// same key like the others (bounded by MaxAttempts); counted apart, since it is a bug to look into.
+    /// 500 or another 5xx that is not an unavailability: an error inside the service (a bug to look into).
+    /// Not retried (a bug answers every retry alike); the work may have committed before it, so the call
+    /// ends unanswered and its outcome is looked up.
     /// </summary>
     ServerError,
 }

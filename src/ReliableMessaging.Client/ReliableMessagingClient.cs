@@ -15,9 +15,11 @@ namespace ReliableMessaging.Client;
 /// <see cref="ReliableMessagingClientServiceCollectionExtensions.AddReliableMessagingClient"/>).
 /// Every request it sends is safe to repeat: GETs, the idempotent PUT, and POSTs under an
 /// Idempotency-Key made once per logical operation and kept across every retry. It retries what
-/// cannot be a final answer (timeouts, failed connections, an open circuit, 408, 429 and 5xx) with
-/// capped exponential backoff and jitter, never sooner than the server's Retry-After. A keyed POST
-/// that stays unanswered is resolved through the operations (or transfers) endpoint.
+/// cannot be a final answer (timeouts, failed connections, an open circuit, 408, 429, 502, 503, 504)
+/// with capped exponential backoff and jitter, never sooner than the server's Retry-After. A keyed
+/// POST that stays unanswered (or ends on a 500, or on an answer that says nothing about the work
+/// after an attempt that may have run it) is resolved through the operations (or transfers) endpoint;
+/// cancelled, it throws <see cref="OutcomeUnknownException"/> carrying the request.
 /// </summary>
 public sealed class ReliableMessagingClient
 {
@@ -69,11 +71,29 @@ public sealed class ReliableMessagingClient
     public async Task<OperationOutcome> SendAsync(OperationRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        try
+        {
+            return await SendOnceAsync(request, cancellationToken);
+        }
+        catch (OperationCanceledException exception) when (cancellationToken.IsCancellationRequested && exception is not OutcomeUnknownException)
+        {
+            throw new OutcomeUnknownException(request, request.OperationId, exception, cancellationToken);
+        }
+    }
+
+    private async Task<OperationOutcome> SendOnceAsync(OperationRequest request, CancellationToken cancellationToken)
+    {
         var body = request.Body;
         var exchange = await ExchangeAsync(RequestKind.Operation, () => KeyedPost(request.Path, request.OperationId, body), cancellationToken);
         if (exchange.Answered)
         {
-            return ReadOperationAnswer(request, exchange);
+            var answer = ReadOperationAnswer(request, exchange);
+            if (IsVerdict(answer, exchange))
+            {
+                return answer;
+            }
+
+            exchange = exchange.AsUnanswered(answer.Error, answer.Detail);
         }
 
         var unanswered = new OperationOutcome { Kind = OutcomeKind.Unanswered, Request = request, Attempts = exchange.Attempts, Error = exchange.LastError, Detail = exchange.LastFailure };
@@ -145,11 +165,29 @@ public sealed class ReliableMessagingClient
     public async Task<TransferOutcome> SendAsync(TransferRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        try
+        {
+            return await SendOnceAsync(request, cancellationToken);
+        }
+        catch (OperationCanceledException exception) when (cancellationToken.IsCancellationRequested && exception is not OutcomeUnknownException)
+        {
+            throw new OutcomeUnknownException(request, request.TransferId, exception, cancellationToken);
+        }
+    }
+
+    private async Task<TransferOutcome> SendOnceAsync(TransferRequest request, CancellationToken cancellationToken)
+    {
         var body = request.Body;
         var exchange = await ExchangeAsync(RequestKind.Transfer, () => KeyedPost("transfers", request.TransferId, body), cancellationToken);
         if (exchange.Answered)
         {
-            return ReadTransferAnswer(request, exchange);
+            var answer = ReadTransferAnswer(request, exchange);
+            if (IsVerdict(answer, exchange))
+            {
+                return answer;
+            }
+
+            exchange = exchange.AsUnanswered(answer.Error, answer.Detail);
         }
 
         var unanswered = new TransferOutcome { Kind = OutcomeKind.Unanswered, Request = request, Attempts = exchange.Attempts, Error = exchange.LastError, Detail = exchange.LastFailure };
@@ -220,6 +258,18 @@ public sealed class ReliableMessagingClient
         }
     }
 
+    /// <summary>
+    /// Whether an answer settles the key: a recorded outcome does; so does a refusal the service decided
+    /// from the request or the account. An unreadable answer never does (a 2xx means something ran), nor,
+    /// once an earlier attempt may have run the request, an answer that says nothing about the work (a
+    /// token that expired between attempts gets 401 before the account's record is read): then the
+    /// outcome is looked up, never reported as "executed nothing".
+    /// </summary>
+    private static bool IsVerdict<TRequest>(KeyedOutcome<TRequest> answer, Exchange exchange)
+        where TRequest : class =>
+        answer.Kind != OutcomeKind.Rejected
+        || (answer.Error is { } error && error is not UnexpectedResponseError && (error.IsVerdict || !exchange.EarlierAttemptMayHaveRun));
+
     private static string AccountPath(string accountId) => "accounts/" + Uri.EscapeDataString(accountId);
 
     private static HttpRequestMessage KeyedPost(string path, Guid key, string body)
@@ -238,14 +288,16 @@ public sealed class ReliableMessagingClient
 
     /// <summary>
     /// One call with its retries. Anything that is not a final answer (timeouts, failed connections,
-    /// an open circuit, 408, 429, 5xx) is retried after a backoff no shorter than Retry-After; the
-    /// request is rebuilt for each attempt with the same key and body. A 5xx is never a verdict on the
-    /// work (it may have committed before the error): when the attempts end on one, the call has no answer.
+    /// an open circuit, 408, 429, 502, 503, 504) is retried after a backoff no shorter than Retry-After;
+    /// the request is rebuilt for each attempt with the same key and body. A 5xx is never a verdict on
+    /// the work (it may have committed before the error): when the attempts end on one, or on a 500
+    /// (not retried: a bug answers every retry alike), the call has no answer.
     /// </summary>
     private async Task<Exchange> ExchangeAsync(RequestKind kind, Func<HttpRequestMessage> createRequest, CancellationToken cancellationToken)
     {
         var lastFailure = "no attempt";
         ApiError? lastError = null;
+        var mayHaveRun = false;
         for (var attempt = 1; attempt <= _options.MaxAttempts; attempt++)
         {
             TimeSpan? retryAfter = null;
@@ -265,15 +317,23 @@ public sealed class ReliableMessagingClient
                         lastError = ApiError.FromResponse(status, body);
                         lastFailure = Describe(lastError);
                         retryAfter = RetryAfter(response.Headers.RetryAfter);
-                        var result = status == 429 ? AttemptResult.TooManyRequests
-                            : status is 408 or 502 or 503 or 504 ? AttemptResult.Unavailable
-                            : AttemptResult.ServerError;
+                        var result = status == 429 ? AttemptResult.TooManyRequests : AttemptResult.Unavailable;
                         Notify(new AttemptRecord(kind, attempt, result, status, lastError.Code, replayed));
+                        mayHaveRun |= status != 429;
+                    }
+                    else if (status >= 500)
+                    {
+                        // The service's own error (a bug): never a request to retry, and no verdict on the
+                        // work, which may have committed before it. The call ends unanswered: its outcome is
+                        // looked up, and resending cannot loop on a bug.
+                        var error = ApiError.FromResponse(status, body);
+                        Notify(new AttemptRecord(kind, attempt, AttemptResult.ServerError, status, error.Code, replayed));
+                        return new Exchange(false, 0, string.Empty, false, attempt, error, Describe(error) + " (the service failed on this request; not retried)", true);
                     }
                     else
                     {
                         Notify(new AttemptRecord(kind, attempt, AttemptResult.Answered, status, null, replayed));
-                        return new Exchange(true, status, body, replayed, attempt, null, string.Empty);
+                        return new Exchange(true, status, body, replayed, attempt, null, string.Empty, mayHaveRun);
                     }
                 }
                 catch (BrokenCircuitException exception)
@@ -284,12 +344,13 @@ public sealed class ReliableMessagingClient
                 }
                 catch (HttpRequestException exception)
                 {
-                    lastFailure = "connection failed: " + exception.Message;
+                    // It may have failed after the request was sent; an earlier attempt's error no longer describes the last one.
+                    (lastError, lastFailure, mayHaveRun) = (null, "connection failed: " + exception.Message, true);
                     Notify(new AttemptRecord(kind, attempt, AttemptResult.ConnectionFailed, 0, null, false));
                 }
                 catch (Exception exception) when (exception is TimeoutRejectedException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
                 {
-                    lastFailure = string.Create(CultureInfo.InvariantCulture, $"no answer within {_options.AttemptTimeout.TotalSeconds:0.###} s");
+                    (lastError, lastFailure, mayHaveRun) = (null, string.Create(CultureInfo.InvariantCulture, $"no answer within {_options.AttemptTimeout.TotalSeconds:0.###} s"), true);
                     Notify(new AttemptRecord(kind, attempt, AttemptResult.Timeout, 0, null, false));
                 }
             }
@@ -300,7 +361,7 @@ public sealed class ReliableMessagingClient
             }
         }
 
-        return new Exchange(false, 0, string.Empty, false, _options.MaxAttempts, lastError, lastFailure);
+        return new Exchange(false, 0, string.Empty, false, _options.MaxAttempts, lastError, lastFailure, mayHaveRun);
     }
 
     private void Notify(AttemptRecord attempt)
@@ -319,14 +380,15 @@ public sealed class ReliableMessagingClient
     };
 
     // Exponential with jitter, so that clients retrying after the same outage do not come back in step;
-    // never sooner than the server asked (up to MaxRetryAfter).
+    // never sooner than the server asked (up to MaxRetryAfter), and spread after that too (the server
+    // asks every client for the same second).
     private TimeSpan Backoff(int attempt, TimeSpan? retryAfter)
     {
         var exponential = _options.FirstBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 16));
         var capped = Math.Min(exponential, _options.MaxBackoff.TotalMilliseconds);
         var jittered = capped * (0.5 + (Random.Shared.NextDouble() / 2));
         var asked = Math.Clamp(retryAfter?.TotalMilliseconds ?? 0, 0, _options.MaxRetryAfter.TotalMilliseconds);
-        return TimeSpan.FromMilliseconds(Math.Max(jittered, asked));
+        return TimeSpan.FromMilliseconds(asked > jittered ? asked * (1 + (Random.Shared.NextDouble() / 5)) : jittered);
     }
 
     private static AccountResult ReadAccount(Exchange exchange)

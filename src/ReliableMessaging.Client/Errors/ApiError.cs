@@ -47,14 +47,23 @@ public abstract record ApiError(ProblemInfo Problem)
     public string Message => Problem.Detail ?? Problem.Title ?? Problem.Code;
 
     /// <summary>
-    /// True when the same request may succeed later (the client retries these itself, with the same key):
-    /// 408, 429 and every 5xx. A 500 is the service's error, never a request to retry, but one from a
-    /// front end while a silo fails can be passing, and the key makes a bounded retry safe.
+    /// True when the same request may succeed later: 408, 429, 502, 503 and 504 (the client retries these
+    /// itself, with the same key), and <see cref="TransferNotConfirmedError"/> (ask again later). A 500 is
+    /// the service's error, never a request to retry: the client stops and looks the outcome up instead.
     /// </summary>
     public virtual bool IsTransient => IsRetryableStatus(Status);
 
+    /// <summary>
+    /// True when the service decided this answer from the request or the account's record, so a repeat
+    /// of the same request (same key) gets the same answer: it says what the key did. False for answers
+    /// that say nothing about the work (401, 403, an unknown code, an unreadable answer, any 5xx): after
+    /// an attempt that may have run the request, such an answer is no verdict, and the client looks the
+    /// outcome up instead of reporting a rejection.
+    /// </summary>
+    public virtual bool IsVerdict => Status is >= 400 and < 500 and not (401 or 403 or 408 or 429);
+
     /// <summary>The statuses the client retries (at most <c>MaxAttempts</c> times in all).</summary>
-    public static bool IsRetryableStatus(int status) => status is 408 or 429 or >= 500;
+    public static bool IsRetryableStatus(int status) => status is 408 or 429 or 502 or 503 or 504;
 
     /// <summary>The typed error for an answer with this status and body; never throws.</summary>
     public static ApiError FromResponse(int status, string body)

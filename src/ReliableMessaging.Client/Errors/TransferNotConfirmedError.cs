@@ -7,4 +7,7 @@ namespace ReliableMessaging.Client.Errors;
 public sealed record TransferNotConfirmedError(ProblemInfo Problem) : ApiError(Problem)
 {
     public override bool IsTransient => true;
+
+    /// <summary>Never a "no": the transfer may still be accepted.</summary>
+    public override bool IsVerdict => false;
 }

@@ -12,4 +12,7 @@ public sealed record UnexpectedResponseError(ProblemInfo Problem) : ApiError(Pro
         new(new ProblemInfo(status, UnexpectedCode, null, detail, body));
 
     public override bool IsTransient => false;
+
+    /// <summary>An answer that cannot be read says nothing about what the request did.</summary>
+    public override bool IsVerdict => false;
 }

@@ -96,36 +96,114 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
     }
 
     [Fact]
-    public async Task Withdraw_InternalErrorAfterCommit_RetriedWithTheSameKey_ReplaysTheCommittedOutcome()
+    public async Task Withdraw_InternalErrorAfterCommit_NotRetried_TheLookupFindsTheCommittedOutcome()
     {
-        // A 500 is no verdict on the work: this one came after the debit committed.
+        // A 500 is no verdict on the work (this one came after the debit committed) and no reason to
+        // retry (a bug answers every retry alike): the lookup says what happened.
         await using var harness = new ClientHarness(fixture.FrontEndA);
         var accountId = await harness.OpenWithBalanceAsync(1000);
         harness.Wire.ServerErrorAfterServer(1);
 
         var outcome = await harness.Client.WithdrawAsync(accountId, 300);
 
-        Assert.Equal(2, outcome.Attempts);
-        Assert.Equal((OutcomeKind.Succeeded, true, 700L), (outcome.Kind, outcome.IsReplay, outcome.BalanceAfter!.Value));
+        Assert.Equal(1, outcome.Attempts);
+        Assert.Equal((OutcomeKind.Succeeded, true, true, 700L), (outcome.Kind, outcome.IsReplay, outcome.ResolvedByLookup, outcome.BalanceAfter!.Value));
         Assert.Equal(700, await harness.BalanceAsync(accountId));
         Assert.Contains(harness.Observer.Attempts, a => a.Result == AttemptResult.ServerError && a.StatusCode == 500 && a.ProblemCode == "internal-error");
     }
 
     [Fact]
-    public async Task Withdraw_InternalErrorOnEveryAttempt_NeverRejected_ResolvedByTheLookupAsNotRun()
+    public async Task Withdraw_InternalErrorBeforeTheServer_NotRetried_ResolvedByTheLookupAsNotRun()
     {
-        // Attempts that all end on a 500 say nothing about the work: the lookup does, and it never ran here.
+        // A 500 says nothing about the work: the lookup does, and it never ran here. Not retried, so a
+        // bug that answers every request alike costs one attempt, not MaxAttempts.
         await using var harness = new ClientHarness(fixture.FrontEndA, options => options.MaxAttempts = 3);
         var accountId = await harness.OpenWithBalanceAsync(1000);
         harness.Wire.ServerErrorBeforeServer(3);
 
         var outcome = await harness.Client.WithdrawAsync(accountId, 300);
 
-        Assert.Equal(3, outcome.Attempts);
+        Assert.Equal(1, outcome.Attempts);
         Assert.Equal(OutcomeKind.NotExecuted, outcome.Kind);
         Assert.True(outcome.ResolvedByLookup);
         Assert.IsType<InternalServerError>(outcome.Error);
         Assert.Equal(1000, await harness.BalanceAsync(accountId));
+    }
+
+    [Fact]
+    public async Task Withdraw_TokenRefusedOnTheRetryOfAnAttemptThatRan_NeverRejected_TheLookupFindsTheDebit()
+    {
+        // The first attempt debits and its answer is lost; the retry's token is refused (it expired
+        // meanwhile), before the account's record is read. "Rejected: executed nothing" would be false
+        // and the caller would pay out again under a new key.
+        var tokens = 0;
+        var refuseToken = -1;
+        await using var harness = new ClientHarness(fixture.FrontEndA, options =>
+            options.AccessTokenProvider = _ => ValueTask.FromResult<string?>(
+                Interlocked.Increment(ref tokens) == Volatile.Read(ref refuseToken) ? "expired.token.value" : FrontEndFactory.FullAccessToken));
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        Volatile.Write(ref refuseToken, Volatile.Read(ref tokens) + 2);
+        harness.Wire.DropResponses(1);
+
+        var outcome = await harness.Client.WithdrawAsync(accountId, 300);
+
+        Assert.Equal(2, outcome.Attempts);
+        Assert.Equal((OutcomeKind.Succeeded, true, true, 700L), (outcome.Kind, outcome.IsReplay, outcome.ResolvedByLookup, outcome.BalanceAfter!.Value));
+        Assert.Contains(harness.Observer.Attempts, a => a.Request == RequestKind.Operation && a.StatusCode == 401);
+        Assert.Equal(700, await harness.BalanceAsync(accountId));
+
+        // A refused token on the first attempt is a verdict: nothing ran.
+        Volatile.Write(ref refuseToken, Volatile.Read(ref tokens) + 1);
+        var refused = await harness.Client.WithdrawAsync(accountId, 300);
+        Assert.Equal((OutcomeKind.Rejected, 1), (refused.Kind, refused.Attempts));
+        Assert.IsType<UnauthorizedError>(refused.Error);
+        Assert.Equal(700, await harness.BalanceAsync(accountId));
+    }
+
+    [Fact]
+    public async Task Withdraw_AnswerUnreadable_NeverRejected_TheLookupFindsTheDebit()
+    {
+        // A 200 whose body is not the API's (a middlebox) means something ran: it is looked up, not reported as a rejection.
+        await using var harness = new ClientHarness(fixture.FrontEndA);
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        harness.Wire.GarbleResponses(1);
+
+        var outcome = await harness.Client.WithdrawAsync(accountId, 300);
+
+        Assert.Equal((OutcomeKind.Succeeded, true, 700L), (outcome.Kind, outcome.ResolvedByLookup, outcome.BalanceAfter!.Value));
+        Assert.Equal(700, await harness.BalanceAsync(accountId));
+    }
+
+    [Fact]
+    public async Task Withdraw_CancelledWhileItsAnswerHangs_ThrowsOutcomeUnknownWithTheRequest_ResendingItSettlesItOnce()
+    {
+        // The caller's deadline fires after the debit committed: the exception carries the request, so
+        // the caller resends it (same key) instead of starting a new withdrawal.
+        await using var harness = new ClientHarness(fixture.FrontEndA);
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        harness.Wire.HangResponses(1);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+
+        var unknown = await Assert.ThrowsAsync<OutcomeUnknownException>(() => harness.Client.WithdrawAsync(accountId, 300, deadline.Token));
+        var request = Assert.IsType<OperationRequest>(unknown.Request);
+        var settled = await harness.Client.SendAsync(request);
+
+        Assert.Equal(request.OperationId, unknown.Key);
+        Assert.True(unknown.CancellationToken.IsCancellationRequested);
+        Assert.Equal((OutcomeKind.Succeeded, true, 700L), (settled.Kind, settled.IsReplay, settled.BalanceAfter!.Value));
+        Assert.Equal(700, await harness.BalanceAsync(accountId));
+    }
+
+    [Fact]
+    public void TransferInfo_StatusThisClientDoesNotKnow_NotTakenForFinished()
+    {
+        TransferInfo With(TransferStatus status) => new(Guid.CreateVersion7(), "a", "b", 1, status, DateTimeOffset.UtcNow, null);
+
+        Assert.False(With(TransferStatus.Unknown).IsFinished);
+        Assert.False(With(TransferStatus.Pending).IsFinished);
+        Assert.True(With(TransferStatus.Completed).IsFinished);
+        Assert.True(With(TransferStatus.Refunded).IsFinished);
+        Assert.False(new TransferLookup(LookupKind.Found, With(TransferStatus.Unknown), null, "200").IsFinal);
     }
 
     [Fact]

@@ -17,6 +17,7 @@ public sealed class WireFaults : DelegatingHandler
     private int _refuseRequests;
     private int _failAfterServer;
     private int _failBeforeServer;
+    private int _garbleResponses;
 
     /// <summary>Only requests whose path ends with this are faulted (e.g. "/withdrawals").</summary>
     public string PathSuffix { get; init; } = "/withdrawals";
@@ -37,6 +38,9 @@ public sealed class WireFaults : DelegatingHandler
 
     /// <summary>The next <paramref name="count"/> matching requests are answered 500 <c>internal-error</c> without reaching the server (an error before the work ran).</summary>
     public void ServerErrorBeforeServer(int count) => Volatile.Write(ref _failBeforeServer, count);
+
+    /// <summary>The next <paramref name="count"/> matching requests reach the server, which answers; the answer arrives as a 200 whose body is not the API's (a middlebox's page).</summary>
+    public void GarbleResponses(int count) => Volatile.Write(ref _garbleResponses, count);
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -59,6 +63,12 @@ public sealed class WireFaults : DelegatingHandler
         {
             response.Dispose();
             return InternalError();
+        }
+
+        if (matches && Take(ref _garbleResponses))
+        {
+            response.Dispose();
+            return new HttpResponseMessage(System.Net.HttpStatusCode.OK) { Content = new StringContent("<html>cached page</html>", System.Text.Encoding.UTF8, "text/html") };
         }
 
         if (matches && Take(ref _dropResponses))
