@@ -98,12 +98,16 @@ public sealed class FrontEndHostingTests(ApiFixture fixture)
         using var page = await GetAsync("/dashboard/");
         using var counters = await GetAsync("/dashboard/DashboardCounters");
         using var state = await GetAsync("/dashboard/GrainState?grainId=x&grainType=y");
+        using var slash = await GetAsync("/dashboard/GrainState/?grainId=x&grainType=y");
+        using var lower = await GetAsync("/dashboard/grainstate?grainId=x&grainType=y");
 
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("<html", await page.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
         Assert.Equal(HttpStatusCode.OK, counters.StatusCode);
         Assert.NotNull(JsonNode.Parse(await counters.Content.ReadAsStringAsync())!["hosts"]);
         Assert.Equal(HttpStatusCode.NotFound, state.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, slash.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, lower.StatusCode);
     }
 
     [Fact]

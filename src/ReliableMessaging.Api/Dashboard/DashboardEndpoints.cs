@@ -19,10 +19,16 @@ public static class DashboardEndpoints
         routes.MapOrleansDashboard(routePrefix: DashboardAccessOptions.RoutePrefix)
             .RequireAuthorization(PolicyName)
             .AddEndpointFilter(static async (context, next) =>
-                // Grain state holds balances and operation records: not for a monitoring page.
-                context.HttpContext.Request.Path.Value?.EndsWith("/GrainState", StringComparison.OrdinalIgnoreCase) == true
+                // Grain state holds balances and operation records: not for a monitoring page. Decided by
+                // the endpoint the request matched, not its path, which routing matches loosely (case, a
+                // trailing slash).
+                IsGrainStateEndpoint(context.HttpContext.GetEndpoint())
                     ? TypedResults.NotFound()
                     : await next(context));
         return routes;
     }
+
+    private static bool IsGrainStateEndpoint(Endpoint? endpoint) =>
+        endpoint is not RouteEndpoint route
+        || route.RoutePattern.RawText?.TrimEnd('/').EndsWith("/GrainState", StringComparison.OrdinalIgnoreCase) != false;
 }

@@ -16,8 +16,15 @@ public static class ApiClaims
     /// <summary>The array form some providers use instead of <see cref="Scope"/>.</summary>
     public const string ScopeArray = "scp";
 
-    /// <summary>Optional: the only accounts the token may read or touch (an array, or one space-separated string).</summary>
+    /// <summary>
+    /// The accounts the token may read or touch (an array, or one space-separated string);
+    /// <see cref="EveryAccount"/> grants them all. A token without it may touch none: a claim mapper
+    /// that forgets it must not hand out every account.
+    /// </summary>
     public const string Accounts = "rm_accounts";
+
+    /// <summary>The <see cref="Accounts"/> value that grants every account (never an account ID: the format has no '*').</summary>
+    public const string EveryAccount = "*";
 
     /// <summary>Who the caller is: the subject, or the client when a client-credentials token has none.</summary>
     public static string? CallerId(ClaimsPrincipal principal)
@@ -37,14 +44,14 @@ public static class ApiClaims
             .Contains(scope, StringComparer.Ordinal);
     }
 
-    /// <summary>The accounts the token is limited to, or null when it names none (every account).</summary>
+    /// <summary>The accounts the token is limited to (empty without the claim), or null when it grants <see cref="EveryAccount"/>.</summary>
     public static IReadOnlySet<string>? GrantedAccounts(ClaimsPrincipal principal)
     {
         ArgumentNullException.ThrowIfNull(principal);
-        var claims = principal.FindAll(Accounts).ToList();
-        return claims.Count == 0
-            ? null
-            : claims.SelectMany(claim => claim.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.Ordinal);
+        var granted = principal.FindAll(Accounts)
+            .SelectMany(claim => claim.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .ToHashSet(StringComparer.Ordinal);
+        return granted.Contains(EveryAccount) ? null : granted;
     }
 
     public static bool MayAccess(ClaimsPrincipal principal, string accountId) =>

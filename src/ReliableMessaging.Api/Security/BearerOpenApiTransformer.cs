@@ -22,7 +22,7 @@ internal sealed class BearerOpenApiTransformer : IOpenApiDocumentTransformer, IO
             Scheme = "bearer",
             BearerFormat = "JWT",
             Description = $"A JWT whose `scope` claim holds the scopes an operation lists ({string.Join(", ", ApiScopes.All.Select(scope => $"`{scope}`"))}); "
-                + $"an optional `{ApiClaims.Accounts}` claim limits it to those account IDs.",
+                + $"its `{ApiClaims.Accounts}` claim names the account IDs it may use (`\"{ApiClaims.EveryAccount}\"` for every account; without it, none).",
         };
         return Task.CompletedTask;
     }

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace ReliableMessaging.Api.Security;
 
@@ -28,24 +27,6 @@ internal sealed class JwtBearerSetup(IOptions<ApiAuthOptions> auth) : IConfigure
             options.Authority = settings.Authority;
             options.RequireHttpsMetadata = settings.RequireHttpsMetadata;
         }
-
-        options.Events = new JwtBearerEvents
-        {
-            OnTokenValidated = context =>
-            {
-                // An empty rm_accounts array yields no claim at all, which would read as "every
-                // account": keep it as an explicit empty grant instead.
-                if (context.SecurityToken is JsonWebToken token
-                    && token.TryGetPayloadValue<object>(ApiClaims.Accounts, out _)
-                    && context.Principal?.HasClaim(claim => claim.Type == ApiClaims.Accounts) == false
-                    && context.Principal.Identity is System.Security.Claims.ClaimsIdentity identity)
-                {
-                    identity.AddClaim(new(ApiClaims.Accounts, string.Empty));
-                }
-
-                return Task.CompletedTask;
-            },
-        };
     }
 
     public void Configure(JwtBearerOptions options) => Configure(Options.DefaultName, options);

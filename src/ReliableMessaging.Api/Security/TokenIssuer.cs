@@ -19,7 +19,7 @@ public static class TokenIssuer
     /// <param name="audience">The <c>aud</c>.</param>
     /// <param name="subject">The <c>sub</c>: who the caller is.</param>
     /// <param name="scopes">The <c>scope</c> claim (space-separated).</param>
-    /// <param name="accounts">The accounts the token is limited to; null for every account.</param>
+    /// <param name="accounts">The accounts the token is limited to; null for every account (<c>rm_accounts: ["*"]</c>).</param>
     /// <param name="lifetime">From now until <c>exp</c>.</param>
     /// <param name="now">Issue time.</param>
     public static string Issue(
@@ -34,10 +34,7 @@ public static class TokenIssuer
             [ApiClaims.Scope] = string.Join(' ', scopes),
             ["jti"] = Guid.NewGuid().ToString("N"),
         };
-        if (accounts is not null)
-        {
-            claims[ApiClaims.Accounts] = accounts.ToArray();
-        }
+        claims[ApiClaims.Accounts] = accounts?.ToArray() ?? [ApiClaims.EveryAccount];
 
         var descriptor = new SecurityTokenDescriptor
         {

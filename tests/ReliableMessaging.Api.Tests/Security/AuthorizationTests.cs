@@ -137,6 +137,22 @@ public sealed class AuthorizationTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task NoAccountsClaim_GrantsNoAccount()
+    {
+        // Fails closed: a provider's token that lacks the claim (a forgotten mapper) moves no money.
+        var accountId = await OpenWithBalanceAsync(_admin, 100);
+        using var unlimited = ClientWith(Tokens.WithoutAccountsClaim());
+        using var read = await unlimited.GetAsync(new Uri($"/accounts/{accountId}", UriKind.Relative));
+        using var withdraw = await WithdrawAsync(unlimited, accountId, NewKey(), 100);
+        using var transfer = await TransferAsync(unlimited, NewKey(), accountId, NewAccountId(), 100);
+
+        await AssertForbiddenAsync(read);
+        await AssertForbiddenAsync(withdraw);
+        await AssertForbiddenAsync(transfer);
+        Assert.Equal(100L, await BalanceAsync(_admin, accountId));
+    }
+
+    [Fact]
     public async Task EmptyAccountsClaim_GrantsNoAccount()
     {
         var accountId = await OpenWithBalanceAsync(_admin, 10);

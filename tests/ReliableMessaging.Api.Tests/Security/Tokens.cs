@@ -38,6 +38,21 @@ public static class Tokens
         return $"{parts[0]}.{Base64UrlEncode(payload.ToJsonString())}.{parts[2]}";
     }
 
+    /// <summary>A validly signed token with every scope and no <c>rm_accounts</c> claim at all (as a provider might issue it).</summary>
+    public static string WithoutAccountsClaim()
+    {
+        var descriptor = new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+        {
+            Issuer = FrontEndFactory.Issuer,
+            Audience = FrontEndFactory.Audience,
+            Expires = DateTime.UtcNow.AddHours(1),
+            Claims = new Dictionary<string, object> { [ApiClaims.Subject] = "no-grant", [ApiClaims.Scope] = string.Join(' ', ApiScopes.All) },
+            SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(
+                new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(FrontEndFactory.SigningKey), Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha256),
+        };
+        return new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(descriptor);
+    }
+
     /// <summary>The same claims as a valid token, unsigned: header <c>{"alg":"none"}</c> and an empty signature.</summary>
     public static string AlgNone()
     {
