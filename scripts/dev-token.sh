@@ -2,7 +2,7 @@
 # Prints a bearer token for the front end of scripts/run.sh, signed with its local key
 # (.data/api-signing.key, created by scripts/run.sh on its first run, or here if missing).
 #
-# Usage: scripts/dev-token.sh [--scopes a,b] [--accounts x,y] [--expires-in 1h] [--subject NAME] [--key-file FILE]
+# Usage: scripts/dev-token.sh [--scopes a,b] [--accounts x,y] [--expires-in 1h] [--subject NAME] [--key-file FILE | --compose]
 #   no arguments: every scope (accounts:read, accounts:write, accounts:open, transfers:write) on
 #   every account, valid for 1 hour, subject "dev".
 #   --scopes      only these scopes
@@ -10,8 +10,9 @@
 #   --expires-in  lifetime: 90s, 30m, 1h, 7d
 #   --subject     the caller identity (token "sub") recorded with the operations
 #   --key-file    another key file (default .data/api-signing.key, or RM_SIGNING_KEY_FILE)
-# With RM_API_SIGNING_KEY set (the base64 key docker-compose.yml gives the front end), that key is
-# used instead of a file.
+#   --compose     the key docker-compose.yml gives the front end: RM_API_SIGNING_KEY from .env
+#                 (scripts/compose-env.sh writes it)
+# With RM_API_SIGNING_KEY set (a base64 key), that key is used instead of a file.
 #
 #   TOKEN=$(scripts/dev-token.sh)
 #   curl -H "Authorization: Bearer $TOKEN" localhost:5080/accounts/alice
@@ -25,7 +26,11 @@ args=()
 while (( $# )); do
   case "$1" in
     --key-file) (( $# >= 2 )) || { echo "dev-token.sh: --key-file needs a value" >&2; exit 2; }; key_file="$2"; shift 2 ;;
-    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
+    --compose)
+      RM_API_SIGNING_KEY="$(sed -n 's/^RM_API_SIGNING_KEY=//p' "$root/.env" 2>/dev/null | tail -n 1)"
+      [[ -n "$RM_API_SIGNING_KEY" ]] || { echo "dev-token.sh: no RM_API_SIGNING_KEY in $root/.env: run scripts/compose-env.sh first" >&2; exit 2; }
+      shift ;;
+    -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
     *) args+=("$1"); shift ;;
   esac
 done

@@ -159,7 +159,7 @@ public sealed partial class ComposeFileTests
 
         var settings = new ConfigurationBuilder()
             .AddJsonFile(RepositoryPaths.Combine("src", "ReliableMessaging.Api", "appsettings.json"))
-            .AddInMemoryCollection(merged.Select(entry => new KeyValuePair<string, string?>(entry.Key.Replace("__", ":", StringComparison.Ordinal), ComposeVariables.WithDefaults(entry.Value))))
+            .AddInMemoryCollection(merged.Select(entry => new KeyValuePair<string, string?>(entry.Key.Replace("__", ":", StringComparison.Ordinal), ComposeVariables.Resolve(entry.Value))))
             .Build()
             .GetSection(ApiAuthOptions.SectionName).Get<ApiAuthOptions>()!;
         Assert.True(settings.UsesAuthority);
@@ -279,7 +279,7 @@ public sealed partial class ComposeFileTests
     {
         var secret = ComposeFile.Map(ComposeFile.Map(_compose.Root, "secrets"), "cluster-tls");
         Assert.NotNull(secret);
-        var file = ComposeVariables.WithDefaults(ComposeFile.Scalar(secret, "file")!);
+        var file = ComposeVariables.Resolve(ComposeFile.Scalar(secret, "file")!);
         Assert.StartsWith("./.data/", file, StringComparison.Ordinal);
         Assert.Contains(".data/", File.ReadAllLines(RepositoryPaths.Combine(".gitignore")));
 
@@ -336,22 +336,41 @@ public sealed partial class ComposeFileTests
     private const string ApplicationRole = "rm_app";
 
     [Fact]
-    public void Secrets_ComeFromEnvironmentVariablesWithDevelopmentDefaults()
+    public void Secrets_RequiredFromTheEnvironment_NoDefaults_AndComposeEnvWritesEachOne()
     {
+        // A default secret would be a published one: anyone who read this file could mint tokens for
+        // a deployment that forgot to set its key. Compose refuses to start without them instead.
         var secrets = new[]
         {
             _compose.Postgres.Environment["POSTGRES_PASSWORD"],
             _compose.Postgres.Environment["PGOPTIONS"].Replace("-c rm.app_password=", string.Empty, StringComparison.Ordinal),
             _compose.FrontEnd.Environment["Dashboard__Password"],
             _compose.FrontEnd.Environment["Auth__SigningKey"],
+            _compose.Grafana.Environment["GF_SECURITY_ADMIN_PASSWORD"],
         };
+        var required = new HashSet<string>(StringComparer.Ordinal);
         foreach (var secret in secrets)
         {
             var reference = Assert.Single(ComposeVariables.References(secret));
             Assert.StartsWith("RM_", reference.Name, StringComparison.Ordinal);
-            Assert.False(string.IsNullOrEmpty(reference.Default), $"{reference.Name} needs a development default.");
-            Assert.Equal($"${{{reference.Name}:-{reference.Default}}}", secret);
+            Assert.True(reference.Required && reference.Default is null, $"{reference.Name} must be required (${{{reference.Name}:?...}}), with no default.");
+            Assert.Equal($"${{{reference.Name}:?run scripts/compose-env.sh first}}", secret);
+            required.Add(reference.Name);
         }
+
+        // Every required variable of the file is one compose-env.sh writes, and the key it writes is one the front end accepts.
+        var everyRequired = _compose.Services.Values
+            .SelectMany(service => service.Environment.Values)
+            .SelectMany(ComposeVariables.References)
+            .Where(reference => reference.Required)
+            .Select(reference => reference.Name)
+            .ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(required.Order(), everyRequired.Order());
+        Assert.Equal(required.Order(), ComposeVariables.GeneratedSecrets.Keys.Order());
+        Assert.Equal(32, Convert.FromBase64String(ComposeVariables.GeneratedSecrets["RM_API_SIGNING_KEY"]).Length);
+        Assert.All(ComposeVariables.GeneratedSecrets.Values, value => Assert.True(value.Length >= 32, "a secret shorter than 32 characters"));
+        Assert.Contains(".env", File.ReadAllLines(RepositoryPaths.Combine(".gitignore")));
+        Assert.DoesNotContain("CQuN0fFG", File.ReadAllText(RepositoryPaths.Combine("docker-compose.yml")), StringComparison.Ordinal);
 
         // No password is written out anywhere else.
         foreach (var service in _compose.Services.Values)

@@ -5,7 +5,7 @@ namespace ReliableMessaging.Deployment.Tests.Compose;
 /// <summary>
 /// The configuration a container of a compose service would see, built the way the host builds it:
 /// the appsettings files its image contains, then the environment (the Dockerfile's ENV, overridden by
-/// the compose file's environment, with compose variables at their defaults).
+/// the compose file's environment, with compose variables at their defaults, required secrets as scripts/compose-env.sh writes them).
 /// </summary>
 public static class EffectiveConfiguration
 {
@@ -36,7 +36,7 @@ public static class EffectiveConfiguration
 
         foreach (var (key, value) in service.Environment)
         {
-            environment[key] = ComposeVariables.WithDefaults(value);
+            environment[key] = ComposeVariables.Resolve(value);
         }
 
         return environment;
