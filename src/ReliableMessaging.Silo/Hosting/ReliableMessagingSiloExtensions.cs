@@ -31,6 +31,14 @@ public static class ReliableMessagingSiloExtensions
         ArgumentNullException.ThrowIfNull(silo);
         var endpoints = silo.Configuration.ReadAtBuildTime<SiloEndpointOptions>(SiloEndpointOptions.SectionName);
         System.ComponentModel.DataAnnotations.Validator.ValidateObject(endpoints, new(endpoints), validateAllProperties: true);
+        if (endpoints.IsReachableBeyondLoopback && !endpoints.AllowUnencryptedNetwork
+            && !silo.Configuration.ReadAtBuildTime<ClusterTlsOptions>(ClusterTlsOptions.SectionName).IsEnabled)
+        {
+            throw new InvalidOperationException(
+                $"The silo would be reachable beyond loopback ({endpoints.AdvertisedIPAddress}, listening on any address: {endpoints.ListenOnAnyHostAddress}) "
+                + $"without cluster TLS: anyone reaching its gateway could call the accounts directly. Set {ClusterTlsOptions.SectionName}:CertificatePath "
+                + $"(scripts/dev-cert.sh makes one), or {SiloEndpointOptions.SectionName}:{nameof(SiloEndpointOptions.AllowUnencryptedNetwork)}=true on a network private by other means.");
+        }
 
         silo.Configure<ClusterOptions>(options =>
         {

@@ -28,6 +28,17 @@ public sealed class SiloEndpointOptions
     /// <summary>Listen on every interface instead of the advertised address only (containers).</summary>
     public bool ListenOnAnyHostAddress { get; set; }
 
+    /// <summary>
+    /// Lets a silo reachable beyond loopback run without cluster TLS (<c>Orleans:Tls</c>). Off: such a
+    /// silo refuses to start, since anyone who reaches its gateway could call the account grains
+    /// directly, past the front end's tokens. For a network that is private by other means only.
+    /// </summary>
+    public bool AllowUnencryptedNetwork { get; set; }
+
+    /// <summary>Whether other machines can reach this silo: a non-loopback address, or every interface.</summary>
+    public bool IsReachableBeyondLoopback =>
+        ListenOnAnyHostAddress || !System.Net.IPAddress.TryParse(AdvertisedIPAddress, out var address) || !System.Net.IPAddress.IsLoopback(address);
+
     [Range(1, 65535)]
     public int SiloPort { get; set; } = 11111;
 

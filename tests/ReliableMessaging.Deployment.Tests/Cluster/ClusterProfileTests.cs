@@ -104,6 +104,29 @@ public sealed class ClusterProfileTests
         Assert.Throws<InvalidOperationException>(() => host.Services.GetRequiredService<IOptions<ClusterMembershipOptions>>().Value);
     }
 
+    [Fact]
+    public void UseSiloEndpoints_ReachableBeyondLoopbackWithoutTls_RefusesToStart()
+    {
+        // Its gateway would take grain calls from anyone who reaches it, past the front end's tokens.
+        var exposed = Assert.Throws<InvalidOperationException>(() => BuildSiloHost(new Dictionary<string, string?>
+        {
+            ["Orleans:AdvertisedIPAddress"] = "10.0.0.5",
+        }));
+        var anyAddress = Assert.Throws<InvalidOperationException>(() => BuildSiloHost(new Dictionary<string, string?>
+        {
+            ["Orleans:ListenOnAnyHostAddress"] = "true",
+        }));
+
+        Assert.Contains("Orleans:Tls:CertificatePath", exposed.Message, StringComparison.Ordinal);
+        Assert.Contains("without cluster TLS", anyAddress.Message, StringComparison.Ordinal);
+        using var loopback = BuildSiloHost([]);
+        using var allowed = BuildSiloHost(new Dictionary<string, string?>
+        {
+            ["Orleans:AdvertisedIPAddress"] = "10.0.0.5",
+            ["Orleans:AllowUnencryptedNetwork"] = "true",
+        });
+    }
+
     private static IConfigurationRoot SiloConfiguration(bool cluster)
     {
         var builder = new ConfigurationBuilder().AddJsonFile(Path.Combine(RepositoryPaths.SiloConfig, "appsettings.json"));
