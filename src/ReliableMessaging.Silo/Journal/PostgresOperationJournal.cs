@@ -27,10 +27,10 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
     /// The lock that orders the writer's inserts (shared) against the pruner's deletes (exclusive,
     /// <see cref="PruneLockSql"/>), per service, for the length of one transaction.
     /// </summary>
-    internal const string InsertLockSql = "SELECT pg_advisory_xact_lock_shared(hashtextextended('rm_operation_journal:' || $1, 0))";
+    public const string InsertLockSql = "SELECT pg_advisory_xact_lock_shared(hashtextextended('rm_operation_journal:' || $1, 0))";
 
     /// <inheritdoc cref="InsertLockSql"/>
-    internal const string PruneLockSql = "SELECT pg_advisory_xact_lock(hashtextextended('rm_operation_journal:' || $1, 0))";
+    public const string PruneLockSql = "SELECT pg_advisory_xact_lock(hashtextextended('rm_operation_journal:' || $1, 0))";
 
     // A record the retention already pruned is not inserted again: an account that re-activates
     // re-sends the records its stored state does not know as journaled, and a pruned one would come
@@ -66,7 +66,6 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _serviceId;
     private readonly TimeSpan _flushDelay;
-    private readonly bool _pruning;
     private readonly ILogger<PostgresOperationJournal> _logger;
     private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>(new() { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
@@ -81,7 +80,6 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
         ArgumentNullException.ThrowIfNull(options);
         _serviceId = serviceId.Value;
         _flushDelay = options.Value.JournalFlushDelay;
-        _pruning = options.Value.JournalRetention is not null;
         _logger = logger;
         _writer = Task.Run(WriteLoopAsync);
         JournalMetrics.ObserveQueue(() => Interlocked.Read(ref _queuedRecords));
@@ -311,16 +309,11 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
     private async Task ExecuteInsertAsync(string sql, object[] values)
     {
         Interlocked.Increment(ref _insertsExecuted);
-        if (!_pruning)
-        {
-            await using var command = _dataSource.CreateCommand(sql);
-            AddParameters(command.Parameters, values);
-            await command.ExecuteNonQueryAsync(_stopping.Token);
-            return;
-        }
 
-        // A pruner runs: the insert's snapshot must be taken after any delete in progress committed
-        // (one batch is one transaction; its second statement's snapshot follows the lock).
+        // The insert's snapshot must be taken after any delete in progress committed (one batch is one
+        // transaction; its second statement's snapshot follows the lock), also on a silo that prunes
+        // nothing itself: another silo of the service may (a rollout that turns the retention on), and a
+        // re-sent record inserted while its prune deletes it would be counted twice, row and tally.
         await using var batch = _dataSource.CreateBatch();
         batch.BatchCommands.Add(Command(InsertLockSql, _serviceId));
         batch.BatchCommands.Add(Command(sql, values));

@@ -198,6 +198,31 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Append_OnASiloWithoutRetention_WaitsForAPruneInProgressOnAnother()
+    {
+        // A rollout can leave one silo pruning and another not: the second's insert must still wait
+        // for a prune's delete to commit, or a re-sent record deleted meanwhile comes back as a row
+        // beside its tally (counted twice).
+        await using var dataSource = DataSource();
+        await using var journal = Journal(dataSource);
+        await using var pruner = await dataSource.OpenConnectionAsync();
+        await using var prune = await pruner.BeginTransactionAsync();
+        await using (var lockCommand = new NpgsqlCommand(PostgresOperationJournal.PruneLockSql, pruner, prune))
+        {
+            lockCommand.Parameters.AddWithValue(_serviceId.Value);
+            await lockCommand.ExecuteNonQueryAsync();
+        }
+
+        var append = journal.AppendAsync("alice", [Record(1, Now)]);
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        Assert.False(append.IsCompleted, "the insert did not wait for the prune's lock");
+
+        await prune.CommitAsync();
+        await append.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Single((await journal.ReadAsync("alice", 0, 10)).Records);
+    }
+
+    [Fact]
     public async Task DatabaseUnreachable_CallsFailAsJournalUnavailable()
     {
         await using var nowhere = NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Database=x;Username=x;Timeout=2");
