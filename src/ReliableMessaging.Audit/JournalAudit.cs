@@ -95,7 +95,7 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
         });
 
         return new AuditReport((int)checkedAccounts, differences.OrderBy(d => d.AccountId, StringComparer.Ordinal).ToList(),
-            unreachable.Order(StringComparer.Ordinal).ToList(), total, await InTransferAsync(accounts, cancellationToken));
+            unreachable.Order(StringComparer.Ordinal).ToList(), total, await InTransferAsync(accounts, cancellationToken), EveryAccount: accountIds is null);
     }
 
     /// <summary>The account's newest sequence from a fresh checkpoint; null (and reported unreachable) when it cannot be asked.</summary>

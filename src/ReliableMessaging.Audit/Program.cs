@@ -100,6 +100,12 @@ foreach (var account in report.Unreachable)
     Console.WriteLine($"UNREACHABLE {account}");
 }
 
+if (report.MoneyCreated)
+{
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"MONEY CREATED: credits and refunds exceed the transfers debited by {-report.InTransfer} over every account (a transfer credited and refunded; on a busy service, run the audit again when it is quiet)"));
+}
+
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"audit: {report.AccountsChecked} accounts checked, {report.Differences.Count} differences, {report.Unreachable.Count} unreachable; total balance {report.TotalBalance}, in transfer {report.InTransfer}"));
 await host.StopAsync();

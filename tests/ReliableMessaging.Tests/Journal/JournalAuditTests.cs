@@ -54,6 +54,37 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Audit_OnlyTheDestinationOfACompletedTransfer_NegativeInTransferIsNoFinding()
+    {
+        // A subset sees the credit without its debit: only an audit of every account may call that created money.
+        var payer = await AccountWithHistoryAsync(2);
+        var payee = await AccountWithHistoryAsync(2);
+        var transferId = TestIds.NewOperationId();
+        Assert.Equal(OperationStatus.Succeeded, (await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(payer, payee, 100)).Status);
+        await TransferCompletion.WaitFinishedAsync(fixture.Grains, transferId, TimeSpan.FromSeconds(20));
+
+        var report = await AuditAsync(payee);
+
+        Assert.Equal(-100, report.InTransfer);
+        Assert.False(report.MoneyCreated);
+        Assert.True(report.Passed);
+    }
+
+    [Fact]
+    public void AuditReport_EveryAccountAuditedAndMoreCreditedAndRefundedThanDebited_FailsAsMoneyCreated()
+    {
+        // Each account can agree with its own journal while a transfer was credited and refunded.
+        var created = new AuditReport(2, [], [], 300, InTransfer: -100, EveryAccount: true);
+        var settled = created with { InTransfer = 0 };
+        var inFlight = created with { InTransfer = 100 };
+
+        Assert.True(created.MoneyCreated);
+        Assert.False(created.Passed);
+        Assert.True(settled.Passed);
+        Assert.True(inFlight.Passed);
+    }
+
+    [Fact]
     public async Task Audit_JournalRowChangedOrDeleted_ReportsThatAccount()
     {
         var changed = await AccountWithHistoryAsync(10);
