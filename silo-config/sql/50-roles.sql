@@ -68,9 +68,14 @@ DECLARE
 BEGIN
     FOREACH journal IN ARRAY ARRAY['rm_operation_journal', 'rm_journal_retention', 'rm_journal_pruned'] LOOP
         IF to_regclass(journal) IS NOT NULL THEN
-            EXECUTE format('GRANT SELECT, INSERT, DELETE ON %I TO rm_app', journal);
+            EXECUTE format('GRANT SELECT, INSERT ON %I TO rm_app', journal);
             IF journal IN ('rm_journal_retention', 'rm_journal_pruned') THEN
+                -- The floor and the tallies only ever rise (upserts): deleting one would turn pruned IDs
+                -- back into "never executed", so the role cannot (earlier versions granted it).
                 EXECUTE format('GRANT UPDATE ON %I TO rm_app', journal);
+                EXECUTE format('REVOKE DELETE ON %I FROM rm_app', journal);
+            ELSE
+                EXECUTE format('GRANT DELETE ON %I TO rm_app', journal);
             END IF;
             FOR sequence_name IN
                 SELECT sequence.relname

@@ -25,6 +25,8 @@ public sealed class ApplicationRoleTests(ClusterFixture fixture)
     [InlineData("CREATE TABLE sneaky (id int)")]
     [InlineData("UPDATE orleansquery SET querytext = 'SELECT 1' WHERE querykey = 'ReadFromStorageKey'")]
     [InlineData("CREATE ROLE sneaky LOGIN SUPERUSER")]
+    [InlineData("DELETE FROM rm_journal_retention")]
+    [InlineData("DELETE FROM rm_journal_pruned")]
     public async Task ApplicationRole_DdlAndForeignWrites_RefusedAsInsufficientPrivilege(string statement)
     {
         await using var connection = new NpgsqlConnection(RoleConnectionString);
