@@ -7,7 +7,7 @@
 #   every account, valid for 1 hour, subject "dev".
 #   --scopes      only these scopes
 #   --accounts    only these account IDs (claim rm_accounts); any other account is refused with 403
-#   --expires-in  lifetime: 90s, 30m, 1h, 7d
+#   --expires-in  lifetime: 90s, 30m, 1h, 7d (at most 30d: a token cannot be revoked)
 #   --subject     the caller identity (token "sub") recorded with the operations
 #   --key-file    another key file (default .data/api-signing.key, or RM_SIGNING_KEY_FILE)
 #   --compose     the key docker-compose.yml gives the front end: RM_API_SIGNING_KEY from .env

@@ -64,6 +64,12 @@ public static class TokenCommand
                         return Usage(error, $"--expires-in takes a duration such as 90s, 30m, 1h or 7d, not '{value}'");
                     }
 
+                    if (parsed > MaxLifetime)
+                    {
+                        // No token can be revoked: a leaked one is good until it expires.
+                        return Usage(error, $"--expires-in is at most {MaxLifetime.TotalDays:0}d (a token cannot be revoked), not '{value}'");
+                    }
+
                     lifetime = parsed;
                     break;
                 case "--subject":
@@ -80,6 +86,9 @@ public static class TokenCommand
             options.ReadSigningKey(), options.Issuer!, options.Audience, subject, scopes, accounts, lifetime, DateTimeOffset.UtcNow));
         return 0;
     }
+
+    /// <summary>The longest lifetime the command issues: tokens cannot be revoked, so a leaked one is good until it expires.</summary>
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(30);
 
     /// <summary>90s, 30m, 1h, 7d, or a TimeSpan (00:30:00); positive.</summary>
     public static TimeSpan? ParseDuration(string text)
