@@ -338,8 +338,10 @@ public sealed class ReliableMessagingClient
                 }
                 catch (BrokenCircuitException exception)
                 {
-                    // Not sent; the backoff paces the retries until the breaker lets a probe through.
+                    // Not sent. The next attempt waits for the breaker to let a probe through: attempts
+                    // refused in a burst would use up the call's budget in a fraction of an outage.
                     lastFailure = "circuit open: " + exception.Message;
+                    retryAfter = _options.CircuitBreakerBreakDuration;
                     Notify(new AttemptRecord(kind, attempt, AttemptResult.CircuitOpen, 0, null, false));
                 }
                 catch (HttpRequestException exception)

@@ -17,6 +17,13 @@ public sealed class TestSiloConfigurator : ISiloConfigurator
     /// <summary>A cluster property that shortens the silos' response timeout (a TimeSpan), for tests that wait it out.</summary>
     public const string ResponseTimeoutKey = "Testing:ResponseTimeout";
 
+    /// <summary>
+    /// A cluster property (any value) that keeps the cluster profile's failure detection (2 s probes,
+    /// 3 missed) instead of the crash tests' 1 s and 2: for a cluster whose probes are slower by design
+    /// (TLS handshakes on a loaded machine), where a joining silo must not be voted dead while it starts.
+    /// </summary>
+    public const string ProductionFailureDetectionKey = "Testing:ProductionFailureDetection";
+
     public void Configure(ISiloBuilder siloBuilder)
     {
         siloBuilder.AddReliableMessaging();
@@ -27,10 +34,11 @@ public sealed class TestSiloConfigurator : ISiloConfigurator
         }
 
         // Declare a killed silo dead within seconds, so crash tests do not wait out production timeouts.
+        var production = siloBuilder.Configuration[ProductionFailureDetectionKey] is not null;
         siloBuilder.Configure<ClusterMembershipOptions>(options =>
         {
-            options.ProbeTimeout = TimeSpan.FromSeconds(1);
-            options.NumMissedProbesLimit = 2;
+            options.ProbeTimeout = TimeSpan.FromSeconds(production ? 2 : 1);
+            options.NumMissedProbesLimit = production ? 3 : 2;
             options.NumVotesForDeathDeclaration = 1;
             options.TableRefreshTimeout = TimeSpan.FromSeconds(1);
         });

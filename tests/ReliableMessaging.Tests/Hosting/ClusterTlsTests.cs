@@ -28,7 +28,12 @@ public sealed class ClusterTlsTests(ClusterFixture fixture) : IAsyncLifetime
         WritePfx(CertificatePath);
         _cluster = await AccountCluster.StartAsync(
             fixture.Postgres, $"tls-{Guid.NewGuid():N}", silos: 2,
-            properties: new Dictionary<string, string> { [$"{ClusterTlsOptions.SectionName}:CertificatePath"] = CertificatePath },
+            properties: new Dictionary<string, string>
+            {
+                [$"{ClusterTlsOptions.SectionName}:CertificatePath"] = CertificatePath,
+                // Handshakes on a loaded machine: the crash tests' 1 s probes voted the joining silo dead.
+                [TestSiloConfigurator.ProductionFailureDetectionKey] = "true",
+            },
             startClient: false);
     }
 
