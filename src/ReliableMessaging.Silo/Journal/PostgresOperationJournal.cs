@@ -73,6 +73,11 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
     private long _insertsExecuted;
     private long _queuedRecords;
 
+    // Accounts whose last append the database refused (a constraint: e.g. a state restored behind its
+    // journal reusing sequences). Written alone until one succeeds, so their retries every few seconds
+    // do not make every shared insert fail and split again. Touched by the writer loop only.
+    private readonly HashSet<string> _refusedAccounts = new(StringComparer.Ordinal);
+
     public PostgresOperationJournal(NpgsqlDataSource dataSource, JournalServiceId serviceId, IOptions<AccountOptions> options, ILogger<PostgresOperationJournal> logger)
     {
         _dataSource = dataSource;
@@ -199,6 +204,23 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
             }
 
             Interlocked.Add(ref _queuedRecords, -records);
+            if (_refusedAccounts.Count > 0 && batch.Exists(append => _refusedAccounts.Contains(append.AccountId)))
+            {
+                var alone = batch.Where(append => _refusedAccounts.Contains(append.AccountId)).ToList();
+                batch.RemoveAll(append => _refusedAccounts.Contains(append.AccountId));
+                if (batch.Count > 0)
+                {
+                    await WriteAsync(batch, batch.Sum(append => append.Records.Count));
+                }
+
+                foreach (var append in alone)
+                {
+                    await WriteAsync([append], append.Records.Count);
+                }
+
+                continue;
+            }
+
             await WriteAsync(batch, records);
         }
     }
@@ -213,6 +235,7 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
             JournalMetrics.Appended.Add(records);
             foreach (var append in batch)
             {
+                _refusedAccounts.Remove(append.AccountId);
                 append.Completion.TrySetResult();
             }
         }
@@ -226,6 +249,16 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
             {
                 await WriteAsync([append], append.Records.Count);
             }
+        }
+        catch (PostgresException exception) when (batch.Count == 1 && IsRefusalOfTheRows(exception))
+        {
+            // One account's rows refused: its records wait in its window (the account answers 503 past
+            // its bound), and an operator looks (the audit names an account whose state went back).
+            var account = batch[0].AccountId;
+            _refusedAccounts.Add(account);
+            LogAccountRefused(_logger, exception, account, records);
+            JournalMetrics.Failures.Add(1);
+            batch[0].Completion.TrySetException(new JournalUnavailableException($"The journal refused the records of account {account}: {exception.MessageText}", exception));
         }
         catch (Exception exception) when (exception is NpgsqlException or OperationCanceledException)
         {
@@ -367,6 +400,9 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Journal insert of {Appends} appends ({Records} records) refused by the database; writing each append on its own")]
     private static partial void LogBatchSplit(ILogger logger, Exception exception, int appends, int records);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Error, Message = "The database refuses the journal records of account {AccountId} ({Records} records); they stay in its state and are retried alone. A state that went back behind its journal (a restored row) does this: run the audit")]
+    private static partial void LogAccountRefused(ILogger logger, Exception exception, string accountId, int records);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Journal insert of {Appends} appends ({Records} records) failed unexpectedly")]
     private static partial void LogAppendBug(ILogger logger, Exception exception, int appends, int records);

@@ -73,6 +73,18 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
         Assert.Equal([first], (await journal.ReadAsync("bob", 0, 100)).Records);
         Assert.Empty((await journal.FindAsync("bob", [collision.OperationId])).Records);
         Assert.Equal([other], (await journal.ReadAsync("alice", 0, 100)).Records);
+
+        // The account retries (as its shipper does every few seconds): from now on its appends go alone,
+        // so the others' insert no longer fails and splits each time: alice's insert and bob's two (plain,
+        // then idempotent), not a shared one that fails first.
+        var before = journal.InsertsExecuted;
+        var again = journal.AppendAsync("bob", [collision]);
+        var next = Record(2, Now.AddSeconds(2));
+        var meanwhile = journal.AppendAsync("alice", [next]);
+        await Assert.ThrowsAsync<JournalUnavailableException>(() => again);
+        await meanwhile;
+        Assert.Equal(3, journal.InsertsExecuted - before);
+        Assert.Equal([other, next], (await journal.ReadAsync("alice", 0, 100)).Records);
     }
 
     [Fact]
