@@ -13,7 +13,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 file="${1:-.env}"
 
 password() { LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 32; }
-key() { head -c 32 /dev/urandom | base64 -w0; }
+key() { head -c 32 /dev/urandom | base64 | tr -d '\n'; }
 
 # Every secret docker-compose.yml requires (${NAME:?...}); a test keeps this list and the file in step.
 declare -A secrets=(
@@ -26,9 +26,17 @@ declare -A secrets=(
 
 (umask 077; touch "$file")
 chmod 600 "$file"
+# A file edited by hand may lack its last newline: the next line must not be glued onto it.
+if [[ -s "$file" && -n "$(tail -c 1 "$file")" ]]; then
+  printf '\n' >>"$file"
+fi
 added=0
 for name in $(printf '%s\n' "${!secrets[@]}" | sort); do
-  if ! grep -q "^${name}=" "$file"; then
+  if ! grep -q "^${name}=." "$file"; then
+    # Missing or empty (compose's ${NAME:?} refuses an empty value too): drop an empty line, add a value.
+    grep -v "^${name}=\$" "$file" >"$file.tmp" || true
+    mv "$file.tmp" "$file"
+    chmod 600 "$file"
     printf '%s=%s\n' "$name" "$("${secrets[$name]}")" >>"$file"
     added=$((added + 1))
   fi

@@ -11,8 +11,8 @@
 --   orleansstorage                  SELECT, INSERT, UPDATE, DELETE  (read, write, clear state)
 --   orleansreminderstable           SELECT, INSERT, UPDATE, DELETE  (reminders of transfer delivery)
 --   rm_operation_journal            SELECT, INSERT, DELETE          (the operation journal: append, read, prune)
---   rm_journal_retention            SELECT, INSERT, UPDATE, DELETE  (the pruning floor: an upsert that only rises)
---   rm_journal_pruned               SELECT, INSERT, UPDATE, DELETE  (what pruning deleted per account: an upsert that adds)
+--   rm_journal_retention            SELECT, INSERT, UPDATE          (the pruning floor: an upsert that only rises; no DELETE)
+--   rm_journal_pruned               SELECT, INSERT, UPDATE          (what pruning deleted per account: an upsert that adds; no DELETE)
 --   functions orleans_membership_insert / _update, orleans_storage_write: EXECUTE (SECURITY INVOKER:
 --   they act with rm_app's table privileges)
 --

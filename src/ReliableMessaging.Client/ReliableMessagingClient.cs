@@ -409,7 +409,7 @@ public sealed class ReliableMessagingClient
                 var account = new AccountInfo(root.GetProperty("accountId").GetString()!, root.GetProperty("balance").GetInt64(), root.GetProperty("version").GetInt64());
                 return new AccountResult(account, exchange.StatusCode == 201, null, exchange.StatusCode == 201 ? "201 opened" : "200");
             }
-            catch (Exception exception) when (exception is JsonException or KeyNotFoundException or InvalidOperationException)
+            catch (Exception exception) when (exception is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
             {
                 var unexpected = UnexpectedResponseError.Create(exchange.StatusCode, exchange.Body, "not an account: " + exception.Message);
                 return new AccountResult(null, false, unexpected, Describe(unexpected));

@@ -5,7 +5,7 @@ namespace ReliableMessaging.Api.Security;
 /// <summary>
 /// Applied to the whole <c>/accounts/{accountId}</c> group, so every endpoint there (and any added
 /// later) refuses an account the token is not granted (claim <c>rm_accounts</c>) with 403 before
-/// anything reaches the grain. A token without that claim may use every account its scopes allow.
+/// anything reaches the grain. A token without that claim may use no account; <c>"*"</c> grants them all.
 /// </summary>
 internal sealed class AccountAccessFilter : IEndpointFilter
 {

@@ -71,6 +71,21 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Audit_NoAccountsNamed_CoversEveryAccount_ANamedListDoesNot()
+    {
+        // The money-created check needs both ends of every transfer: only the whole service has them.
+        await using var dataSource = NpgsqlDataSource.Create(fixture.Postgres.ConnectionString);
+        var empty = new JournalAudit(fixture.Grains, dataSource, $"audit-{Guid.NewGuid():N}");
+
+        var whole = await empty.RunAsync();
+        var listed = await empty.RunAsync([TestIds.NewId()]);
+
+        Assert.True(whole.EveryAccount);
+        Assert.Equal(0, whole.AccountsChecked);
+        Assert.False(listed.EveryAccount);
+    }
+
+    [Fact]
     public void AuditReport_EveryAccountAuditedAndMoreCreditedAndRefundedThanDebited_FailsAsMoneyCreated()
     {
         // Each account can agree with its own journal while a transfer was credited and refunded.
