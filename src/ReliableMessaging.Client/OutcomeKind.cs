@@ -14,8 +14,9 @@ public enum OutcomeKind
     /// <c>IdempotencyKeyExpiredError</c>, whether an earlier request with the same key ran can no longer be verified.
     /// When <c>Error.IsVerdict</c> is false (401, 403, an unknown code) the service refused the call before
     /// reading the account's record: it says nothing about an earlier send of the same request (this client
-    /// looks that up itself within one call, but cannot know of a send before it); on a resend, keep the
-    /// request and settle it by a lookup once the credentials work.
+    /// looks that up itself within one call, and on a resend of the same request object in this process,
+    /// but cannot know of a send by another process); then keep the request and settle it by a lookup once
+    /// the credentials work.
     /// </summary>
     Rejected,
 

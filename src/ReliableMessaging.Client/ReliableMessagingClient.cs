@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -25,6 +26,10 @@ public sealed class ReliableMessagingClient
 {
     private const string IdempotencyKeyHeader = "Idempotency-Key";
     private const string ReplayedHeader = "Idempotent-Replayed";
+
+    // Requests (by reference) this process sent without learning their outcome: a resend of one starts as
+    // "may have run", so a 401 to its first attempt is looked up, not taken for "executed nothing".
+    private static readonly ConditionalWeakTable<object, object> SentWithoutAnOutcome = new();
 
     private readonly HttpClient _http;
     private readonly ReliableMessagingClientOptions _options;
@@ -77,14 +82,27 @@ public sealed class ReliableMessagingClient
         }
         catch (OperationCanceledException exception) when (cancellationToken.IsCancellationRequested && exception is not OutcomeUnknownException)
         {
+            SentWithoutAnOutcome.AddOrUpdate(request, request);
             throw new OutcomeUnknownException(request, request.OperationId, exception, cancellationToken);
         }
     }
 
     private async Task<OperationOutcome> SendOnceAsync(OperationRequest request, CancellationToken cancellationToken)
     {
+        var outcome = await SendAndResolveAsync(request, cancellationToken);
+        if (outcome.Kind is OutcomeKind.Unanswered or OutcomeKind.NotExecuted)
+        {
+            SentWithoutAnOutcome.AddOrUpdate(request, request);
+        }
+
+        return outcome;
+    }
+
+    private async Task<OperationOutcome> SendAndResolveAsync(OperationRequest request, CancellationToken cancellationToken)
+    {
         var body = request.Body;
-        var exchange = await ExchangeAsync(RequestKind.Operation, () => KeyedPost(request.Path, request.OperationId, body), cancellationToken);
+        var exchange = await ExchangeAsync(RequestKind.Operation, () => KeyedPost(request.Path, request.OperationId, body), cancellationToken,
+            SentWithoutAnOutcome.TryGetValue(request, out _));
         if (exchange.Answered)
         {
             var answer = ReadOperationAnswer(request, exchange);
@@ -171,14 +189,27 @@ public sealed class ReliableMessagingClient
         }
         catch (OperationCanceledException exception) when (cancellationToken.IsCancellationRequested && exception is not OutcomeUnknownException)
         {
+            SentWithoutAnOutcome.AddOrUpdate(request, request);
             throw new OutcomeUnknownException(request, request.TransferId, exception, cancellationToken);
         }
     }
 
     private async Task<TransferOutcome> SendOnceAsync(TransferRequest request, CancellationToken cancellationToken)
     {
+        var outcome = await SendAndResolveAsync(request, cancellationToken);
+        if (outcome.Kind is OutcomeKind.Unanswered or OutcomeKind.NotExecuted)
+        {
+            SentWithoutAnOutcome.AddOrUpdate(request, request);
+        }
+
+        return outcome;
+    }
+
+    private async Task<TransferOutcome> SendAndResolveAsync(TransferRequest request, CancellationToken cancellationToken)
+    {
         var body = request.Body;
-        var exchange = await ExchangeAsync(RequestKind.Transfer, () => KeyedPost("transfers", request.TransferId, body), cancellationToken);
+        var exchange = await ExchangeAsync(RequestKind.Transfer, () => KeyedPost("transfers", request.TransferId, body), cancellationToken,
+            SentWithoutAnOutcome.TryGetValue(request, out _));
         if (exchange.Answered)
         {
             var answer = ReadTransferAnswer(request, exchange);
@@ -293,11 +324,11 @@ public sealed class ReliableMessagingClient
     /// the work (it may have committed before the error): when the attempts end on one, or on a 500
     /// (not retried: a bug answers every retry alike), the call has no answer.
     /// </summary>
-    private async Task<Exchange> ExchangeAsync(RequestKind kind, Func<HttpRequestMessage> createRequest, CancellationToken cancellationToken)
+    private async Task<Exchange> ExchangeAsync(RequestKind kind, Func<HttpRequestMessage> createRequest, CancellationToken cancellationToken, bool sentBefore = false)
     {
         var lastFailure = "no attempt";
         ApiError? lastError = null;
-        var mayHaveRun = false;
+        var mayHaveRun = sentBefore;
         for (var attempt = 1; attempt <= _options.MaxAttempts; attempt++)
         {
             TimeSpan? retryAfter = null;

@@ -161,6 +161,42 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Withdraw_ResendAfterNoAnswer_TokenRefusedOnItsFirstAttempt_NeverRejected()
+    {
+        // The first call debits and gets no answer (left unresolved); the caller resends the same
+        // request, whose only attempt meets an expired token. That says nothing of the first send:
+        // "Rejected, executed nothing" would be false.
+        var tokens = 0;
+        var refuseToken = -1;
+        await using var harness = new ClientHarness(fixture.FrontEndA, options =>
+        {
+            options.MaxAttempts = 1;
+            options.ResolveUnanswered = false;
+            options.AccessTokenProvider = _ => ValueTask.FromResult<string?>(
+                Interlocked.Increment(ref tokens) == Volatile.Read(ref refuseToken) ? "expired.token.value" : FrontEndFactory.FullAccessToken);
+        });
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        harness.Wire.DropResponses(1);
+        var request = OperationRequest.Withdrawal(accountId, 300);
+        var unanswered = await harness.Client.SendAsync(request);
+        Assert.Equal(700, await harness.BalanceAsync(accountId));
+
+        Volatile.Write(ref refuseToken, Volatile.Read(ref tokens) + 1);
+        var resent = await harness.Client.SendAsync(request);
+        var fresh = await harness.Client.SendAsync(OperationRequest.Withdrawal(accountId, 1));
+        Volatile.Write(ref refuseToken, Volatile.Read(ref tokens) + 1);
+        var refusedFresh = await harness.Client.SendAsync(OperationRequest.Withdrawal(accountId, 1));
+
+        Assert.Equal(OutcomeKind.Unanswered, unanswered.Kind);
+        Assert.Equal(OutcomeKind.Unanswered, resent.Kind);
+        Assert.IsType<UnauthorizedError>(resent.Error);
+        Assert.Equal(OutcomeKind.Succeeded, fresh.Kind);
+        // A request never sent before: a refused token is a verdict on this call, which is all there was.
+        Assert.Equal(OutcomeKind.Rejected, refusedFresh.Kind);
+        Assert.Equal(699, await harness.BalanceAsync(accountId));
+    }
+
+    [Fact]
     public async Task Withdraw_AnswerUnreadable_NeverRejected_TheLookupFindsTheDebit()
     {
         // A 200 whose body is not the API's (a middlebox) means something ran: it is looked up, not reported as a rejection.
