@@ -19,10 +19,35 @@ internal sealed class ClusterHealthCheck(IClusterClient client, IGatewayListProv
     /// <summary>Each active silo must answer a statistics call within this; live ones take milliseconds.</summary>
     internal static readonly TimeSpan SiloTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Checks within this of the last one share its result. The probe is anonymous and each check reads
+    /// the membership table and calls every silo: without this, anyone could turn requests into cluster work.
+    /// </summary>
+    internal static readonly TimeSpan SharedFor = TimeSpan.FromSeconds(1);
+
     /// <summary>Orleans' default DeathVoteExpirationTimeout: older suspicion votes no longer count.</summary>
     private static readonly TimeSpan VoteAge = TimeSpan.FromMinutes(2);
 
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    private readonly Lock _gate = new();
+    private Task<HealthCheckResult>? _last;
+    private DateTimeOffset _lastStarted;
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var now = time.GetUtcNow();
+            if (_last is null || now - _lastStarted >= SharedFor)
+            {
+                // Not the caller's token: the check is shared, and bounded by its own timeouts.
+                (_last, _lastStarted) = (CheckClusterAsync(CancellationToken.None), now);
+            }
+
+            return _last.WaitAsync(cancellationToken);
+        }
+    }
+
+    private async Task<HealthCheckResult> CheckClusterAsync(CancellationToken cancellationToken)
     {
         var management = client.GetGrain<IManagementGrain>(0);
         MembershipEntry[] hosts;

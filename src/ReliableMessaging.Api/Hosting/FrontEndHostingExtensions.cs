@@ -65,6 +65,8 @@ public static class FrontEndHostingExtensions
             .AddDocumentTransformer<BearerOpenApiTransformer>()
             .AddOperationTransformer<BearerOpenApiTransformer>());
         services.TryAddSingleton(TimeProvider.System);
+        // One instance, so that probes close together share one look at the cluster.
+        services.AddSingleton<ClusterHealthCheck>();
         services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
 
         services.AddOptions<DashboardAccessOptions>().BindConfiguration(DashboardAccessOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

@@ -24,6 +24,79 @@ public sealed class ClusterHealthCheckTests
         Assert.Equal(expected, result.Status);
     }
 
+    [Fact]
+    public async Task ProbesWithinASecond_ShareOneLookAtTheCluster_ALaterOneLooksAgain()
+    {
+        // The probe is anonymous: a flood of it must not become a flood of membership reads and silo calls.
+        var time = new ManualTime();
+        var cluster = CountingCluster.Create(out var calls);
+        var check = new ClusterHealthCheck(cluster, new ListedGateways(1), time);
+
+        var first = await check.CheckHealthAsync(new HealthCheckContext());
+        var second = await check.CheckHealthAsync(new HealthCheckContext());
+        time.Advance(ClusterHealthCheck.SharedFor);
+        var later = await check.CheckHealthAsync(new HealthCheckContext());
+
+        Assert.Equal(HealthStatus.Unhealthy, first.Status);
+        Assert.Same(first.Description, second.Description);
+        Assert.Equal(HealthStatus.Unhealthy, later.Status);
+        Assert.Equal(2, calls.Count);
+    }
+
+    private sealed class ManualTime : TimeProvider
+    {
+        private DateTimeOffset _now = new(2026, 11, 28, 0, 0, 0, TimeSpan.Zero);
+
+        public override DateTimeOffset GetUtcNow() => _now;
+
+        public void Advance(TimeSpan by) => _now += by;
+    }
+
+    /// <summary>A cluster whose management grain lists no active silo, counting the look-ups.</summary>
+    public class CountingCluster : DispatchProxy
+    {
+        private List<int> _calls = [];
+
+        public static IClusterClient Create(out List<int> calls)
+        {
+            var proxy = Create<IClusterClient, CountingCluster>();
+            calls = ((CountingCluster)(object)proxy)._calls;
+            return proxy;
+        }
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+        {
+            if (targetMethod?.Name == nameof(IClusterClient.GetGrain) && targetMethod.ReturnType == typeof(IManagementGrain))
+            {
+                var grain = Create<IManagementGrain, EmptyClusterGrain>();
+                ((EmptyClusterGrain)(object)grain).Calls = _calls;
+                return grain;
+            }
+
+            throw new NotSupportedException(targetMethod?.Name);
+        }
+    }
+
+    public class EmptyClusterGrain : DispatchProxy
+    {
+        public List<int> Calls { get; set; } = [];
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+        {
+            if (targetMethod?.Name != nameof(IManagementGrain.GetDetailedHosts))
+            {
+                throw new NotSupportedException(targetMethod?.Name);
+            }
+
+            lock (Calls)
+            {
+                Calls.Add(1);
+            }
+
+            return Task.FromResult(Array.Empty<MembershipEntry>());
+        }
+    }
+
     private sealed class ListedGateways(int count) : IGatewayListProvider
     {
         public TimeSpan MaxStaleness => TimeSpan.FromMinutes(1);
