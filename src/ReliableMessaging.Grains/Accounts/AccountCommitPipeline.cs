@@ -204,8 +204,25 @@ public sealed class AccountCommitPipeline
         return AnswerAfter(Enlist(operationId: null), () => true);
     }
 
-    /// <summary>What the account knows of one operation ID, from persisted state and the journal only.</summary>
+    /// <summary>
+    /// What the account knows of one operation ID, from persisted state and the journal only. "Never
+    /// executed" is answered only after a write checked that state: an older activation (a paused silo's,
+    /// a split brain's) would deny an operation the current one executed, and its write fails on the
+    /// row's ETag instead. Concurrent look-ups and operations share that write (group commit).
+    /// </summary>
     public async Task<OperationLookupResult> LookupAsync(Guid operationId, DateTimeOffset now)
+    {
+        var result = await LookupCommittedAsync(operationId, now);
+        if (result.Status != OperationLookupStatus.Unknown)
+        {
+            return result;
+        }
+
+        await ConfirmAsync();
+        return await LookupCommittedAsync(operationId, now);
+    }
+
+    private async Task<OperationLookupResult> LookupCommittedAsync(Guid operationId, DateTimeOffset now)
     {
         ThrowIfFaulted();
         if (_pendingOperations.TryGetValue(operationId, out var pending))

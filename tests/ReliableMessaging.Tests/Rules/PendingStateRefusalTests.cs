@@ -154,6 +154,30 @@ public sealed class PendingStateRefusalTests
     private static Task Done() => Task.CompletedTask;
 
     [Fact]
+    public async Task LookupOfAnUnknownId_AnsweredOnlyAfterAWriteChecksTheState_NotWhenThatWriteFails()
+    {
+        // An older activation (a paused silo's) must not answer "never executed" for an operation the
+        // current one executed: its checking write fails on the ETag, and nothing is answered.
+        var unknown = NewId(1);
+        var lookup = _pipeline.LookupAsync(unknown, Now);
+        Assert.False(lookup.IsCompleted);
+        _writes[0].SetException(new AccountStorageException("written by another activation meanwhile", isConflict: true));
+        await Assert.ThrowsAsync<AccountStorageException>(() => lookup.WaitAsync(Timeout));
+
+        // A recorded one needs no write; on the current activation "unknown" follows its write.
+        var rules = new AccountRules(new AccountOptions());
+        var current = new AccountCommitPipeline(rules, new AccountState { IsOpen = true, Balance = 10 }, _ => Write(), _ => { });
+        var deposit = current.ExecuteAsync(new(OperationKind.Deposit, NewId(2), 5), Now);
+        _writes[1].SetResult();
+        await deposit.WaitAsync(Timeout);
+        Assert.Equal(OperationLookupStatus.Found, (await current.LookupAsync((await deposit).OperationId, Now).WaitAsync(Timeout)).Status);
+        Assert.Equal(2, _writes.Count);
+        var answered = current.LookupAsync(unknown, Now);
+        _writes[2].SetResult();
+        Assert.Equal(OperationLookupStatus.Unknown, (await answered.WaitAsync(Timeout)).Status);
+    }
+
+    [Fact]
     public async Task CreditRefusedButNotForGood_NoWrite()
     {
         // From the future (retried) or expired (held): no refund follows, so nothing to check.
