@@ -30,17 +30,17 @@ internal sealed class ClusterHealthCheck(IClusterClient client, IGatewayListProv
 
     private readonly Lock _gate = new();
     private Task<HealthCheckResult>? _last;
-    private DateTimeOffset _lastStarted;
+    private long _lastStarted;
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
-            var now = time.GetUtcNow();
-            if (_last is null || now - _lastStarted >= SharedFor)
+            // A monotonic clock: a wall clock stepped back would keep serving an old result.
+            if (_last is null || time.GetElapsedTime(_lastStarted) >= SharedFor)
             {
                 // Not the caller's token: the check is shared, and bounded by its own timeouts.
-                (_last, _lastStarted) = (CheckClusterAsync(CancellationToken.None), now);
+                (_last, _lastStarted) = (CheckClusterAsync(CancellationToken.None), time.GetTimestamp());
             }
 
             return _last.WaitAsync(cancellationToken);

