@@ -73,29 +73,10 @@ public sealed class ReliableMessagingClient
     /// Sends a deposit or withdrawal under its own key. Pass an earlier outcome's
     /// <see cref="KeyedOutcome{TRequest}.Request"/> to send the same operation again: it executes at most once.
     /// </summary>
-    public async Task<OperationOutcome> SendAsync(OperationRequest request, CancellationToken cancellationToken = default)
+    public Task<OperationOutcome> SendAsync(OperationRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        try
-        {
-            return await SendOnceAsync(request, cancellationToken);
-        }
-        catch (OperationCanceledException exception) when (cancellationToken.IsCancellationRequested && exception is not OutcomeUnknownException)
-        {
-            SentWithoutAnOutcome.AddOrUpdate(request, request);
-            throw new OutcomeUnknownException(request, request.OperationId, exception, cancellationToken);
-        }
-    }
-
-    private async Task<OperationOutcome> SendOnceAsync(OperationRequest request, CancellationToken cancellationToken)
-    {
-        var outcome = await SendAndResolveAsync(request, cancellationToken);
-        if (outcome.Kind is OutcomeKind.Unanswered or OutcomeKind.NotExecuted)
-        {
-            SentWithoutAnOutcome.AddOrUpdate(request, request);
-        }
-
-        return outcome;
+        return SendKeyedAsync(request, request.OperationId, SendAndResolveAsync, cancellationToken);
     }
 
     private async Task<OperationOutcome> SendAndResolveAsync(OperationRequest request, CancellationToken cancellationToken)
@@ -180,29 +161,37 @@ public sealed class ReliableMessagingClient
         SendAsync(TransferRequest.Create(from, to, amount), cancellationToken);
 
     /// <summary><c>POST /transfers</c> under the request's own transfer ID; a resend of the same request is answered from the record.</summary>
-    public async Task<TransferOutcome> SendAsync(TransferRequest request, CancellationToken cancellationToken = default)
+    public Task<TransferOutcome> SendAsync(TransferRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        return SendKeyedAsync(request, request.TransferId, SendAndResolveAsync, cancellationToken);
+    }
+
+    /// <summary>
+    /// One keyed POST with its resolution. A request left without an outcome (no answer, nothing found
+    /// yet, or the caller cancelled) is remembered, so that its resend starts as one that may have run;
+    /// a cancellation carries the request in <see cref="OutcomeUnknownException"/>.
+    /// </summary>
+    private static async Task<TOutcome> SendKeyedAsync<TRequest, TOutcome>(
+        TRequest request, Guid key, Func<TRequest, CancellationToken, Task<TOutcome>> sendAndResolve, CancellationToken cancellationToken)
+        where TRequest : class
+        where TOutcome : KeyedOutcome<TRequest>
+    {
         try
         {
-            return await SendOnceAsync(request, cancellationToken);
+            var outcome = await sendAndResolve(request, cancellationToken);
+            if (outcome.Kind is OutcomeKind.Unanswered or OutcomeKind.NotExecuted)
+            {
+                SentWithoutAnOutcome.AddOrUpdate(request, request);
+            }
+
+            return outcome;
         }
         catch (OperationCanceledException exception) when (cancellationToken.IsCancellationRequested && exception is not OutcomeUnknownException)
         {
             SentWithoutAnOutcome.AddOrUpdate(request, request);
-            throw new OutcomeUnknownException(request, request.TransferId, exception, cancellationToken);
+            throw new OutcomeUnknownException(request, key, exception, cancellationToken);
         }
-    }
-
-    private async Task<TransferOutcome> SendOnceAsync(TransferRequest request, CancellationToken cancellationToken)
-    {
-        var outcome = await SendAndResolveAsync(request, cancellationToken);
-        if (outcome.Kind is OutcomeKind.Unanswered or OutcomeKind.NotExecuted)
-        {
-            SentWithoutAnOutcome.AddOrUpdate(request, request);
-        }
-
-        return outcome;
     }
 
     private async Task<TransferOutcome> SendAndResolveAsync(TransferRequest request, CancellationToken cancellationToken)
