@@ -72,6 +72,7 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
     private readonly Task _writer;
     private long _insertsExecuted;
     private long _queuedRecords;
+    private int _disposed;
 
     // Accounts whose last append the database refused (a constraint: e.g. a state restored behind its
     // journal reusing sequences). Written alone until one succeeds, so their retries every few seconds
@@ -176,6 +177,13 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
 
     public async ValueTask DisposeAsync()
     {
+        // Registered under two service types (itself and IOperationJournal), so the container disposes
+        // it twice: the second call must not touch the disposed token source (the silo crashed at exit).
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _queue.Writer.TryComplete();
         await _stopping.CancelAsync();
         await _writer;

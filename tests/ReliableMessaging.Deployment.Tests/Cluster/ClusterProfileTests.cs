@@ -127,6 +127,18 @@ public sealed class ClusterProfileTests
         });
     }
 
+    [Fact]
+    public async Task SiloHost_Disposed_TheJournalRegisteredUnderTwoTypesStopsOnceWithoutError()
+    {
+        // The silo crashed at every shutdown (ObjectDisposedException): the container disposed the
+        // journal once per registration.
+        var host = BuildSiloHost([]);
+        var journal = host.Services.GetRequiredService<ReliableMessaging.Grains.Journal.IOperationJournal>();
+        Assert.Same(journal, host.Services.GetRequiredService<ReliableMessaging.Silo.Journal.PostgresOperationJournal>());
+
+        await ((IAsyncDisposable)host).DisposeAsync();
+    }
+
     private static IConfigurationRoot SiloConfiguration(bool cluster)
     {
         var builder = new ConfigurationBuilder().AddJsonFile(Path.Combine(RepositoryPaths.SiloConfig, "appsettings.json"));
