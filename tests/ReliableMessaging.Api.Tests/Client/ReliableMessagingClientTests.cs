@@ -136,13 +136,10 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
         // The first attempt debits and its answer is lost; the retry's token is refused (it expired
         // meanwhile), before the account's record is read. "Rejected: executed nothing" would be false
         // and the caller would pay out again under a new key.
-        var tokens = 0;
-        var refuseToken = -1;
-        await using var harness = new ClientHarness(fixture.FrontEndA, options =>
-            options.AccessTokenProvider = _ => ValueTask.FromResult<string?>(
-                Interlocked.Increment(ref tokens) == Volatile.Read(ref refuseToken) ? "expired.token.value" : FrontEndFactory.FullAccessToken));
+        var tokens = new ExpiringTokens();
+        await using var harness = new ClientHarness(fixture.FrontEndA, options => options.AccessTokenProvider = tokens.NextAsync);
         var accountId = await harness.OpenWithBalanceAsync(1000);
-        Volatile.Write(ref refuseToken, Volatile.Read(ref tokens) + 2);
+        tokens.Refuse(2);
         harness.Wire.DropResponses(1);
 
         var outcome = await harness.Client.WithdrawAsync(accountId, 300);
@@ -153,7 +150,7 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
         Assert.Equal(700, await harness.BalanceAsync(accountId));
 
         // A refused token on the first attempt is a verdict: nothing ran.
-        Volatile.Write(ref refuseToken, Volatile.Read(ref tokens) + 1);
+        tokens.Refuse(1);
         var refused = await harness.Client.WithdrawAsync(accountId, 300);
         Assert.Equal((OutcomeKind.Rejected, 1), (refused.Kind, refused.Attempts));
         Assert.IsType<UnauthorizedError>(refused.Error);
@@ -166,14 +163,12 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
         // The first call debits and gets no answer (left unresolved); the caller resends the same
         // request, whose only attempt meets an expired token. That says nothing of the first send:
         // "Rejected, executed nothing" would be false.
-        var tokens = 0;
-        var refuseToken = -1;
+        var tokens = new ExpiringTokens();
         await using var harness = new ClientHarness(fixture.FrontEndA, options =>
         {
             options.MaxAttempts = 1;
             options.ResolveUnanswered = false;
-            options.AccessTokenProvider = _ => ValueTask.FromResult<string?>(
-                Interlocked.Increment(ref tokens) == Volatile.Read(ref refuseToken) ? "expired.token.value" : FrontEndFactory.FullAccessToken);
+            options.AccessTokenProvider = tokens.NextAsync;
         });
         var accountId = await harness.OpenWithBalanceAsync(1000);
         harness.Wire.DropResponses(1);
@@ -181,10 +176,10 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
         var unanswered = await harness.Client.SendAsync(request);
         Assert.Equal(700, await harness.BalanceAsync(accountId));
 
-        Volatile.Write(ref refuseToken, Volatile.Read(ref tokens) + 1);
+        tokens.Refuse(1);
         var resent = await harness.Client.SendAsync(request);
         var fresh = await harness.Client.SendAsync(OperationRequest.Withdrawal(accountId, 1));
-        Volatile.Write(ref refuseToken, Volatile.Read(ref tokens) + 1);
+        tokens.Refuse(1);
         var refusedFresh = await harness.Client.SendAsync(OperationRequest.Withdrawal(accountId, 1));
 
         Assert.Equal(OutcomeKind.Unanswered, unanswered.Kind);

@@ -1,0 +1,21 @@
+using ReliableMessaging.Testing;
+
+namespace ReliableMessaging.Api.Tests.Client;
+
+/// <summary>
+/// An access-token provider handing out valid tokens, except one chosen in advance that the front end
+/// refuses (as a token that expired between two attempts).
+/// </summary>
+public sealed class ExpiringTokens
+{
+    private int _issued;
+    private int _refused = -1;
+
+    /// <summary>For <c>ReliableMessagingClientOptions.AccessTokenProvider</c>.</summary>
+    public ValueTask<string?> NextAsync(CancellationToken cancellationToken) =>
+        ValueTask.FromResult<string?>(
+            Interlocked.Increment(ref _issued) == Volatile.Read(ref _refused) ? "expired.token.value" : FrontEndFactory.FullAccessToken);
+
+    /// <summary>The <paramref name="nth"/> token from now (1: the next one) is refused.</summary>
+    public void Refuse(int nth) => Volatile.Write(ref _refused, Volatile.Read(ref _issued) + nth);
+}
