@@ -477,7 +477,7 @@ public sealed class AccountRules
         {
             // A record the retention pruned from the journal is counted in the page's tally, not listed,
             // even while the window still holds it (a quiet account keeps old records in its window).
-            if (record.Sequence > afterSequence && Uuid7.GetUnixTimeMilliseconds(record.OperationId) > journal.PrunedThroughUnixMs)
+            if (record.Sequence > afterSequence && !journal.CountsAsPruned(record))
             {
                 // The window's copy wins: it is the same record, possibly with a transfer's later state.
                 bySequence[record.Sequence] = record;

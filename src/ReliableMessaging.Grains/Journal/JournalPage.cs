@@ -1,13 +1,13 @@
+using ReliableMessaging.Contracts;
 using ReliableMessaging.Grains.Accounts;
 
 namespace ReliableMessaging.Grains.Journal;
 
 /// <summary>
 /// Journaled records of one account in sequence order, as of one snapshot of the journal, with what
-/// the retention has taken of the account's history: every record whose ID is at or below
-/// <paramref name="PrunedThroughUnixMs"/> counts as pruned (deleted, or about to be), is not among
-/// <paramref name="Records"/>, and is counted in <paramref name="PrunedRecords"/> and
-/// <paramref name="PrunedEffect"/> (its net effect on the balance).
+/// the retention has taken of the account's history: every record that <see cref="CountsAsPruned"/>
+/// (deleted, or about to be) is not among <paramref name="Records"/>, and is counted in
+/// <paramref name="PrunedRecords"/> and <paramref name="PrunedEffect"/> (its net effect on the balance).
 /// </summary>
 public sealed record JournalPage(IReadOnlyList<OperationRecord> Records, long PrunedRecords, long PrunedEffect, long PrunedThroughUnixMs)
 {
@@ -15,5 +15,18 @@ public sealed record JournalPage(IReadOnlyList<OperationRecord> Records, long Pr
     public JournalPage(IReadOnlyList<OperationRecord> records)
         : this(records, 0, 0, 0)
     {
+    }
+
+    /// <summary>
+    /// Whether the retention has taken <paramref name="record"/>: its ID AND its recording are at or
+    /// below the floor. By its ID alone, a record written long after its ID's time (the refund of a
+    /// transfer held past the retention: its ID is derived from the transfer's) would vanish from the
+    /// statement as soon as it was written. The journal's SQL uses the same rule
+    /// (<c>PostgresOperationJournal.PrunedCondition</c>).
+    /// </summary>
+    public bool CountsAsPruned(OperationRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return Uuid7.GetUnixTimeMilliseconds(record.OperationId) <= PrunedThroughUnixMs && record.RecordedUnixMs <= PrunedThroughUnixMs;
     }
 }

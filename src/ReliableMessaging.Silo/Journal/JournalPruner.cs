@@ -49,11 +49,11 @@ public sealed partial class JournalPruner(
             // committed before this delete's snapshot, or starts after this commit and sees the tally.
             await using var batch = dataSource.CreateBatch();
             batch.BatchCommands.Add(new NpgsqlBatchCommand(PostgresOperationJournal.PruneLockSql) { Parameters = { new() { Value = serviceId.Value } } });
-            var delete = new NpgsqlBatchCommand("""
+            var delete = new NpgsqlBatchCommand($"""
                 WITH deleted AS (
                     DELETE FROM rm_operation_journal WHERE ctid IN (
                         SELECT ctid FROM rm_operation_journal
-                        WHERE service_id = $1 AND operation_time_ms <= $2 LIMIT $3)
+                        WHERE service_id = $1 AND {PostgresOperationJournal.PrunedCondition("$2")} LIMIT $3)
                     RETURNING account_id, sequence, kind, amount, status),
                 tally AS (
                     INSERT INTO rm_journal_pruned (service_id, account_id, records, net_effect, in_transfer, through_sequence)

@@ -60,6 +60,14 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
     private const string BalanceEffect =
         "CASE WHEN status <> 0 THEN 0 WHEN kind IN (1, 4, 5) THEN amount WHEN kind IN (2, 3) THEN -amount ELSE 0 END";
 
+    /// <summary>
+    /// The retention's rule for a row, given the floor (a SQL expression in Unix milliseconds): its ID and
+    /// its recording are both at or below it (<see cref="JournalPage.CountsAsPruned"/> says the same in C#).
+    /// The pruner deletes exactly these rows; a statement tallies them instead of listing them.
+    /// </summary>
+    internal static string PrunedCondition(string floorMs) =>
+        $"(operation_time_ms <= {floorMs} AND recorded_at <= timestamptz 'epoch' + {floorMs} * interval '1 millisecond')";
+
     private const string Columns =
         "operation_id, sequence, kind, amount, status, balance_after, counterparty, transfer_state, recorded_at, issued_by";
 
@@ -139,25 +147,26 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
     {
         try
         {
-            // Everything at or below the pruning floor counts as pruned, whether a prune has deleted its
-            // row yet or not, and both queries read one snapshot: a prune running meanwhile moves no
+            // Everything the floor covers (ID and recording at or below it) counts as pruned, whether a
+            // prune has deleted its row yet or not, and both queries read one snapshot: a prune running meanwhile moves no
             // record between the listed ones and the tally.
             await using var batch = _dataSource.CreateBatch();
             batch.BatchCommands.Add(Command("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
             batch.BatchCommands.Add(Command($"""
+                WITH pruning AS (SELECT coalesce((SELECT pruned_through_ms FROM rm_journal_retention WHERE service_id = $1), 0) AS ms)
                 SELECT {Columns} FROM rm_operation_journal
                 WHERE service_id = $1 AND account_id = $2 AND sequence > $3
-                  AND operation_time_ms > coalesce((SELECT pruned_through_ms FROM rm_journal_retention WHERE service_id = $1), 0)
+                  AND NOT {PrunedCondition("(SELECT ms FROM pruning)")}
                 ORDER BY sequence LIMIT $4
                 """,
                 _serviceId, accountId, afterSequence, limit));
             batch.BatchCommands.Add(Command($"""
+                WITH pruning AS (SELECT coalesce((SELECT pruned_through_ms FROM rm_journal_retention WHERE service_id = $1), 0) AS ms)
                 SELECT coalesce((SELECT records FROM rm_journal_pruned WHERE service_id = $1 AND account_id = $2), 0) + count(*),
                        coalesce((SELECT net_effect FROM rm_journal_pruned WHERE service_id = $1 AND account_id = $2), 0) + coalesce(sum({BalanceEffect}), 0)::bigint,
-                       coalesce((SELECT pruned_through_ms FROM rm_journal_retention WHERE service_id = $1), 0)
+                       (SELECT ms FROM pruning)
                 FROM rm_operation_journal
-                WHERE service_id = $1 AND account_id = $2
-                  AND operation_time_ms <= coalesce((SELECT pruned_through_ms FROM rm_journal_retention WHERE service_id = $1), 0)
+                WHERE service_id = $1 AND account_id = $2 AND {PrunedCondition("(SELECT ms FROM pruning)")}
                 """,
                 _serviceId, accountId));
             batch.BatchCommands.Add(Command("COMMIT"));

@@ -1,8 +1,11 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
+using Orleans.Serialization;
 using ReliableMessaging.Audit;
+using ReliableMessaging.Contracts;
 using ReliableMessaging.Contracts.Accounts;
 using ReliableMessaging.Contracts.Transfers;
 using ReliableMessaging.Grains.Accounts;
@@ -183,6 +186,7 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
         }
 
         await account.SyncJournal();
+        await RecordedWhenTheirIdsSayAsync(account, accountId, 4, 8);
 
         // A pruner whose clock puts the floor 24 minutes back: only this account's old rows are that old.
         await using var dataSource = NpgsqlDataSource.Create(fixture.Postgres.ConnectionString);
@@ -214,6 +218,39 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
             Assert.Equal(1000 - 14 + 510, statement.Balance);
             Assert.Equal(statement.Balance, statement.PrunedEffect + statement.Entries.Sum(e => e.BalanceEffect));
         }
+    }
+
+    /// <summary>
+    /// Makes records <paramref name="from"/> to <paramref name="through"/> look recorded when their IDs
+    /// say, in the stored window and the journal alike, as a silo would have written them back then (the
+    /// retention prunes a record only once its ID and its recording are both past it).
+    /// </summary>
+    private async Task RecordedWhenTheirIdsSayAsync(IAccountGrain account, string accountId, long from, long through)
+    {
+        var serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>();
+        var stored = await fixture.Postgres.QueryScalarAsync<byte[]>(
+            "SELECT payloadbinary FROM orleansstorage WHERE serviceid = @service AND grainidextensionstring = @key",
+            ("service", fixture.ServiceId), ("key", accountId));
+        var state = serializer.Deserialize<AccountState>(stored) ?? throw new InvalidOperationException("No stored state.");
+        var backdated = 0;
+        for (var i = 0; i < state.Operations.Count; i++)
+        {
+            if (state.Operations[i] is { Sequence: var sequence } record && sequence >= from && sequence <= through)
+            {
+                state.Operations[i] = record with { RecordedUnixMs = Uuid7.GetUnixTimeMilliseconds(record.OperationId) };
+                backdated++;
+            }
+        }
+
+        Assert.Equal(through - from + 1, backdated);
+        await fixture.Postgres.QueryScalarAsync<int>(
+            "UPDATE orleansstorage SET payloadbinary = @payload, version = version + 1 WHERE serviceid = @service AND grainidextensionstring = @key RETURNING version",
+            ("payload", serializer.SerializeToArray(state)), ("service", fixture.ServiceId), ("key", accountId));
+        var rows = await JournalTable.ExecuteAsync(fixture.Postgres,
+            "UPDATE rm_operation_journal SET recorded_at = timestamptz 'epoch' + operation_time_ms * interval '1 millisecond' WHERE service_id = $1 AND account_id = $2 AND sequence BETWEEN $3 AND $4",
+            fixture.ServiceId, accountId, from, through);
+        Assert.Equal(through - from + 1, rows);
+        await RetireAsync(account);
     }
 
     private async Task DeleteStateRowAsync(string accountId)

@@ -210,6 +210,36 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Prune_RowWithAnOldIdRecordedRecently_ListedAndKeptUntilItsRecordingIsPastTheRetentionToo()
+    {
+        // A transfer held pending past the retention, then refunded: the refund's ID is derived from the
+        // transfer's (its time, days ago) but it was recorded now. By its ID alone it was hidden from the
+        // statement and deleted at the next pass, right after the money came back.
+        await using var dataSource = DataSource();
+        await using var journal = Journal(dataSource);
+        var debit = Record(1, Now.AddDays(-3), OperationKind.TransferOut);
+        var refund = Record(2, Now.AddDays(-3), OperationKind.TransferRefund) with { RecordedUnixMs = Now.AddMinutes(-1).ToUnixTimeMilliseconds() };
+        await journal.AppendAsync("frank", [debit, refund]);
+        var options = Options.Create(new AccountOptions { JournalRetention = TimeSpan.FromDays(2), MaxOperationAge = TimeSpan.FromDays(1) });
+
+        Assert.Equal(1, await new JournalPruner(dataSource, _serviceId, options, new FakeTimeProvider(Now), NullLogger<JournalPruner>.Instance).PruneAsync(CancellationToken.None));
+
+        var page = await journal.ReadAsync("frank", 0, 10);
+        Assert.Equal([refund], page.Records);
+        Assert.Equal((1L, -10L), (page.PrunedRecords, page.PrunedEffect));
+        Assert.False(page.CountsAsPruned(refund));
+        Assert.True(page.CountsAsPruned(debit));
+        Assert.Equal([refund], (await journal.FindAsync("frank", [refund.OperationId])).Records);
+
+        // Once its recording is past the retention too, it goes the way of every row: deleted and tallied once.
+        var later = new JournalPruner(dataSource, _serviceId, options, new FakeTimeProvider(Now.AddDays(2).AddMinutes(1)), NullLogger<JournalPruner>.Instance);
+        Assert.Equal(1, await later.PruneAsync(CancellationToken.None));
+        var after = await journal.ReadAsync("frank", 0, 10);
+        Assert.Empty(after.Records);
+        Assert.Equal((2L, -10L + 20L), (after.PrunedRecords, after.PrunedEffect));
+    }
+
+    [Fact]
     public async Task Append_OnASiloWithoutRetention_WaitsForAPruneInProgressOnAnother()
     {
         // A rollout can leave one silo pruning and another not: the second's insert must still wait

@@ -1,5 +1,6 @@
 using ReliableMessaging.Contracts;
 using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Contracts.Transfers;
 using ReliableMessaging.Grains.Accounts;
 using ReliableMessaging.Grains.Journal;
 
@@ -417,6 +418,33 @@ public sealed class AccountRulesTests
         Assert.Equal((3L, 33L), (page.PrunedRecords, page.PrunedEffect));
         Assert.Equal(state.Balance, page.PrunedEffect + page.Entries.Sum(e => e.BalanceEffect));
         Assert.Null(page.NextAfter);
+    }
+
+    [Fact]
+    public void Statement_RecordWithAnIdBelowTheFloorRecordedAfterIt_ListedNotCountedAsPruned()
+    {
+        // The refund of a transfer held past the retention: its ID carries the transfer's time, below the
+        // floor, but it was recorded after the floor was raised. Still only in the window, it is listed
+        // (it was neither a gap nor missing from the page's totals).
+        var state = OpenAccount(0);
+        var old = IdAt(-TimeSpan.FromDays(3));
+        _rules.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.Zero), 10), Now);
+        var journal = new List<OperationRecord>();
+        Ship(state, journal);
+        var refund = new OperationRecord(old, OperationKind.TransferRefund, 25, OperationStatus.Succeeded, 35, "bob", TransferState.Refunded)
+        {
+            Sequence = 2,
+            RecordedUnixMs = Now.ToUnixTimeMilliseconds(),
+        };
+        state.Operations.Add(refund);
+        state.LastSequence = 2;
+        state.Balance = 35;
+        var floor = Now.AddDays(-2).ToUnixTimeMilliseconds();
+
+        var page = AccountRules.Statement(state, new JournalPage([], 0, 0, floor), 1, 10);
+
+        Assert.Equal([2L], page.Entries.Select(e => e.Sequence));
+        Assert.Equal(state.Balance, page.Entries.Sum(e => e.BalanceEffect) + 10);
     }
 
     [Fact]
