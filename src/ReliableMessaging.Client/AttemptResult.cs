@@ -27,4 +27,10 @@ public enum AttemptResult
     /// ends unanswered and its outcome is looked up.
     /// </summary>
     ServerError,
+
+    /// <summary>
+    /// Not sent: <see cref="ReliableMessagingClientOptions.AccessTokenProvider"/> threw. Not retried (the
+    /// provider's failure is its own to fix); the call ends unanswered, keeping its key.
+    /// </summary>
+    AccessTokenFailed,
 }

@@ -8,11 +8,25 @@ internal sealed class BearerTokenHandler(IOptions<ReliableMessagingClientOptions
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (options.Value.AccessTokenProvider is { } provider && await provider(cancellationToken) is { Length: > 0 } token)
+        if (options.Value.AccessTokenProvider is { } provider && await ProvideAsync(provider, cancellationToken) is { Length: > 0 } token)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
 
         return await base.SendAsync(request, cancellationToken);
+    }
+
+    // Whatever the provider throws (an identity provider that is down, or its own bug), the attempt is
+    // not sent, and the call must end with its key, not lose it with a foreign exception.
+    private static async ValueTask<string?> ProvideAsync(Func<CancellationToken, ValueTask<string?>> provider, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await provider(cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            throw new AccessTokenUnavailableException(exception);
+        }
     }
 }

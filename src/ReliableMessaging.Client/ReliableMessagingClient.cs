@@ -356,6 +356,12 @@ public sealed class ReliableMessagingClient
                         return new Exchange(true, status, body, replayed, attempt, null, string.Empty, mayHaveRun);
                     }
                 }
+                catch (AccessTokenUnavailableException exception)
+                {
+                    // Not sent. Whether an earlier attempt ran is unchanged; the call ends here with its key.
+                    Notify(new AttemptRecord(kind, attempt, AttemptResult.AccessTokenFailed, 0, null, false));
+                    return new Exchange(false, 0, string.Empty, false, attempt, lastError, exception.Message, mayHaveRun);
+                }
                 catch (BrokenCircuitException exception)
                 {
                     // Not sent. The next attempt waits for the breaker to let a probe through: attempts

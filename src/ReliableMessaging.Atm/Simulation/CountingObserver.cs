@@ -33,6 +33,7 @@ public sealed class CountingObserver(RunCounters counters) : IReliableMessagingO
             AttemptResult.ConnectionFailed or AttemptResult.CircuitOpen => Counter.ConnectionErrors,
             AttemptResult.TooManyRequests => Counter.TooManyPendingTransfers,
             AttemptResult.ServerError => Counter.ServerErrors,
+            AttemptResult.AccessTokenFailed => Counter.ConnectionErrors,
             AttemptResult.Unavailable => attempt.ProblemCode switch
             {
                 "storage-unavailable" => Counter.StorageUnavailable,

@@ -4,18 +4,27 @@ namespace ReliableMessaging.Api.Tests.Client;
 
 /// <summary>
 /// An access-token provider handing out valid tokens, except one chosen in advance that the front end
-/// refuses (as a token that expired between two attempts).
+/// refuses (as a token that expired between two attempts), or one the provider fails to get (its
+/// identity provider down).
 /// </summary>
 public sealed class ExpiringTokens
 {
     private int _issued;
     private int _refused = -1;
+    private int _failed = -1;
 
     /// <summary>For <c>ReliableMessagingClientOptions.AccessTokenProvider</c>.</summary>
-    public ValueTask<string?> NextAsync(CancellationToken cancellationToken) =>
-        ValueTask.FromResult<string?>(
-            Interlocked.Increment(ref _issued) == Volatile.Read(ref _refused) ? "expired.token.value" : FrontEndFactory.FullAccessToken);
+    public ValueTask<string?> NextAsync(CancellationToken cancellationToken)
+    {
+        var nth = Interlocked.Increment(ref _issued);
+        return nth == Volatile.Read(ref _failed)
+            ? throw new InvalidOperationException("the identity provider is unreachable")
+            : ValueTask.FromResult<string?>(nth == Volatile.Read(ref _refused) ? "expired.token.value" : FrontEndFactory.FullAccessToken);
+    }
 
     /// <summary>The <paramref name="nth"/> token from now (1: the next one) is refused.</summary>
     public void Refuse(int nth) => Volatile.Write(ref _refused, Volatile.Read(ref _issued) + nth);
+
+    /// <summary>Asking for the <paramref name="nth"/> token from now (1: the next one) throws.</summary>
+    public void Fail(int nth) => Volatile.Write(ref _failed, Volatile.Read(ref _issued) + nth);
 }

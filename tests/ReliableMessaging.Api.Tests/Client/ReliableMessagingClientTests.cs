@@ -158,6 +158,41 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Withdraw_TokenProviderThrowsAfterAnAttemptThatRan_EndsUnansweredWithTheKey_TheResendSettlesItOnce()
+    {
+        // The first attempt debits and its answer is lost; getting the retry's token fails (the identity
+        // provider is down). Its exception must not carry the key away: the caller would withdraw again
+        // under a new one. The call ends unanswered with its request, and a resend of it is never
+        // "Rejected, executed nothing", even when that resend's own token is refused.
+        var tokens = new ExpiringTokens();
+        await using var harness = new ClientHarness(fixture.FrontEndA, options =>
+        {
+            options.ResolveUnanswered = false;
+            options.AccessTokenProvider = tokens.NextAsync;
+        });
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        tokens.Fail(2);
+        harness.Wire.DropResponses(1);
+        var request = OperationRequest.Withdrawal(accountId, 300);
+
+        var outcome = await harness.Client.SendAsync(request);
+
+        Assert.Equal((OutcomeKind.Unanswered, 2), (outcome.Kind, outcome.Attempts));
+        Assert.Same(request, outcome.Request);
+        Assert.Contains("identity provider", outcome.Detail, StringComparison.Ordinal);
+        Assert.Contains(harness.Observer.Attempts, a => a.Result == AttemptResult.AccessTokenFailed);
+        Assert.Equal(700, await harness.BalanceAsync(accountId));
+
+        tokens.Refuse(1);
+        var refusedResend = await harness.Client.SendAsync(request);
+        var resent = await harness.Client.SendAsync(request);
+
+        Assert.Equal(OutcomeKind.Unanswered, refusedResend.Kind);
+        Assert.Equal((OutcomeKind.Succeeded, true, 700L), (resent.Kind, resent.IsReplay, resent.BalanceAfter!.Value));
+        Assert.Equal(700, await harness.BalanceAsync(accountId));
+    }
+
+    [Fact]
     public async Task Withdraw_ResendAfterNoAnswer_TokenRefusedOnItsFirstAttempt_NeverRejected()
     {
         // The first call debits and gets no answer (left unresolved); the caller resends the same
