@@ -8,12 +8,19 @@ namespace ReliableMessaging.Contracts;
 /// </summary>
 public static class Uuid7
 {
-    /// <summary>True when <paramref name="id"/> is a UUID version 7 with the RFC 9562 variant.</summary>
+    /// <summary>The last millisecond a <see cref="DateTimeOffset"/> can hold (the end of year 9999).</summary>
+    public const long MaxUnixTimeMilliseconds = 253_402_300_799_999;
+
+    /// <summary>
+    /// True when <paramref name="id"/> is a UUID version 7 with the RFC 9562 variant, whose time is one a
+    /// <see cref="DateTimeOffset"/> can hold: 48 bits of milliseconds reach the year 10889, and an ID past
+    /// 9999 would fail every conversion of its time (a 500 after the request had been written down).
+    /// </summary>
     public static bool IsValid(Guid id)
     {
         Span<byte> bytes = stackalloc byte[16];
         id.TryWriteBytes(bytes, bigEndian: true, out _);
-        return (bytes[6] >> 4) == 7 && (bytes[8] & 0xC0) == 0x80;
+        return (bytes[6] >> 4) == 7 && (bytes[8] & 0xC0) == 0x80 && GetUnixTimeMilliseconds(id) <= MaxUnixTimeMilliseconds;
     }
 
     /// <summary>
@@ -26,7 +33,7 @@ public static class Uuid7
     {
         Span<byte> bytes = stackalloc byte[16];
         id.TryWriteBytes(bytes, bigEndian: true, out _);
-        return (bytes[6] >> 4) == 8 && (bytes[8] & 0xC0) == 0x80;
+        return (bytes[6] >> 4) == 8 && (bytes[8] & 0xC0) == 0x80 && GetUnixTimeMilliseconds(id) <= MaxUnixTimeMilliseconds;
     }
 
     /// <summary>The Unix time in milliseconds held in the first 48 bits of a UUIDv7 (or of a derived ID).</summary>

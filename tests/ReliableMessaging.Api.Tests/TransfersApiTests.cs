@@ -129,6 +129,24 @@ public sealed class TransfersApiTests(ApiFixture fixture)
     }
 
     [Theory]
+    [InlineData("ffffffff-ffff-7fff-bfff-ffffffffffff", false)]
+    [InlineData("e677d21f-dc00-7000-8000-000000000000", false)]
+    [InlineData("ffffffff-ffff-7fff-bfff-ffffffffffff", true)]
+    public async Task Transfer_KeyBeyondTheYear9999_400KeyMalformedAndNothingRecorded(string key, bool toItself)
+    {
+        // 48 bits of milliseconds reach past what a DateTimeOffset holds: such a key was a 500 after the
+        // transfer's index had been written (and the client, seeing a 500, looked it up and got 409).
+        var (from, to) = await OpenTransferPairAsync(_client, 1000);
+
+        using var response = await TransferAsync(key, from, toItself ? from : to, 10);
+        using var status = await _client.GetAsync(new Uri($"/transfers/{key}", UriKind.Relative));
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "idempotency-key-malformed");
+        await AssertProblemAsync(status, HttpStatusCode.BadRequest, "idempotency-key-malformed");
+        Assert.Equal(1000L, await BalanceAsync(_client, from));
+    }
+
+    [Theory]
     [InlineData("..")]
     [InlineData(".")]
     public async Task Transfer_ToADotSegmentId_400InvalidAccountIdAndNothingDebited(string to)

@@ -51,16 +51,19 @@ internal sealed class RateLimitFilter : IEndpointFilter, IDisposable
         // Reserve first, then look without taking (a zero-permit acquire is not a reliable probe in every
         // package version): the caller's other requests in flight count against what the bucket holds.
         var ahead = _inFlight.AddOrUpdate(caller, 1, static (_, count) => count + 1) - 1;
+        var answered = false; // false when the request ends in an exception
         try
         {
             if (_limiter.GetStatistics(caller) is { } statistics && statistics.CurrentAvailablePermits - ahead <= 0)
             {
                 // The bucket refills every second.
                 http.Response.Headers.RetryAfter = "1";
+                answered = true;
                 return ApiProblem.RateLimited.ToResult($"Caller '{caller}' sent more requests than its limit allows. Retry after 1 s; answers that are replays are not counted.");
             }
 
             var result = await next(context);
+            answered = true;
             if (http.Response.Headers[IdempotencyKey.ReplayedHeaderName] != "true")
             {
                 // Charged after the answer (its reservation ends just after); when the bucket was drained meanwhile, the next request waits.
@@ -71,6 +74,13 @@ internal sealed class RateLimitFilter : IEndpointFilter, IDisposable
         }
         finally
         {
+            if (!answered)
+            {
+                // A request that ended in an exception (a 500) cost the service as much as any other:
+                // free, it could be repeated without limit.
+                _limiter.AttemptAcquire(caller, 1).Dispose();
+            }
+
             if (_inFlight.AddOrUpdate(caller, 0, static (_, count) => count - 1) == 0)
             {
                 // Only if still 0: a request that reserved meanwhile keeps its entry.

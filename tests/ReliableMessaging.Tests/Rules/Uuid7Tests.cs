@@ -24,6 +24,18 @@ public sealed class Uuid7Tests
     }
 
     [Fact]
+    public void IsValid_TimeBeyondTheYear9999_False()
+    {
+        // 48 bits of milliseconds reach the year 10889; DateTimeOffset stops at the end of 9999.
+        Assert.True(Uuid7.IsValid(Guid.CreateVersion7(DateTimeOffset.MaxValue)));
+        Assert.Equal(Uuid7.MaxUnixTimeMilliseconds, DateTimeOffset.MaxValue.ToUnixTimeMilliseconds());
+        Assert.False(Uuid7.IsValid(Guid.Parse("e677d21f-dc00-7000-8000-000000000000")));
+        Assert.False(Uuid7.IsValid(Guid.Parse("ffffffff-ffff-7fff-bfff-ffffffffffff")));
+        Assert.False(Uuid7.TryParse("ffffffff-ffff-7fff-bfff-ffffffffffff", out _));
+        Assert.False(Uuid7.IsDerived(Guid.Parse("ffffffff-ffff-8fff-bfff-ffffffffffff")));
+    }
+
+    [Fact]
     public void GetTimestamp_ReturnsTheEmbeddedMillisecond()
     {
         var at = new DateTimeOffset(2026, 11, 27, 10, 30, 15, 123, TimeSpan.Zero);
