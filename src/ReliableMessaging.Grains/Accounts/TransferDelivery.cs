@@ -40,7 +40,7 @@ public sealed class TransferDelivery
     private readonly string _accountId;
     private readonly TimeSpan _maxRetry;
     private readonly TimeSpan _alertAge;
-    private readonly Dictionary<Guid, Task> _startsById = [];
+    private readonly Dictionary<Guid, StartsInProgress> _startsById = [];
     private readonly HashSet<Guid> _overdue = [];
 
     // When each transfer that was not finished may be sent again (in memory: a new activation sends
@@ -112,8 +112,18 @@ public sealed class TransferDelivery
     {
         ArgumentNullException.ThrowIfNull(debit);
         _startsInProgress++;
-        var started = new TaskCompletionSource();
-        var tracked = _startsById.TryAdd(transferId, started.Task);
+        // Every start of the ID counts, not only the first: a repeat that arrived while an earlier one
+        // ran must still be waited for once that earlier one has failed, or a look-up meanwhile would
+        // answer "never started" and the repeat could then debit.
+        if (_startsById.TryGetValue(transferId, out var inProgress))
+        {
+            inProgress.Count++;
+        }
+        else
+        {
+            _startsById.Add(transferId, inProgress = new StartsInProgress());
+        }
+
         try
         {
             // The durable wake-up exists before any debit it must deliver can commit.
@@ -130,18 +140,17 @@ public sealed class TransferDelivery
         finally
         {
             _startsInProgress--;
-            if (tracked)
+            if (--inProgress.Count == 0)
             {
                 _startsById.Remove(transferId);
+                inProgress.Ended.SetResult();
             }
-
-            started.SetResult();
         }
     }
 
-    /// <summary>Completes when no start of <paramref name="transferId"/> is in progress here (whatever its outcome).</summary>
+    /// <summary>Completes when no start of <paramref name="transferId"/> is in progress here (whatever its outcome), repeats included.</summary>
     public Task WhenStartedAsync(Guid transferId) =>
-        _startsById.TryGetValue(transferId, out var started) ? started : Task.CompletedTask;
+        _startsById.TryGetValue(transferId, out var inProgress) ? inProgress.Ended.Task : Task.CompletedTask;
 
     /// <summary>
     /// An operator ends a held transfer as <paramref name="outcome"/>. The credit is sent once more

@@ -507,6 +507,29 @@ public sealed class TransferDeliveryTests
     });
 
     [Fact]
+    public Task Lookup_WaitsForARepeatedStart_AfterTheFirstStartOfThatTransferFailed() => Play(async () =>
+    {
+        // The client repeated a start that timed out while the first was still running here. The first
+        // fails; the repeat still runs. A look-up meanwhile must wait for it: "never started" followed by
+        // the repeat's debit would make the client pay again under a new key.
+        var transfer = Transfer();
+        var first = Start(transfer);
+        var second = Start(transfer);
+        var lookup = _delivery.WhenStartedAsync(transfer.TransferId);
+
+        _host.FailRegister(0, rowWritten: false);
+        await Assert.ThrowsAsync<TimeoutException>(() => first);
+
+        Assert.False(lookup.IsCompleted);
+        Assert.False(_delivery.WhenStartedAsync(transfer.TransferId).IsCompleted);
+        _host.CompleteRegister(1);
+        _host.CommitDebit(0);
+        Assert.Equal(OperationStatus.Succeeded, (await second).Status);
+        Assert.True(lookup.IsCompleted);
+        Assert.True(_delivery.WhenStartedAsync(transfer.TransferId).IsCompleted);
+    });
+
+    [Fact]
     public Task Lookup_WaitsForAStartInProgressOfThatTransfer() => Play(async () =>
     {
         var transfer = Transfer();
