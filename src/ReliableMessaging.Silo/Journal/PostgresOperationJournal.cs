@@ -38,7 +38,9 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
     // highest the account had pruned and no row holds that sequence any more; records are journaled
     // in sequence order, so a record above it was never inserted, whatever its age, and is inserted
     // (the next prune takes it, with its tally). The check costs nothing until something was pruned.
-    private const string InsertSql = """
+    // Only a record the floor covers can have been pruned: another operation under a pruned sequence
+    // (a state row restored from a backup reuses sequences) is inserted, never confirmed without its row.
+    private static readonly string InsertSql = $"""
         INSERT INTO rm_operation_journal
             (service_id, account_id, operation_id, sequence, kind, amount, status, balance_after,
              counterparty, transfer_state, operation_time_ms, recorded_at, issued_by)
@@ -51,6 +53,7 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
                    ELSE NOT EXISTS (
                        SELECT 1 FROM rm_journal_pruned p
                        WHERE p.service_id = $1 AND p.account_id = r.account_id AND r.sequence <= p.through_sequence
+                         AND {PrunedCondition("(SELECT pruned_through_ms FROM rm_journal_retention WHERE service_id = $1)", "r.")}
                          AND NOT EXISTS (SELECT 1 FROM rm_operation_journal j
                                          WHERE j.service_id = $1 AND j.account_id = r.account_id AND j.sequence = r.sequence))
               END
@@ -65,8 +68,8 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
     /// its recording are both at or below it (<see cref="JournalPage.CountsAsPruned"/> says the same in C#).
     /// The pruner deletes exactly these rows; a statement tallies them instead of listing them.
     /// </summary>
-    internal static string PrunedCondition(string floorMs) =>
-        $"(operation_time_ms <= {floorMs} AND recorded_at <= timestamptz 'epoch' + {floorMs} * interval '1 millisecond')";
+    internal static string PrunedCondition(string floorMs, string row = "") =>
+        $"({row}operation_time_ms <= {floorMs} AND {row}recorded_at <= timestamptz 'epoch' + {floorMs} * interval '1 millisecond')";
 
     private const string Columns =
         "operation_id, sequence, kind, amount, status, balance_after, counterparty, transfer_state, recorded_at, issued_by";

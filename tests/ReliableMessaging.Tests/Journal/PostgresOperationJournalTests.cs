@@ -210,6 +210,24 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Append_AnotherOperationUnderAPrunedSequence_StoredNeverConfirmedWithoutItsRow()
+    {
+        // A state row restored from a backup numbers a new operation with a sequence the retention has
+        // pruned. Taken for a re-sent pruned record, it was dropped and its append confirmed: the record
+        // then left the window and was nowhere, and a retry of it would have run again.
+        await using var dataSource = DataSource();
+        await using var journal = Journal(dataSource);
+        await journal.AppendAsync("gina", [Record(1, Now.AddDays(-3)), Record(2, Now.AddDays(-3)), Record(3, Now.AddDays(-3))]);
+        var options = Options.Create(new AccountOptions { JournalRetention = TimeSpan.FromDays(2), MaxOperationAge = TimeSpan.FromDays(1) });
+        Assert.Equal(3, await new JournalPruner(dataSource, _serviceId, options, new FakeTimeProvider(Now), NullLogger<JournalPruner>.Instance).PruneAsync(CancellationToken.None));
+
+        var fresh = Record(2, Now);
+        await journal.AppendAsync("gina", [fresh]);
+
+        Assert.Equal([fresh], (await journal.FindAsync("gina", [fresh.OperationId])).Records);
+    }
+
+    [Fact]
     public async Task Prune_RowWithAnOldIdRecordedRecently_ListedAndKeptUntilItsRecordingIsPastTheRetentionToo()
     {
         // A transfer held pending past the retention, then refunded: the refund's ID is derived from the
