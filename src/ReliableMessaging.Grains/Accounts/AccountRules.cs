@@ -227,16 +227,16 @@ public sealed class AccountRules
 
     /// <summary>
     /// How many credits refused for good an account remembers one by one (about 8 KB of state). Entries
-    /// older than <see cref="RefusedCreditAge"/> go first; past this many within that age the oldest goes
-    /// and raises <see cref="AccountState.RefusedCreditsForgottenThroughUnixMs"/>: every credit not applied
+    /// older than <see cref="RefusedCreditAge"/> go first; past this many within that age the oldest goes;
+    /// either way what goes raises <see cref="AccountState.RefusedCreditsForgottenThroughUnixMs"/>: every credit not applied
     /// and no newer than it is then refused (a legitimate late credit that old is refunded, never lost).
     /// </summary>
     public const int MaxRefusedCredits = 256;
 
     /// <summary>
-    /// How long a refused credit is certainly remembered (unless <see cref="MaxRefusedCredits"/> newer ones
-    /// crowd it out). A later delivery of it comes from an older activation of its source, one that
-    /// outlived a failure detection measured in seconds: a week covers even a silo frozen for days.
+    /// How long a refused credit is remembered one by one (unless <see cref="MaxRefusedCredits"/> newer ones
+    /// crowd it out); after that the floor refuses it. A later delivery of it comes from an older
+    /// activation of its source, one that outlived a failure detection measured in seconds.
     /// </summary>
     public static readonly TimeSpan RefusedCreditAge = TimeSpan.FromDays(7);
 
@@ -249,6 +249,13 @@ public sealed class AccountRules
         ArgumentNullException.ThrowIfNull(state);
         var refused = state.RefusedCredits ??= [];
         var oldest = (now - RefusedCreditAge).ToUnixTimeMilliseconds();
+        foreach (var expired in refused.Where(r => r.RefusedUnixMs < oldest))
+        {
+            // Forgotten by age, it is refused through the floor all the same: a frozen silo's activation
+            // of its source could deliver it even later than a week (money created after the refund).
+            state.RefusedCreditsForgottenThroughUnixMs = Math.Max(state.RefusedCreditsForgottenThroughUnixMs, Uuid7.GetUnixTimeMilliseconds(expired.CreditId));
+        }
+
         refused.RemoveAll(r => r.RefusedUnixMs < oldest);
         if (refused.Count >= MaxRefusedCredits)
         {

@@ -78,8 +78,10 @@ public sealed class PendingStateRefusalTests
     }
 
     [Fact]
-    public void RefusedCredits_OlderThanTheirAgeGoFirst()
+    public void RefusedCredits_OlderThanTheirAgeGoFirst_StillRefusedThroughTheFloor()
     {
+        // Forgotten by age, a refused credit delivered again (by a source's activation frozen for longer
+        // than that) must still be refused: its source refunded, so applying it would create money.
         var state = new AccountState();
         var old = TransferDelivery.CreditId(NewId(0));
         AccountRules.RecordRefusedCredit(state, new(OperationKind.TransferIn, old, 10, "alice"), OperationStatus.AccountNotFound, Now - AccountRules.RefusedCreditAge - TimeSpan.FromMinutes(1));
@@ -87,6 +89,12 @@ public sealed class PendingStateRefusalTests
 
         Assert.DoesNotContain(state.RefusedCredits!, r => r.CreditId == old);
         Assert.Single(state.RefusedCredits!);
+        Assert.Equal(Uuid7.GetUnixTimeMilliseconds(old), state.RefusedCreditsForgottenThroughUnixMs);
+
+        state.IsOpen = true;
+        var again = new AccountRules(new AccountOptions()).Process(state, new(OperationKind.TransferIn, old, 10, "alice"), Now);
+        Assert.Equal(OperationStatus.AccountNotFound, again.Status);
+        Assert.Equal(0, state.Balance);
     }
 
     [Fact]
