@@ -62,9 +62,10 @@ if (resolution is not null)
     }
     catch (Exception exception) when (exception is AccountStorageException or OrleansException or TimeoutException or OperationCanceledException)
     {
-        // The cluster, the account, its storage or the destination could not be reached: nothing was
-        // decided; run it again.
-        await Console.Error.WriteLineAsync($"NOT RESOLVED transfer {resolution.TransferId} from {resolution.Source}: {exception.Message}");
+        // The cluster, the account, its storage or the destination could not be reached, or did not answer
+        // in time: the resolution may or may not have been written. Running it again is safe (a transfer
+        // already resolved answers that it is no longer pending) and says which.
+        await Console.Error.WriteLineAsync($"NOT CONFIRMED transfer {resolution.TransferId} from {resolution.Source}: {exception.Message}. It may or may not have been resolved; run the same command again to find out (it never resolves a transfer twice).");
         exitCode = 2;
     }
 

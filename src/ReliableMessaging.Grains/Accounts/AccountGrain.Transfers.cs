@@ -137,6 +137,8 @@ public sealed partial class AccountGrain : ITransferDeliveryHost
         }
     }
 
+    Task ITransferDeliveryHost.ConfirmStateAsync() => Pipeline.ConfirmAsync();
+
     void ITransferDeliveryHost.ScheduleRetry(TimeSpan dueTime)
     {
         _retryTimer?.Dispose();

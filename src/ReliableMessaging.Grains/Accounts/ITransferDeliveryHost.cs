@@ -31,6 +31,12 @@ public interface ITransferDeliveryHost
     /// <summary>Removes the durable delivery reminder; throws when that is not certain.</summary>
     Task UnregisterReminderAsync();
 
+    /// <summary>
+    /// Writes the state as it is, to check that this activation's view of the outbox is current; throws
+    /// <see cref="AccountStorageException"/> when the write failed (another activation wrote the row).
+    /// </summary>
+    Task ConfirmStateAsync();
+
     /// <summary>Calls <see cref="TransferDelivery.OnTimer"/> once after <paramref name="dueTime"/>, replacing an earlier timer.</summary>
     void ScheduleRetry(TimeSpan dueTime);
 }

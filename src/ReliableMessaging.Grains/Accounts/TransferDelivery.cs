@@ -477,6 +477,24 @@ public sealed class TransferDelivery
                 return;
             }
 
+            // Only a current activation may remove it: an older one (a paused silo's, a split brain's)
+            // sees an empty outbox where the current one has transfers pending, and removing their
+            // reminder would leave them to nobody once the current one is gone. A checked write fences it.
+            try
+            {
+                await _host.ConfirmStateAsync();
+            }
+            catch (AccountStorageException exception)
+            {
+                AccountLog.ReminderChangeFailed(_logger, exception, _accountId);
+                return;
+            }
+
+            if (!IsIdle)
+            {
+                return;
+            }
+
             // From here on a start registers again (after this removal: changes run in turn).
             Reminder = DeliveryReminderState.Unknown;
             try

@@ -63,6 +63,17 @@ internal sealed class FakeDeliveryHost : ITransferDeliveryHost
         return call.Task;
     }
 
+    /// <summary>Set when this host plays an older activation: its checked write fails on the row's ETag.</summary>
+    public bool IsStale { get; set; }
+
+    public int Confirms { get; private set; }
+
+    public Task ConfirmStateAsync()
+    {
+        Confirms++;
+        return IsStale ? Task.FromException(new AccountStorageException("the row changed since this activation loaded it", isConflict: true)) : Task.CompletedTask;
+    }
+
     public void ScheduleRetry(TimeSpan dueTime) => Timers.Add(dueTime);
 
     /// <summary>The debit step of a start: held until <see cref="CommitDebit"/>.</summary>

@@ -87,6 +87,8 @@ internal sealed class SkewedDeliveryHost : ITransferDeliveryHost
 
     public Task UnregisterReminderAsync() => Task.CompletedTask;
 
+    public Task ConfirmStateAsync() => Task.CompletedTask;
+
     public void ScheduleRetry(TimeSpan dueTime)
     {
         Timers.Add(dueTime);

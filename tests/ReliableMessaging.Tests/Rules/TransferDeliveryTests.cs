@@ -134,6 +134,28 @@ public sealed class TransferDeliveryTests
     });
 
     [Fact]
+    public Task ReminderTickOnAnOlderActivation_EmptyOutboxThere_NeverRemovesTheReminder() => Play(() =>
+    {
+        // A split brain: this activation loaded the account before the current one debited a transfer
+        // whose delivery keeps failing. Its outbox is empty; were it to remove the reminder, that
+        // transfer would be left to nobody once the current activation is gone. Its checked write fails.
+        _host.IsStale = true;
+        var stale = new TransferDelivery(_host, Options, _clock, _log, "alice");
+
+        stale.OnReminder();
+
+        Assert.Equal(1, _host.Confirms);
+        Assert.Empty(_host.Unregisters);
+        Assert.NotEqual(DeliveryReminderState.Absent, stale.Reminder);
+
+        // The current activation (its write goes through) removes a reminder with nothing left to deliver.
+        _host.IsStale = false;
+        stale.OnReminder();
+        Assert.Single(_host.Unregisters);
+        return Task.CompletedTask;
+    });
+
+    [Fact]
     public Task StartDuringReminderRemoval_ReminderRegisteredAgainBeforeItsDebit() => Play(async () =>
     {
         // The last transfer completes and the reminder's removal is in flight...
