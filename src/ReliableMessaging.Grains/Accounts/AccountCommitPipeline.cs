@@ -23,7 +23,7 @@ public sealed class AccountCommitPipeline
     private readonly Action<Exception> _onFault;
     private readonly Func<IReadOnlyList<Guid>, Task<JournalLookup>> _lookUpJournal;
     private readonly Action<AccountState> _onCommitted;
-    private readonly Func<bool> _journalRefuses;
+    private readonly Func<Exception?> _journalRefusal;
     private readonly Dictionary<Guid, CommitBatch> _pendingOperations = [];
     private AccountState _committed;
     private AccountState _head;
@@ -39,7 +39,10 @@ public sealed class AccountCommitPipeline
     /// <param name="onFault">Called once, when a write failed.</param>
     /// <param name="lookUpJournal">Finds records that left the window; throws <see cref="AccountStorageException"/> when the journal is unreachable.</param>
     /// <param name="onCommitted">Called with each newly persisted state (to ship its records to the journal).</param>
-    /// <param name="journalRefuses">True while the journal is failing and too many records wait for it: new executions are refused.</param>
+    /// <param name="journalRefusal">
+    /// While the journal is failing and too many records wait for it, its last failure (new executions are
+    /// refused); otherwise null.
+    /// </param>
     public AccountCommitPipeline(
         AccountRules rules,
         AccountState committed,
@@ -47,7 +50,7 @@ public sealed class AccountCommitPipeline
         Action<Exception> onFault,
         Func<IReadOnlyList<Guid>, Task<JournalLookup>>? lookUpJournal = null,
         Action<AccountState>? onCommitted = null,
-        Func<bool>? journalRefuses = null)
+        Func<Exception?>? journalRefusal = null)
     {
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(committed);
@@ -60,7 +63,7 @@ public sealed class AccountCommitPipeline
         _onFault = onFault;
         _lookUpJournal = lookUpJournal ?? (_ => Task.FromResult(new JournalLookup([], 0)));
         _onCommitted = onCommitted ?? (_ => { });
-        _journalRefuses = journalRefuses ?? (() => false);
+        _journalRefusal = journalRefusal ?? (() => null);
     }
 
     /// <summary>The last persisted state.</summary>
@@ -158,10 +161,16 @@ public sealed class AccountCommitPipeline
                     return answer;
             }
 
-            if (_journalRefuses())
+            if (_journalRefusal() is { } failure)
             {
-                throw new AccountStorageException(
-                    $"The operation journal is unavailable and {_head.Unjournaled} records wait for it; nothing was executed. Retry with the same operation ID.");
+                // An outage is "retry"; a journal that refuses the records the same way every time (a
+                // missing grant, a missing migration) is an error an operator must fix, never "retry".
+                throw failure is JournalUnavailableException
+                    ? new AccountStorageException(
+                        $"The operation journal is unavailable and {_head.Unjournaled} records wait for it; nothing was executed. Retry with the same operation ID.")
+                    : new InvalidOperationException(
+                        $"The operation journal fails on this account's records ({failure.Message}) and {_head.Unjournaled} wait for it; nothing was executed. An operator must look (the silo logs errors 3002 and 1030).",
+                        failure);
             }
 
             // No await between this decision and enlisting it.

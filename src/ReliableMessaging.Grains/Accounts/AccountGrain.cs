@@ -40,11 +40,11 @@ public sealed partial class AccountGrain(
     private static string? IssuedBy => RequestContext.Get(RequestContextKeys.IssuedBy) as string;
 
     private AccountCommitPipeline Pipeline =>
-        _pipeline ??= new AccountCommitPipeline(rules, state.State, PersistAsync, _ => DeactivateOnIdle(), LookUpJournalAsync, Shipper.Committed, JournalRefuses);
+        _pipeline ??= new AccountCommitPipeline(rules, state.State, PersistAsync, _ => DeactivateOnIdle(), LookUpJournalAsync, Shipper.Committed, JournalRefusal);
 
     /// <summary>Records wait in the window while the journal fails, up to a bound; past it nothing new executes.</summary>
-    private bool JournalRefuses() =>
-        Shipper.IsFailing && state.State.LastSequence - Shipper.ConfirmedThrough >= rules.MaxUnjournaled;
+    private Exception? JournalRefusal() =>
+        Shipper.IsFailing && state.State.LastSequence - Shipper.ConfirmedThrough >= rules.MaxUnjournaled ? Shipper.LastFailure : null;
 
     private JournalShipper Shipper => _shipper ??= new JournalShipper(
         records => journal.AppendAsync(AccountId, records),

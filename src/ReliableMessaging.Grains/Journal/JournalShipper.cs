@@ -48,7 +48,10 @@ public sealed class JournalShipper
     public long ConfirmedThrough { get; private set; }
 
     /// <summary>True while appends fail and records wait in the window.</summary>
-    public bool IsFailing { get; private set; }
+    public bool IsFailing => LastFailure is not null;
+
+    /// <summary>While appends fail, the last failure (an outage is a <see cref="JournalUnavailableException"/>); otherwise null.</summary>
+    public Exception? LastFailure { get; private set; }
 
     /// <summary>A state was persisted (or activated): ship what the journal does not hold yet.</summary>
     public void Committed(AccountState committed)
@@ -112,7 +115,7 @@ public sealed class JournalShipper
                     // records stay in the window, the failure is reported, and the append is retried
                     // with backoff. This loop runs unobserved, so nothing may escape it: an escaped
                     // exception would stop shipping for good while the window grew without the bound.
-                    IsFailing = true;
+                    LastFailure = exception;
                     _onFailure(exception);
                     _retryScheduled = true;
                     _scheduleRetry(_backoff);
@@ -120,7 +123,7 @@ public sealed class JournalShipper
                     return;
                 }
 
-                IsFailing = false;
+                LastFailure = null;
                 _backoff = FirstRetry;
                 ConfirmedThrough = Math.Max(ConfirmedThrough, records[^1].Sequence);
                 _onJournaled(ConfirmedThrough);

@@ -280,7 +280,7 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
             JournalMetrics.Failures.Add(1);
             batch[0].Completion.TrySetException(new JournalUnavailableException($"The journal refused the records of account {account}: {exception.MessageText}", exception));
         }
-        catch (Exception exception) when (exception is NpgsqlException or OperationCanceledException)
+        catch (Exception exception) when (IsOutage(exception))
         {
             LogAppendFailed(_logger, exception, batch.Count, records);
             JournalMetrics.Failures.Add(1);
@@ -290,10 +290,11 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
                 append.Completion.TrySetException(unavailable);
             }
         }
-        catch (Exception exception) when (exception is not (NpgsqlException or OperationCanceledException))
+        catch (Exception exception) when (!IsOutage(exception))
         {
-            // A bug, not an outage: its callers see it as it is (not as "unavailable, retry"),
-            // and the writer goes on serving the other accounts.
+            // A bug or a refusal that repeats (a missing grant, a missing migration), not an outage: its
+            // callers see it as it is (not as "unavailable, retry"), and the writer goes on serving the
+            // other accounts.
             LogAppendBug(_logger, exception, batch.Count, records);
             foreach (var append in batch)
             {
@@ -301,6 +302,10 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
             }
         }
     }
+
+    /// <summary>The database cannot serve now (a later attempt may succeed), or the writer is stopping.</summary>
+    private static bool IsOutage(Exception exception) =>
+        exception is OperationCanceledException || DatabaseFailure.IsUnavailable(exception);
 
     /// <summary>A data exception (class 22) or a constraint violation (23): the rows, not the database, are at fault.</summary>
     private static bool IsRefusalOfTheRows(PostgresException exception) =>
@@ -424,7 +429,7 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
     [LoggerMessage(EventId = 3004, Level = LogLevel.Error, Message = "The database refuses the journal records of account {AccountId} ({Records} records); they stay in its state and are retried alone. A state that went back behind its journal (a restored row) does this: run the audit")]
     private static partial void LogAccountRefused(ILogger logger, Exception exception, string accountId, int records);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Journal insert of {Appends} appends ({Records} records) failed unexpectedly")]
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Journal insert of {Appends} appends ({Records} records) failed unexpectedly: a bug, or a refusal that repeats (a missing grant or migration: see silo-config/sql)")]
     private static partial void LogAppendBug(ILogger logger, Exception exception, int appends, int records);
 
     private sealed record PendingAppend(string AccountId, IReadOnlyList<OperationRecord> Records)

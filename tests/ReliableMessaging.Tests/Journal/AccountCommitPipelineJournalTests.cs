@@ -14,7 +14,7 @@ public sealed class AccountCommitPipelineJournalTests
     private readonly List<IReadOnlyList<Guid>> _lookups = [];
     private int _writes;
     private bool _journalDown;
-    private bool _journalRefuses;
+    private Exception? _journalFailure;
     private TaskCompletionSource? _lookupGate;
 
     private AccountCommitPipeline Pipeline(AccountState committed) => new(
@@ -40,7 +40,7 @@ public sealed class AccountCommitPipelineJournalTests
                 ? throw new AccountStorageException("journal down")
                 : new JournalLookup(_journal.Where(r => ids.Contains(r.OperationId)).ToList(), 0);
         },
-        journalRefuses: () => _journalRefuses);
+        journalRefusal: () => _journalFailure);
 
     /// <summary>A state whose two oldest records were journaled and left the window.</summary>
     private (AccountState State, OperationRecord Evicted) StateWithEvictedRecord()
@@ -135,12 +135,26 @@ public sealed class AccountCommitPipelineJournalTests
         var state = new AccountState { IsOpen = true, Balance = 1000 };
         var pipeline = Pipeline(state);
         var recorded = await pipeline.ExecuteAsync(new(OperationKind.Withdrawal, Guid.CreateVersion7(Now), 10), Now);
-        _journalRefuses = true;
+        _journalFailure = new JournalUnavailableException("the journal could not be written");
 
         await Assert.ThrowsAsync<AccountStorageException>(() => pipeline.ExecuteAsync(new(OperationKind.Withdrawal, Guid.CreateVersion7(Now.AddMilliseconds(1)), 10), Now));
         Assert.Equal(recorded with { IsReplay = true }, await pipeline.ExecuteAsync(new(OperationKind.Withdrawal, recorded.OperationId, 10), Now));
         Assert.Equal(990, pipeline.Committed.Balance);
         Assert.Equal(1, _writes);
+    }
+
+    [Fact]
+    public async Task Execute_JournalRefusingTheSameWayEveryTimePastTheBound_AnErrorNeverRetry()
+    {
+        // A missing grant or migration fails every append alike: "unavailable, retry" (503) would send
+        // every client into endless retries of a misconfiguration.
+        var pipeline = Pipeline(new AccountState { IsOpen = true, Balance = 1000 });
+        _journalFailure = new InvalidOperationException("permission denied for table rm_operation_journal");
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => pipeline.ExecuteAsync(new(OperationKind.Withdrawal, Guid.CreateVersion7(Now), 10), Now));
+
+        Assert.Contains("permission denied", refused.Message, StringComparison.Ordinal);
+        Assert.Equal((1000L, 0), (pipeline.Committed.Balance, _writes));
     }
 
     [Fact]

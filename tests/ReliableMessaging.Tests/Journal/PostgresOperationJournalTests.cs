@@ -308,4 +308,18 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
 
         Assert.Equal((PostgresErrorCodes.InsufficientPrivilege, PostgresErrorCodes.InsufficientPrivilege), (find.SqlState, read.SqlState));
     }
+
+    [Fact]
+    public async Task AppendRefusedTheSameWayEveryTime_AnErrorNotJournalUnavailable()
+    {
+        // The same for appends: the account would otherwise answer 503 "retry" for good once its bound is reached.
+        var role = $"rm_nogrant_{Guid.NewGuid():N}"[..24];
+        await fixture.Postgres.QueryScalarAsync<object>($"CREATE ROLE {role} LOGIN");
+        await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(fixture.Postgres.ConnectionString) { Username = role }.ConnectionString);
+        await using var journal = Journal(dataSource);
+
+        var append = await Assert.ThrowsAsync<PostgresException>(() => journal.AppendAsync("alice", [Record(1, Now)]));
+
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, append.SqlState);
+    }
 }
