@@ -1,5 +1,6 @@
 using Npgsql;
 using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Contracts.Transfers;
 
 namespace ReliableMessaging.Audit;
 
@@ -94,6 +95,7 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
             }
         });
 
+        differences.AddRange(await CreditedAndRefundedAsync(accountIds, cancellationToken));
         return new AuditReport((int)checkedAccounts, differences.OrderBy(d => d.AccountId, StringComparer.Ordinal).ToList(),
             unreachable.Order(StringComparer.Ordinal).ToList(), total, await InTransferAsync(accounts, cancellationToken), EveryAccount: accountIds is null);
     }
@@ -149,6 +151,63 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         return (reader.GetInt64(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
+    }
+
+    /// <summary>
+    /// Every transfer (debited at one of <paramref name="sources"/>, or at any account) whose journal holds
+    /// both its credit at the destination and its refund at the source: money created, which each
+    /// account's own journal agrees with, and which the service-wide sum misses while other transfers
+    /// are in flight (a held one is, until an operator acts). Pairs are found by the records' derived IDs.
+    /// </summary>
+    public async Task<IReadOnlyList<AuditDifference>> CreditedAndRefundedAsync(IReadOnlyCollection<string>? sources = null, CancellationToken cancellationToken = default)
+    {
+        const int Batch = 5000;
+        var found = new List<AuditDifference>();
+        var debits = new List<(string Source, Guid TransferId, long Amount, string Destination)>();
+        await using (var command = dataSource.CreateCommand(
+            "SELECT account_id, operation_id, amount, counterparty FROM rm_operation_journal WHERE service_id = $1 AND kind = 3 AND status = 0 AND counterparty IS NOT NULL"
+            + (sources is null ? string.Empty : " AND account_id = ANY($2)")))
+        {
+            command.Parameters.Add(new() { Value = serviceId });
+            if (sources is not null)
+            {
+                command.Parameters.Add(new() { Value = sources.ToArray() });
+            }
+
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                debits.Add((reader.GetString(0), reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3)));
+            }
+        }
+
+        foreach (var chunk in debits.Chunk(Batch))
+        {
+            await using var pairs = dataSource.CreateCommand("""
+                SELECT t.source, t.transfer_id, t.amount, t.destination
+                FROM unnest($2::text[], $3::uuid[], $4::bigint[], $5::text[], $6::uuid[], $7::uuid[])
+                     AS t(source, transfer_id, amount, destination, credit_id, refund_id)
+                WHERE EXISTS (SELECT 1 FROM rm_operation_journal c
+                              WHERE c.service_id = $1 AND c.account_id = t.destination AND c.operation_id = t.credit_id AND c.kind = 4 AND c.status = 0)
+                  AND EXISTS (SELECT 1 FROM rm_operation_journal r
+                              WHERE r.service_id = $1 AND r.account_id = t.source AND r.operation_id = t.refund_id AND r.kind = 5 AND r.status = 0)
+                """);
+            pairs.Parameters.Add(new() { Value = serviceId });
+            pairs.Parameters.Add(new() { Value = chunk.Select(d => d.Source).ToArray() });
+            pairs.Parameters.Add(new() { Value = chunk.Select(d => d.TransferId).ToArray() });
+            pairs.Parameters.Add(new() { Value = chunk.Select(d => d.Amount).ToArray() });
+            pairs.Parameters.Add(new() { Value = chunk.Select(d => d.Destination).ToArray() });
+            pairs.Parameters.Add(new() { Value = chunk.Select(d => TransferRecordIds.Credit(d.TransferId)).ToArray() });
+            pairs.Parameters.Add(new() { Value = chunk.Select(d => TransferRecordIds.Refund(d.TransferId)).ToArray() });
+            await using var reader = await pairs.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                found.Add(new AuditDifference(reader.GetString(0), 0, 0, 0, 0,
+                    $"transfer {reader.GetGuid(1)} of {reader.GetInt64(2)} to {reader.GetString(3)} was both credited there and refunded here: money created"));
+            }
+        }
+
+        return found;
     }
 
     /// <summary>Transfers debited (kind 3) minus their refunds (5) and credits (4) among the audited accounts.</summary>

@@ -13,14 +13,14 @@ namespace ReliableMessaging.Grains.Accounts;
 /// </summary>
 public sealed class AccountRules
 {
-    /// <summary>Derives the ID under which a transfer's credit is delivered to the destination.</summary>
-    public const string CreditPurpose = "transfer-credit";
+    /// <inheritdoc cref="TransferRecordIds.CreditPurpose"/>
+    public const string CreditPurpose = TransferRecordIds.CreditPurpose;
 
-    /// <summary>Derives the ID under which a refused transfer is refunded to the source.</summary>
-    public const string RefundPurpose = "transfer-refund";
+    /// <inheritdoc cref="TransferRecordIds.RefundPurpose"/>
+    public const string RefundPurpose = TransferRecordIds.RefundPurpose;
 
-    /// <summary>Derives the ID under which the source records that a transfer finished.</summary>
-    public const string FinishedPurpose = "transfer-finished";
+    /// <inheritdoc cref="TransferRecordIds.FinishedPurpose"/>
+    public const string FinishedPurpose = TransferRecordIds.FinishedPurpose;
 
     private readonly OperationWindow _window;
     private readonly long _maxClockSkewMs;

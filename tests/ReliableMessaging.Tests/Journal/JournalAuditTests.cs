@@ -103,6 +103,38 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task CreditedAndRefunded_OnlyATransferWithBothRecordsIsMoneyCreated()
+    {
+        // Each account's journal agrees with its balance, and a held transfer elsewhere keeps the
+        // service-wide sum positive: only pairing each debit's credit and refund finds the money created.
+        var serviceId = $"audit-{Guid.NewGuid():N}";
+        await using var dataSource = NpgsqlDataSource.Create(fixture.Postgres.ConnectionString);
+        await using var journal = new PostgresOperationJournal(dataSource, new JournalServiceId(serviceId), Options.Create(new AccountOptions()), NullLogger<PostgresOperationJournal>.Instance);
+        var (created, completed, refunded, held) = (TestIds.NewOperationId(), TestIds.NewOperationId(), TestIds.NewOperationId(), TestIds.NewOperationId());
+        await journal.AppendAsync("alice", [
+            Row(1, created, OperationKind.TransferOut, 100, "bob"), Row(2, completed, OperationKind.TransferOut, 50, "bob"),
+            Row(3, refunded, OperationKind.TransferOut, 20, "bob"), Row(4, held, OperationKind.TransferOut, 500, "bob"),
+            Row(5, TransferRecordIds.Refund(created), OperationKind.TransferRefund, 100, "bob"), Row(6, TransferRecordIds.Refund(refunded), OperationKind.TransferRefund, 20, "bob")]);
+        await journal.AppendAsync("bob", [
+            Row(1, TransferRecordIds.Credit(created), OperationKind.TransferIn, 100, "alice"), Row(2, TransferRecordIds.Credit(completed), OperationKind.TransferIn, 50, "alice")]);
+        var audit = new JournalAudit(fixture.Grains, dataSource, serviceId);
+
+        var difference = Assert.Single(await audit.CreditedAndRefundedAsync());
+
+        Assert.Equal("alice", difference.AccountId);
+        Assert.Contains($"transfer {created} of 100 to bob", difference.Reason, StringComparison.Ordinal);
+        Assert.Single(await audit.CreditedAndRefundedAsync(["alice"]));
+        Assert.Empty(await audit.CreditedAndRefundedAsync(["bob"]));
+
+        static OperationRecord Row(long sequence, Guid id, OperationKind kind, long amount, string counterparty) =>
+            new(id, kind, amount, OperationStatus.Succeeded, 0, counterparty, kind == OperationKind.TransferOut ? TransferState.Pending : null)
+            {
+                Sequence = sequence,
+                RecordedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            };
+    }
+
+    [Fact]
     public async Task Audit_JournalRowChangedOrDeleted_ReportsThatAccount()
     {
         var changed = await AccountWithHistoryAsync(10);
