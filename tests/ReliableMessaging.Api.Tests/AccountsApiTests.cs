@@ -138,7 +138,11 @@ public sealed class AccountsApiTests(ApiFixture fixture)
         var accountId = await OpenWithBalanceAsync(_client, 0);
         var future = Guid.CreateVersion7(DateTimeOffset.UtcNow.AddHours(1)).ToString();
         using var response = await DepositAsync(_client, accountId, future, 10);
+        using var lookup = await _client.GetAsync(new Uri($"/accounts/{accountId}/operations/{future}", UriKind.Relative));
+
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, "idempotency-key-malformed");
+        // Its look-up says the same, not "unknown: send it to settle it", which could not be followed.
+        await AssertProblemAsync(lookup, HttpStatusCode.BadRequest, "idempotency-key-malformed");
     }
 
     [Theory]

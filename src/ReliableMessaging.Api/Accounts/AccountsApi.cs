@@ -184,7 +184,8 @@ public static class AccountsApi
             OperationLookupStatus.Expired => ApiProblem.OperationExpired.ToResult(
                 $"Operation {id} is older than what account '{accountId}' still remembers: whether it ran can no longer be verified here."),
             OperationLookupStatus.AccountNotFound => AccountNotFound(accountId),
-            OperationLookupStatus.InvalidOperationId => ApiProblem.IdempotencyKeyMalformed.ToResult("The operation ID must be a UUID version 7."),
+            OperationLookupStatus.InvalidOperationId => ApiProblem.IdempotencyKeyMalformed.ToResult(
+                "The operation ID must be a UUID version 7, and no further ahead of the service's clock than it allows."),
             OperationLookupStatus.InvalidAccountId => InvalidAccountId(accountId),
         };
     }

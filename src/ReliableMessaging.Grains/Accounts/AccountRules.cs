@@ -419,6 +419,14 @@ public sealed class AccountRules
         }
 
         var timestamp = Uuid7.GetUnixTimeMilliseconds(operationId);
+        if (timestamp > now.ToUnixTimeMilliseconds() + _maxClockSkewMs)
+        {
+            // Refused as from the future if sent now: "unknown, send it to settle it" would be advice
+            // that cannot be followed (and would cost a checking write).
+            result = new(OperationLookupStatus.InvalidOperationId, null);
+            return true;
+        }
+
         if (timestamp <= state.EvictedThroughUnixMs)
         {
             result = new(OperationLookupStatus.Expired, null);

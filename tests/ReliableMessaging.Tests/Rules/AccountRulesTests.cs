@@ -350,6 +350,8 @@ public sealed class AccountRulesTests
         Assert.Equal(OperationLookupStatus.Unknown, Lookup(state, IdAt(TimeSpan.FromSeconds(1))).Status);
         Assert.Equal(OperationLookupStatus.Unknown, Lookup(state, IdAt(-TimeSpan.FromHours(2))).Status);
         Assert.Equal(OperationLookupStatus.InvalidOperationId, Lookup(state, Guid.NewGuid()).Status);
+        // From beyond the clock skew: a request with it is refused as malformed, so is its look-up.
+        Assert.Equal(OperationLookupStatus.InvalidOperationId, Lookup(state, IdAt(TimeSpan.FromHours(1))).Status);
         Assert.Equal(OperationLookupStatus.AccountNotFound, Lookup(new AccountState(), id).Status);
     }
 
