@@ -140,9 +140,10 @@ clock_offset() {
   printf '%s' "${offsets[$1 - 1]:-}"
 }
 
-# Every process keeps its own Npgsql pool (100 connections by default), and PostgreSQL accepts 100
+# Every process keeps its own Npgsql pools (100 connections by default), and PostgreSQL accepts 100
 # in all: under load N silos and the front end would exhaust it ("too many clients already"). Split
-# 90 of them between the processes and keep the rest for psql and this script.
+# 90 of them between the processes (a silo divides its share between its providers' pool and its
+# journal's) and keep the rest for psql and this script.
 connection_string() {
   local pool=$(( 90 / (SILO_COUNT + 1) ))
   (( pool >= 5 )) || pool=5

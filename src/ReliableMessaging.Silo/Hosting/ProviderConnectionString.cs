@@ -4,16 +4,38 @@ using Npgsql;
 namespace ReliableMessaging.Silo.Hosting;
 
 /// <summary>
-/// The connection string the silo's Orleans ADO.NET providers use: the configured one, with two
-/// Npgsql defaults changed because every grain-state write opens and returns a pooled connection.
-/// A setting the configured string names explicitly is kept as given.
+/// The connection strings a silo uses, from the configured one: the Orleans ADO.NET providers' and the
+/// journal's. Both skip the reset on return and prepare their statements (every grain-state write
+/// opens and returns a pooled connection), bound how long a database that stopped answering can hold
+/// a call, and split the process's <c>Maximum Pool Size</c> between their two pools, so that a process
+/// never holds more connections than it was given. A setting the configured string names explicitly
+/// is kept as given (the pool size is split either way).
 /// </summary>
 public static class ProviderConnectionString
 {
     /// <summary>Statements kept prepared per connection: the providers use about 20 distinct queries.</summary>
     public const int MaxAutoPrepare = 32;
 
-    public static string For(string configured)
+    /// <summary>Seconds to open a connection or wait for a pooled one (Npgsql's default: 15).</summary>
+    public const int ConnectTimeoutSeconds = 5;
+
+    /// <summary>
+    /// Seconds a statement may run (Npgsql's default: 30). The silo's statements take milliseconds; a
+    /// database path that hangs (packets dropped, a stalled server) then fails a call within about this
+    /// long, as storage-unavailable, instead of holding the account (and its callers) for half a minute.
+    /// </summary>
+    public const int CommandTimeoutSeconds = 10;
+
+    /// <summary>The providers' connection string (clustering, grain storage, reminders).</summary>
+    public static string For(string configured) => Tune(configured, journal: false);
+
+    /// <summary>The journal's connection string: its own pool, a share of the process's.</summary>
+    public static string ForJournal(string configured) => Tune(configured, journal: true);
+
+    /// <summary>The journal's share of a process's pool of <paramref name="total"/>: one writer, short reads and the pruner.</summary>
+    public static int JournalPoolSize(int total) => Math.Clamp(total / 4, 2, 10);
+
+    private static string Tune(string configured, bool journal)
     {
         // NpgsqlConnectionStringBuilder knows every keyword, so ask a plain builder what was written.
         var written = new DbConnectionStringBuilder { ConnectionString = configured };
@@ -23,17 +45,41 @@ public static class ProviderConnectionString
         // cached plans of orleans_storage_write: every write then re-plans it. The providers keep no
         // session state (no SET, temporary tables, advisory locks or LISTEN), and an open
         // transaction is rolled back on return whatever this says.
-        if (!written.ContainsKey("No Reset On Close") && !written.ContainsKey("NoResetOnClose"))
+        if (!Names(written, "No Reset On Close", "NoResetOnClose"))
         {
             builder.NoResetOnClose = true;
         }
 
         // Prepared once per connection instead of parsed and planned on every call.
-        if (!written.ContainsKey("Max Auto Prepare") && !written.ContainsKey("MaxAutoPrepare"))
+        if (!Names(written, "Max Auto Prepare", "MaxAutoPrepare"))
         {
             builder.MaxAutoPrepare = MaxAutoPrepare;
         }
 
+        if (!Names(written, "Timeout"))
+        {
+            builder.Timeout = ConnectTimeoutSeconds;
+        }
+
+        if (!Names(written, "Command Timeout", "CommandTimeout"))
+        {
+            builder.CommandTimeout = CommandTimeoutSeconds;
+        }
+
+        // Two pools per silo: given P connections, the journal takes its share and the providers the
+        // rest, so N processes with P each stay within N x P (the budget docker-compose.yml and
+        // scripts/cluster.sh divide PostgreSQL's max_connections by).
+        var total = builder.MaxPoolSize;
+        if (total < 4)
+        {
+            throw new InvalidOperationException($"Maximum Pool Size must be at least 4 (it is {total}): a silo splits it between its providers and its journal.");
+        }
+
+        builder.MaxPoolSize = journal ? JournalPoolSize(total) : total - JournalPoolSize(total);
+        builder.MinPoolSize = Math.Min(builder.MinPoolSize, builder.MaxPoolSize);
         return builder.ConnectionString;
     }
+
+    private static bool Names(DbConnectionStringBuilder written, params string[] keywords) =>
+        keywords.Any(written.ContainsKey);
 }

@@ -142,7 +142,7 @@ public static class ReliableMessagingSiloExtensions
         services.TryAddSingleton(sp => new AccountRules(sp.GetRequiredService<IOptions<AccountOptions>>().Value));
 
         // The journal tier: every committed record, appended in batches across the silo's accounts.
-        services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        services.AddSingleton(_ => NpgsqlDataSource.Create(ProviderConnectionString.ForJournal(configured)));
         services.AddSingleton(sp => new JournalServiceId(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
         services.AddSingleton<PostgresOperationJournal>();
         services.AddSingleton<IOperationJournal>(sp => sp.GetRequiredService<PostgresOperationJournal>());
