@@ -8,8 +8,9 @@ namespace ReliableMessaging.Api.Hosting;
 /// Ready when the cluster answers a grain call (the management grain lists active silos); Degraded
 /// (still ready: the other silos serve their accounts) when an active silo is suspected by another,
 /// does not answer on its own, or the management call itself hangs on a silo that stopped answering
-/// while others are listed; Unhealthy when no silo is active, the only one listed does not answer,
-/// or the cluster cannot be reached at all.
+/// while others are listed (for at most <see cref="UnansweredGrace"/>); Unhealthy when no silo is
+/// active, the only one listed does not answer, the cluster has not answered for longer than that,
+/// or it cannot be reached at all.
 /// </summary>
 internal sealed class ClusterHealthCheck(IClusterClient client, IGatewayListProvider gateways, TimeProvider time) : IHealthCheck
 {
@@ -25,12 +26,22 @@ internal sealed class ClusterHealthCheck(IClusterClient client, IGatewayListProv
     /// </summary>
     internal static readonly TimeSpan SharedFor = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long the cluster may go unanswered (while several silos are listed) and still count as
+    /// Degraded: long enough for a paused silo to be declared dead (about 10-15 s with the cluster
+    /// profile's probes) and the management grain to answer from another. Past it, no silo this front
+    /// end can reach serves (they all stalled, or it is cut off from them): Unhealthy, so a load
+    /// balancer sends requests to a front end that can serve them.
+    /// </summary>
+    internal static readonly TimeSpan UnansweredGrace = TimeSpan.FromSeconds(20);
+
     /// <summary>Orleans' default DeathVoteExpirationTimeout: older suspicion votes no longer count.</summary>
     private static readonly TimeSpan VoteAge = TimeSpan.FromMinutes(2);
 
     private readonly Lock _gate = new();
     private Task<HealthCheckResult>? _last;
     private long _lastStarted;
+    private long? _unansweredSince;
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -54,13 +65,27 @@ internal sealed class ClusterHealthCheck(IClusterClient client, IGatewayListProv
         try
         {
             hosts = await management.GetDetailedHosts(onlyActive: true, cancellationToken).WaitAsync(ClusterTimeout, cancellationToken);
+            lock (_gate)
+            {
+                _unansweredSince = null;
+            }
         }
         catch (TimeoutException exception)
         {
+            TimeSpan unanswered;
+            lock (_gate)
+            {
+                _unansweredSince ??= time.GetTimestamp();
+                unanswered = time.GetElapsedTime(_unansweredSince.Value);
+            }
+
             // The management grain may live on the silo that stopped answering: ask the membership table
-            // directly. With another silo listed, the rest may still serve; with one, nothing does.
+            // directly. With another silo listed, the rest may still serve (for a while: see UnansweredGrace);
+            // with one, nothing does.
             return await ListedGatewaysAsync(cancellationToken) switch
             {
+                > 1 and var listed when unanswered >= UnansweredGrace => HealthCheckResult.Unhealthy(string.Create(CultureInfo.InvariantCulture,
+                    $"The cluster has not answered for {unanswered.TotalSeconds:0} s although {listed} silos are listed active: none that this front end reaches serves."), exception),
                 > 1 and var listed => HealthCheckResult.Degraded(string.Create(CultureInfo.InvariantCulture,
                     $"The cluster did not answer within {ClusterTimeout.TotalSeconds:0} s while {listed} silos are listed active: one may have stopped answering."), exception),
                 1 => HealthCheckResult.Unhealthy("The only silo listed active did not answer.", exception),

@@ -25,6 +25,22 @@ public sealed class ClusterHealthCheckTests
     }
 
     [Fact]
+    public async Task ManagementCallHangsPastTheGrace_UnhealthyThoughSilosAreListed()
+    {
+        // Several silos listed, none answering this front end for longer than a paused silo takes to be
+        // declared dead (all stalled, or this front end cut off from them): "ready" would keep a load
+        // balancer sending it requests that all get 503.
+        var time = new ManualTime();
+        var check = new ClusterHealthCheck(HangingCluster.Create(), new ListedGateways(3), time);
+
+        var first = await check.CheckHealthAsync(new HealthCheckContext());
+        time.Advance(ClusterHealthCheck.UnansweredGrace);
+        var later = await check.CheckHealthAsync(new HealthCheckContext());
+
+        Assert.Equal((HealthStatus.Degraded, HealthStatus.Unhealthy), (first.Status, later.Status));
+    }
+
+    [Fact]
     public async Task ProbesWithinASecond_ShareOneLookAtTheCluster_ALaterOneLooksAgain()
     {
         // The probe is anonymous: a flood of it must not become a flood of membership reads and silo calls.
