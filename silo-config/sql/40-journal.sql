@@ -27,7 +27,9 @@ CREATE TABLE IF NOT EXISTS rm_operation_journal
     counterparty      text        NULL,
     -- TransferState for transfer records: 0 pending, 1 completed, 2 refunded, 3 stuck.
     transfer_state    smallint    NULL,
-    -- The UUIDv7 timestamp of operation_id (Unix ms): what retention and pruning go by.
+    -- The UUIDv7 timestamp of operation_id (Unix ms): what retention and pruning go by, with
+    -- recorded_at (a row is pruned once both are at or below the floor: a refund recorded long after
+    -- its transfer's ID time stays a full retention).
     operation_time_ms bigint      NOT NULL,
     recorded_at       timestamptz NOT NULL,
     -- Who issued the operation (the caller's token subject), when known.

@@ -303,7 +303,7 @@ public sealed class ReliableMessagingClient
     }
 
     private static bool IsAttemptFailure(Exception exception, CancellationToken cancellationToken) =>
-        exception is HttpRequestException or TimeoutRejectedException or BrokenCircuitException
+        exception is HttpRequestException or TimeoutRejectedException or BrokenCircuitException or AccessTokenUnavailableException
         || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
     /// <summary>
@@ -360,7 +360,7 @@ public sealed class ReliableMessagingClient
                 {
                     // Not sent. Whether an earlier attempt ran is unchanged; the call ends here with its key.
                     Notify(new AttemptRecord(kind, attempt, AttemptResult.AccessTokenFailed, 0, null, false));
-                    return new Exchange(false, 0, string.Empty, false, attempt, lastError, exception.Message, mayHaveRun);
+                    return new Exchange(false, 0, string.Empty, false, attempt, null, exception.Message, mayHaveRun);
                 }
                 catch (BrokenCircuitException exception)
                 {

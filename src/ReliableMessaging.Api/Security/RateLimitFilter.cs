@@ -74,17 +74,18 @@ internal sealed class RateLimitFilter : IEndpointFilter, IDisposable
         }
         finally
         {
-            if (!answered)
-            {
-                // A request that ended in an exception (a 500) cost the service as much as any other:
-                // free, it could be repeated without limit.
-                _limiter.AttemptAcquire(caller, 1).Dispose();
-            }
-
             if (_inFlight.AddOrUpdate(caller, 0, static (_, count) => count - 1) == 0)
             {
                 // Only if still 0: a request that reserved meanwhile keeps its entry.
                 _inFlight.TryRemove(new KeyValuePair<string, int>(caller, 0));
+            }
+
+            if (!answered)
+            {
+                // A request that ended in an exception (a 500) cost the service as much as any other:
+                // free, it could be repeated without limit. (After the reservation ends, so that a
+                // limiter failing here cannot leave the caller's reservation behind.)
+                _limiter.AttemptAcquire(caller, 1).Dispose();
             }
         }
     }

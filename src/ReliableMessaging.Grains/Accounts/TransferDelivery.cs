@@ -43,6 +43,10 @@ public sealed class TransferDelivery
     private readonly Dictionary<Guid, StartsInProgress> _startsById = [];
     private readonly HashSet<Guid> _overdue = [];
 
+    // This delivery pass's own write (a transfer's outcome, checked on the row's ETag) left the outbox
+    // empty: the state it saw was current, so removing the reminder needs no further check.
+    private bool _outboxEmptiedByOwnWrite;
+
     // When each transfer that was not finished may be sent again (in memory: a new activation sends
     // every pending transfer once, then each by its own backoff).
     private readonly Dictionary<Guid, DateTimeOffset> _notBefore = [];
@@ -245,6 +249,7 @@ public sealed class TransferDelivery
     private async Task DeliverAllAsync()
     {
         IsDelivering = true;
+        _outboxEmptiedByOwnWrite = false;
         TimeSpan? retryAfter;
         try
         {
@@ -373,6 +378,7 @@ public sealed class TransferDelivery
         try
         {
             finished = await _host.FinishAsync(pending, outcome, _time.GetUtcNow());
+            _outboxEmptiedByOwnWrite |= finished && _host.CommittedOutbox.Count == 0;
         }
         catch (AccountStorageException exception)
         {
@@ -479,10 +485,14 @@ public sealed class TransferDelivery
 
             // Only a current activation may remove it: an older one (a paused silo's, a split brain's)
             // sees an empty outbox where the current one has transfers pending, and removing their
-            // reminder would leave them to nobody once the current one is gone. A checked write fences it.
+            // reminder would leave them to nobody once the current one is gone. A checked write fences
+            // it: this pass's own write that emptied the outbox was one; otherwise one more is made.
             try
             {
-                await _host.ConfirmStateAsync();
+                if (!_outboxEmptiedByOwnWrite)
+                {
+                    await _host.ConfirmStateAsync();
+                }
             }
             catch (AccountStorageException exception)
             {
@@ -501,7 +511,7 @@ public sealed class TransferDelivery
             {
                 await _host.UnregisterReminderAsync();
             }
-            catch (Exception exception) when (exception is OrleansException or TimeoutException)
+            catch (Exception exception) when (exception is OrleansException or TimeoutException or AccountStorageException)
             {
                 // The row may or may not be gone: the state stays unknown, so the next start
                 // registers again; a leftover reminder only fires, finds nothing, and is removed then.
@@ -519,7 +529,7 @@ public sealed class TransferDelivery
                 {
                     await RegisterAsync();
                 }
-                catch (Exception exception) when (exception is OrleansException or TimeoutException)
+                catch (Exception exception) when (exception is OrleansException or TimeoutException or AccountStorageException)
                 {
                     // Still unknown: the start waiting for its turn registers it before its debit.
                     AccountLog.ReminderChangeFailed(_logger, exception, _accountId);

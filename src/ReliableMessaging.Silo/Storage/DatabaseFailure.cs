@@ -14,7 +14,7 @@ public static class DatabaseFailure
     /// The database could not be reached or could not serve now: a broken connection, an exhausted pool,
     /// a timeout or socket/IO failure on the way to it, or a server error that a later attempt may not
     /// meet (Npgsql's <c>IsTransient</c>; classes 08 connection, 53 resources, 57 shutdown or restart,
-    /// 58 system I/O, 40 serialization). Not an error that fails the same way every time (bad data,
+    /// 58 system I/O, 40 serialization; 25006, a primary demoted during a failover). Not an error that fails the same way every time (bad data,
     /// an undefined function, a missing grant).
     /// </summary>
     public static bool IsUnavailable(Exception exception)
@@ -24,7 +24,8 @@ public static class DatabaseFailure
             switch (current)
             {
                 case PostgresException server:
-                    return server.IsTransient || server.SqlState[..2] is "08" or "53" or "57" or "58" or "40";
+                    return server.IsTransient || server.SqlState[..2] is "08" or "53" or "57" or "58" or "40"
+                        || server.SqlState == PostgresErrorCodes.ReadOnlySqlTransaction;
                 case NpgsqlException:
                     // Not a server error: the connection, the pool or the protocol (its cause, if any, is inner).
                     return true;

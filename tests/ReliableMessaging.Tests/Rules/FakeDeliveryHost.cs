@@ -133,7 +133,7 @@ internal sealed class FakeDeliveryHost : ITransferDeliveryHost
         Unregisters[index].SetResult();
     }
 
-    public void FailUnregister(int index, bool rowDeleted)
+    public void FailUnregister(int index, bool rowDeleted, Exception? failure = null)
     {
         if (rowDeleted)
         {
@@ -141,7 +141,7 @@ internal sealed class FakeDeliveryHost : ITransferDeliveryHost
             Check();
         }
 
-        Unregisters[index].SetException(new TimeoutException("reminder table did not answer"));
+        Unregisters[index].SetException(failure ?? new TimeoutException("reminder table did not answer"));
     }
 
     private void Check() => WindowWithoutReminder |= Outbox.Count > 0 && !ReminderRowExists;

@@ -127,6 +127,8 @@ public sealed class TransferDeliveryTests
         Assert.Single(_host.Unregisters);
         _host.CompleteUnregister(0);
 
+        // The outcome's own write (checked on the row's ETag) emptied the outbox: no further check write.
+        Assert.Equal(0, _host.Confirms);
         Assert.Equal(DeliveryReminderState.Absent, _delivery.Reminder);
         Assert.False(_host.ReminderRowExists);
         Assert.Empty(_host.Timers);
@@ -201,6 +203,20 @@ public sealed class TransferDeliveryTests
         Assert.Equal(second, _host.Credits[^1].Transfer);
         Assert.True(_host.ReminderRowExists);
         Assert.False(_host.WindowWithoutReminder);
+    });
+
+    [Fact]
+    public Task UnregisterWhileTheReminderTableIsDown_AWarningNotABug_NextStartRegistersAgain() => Play(async () =>
+    {
+        // The reminder table's outage arrives as storage-unavailable: an outage to log and retry, not error 1028 "a bug".
+        await StartedAsync();
+        _host.AnswerCredit(0, OperationStatus.Succeeded);
+        _host.CommitFinish(0);
+        _host.FailUnregister(0, rowDeleted: false, new AccountStorageException("The reminder table is unavailable."));
+
+        Assert.Equal(DeliveryReminderState.Unknown, _delivery.Reminder);
+        Assert.DoesNotContain(_log.Events, e => e.Level >= LogLevel.Error);
+        Assert.Contains(_log.Events, e => e.EventId == 1027 && e.Level == LogLevel.Warning);
     });
 
     [Fact]

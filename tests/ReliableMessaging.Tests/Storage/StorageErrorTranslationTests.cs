@@ -21,6 +21,8 @@ public sealed class StorageErrorTranslationTests
         new PostgresException("the database system is starting up", "FATAL", "FATAL", "57P03"),
         new PostgresException("could not serialize access", "ERROR", "ERROR", "40001"),
         new PostgresException("out of memory", "ERROR", "ERROR", "53200"),
+        // A primary demoted during a failover: the next attempt reaches the new one.
+        new PostgresException("cannot execute UPDATE in a read-only transaction", "ERROR", "ERROR", "25006"),
         new TimeoutException("no answer"),
     ];
 
