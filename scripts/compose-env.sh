@@ -34,7 +34,8 @@ added=0
 for name in $(printf '%s\n' "${!secrets[@]}" | sort); do
   if ! grep -q "^${name}=." "$file"; then
     # Missing or empty (compose's ${NAME:?} refuses an empty value too): drop an empty line, add a value.
-    grep -v "^${name}=\$" "$file" >"$file.tmp" || true
+    # The copy holds every secret so far: created readable by its owner only, never for a moment by others.
+    (umask 077; grep -v "^${name}=\$" "$file" >"$file.tmp") || true
     mv "$file.tmp" "$file"
     chmod 600 "$file"
     printf '%s=%s\n' "$name" "$("${secrets[$name]}")" >>"$file"

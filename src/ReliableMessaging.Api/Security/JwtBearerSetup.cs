@@ -20,6 +20,9 @@ internal sealed class JwtBearerSetup(IOptions<ApiAuthOptions> auth) : IConfigure
         var settings = auth.Value;
         // Otherwise "sub" becomes a long XML claim type and "scope" may be rewritten.
         options.MapInboundClaims = false;
+        // A refused token learns only that it was refused (401, error="invalid_token"), not which check
+        // it failed (signature, audience, lifetime): no oracle for someone forging one.
+        options.IncludeErrorDetails = false;
         options.Audience = settings.Audience;
         options.TokenValidationParameters = TokenValidation.Parameters(settings);
         if (settings.UsesAuthority)

@@ -43,7 +43,7 @@ internal sealed class RateLimitFilter : IEndpointFilter, IDisposable
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
         var http = context.HttpContext;
-        if (_limiter is null || ApiClaims.CallerId(http.User) is not { } caller)
+        if (_limiter is null || CallerOf(http) is not { } caller)
         {
             return await next(context);
         }
@@ -89,6 +89,17 @@ internal sealed class RateLimitFilter : IEndpointFilter, IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// The bucket a request is charged to: its caller's; one shared by every token that names no caller
+    /// (no sub, client_id or azp: the limit must not fail open on a claim the API does not require);
+    /// none for a request without a token (anonymous endpoints: health, the token-free ones).
+    /// </summary>
+    private static string? CallerOf(HttpContext http) =>
+        ApiClaims.CallerId(http.User) ?? (http.User.Identity?.IsAuthenticated == true ? UnnamedCaller : null);
+
+    /// <summary>The shared bucket of tokens without a caller claim (a value no claim can take: it has no subject syntax).</summary>
+    internal const string UnnamedCaller = "(a token without sub, client_id or azp)";
 
     public void Dispose() => _limiter?.Dispose();
 }

@@ -157,5 +157,7 @@ public sealed class AuthenticationTests(ApiFixture fixture)
     {
         await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "unauthorized");
         Assert.Contains(response.Headers.WwwAuthenticate, challenge => challenge.Scheme == "Bearer");
+        // Which check a forged token failed (signature, audience, lifetime) is not said.
+        Assert.DoesNotContain("error_description", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
     }
 }

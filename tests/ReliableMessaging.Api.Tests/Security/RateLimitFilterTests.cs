@@ -41,4 +41,36 @@ public sealed class RateLimitFilterTests
         // The bucket holds Burst and refills one a second while the loop runs.
         Assert.InRange(failures, Burst, Burst + 1);
     }
+
+    [Fact]
+    public async Task TokenNamingNoCaller_LimitedInOneSharedBucket_NotUnlimited()
+    {
+        // A token with none of sub, client_id, azp (an identity provider's client-credentials token):
+        // the limit must not fail open on a claim the API does not require.
+        const int Burst = 2;
+        using var filter = new RateLimitFilter(Options.Create(new RateLimitOptions { PermitsPerSecond = 1, Burst = Burst }));
+        var http = new DefaultHttpContext
+        {
+            User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ApiClaims.Scope, "accounts:read")], "Bearer")),
+        };
+        var context = EndpointFilterInvocationContext.Create(http);
+
+        var answered = 0;
+        object? refused = null;
+        for (var i = 0; i < 10 && refused is null; i++)
+        {
+            var result = await filter.InvokeAsync(context, _ => ValueTask.FromResult<object?>("answered"));
+            if (result is ProblemHttpResult)
+            {
+                refused = result;
+            }
+            else
+            {
+                answered++;
+            }
+        }
+
+        Assert.Equal(StatusCodes.Status429TooManyRequests, Assert.IsType<ProblemHttpResult>(refused).StatusCode);
+        Assert.InRange(answered, Burst, Burst + 1);
+    }
 }
