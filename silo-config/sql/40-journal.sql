@@ -75,3 +75,33 @@ CREATE TABLE IF NOT EXISTS rm_journal_pruned
 -- Tables created by an earlier version of this file.
 ALTER TABLE rm_journal_pruned ADD COLUMN IF NOT EXISTS in_transfer bigint NOT NULL DEFAULT 0;
 ALTER TABLE rm_journal_pruned ADD COLUMN IF NOT EXISTS through_sequence bigint NOT NULL DEFAULT 0;
+
+-- The floor and the tallies only ever rise (the pruner's upserts take the greatest, and add what it
+-- deleted). The application role may UPDATE them for those upserts; this trigger (owned by whoever
+-- applies this file, not by that role) refuses any update that would lower them: a floor set back
+-- would turn pruned IDs into "never executed", and lowered tallies would make the audit add up wrong.
+CREATE OR REPLACE FUNCTION rm_journal_retention_only_rises() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.service_id <> OLD.service_id OR NEW.pruned_through_ms < OLD.pruned_through_ms THEN
+        RAISE EXCEPTION 'the pruning floor of service % only rises', OLD.service_id USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION rm_journal_pruned_only_grows() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.service_id <> OLD.service_id OR NEW.account_id <> OLD.account_id
+       OR NEW.records < OLD.records OR NEW.through_sequence < OLD.through_sequence THEN
+        RAISE EXCEPTION 'the pruned tally of account % only grows', OLD.account_id USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER rm_journal_retention_only_rises
+    BEFORE UPDATE ON rm_journal_retention FOR EACH ROW EXECUTE FUNCTION rm_journal_retention_only_rises();
+CREATE OR REPLACE TRIGGER rm_journal_pruned_only_grows
+    BEFORE UPDATE ON rm_journal_pruned FOR EACH ROW EXECUTE FUNCTION rm_journal_pruned_only_grows();

@@ -39,6 +39,30 @@ public sealed class ApplicationRoleTests(ClusterFixture fixture)
         Assert.Equal(0L, await fixture.Postgres.QueryScalarAsync<long>("SELECT count(*) FROM pg_class WHERE relname = 'sneaky'"));
     }
 
+    [Theory]
+    [InlineData("UPDATE rm_journal_retention SET pruned_through_ms = 0 WHERE service_id = $1")]
+    [InlineData("UPDATE rm_journal_pruned SET records = 0 WHERE service_id = $1")]
+    [InlineData("UPDATE rm_journal_pruned SET through_sequence = 0 WHERE service_id = $1")]
+    public async Task ApplicationRole_CannotLowerTheRetentionFloorOrTheTallies(string statement)
+    {
+        // It may upsert them (the pruner's greatest and sums); setting the floor back would turn pruned
+        // IDs into "never executed", like the DELETE it is refused.
+        var service = $"floor-{Guid.NewGuid():N}";
+        await JournalTable.ExecuteAsync(fixture.Postgres, "INSERT INTO rm_journal_retention (service_id, pruned_through_ms) VALUES ($1, 1000)", service);
+        await JournalTable.ExecuteAsync(fixture.Postgres,
+            "INSERT INTO rm_journal_pruned (service_id, account_id, records, net_effect, through_sequence) VALUES ($1, 'alice', 5, 50, 5)", service);
+        await using var connection = new NpgsqlConnection(RoleConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(statement, connection) { Parameters = { new() { Value = service } } };
+
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
+
+        Assert.Equal(PostgresErrorCodes.CheckViolation, refused.SqlState);
+        Assert.Equal(1000L, await fixture.Postgres.QueryScalarAsync<long>("SELECT pruned_through_ms FROM rm_journal_retention WHERE service_id = @s", ("s", service)));
+        await using var raise = new NpgsqlCommand("UPDATE rm_journal_retention SET pruned_through_ms = 2000 WHERE service_id = $1", connection) { Parameters = { new() { Value = service } } };
+        Assert.Equal(1, await raise.ExecuteNonQueryAsync());
+    }
+
     [Fact]
     public async Task ApplicationRole_IsALoginWithoutSuperuserCreateDbOrCreateRole()
     {
