@@ -145,10 +145,11 @@ clock_offset() {
 # 90 of them between the processes (a silo divides its share between its providers' pool and its
 # journal's) and keep the rest for psql and this script.
 connection_string() {
-  local pool=$(( 90 / (SILO_COUNT + 1) ))
+  local pool=$(( 90 / (SILO_COUNT + 1) )) role="${1:-rm_app}"
   (( pool >= 5 )) || pool=5
-  # rm_app: the least-privilege role of silo-config/sql/50-roles.sql (no DDL, not superuser).
-  printf 'Host=127.0.0.1;Port=%s;Database=reliablemessaging;Username=rm_app;Maximum Pool Size=%s' "$PG_PORT" "$pool"
+  # rm_app: the least-privilege role of silo-config/sql/50-roles.sql (no DDL, not superuser);
+  # the front end passes rm_frontend, which only reads the gateway list.
+  printf 'Host=127.0.0.1;Port=%s;Database=reliablemessaging;Username=%s;Maximum Pool Size=%s' "$PG_PORT" "$role" "$pool"
 }
 
 bin_dir() { printf '%s/src/%s/bin/%s/net10.0' "$REPO_ROOT" "$1" "$CONFIGURATION"; }
@@ -322,7 +323,7 @@ cmd_start() {
   # The front end's gateway list refresh comes from its appsettings.json (2 s); RM_GATEWAY_REFRESH overrides it.
   local api_env=(env)
   [[ -z "${RM_GATEWAY_REFRESH:-}" ]] || api_env+=("Orleans__Gateway__GatewayListRefreshPeriod=$RM_GATEWAY_REFRESH")
-  ConnectionStrings__ReliableMessaging="$(connection_string)" \
+  ConnectionStrings__ReliableMessaging="$(connection_string rm_frontend)" \
     Urls="http://127.0.0.1:$API_PORT" \
     Auth__SigningKeyFile="$(signing_key_file)" \
     Orleans__Tls__CertificatePath="$(tls_certificate_file)" \

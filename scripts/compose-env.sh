@@ -19,6 +19,7 @@ key() { head -c 32 /dev/urandom | base64 | tr -d '\n'; }
 declare -A secrets=(
   [RM_POSTGRES_PASSWORD]=password
   [RM_APP_DB_PASSWORD]=password
+  [RM_FRONTEND_DB_PASSWORD]=password
   [RM_DASHBOARD_PASSWORD]=password
   [RM_GRAFANA_PASSWORD]=password
   [RM_API_SIGNING_KEY]=key

@@ -14,7 +14,7 @@ api_port="${RM_API_PORT:-5080}"
 export Dashboard__Password="${RM_DASHBOARD_PASSWORD:-dashboard}"
 # The front end checks bearer tokens against a local key made on the first run (scripts/dev-token.sh signs with it).
 export Auth__SigningKeyFile="$root/.data/api-signing.key"
-# rm_app: the least-privilege role the schema creates (silo-config/sql/50-roles.sql).
+# rm_app: the least-privilege role the schema creates for silos (silo-config/sql/50-roles.sql).
 export ConnectionStrings__ReliableMessaging="Host=127.0.0.1;Port=${pg_port};Database=reliablemessaging;Username=rm_app"
 
 echo "==> Building"
@@ -42,7 +42,9 @@ Telemetry__PrometheusPort="${Telemetry__PrometheusPort:-9464}" dotnet src/Reliab
 pids+=($!)
 
 echo "==> Starting the front end on http://localhost:${api_port}"
-Urls="http://127.0.0.1:${api_port}" dotnet src/ReliableMessaging.Api/bin/Release/net10.0/ReliableMessaging.Api.dll &
+# rm_frontend: the front end only reads the gateway list, and its role can write nothing.
+ConnectionStrings__ReliableMessaging="Host=127.0.0.1;Port=${pg_port};Database=reliablemessaging;Username=rm_frontend" \
+  Urls="http://127.0.0.1:${api_port}" dotnet src/ReliableMessaging.Api/bin/Release/net10.0/ReliableMessaging.Api.dll &
 pids+=($!)
 
 echo "==> Running. API: http://localhost:${api_port}/accounts  OpenAPI: http://localhost:${api_port}/openapi/v1.json"

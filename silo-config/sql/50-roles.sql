@@ -89,3 +89,37 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- The front end's role, rm_frontend: the front end is an Orleans client and reads only the gateway
+-- list (the membership table, through the ADO.NET clustering client's query). Its credentials are
+-- the most exposed of the deployment, so they can write nothing: no state, no journal, no membership
+-- row (a process holding them cannot move money in the database nor register itself as a silo).
+-- Password from the setting rm.frontend_password, as for rm_app.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'rm_frontend') THEN
+        CREATE ROLE rm_frontend;
+    END IF;
+END
+$$;
+
+ALTER ROLE rm_frontend WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT;
+
+DO $$
+DECLARE
+    frontend_password text := current_setting('rm.frontend_password', true);
+BEGIN
+    IF frontend_password IS NOT NULL AND frontend_password <> '' THEN
+        EXECUTE format('ALTER ROLE rm_frontend WITH PASSWORD %L', frontend_password);
+    END IF;
+END
+$$;
+
+GRANT USAGE ON SCHEMA public TO rm_frontend;
+DO $$
+BEGIN
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO rm_frontend', current_database());
+END
+$$;
+
+GRANT SELECT ON orleansquery, orleansmembershiptable TO rm_frontend;

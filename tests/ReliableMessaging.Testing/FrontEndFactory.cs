@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Npgsql;
 using Orleans.TestingHost;
 using ReliableMessaging.Api.Hosting;
 using ReliableMessaging.Api.Security;
@@ -20,6 +21,9 @@ public sealed class FrontEndFactory(
     : WebApplicationFactory<FrontEndOptions>
 {
     public const string DashboardUser = "operator";
+
+    /// <summary>The front end's database role (silo-config/sql/50-roles.sql): it reads the gateway list and writes nothing.</summary>
+    public const string FrontEndRole = "rm_frontend";
     public const string Issuer = "reliable-messaging-test";
     public const string Audience = "reliable-messaging";
     public const string TestSubject = "test-suite";
@@ -51,7 +55,9 @@ public sealed class FrontEndFactory(
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.UseEnvironment("Testing");
-        builder.UseSetting($"ConnectionStrings:{ClusterDatabase.ConnectionStringName}", postgres.ConnectionString);
+        // As deployed: the front end's read-only role (silo-config/sql/50-roles.sql), which can only read the gateway list.
+        builder.UseSetting($"ConnectionStrings:{ClusterDatabase.ConnectionStringName}",
+            new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { Username = FrontEndRole }.ConnectionString);
         builder.UseSetting("Orleans:ClusterId", cluster.Options.ClusterId);
         builder.UseSetting("Orleans:ServiceId", cluster.Options.ServiceId);
         builder.UseSetting("Dashboard:Username", DashboardUser);

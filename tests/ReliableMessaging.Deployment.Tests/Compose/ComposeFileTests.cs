@@ -312,6 +312,7 @@ public sealed partial class ComposeFileTests
     public void ConnectionStrings_PointAtThePostgresServiceWithItsDatabaseAndCredentials()
     {
         var postgres = _compose.Postgres.Environment;
+        var passwordSettings = PasswordSettings(postgres["PGOPTIONS"]);
         foreach (var service in _compose.Silos.Append(_compose.FrontEnd))
         {
             var raw = service.Environment["ConnectionStrings__ReliableMessaging"];
@@ -321,19 +322,32 @@ public sealed partial class ComposeFileTests
             Assert.Equal(_compose.Postgres.Name, parts["Host"]);
             Assert.Equal("5432", parts["Port"]);
             Assert.Equal(postgres["POSTGRES_DB"], parts["Database"]);
-            // The least-privilege application role of silo-config/sql/50-roles.sql, never the superuser,
-            // with the same variable and default as the password the schema gives that role.
-            Assert.Equal(ApplicationRole, parts["Username"]);
+            // The least-privilege roles of silo-config/sql/50-roles.sql, never the superuser: the silos'
+            // rm_app, and the front end's read-only rm_frontend (the most exposed credentials can write
+            // nothing), each with the same variable as the password the schema gives that role.
+            var (role, setting) = service.Name == _compose.FrontEnd.Name ? (FrontEndRole, "rm.frontend_password") : (ApplicationRole, "rm.app_password");
+            Assert.Equal(role, parts["Username"]);
             Assert.NotEqual(postgres["POSTGRES_USER"], parts["Username"]);
-            Assert.Equal($"-c rm.app_password={parts["Password"]}", postgres["PGOPTIONS"]);
+            Assert.Equal(parts["Password"], passwordSettings[setting]);
         }
 
+        Assert.NotEqual(passwordSettings["rm.app_password"], passwordSettings["rm.frontend_password"]);
         var roles = File.ReadAllText(Path.Combine(RepositoryPaths.SiloConfig, "sql", "50-roles.sql"));
-        Assert.Contains($"CREATE ROLE {ApplicationRole}", roles, StringComparison.Ordinal);
-        Assert.Contains("current_setting('rm.app_password', true)", roles, StringComparison.Ordinal);
+        foreach (var (role, setting) in new[] { (ApplicationRole, "rm.app_password"), (FrontEndRole, "rm.frontend_password") })
+        {
+            Assert.Contains($"CREATE ROLE {role}", roles, StringComparison.Ordinal);
+            Assert.Contains($"current_setting('{setting}', true)", roles, StringComparison.Ordinal);
+        }
     }
 
     private const string ApplicationRole = "rm_app";
+    private const string FrontEndRole = "rm_frontend";
+
+    /// <summary>The <c>-c name=value</c> settings of PGOPTIONS.</summary>
+    private static Dictionary<string, string> PasswordSettings(string pgOptions) =>
+        pgOptions.Split("-c ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(setting => setting.Split('=', 2))
+            .ToDictionary(pair => pair[0], pair => pair[1], StringComparer.Ordinal);
 
     [Fact]
     public void Secrets_RequiredFromTheEnvironment_NoDefaults_AndComposeEnvWritesEachOne()
@@ -343,7 +357,8 @@ public sealed partial class ComposeFileTests
         var secrets = new[]
         {
             _compose.Postgres.Environment["POSTGRES_PASSWORD"],
-            _compose.Postgres.Environment["PGOPTIONS"].Replace("-c rm.app_password=", string.Empty, StringComparison.Ordinal),
+            PasswordSettings(_compose.Postgres.Environment["PGOPTIONS"])["rm.app_password"],
+            PasswordSettings(_compose.Postgres.Environment["PGOPTIONS"])["rm.frontend_password"],
             _compose.FrontEnd.Environment["Dashboard__Password"],
             _compose.FrontEnd.Environment["Auth__SigningKey"],
             _compose.Grafana.Environment["GF_SECURITY_ADMIN_PASSWORD"],

@@ -63,6 +63,31 @@ public sealed class ApplicationRoleTests(ClusterFixture fixture)
         Assert.Equal(1, await raise.ExecuteNonQueryAsync());
     }
 
+    [Theory]
+    [InlineData("SELECT count(*) FROM orleansstorage")]
+    [InlineData("UPDATE orleansstorage SET version = version + 1")]
+    [InlineData("INSERT INTO orleansmembershiptable (deploymentid, address, port, generation, siloname, hostname, status, starttime, iamalivetime) VALUES ('x', '10.0.0.9', 11111, 1, 's', 'h', 3, now(), now())")]
+    [InlineData("UPDATE orleansmembershiptable SET status = 6")]
+    [InlineData("SELECT count(*) FROM rm_operation_journal")]
+    [InlineData("DELETE FROM rm_operation_journal")]
+    [InlineData("UPDATE rm_journal_retention SET pruned_through_ms = pruned_through_ms + 1")]
+    [InlineData("SELECT count(*) FROM orleansreminderstable")]
+    [InlineData("SELECT orleans_storage_write(0, 0, 0, 0, 'x', 'x', 'x', 0, NULL)")]
+    public async Task FrontEndRole_ReadsTheGatewayListOnly_EveryStateOrMembershipWriteRefused(string statement)
+    {
+        // The front end's credentials are the most exposed: whoever holds them must not be able to
+        // copy one account's state over another's, nor register a silo of their own.
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(fixture.Postgres.ConnectionString) { Username = FrontEndFactory.FrontEndRole }.ConnectionString);
+        await connection.OpenAsync();
+        await using var gateways = new NpgsqlCommand("SELECT count(*) FROM orleansmembershiptable WHERE status = 3 AND proxyport > 0", connection);
+        Assert.True((long)(await gateways.ExecuteScalarAsync())! >= 1);
+        await using var command = new NpgsqlCommand(statement, connection);
+
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
+
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+    }
+
     [Fact]
     public async Task ApplicationRole_IsALoginWithoutSuperuserCreateDbOrCreateRole()
     {
