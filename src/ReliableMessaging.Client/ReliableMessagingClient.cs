@@ -217,6 +217,17 @@ public sealed class ReliableMessagingClient
         }
 
         var lookup = await GetTransferAsync(request.TransferId, cancellationToken);
+        if (lookup.Error is TransferNotConfirmedError)
+        {
+            // Received, and its source has no debit yet: a start may still be on its way. The service's
+            // advice is to repeat the POST with the same ID, which settles it (it runs at most once).
+            var resent = await ExchangeAsync(RequestKind.Transfer, () => KeyedPost("transfers", request.TransferId, body), cancellationToken, sentBefore: true);
+            if (resent.Answered && ReadTransferAnswer(request, resent) is var answer && IsVerdict(answer, resent))
+            {
+                return answer with { Attempts = exchange.Attempts + resent.Attempts, Detail = $"no answer ({exchange.LastFailure}); the transfer was not confirmed yet, so it was sent again with the same ID: {answer.Detail}" };
+            }
+        }
+
         return lookup switch
         {
             { Kind: LookupKind.Found, Transfer: { } transfer } when transfer.From == request.From && transfer.To == request.To && transfer.Amount == request.Amount => unanswered with

@@ -371,6 +371,24 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Transfer_NoAnswer_LookupSaysNotConfirmed_SentAgainWithTheSameIdAndSettled()
+    {
+        // The start was received but its source has no debit for it (here the source is not open): the
+        // look-up answers 409 transfer-not-confirmed, "repeat the POST with the same key". The client
+        // does, once, and that answer settles the call instead of leaving it unanswered.
+        await using var harness = new ClientHarness(fixture.FrontEndA, options => options.MaxAttempts = 1, pathSuffix: "/transfers");
+        var to = await harness.OpenWithBalanceAsync(0);
+        harness.Wire.DropResponses(1);
+
+        var outcome = await harness.Client.TransferAsync($"never-opened-{Guid.NewGuid():N}", to, 10);
+
+        Assert.Equal((OutcomeKind.Rejected, 2), (outcome.Kind, outcome.Attempts));
+        Assert.IsType<AccountNotFoundError>(outcome.Error);
+        Assert.Contains(harness.Observer.Attempts, a => a.Request == RequestKind.GetTransfer && a.StatusCode == 409);
+        Assert.Equal(0, await harness.BalanceAsync(to));
+    }
+
+    [Fact]
     public async Task Transfer_SentTwiceWithTheSameId_AcceptedOnceAndReplayed()
     {
         await using var harness = new ClientHarness(fixture.FrontEndA, pathSuffix: "/transfers");
