@@ -76,10 +76,12 @@ CREATE TABLE IF NOT EXISTS rm_journal_pruned
 ALTER TABLE rm_journal_pruned ADD COLUMN IF NOT EXISTS in_transfer bigint NOT NULL DEFAULT 0;
 ALTER TABLE rm_journal_pruned ADD COLUMN IF NOT EXISTS through_sequence bigint NOT NULL DEFAULT 0;
 
--- The floor and the tallies only ever rise (the pruner's upserts take the greatest, and add what it
--- deleted). The application role may UPDATE them for those upserts; this trigger (owned by whoever
--- applies this file, not by that role) refuses any update that would lower them: a floor set back
--- would turn pruned IDs into "never executed", and lowered tallies would make the audit add up wrong.
+-- The floor, the count of pruned records and the highest pruned sequence only ever rise (the pruner's
+-- upserts take the greatest, and add what it deleted; the net effects it adds may be of either sign).
+-- The application role may UPDATE them for those upserts; these triggers (owned by whoever applies
+-- this file, not by that role) refuse any update that would lower them: a floor set back would turn
+-- pruned IDs into "never executed". An operator reconciling a tally by hand disables them for that
+-- (ALTER TABLE ... DISABLE TRIGGER, as the tables' owner).
 CREATE OR REPLACE FUNCTION rm_journal_retention_only_rises() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN

@@ -1,4 +1,5 @@
--- The application role: what silos and front ends connect as, instead of the superuser.
+-- The application role: what silos connect as, instead of the superuser (front ends connect as
+-- rm_frontend, at the end of this file).
 --
 -- rm_app can LOG IN and run the Orleans ADO.NET providers' queries (orleansquery) on the
 -- project's tables, and nothing else: it owns no table (so it cannot DROP, ALTER or TRUNCATE

@@ -163,26 +163,40 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
     {
         const int Batch = 5000;
         var found = new List<AuditDifference>();
-        var debits = new List<(string Source, Guid TransferId, long Amount, string Destination)>();
-        await using (var command = dataSource.CreateCommand(
-            "SELECT account_id, operation_id, amount, counterparty FROM rm_operation_journal WHERE service_id = $1 AND kind = 3 AND status = 0 AND counterparty IS NOT NULL"
-            + (sources is null ? string.Empty : " AND account_id = ANY($2)")))
+        // Debits in pages along the primary key, each paired as it arrives: the journal keeps every
+        // transfer (by default for ever), so the whole list could be larger than memory.
+        var (afterAccount, afterId) = (string.Empty, Guid.Empty);
+        while (true)
         {
-            command.Parameters.Add(new() { Value = serviceId });
-            if (sources is not null)
+            var debits = new List<(string Source, Guid TransferId, long Amount, string Destination)>(Batch);
+            await using (var command = dataSource.CreateCommand(
+                "SELECT account_id, operation_id, amount, counterparty FROM rm_operation_journal"
+                + " WHERE service_id = $1 AND (account_id, operation_id) > ($2, $3) AND kind = 3 AND status = 0 AND counterparty IS NOT NULL"
+                + (sources is null ? string.Empty : " AND account_id = ANY($5)")
+                + " ORDER BY account_id, operation_id LIMIT $4"))
             {
-                command.Parameters.Add(new() { Value = sources.ToArray() });
+                command.Parameters.Add(new() { Value = serviceId });
+                command.Parameters.Add(new() { Value = afterAccount });
+                command.Parameters.Add(new() { Value = afterId });
+                command.Parameters.Add(new() { Value = Batch });
+                if (sources is not null)
+                {
+                    command.Parameters.Add(new() { Value = sources.ToArray() });
+                }
+
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    debits.Add((reader.GetString(0), reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3)));
+                }
             }
 
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            if (debits.Count == 0)
             {
-                debits.Add((reader.GetString(0), reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3)));
+                return found;
             }
-        }
 
-        foreach (var chunk in debits.Chunk(Batch))
-        {
+            (afterAccount, afterId) = (debits[^1].Source, debits[^1].TransferId);
             await using var pairs = dataSource.CreateCommand("""
                 SELECT t.source, t.transfer_id, t.amount, t.destination
                 FROM unnest($2::text[], $3::uuid[], $4::bigint[], $5::text[], $6::uuid[], $7::uuid[])
@@ -193,21 +207,19 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
                               WHERE r.service_id = $1 AND r.account_id = t.source AND r.operation_id = t.refund_id AND r.kind = 5 AND r.status = 0)
                 """);
             pairs.Parameters.Add(new() { Value = serviceId });
-            pairs.Parameters.Add(new() { Value = chunk.Select(d => d.Source).ToArray() });
-            pairs.Parameters.Add(new() { Value = chunk.Select(d => d.TransferId).ToArray() });
-            pairs.Parameters.Add(new() { Value = chunk.Select(d => d.Amount).ToArray() });
-            pairs.Parameters.Add(new() { Value = chunk.Select(d => d.Destination).ToArray() });
-            pairs.Parameters.Add(new() { Value = chunk.Select(d => TransferRecordIds.Credit(d.TransferId)).ToArray() });
-            pairs.Parameters.Add(new() { Value = chunk.Select(d => TransferRecordIds.Refund(d.TransferId)).ToArray() });
-            await using var reader = await pairs.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            pairs.Parameters.Add(new() { Value = debits.Select(d => d.Source).ToArray() });
+            pairs.Parameters.Add(new() { Value = debits.Select(d => d.TransferId).ToArray() });
+            pairs.Parameters.Add(new() { Value = debits.Select(d => d.Amount).ToArray() });
+            pairs.Parameters.Add(new() { Value = debits.Select(d => d.Destination).ToArray() });
+            pairs.Parameters.Add(new() { Value = debits.Select(d => TransferRecordIds.Credit(d.TransferId)).ToArray() });
+            pairs.Parameters.Add(new() { Value = debits.Select(d => TransferRecordIds.Refund(d.TransferId)).ToArray() });
+            await using var paired = await pairs.ExecuteReaderAsync(cancellationToken);
+            while (await paired.ReadAsync(cancellationToken))
             {
-                found.Add(new AuditDifference(reader.GetString(0), 0, 0, 0, 0,
-                    $"transfer {reader.GetGuid(1)} of {reader.GetInt64(2)} to {reader.GetString(3)} was both credited there and refunded here: money created"));
+                found.Add(new AuditDifference(paired.GetString(0), 0, 0, 0, 0,
+                    $"transfer {paired.GetGuid(1)} of {paired.GetInt64(2)} to {paired.GetString(3)} was both credited there and refunded here: money created"));
             }
         }
-
-        return found;
     }
 
     /// <summary>Transfers debited (kind 3) minus their refunds (5) and credits (4) among the audited accounts.</summary>

@@ -27,13 +27,15 @@ internal sealed class ClusterHealthCheck(IClusterClient client, IGatewayListProv
     internal static readonly TimeSpan SharedFor = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// How long the cluster may go unanswered (while several silos are listed) and still count as
-    /// Degraded: long enough for a paused silo to be declared dead (about 10-15 s with the cluster
-    /// profile's probes) and the management grain to answer from another. Past it, no silo this front
-    /// end can reach serves (they all stalled, or it is cut off from them): Unhealthy, so a load
-    /// balancer sends requests to a front end that can serve them.
+    /// How long the cluster may go unanswered through every gateway tried (while several silos are
+    /// listed) and still count as Degraded. A single stalled silo never makes it so (another gateway
+    /// answers); past it, no silo this front end can reach serves (they all stalled, or it is cut off
+    /// from them): Unhealthy, so a load balancer sends requests to a front end that can serve them.
     /// </summary>
     internal static readonly TimeSpan UnansweredGrace = TimeSpan.FromSeconds(20);
+
+    /// <summary>Management grains of other keys asked when key 0 does not answer (each may go through another gateway).</summary>
+    private const int AlternativeProbes = 3;
 
     /// <summary>Orleans' default DeathVoteExpirationTimeout: older suspicion votes no longer count.</summary>
     private static readonly TimeSpan VoteAge = TimeSpan.FromMinutes(2);
@@ -65,13 +67,21 @@ internal sealed class ClusterHealthCheck(IClusterClient client, IGatewayListProv
         try
         {
             hosts = await management.GetDetailedHosts(onlyActive: true, cancellationToken).WaitAsync(ClusterTimeout, cancellationToken);
-            lock (_gate)
-            {
-                _unansweredSince = null;
-            }
+            ResetUnanswered();
         }
         catch (TimeoutException exception)
         {
+            // The management grain is a stateless worker on the gateway this client routes its key to,
+            // which may be the silo that stopped answering: other keys go through other gateways. One
+            // that answers shows the rest of the cluster serving this front end (Degraded, however long).
+            var listed = await ListedGatewaysAsync(cancellationToken);
+            if (listed > 1 && await AnotherGatewayAnswersAsync(cancellationToken))
+            {
+                ResetUnanswered();
+                return HealthCheckResult.Degraded(string.Create(CultureInfo.InvariantCulture,
+                    $"One gateway did not answer within {ClusterTimeout.TotalSeconds:0} s, another did ({listed} silos listed active): one may have stopped answering."), exception);
+            }
+
             TimeSpan unanswered;
             lock (_gate)
             {
@@ -79,14 +89,12 @@ internal sealed class ClusterHealthCheck(IClusterClient client, IGatewayListProv
                 unanswered = time.GetElapsedTime(_unansweredSince.Value);
             }
 
-            // The management grain may live on the silo that stopped answering: ask the membership table
-            // directly. With another silo listed, the rest may still serve (for a while: see UnansweredGrace);
-            // with one, nothing does.
-            return await ListedGatewaysAsync(cancellationToken) switch
+            // With another silo listed, the rest may still serve (for a while: see UnansweredGrace); with one, nothing does.
+            return listed switch
             {
-                > 1 and var listed when unanswered >= UnansweredGrace => HealthCheckResult.Unhealthy(string.Create(CultureInfo.InvariantCulture,
+                > 1 when unanswered >= UnansweredGrace => HealthCheckResult.Unhealthy(string.Create(CultureInfo.InvariantCulture,
                     $"The cluster has not answered for {unanswered.TotalSeconds:0} s although {listed} silos are listed active: none that this front end reaches serves."), exception),
-                > 1 and var listed => HealthCheckResult.Degraded(string.Create(CultureInfo.InvariantCulture,
+                > 1 => HealthCheckResult.Degraded(string.Create(CultureInfo.InvariantCulture,
                     $"The cluster did not answer within {ClusterTimeout.TotalSeconds:0} s while {listed} silos are listed active: one may have stopped answering."), exception),
                 1 => HealthCheckResult.Unhealthy("The only silo listed active did not answer.", exception),
                 _ => HealthCheckResult.Unhealthy("The cluster did not answer and no silo is listed active.", exception),
@@ -127,6 +135,32 @@ internal sealed class ClusterHealthCheck(IClusterClient client, IGatewayListProv
         }
 
         return HealthCheckResult.Degraded(string.Create(CultureInfo.InvariantCulture, $"{hosts.Length} active silo(s); {string.Join("; ", problems)}."));
+    }
+
+    private void ResetUnanswered()
+    {
+        lock (_gate)
+        {
+            _unansweredSince = null;
+        }
+    }
+
+    // Management grains of other keys, in other gateway buckets of this client: true when one answers in time.
+    private async Task<bool> AnotherGatewayAnswersAsync(CancellationToken cancellationToken)
+    {
+        var answers = Enumerable.Range(1, AlternativeProbes).Select(async key =>
+        {
+            try
+            {
+                await client.GetGrain<IManagementGrain>(key).GetHosts(onlyActive: true).WaitAsync(ClusterTimeout, cancellationToken);
+                return true;
+            }
+            catch (Exception exception) when (exception is TimeoutException or OrleansException)
+            {
+                return false;
+            }
+        });
+        return (await Task.WhenAll(answers)).Any(answered => answered);
     }
 
     // The silo when it did not answer in time, null when it did.

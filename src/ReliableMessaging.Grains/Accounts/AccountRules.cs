@@ -419,22 +419,20 @@ public sealed class AccountRules
         }
 
         var timestamp = Uuid7.GetUnixTimeMilliseconds(operationId);
-        if (timestamp > now.ToUnixTimeMilliseconds() + _maxClockSkewMs)
-        {
-            // Refused as from the future if sent now: "unknown, send it to settle it" would be advice
-            // that cannot be followed (and would cost a checking write).
-            result = new(OperationLookupStatus.InvalidOperationId, null);
-            return true;
-        }
-
         if (timestamp <= state.EvictedThroughUnixMs)
         {
             result = new(OperationLookupStatus.Expired, null);
             return true;
         }
 
-        // Not found past the retention: its row may have been pruned, so "unknown" would be a guess.
-        result = new(IsPastRetention(timestamp, now) ? OperationLookupStatus.Expired : OperationLookupStatus.Unknown, null);
+        // Not found: past the retention its row may have been pruned; from beyond the clock skew a request
+        // with it is refused, so "unknown, send it to settle it" would be advice that cannot be followed.
+        // (Found in the journal below, it is found, whatever this silo's clock says.)
+        result = new(
+            IsPastRetention(timestamp, now) ? OperationLookupStatus.Expired
+            : timestamp > now.ToUnixTimeMilliseconds() + _maxClockSkewMs ? OperationLookupStatus.InvalidOperationId
+            : OperationLookupStatus.Unknown,
+            null);
         if (!OperationWindow.MayBeInJournalOnly(state, operationId))
         {
             return true;

@@ -476,6 +476,9 @@ public sealed class TransferDelivery
 
     private async Task RemoveReminderIfIdleAsync()
     {
+        // The pass's own outcome write is the check only when nothing delays the removal after it
+        // (another reminder change in progress would widen the gap to whatever that takes).
+        var checkedByOwnWrite = _outboxEmptiedByOwnWrite && _reminderTurn.IsCompleted;
         await InTurnAsync(async () =>
         {
             if (Reminder == DeliveryReminderState.Absent || !IsIdle)
@@ -489,7 +492,7 @@ public sealed class TransferDelivery
             // it: this pass's own write that emptied the outbox was one; otherwise one more is made.
             try
             {
-                if (!_outboxEmptiedByOwnWrite)
+                if (!checkedByOwnWrite)
                 {
                     await _host.ConfirmStateAsync();
                 }

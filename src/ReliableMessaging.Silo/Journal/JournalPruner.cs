@@ -20,6 +20,8 @@ public sealed partial class JournalPruner(
 {
     private const int DeleteBatch = 10_000;
 
+    private static readonly TimeSpan PruneTimeout = TimeSpan.FromMinutes(2);
+
     /// <summary>One pruning pass: raises the floor to now minus the retention, then deletes below it. Returns the rows deleted.</summary>
     public async Task<long> PruneAsync(CancellationToken cancellationToken)
     {
@@ -47,7 +49,10 @@ public sealed partial class JournalPruner(
             // the statement never see rows gone without their tally, nor a tally without its rows gone.
             // Exclusive against the journal writer's inserts (they hold it shared): an insert either
             // committed before this delete's snapshot, or starts after this commit and sees the tally.
+            // Its own time limit: a 10,000-row delete behind the writers' locks may outlast the silo's
+            // default statement timeout (ProviderConnectionString), and nothing waits on pruning.
             await using var batch = dataSource.CreateBatch();
+            batch.Timeout = (int)PruneTimeout.TotalSeconds;
             batch.BatchCommands.Add(new NpgsqlBatchCommand(PostgresOperationJournal.PruneLockSql) { Parameters = { new() { Value = serviceId.Value } } });
             var delete = new NpgsqlBatchCommand($"""
                 WITH deleted AS (

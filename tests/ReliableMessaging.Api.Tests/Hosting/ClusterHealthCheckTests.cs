@@ -41,6 +41,21 @@ public sealed class ClusterHealthCheckTests
     }
 
     [Fact]
+    public async Task OneGatewayHangsForLong_AnotherAnswers_StaysDegradedNeverUnhealthy()
+    {
+        // The management grain of key 0 goes through the stalled silo's gateway, the others through the
+        // rest: one stalled silo must never take every front end out of a load balancer.
+        var time = new ManualTime();
+        var check = new ClusterHealthCheck(PartlyHangingCluster.Create(), new ListedGateways(3), time);
+
+        var first = await check.CheckHealthAsync(new HealthCheckContext());
+        time.Advance(ClusterHealthCheck.UnansweredGrace * 3);
+        var later = await check.CheckHealthAsync(new HealthCheckContext());
+
+        Assert.Equal((HealthStatus.Degraded, HealthStatus.Degraded), (first.Status, later.Status));
+    }
+
+    [Fact]
     public async Task ProbesWithinASecond_ShareOneLookAtTheCluster_ALaterOneLooksAgain()
     {
         // The probe is anonymous: a flood of it must not become a flood of membership reads and silo calls.
@@ -135,6 +150,25 @@ public sealed class ClusterHealthCheckTests
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) =>
             targetMethod?.Name == nameof(IClusterClient.GetGrain) && targetMethod.ReturnType == typeof(IManagementGrain)
                 ? Create<IManagementGrain, HangingGrain>()
+                : throw new NotSupportedException(targetMethod?.Name);
+    }
+
+    /// <summary>A cluster client whose management grain of key 0 never answers and the others do (one gateway stalled).</summary>
+    public class PartlyHangingCluster : DispatchProxy
+    {
+        public static IClusterClient Create() => Create<IClusterClient, PartlyHangingCluster>();
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) =>
+            targetMethod?.Name == nameof(IClusterClient.GetGrain) && targetMethod.ReturnType == typeof(IManagementGrain)
+                ? args?[0] is 0L ? Create<IManagementGrain, HangingGrain>() : Create<IManagementGrain, AnsweringGrain>()
+                : throw new NotSupportedException(targetMethod?.Name);
+    }
+
+    public class AnsweringGrain : DispatchProxy
+    {
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) =>
+            targetMethod?.Name == nameof(IManagementGrain.GetHosts)
+                ? Task.FromResult(new Dictionary<SiloAddress, SiloStatus>())
                 : throw new NotSupportedException(targetMethod?.Name);
     }
 
