@@ -21,4 +21,7 @@ public static class TransferRecordIds
 
     /// <summary>The refund's ID at the source.</summary>
     public static Guid Refund(Guid transferId) => Uuid7.Derive(transferId, RefundPurpose);
+
+    /// <summary>The ID of the source's record that says how the transfer finished.</summary>
+    public static Guid Finished(Guid transferId) => Uuid7.Derive(transferId, FinishedPurpose);
 }

@@ -13,15 +13,6 @@ namespace ReliableMessaging.Grains.Accounts;
 /// </summary>
 public sealed class AccountRules
 {
-    /// <inheritdoc cref="TransferRecordIds.CreditPurpose"/>
-    public const string CreditPurpose = TransferRecordIds.CreditPurpose;
-
-    /// <inheritdoc cref="TransferRecordIds.RefundPurpose"/>
-    public const string RefundPurpose = TransferRecordIds.RefundPurpose;
-
-    /// <inheritdoc cref="TransferRecordIds.FinishedPurpose"/>
-    public const string FinishedPurpose = TransferRecordIds.FinishedPurpose;
-
     private readonly OperationWindow _window;
     private readonly long _maxClockSkewMs;
     private readonly long? _retentionMs;
@@ -297,7 +288,7 @@ public sealed class AccountRules
 
         FinishTransfer(state, transferId, TransferState.Refunded, now);
         state.Balance += pending.Amount;
-        Record(state, new OperationRecord(Uuid7.Derive(transferId, RefundPurpose), OperationKind.TransferRefund, pending.Amount, OperationStatus.Succeeded, state.Balance, pending.To), now);
+        Record(state, new OperationRecord(TransferRecordIds.Refund(transferId), OperationKind.TransferRefund, pending.Amount, OperationStatus.Succeeded, state.Balance, pending.To), now);
         return true;
     }
 
@@ -360,7 +351,7 @@ public sealed class AccountRules
     }
 
     /// <summary>The ID of the record that says how a transfer finished.</summary>
-    public static Guid FinishedEventId(Guid transferId) => Uuid7.Derive(transferId, FinishedPurpose);
+    public static Guid FinishedEventId(Guid transferId) => TransferRecordIds.Finished(transferId);
 
     /// <summary>
     /// Refund room: a credit of <paramref name="amount"/> is admitted only if the balance can still

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using ReliableMessaging.Contracts;
 using ReliableMessaging.Contracts.Accounts;
 using ReliableMessaging.Contracts.Transfers;
 
@@ -78,7 +77,7 @@ public sealed class TransferDelivery
     public IReadOnlyCollection<Guid> Overdue => _overdue;
 
     /// <summary>The ID under which a transfer's credit is delivered to the destination.</summary>
-    public static Guid CreditId(Guid transferId) => Uuid7.Derive(transferId, AccountRules.CreditPurpose);
+    public static Guid CreditId(Guid transferId) => TransferRecordIds.Credit(transferId);
 
     /// <summary>
     /// The destination's answer to a credit, sorted by whether time may change it. Every status

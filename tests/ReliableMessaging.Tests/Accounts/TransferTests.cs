@@ -1,5 +1,4 @@
 using Orleans.TestingHost;
-using ReliableMessaging.Contracts;
 using ReliableMessaging.Contracts.Accounts;
 using ReliableMessaging.Contracts.Transfers;
 using ReliableMessaging.Grains.Accounts;
@@ -50,7 +49,7 @@ public sealed class TransferTests(ClusterFixture fixture)
         Assert.Equal((700L, 350L), (await BalanceAsync(from), await BalanceAsync(to)));
 
         // The credit was recorded at the destination under the derived ID, once.
-        var credit = await fixture.Grains.GetGrain<IAccountGrain>(to).GetOperation(Uuid7.Derive(transferId, AccountRules.CreditPurpose));
+        var credit = await fixture.Grains.GetGrain<IAccountGrain>(to).GetOperation(TransferRecordIds.Credit(transferId));
         Assert.Equal((OperationLookupStatus.Found, OperationKind.TransferIn, 300L), (credit.Status, credit.Operation!.Kind, credit.Operation.Amount));
     }
 
@@ -69,7 +68,7 @@ public sealed class TransferTests(ClusterFixture fixture)
         Assert.Equal(TransferState.Refunded, retry.State);
         Assert.Equal(1000, await BalanceAsync(from));
         Assert.Equal(AccountStatus.NotFound, (await fixture.Grains.GetGrain<IAccountGrain>(missing).GetSnapshot()).Status);
-        var refund = await fixture.Grains.GetGrain<IAccountGrain>(from).GetOperation(Uuid7.Derive(transferId, AccountRules.RefundPurpose));
+        var refund = await fixture.Grains.GetGrain<IAccountGrain>(from).GetOperation(TransferRecordIds.Refund(transferId));
         Assert.Equal(OperationKind.TransferRefund, refund.Operation!.Kind);
     }
 

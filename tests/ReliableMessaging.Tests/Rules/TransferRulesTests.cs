@@ -67,7 +67,7 @@ public sealed class TransferRulesTests
         Assert.Equal(1000, state.Balance);
         Assert.Empty(state.PendingTransfers);
         Assert.Equal(TransferState.Refunded, OperationWindow.Find(state, transferId)!.Transfer);
-        var refund = OperationWindow.Find(state, Uuid7.Derive(transferId, AccountRules.RefundPurpose));
+        var refund = OperationWindow.Find(state, TransferRecordIds.Refund(transferId));
         Assert.Equal((OperationKind.TransferRefund, 300L), (refund!.Kind, refund.Amount));
     }
 
@@ -97,7 +97,7 @@ public sealed class TransferRulesTests
 
         // A credit arrives under an ID derived from its transfer's; a deposit under the client's UUIDv7.
         Guid IdFor(int ms) => kind == OperationKind.TransferIn
-            ? Uuid7.Derive(Guid.CreateVersion7(Now.AddMilliseconds(ms)), AccountRules.CreditPurpose)
+            ? TransferRecordIds.Credit(Guid.CreateVersion7(Now.AddMilliseconds(ms)))
             : Guid.CreateVersion7(Now.AddMilliseconds(ms));
         var refused = _rules.Process(state, new(kind, IdFor(1), room + 1, kind == OperationKind.TransferIn ? "carol" : null), Now);
         var admitted = _rules.Process(state, new(kind, IdFor(2), room, kind == OperationKind.TransferIn ? "carol" : null), Now);
@@ -128,14 +128,14 @@ public sealed class TransferRulesTests
     public void DerivedIds_KeepTimestampAndDifferByPurpose()
     {
         var transferId = Guid.CreateVersion7(Now);
-        var credit = Uuid7.Derive(transferId, AccountRules.CreditPurpose);
-        var refund = Uuid7.Derive(transferId, AccountRules.RefundPurpose);
+        var credit = TransferRecordIds.Credit(transferId);
+        var refund = TransferRecordIds.Refund(transferId);
 
         Assert.True(Uuid7.IsDerived(credit));
         Assert.False(Uuid7.IsValid(credit));
         Assert.False(Uuid7.IsDerived(transferId));
         Assert.Equal(Uuid7.GetUnixTimeMilliseconds(transferId), Uuid7.GetUnixTimeMilliseconds(credit));
-        Assert.Equal(credit, Uuid7.Derive(transferId, AccountRules.CreditPurpose));
+        Assert.Equal(credit, TransferRecordIds.Credit(transferId));
         Assert.NotEqual(credit, refund);
         Assert.NotEqual(transferId, credit);
     }
