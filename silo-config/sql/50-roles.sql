@@ -23,32 +23,29 @@
 -- loopback connections). Idempotent: re-running resets the attributes and grants, and the password
 -- when given. Run as a superuser (or the owner of the tables with CREATEROLE).
 
-DO $$
-BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'rm_app') THEN
-        CREATE ROLE rm_app;
-    END IF;
-END
-$$;
-
-ALTER ROLE rm_app WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT;
-
+-- Both login roles (rm_app, and rm_frontend at the end of this file): created once, their attributes
+-- reset, each password from its setting when given, usage of the schema and the database, nothing of
+-- their own (PostgreSQL 15+ already denies CREATE on public to PUBLIC; older servers do not).
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 DO $$
 DECLARE
-    app_password text := current_setting('rm.app_password', true);
+    login record;
+    login_password text;
 BEGIN
-    IF app_password IS NOT NULL AND app_password <> '' THEN
-        EXECUTE format('ALTER ROLE rm_app WITH PASSWORD %L', app_password);
-    END IF;
-END
-$$;
+    FOR login IN SELECT * FROM (VALUES ('rm_app', 'rm.app_password'), ('rm_frontend', 'rm.frontend_password')) AS roles (name, setting) LOOP
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = login.name) THEN
+            EXECUTE format('CREATE ROLE %I', login.name);
+        END IF;
 
--- No objects of its own (PostgreSQL 15+ already denies CREATE on public to PUBLIC; older servers do not).
-REVOKE CREATE ON SCHEMA public FROM PUBLIC;
-GRANT USAGE ON SCHEMA public TO rm_app;
-DO $$
-BEGIN
-    EXECUTE format('GRANT CONNECT ON DATABASE %I TO rm_app', current_database());
+        EXECUTE format('ALTER ROLE %I WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT', login.name);
+        login_password := current_setting(login.setting, true);
+        IF login_password IS NOT NULL AND login_password <> '' THEN
+            EXECUTE format('ALTER ROLE %I WITH PASSWORD %L', login.name, login_password);
+        END IF;
+
+        EXECUTE format('GRANT USAGE ON SCHEMA public TO %I', login.name);
+        EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), login.name);
+    END LOOP;
 END
 $$;
 
@@ -95,32 +92,5 @@ $$;
 -- list (the membership table, through the ADO.NET clustering client's query). Its credentials are
 -- the most exposed of the deployment, so they can write nothing: no state, no journal, no membership
 -- row (a process holding them cannot move money in the database nor register itself as a silo).
--- Password from the setting rm.frontend_password, as for rm_app.
-DO $$
-BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'rm_frontend') THEN
-        CREATE ROLE rm_frontend;
-    END IF;
-END
-$$;
-
-ALTER ROLE rm_frontend WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT;
-
-DO $$
-DECLARE
-    frontend_password text := current_setting('rm.frontend_password', true);
-BEGIN
-    IF frontend_password IS NOT NULL AND frontend_password <> '' THEN
-        EXECUTE format('ALTER ROLE rm_frontend WITH PASSWORD %L', frontend_password);
-    END IF;
-END
-$$;
-
-GRANT USAGE ON SCHEMA public TO rm_frontend;
-DO $$
-BEGIN
-    EXECUTE format('GRANT CONNECT ON DATABASE %I TO rm_frontend', current_database());
-END
-$$;
-
+-- Created with rm_app above; its password from the setting rm.frontend_password.
 GRANT SELECT ON orleansquery, orleansmembershiptable TO rm_frontend;

@@ -88,15 +88,17 @@ public sealed class ApplicationRoleTests(ClusterFixture fixture)
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
     }
 
-    [Fact]
-    public async Task ApplicationRole_IsALoginWithoutSuperuserCreateDbOrCreateRole()
+    [Theory]
+    [InlineData(Role)]
+    [InlineData(FrontEndFactory.FrontEndRole)]
+    public async Task Roles_AreLoginsWithoutSuperuserCreateDbOrCreateRole(string role)
     {
         var attributes = await fixture.Postgres.QueryScalarAsync<string>(
             "SELECT concat_ws(',', rolcanlogin, rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls) FROM pg_roles WHERE rolname = @role",
-            ("role", Role));
+            ("role", role));
         Assert.Equal("t,f,f,f,f,f", attributes);
         Assert.Equal(0L, await fixture.Postgres.QueryScalarAsync<long>(
-            "SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE r.rolname = @role", ("role", Role)));
+            "SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE r.rolname = @role", ("role", role)));
     }
 
     [Fact]
