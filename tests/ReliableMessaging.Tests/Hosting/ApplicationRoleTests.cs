@@ -6,8 +6,9 @@ using ReliableMessaging.Testing;
 namespace ReliableMessaging.Tests.Hosting;
 
 /// <summary>
-/// rm_app, the role of silo-config/sql/50-roles.sql that silos and front ends connect as: it runs the
-/// providers' work (membership, state, reminders) and cannot change the schema.
+/// The roles of silo-config/sql/50-roles.sql: rm_app, which silos connect as, runs the providers' work
+/// (membership, state, reminders, the journal) and cannot change the schema; rm_frontend, which front
+/// ends connect as, reads the gateway list and writes nothing.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class ApplicationRoleTests(ClusterFixture fixture)
