@@ -20,6 +20,14 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
 
     private NpgsqlDataSource DataSource() => NpgsqlDataSource.Create(fixture.Postgres.ConnectionString);
 
+    /// <summary>A role that may log in and nothing more (as after a missing migration of 50-roles.sql).</summary>
+    private async Task<NpgsqlDataSource> WithoutGrantsAsync()
+    {
+        var role = $"rm_nogrant_{Guid.NewGuid():N}"[..24];
+        await fixture.Postgres.QueryScalarAsync<object>($"CREATE ROLE {role} LOGIN");
+        return NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(fixture.Postgres.ConnectionString) { Username = role }.ConnectionString);
+    }
+
     private PostgresOperationJournal Journal(NpgsqlDataSource dataSource) =>
         new(dataSource, _serviceId, Options.Create(new AccountOptions()), NullLogger<PostgresOperationJournal>.Instance);
 
@@ -298,9 +306,7 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
     {
         // A role without grants on the journal (as after a missing migration of 50-roles.sql): every
         // read fails the same way, so "unavailable, retry" (503) would send clients into endless retries.
-        var role = $"rm_nogrant_{Guid.NewGuid():N}"[..24];
-        await fixture.Postgres.QueryScalarAsync<object>($"CREATE ROLE {role} LOGIN");
-        await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(fixture.Postgres.ConnectionString) { Username = role }.ConnectionString);
+        await using var dataSource = await WithoutGrantsAsync();
         await using var journal = Journal(dataSource);
 
         var find = await Assert.ThrowsAsync<PostgresException>(() => journal.FindAsync("alice", [Guid.CreateVersion7()]));
@@ -313,9 +319,7 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
     public async Task AppendRefusedTheSameWayEveryTime_AnErrorNotJournalUnavailable()
     {
         // The same for appends: the account would otherwise answer 503 "retry" for good once its bound is reached.
-        var role = $"rm_nogrant_{Guid.NewGuid():N}"[..24];
-        await fixture.Postgres.QueryScalarAsync<object>($"CREATE ROLE {role} LOGIN");
-        await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(fixture.Postgres.ConnectionString) { Username = role }.ConnectionString);
+        await using var dataSource = await WithoutGrantsAsync();
         await using var journal = Journal(dataSource);
 
         var append = await Assert.ThrowsAsync<PostgresException>(() => journal.AppendAsync("alice", [Record(1, Now)]));
