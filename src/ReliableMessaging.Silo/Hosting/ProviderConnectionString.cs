@@ -4,11 +4,11 @@ using Npgsql;
 namespace ReliableMessaging.Silo.Hosting;
 
 /// <summary>
-/// The connection strings a silo uses, from the configured one: the Orleans ADO.NET providers' and the
-/// journal's. Both skip the reset on return and prepare their statements (every grain-state write
-/// opens and returns a pooled connection), bound how long a database that stopped answering can hold
-/// a call, and split the process's <c>Maximum Pool Size</c> between their two pools, so that a process
-/// never holds more connections than it was given. A setting the configured string names explicitly
+/// The connection strings a silo uses, from the configured one: the Orleans ADO.NET providers', the
+/// journal's and the database path probe's. They skip the reset on return and prepare their statements
+/// (every grain-state write opens and returns a pooled connection), bound how long a database that
+/// stopped answering can hold a call, and split the process's <c>Maximum Pool Size</c> between their
+/// pools, so that a process never holds more connections than it was given. A setting the configured string names explicitly
 /// is kept as given (the pool size is split either way).
 /// </summary>
 public static class ProviderConnectionString
@@ -27,15 +27,28 @@ public static class ProviderConnectionString
     public const int CommandTimeoutSeconds = 10;
 
     /// <summary>The providers' connection string (clustering, grain storage, reminders).</summary>
-    public static string For(string configured) => Tune(configured, journal: false);
+    public static string For(string configured) => Tune(configured, Pool.Providers);
 
     /// <summary>The journal's connection string: its own pool, a share of the process's.</summary>
-    public static string ForJournal(string configured) => Tune(configured, journal: true);
+    public static string ForJournal(string configured) => Tune(configured, Pool.Journal);
+
+    /// <summary>
+    /// The database path probe's: one connection of the process's budget, which waits and runs for at
+    /// most <paramref name="probeTimeout"/> (rounded up to whole seconds).
+    /// </summary>
+    public static string ForProbe(string configured, TimeSpan probeTimeout)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(Tune(configured, Pool.Probe));
+        var seconds = (int)Math.Max(1, Math.Ceiling(probeTimeout.TotalSeconds));
+        builder.Timeout = seconds;
+        builder.CommandTimeout = seconds;
+        return builder.ConnectionString;
+    }
 
     /// <summary>The journal's share of a process's pool of <paramref name="total"/>: one writer, short reads and the pruner.</summary>
     public static int JournalPoolSize(int total) => Math.Clamp(total / 4, 2, 10);
 
-    private static string Tune(string configured, bool journal)
+    private static string Tune(string configured, Pool pool)
     {
         // NpgsqlConnectionStringBuilder knows every keyword, so ask a plain builder what was written.
         var written = new DbConnectionStringBuilder { ConnectionString = configured };
@@ -66,18 +79,34 @@ public static class ProviderConnectionString
             builder.CommandTimeout = CommandTimeoutSeconds;
         }
 
-        // Two pools per silo: given P connections, the journal takes its share and the providers the
-        // rest, so N processes with P each stay within N x P (the budget docker-compose.yml and
-        // scripts/cluster.sh divide PostgreSQL's max_connections by).
+        // Three pools per silo: given P connections, the journal takes its share, the probe one and the
+        // providers the rest, so N processes with P each stay within N x P (the budget docker-compose.yml
+        // and scripts/cluster.sh divide PostgreSQL's max_connections by).
         var total = builder.MaxPoolSize;
-        if (total < 4)
+        if (total < MinimumPoolSize)
         {
-            throw new InvalidOperationException($"Maximum Pool Size must be at least 4 (it is {total}): a silo splits it between its providers and its journal.");
+            throw new InvalidOperationException(
+                $"Maximum Pool Size must be at least {MinimumPoolSize} (it is {total}): a silo splits it between its providers, its journal and its database path probe.");
         }
 
-        builder.MaxPoolSize = journal ? JournalPoolSize(total) : total - JournalPoolSize(total);
+        builder.MaxPoolSize = pool switch
+        {
+            Pool.Journal => JournalPoolSize(total),
+            Pool.Probe => 1,
+            _ => total - JournalPoolSize(total) - 1,
+        };
         builder.MinPoolSize = Math.Min(builder.MinPoolSize, builder.MaxPoolSize);
         return builder.ConnectionString;
+    }
+
+    /// <summary>The smallest <c>Maximum Pool Size</c> a silo accepts: two for the providers, two for the journal, one for the probe.</summary>
+    public const int MinimumPoolSize = 5;
+
+    private enum Pool
+    {
+        Providers,
+        Journal,
+        Probe,
     }
 
     private static bool Names(DbConnectionStringBuilder written, params string[] keywords) =>

@@ -7,8 +7,10 @@ using Orleans.Serialization;
 using Orleans.Storage;
 using ReliableMessaging.Contracts.Hosting;
 using ReliableMessaging.Grains.Accounts;
+using ReliableMessaging.Grains.Health;
 using ReliableMessaging.Grains.Journal;
 using ReliableMessaging.Silo.Faults;
+using ReliableMessaging.Silo.Health;
 using ReliableMessaging.Silo.Journal;
 using ReliableMessaging.Grains.Telemetry;
 using ReliableMessaging.Silo.Storage;
@@ -148,6 +150,20 @@ public static class ReliableMessagingSiloExtensions
         services.AddSingleton<IOperationJournal>(sp => sp.GetRequiredService<PostgresOperationJournal>());
         services.AddSingleton<JournalPruner>();
         services.AddHostedService(sp => sp.GetRequiredService<JournalPruner>());
+
+        // A silo whose own way to the database hangs while its peers' works steps out of the cluster.
+        services.AddOptions<DatabasePathOptions>()
+            .BindConfiguration(DatabasePathOptions.SectionName)
+            .Validate(options =>
+            {
+                options.Validate();
+                return true;
+            })
+            .ValidateOnStart();
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<DatabasePathProbe>(sp, NpgsqlDataSource.Create(
+            ProviderConnectionString.ForProbe(configured, sp.GetRequiredService<IOptions<DatabasePathOptions>>().Value.ProbeTimeout))));
+        services.AddSingleton<IDatabasePathStatus>(sp => sp.GetRequiredService<DatabasePathProbe>());
+        services.AddHostedService<DatabasePathMonitor>();
         return silo;
     }
 }

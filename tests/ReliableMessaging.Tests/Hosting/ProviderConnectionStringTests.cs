@@ -22,21 +22,35 @@ public sealed class ProviderConnectionStringTests
     }
 
     [Theory]
-    [InlineData("Host=db;Maximum Pool Size=20", 15, 5)]
-    [InlineData("Host=db;Maximum Pool Size=22", 17, 5)]
-    [InlineData("Host=db;Maximum Pool Size=5", 3, 2)]
-    [InlineData("Host=db", 90, 10)]
-    public void ProvidersAndJournal_SplitTheProcesssPool_NeverMoreThanItWasGiven(string configured, int providers, int journal)
+    [InlineData("Host=db;Maximum Pool Size=20", 14, 5)]
+    [InlineData("Host=db;Maximum Pool Size=22", 16, 5)]
+    [InlineData("Host=db;Maximum Pool Size=5", 2, 2)]
+    [InlineData("Host=db", 89, 10)]
+    public void ProvidersJournalAndProbe_SplitTheProcesssPool_NeverMoreThanItWasGiven(string configured, int providers, int journal)
     {
-        // Two pools per silo: each taking the whole of it would put a cluster past PostgreSQL's
+        // Three pools per silo: each taking the whole of it would put a cluster past PostgreSQL's
         // max_connections, which docker-compose.yml and scripts/cluster.sh divide among the processes.
         var forProviders = new NpgsqlConnectionStringBuilder(ProviderConnectionString.For(configured));
         var forJournal = new NpgsqlConnectionStringBuilder(ProviderConnectionString.ForJournal(configured));
+        var forProbe = new NpgsqlConnectionStringBuilder(ProviderConnectionString.ForProbe(configured, TimeSpan.FromSeconds(5)));
 
-        Assert.Equal((providers, journal), (forProviders.MaxPoolSize, forJournal.MaxPoolSize));
-        Assert.Equal(new NpgsqlConnectionStringBuilder(configured).MaxPoolSize, forProviders.MaxPoolSize + forJournal.MaxPoolSize);
+        Assert.Equal((providers, journal, 1), (forProviders.MaxPoolSize, forJournal.MaxPoolSize, forProbe.MaxPoolSize));
+        Assert.Equal(new NpgsqlConnectionStringBuilder(configured).MaxPoolSize, forProviders.MaxPoolSize + forJournal.MaxPoolSize + forProbe.MaxPoolSize);
         Assert.True(forJournal.NoResetOnClose);
-        Assert.Throws<InvalidOperationException>(() => ProviderConnectionString.For("Host=db;Maximum Pool Size=3"));
+        Assert.Throws<InvalidOperationException>(() => ProviderConnectionString.For("Host=db;Maximum Pool Size=4"));
+    }
+
+    [Theory]
+    [InlineData(5, 5)]
+    [InlineData(2.5, 3)]
+    [InlineData(0.3, 1)]
+    public void ForProbe_WaitsAndRunsNoLongerThanTheProbeTimeout(double timeoutSeconds, int expectedSeconds)
+    {
+        // A configured Timeout or Command Timeout is for the accounts' statements; the probe keeps its own bound.
+        var probe = new NpgsqlConnectionStringBuilder(
+            ProviderConnectionString.ForProbe("Host=db;Timeout=30;Command Timeout=60", TimeSpan.FromSeconds(timeoutSeconds)));
+
+        Assert.Equal((expectedSeconds, expectedSeconds), (probe.Timeout, probe.CommandTimeout));
     }
 
     [Theory]

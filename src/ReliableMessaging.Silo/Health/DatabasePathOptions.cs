@@ -1,0 +1,41 @@
+namespace ReliableMessaging.Silo.Health;
+
+/// <summary>
+/// How a silo watches its own way to the database and when it steps out of the cluster because that
+/// way hangs while its peers' works (bound from the <c>DatabasePath</c> section).
+/// </summary>
+public sealed class DatabasePathOptions
+{
+    public const string SectionName = "DatabasePath";
+
+    /// <summary>How often the silo probes its database path (<c>SELECT 1</c> on a connection of its own).</summary>
+    public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long one probe (connecting included) may take before it counts as failed.</summary>
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The silo's process ends (for its supervisor to restart it) once every probe of its own has failed
+    /// for this long while a peer had no failed probe over as long. Its accounts then move to silos that can serve them, instead of failing
+    /// for as long as its path hangs. Null: never step out (probes are still logged).
+    /// </summary>
+    public TimeSpan? StepOutAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Fails on settings that would probe constantly or step out on a single slow probe.</summary>
+    public void Validate()
+    {
+        if (ProbeInterval < TimeSpan.FromMilliseconds(100) || ProbeTimeout < TimeSpan.FromMilliseconds(100))
+        {
+            throw new InvalidOperationException($"{SectionName}:{nameof(ProbeInterval)} and {nameof(ProbeTimeout)} must be at least 100 ms.");
+        }
+
+        if (StepOutAfter is { } after && after < 2 * (ProbeInterval + ProbeTimeout))
+        {
+            throw new InvalidOperationException(
+                $"{SectionName}:{nameof(StepOutAfter)} ({after}) must be at least twice {nameof(ProbeInterval)} plus {nameof(ProbeTimeout)} ({2 * (ProbeInterval + ProbeTimeout)}): one failed probe is no evidence.");
+        }
+    }
+
+    /// <summary>How recent a peer's last successful probe must be to count: one period and one probe's time, with as much again for slack.</summary>
+    public TimeSpan PeerEvidenceAge => 2 * (ProbeInterval + ProbeTimeout);
+}
