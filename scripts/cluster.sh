@@ -29,13 +29,16 @@
 #   --clock-offsets LIST RM_SILO_CLOCK_OFFSETS  shift silo K's clock by the K-th entry (Faults:ClockOffset, a test and
 #                                               chaos setting), e.g. -00:00:02,00:00:00,00:00:02; each shorter than
 #                                               Accounts:MaxClockSkew (default none: every silo on the system clock)
+#   --silo-pg-ports LIST RM_SILO_PG_PORTS       silo K reaches PostgreSQL on the K-th entry instead of --pg-port (a test
+#                                               and chaos setting: a proxy there can hang one silo's way to the database),
+#                                               e.g. ,54400 for silo 2 only (default none: every silo on --pg-port)
 #   --owner-pid PID                             stop everything when process PID exits
 # The front end checks bearer tokens against RUN_DIR/api-signing.key (created on the first start);
 # `token` prints one for it (the chaos test gives it to the ATM simulator as RM_API_TOKEN). Silos and
 # the front end talk over mutual TLS with RUN_DIR/cluster-tls.pfx (scripts/dev-cert.sh, first start).
 # Silos run with DOTNET_ENVIRONMENT=Cluster (silo-config/appsettings.Cluster.json); only their ports
-# and names are per silo (and their clock offsets). Other Orleans__*/Accounts__* variables in the environment reach
-# them too. Requires jq (it reads the JSON configuration) and psql.
+# and names are per silo (and their clock offsets and PostgreSQL ports). Other Orleans__*/Accounts__*/DatabasePath__*
+# variables in the environment reach them too. Requires jq (it reads the JSON configuration) and psql.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -44,7 +47,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
 log() { echo "cluster.sh: $*" >&2; }
-usage() { sed -n '2,38p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,41p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 abs_path() {
   local dir="$1"
@@ -55,7 +58,7 @@ abs_path() {
 check_number() { [[ "$2" =~ ^[0-9]+$ ]] || die "$1 must be a number, not '$2'"; }
 
 run_dir="$(abs_path "${RM_CLUSTER_DIR:-.data/cluster}")"
-opt_pg_dir="" opt_pg_port="" opt_silo_port="" opt_gateway_port="" opt_api_port="" opt_configuration="" opt_clock_offsets=""
+opt_pg_dir="" opt_pg_port="" opt_silo_port="" opt_gateway_port="" opt_api_port="" opt_configuration="" opt_clock_offsets="" opt_silo_pg_ports=""
 no_build=0 owner_pid=""
 
 while (( $# )); do
@@ -68,6 +71,7 @@ while (( $# )); do
     --api-port) (( $# >= 2 )) || die "$1 needs a value"; opt_api_port="$2"; shift 2 ;;
     --configuration) (( $# >= 2 )) || die "$1 needs a value"; opt_configuration="$2"; shift 2 ;;
     --clock-offsets) (( $# >= 2 )) || die "$1 needs a value"; opt_clock_offsets="$2"; shift 2 ;;
+    --silo-pg-ports) (( $# >= 2 )) || die "$1 needs a value"; opt_silo_pg_ports="$2"; shift 2 ;;
     --no-build) no_build=1; shift ;;
     --owner-pid) (( $# >= 2 )) || die "$1 needs a value"; owner_pid="$2"; shift 2 ;;
     -h|--help|help) usage ;;
@@ -95,6 +99,7 @@ decide_settings() {
   API_PORT="${opt_api_port:-${RM_API_PORT:-5080}}"
   CONFIGURATION="${opt_configuration:-${RM_CONFIGURATION:-Release}}"
   CLOCK_OFFSETS="${opt_clock_offsets:-${RM_SILO_CLOCK_OFFSETS:-}}"
+  SILO_PG_PORTS="${opt_silo_pg_ports:-${RM_SILO_PG_PORTS:-}}"
   check_number --pg-port "$PG_PORT"
   check_number --silo-port "$SILO_BASE_PORT"
   check_number --gateway-port "$GATEWAY_BASE_PORT"
@@ -109,6 +114,11 @@ decide_settings() {
         || die "--clock-offsets: '$offset' is not a time span such as -00:00:02"
     done
   fi
+  local port ports
+  IFS=',' read -r -a ports <<<"$SILO_PG_PORTS"
+  for port in "${ports[@]}"; do
+    [[ -z "$port" ]] || check_number --silo-pg-ports "$port"
+  done
   # The cluster's identity comes from the cluster profile (or the environment), as the silos see it.
   CLUSTER_ID="${Orleans__ClusterId:-$(json_value "$REPO_ROOT/silo-config/appsettings.Cluster.json" '.Orleans.ClusterId')}"
   [[ -n "$CLUSTER_ID" ]] || CLUSTER_ID="$(json_value "$REPO_ROOT/silo-config/appsettings.json" '.Orleans.ClusterId')"
@@ -120,7 +130,7 @@ save_settings() {
   {
     printf 'PG_DIR=%q\nPG_PORT=%q\nSILO_BASE_PORT=%q\nGATEWAY_BASE_PORT=%q\n' "$PG_DIR" "$PG_PORT" "$SILO_BASE_PORT" "$GATEWAY_BASE_PORT"
     printf 'API_PORT=%q\nCONFIGURATION=%q\nCLUSTER_ID=%q\nSILO_COUNT=%q\n' "$API_PORT" "$CONFIGURATION" "$CLUSTER_ID" "$SILO_COUNT"
-    printf 'CLOCK_OFFSETS=%q\n' "$CLOCK_OFFSETS"
+    printf 'CLOCK_OFFSETS=%q\nSILO_PG_PORTS=%q\n' "$CLOCK_OFFSETS" "$SILO_PG_PORTS"
   } >"$settings"
 }
 
@@ -145,11 +155,18 @@ clock_offset() {
 # 90 of them between the processes (a silo divides its share between its providers' pool and its
 # journal's) and keep the rest for psql and this script.
 connection_string() {
-  local pool=$(( 90 / (SILO_COUNT + 1) )) role="${1:-rm_app}"
+  local pool=$(( 90 / (SILO_COUNT + 1) )) role="${1:-rm_app}" port="${2:-$PG_PORT}"
   (( pool >= 5 )) || pool=5
   # rm_app: the least-privilege role of silo-config/sql/50-roles.sql (no DDL, not superuser);
   # the front end passes rm_frontend, which only reads the gateway list.
-  printf 'Host=127.0.0.1;Port=%s;Database=reliablemessaging;Username=%s;Maximum Pool Size=%s' "$PG_PORT" "$role" "$pool"
+  printf 'Host=127.0.0.1;Port=%s;Database=reliablemessaging;Username=%s;Maximum Pool Size=%s' "$port" "$role" "$pool"
+}
+
+# The port silo K reaches PostgreSQL on: its entry of SILO_PG_PORTS, else the server's own.
+silo_pg_port() {
+  local ports
+  IFS=',' read -r -a ports <<<"${SILO_PG_PORTS:-}"
+  printf '%s' "${ports[$1 - 1]:-$PG_PORT}"
 }
 
 bin_dir() { printf '%s/src/%s/bin/%s/net10.0' "$REPO_ROOT" "$1" "$CONFIGURATION"; }
@@ -209,7 +226,7 @@ launch_silo() {
   printf '==== %s starting silo %s%s\n' "$(date -u +%FT%TZ)" "$k" "${offset:+ (clock offset $offset)}" >>"$run_dir/silo-$k.log"
   [[ -z "$offset" ]] || silo_env+=("Faults__ClockOffset=$offset")
   DOTNET_ENVIRONMENT=Cluster \
-    ConnectionStrings__ReliableMessaging="$(connection_string)" \
+    ConnectionStrings__ReliableMessaging="$(connection_string rm_app "$(silo_pg_port "$k")")" \
     Orleans__Tls__CertificatePath="$(tls_certificate_file)" \
     Orleans__Name="silo-$k" \
     Orleans__SiloPort="$(silo_port "$k")" \

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Deployment.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace ReliableMessaging.Deployment.Tests.GrayFailures;
+
+/// <summary>
+/// A silo whose own way to the database hangs (a proxy on its path that stops delivering anything,
+/// closing nothing) while its peers' works. Orleans keeps such a silo: it answers its peers' probes.
+/// Its database path monitor takes it out of the cluster, its accounts move, and every operation
+/// counts once. A database that is down for every silo makes nobody leave. Real processes through
+/// scripts/cluster.sh, with the monitor's timings shortened (the defaults are in silo-config).
+/// </summary>
+public sealed class HungDatabasePathTests(ITestOutputHelper output)
+{
+    private const int GraySilo = 2;
+    private static readonly TimeSpan StepOutAfter = TimeSpan.FromSeconds(10);
+
+    // Loose for a noisy shared machine: the step-out after StepOutAfter, a shutdown whose database
+    // writes time out, and the peers declaring the silo dead.
+    private static readonly TimeSpan MoveBound = TimeSpan.FromSeconds(100);
+
+    [Fact]
+    public async Task OneSilosDatabasePathHangs_ThatSiloStepsOut_ItsAccountMovesAndCountsEveryOperationOnce_ADatabaseDownForAllMakesNobodyLeave()
+    {
+        var postgresPort = FreePorts.One();
+        await using var proxy = HangingTcpProxy.Start(postgresPort);
+        var environment = new Dictionary<string, string>
+        {
+            ["RM_SILO_PG_PORTS"] = string.Create(CultureInfo.InvariantCulture, $",{proxy.Port}"),
+            ["DatabasePath__ProbeInterval"] = "00:00:01",
+            ["DatabasePath__ProbeTimeout"] = "00:00:02",
+            ["DatabasePath__StepOutAfter"] = StepOutAfter.ToString("c", CultureInfo.InvariantCulture),
+        };
+        await using var cluster = await ProcessCluster.StartAsync(output, environment, postgresPort);
+        using var http = new HttpClient { BaseAddress = cluster.ApiUri, Timeout = TimeSpan.FromSeconds(15) };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", await cluster.TokenAsync("hung-path-test"));
+
+        // 1. PostgreSQL down for everyone for longer than StepOutAfter: every silo considers leaving, none does.
+        var outage = await cluster.RunAsync("restart-postgres", ((int)StepOutAfter.TotalSeconds + 5).ToString(CultureInfo.InvariantCulture));
+        Assert.True(outage.ExitCode == 0, outage.Output);
+        var status = await cluster.RunAsync("status");
+        Assert.True(status.ExitCode == 0, $"a process left during a database outage for everyone:\n{status.Output}\n{cluster.LogTails()}");
+        Assert.Contains("staying in: no peer reaches it either", cluster.LogLines(line => line.Contains("staying in", StringComparison.Ordinal)), StringComparison.Ordinal);
+
+        // 2. An account on the silo whose path is about to hang, with an operation recorded.
+        var account = await OpenAccountOnSiloAsync(cluster, http, GraySilo);
+        var first = Guid.CreateVersion7();
+        Assert.Equal((HttpStatusCode.OK, false), await DepositAsync(http, account, first, 100));
+
+        // 3. The path hangs. The next operation is retried with its key, as a client does, until it is answered.
+        proxy.Hang();
+        var hung = Stopwatch.StartNew();
+        var second = Guid.CreateVersion7();
+        (HttpStatusCode Status, bool Replayed) answer;
+        var answers = new List<HttpStatusCode>();
+        do
+        {
+            answer = await DepositAsync(http, account, second, 10);
+            answers.Add(answer.Status);
+            if (answer.Status != HttpStatusCode.OK)
+            {
+                // A client's pause between retries (the client library backs off further).
+                await Task.Delay(TimeSpan.FromMilliseconds(200));
+            }
+        }
+        while (answer.Status != HttpStatusCode.OK && hung.Elapsed < MoveBound);
+
+        var tally = string.Join(", ", answers.CountBy(status => status).Select(count => $"{(int)count.Key} x{count.Value}"));
+        output.WriteLine($"the account took its operation {hung.Elapsed.TotalSeconds:0.0} s after the path hung; answers before: {tally}");
+        Assert.True(answer.Status == HttpStatusCode.OK,
+            $"no answer within {MoveBound} ({tally})\n{cluster.LogLines(line => line.Contains("ReliableMessaging.Silo.Health", StringComparison.Ordinal), 20)}\n{cluster.LogTails()}");
+
+        // The gray silo left on its own, and said why; the others stayed.
+        var exit = await cluster.RunAsync("wait-exit", GraySilo.ToString(CultureInfo.InvariantCulture), "60");
+        Assert.True(exit.ExitCode == 0, $"silo {GraySilo} still runs: {exit.Output}\n{cluster.LogTails()}");
+        Assert.Contains("stepping out of the cluster", await File.ReadAllTextAsync(Path.Combine(cluster.RunDirectory, $"silo-{GraySilo}.log")), StringComparison.Ordinal);
+        var lines = (await cluster.RunAsync("status")).Output.Split('\n');
+        Assert.Contains(lines, line => line.StartsWith("silo 1: running", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.StartsWith("silo 3: running", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.StartsWith($"silo {GraySilo}: down", StringComparison.Ordinal));
+
+        // 4. Each operation counted once: both retries replay, and the balance and the statement agree.
+        Assert.Equal((HttpStatusCode.OK, true), await DepositAsync(http, account, first, 100));
+        Assert.Equal((HttpStatusCode.OK, true), await DepositAsync(http, account, second, 10));
+        using var snapshot = JsonDocument.Parse(await http.GetStringAsync($"accounts/{account}"));
+        Assert.Equal(110, snapshot.RootElement.GetProperty("balance").GetInt64());
+        using var statement = JsonDocument.Parse(await http.GetStringAsync($"accounts/{account}/operations"));
+        var ids = statement.RootElement.GetProperty("items").EnumerateArray().Select(item => item.GetProperty("operationId").GetGuid()).ToList();
+        Assert.Equal([first, second], ids);
+    }
+
+    private async Task<string> OpenAccountOnSiloAsync(ProcessCluster cluster, HttpClient http, int silo)
+    {
+        await using var locator = await TestClusterClient.ConnectAsync(cluster);
+        var management = locator.Client.GetGrain<IManagementGrain>(0);
+        for (var attempt = 0; attempt < 60; attempt++)
+        {
+            var account = "hung-" + Guid.NewGuid().ToString("N")[..12];
+            Assert.Equal(HttpStatusCode.Created, (await http.PutAsync($"accounts/{account}", null)).StatusCode);
+            var address = await management.GetActivationAddress(locator.Client.GetGrain<IAccountGrain>(account));
+            if (address is not null && address.Endpoint.Port - cluster.SiloBasePort + 1 == silo)
+            {
+                output.WriteLine($"account {account} is on silo {silo} (attempt {attempt + 1})");
+                return account;
+            }
+        }
+
+        throw new InvalidOperationException($"no account landed on silo {silo} in 60 tries");
+    }
+
+    private static async Task<(HttpStatusCode Status, bool Replayed)> DepositAsync(HttpClient http, string account, Guid operationId, long amount)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"accounts/{account}/deposits") { Content = JsonContent.Create(new { amount }) };
+        request.Headers.Add("Idempotency-Key", operationId.ToString());
+        try
+        {
+            using var response = await http.SendAsync(request);
+            return (response.StatusCode, response.Headers.TryGetValues("Idempotent-Replayed", out var values) && values.Contains("true"));
+        }
+        catch (TaskCanceledException)
+        {
+            // The HTTP timeout: no answer, as a client would see it.
+            return (HttpStatusCode.RequestTimeout, false);
+        }
+    }
+}
