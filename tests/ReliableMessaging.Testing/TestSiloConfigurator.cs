@@ -3,6 +3,7 @@ using Orleans.Storage;
 using Orleans.TestingHost;
 using ReliableMessaging.Grains.Accounts;
 using ReliableMessaging.Grains.Journal;
+using ReliableMessaging.Silo.Health;
 using ReliableMessaging.Silo.Hosting;
 
 namespace ReliableMessaging.Testing;
@@ -27,6 +28,10 @@ public sealed class TestSiloConfigurator : ISiloConfigurator
     public void Configure(ISiloBuilder siloBuilder)
     {
         siloBuilder.AddReliableMessaging();
+
+        // Silos in one test process: one stepping out (Environment.FailFast) would end every test.
+        // They still probe and answer their peers; HungDatabasePathTests steps out with real processes.
+        siloBuilder.Services.Configure<DatabasePathOptions>(options => options.StepOutAfter = null);
         if (siloBuilder.Configuration[ResponseTimeoutKey] is { } responseTimeout)
         {
             siloBuilder.Configure<SiloMessagingOptions>(options =>

@@ -13,13 +13,12 @@ public sealed class DatabasePathGrain(IDatabasePathStatus status, ILocalSiloDeta
 {
     public Task<DatabasePathReport> GetReport()
     {
-        if (this.GetPrimaryKeyString() != silo.SiloAddress.ToParsableString())
-        {
-            // Placed elsewhere because the named silo had left: never speak for it.
-            DeactivateOnIdle();
-            return Task.FromResult(DatabasePathReport.NotOnThatSilo);
-        }
+        // One question per key: nothing to keep.
+        DeactivateOnIdle();
 
-        return Task.FromResult(status.Current());
+        // Placed elsewhere (the named silo had left, or was not yet known here): never speak for it.
+        return Task.FromResult(DatabasePathGrainKey.Names(this.GetPrimaryKeyString(), silo.SiloAddress)
+            ? status.Current()
+            : DatabasePathReport.NotOnThatSilo);
     }
 }

@@ -24,6 +24,9 @@ public sealed partial class DatabasePathMonitor(
     // Long enough for the console logger's queue to write the reason before the process ends.
     private static readonly TimeSpan LogFlushPause = TimeSpan.FromMilliseconds(500);
 
+    private HashSet<SiloAddress> _peersActiveBefore = [];
+    private long? _aPeerLeftAt;
+
     /// <summary>
     /// Asks every other active silo for its report (a peer that does not answer within the probe
     /// timeout, or has left, gives none) and steps out if <see cref="StepOutRule"/> says so: the process
@@ -31,6 +34,7 @@ public sealed partial class DatabasePathMonitor(
     /// </summary>
     public async Task<bool> ConsiderSteppingOutAsync(CancellationToken cancellationToken)
     {
+        var peers = ActivePeers();
         var own = probe.Current();
         if (!StepOutRule.ShouldAskPeers(own, options.Value))
         {
@@ -38,15 +42,11 @@ public sealed partial class DatabasePathMonitor(
         }
 
         var (after, failing) = (options.Value.StepOutAfter!.Value, own.FailingFor!.Value);
-
-        var peers = membership.CurrentSnapshot.Members.Values
-            .Where(member => member.Status == SiloStatus.Active && !member.SiloAddress.Equals(silo.SiloAddress))
-            .Select(member => member.SiloAddress)
-            .ToList();
         var reports = (await Task.WhenAll(peers.Select(peer => AskAsync(peer, cancellationToken)))).OfType<DatabasePathReport>().ToList();
-        if (!StepOutRule.ShouldStepOut(own, reports, options.Value))
+        var sinceAPeerLeft = _aPeerLeftAt is { } left ? time.GetElapsedTime(left) : (TimeSpan?)null;
+        if (!StepOutRule.ShouldStepOut(own, reports, options.Value, sinceAPeerLeft))
         {
-            LogStayingIn(logger, failing, peers.Count, reports.Count);
+            LogStayingIn(logger, failing, peers.Count, reports.Count(report => StepOutRule.ReachesTheDatabase(report, after, options.Value.PeerEvidenceAge)));
             return false;
         }
 
@@ -76,6 +76,22 @@ public sealed partial class DatabasePathMonitor(
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
+    // The other active silos, noting when one that was active before no longer is (the rule's cooldown).
+    private List<SiloAddress> ActivePeers()
+    {
+        var active = membership.CurrentSnapshot.Members.Values
+            .Where(member => member.Status == SiloStatus.Active && !member.SiloAddress.Equals(silo.SiloAddress))
+            .Select(member => member.SiloAddress)
+            .ToHashSet();
+        if (_peersActiveBefore.Any(peer => !active.Contains(peer)))
+        {
+            _aPeerLeftAt = time.GetTimestamp();
+        }
+
+        _peersActiveBefore = active;
+        return [.. active];
+    }
+
     private async Task<DatabasePathReport?> AskAsync(SiloAddress peer, CancellationToken cancellationToken)
     {
         // Random placement puts a new activation on the hinted silo while it is active; the grain
@@ -83,7 +99,7 @@ public sealed partial class DatabasePathMonitor(
         RequestContext.Set(IPlacementDirector.PlacementHintKey, peer);
         try
         {
-            return await grains.GetGrain<IDatabasePathGrain>(peer.ToParsableString()).GetReport()
+            return await grains.GetGrain<IDatabasePathGrain>(DatabasePathGrainKey.Create(peer)).GetReport()
                 .WaitAsync(options.Value.ProbeTimeout, time, cancellationToken);
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested && exception is TimeoutException or OrleansException)
@@ -95,8 +111,8 @@ public sealed partial class DatabasePathMonitor(
     }
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Warning,
-        Message = "This silo has not reached the database for {FailedFor}; staying in: no peer reaches it either ({Peers} active peers, {Answered} answered)")]
-    private static partial void LogStayingIn(ILogger logger, TimeSpan failedFor, int peers, int answered);
+        Message = "This silo has not reached the database for {FailedFor}; staying in ({Peers} active peers, {Reaching} reach it): the failure is not shown to be this silo's own, or a silo left the cluster too recently")]
+    private static partial void LogStayingIn(ILogger logger, TimeSpan failedFor, int peers, int reaching);
 
     [LoggerMessage(EventId = 4004, Level = LogLevel.Critical,
         Message = "This silo has not reached the database for {FailedFor} while {Reaching} peer(s) have: stepping out of the cluster (the process ends now; restart it) so its accounts move to silos that can serve them")]

@@ -36,6 +36,6 @@ public sealed class DatabasePathOptions
         }
     }
 
-    /// <summary>How recent a peer's last successful probe must be to count: one period and one probe's time, with as much again for slack.</summary>
-    public TimeSpan PeerEvidenceAge => 2 * (ProbeInterval + ProbeTimeout);
+    /// <summary>How recent a peer's last successful probe must be to count: one period and one probe's time, and a second of slack.</summary>
+    public TimeSpan PeerEvidenceAge => ProbeInterval + ProbeTimeout + TimeSpan.FromSeconds(1);
 }

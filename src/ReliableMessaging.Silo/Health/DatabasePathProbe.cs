@@ -9,9 +9,13 @@ using ReliableMessaging.Silo.Storage;
 namespace ReliableMessaging.Silo.Health;
 
 /// <summary>
-/// Probes this silo's own way to the database: <c>SELECT 1</c> on a connection of its own
-/// (<see cref="Hosting.ProviderConnectionString.ForProbe"/>, one of the process's budget), so that a
-/// pool busy with the accounts' writes is not mistaken for a hung path, within the probe timeout.
+/// Probes this silo's own way to the database: <c>SELECT 1</c> on a new connection each time
+/// (<see cref="Hosting.ProviderConnectionString.ForProbe"/>: not pooled, one of the process's budget),
+/// within the probe timeout. Apart from the accounts' pools, so a pool busy with writes is not taken
+/// for a hung path; new each time, so every silo's probe tests the same thing (reaching the server,
+/// signing in, a round trip), not one silo an old session and another a new one. A probe fails when
+/// the database does not answer (no connection, a broken one, no answer in time); an error the server
+/// answers with (too many connections, a refused password) proves the path works, and is logged.
 /// </summary>
 public sealed partial class DatabasePathProbe(
     NpgsqlDataSource dataSource,
@@ -27,8 +31,8 @@ public sealed partial class DatabasePathProbe(
     public async Task ProbeAsync(CancellationToken cancellationToken)
     {
         var timeout = options.Value.ProbeTimeout;
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bounded.CancelAfter(timeout);
+        using var deadline = new CancellationTokenSource(timeout, time);
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
             await using var command = dataSource.CreateCommand("SELECT 1");
@@ -39,6 +43,12 @@ public sealed partial class DatabasePathProbe(
                 LogPathRecovered(logger, failedFor);
             }
 
+            _health.Succeeded();
+        }
+        catch (PostgresException refusal)
+        {
+            // The server answered: the path works, whatever this silo is refused.
+            LogServerRefused(logger, refusal.SqlState, refusal.MessageText);
             _health.Succeeded();
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested
@@ -60,6 +70,9 @@ public sealed partial class DatabasePathProbe(
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "This silo's database probe failed ({Reason}, timeout {Timeout}); probing on")]
     private static partial void LogProbeFailed(ILogger logger, TimeSpan timeout, string reason);
+
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "This silo's database probe was refused by the server ({SqlState}: {Message}); its path works")]
+    private static partial void LogServerRefused(ILogger logger, string sqlState, string message);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "This silo reaches the database again after {FailedFor} of failed probes")]
     private static partial void LogPathRecovered(ILogger logger, TimeSpan failedFor);

@@ -33,12 +33,13 @@ public static class ProviderConnectionString
     public static string ForJournal(string configured) => Tune(configured, Pool.Journal);
 
     /// <summary>
-    /// The database path probe's: one connection of the process's budget, which waits and runs for at
-    /// most <paramref name="probeTimeout"/> (rounded up to whole seconds).
+    /// The database path probe's: one connection of the process's budget, opened anew for each probe
+    /// (not pooled), which connects and runs for at most <paramref name="probeTimeout"/> (rounded up to
+    /// whole seconds) whatever the configured string says.
     /// </summary>
     public static string ForProbe(string configured, TimeSpan probeTimeout)
     {
-        var builder = new NpgsqlConnectionStringBuilder(Tune(configured, Pool.Probe));
+        var builder = new NpgsqlConnectionStringBuilder(Tune(configured, Pool.Probe)) { Pooling = false };
         var seconds = (int)Math.Max(1, Math.Ceiling(probeTimeout.TotalSeconds));
         builder.Timeout = seconds;
         builder.CommandTimeout = seconds;

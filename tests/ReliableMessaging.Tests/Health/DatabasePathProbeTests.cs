@@ -66,25 +66,47 @@ public sealed class DatabasePathProbeTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task EverySilo_AnswersForItself_AnActivationNotOnTheNamedSiloGivesNoEvidence()
+    public async Task Probe_ServerAnswersWithAnError_ThePathWorks()
+    {
+        // Refused by the server (here: no such database) is an answer: this silo reaches it.
+        var refused = new NpgsqlConnectionStringBuilder(fixture.Postgres.ConnectionString) { Database = "no_such_database" }.ConnectionString;
+        await using var probe = Probe(refused);
+
+        await probe.ProbeAsync(CancellationToken.None);
+
+        Assert.NotNull(probe.Current().HealthyFor);
+        Assert.Null(probe.Current().FailingFor);
+    }
+
+    [Fact]
+    public async Task EverySilo_AnswersForItselfOnTheFirstAsk_AnActivationNotOnTheNamedSiloGivesNoEvidence()
     {
         foreach (var silo in fixture.Cluster.GetActiveSilos())
         {
+            // The placement hint puts the activation on the named silo at once: no second ask.
             RequestContext.Set(IPlacementDirector.PlacementHintKey, silo.SiloAddress);
-            var report = await Eventually.ReachedAsync(
-                () => fixture.Grains.GetGrain<IDatabasePathGrain>(silo.SiloAddress.ToParsableString()).GetReport(),
-                r => r.HealthyFor is not null,
-                TimeSpan.FromSeconds(20),
-                r => $"silo {silo.SiloAddress} reported {r}");
+            var report = await fixture.Grains.GetGrain<IDatabasePathGrain>(DatabasePathGrainKey.Create(silo.SiloAddress)).GetReport();
             RequestContext.Clear();
-            Assert.True(report.FromNamedSilo);
+            Assert.True(report.FromNamedSilo, $"the activation for {silo.SiloAddress} was placed elsewhere");
             Assert.Null(report.FailingFor);
         }
 
         // A silo that is not in the cluster (a departed one): whoever hosts the activation must not speak for it.
         var departed = SiloAddress.New(IPAddress.Loopback, 1, 1);
-        var answer = await fixture.Grains.GetGrain<IDatabasePathGrain>(departed.ToParsableString()).GetReport();
+        var answer = await fixture.Grains.GetGrain<IDatabasePathGrain>(DatabasePathGrainKey.Create(departed)).GetReport();
         Assert.Equal(DatabasePathReport.NotOnThatSilo, answer);
+    }
+
+    [Fact]
+    public void GrainKey_NamesItsSiloOnly_GenerationIncluded()
+    {
+        var silo = SiloAddress.New(IPAddress.Loopback, 11111, 7);
+        var key = DatabasePathGrainKey.Create(silo);
+
+        Assert.True(DatabasePathGrainKey.Names(key, silo));
+        Assert.False(DatabasePathGrainKey.Names(key, SiloAddress.New(IPAddress.Loopback, 11111, 8)));
+        Assert.False(DatabasePathGrainKey.Names(key, SiloAddress.New(IPAddress.Loopback, 11112, 7)));
+        Assert.NotEqual(key, DatabasePathGrainKey.Create(silo));
     }
 
     // Accepts and never answers: the connection's startup message meets silence, as on a blackholed route.

@@ -26,6 +26,26 @@ public sealed class StepOutRuleTests
     }
 
     [Fact]
+    public void MostPeersFailToo_StaysIn_HalfOrMoreReaching_StepsOut()
+    {
+        Assert.False(StepOutRule.ShouldStepOut(Failing(60), [Healthy(600), Failing(60), Failing(60)], Options));
+        Assert.True(StepOutRule.ShouldStepOut(Failing(60), [Healthy(600), Failing(60)], Options));
+        // A peer that did not answer for its own silo is not counted either way.
+        Assert.True(StepOutRule.ShouldStepOut(Failing(60), [Healthy(600), DatabasePathReport.NotOnThatSilo], Options));
+    }
+
+    [Fact]
+    public void AnotherSiloLeftRecently_StaysIn_UntilTheCooldownIsOver()
+    {
+        // Its accounts' load just moved here: slow probes may be that load; a cascade must not follow.
+        var cooldown = StepOutRule.DepartureCooldown(Options);
+
+        Assert.Equal(TimeSpan.FromSeconds(60), cooldown);
+        Assert.False(StepOutRule.ShouldStepOut(Failing(60), [Healthy(600)], Options, cooldown - TimeSpan.FromSeconds(1)));
+        Assert.True(StepOutRule.ShouldStepOut(Failing(60), [Healthy(600)], Options, cooldown));
+    }
+
+    [Fact]
     public void EveryPeerFailsToo_DatabaseDownForEveryone_StaysIn()
     {
         // Leaving would only take capacity away for when the database is back.
@@ -49,13 +69,18 @@ public sealed class StepOutRuleTests
     {
         // It came back 10 s ago: the database may be flapping for everyone, not hung on this path.
         Assert.False(StepOutRule.ShouldStepOut(Failing(60), [Healthy(9, 1)], Options));
+        // Its proven span must cover the whole failing span but for the evidence age (30 - 11 s).
+        Assert.False(StepOutRule.ShouldStepOut(Failing(60), [Healthy(18.9, 1)], Options));
+        Assert.True(StepOutRule.ShouldStepOut(Failing(60), [Healthy(19, 1)], Options));
     }
 
     [Fact]
     public void PeerWhoseLastSuccessIsOld_IsNoEvidence_StaysIn()
     {
         // Healthy for long, but nothing heard from the database for longer than a probe and its slack.
+        Assert.Equal(TimeSpan.FromSeconds(11), Options.PeerEvidenceAge);
         Assert.False(StepOutRule.ShouldStepOut(Failing(60), [Healthy(600, Options.PeerEvidenceAge.TotalSeconds + 1)], Options));
+        Assert.True(StepOutRule.ShouldStepOut(Failing(60), [Healthy(600, Options.PeerEvidenceAge.TotalSeconds)], Options));
     }
 
     [Fact]
