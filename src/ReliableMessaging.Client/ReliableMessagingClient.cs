@@ -101,7 +101,7 @@ public sealed class ReliableMessagingClient
             return unanswered;
         }
 
-        var lookup = await GetOperationAsync(request.AccountId, request.OperationId, cancellationToken);
+        var lookup = await LookUpOperationAsync(request.AccountId, request.OperationId, followUp: true, cancellationToken);
         return lookup switch
         {
             { Kind: LookupKind.Found, Operation: { } recorded } when recorded.Kind == request.Kind && recorded.Amount == request.Amount => unanswered with
@@ -130,11 +130,14 @@ public sealed class ReliableMessagingClient
     }
 
     /// <summary><c>GET /accounts/{id}/operations/{operationId}</c>: the recorded outcome, or why there is none.</summary>
-    public async Task<OperationLookup> GetOperationAsync(string accountId, Guid operationId, CancellationToken cancellationToken = default)
+    public Task<OperationLookup> GetOperationAsync(string accountId, Guid operationId, CancellationToken cancellationToken = default) =>
+        LookUpOperationAsync(accountId, operationId, followUp: false, cancellationToken);
+
+    private async Task<OperationLookup> LookUpOperationAsync(string accountId, Guid operationId, bool followUp, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(accountId);
         var exchange = await ExchangeAsync(RequestKind.GetOperation,
-            () => new HttpRequestMessage(HttpMethod.Get, $"{AccountPath(accountId)}/operations/{operationId}"), cancellationToken);
+            () => new HttpRequestMessage(HttpMethod.Get, $"{AccountPath(accountId)}/operations/{operationId}"), cancellationToken, followUp: followUp);
         if (!exchange.Answered)
         {
             return new OperationLookup(LookupKind.Failed, null, exchange.LastError, "no answer: " + exchange.LastFailure);
@@ -216,7 +219,7 @@ public sealed class ReliableMessagingClient
             return unanswered;
         }
 
-        var lookup = await GetTransferAsync(request.TransferId, cancellationToken);
+        var lookup = await LookUpTransferAsync(request.TransferId, followUp: true, cancellationToken);
         if (lookup.Error is TransferNotConfirmedError)
         {
             // Received, and its source has no debit yet: a start may still be on its way. The service's
@@ -249,9 +252,12 @@ public sealed class ReliableMessagingClient
     }
 
     /// <summary><c>GET /transfers/{id}</c>: the transfer's current status.</summary>
-    public async Task<TransferLookup> GetTransferAsync(Guid transferId, CancellationToken cancellationToken = default)
+    public Task<TransferLookup> GetTransferAsync(Guid transferId, CancellationToken cancellationToken = default) =>
+        LookUpTransferAsync(transferId, followUp: false, cancellationToken);
+
+    private async Task<TransferLookup> LookUpTransferAsync(Guid transferId, bool followUp, CancellationToken cancellationToken)
     {
-        var exchange = await ExchangeAsync(RequestKind.GetTransfer, () => new HttpRequestMessage(HttpMethod.Get, $"transfers/{transferId}"), cancellationToken);
+        var exchange = await ExchangeAsync(RequestKind.GetTransfer, () => new HttpRequestMessage(HttpMethod.Get, $"transfers/{transferId}"), cancellationToken, followUp: followUp);
         if (!exchange.Answered)
         {
             return new TransferLookup(LookupKind.Failed, null, exchange.LastError, "no answer: " + exchange.LastFailure);
@@ -322,9 +328,12 @@ public sealed class ReliableMessagingClient
     /// an open circuit, 408, 429, 502, 503, 504) is retried after a backoff no shorter than Retry-After;
     /// the request is rebuilt for each attempt with the same key and body. A 5xx is never a verdict on
     /// the work (it may have committed before the error): when the attempts end on one, or on a 500
-    /// (not retried: a bug answers every retry alike), the call has no answer.
+    /// (not retried: a bug answers every retry alike), the call has no answer. Every attempt after the
+    /// first, of a request sent before, or of a look-up that settles one (<paramref name="followUp"/>)
+    /// goes through the follow-ups' circuit breaker (<see cref="AttemptPipelines"/>).
     /// </summary>
-    private async Task<Exchange> ExchangeAsync(RequestKind kind, Func<HttpRequestMessage> createRequest, CancellationToken cancellationToken, bool sentBefore = false)
+    private async Task<Exchange> ExchangeAsync(
+        RequestKind kind, Func<HttpRequestMessage> createRequest, CancellationToken cancellationToken, bool sentBefore = false, bool followUp = false)
     {
         var lastFailure = "no attempt";
         ApiError? lastError = null;
@@ -339,6 +348,7 @@ public sealed class ReliableMessagingClient
                 try
                 {
                     using var request = createRequest();
+                    request.Options.Set(AttemptPipelines.FollowUp, followUp || sentBefore || attempt > 1);
                     using var response = await _http.SendAsync(request, deadline.Token);
                     var body = await response.Content.ReadAsStringAsync(deadline.Token);
                     var status = (int)response.StatusCode;

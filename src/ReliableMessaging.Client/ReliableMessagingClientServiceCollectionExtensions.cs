@@ -14,7 +14,8 @@ public static class ReliableMessagingClientServiceCollectionExtensions
     /// Registers <see cref="ReliableMessagingClient"/> as a typed client of <c>IHttpClientFactory</c>,
     /// with options bound from <see cref="ReliableMessagingClientOptions.SectionName"/> and then
     /// <paramref name="configure"/>. Each attempt passes the bearer-token handler, then a resilience
-    /// pipeline (circuit breaker, then the per-attempt timeout). Retries are the client's own: they
+    /// pipeline (circuit breaker, then the per-attempt timeout): first attempts through one instance,
+    /// retries and look-ups through another (<see cref="AttemptPipelines"/>). Retries are the client's own: they
     /// keep the operation's key and honour Retry-After. The returned builder can add handlers that
     /// sit closer to the network (e.g. a test's fault injection) or replace the primary handler.
     /// </summary>
@@ -67,7 +68,9 @@ public static class ReliableMessagingClientServiceCollectionExtensions
                 }),
             });
             pipeline.AddTimeout(settings.AttemptTimeout);
-        });
+        })
+        // Two instances of the pipeline, each with its own breaker: first attempts, and retries and look-ups.
+        .SelectPipelineBy(_ => AttemptPipelines.Select);
         return builder;
     }
 }

@@ -429,7 +429,7 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
     }
 
     [Fact]
-    public async Task ConnectionsFailing_CircuitOpens_NextAttemptWaitsForTheBreakerAndTheKeyNeverRan()
+    public async Task ConnectionsFailing_RetriesOpenTheFollowUpBreaker_TheNextWaitsForItAndTheKeyNeverRan()
     {
         // An attempt the open breaker refuses is not sent, and the next waits out the break: refused
         // attempts in a burst would spend the call's whole budget in a fraction of an outage.
@@ -447,15 +447,76 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
 
         var outcome = await harness.Client.WithdrawAsync(accountId, 100);
 
+        // The first attempt goes through the first attempts' breaker (two successes before it: closed);
+        // the retries through the follow-ups', which two failures open, so the fourth is refused.
         var withdrawals = harness.Observer.Attempts.Where(a => a.Request == RequestKind.Operation).TakeLast(4).Select(a => a.Result).ToList();
-        Assert.Equal([AttemptResult.ConnectionFailed, AttemptResult.ConnectionFailed, AttemptResult.CircuitOpen, AttemptResult.ConnectionFailed], withdrawals);
-        // Three left the client: the refused one was not sent, and the probe after it came a break later.
-        var sent = harness.Wire.Attempts.Skip(sentBefore).Where(a => a.Path.EndsWith("/withdrawals", StringComparison.Ordinal)).ToList();
-        Assert.Equal(3, sent.Count);
-        Assert.True(sent[2].At - sent[1].At >= breakDuration * 0.9, $"probed {(sent[2].At - sent[1].At).TotalMilliseconds:0} ms after the breaker opened");
-        // The lookup waits for the breaker too, and then answers: it never ran.
+        Assert.Equal([AttemptResult.ConnectionFailed, AttemptResult.ConnectionFailed, AttemptResult.ConnectionFailed, AttemptResult.CircuitOpen], withdrawals);
+        var sent = harness.Wire.Attempts.Skip(sentBefore).ToList();
+        Assert.Equal(3, sent.Count(a => a.Path.EndsWith("/withdrawals", StringComparison.Ordinal)));
+        // The look-up that settles it is a follow-up too: it waits for the breaker's probe, a break
+        // after the last attempt sent, and then answers: it never ran.
+        var lastWithdrawal = sent.Last(a => a.Path.EndsWith("/withdrawals", StringComparison.Ordinal));
+        var lookup = sent.First(a => a.Path.Contains("/operations/", StringComparison.Ordinal));
+        Assert.True(lookup.At - lastWithdrawal.At >= breakDuration * 0.9, $"looked up {(lookup.At - lastWithdrawal.At).TotalMilliseconds:0} ms after the breaker opened");
         Assert.Equal((OutcomeKind.NotExecuted, true), (outcome.Kind, outcome.ResolvedByLookup));
         Assert.Equal(1000, await harness.BalanceAsync(accountId));
+    }
+
+    [Fact]
+    public async Task ServiceFailing_FirstAttemptsOfDifferentOperations_OpenTheBreaker_TheNextIsNotSent()
+    {
+        await using var harness = new ClientHarness(fixture.FrontEndA, options =>
+        {
+            options.MaxAttempts = 1;
+            options.ResolveUnanswered = false;
+            options.CircuitBreakerMinimumThroughput = 2;
+            options.CircuitBreakerFailureRatio = 0.5;
+            options.CircuitBreakerBreakDuration = TimeSpan.FromSeconds(30);
+        });
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        harness.Wire.RefuseRequests(100);
+
+        // Two successes (open, deposit), then two operations whose only attempt fails: half failed.
+        var results = new List<AttemptResult>();
+        for (var i = 0; i < 3; i++)
+        {
+            await harness.Client.WithdrawAsync(accountId, 10);
+            results.Add(harness.Observer.Attempts[^1].Result);
+        }
+
+        Assert.Equal([AttemptResult.ConnectionFailed, AttemptResult.ConnectionFailed, AttemptResult.CircuitOpen], results);
+    }
+
+    [Fact]
+    public async Task OneAccountFailing_ItsRetriesNeverOpenTheBreakerOnOtherAccounts()
+    {
+        // A silo that stalls fails its own accounts, and their calls are retried over and over. Those
+        // retries sample the same failure again: they must not refuse the accounts that work.
+        await using var harness = new ClientHarness(fixture.FrontEndA, options =>
+        {
+            options.MaxAttempts = 6;
+            options.ResolveUnanswered = false;
+            options.CircuitBreakerMinimumThroughput = 4;
+            options.CircuitBreakerFailureRatio = 0.5;
+            options.CircuitBreakerBreakDuration = TimeSpan.FromSeconds(3);
+        });
+        var stalled = await harness.OpenWithBalanceAsync(1000);
+        var healthy = await harness.OpenWithBalanceAsync(1000);
+        harness.Wire.RefuseAccount(stalled);
+
+        // Its first attempt and four retries fail, which opens the follow-ups' breaker: the last retry
+        // is refused. One breaker for every attempt would have opened on them too (four failures
+        // against four successes) and refused the next account's first attempt.
+        var stalledOutcome = await harness.Client.WithdrawAsync(stalled, 100);
+        Assert.Equal(OutcomeKind.Unanswered, stalledOutcome.Kind);
+        Assert.Equal(AttemptResult.CircuitOpen, harness.Observer.Attempts[^1].Result);
+
+        var sentBefore = harness.Wire.Attempts.Count;
+        var healthyOutcome = await harness.Client.WithdrawAsync(healthy, 10);
+
+        Assert.Equal((OutcomeKind.Succeeded, 990L), (healthyOutcome.Kind, healthyOutcome.BalanceAfter));
+        Assert.Equal(1, healthyOutcome.Attempts);
+        Assert.Single(harness.Wire.Attempts.Skip(sentBefore));
     }
 
     [Fact]

@@ -18,6 +18,7 @@ public sealed class WireFaults : DelegatingHandler
     private int _failAfterServer;
     private int _failBeforeServer;
     private int _garbleResponses;
+    private volatile string? _refusedAccount;
 
     /// <summary>Only requests whose path ends with this are faulted (e.g. "/withdrawals").</summary>
     public string PathSuffix { get; init; } = "/withdrawals";
@@ -39,6 +40,12 @@ public sealed class WireFaults : DelegatingHandler
     /// <summary>The next <paramref name="count"/> matching requests are answered 500 <c>internal-error</c> without reaching the server (an error before the work ran).</summary>
     public void ServerErrorBeforeServer(int count) => Volatile.Write(ref _failBeforeServer, count);
 
+    /// <summary>
+    /// Every request about this account (its operations and look-ups too, whatever <see cref="PathSuffix"/>)
+    /// fails before it is sent, from now on: an account on a silo that stalls, while the others work.
+    /// </summary>
+    public void RefuseAccount(string accountId) => _refusedAccount = "/accounts/" + Uri.EscapeDataString(accountId);
+
     /// <summary>The next <paramref name="count"/> matching requests reach the server, which answers; the answer arrives as a 200 whose body is not the API's (a middlebox's page).</summary>
     public void GarbleResponses(int count) => Volatile.Write(ref _garbleResponses, count);
 
@@ -48,6 +55,11 @@ public sealed class WireFaults : DelegatingHandler
         var key = request.Headers.TryGetValues("Idempotency-Key", out var keys) ? keys.Single() : null;
         var matches = request.RequestUri!.AbsolutePath.EndsWith(PathSuffix, StringComparison.Ordinal);
         _attempts.Enqueue(new WireAttempt(request.Method.Method, request.RequestUri.AbsolutePath, key, request.Headers.Authorization?.ToString(), _clock.Elapsed));
+        if (_refusedAccount is { } refused && (request.RequestUri.AbsolutePath == refused || request.RequestUri.AbsolutePath.StartsWith(refused + "/", StringComparison.Ordinal)))
+        {
+            throw new HttpRequestException("Connection refused (injected: the account's silo stalls).");
+        }
+
         if (matches && Take(ref _refuseRequests))
         {
             throw new HttpRequestException("Connection refused (injected before sending).");
