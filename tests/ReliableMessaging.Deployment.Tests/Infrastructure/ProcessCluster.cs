@@ -66,9 +66,12 @@ public sealed class ProcessCluster : IAsyncDisposable
             "start", "3");
         if (start.ExitCode != 0)
         {
+            // A process that crashed prints its reason first and a long stack after: the tails alone miss it.
+            var crashes = cluster.LogLines(line => line.Contains("Unhandled exception", StringComparison.Ordinal)
+                || line.Contains("Process terminated", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal), max: 3);
             var tails = cluster.LogTails();
             await cluster.DisposeAsync();
-            throw new InvalidOperationException($"cluster.sh start failed:\n{start.Output}\n{tails}");
+            throw new InvalidOperationException($"cluster.sh start failed:\n{start.Output}\n{crashes}\n{tails}");
         }
 
         return cluster;
