@@ -132,14 +132,7 @@ public static class ReliableMessagingSiloExtensions
             : reminderTable.ImplementationInstance is IReminderTable instance ? instance
             : (IReminderTable)ActivatorUtilities.CreateInstance(sp, reminderTable.ImplementationType!)));
 
-        services.AddOptions<AccountOptions>()
-            .BindConfiguration(AccountOptions.SectionName)
-            .Validate(options =>
-            {
-                options.Validate();
-                return true;
-            })
-            .ValidateOnStart();
+        BindValidated<AccountOptions>(services, AccountOptions.SectionName, options => options.Validate());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new AccountRules(sp.GetRequiredService<IOptions<AccountOptions>>().Value));
 
@@ -152,18 +145,23 @@ public static class ReliableMessagingSiloExtensions
         services.AddHostedService(sp => sp.GetRequiredService<JournalPruner>());
 
         // A silo whose own way to the database hangs while its peers' works steps out of the cluster.
-        services.AddOptions<DatabasePathOptions>()
-            .BindConfiguration(DatabasePathOptions.SectionName)
-            .Validate(options =>
-            {
-                options.Validate();
-                return true;
-            })
-            .ValidateOnStart();
+        BindValidated<DatabasePathOptions>(services, DatabasePathOptions.SectionName, options => options.Validate());
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<DatabasePathProbe>(sp, NpgsqlDataSource.Create(
             ProviderConnectionString.ForProbe(configured, sp.GetRequiredService<IOptions<DatabasePathOptions>>().Value.ProbeTimeout))));
         services.AddSingleton<IDatabasePathStatus>(sp => sp.GetRequiredService<DatabasePathProbe>());
         services.AddHostedService<DatabasePathMonitor>();
         return silo;
     }
+
+    // Bound from its section and checked at start: validate throws with the setting that is wrong.
+    private static void BindValidated<TOptions>(IServiceCollection services, string section, Action<TOptions> validate)
+        where TOptions : class =>
+        services.AddOptions<TOptions>()
+            .BindConfiguration(section)
+            .Validate(options =>
+            {
+                validate(options);
+                return true;
+            })
+            .ValidateOnStart();
 }

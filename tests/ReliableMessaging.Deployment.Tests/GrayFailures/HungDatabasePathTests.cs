@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using ReliableMessaging.Contracts.Accounts;
 using ReliableMessaging.Deployment.Tests.Infrastructure;
@@ -51,7 +50,7 @@ public sealed class HungDatabasePathTests(ITestOutputHelper output)
         // 2. An account on the silo whose path is about to hang, with an operation recorded.
         var account = await OpenAccountOnSiloAsync(cluster, http, GraySilo);
         var first = Guid.CreateVersion7();
-        Assert.Equal((HttpStatusCode.OK, false), await DepositAsync(http, account, first, 100));
+        Assert.Equal((HttpStatusCode.OK, false), await ApiDeposits.DepositAsync(http, account, first, 100));
 
         // 3. The path hangs. The next operation is retried with its key, as a client does, until it is answered.
         proxy.Hang();
@@ -61,7 +60,7 @@ public sealed class HungDatabasePathTests(ITestOutputHelper output)
         var answers = new List<HttpStatusCode>();
         do
         {
-            answer = await DepositAsync(http, account, second, 10);
+            answer = await ApiDeposits.DepositAsync(http, account, second, 10);
             answers.Add(answer.Status);
             if (answer.Status != HttpStatusCode.OK)
             {
@@ -86,8 +85,8 @@ public sealed class HungDatabasePathTests(ITestOutputHelper output)
         Assert.Contains(lines, line => line.StartsWith($"silo {GraySilo}: down", StringComparison.Ordinal));
 
         // 4. Each operation counted once: both retries replay, and the balance and the statement agree.
-        Assert.Equal((HttpStatusCode.OK, true), await DepositAsync(http, account, first, 100));
-        Assert.Equal((HttpStatusCode.OK, true), await DepositAsync(http, account, second, 10));
+        Assert.Equal((HttpStatusCode.OK, true), await ApiDeposits.DepositAsync(http, account, first, 100));
+        Assert.Equal((HttpStatusCode.OK, true), await ApiDeposits.DepositAsync(http, account, second, 10));
         using var snapshot = JsonDocument.Parse(await http.GetStringAsync($"accounts/{account}"));
         Assert.Equal(110, snapshot.RootElement.GetProperty("balance").GetInt64());
         using var statement = JsonDocument.Parse(await http.GetStringAsync($"accounts/{account}/operations"));
@@ -112,21 +111,5 @@ public sealed class HungDatabasePathTests(ITestOutputHelper output)
         }
 
         throw new InvalidOperationException($"no account landed on silo {silo} in 60 tries");
-    }
-
-    private static async Task<(HttpStatusCode Status, bool Replayed)> DepositAsync(HttpClient http, string account, Guid operationId, long amount)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"accounts/{account}/deposits") { Content = JsonContent.Create(new { amount }) };
-        request.Headers.Add("Idempotency-Key", operationId.ToString());
-        try
-        {
-            using var response = await http.SendAsync(request);
-            return (response.StatusCode, response.Headers.TryGetValues("Idempotent-Replayed", out var values) && values.Contains("true"));
-        }
-        catch (TaskCanceledException)
-        {
-            // The HTTP timeout: no answer, as a client would see it.
-            return (HttpStatusCode.RequestTimeout, false);
-        }
     }
 }

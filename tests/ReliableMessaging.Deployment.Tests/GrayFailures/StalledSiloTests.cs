@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
 using ReliableMessaging.Contracts.Accounts;
@@ -31,7 +30,7 @@ public sealed class StalledSiloTests(ITestOutputHelper output)
         var account = "gray-" + Guid.NewGuid().ToString("N")[..12];
         Assert.Equal(HttpStatusCode.Created, (await http.PutAsync($"accounts/{account}", null)).StatusCode);
         var opening = Guid.CreateVersion7();
-        Assert.Equal(HttpStatusCode.OK, (await DepositAsync(http, account, opening, 100)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await ApiDeposits.DepositAsync(http, account, opening, 100)).Status);
 
         // Which silo holds the account, and a client that reaches that silo only.
         int silo;
@@ -61,7 +60,7 @@ public sealed class StalledSiloTests(ITestOutputHelper output)
                 await lockTable.ExecuteNonQueryAsync();
             }
 
-            firstAnswer = DepositAsync(http, account, first, 10);
+            firstAnswer = ApiDeposits.DepositAsync(http, account, first, 10);
             await WaitForBlockedWriteAsync(cluster.ConnectionString);
 
             // 2. The silo stops answering with that write unacknowledged; then PostgreSQL commits it while the silo sleeps.
@@ -81,7 +80,7 @@ public sealed class StalledSiloTests(ITestOutputHelper output)
         (HttpStatusCode Status, bool Replayed) secondAnswer;
         do
         {
-            secondAnswer = await DepositAsync(http, account, second, 100);
+            secondAnswer = await ApiDeposits.DepositAsync(http, account, second, 100);
         }
         while (secondAnswer.Status != HttpStatusCode.OK && paused.Elapsed < MoveBound * 2);
 
@@ -115,13 +114,13 @@ public sealed class StalledSiloTests(ITestOutputHelper output)
         output.WriteLine($"the deposit in flight at the pause was first answered {(await firstAnswer).Status}");
 
         // The write PostgreSQL committed during the pause counts once: its retry is a replay.
-        var firstRetry = await DepositAsync(http, account, first, 10);
+        var firstRetry = await ApiDeposits.DepositAsync(http, account, first, 10);
         Assert.Equal((HttpStatusCode.OK, true), firstRetry);
 
         // The queued deposit counts once: if it was not acknowledged, it never executed and its retry executes it now.
-        var queuedRetry = await DepositAsync(http, account, queued, 1000);
+        var queuedRetry = await ApiDeposits.DepositAsync(http, account, queued, 1000);
         Assert.Equal((HttpStatusCode.OK, queuedExecuted), queuedRetry);
-        Assert.Equal((HttpStatusCode.OK, true), await DepositAsync(http, account, queued, 1000));
+        Assert.Equal((HttpStatusCode.OK, true), await ApiDeposits.DepositAsync(http, account, queued, 1000));
 
         using var snapshot = JsonDocument.Parse(await http.GetStringAsync($"accounts/{account}"));
         Assert.Equal(100 + 10 + 100 + 1000, snapshot.RootElement.GetProperty("balance").GetInt64());
@@ -129,22 +128,6 @@ public sealed class StalledSiloTests(ITestOutputHelper output)
         var ids = statement.RootElement.GetProperty("items").EnumerateArray().Select(item => item.GetProperty("operationId").GetGuid()).ToList();
         Assert.Equal([opening, first, second, queued], ids);
         Assert.Equal(1210, statement.RootElement.GetProperty("items").EnumerateArray().Last().GetProperty("balanceAfter").GetInt64());
-    }
-
-    private static async Task<(HttpStatusCode Status, bool Replayed)> DepositAsync(HttpClient http, string account, Guid operationId, long amount)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"accounts/{account}/deposits") { Content = JsonContent.Create(new { amount }) };
-        request.Headers.Add("Idempotency-Key", operationId.ToString());
-        try
-        {
-            using var response = await http.SendAsync(request);
-            return (response.StatusCode, response.Headers.TryGetValues("Idempotent-Replayed", out var values) && values.Contains("true"));
-        }
-        catch (TaskCanceledException)
-        {
-            // The HTTP timeout: no answer, as a client would see it.
-            return (HttpStatusCode.RequestTimeout, false);
-        }
     }
 
     // The outcome's status and balance, or the exception's type: anything but "Succeeded" means not acknowledged.
