@@ -44,13 +44,13 @@ public sealed partial class DatabasePathMonitor(
         var (after, failing) = (options.Value.StepOutAfter!.Value, own.FailingFor!.Value);
         var reports = (await Task.WhenAll(peers.Select(peer => AskAsync(peer, cancellationToken)))).OfType<DatabasePathReport>().ToList();
         var sinceAPeerLeft = _aPeerLeftAt is { } left ? time.GetElapsedTime(left) : (TimeSpan?)null;
+        var reaching = reports.Count(report => StepOutRule.ReachesTheDatabase(report, after, options.Value.PeerEvidenceAge));
         if (!StepOutRule.ShouldStepOut(own, reports, options.Value, sinceAPeerLeft))
         {
-            LogStayingIn(logger, failing, peers.Count, reports.Count(report => StepOutRule.ReachesTheDatabase(report, after, options.Value.PeerEvidenceAge)));
+            LogStayingIn(logger, failing, peers.Count, reaching);
             return false;
         }
 
-        var reaching = reports.Count(report => StepOutRule.ReachesTheDatabase(report, after, options.Value.PeerEvidenceAge));
         LogSteppingOut(logger, failing, reaching);
         await Task.Delay(LogFlushPause, time, CancellationToken.None);
 

@@ -16,7 +16,8 @@ public sealed class DatabasePathOptions
 
     /// <summary>
     /// The silo's process ends (for its supervisor to restart it) once every probe of its own has failed
-    /// for this long while a peer had no failed probe over as long. Its accounts then move to silos that can serve them, instead of failing
+    /// for this long while peers had no failed probe over as long (but its last
+    /// <see cref="PeerEvidenceAge"/>; <see cref="StepOutRule"/>). Its accounts then move to silos that can serve them, instead of failing
     /// for as long as its path hangs. Null: never step out (probes are still logged).
     /// </summary>
     public TimeSpan? StepOutAfter { get; set; } = TimeSpan.FromSeconds(30);

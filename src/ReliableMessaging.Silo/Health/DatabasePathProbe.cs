@@ -38,18 +38,13 @@ public sealed partial class DatabasePathProbe(
             await using var command = dataSource.CreateCommand("SELECT 1");
             // WaitAsync as well: a probe that ignored its cancellation must not stall the monitor.
             await command.ExecuteScalarAsync(bounded.Token).WaitAsync(timeout + TimeSpan.FromSeconds(1), time, cancellationToken);
-            if (_health.Report().FailingFor is { } failedFor)
-            {
-                LogPathRecovered(logger, failedFor);
-            }
-
-            _health.Succeeded();
+            Reached();
         }
         catch (PostgresException refusal)
         {
             // The server answered: the path works, whatever this silo is refused.
             LogServerRefused(logger, refusal.SqlState, refusal.MessageText);
-            _health.Succeeded();
+            Reached();
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested
             && exception is DbException or TimeoutException or OperationCanceledException or IOException or SocketException)
@@ -64,6 +59,16 @@ public sealed partial class DatabasePathProbe(
     }
 
     public ValueTask DisposeAsync() => dataSource.DisposeAsync();
+
+    private void Reached()
+    {
+        if (_health.Report().FailingFor is { } failedFor)
+        {
+            LogPathRecovered(logger, failedFor);
+        }
+
+        _health.Succeeded();
+    }
 
     private static string Describe(Exception exception) =>
         exception is OperationCanceledException or TimeoutException ? "no answer within the probe timeout" : DatabaseFailure.Describe(exception);

@@ -4,8 +4,9 @@ namespace ReliableMessaging.Silo.Health;
 
 /// <summary>
 /// When a silo whose database path fails should leave the cluster. Only when the failure is its own:
-/// every probe of its own has failed for <see cref="DatabasePathOptions.StepOutAfter"/>, and at least
-/// one peer had no failed probe over as long and a successful one just now. A database that is down, or
+/// every probe of its own has failed for <see cref="DatabasePathOptions.StepOutAfter"/>, and peers
+/// had no failed probe over that span but its last <see cref="DatabasePathOptions.PeerEvidenceAge"/>,
+/// with a success within that age. A database that is down, or
 /// slow for everyone, fails the peers' probes too, and then nobody leaves: leaving would only take
 /// capacity away for when it comes back. Against a cascade (a silo starved of CPU times out, leaves,
 /// its load starves the next), at least half of the peers that answered must reach the database, and
