@@ -1,12 +1,13 @@
 namespace ReliableMessaging.Client;
 
 /// <summary>
-/// Which resilience pipeline, and so which circuit breaker, an attempt goes through. An operation's
-/// first attempt is a fresh sample of the service's health; its retries and the look-up that settles
-/// it sample the same account again. A silo that stalls fails its own accounts, and their calls are
-/// retried over and over: counted with the first attempts, those retries alone would open the breaker
-/// and refuse the accounts that work. So follow-ups have a breaker of their own, which spares the
-/// service a storm of retries, and first attempts open theirs only when many operations fail.
+/// Which resilience pipeline an attempt goes through. An operation's first attempt is a fresh sample
+/// of the service's health, and only first attempts pass the circuit breaker; its retries and the
+/// look-up that settles it sample the same account again. A silo that stalls fails its own accounts,
+/// and their calls are retried over and over: counted by the breaker, those retries alone would open
+/// it and refuse the accounts that work; a breaker of their own would refuse every account's retries
+/// (a healthy account's after one lost answer too) for as long as one silo stalls. Follow-ups are
+/// bounded instead by the call's attempts, its backoff and the service's Retry-After.
 /// </summary>
 internal static class AttemptPipelines
 {
@@ -14,7 +15,7 @@ internal static class AttemptPipelines
 
     public const string FollowUps = "follow-ups";
 
-    /// <summary>Set on a request that retries or settles an earlier attempt.</summary>
+    /// <summary>Set on a request that retries or settles an earlier attempt that went out.</summary>
     public static readonly HttpRequestOptionsKey<bool> FollowUp = new("ReliableMessaging.FollowUp");
 
     /// <summary>The pipeline instance a request goes through.</summary>

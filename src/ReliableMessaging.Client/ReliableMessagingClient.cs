@@ -329,8 +329,8 @@ public sealed class ReliableMessagingClient
     /// the request is rebuilt for each attempt with the same key and body. A 5xx is never a verdict on
     /// the work (it may have committed before the error): when the attempts end on one, or on a 500
     /// (not retried: a bug answers every retry alike), the call has no answer. Every attempt after the
-    /// first, of a request sent before, or of a look-up that settles one (<paramref name="followUp"/>)
-    /// goes through the follow-ups' circuit breaker (<see cref="AttemptPipelines"/>).
+    /// first that went out, of a request sent before, or of a look-up that settles one
+    /// (<paramref name="followUp"/>) is a follow-up, which no circuit breaker refuses (<see cref="AttemptPipelines"/>).
     /// </summary>
     private async Task<Exchange> ExchangeAsync(
         RequestKind kind, Func<HttpRequestMessage> createRequest, CancellationToken cancellationToken, bool sentBefore = false, bool followUp = false)
@@ -338,6 +338,8 @@ public sealed class ReliableMessagingClient
         var lastFailure = "no attempt";
         ApiError? lastError = null;
         var mayHaveRun = sentBefore;
+        // Whether an attempt of this call went out (one the breaker refused did not): later ones are follow-ups.
+        var sent = false;
         for (var attempt = 1; attempt <= _options.MaxAttempts; attempt++)
         {
             TimeSpan? retryAfter = null;
@@ -348,7 +350,8 @@ public sealed class ReliableMessagingClient
                 try
                 {
                     using var request = createRequest();
-                    request.Options.Set(AttemptPipelines.FollowUp, followUp || sentBefore || attempt > 1);
+                    request.Options.Set(AttemptPipelines.FollowUp, followUp || sentBefore || sent);
+                    sent = true;
                     using var response = await _http.SendAsync(request, deadline.Token);
                     var body = await response.Content.ReadAsStringAsync(deadline.Token);
                     var status = (int)response.StatusCode;
@@ -385,6 +388,7 @@ public sealed class ReliableMessagingClient
                 }
                 catch (BrokenCircuitException exception)
                 {
+                    sent = false;
                     // Not sent. The next attempt waits for the breaker to let a probe through: attempts
                     // refused in a burst would use up the call's budget in a fraction of an outage.
                     lastFailure = "circuit open: " + exception.Message;

@@ -14,8 +14,8 @@ public static class ReliableMessagingClientServiceCollectionExtensions
     /// Registers <see cref="ReliableMessagingClient"/> as a typed client of <c>IHttpClientFactory</c>,
     /// with options bound from <see cref="ReliableMessagingClientOptions.SectionName"/> and then
     /// <paramref name="configure"/>. Each attempt passes the bearer-token handler, then a resilience
-    /// pipeline (circuit breaker, then the per-attempt timeout): first attempts through one instance,
-    /// retries and look-ups through another (<see cref="AttemptPipelines"/>). Retries are the client's own: they
+    /// pipeline (circuit breaker, then the per-attempt timeout): the breaker only for first attempts,
+    /// not for retries and look-ups (<see cref="AttemptPipelines"/>). Retries are the client's own: they
     /// keep the operation's key and honour Retry-After. The returned builder can add handlers that
     /// sit closer to the network (e.g. a test's fault injection) or replace the primary handler.
     /// </summary>
@@ -53,24 +53,31 @@ public static class ReliableMessagingClientServiceCollectionExtensions
         builder.AddResilienceHandler("reliable-messaging", (pipeline, context) =>
         {
             var settings = context.ServiceProvider.GetRequiredService<IOptions<ReliableMessagingClientOptions>>().Value;
-            pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
+            if (context.InstanceName == AttemptPipelines.FirstAttempts)
             {
-                FailureRatio = settings.CircuitBreakerFailureRatio,
-                MinimumThroughput = settings.CircuitBreakerMinimumThroughput,
-                SamplingDuration = settings.CircuitBreakerSamplingDuration,
-                BreakDuration = settings.CircuitBreakerBreakDuration,
-                // The service's health, not one account's: 429 (too many pending transfers on one account) does not count.
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome switch
-                {
-                    { Exception: HttpRequestException or TimeoutRejectedException } => true,
-                    { Result: { } response } => (int)response.StatusCode >= 500 || response.StatusCode == HttpStatusCode.RequestTimeout,
-                    _ => false,
-                }),
-            });
+                AddCircuitBreaker(pipeline, settings);
+            }
+
             pipeline.AddTimeout(settings.AttemptTimeout);
         })
-        // Two instances of the pipeline, each with its own breaker: first attempts, and retries and look-ups.
+        // Two instances of the pipeline: first attempts pass the circuit breaker, retries and look-ups do not.
         .SelectPipelineBy(_ => AttemptPipelines.Select);
         return builder;
     }
+
+    private static void AddCircuitBreaker(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, ReliableMessagingClientOptions settings) =>
+        pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
+        {
+            FailureRatio = settings.CircuitBreakerFailureRatio,
+            MinimumThroughput = settings.CircuitBreakerMinimumThroughput,
+            SamplingDuration = settings.CircuitBreakerSamplingDuration,
+            BreakDuration = settings.CircuitBreakerBreakDuration,
+            // The service's health, not one account's: 429 (too many pending transfers on one account) does not count.
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome switch
+            {
+                { Exception: HttpRequestException or TimeoutRejectedException } => true,
+                { Result: { } response } => (int)response.StatusCode >= 500 || response.StatusCode == HttpStatusCode.RequestTimeout,
+                _ => false,
+            }),
+        });
 }
