@@ -11,6 +11,8 @@
 #   scripts/cluster.sh [options] pause K          SIGSTOP silo K (alive, sockets open, answering nothing: a gray failure)
 #   scripts/cluster.sh [options] resume K         SIGCONT silo K (it finds itself declared dead and stops)
 #   scripts/cluster.sh [options] wait-exit K [S]  wait up to S seconds (default 30) for silo K's process to end; exit 1 if it still runs
+#   scripts/cluster.sh [options] hang-db-path K   silo K's way to PostgreSQL delivers nothing and closes nothing (needs --db-path-proxies)
+#   scripts/cluster.sh [options] heal-db-path K   cut the connections that lived through the hang and forward new ones again
 #   scripts/cluster.sh [options] restart-postgres [SECONDS_DOWN]   fast-stop PostgreSQL, wait, start it
 #   scripts/cluster.sh [options] terminate-backends   kill the service database's connections (storage faults)
 #   scripts/cluster.sh [options] membership       the membership table rows of the cluster
@@ -32,6 +34,8 @@
 #   --silo-pg-ports LIST RM_SILO_PG_PORTS       silo K reaches PostgreSQL on the K-th entry instead of --pg-port (a test
 #                                               and chaos setting: a proxy there can hang one silo's way to the database),
 #                                               e.g. ,54400 for silo 2 only (default none: every silo on --pg-port)
+#   --db-path-proxies    RM_DB_PATH_PROXIES=1   put a proxy (ReliableMessaging.FaultProxy) on each silo's way to PostgreSQL, for
+#                                               hang-db-path and heal-db-path (a test and chaos setting; not with --silo-pg-ports)
 #   --owner-pid PID                             stop everything when process PID exits
 # The front end checks bearer tokens against RUN_DIR/api-signing.key (created on the first start);
 # `token` prints one for it (the chaos test gives it to the ATM simulator as RM_API_TOKEN). Silos and
@@ -47,7 +51,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
 log() { echo "cluster.sh: $*" >&2; }
-usage() { sed -n '2,41p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,45p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 abs_path() {
   local dir="$1"
@@ -58,7 +62,7 @@ abs_path() {
 check_number() { [[ "$2" =~ ^[0-9]+$ ]] || die "$1 must be a number, not '$2'"; }
 
 run_dir="$(abs_path "${RM_CLUSTER_DIR:-.data/cluster}")"
-opt_pg_dir="" opt_pg_port="" opt_silo_port="" opt_gateway_port="" opt_api_port="" opt_configuration="" opt_clock_offsets="" opt_silo_pg_ports=""
+opt_pg_dir="" opt_pg_port="" opt_silo_port="" opt_gateway_port="" opt_api_port="" opt_configuration="" opt_clock_offsets="" opt_silo_pg_ports="" opt_db_path_proxies=""
 no_build=0 owner_pid=""
 
 while (( $# )); do
@@ -72,6 +76,7 @@ while (( $# )); do
     --configuration) (( $# >= 2 )) || die "$1 needs a value"; opt_configuration="$2"; shift 2 ;;
     --clock-offsets) (( $# >= 2 )) || die "$1 needs a value"; opt_clock_offsets="$2"; shift 2 ;;
     --silo-pg-ports) (( $# >= 2 )) || die "$1 needs a value"; opt_silo_pg_ports="$2"; shift 2 ;;
+    --db-path-proxies) opt_db_path_proxies=1; shift ;;
     --no-build) no_build=1; shift ;;
     --owner-pid) (( $# >= 2 )) || die "$1 needs a value"; owner_pid="$2"; shift 2 ;;
     -h|--help|help) usage ;;
@@ -100,6 +105,9 @@ decide_settings() {
   CONFIGURATION="${opt_configuration:-${RM_CONFIGURATION:-Release}}"
   CLOCK_OFFSETS="${opt_clock_offsets:-${RM_SILO_CLOCK_OFFSETS:-}}"
   SILO_PG_PORTS="${opt_silo_pg_ports:-${RM_SILO_PG_PORTS:-}}"
+  DB_PATH_PROXIES="${opt_db_path_proxies:-${RM_DB_PATH_PROXIES:-0}}"
+  [[ "$DB_PATH_PROXIES" =~ ^[01]$ ]] || die "RM_DB_PATH_PROXIES must be 0 or 1, not '$DB_PATH_PROXIES'"
+  [[ "$DB_PATH_PROXIES" == 0 || -z "$SILO_PG_PORTS" ]] || die "--db-path-proxies decides the silos' PostgreSQL ports: drop --silo-pg-ports"
   check_number --pg-port "$PG_PORT"
   check_number --silo-port "$SILO_BASE_PORT"
   check_number --gateway-port "$GATEWAY_BASE_PORT"
@@ -130,7 +138,7 @@ save_settings() {
   {
     printf 'PG_DIR=%q\nPG_PORT=%q\nSILO_BASE_PORT=%q\nGATEWAY_BASE_PORT=%q\n' "$PG_DIR" "$PG_PORT" "$SILO_BASE_PORT" "$GATEWAY_BASE_PORT"
     printf 'API_PORT=%q\nCONFIGURATION=%q\nCLUSTER_ID=%q\nSILO_COUNT=%q\n' "$API_PORT" "$CONFIGURATION" "$CLUSTER_ID" "$SILO_COUNT"
-    printf 'CLOCK_OFFSETS=%q\nSILO_PG_PORTS=%q\n' "$CLOCK_OFFSETS" "$SILO_PG_PORTS"
+    printf 'CLOCK_OFFSETS=%q\nSILO_PG_PORTS=%q\nDB_PATH_PROXIES=%q\n' "$CLOCK_OFFSETS" "$SILO_PG_PORTS" "$DB_PATH_PROXIES"
   } >"$settings"
 }
 
@@ -218,6 +226,45 @@ gateway_port() { echo $(( GATEWAY_BASE_PORT + $1 - 1 )); }
 
 newest_generation() {
   sql -c "SELECT coalesce(max(generation), 0) FROM orleansmembershiptable WHERE deploymentid = '$CLUSTER_ID' AND port = $(silo_port "$1");" 2>/dev/null || echo 0
+}
+
+proxy_state_file() { printf '%s/proxy-%s.state' "$run_dir" "$1"; }
+proxy_control_file() { printf '%s/proxy-%s.control' "$run_dir" "$1"; }
+
+# A line's value (port or mode) from silo K's proxy state file; empty when there is none yet.
+proxy_state() {
+  local file
+  file="$(proxy_state_file "$1")"
+  [[ -f "$file" ]] || return 0
+  sed -n "s/^$2=//p" "$file"
+}
+
+# Silo K's database path proxy, forwarding to PostgreSQL; its port becomes silo K's PostgreSQL port.
+launch_proxy() {
+  local k="$1" deadline=$((SECONDS + 30)) port
+  rm -f "$(proxy_state_file "$k")" "$(proxy_control_file "$k")"
+  printf '==== %s starting the database path proxy of silo %s\n' "$(date -u +%FT%TZ)" "$k" >>"$run_dir/proxy-$k.log"
+  launch "proxy-$k" dotnet "$(bin_dir ReliableMessaging.FaultProxy)/ReliableMessaging.FaultProxy.dll" \
+    --target-port "$PG_PORT" --control-file "$(proxy_control_file "$k")" --state-file "$(proxy_state_file "$k")"
+  until port="$(proxy_state "$k" port)"; [[ -n "$port" ]]; do
+    running_pid "proxy-$k" >/dev/null || { tail -n 20 "$run_dir/proxy-$k.log" >&2; die "the database path proxy of silo $k exited while starting"; }
+    (( SECONDS < deadline )) || die "the database path proxy of silo $k did not start in 30 s (log: $run_dir/proxy-$k.log)"
+    sleep 0.2
+  done
+  printf '%s' "$port"
+}
+
+# Asks silo K's proxy for a mode (hung, forwarding) through its control file and waits until it reports it.
+switch_proxy() {
+  local k="$1" mode="$2" control deadline=$((SECONDS + 10))
+  [[ "${DB_PATH_PROXIES:-0}" == 1 ]] || die "the cluster was started without --db-path-proxies: no proxy to switch"
+  running_pid "proxy-$k" >/dev/null || die "the database path proxy of silo $k is not running"
+  control="$(proxy_control_file "$k")"
+  printf '%s\n' "$mode" >"$control.partial" && mv -f "$control.partial" "$control"
+  until [[ "$(proxy_state "$k" mode)" == "$mode" ]]; do
+    (( SECONDS < deadline )) || die "the database path proxy of silo $k did not report '$mode' in 10 s (log: $run_dir/proxy-$k.log)"
+    sleep 0.1
+  done
 }
 
 launch_silo() {
@@ -328,7 +375,17 @@ cmd_start() {
       watchdog "$owner_pid" "$SCRIPT_DIR/cluster.sh" "$run_dir"
   fi
 
-  local k generations=()
+  local k generations=() proxy_ports=()
+  if [[ "$DB_PATH_PROXIES" == 1 ]]; then
+    [[ -f "$(bin_dir ReliableMessaging.FaultProxy)/ReliableMessaging.FaultProxy.dll" ]] || die "the fault proxy is not built in $CONFIGURATION (drop --no-build)"
+    for (( k = 1; k <= SILO_COUNT; k++ )); do
+      proxy_ports+=("$(launch_proxy "$k")")
+      log "silo $k reaches PostgreSQL through its database path proxy on port ${proxy_ports[k - 1]}"
+    done
+    SILO_PG_PORTS="$(IFS=','; printf '%s' "${proxy_ports[*]}")"
+    save_settings
+  fi
+
   for (( k = 1; k <= SILO_COUNT; k++ )); do
     generations[k]="$(newest_generation "$k")"
     log "starting silo $k (silo port $(silo_port "$k"), gateway $(gateway_port "$k"))"
@@ -372,6 +429,7 @@ cmd_stop() {
     fi
   done
   for (( k = 1; k <= SILO_COUNT; k++ )); do stop_process "silo-$k"; done
+  for (( k = 1; k <= SILO_COUNT; k++ )); do stop_process "proxy-$k"; done
   bash "$SCRIPT_DIR/postgres.sh" stop --dir "$PG_DIR" >/dev/null 2>&1 || log "PostgreSQL in $PG_DIR did not stop cleanly"
   log "stopped"
 }
@@ -387,6 +445,15 @@ cmd_status() {
       echo "silo $k: down"; down=1
     fi
   done
+  if [[ "${DB_PATH_PROXIES:-0}" == 1 ]]; then
+    for (( k = 1; k <= SILO_COUNT; k++ )); do
+      if pid="$(running_pid "proxy-$k")"; then
+        echo "database path of silo $k: $(proxy_state "$k" mode) (proxy pid $pid, port $(proxy_state "$k" port))"
+      else
+        echo "database path of silo $k: proxy down"; down=1
+      fi
+    done
+  fi
   if pid="$(running_pid api)"; then echo "front end: running (pid $pid, http://127.0.0.1:$API_PORT)"; else echo "front end: down"; down=1; fi
   echo "postgres: $(bash "$SCRIPT_DIR/postgres.sh" status --dir "$PG_DIR" 2>/dev/null || true)"
   return "$down"
@@ -444,6 +511,24 @@ cmd_wait_exit() {
   done
   rm -f "$(pid_file "silo-$1")"
   log "silo $1 has exited"
+}
+
+cmd_hang_db_path() {
+  (( $# == 1 )) || die "hang-db-path takes a silo number"
+  load_settings
+  check_silo_number "$1"
+  switch_proxy "$1" hung
+  printf '==== %s database path hung\n' "$(date -u +%FT%TZ)" >>"$run_dir/silo-$1.log"
+  log "silo $1's way to PostgreSQL hangs"
+}
+
+cmd_heal_db_path() {
+  (( $# == 1 )) || die "heal-db-path takes a silo number"
+  load_settings
+  check_silo_number "$1"
+  switch_proxy "$1" forwarding
+  printf '==== %s database path healed\n' "$(date -u +%FT%TZ)" >>"$run_dir/silo-$1.log"
+  log "silo $1's way to PostgreSQL works again"
 }
 
 cmd_restart() {
@@ -506,6 +591,8 @@ case "$command" in
   pause) cmd_pause "$@" ;;
   resume) cmd_resume "$@" ;;
   wait-exit) cmd_wait_exit "$@" ;;
+  hang-db-path) cmd_hang_db_path "$@" ;;
+  heal-db-path) cmd_heal_db_path "$@" ;;
   restart-postgres) cmd_restart_postgres "$@" ;;
   terminate-backends) cmd_terminate_backends ;;
   membership) cmd_membership ;;

@@ -63,6 +63,11 @@ public static class AtmCommandLine
     private static readonly Option<string> PauseEvery = DurationOption("--pause-every", "SIGSTOP a random silo this often, SIGCONT it after --pause-for (0 = never)", "0s");
     private static readonly Option<string> PauseFor = DurationOption("--pause-for", "how long a paused silo stays stopped", "30s");
     private static readonly Option<int> MaxPauses = Int("--max-pauses", "at most this many pauses (0 = as many as --pause-every fits in)", 0, 0, 100_000);
+    private static readonly Option<string> HangDatabasePathEvery = DurationOption("--hang-db-path-every",
+        "hang a random silo's way to PostgreSQL this often, until it steps out of the cluster (needs a cluster started with --db-path-proxies; 0 = never)", "0s");
+    private static readonly Option<int> MaxDatabasePathHangs = Int("--max-db-path-hangs", "at most this many database path hangs (0 = as many as --hang-db-path-every fits in)", 0, 0, 100_000);
+    private static readonly Option<string> StepOutWait = DurationOption("--step-out-wait",
+        "how long a silo whose database path hangs is given to step out before the path heals (its DatabasePath:StepOutAfter and then some)", "90s", positive: true);
     private static readonly Option<int> PostgresRestarts = Int("--postgres-restarts", "PostgreSQL restarts spread over the run", 1, 0, 1000);
     private static readonly Option<string> PostgresDown = DurationOption("--postgres-down", "how long PostgreSQL stays down each time", "3s");
     private static readonly Option<string> StorageFaultsEvery = DurationOption("--storage-faults-every", "kill the database connections this often, failing in-flight writes (0 = never)", "0s");
@@ -117,8 +122,8 @@ public static class AtmCommandLine
         [
             Api, Atms, AccountsPerAtm, Duration, ThinkTime, ClientTimeout, MaxAttempts, MaxBackoff, DuplicateRate, TransferRatio, AttackRatio, AheadRatio, AheadBy,
             SharedAccounts, RetireAfter, Seed,
-            ClusterDirectory, ClusterScript, KillEvery, RestartAfter, PauseEvery, PauseFor, MaxPauses, PostgresRestarts, PostgresDown, StorageFaultsEvery,
-            Settle, TransferWait, ProgressEvery, ThroughputInterval, SummaryJson,
+            ClusterDirectory, ClusterScript, KillEvery, RestartAfter, PauseEvery, PauseFor, MaxPauses, HangDatabasePathEvery, MaxDatabasePathHangs, StepOutWait,
+            PostgresRestarts, PostgresDown, StorageFaultsEvery, Settle, TransferWait, ProgressEvery, ThroughputInterval, SummaryJson,
         ];
         foreach (var option in options)
         {
@@ -153,6 +158,9 @@ public static class AtmCommandLine
         PauseEvery = GetDuration(parse, PauseEvery),
         PauseFor = GetDuration(parse, PauseFor),
         MaxPauses = parse.GetValue(MaxPauses),
+        HangDatabasePathEvery = GetDuration(parse, HangDatabasePathEvery),
+        MaxDatabasePathHangs = parse.GetValue(MaxDatabasePathHangs),
+        StepOutWait = GetDuration(parse, StepOutWait),
         PostgresRestarts = parse.GetValue(PostgresRestarts),
         PostgresDown = GetDuration(parse, PostgresDown),
         StorageFaultsEvery = GetDuration(parse, StorageFaultsEvery),

@@ -58,6 +58,14 @@ public sealed class AtmOptions
     /// <summary>At most this many pauses; 0 for as many as the period fits in.</summary>
     public int MaxPauses { get; init; }
 
+    public TimeSpan HangDatabasePathEvery { get; init; } = TimeSpan.Zero;
+
+    /// <summary>At most this many database path hangs; 0 for as many as the period fits in.</summary>
+    public int MaxDatabasePathHangs { get; init; }
+
+    /// <summary>How long a silo whose database path hangs is given to step out of the cluster before the path heals.</summary>
+    public TimeSpan StepOutWait { get; init; } = TimeSpan.FromSeconds(90);
+
     public int PostgresRestarts { get; init; } = 1;
 
     public TimeSpan PostgresDown { get; init; } = TimeSpan.FromSeconds(3);

@@ -7,7 +7,8 @@ namespace ReliableMessaging.Atm.Faults;
 /// <summary>
 /// Injects the failures the product exists for while the ATMs play, one at a time so that each is
 /// clearly attributable: SIGKILL a random silo and start it again, pause a random silo (SIGSTOP, then
-/// SIGCONT), restart PostgreSQL, and optionally cut the database connections under in-flight writes.
+/// SIGCONT), restart PostgreSQL, optionally cut the database connections under in-flight writes, and
+/// hang one silo's way to the database (through the proxies of <c>cluster.sh --db-path-proxies</c>).
 /// </summary>
 public sealed class FaultInjector
 {
@@ -19,6 +20,7 @@ public sealed class FaultInjector
     private readonly TimeSpan _restartAfter;
     private readonly TimeSpan _postgresDown;
     private readonly TimeSpan _pauseFor;
+    private readonly TimeSpan _stepOutWait;
     private readonly RunCounters _counters;
     private readonly OperationJournal _journal;
     private readonly Action<string> _report;
@@ -34,6 +36,7 @@ public sealed class FaultInjector
         _restartAfter = plan.RestartAfter;
         _postgresDown = plan.PostgresDown;
         _pauseFor = plan.PauseFor;
+        _stepOutWait = plan.StepOutWait > TimeSpan.Zero ? plan.StepOutWait : TimeSpan.FromSeconds(90);
         _counters = counters;
         _journal = journal;
         _report = report;
@@ -69,6 +72,9 @@ public sealed class FaultInjector
                     break;
                 case FaultKind.StorageFault:
                     await RunAsync(Counter.StorageFaults, "terminate the service database's connections", abort, "terminate-backends");
+                    break;
+                case FaultKind.DatabasePathHang:
+                    await HangDatabasePathAsync(abort);
                     break;
             }
         }
@@ -123,6 +129,46 @@ public sealed class FaultInjector
         _counters.Increment(Counter.PausedSilosStopped);
         _report($"fault: silo {silo} stopped itself after its pause");
         await RunAsync(Counter.SiloRestarts, $"restart silo {silo}", abort, "restart", silo);
+    }
+
+    // Orleans keeps a silo whose own way to the database hangs (it answers its peers' probes); its
+    // database path monitor must take it out of the cluster, and its accounts move. The path heals
+    // either way, and a silo that stepped out is started again through it.
+    private async Task HangDatabasePathAsync(CancellationToken abort)
+    {
+        var silo = _random.Next(1, _siloCount + 1).ToString(CultureInfo.InvariantCulture);
+        if (!await RunAsync(Counter.DatabasePathHangs, $"hang silo {silo}'s way to PostgreSQL", abort, "hang-db-path", silo))
+        {
+            return;
+        }
+
+        bool steppedOut;
+        try
+        {
+            _report($"fault: waiting up to {_stepOutWait.TotalSeconds:0} s for silo {silo} to step out of the cluster");
+            (steppedOut, _) = await _cluster.RunAsync(abort, "wait-exit", silo, ((int)Math.Ceiling(_stepOutWait.TotalSeconds)).ToString(CultureInfo.InvariantCulture));
+        }
+        catch (OperationCanceledException)
+        {
+            // The run is being aborted: never leave a path hung behind.
+            await _cluster.RunAsync(CancellationToken.None, "heal-db-path", silo);
+            throw;
+        }
+
+        if (steppedOut)
+        {
+            _counters.Increment(Counter.SilosSteppedOut);
+            _report($"fault: silo {silo} stepped out of the cluster while its path hung");
+        }
+        else
+        {
+            _report($"fault: silo {silo} still runs after {_stepOutWait.TotalSeconds:0} s with its path hung (it did not step out)");
+        }
+
+        if (await RunAsync(null, $"heal silo {silo}'s way to PostgreSQL", abort, "heal-db-path", silo) && steppedOut)
+        {
+            await RunAsync(Counter.SiloRestarts, $"restart silo {silo}", abort, "restart", silo);
+        }
     }
 
     private async Task<bool> RunAsync(Counter? counter, string description, CancellationToken abort, params string[] arguments)

@@ -14,4 +14,10 @@ public enum FaultKind
 
     /// <summary>Terminate every connection to the service database: in-flight state writes fail for real.</summary>
     StorageFault,
+
+    /// <summary>
+    /// Hang a random silo's way to PostgreSQL (its proxy delivers nothing, closes nothing) while its peers'
+    /// works; wait for it to step out of the cluster, heal the path and start it again.
+    /// </summary>
+    DatabasePathHang,
 }

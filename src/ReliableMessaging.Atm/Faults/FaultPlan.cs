@@ -10,14 +10,19 @@ namespace ReliableMessaging.Atm.Faults;
 /// <param name="PauseEvery">Silo pause (SIGSTOP) period; zero for none.</param>
 /// <param name="PauseFor">How long a paused silo stays stopped before SIGCONT.</param>
 /// <param name="MaxPauses">At most this many pauses; zero for no limit.</param>
+/// <param name="HangDatabasePathEvery">Database path hang period; zero for none.</param>
+/// <param name="StepOutWait">How long a silo whose path hangs is given to step out before the path heals.</param>
+/// <param name="MaxDatabasePathHangs">At most this many hangs; zero for no limit.</param>
 public sealed record FaultPlan(
     TimeSpan Duration, TimeSpan KillEvery, TimeSpan RestartAfter, int PostgresRestarts, TimeSpan PostgresDown, TimeSpan StorageFaultsEvery,
-    TimeSpan PauseEvery = default, TimeSpan PauseFor = default, int MaxPauses = 0)
+    TimeSpan PauseEvery = default, TimeSpan PauseFor = default, int MaxPauses = 0,
+    TimeSpan HangDatabasePathEvery = default, TimeSpan StepOutWait = default, int MaxDatabasePathHangs = 0)
 {
     /// <summary>
     /// Silo kills at every multiple of the period; PostgreSQL restarts evenly spread, half a period
-    /// away from the kills; connection kills at their own period; pauses at every multiple of theirs
-    /// (a quarter of a kill period after a kill that falls at the same time). Nothing is scheduled in
+    /// away from the kills; connection kills at their own period; pauses and database path hangs at
+    /// every multiple of theirs (a quarter of a kill period after a kill that falls at the same time;
+    /// a hang a quarter of a pause period after a pause). Nothing is scheduled in
     /// the last tenth of the run, so the last fault has healed before the ATMs stop. Faults run one
     /// at a time: one that comes due while another is still in progress waits for it.
     /// </summary>
@@ -63,6 +68,21 @@ public sealed record FaultPlan(
                 {
                     schedule.Add((shifted, FaultKind.SiloPause));
                     pauses++;
+                }
+            }
+        }
+
+        if (HangDatabasePathEvery > TimeSpan.Zero)
+        {
+            var hangs = 0;
+            for (var at = HangDatabasePathEvery; at < end && (MaxDatabasePathHangs == 0 || hangs < MaxDatabasePathHangs); at += HangDatabasePathEvery)
+            {
+                var shifted = KillEvery > TimeSpan.Zero && at.Ticks % KillEvery.Ticks == 0 ? at + (KillEvery / 4) : at;
+                shifted = PauseEvery > TimeSpan.Zero && shifted.Ticks % PauseEvery.Ticks == 0 ? shifted + (PauseEvery / 4) : shifted;
+                if (shifted < end)
+                {
+                    schedule.Add((shifted, FaultKind.DatabasePathHang));
+                    hangs++;
                 }
             }
         }

@@ -69,6 +69,11 @@ public sealed record RunSummary
     /// <summary>Paused silos that, once continued, found themselves declared dead and stopped.</summary>
     public required long PausedSilosStopped { get; init; }
 
+    public required long DatabasePathHangs { get; init; }
+
+    /// <summary>Silos whose database path hung that stepped out of the cluster on their own.</summary>
+    public required long SilosSteppedOut { get; init; }
+
     public required long PostgresRestarts { get; init; }
 
     public required long StorageFaults { get; init; }
@@ -198,6 +203,7 @@ public sealed record RunSummary
             ("other 5xx", Number(ServerErrors)),
             ("faults: silo SIGKILLs / restarts", $"{SiloKills} / {SiloRestarts}"),
             ("faults: silo pauses / stopped themselves after", $"{SiloPauses} / {PausedSilosStopped}"),
+            ("faults: database path hangs / silos stepped out", $"{DatabasePathHangs} / {SilosSteppedOut}"),
             ("faults: PostgreSQL restarts", Number(PostgresRestarts)),
             ("faults: connection kills (storage faults)", Number(StorageFaults)),
             ("faults that failed to inject", Number(FaultErrors)),

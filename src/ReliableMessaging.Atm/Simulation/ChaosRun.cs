@@ -50,7 +50,7 @@ public static class ChaosRun
             var cluster = new ClusterControl(script, clusterDirectory);
             silos = cluster.ReadSiloCount();
             var plan = new FaultPlan(options.Duration, options.KillEvery, options.RestartAfter, options.PostgresRestarts, options.PostgresDown, options.StorageFaultsEvery,
-                options.PauseEvery, options.PauseFor, options.MaxPauses);
+                options.PauseEvery, options.PauseFor, options.MaxPauses, options.HangDatabasePathEvery, options.StepOutWait, options.MaxDatabasePathHangs);
             faults = new FaultInjector(cluster, silos, plan, counters, journal, progress.Event, seed);
         }
 
@@ -213,6 +213,8 @@ public static class ChaosRun
             SiloRestarts = counters[Counter.SiloRestarts],
             SiloPauses = counters[Counter.SiloPauses],
             PausedSilosStopped = counters[Counter.PausedSilosStopped],
+            DatabasePathHangs = counters[Counter.DatabasePathHangs],
+            SilosSteppedOut = counters[Counter.SilosSteppedOut],
             PostgresRestarts = counters[Counter.PostgresRestarts],
             StorageFaults = counters[Counter.StorageFaults],
             FaultErrors = counters[Counter.FaultErrors],

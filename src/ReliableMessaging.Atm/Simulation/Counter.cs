@@ -21,6 +21,8 @@ public enum Counter
     SiloRestarts,
     SiloPauses,
     PausedSilosStopped,
+    DatabasePathHangs,
+    SilosSteppedOut,
     PostgresRestarts,
     StorageFaults,
     FaultErrors,

@@ -7,8 +7,9 @@ namespace ReliableMessaging.Deployment.Tests.Chaos;
 
 /// <summary>
 /// The short chaos run: scripts/cluster.sh starts three silos and the front end as processes on a
-/// throwaway PostgreSQL and free ports; the ATM simulator plays against it while it pauses a silo
-/// (SIGSTOP, SIGCONT), SIGKILLs one, restarts PostgreSQL and cuts the database connections, then
+/// throwaway PostgreSQL and free ports, each silo reaching it through a proxy; the ATM simulator plays
+/// against it while it hangs one silo's way to the database (the silo must step out of the cluster),
+/// pauses a silo (SIGSTOP, SIGCONT), SIGKILLs one, restarts PostgreSQL and cuts the database connections, then
 /// reconciles every outcome on three hot accounts, transfers between them included (each accepted one
 /// completed, money conserved), audits the journal, and checks that no pause or kill stopped all
 /// traffic for long. The silos' clocks differ (-2 s, 0, +2 s) and some transfer IDs come from a client
@@ -17,8 +18,11 @@ namespace ReliableMessaging.Deployment.Tests.Chaos;
 /// </summary>
 public sealed class ChaosRunTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(3);
-    private static readonly TimeSpan StallBound = TimeSpan.FromSeconds(25);
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(4);
+    // The hung database path stalls every ATM until its silo steps out and the accounts move: measured
+    // 13-25 s from the hang (peers whose own probes failed under the machine's load delay the evidence).
+    // A fault nothing recovers from stalls for the rest of the run.
+    private static readonly TimeSpan StallBound = TimeSpan.FromSeconds(30);
 
     // A small tolerated skew, so that IDs stamped just under it exercise the silos' clock differences
     // (2 s each way) while the journal look-ups they cause on busy accounts last seconds, not minutes.
@@ -26,8 +30,17 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
     private const string ClockOffsets = "-00:00:02,00:00:00,00:00:02";
     private const string TransferRetryPeriod = "00:00:05";
 
+    // The database path monitor's timings shortened (defaults 5 s, 5 s, 30 s): every ATM soon waits on the
+    // hung silo's hot accounts, so the step-out bounds the run's longest stall (measured 20.8 s with 10 s).
+    private static readonly KeyValuePair<string, string>[] DatabasePathTimings =
+    [
+        new("DatabasePath__ProbeInterval", "00:00:01"),
+        new("DatabasePath__ProbeTimeout", "00:00:02"),
+        new("DatabasePath__StepOutAfter", "00:00:08"),
+    ];
+
     [Fact]
-    public async Task AtmSimulator_ThreeSilosPauseKillPostgresRestartAndConnectionKills_EveryOutcomeReconcilesWithNoViolation()
+    public async Task AtmSimulator_ThreeSilosHungDatabasePathPauseKillPostgresRestartAndConnectionKills_EveryOutcomeReconcilesWithNoViolation()
     {
         var clock = Stopwatch.StartNew();
         var work = Path.Combine(Path.GetTempPath(), $"rm-chaos-{Guid.NewGuid():N}");
@@ -46,7 +59,13 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
             // one held up for long by the pause or the kill must still be retried within that.
             ["Accounts__TransferRetryPeriod"] = TransferRetryPeriod,
             ["RM_SILO_CLOCK_OFFSETS"] = ClockOffsets,
+            // A proxy on each silo's way to PostgreSQL, so that the simulator can hang one (cluster.sh hang-db-path).
+            ["RM_DB_PATH_PROXIES"] = "1",
         };
+        foreach (var (name, value) in DatabasePathTimings)
+        {
+            environment[name] = value;
+        }
 
         try
         {
@@ -61,12 +80,17 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
                 ["Accounts__MaxClockSkew"] = MaxClockSkew,
                 ["Accounts__TransferRetryPeriod"] = TransferRetryPeriod,
             };
+            foreach (var (name, value) in DatabasePathTimings)
+            {
+                atmEnvironment[name] = value;
+            }
 
-            // One fault at a time, spaced so that each is attributable: a PostgreSQL restart at 17.5 s, a
-            // connection kill at 30 s, a silo SIGKILL + restart at 35 s, and last a silo paused for 12 s
-            // at 40 s (longer than failure detection: it is declared dead, stops once continued, restarts).
-            // A fault that comes due while another is in progress waits for it; on a loaded machine the
-            // pause starts some seconds late, and the traffic goes on long enough to still see it.
+            // One fault at a time, spaced so that each is attributable: first, at 8 s, a silo's way to the
+            // database hangs until that silo steps out (then the path heals and the silo starts again); a
+            // connection kill at 30 s, a silo SIGKILL + restart at 35 s, a silo paused for 12 s at 40 s
+            // (longer than failure detection: it is declared dead, stops once continued, restarts), and a
+            // PostgreSQL restart at 52.5 s. A fault that comes due while another is in progress waits for
+            // it, so the later ones start some seconds late; the traffic goes on long enough to see most.
             var atm = await ProcessRunner.RunAsync("dotnet",
                 [
                     BuiltOutputs.Dll("ReliableMessaging.Atm"),
@@ -76,9 +100,12 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
                     "--atms", "6",
                     "--shared-accounts", "3",
                     "--think-time", "20ms",
-                    "--duration", "60s",
+                    "--duration", "75s",
                     "--pause-every", "40s",
                     "--max-pauses", "1",
+                    "--hang-db-path-every", "8s",
+                    "--max-db-path-hangs", "1",
+                    "--step-out-wait", "60s",
                     "--pause-for", "12s",
                     "--kill-every", "35s",
                     "--restart-after", "3s",
@@ -112,8 +139,15 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
             // Failure detection itself: the paused silo was declared dead while stopped, so on SIGCONT it
             // found itself dead and stopped (with detection off it goes on running: the run reports that).
             Assert.True(figures.GetProperty("pausedSilosStopped").GetInt64() >= 1, "the paused silo was not declared dead (it kept running after SIGCONT)");
+            Assert.True(figures.GetProperty("databasePathHangs").GetInt64() >= 1, "no silo's database path was hung");
+            output.WriteLine("the database path monitors' decisions:\n"
+                + cluster.LogLines(line => line.Contains("stepping out", StringComparison.Ordinal) || line.Contains("staying in", StringComparison.Ordinal), 10));
+
+            // The silo whose path hung stepped out on its own (Orleans alone keeps it: it answers its peers' probes).
+            Assert.True(figures.GetProperty("silosSteppedOut").GetInt64() >= 1,
+                "the silo whose database path hung did not step out\n" + cluster.LogLines(line => line.Contains("ReliableMessaging.Silo.Health", StringComparison.Ordinal), 20));
             Assert.True(figures.GetProperty("siloKills").GetInt64() >= 1, "no silo was killed");
-            Assert.True(figures.GetProperty("siloRestarts").GetInt64() >= 1, "no killed silo was restarted");
+            Assert.True(figures.GetProperty("siloRestarts").GetInt64() >= 3, "the killed, the paused and the stepped-out silos were not all restarted");
             Assert.True(figures.GetProperty("postgresRestarts").GetInt64() >= 1, "PostgreSQL was not restarted");
             Assert.True(figures.GetProperty("storageFaults").GetInt64() >= 1, "no database connections were cut");
             Assert.True(figures.GetProperty("succeeded").GetInt64() > 0, "nothing succeeded");

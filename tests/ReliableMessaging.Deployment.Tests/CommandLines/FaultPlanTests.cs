@@ -2,7 +2,7 @@ using ReliableMessaging.Atm.Faults;
 
 namespace ReliableMessaging.Deployment.Tests.CommandLines;
 
-/// <summary>The simulator's fault schedule: pauses beside the kills, restarts and connection kills.</summary>
+/// <summary>The simulator's fault schedule: pauses and database path hangs beside the kills, restarts and connection kills.</summary>
 public sealed class FaultPlanTests
 {
     [Fact]
@@ -30,6 +30,28 @@ public sealed class FaultPlanTests
         Assert.Single(schedule, fault => fault.Kind == FaultKind.SiloKill);
         Assert.Single(schedule, fault => fault.Kind == FaultKind.PostgresRestart);
         Assert.Equal(2, schedule.Count(fault => fault.Kind == FaultKind.StorageFault));
+    }
+
+    [Fact]
+    public void Schedule_HangDatabasePathEvery_HangsAtEveryPeriodUpToTheMaximum_ShiftedOffKillsAndPauses()
+    {
+        var plan = new FaultPlan(TimeSpan.FromSeconds(100), TimeSpan.FromSeconds(40), TimeSpan.FromSeconds(3), 0, TimeSpan.FromSeconds(3), TimeSpan.Zero,
+            PauseEvery: TimeSpan.FromSeconds(30), PauseFor: TimeSpan.FromSeconds(12), MaxPauses: 1,
+            HangDatabasePathEvery: TimeSpan.FromSeconds(10), StepOutWait: TimeSpan.FromSeconds(60), MaxDatabasePathHangs: 4);
+
+        var hangs = plan.Schedule().Where(fault => fault.Kind == FaultKind.DatabasePathHang).Select(fault => fault.At.TotalSeconds);
+
+        // 10 and 20; 30 falls on a pause period (+7.5), 40 on a kill (+10); then the maximum is reached.
+        Assert.Equal([10, 20, 37.5, 50], hangs.Order());
+    }
+
+    [Fact]
+    public void Schedule_NoHangDatabasePathEvery_NoHangs()
+    {
+        var plan = new FaultPlan(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(3), 1, TimeSpan.FromSeconds(3), TimeSpan.Zero,
+            PauseEvery: TimeSpan.FromSeconds(10), MaxDatabasePathHangs: 3);
+
+        Assert.DoesNotContain(plan.Schedule(), fault => fault.Kind == FaultKind.DatabasePathHang);
     }
 
     [Fact]

@@ -27,16 +27,15 @@ public sealed class HungDatabasePathTests(ITestOutputHelper output)
     [Fact]
     public async Task OneSilosDatabasePathHangs_ThatSiloStepsOut_ItsAccountMovesAndCountsEveryOperationOnce_ADatabaseDownForAllMakesNobodyLeave()
     {
-        var postgresPort = FreePorts.One();
-        await using var proxy = HangingTcpProxy.Start(postgresPort);
         var environment = new Dictionary<string, string>
         {
-            ["RM_SILO_PG_PORTS"] = string.Create(CultureInfo.InvariantCulture, $",{proxy.Port}"),
+            // A proxy (ReliableMessaging.FaultProxy) on each silo's way to PostgreSQL: `hang-db-path K` hangs silo K's.
+            ["RM_DB_PATH_PROXIES"] = "1",
             ["DatabasePath__ProbeInterval"] = "00:00:01",
             ["DatabasePath__ProbeTimeout"] = "00:00:02",
             ["DatabasePath__StepOutAfter"] = StepOutAfter.ToString("c", CultureInfo.InvariantCulture),
         };
-        await using var cluster = await ProcessCluster.StartAsync(output, environment, postgresPort);
+        await using var cluster = await ProcessCluster.StartAsync(output, environment);
         using var http = new HttpClient { BaseAddress = cluster.ApiUri, Timeout = TimeSpan.FromSeconds(15) };
         http.DefaultRequestHeaders.Authorization = new("Bearer", await cluster.TokenAsync("hung-path-test"));
 
@@ -53,7 +52,8 @@ public sealed class HungDatabasePathTests(ITestOutputHelper output)
         Assert.Equal((HttpStatusCode.OK, false), await ApiDeposits.DepositAsync(http, account, first, 100));
 
         // 3. The path hangs. The next operation is retried with its key, as a client does, until it is answered.
-        proxy.Hang();
+        var hang = await cluster.RunAsync("hang-db-path", GraySilo.ToString(CultureInfo.InvariantCulture));
+        Assert.True(hang.ExitCode == 0, hang.Output);
         var hung = Stopwatch.StartNew();
         var second = Guid.CreateVersion7();
         (HttpStatusCode Status, bool Replayed) answer;
@@ -83,6 +83,7 @@ public sealed class HungDatabasePathTests(ITestOutputHelper output)
         Assert.Contains(lines, line => line.StartsWith("silo 1: running", StringComparison.Ordinal));
         Assert.Contains(lines, line => line.StartsWith("silo 3: running", StringComparison.Ordinal));
         Assert.Contains(lines, line => line.StartsWith($"silo {GraySilo}: down", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.StartsWith($"database path of silo {GraySilo}: hung", StringComparison.Ordinal));
 
         // 4. Each operation counted once: both retries replay, and the balance and the statement agree.
         Assert.Equal((HttpStatusCode.OK, true), await ApiDeposits.DepositAsync(http, account, first, 100));
@@ -92,6 +93,12 @@ public sealed class HungDatabasePathTests(ITestOutputHelper output)
         using var statement = JsonDocument.Parse(await http.GetStringAsync($"accounts/{account}/operations"));
         var ids = statement.RootElement.GetProperty("items").EnumerateArray().Select(item => item.GetProperty("operationId").GetGuid()).ToList();
         Assert.Equal([first, second], ids);
+
+        // 5. The path heals: the silo starts again through it and rejoins (its start needs the database).
+        var heal = await cluster.RunAsync("heal-db-path", GraySilo.ToString(CultureInfo.InvariantCulture));
+        Assert.True(heal.ExitCode == 0, heal.Output);
+        var restart = await cluster.RunAsync("restart", GraySilo.ToString(CultureInfo.InvariantCulture));
+        Assert.True(restart.ExitCode == 0, $"silo {GraySilo} did not start again through its healed path:\n{restart.Output}\n{cluster.LogTails()}");
     }
 
     private async Task<string> OpenAccountOnSiloAsync(ProcessCluster cluster, HttpClient http, int silo)

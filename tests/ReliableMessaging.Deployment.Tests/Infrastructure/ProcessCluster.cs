@@ -44,15 +44,15 @@ public sealed class ProcessCluster : IAsyncDisposable
         $"Host=127.0.0.1;Port={PostgresPort};Database=reliablemessaging;Username=postgres;Pooling=false");
 
     /// <summary>
-    /// Starts three silos and the front end; <paramref name="environment"/> reaches every process.
-    /// PostgreSQL listens on <paramref name="postgresPort"/> when given (a test that puts a proxy in front of it), else on a free port.
+    /// Starts three silos and the front end; <paramref name="environment"/> reaches every process
+    /// (and cluster.sh: <c>RM_DB_PATH_PROXIES=1</c> puts a proxy on each silo's way to PostgreSQL).
     /// </summary>
-    public static async Task<ProcessCluster> StartAsync(ITestOutputHelper output, IReadOnlyDictionary<string, string>? environment = null, int? postgresPort = null)
+    public static async Task<ProcessCluster> StartAsync(ITestOutputHelper output, IReadOnlyDictionary<string, string>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(output);
         var work = Path.Combine(Path.GetTempPath(), $"rm-cluster-{Guid.NewGuid():N}");
         // One block for both: silo ports first, gateways right after, so they cannot overlap.
-        var cluster = new ProcessCluster(output, work, FreePorts.One(), FreePorts.Block(6), postgresPort ?? FreePorts.One());
+        var cluster = new ProcessCluster(output, work, FreePorts.One(), FreePorts.Block(6), FreePorts.One());
         var start = await ScriptAsync(environment, StartTimeout,
             "--run-dir", cluster.RunDirectory,
             "--pg-dir", Path.Combine(work, "postgres"),

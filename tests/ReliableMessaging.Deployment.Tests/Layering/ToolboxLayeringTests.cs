@@ -23,8 +23,8 @@ public sealed class ToolboxLayeringTests
     [Fact]
     public void Tools_UseTheToolbox()
     {
-        // The counterpart, so the check above is not vacuous: the simulator and the benchmark do reference it.
-        foreach (var tool in new[] { "ReliableMessaging.Atm", "ReliableMessaging.Benchmarks" })
+        // The counterpart, so the check above is not vacuous: the simulator, the benchmark and the fault proxy do reference it.
+        foreach (var tool in new[] { "ReliableMessaging.Atm", "ReliableMessaging.Benchmarks", "ReliableMessaging.FaultProxy" })
         {
             Assert.Contains("ReliableMessaging.Tooling", OwnAssemblies(new AssemblyName(tool)).Select(a => a.Name));
         }

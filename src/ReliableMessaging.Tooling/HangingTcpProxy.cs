@@ -1,47 +1,75 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 
-namespace ReliableMessaging.Deployment.Tests.Infrastructure;
+namespace ReliableMessaging.Tooling;
 
 /// <summary>
 /// A TCP proxy on loopback in front of one port, for a process whose way to a server must hang while
 /// everyone else's works. It forwards both ways until <see cref="Hang"/>; from then on it delivers
 /// nothing in either direction, on open connections and on new ones alike, and closes nothing: what a
-/// blackholed route or a stalled middlebox looks like to both ends. While the server refuses
-/// connections (it is down), so does the proxy.
+/// blackholed route or a stalled middlebox looks like to both ends. <see cref="Heal"/> cuts every
+/// connection that lived through the hang (bytes were swallowed: none of them can go on) and forwards
+/// new ones again, as a route that comes back. While the server refuses connections (it is down), so
+/// does the proxy.
 /// </summary>
 public sealed class HangingTcpProxy : IAsyncDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly TcpListener _listener;
     private readonly int _targetPort;
     private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentBag<TcpClient> _sockets = [];
+    private readonly Lock _gate = new();
+    private readonly HashSet<TcpClient> _sockets = [];
     private readonly Task _accepting;
     private volatile bool _hung;
 
-    private HangingTcpProxy(int targetPort)
+    private HangingTcpProxy(int listenPort, int targetPort)
     {
         _targetPort = targetPort;
+        _listener = new TcpListener(IPAddress.Loopback, listenPort);
         _listener.Start();
         _accepting = AcceptAsync();
     }
 
+    /// <summary>The port it listens on.</summary>
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
-    public static HangingTcpProxy Start(int targetPort) => new(targetPort);
+    /// <summary>True from <see cref="Hang"/> until <see cref="Heal"/>.</summary>
+    public bool IsHung => _hung;
+
+    /// <summary>A proxy to <paramref name="targetPort"/> on loopback, listening on <paramref name="listenPort"/> (0: any free port).</summary>
+    public static HangingTcpProxy Start(int targetPort, int listenPort = 0) => new(listenPort, targetPort);
 
     /// <summary>From now on nothing gets through, and nothing is closed.</summary>
     public void Hang() => _hung = true;
+
+    /// <summary>Cuts every open connection and forwards new ones again.</summary>
+    public void Heal()
+    {
+        lock (_gate)
+        {
+            foreach (var socket in _sockets)
+            {
+                socket.Dispose();
+            }
+
+            _sockets.Clear();
+            _hung = false;
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
         _listener.Stop();
         await _accepting;
-        foreach (var socket in _sockets)
+        lock (_gate)
         {
-            socket.Dispose();
+            foreach (var socket in _sockets)
+            {
+                socket.Dispose();
+            }
+
+            _sockets.Clear();
         }
 
         _stop.Dispose();
@@ -54,7 +82,6 @@ public sealed class HangingTcpProxy : IAsyncDisposable
             while (true)
             {
                 var client = await _listener.AcceptTcpClientAsync(_stop.Token);
-                _sockets.Add(client);
                 _ = ServeAsync(client);
             }
         }
@@ -66,27 +93,52 @@ public sealed class HangingTcpProxy : IAsyncDisposable
 
     private async Task ServeAsync(TcpClient client)
     {
-        if (_hung)
+        // Tracked and checked under the gate, so that a heal either cuts it or lets it through.
+        lock (_gate)
         {
-            // Held open, answered never.
-            return;
+            _sockets.Add(client);
+            if (_hung)
+            {
+                // Held open, answered never.
+                return;
+            }
         }
 
         var upstream = new TcpClient();
-        _sockets.Add(upstream);
+        Track(upstream);
         try
         {
             await upstream.ConnectAsync(IPAddress.Loopback, _targetPort, _stop.Token);
         }
-        catch (Exception exception) when (exception is SocketException or OperationCanceledException)
+        catch (Exception exception) when (exception is SocketException or OperationCanceledException or ObjectDisposedException)
         {
-            // The server is down (or the proxy is being disposed): refuse, as the server would.
-            client.Dispose();
-            upstream.Dispose();
+            // The server is down (or the proxy is being disposed or healed): refuse, as the server would.
+            Forget(client);
+            Forget(upstream);
             return;
         }
 
         await Task.WhenAll(PumpAsync(client, upstream), PumpAsync(upstream, client));
+        Forget(client);
+        Forget(upstream);
+    }
+
+    private void Track(TcpClient socket)
+    {
+        lock (_gate)
+        {
+            _sockets.Add(socket);
+        }
+    }
+
+    private void Forget(TcpClient socket)
+    {
+        lock (_gate)
+        {
+            _sockets.Remove(socket);
+        }
+
+        socket.Dispose();
     }
 
     private async Task PumpAsync(TcpClient from, TcpClient to)
@@ -119,7 +171,7 @@ public sealed class HangingTcpProxy : IAsyncDisposable
         }
         catch (Exception exception) when (exception is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
         {
-            // One side closed or the proxy is being disposed: close the other side too, unless hung.
+            // One side closed, or the proxy is being disposed or healed: close the other side too, unless hung.
             if (!_hung)
             {
                 from.Dispose();

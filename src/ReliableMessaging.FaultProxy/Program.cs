@@ -1,0 +1,47 @@
+using System.Runtime.InteropServices;
+using ReliableMessaging.FaultProxy;
+using ReliableMessaging.Tooling;
+
+// Polls the control file; SIGTERM or SIGINT stops the proxy.
+var options = FaultProxyOptions.Parse(args, out var usageError);
+if (options is null)
+{
+    await Console.Error.WriteLineAsync(usageError);
+    return 2;
+}
+
+using var stop = new CancellationTokenSource();
+using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
+using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
+await using var proxy = HangingTcpProxy.Start(options.TargetPort, options.ListenPort);
+bool? applied = null;
+using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+try
+{
+    do
+    {
+        if (ProxyControlFile.ReadHung(options.ControlFile) is { } hang && hang != applied)
+        {
+            if (hang)
+            {
+                proxy.Hang();
+            }
+            else
+            {
+                proxy.Heal();
+            }
+
+            applied = hang;
+            ProxyStateFile.Write(options.StateFile, proxy.Port, hang);
+            Console.WriteLine($"{DateTimeOffset.UtcNow:O} {(hang ? "hung (nothing gets through, nothing is closed)" : "forwarding (connections that lived through a hang cut)")}: "
+                + $"127.0.0.1:{proxy.Port} -> 127.0.0.1:{options.TargetPort}");
+        }
+    }
+    while (await poll.WaitForNextTickAsync(stop.Token));
+}
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
+{
+    Console.WriteLine($"{DateTimeOffset.UtcNow:O} stopped");
+}
+
+return 0;
