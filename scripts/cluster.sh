@@ -375,11 +375,12 @@ cmd_start() {
       watchdog "$owner_pid" "$SCRIPT_DIR/cluster.sh" "$run_dir"
   fi
 
-  local k generations=() proxy_ports=()
+  local k port generations=() proxy_ports=()
   if [[ "$DB_PATH_PROXIES" == 1 ]]; then
     [[ -f "$(bin_dir ReliableMessaging.FaultProxy)/ReliableMessaging.FaultProxy.dll" ]] || die "the fault proxy is not built in $CONFIGURATION (drop --no-build)"
     for (( k = 1; k <= SILO_COUNT; k++ )); do
-      proxy_ports+=("$(launch_proxy "$k")")
+      port="$(launch_proxy "$k")"
+      proxy_ports+=("$port")
       log "silo $k reaches PostgreSQL through its database path proxy on port ${proxy_ports[k - 1]}"
     done
     SILO_PG_PORTS="$(IFS=','; printf '%s' "${proxy_ports[*]}")"
@@ -422,6 +423,12 @@ cmd_stop() {
   fi
   rm -f "$(pid_file watchdog)"
   stop_process api
+  if [[ "${DB_PATH_PROXIES:-0}" == 1 ]]; then
+    # A silo whose path still hangs would spend its whole shutdown waiting on it: heal every path first.
+    for (( k = 1; k <= SILO_COUNT; k++ )); do
+      printf 'forwarding\n' >"$(proxy_control_file "$k")" 2>/dev/null || true
+    done
+  fi
   for (( k = 1; k <= SILO_COUNT; k++ )); do
     if running_pid "silo-$k" >/dev/null; then
       kill -TERM "$(running_pid "silo-$k")" 2>/dev/null || true
@@ -535,6 +542,11 @@ cmd_restart() {
   (( $# == 1 )) || die "restart takes a silo number"
   load_settings
   check_silo_number "$1"
+  if [[ "${DB_PATH_PROXIES:-0}" == 1 ]]; then
+    # It could not join (the membership table is in PostgreSQL): say so now, not after the start timeout.
+    running_pid "proxy-$1" >/dev/null || die "the database path proxy of silo $1 is not running: silo $1 cannot reach PostgreSQL"
+    [[ "$(proxy_state "$1" mode)" != hung ]] || die "silo $1's way to PostgreSQL hangs: heal-db-path $1 first"
+  fi
   stop_process "silo-$1"
   local before
   before="$(newest_generation "$1")"

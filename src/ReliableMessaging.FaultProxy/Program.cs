@@ -20,7 +20,19 @@ try
 {
     do
     {
-        if (ProxyControlFile.ReadHung(options.ControlFile) is { } hang && hang != applied)
+        bool? asked;
+        try
+        {
+            asked = ProxyControlFile.ReadHung(options.ControlFile);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // Being replaced, or briefly unreadable: ask again at the next tick rather than end the path.
+            await Console.Error.WriteLineAsync($"{DateTimeOffset.UtcNow:O} control file not read ({exception.Message}); trying again");
+            continue;
+        }
+
+        if (asked is { } hang && hang != applied)
         {
             if (hang)
             {
@@ -32,7 +44,7 @@ try
             }
 
             applied = hang;
-            ProxyStateFile.Write(options.StateFile, proxy.Port, hang);
+            WriteState(hang);
             Console.WriteLine($"{DateTimeOffset.UtcNow:O} {(hang ? "hung (nothing gets through, nothing is closed)" : "forwarding (connections that lived through a hang cut)")}: "
                 + $"127.0.0.1:{proxy.Port} -> 127.0.0.1:{options.TargetPort}");
         }
@@ -45,3 +57,21 @@ catch (OperationCanceledException) when (stop.IsCancellationRequested)
 }
 
 return 0;
+
+// The mode applies at once; its report is retried until written (cluster.sh waits for it).
+void WriteState(bool hung)
+{
+    for (var attempt = 1; ; attempt++)
+    {
+        try
+        {
+            ProxyStateFile.Write(options.StateFile, proxy.Port, hung);
+            return;
+        }
+        catch (Exception exception) when (attempt < 20 && exception is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"{DateTimeOffset.UtcNow:O} state file not written ({exception.Message}); trying again");
+            Thread.Sleep(50);
+        }
+    }
+}

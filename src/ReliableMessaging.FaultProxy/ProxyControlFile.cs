@@ -7,7 +7,10 @@ namespace ReliableMessaging.FaultProxy;
 /// </summary>
 public static class ProxyControlFile
 {
-    /// <summary>True for <c>hung</c>, false for <c>forwarding</c> or no file; null for anything else (ignored).</summary>
+    /// <summary>
+    /// True for <c>hung</c>, false for <c>forwarding</c> or no file; null for anything else (ignored).
+    /// Throws <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/> when it cannot be read.
+    /// </summary>
     public static bool? ReadHung(string path)
     {
         string text;

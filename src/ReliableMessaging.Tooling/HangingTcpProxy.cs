@@ -39,7 +39,10 @@ public sealed class HangingTcpProxy : IAsyncDisposable
     /// <summary>A proxy to <paramref name="targetPort"/> on loopback, listening on <paramref name="listenPort"/> (0: any free port).</summary>
     public static HangingTcpProxy Start(int targetPort, int listenPort = 0) => new(listenPort, targetPort);
 
-    /// <summary>From now on nothing gets through, and nothing is closed.</summary>
+    /// <summary>
+    /// From now on nothing gets through, and nothing is closed. (A chunk a pump read just before may
+    /// still be delivered: a route that fails mid-packet does the same.)
+    /// </summary>
     public void Hang() => _hung = true;
 
     /// <summary>Cuts every open connection and forwards new ones again.</summary>
@@ -77,17 +80,23 @@ public sealed class HangingTcpProxy : IAsyncDisposable
 
     private async Task AcceptAsync()
     {
-        try
+        while (!_stop.IsCancellationRequested)
         {
-            while (true)
+            try
             {
                 var client = await _listener.AcceptTcpClientAsync(_stop.Token);
                 _ = ServeAsync(client);
             }
-        }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-        {
-            // Disposed.
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                // Disposed.
+            }
+            catch (SocketException)
+            {
+                // One failed accept (out of descriptors, a connection reset while queued) must not end
+                // the proxy quietly: every later connection would wait in the backlog, an unplanned hang.
+                await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None);
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using ReliableMessaging.Atm.Faults;
 
 namespace ReliableMessaging.Atm.Cli;
 
@@ -67,7 +68,8 @@ public static class AtmCommandLine
         "hang a random silo's way to PostgreSQL this often, until it steps out of the cluster (needs a cluster started with --db-path-proxies; 0 = never)", "0s");
     private static readonly Option<int> MaxDatabasePathHangs = Int("--max-db-path-hangs", "at most this many database path hangs (0 = as many as --hang-db-path-every fits in)", 0, 0, 100_000);
     private static readonly Option<string> StepOutWait = DurationOption("--step-out-wait",
-        "how long a silo whose database path hangs is given to step out before the path heals (its DatabasePath:StepOutAfter and then some)", "90s", positive: true);
+        "how long a silo whose database path hangs is given to step out before the path heals (its DatabasePath:StepOutAfter and then some; at most 200s)", "90s",
+        positive: true, max: ClusterControl.CommandTimeout - TimeSpan.FromSeconds(40));
     private static readonly Option<int> PostgresRestarts = Int("--postgres-restarts", "PostgreSQL restarts spread over the run", 1, 0, 1000);
     private static readonly Option<string> PostgresDown = DurationOption("--postgres-down", "how long PostgreSQL stays down each time", "3s");
     private static readonly Option<string> StorageFaultsEvery = DurationOption("--storage-faults-every", "kill the database connections this often, failing in-flight writes (0 = never)", "0s");
@@ -208,7 +210,7 @@ public static class AtmCommandLine
     };
 
     // A duration stays text until it is read, so that --help shows its default as it would be typed ("60s", not "00:01:00").
-    private static Option<string> DurationOption(string name, string description, string defaultText, bool positive = false)
+    private static Option<string> DurationOption(string name, string description, string defaultText, bool positive = false, TimeSpan? max = null)
     {
         var option = new Option<string>(name)
         {
@@ -224,6 +226,10 @@ public static class AtmCommandLine
                 result.AddError(positive
                     ? $"{name}: '{text}' is not a positive duration (e.g. 500ms, 45s, 10m)."
                     : $"{name}: '{text}' is not a duration (e.g. 500ms, 45s, 10m).");
+            }
+            else if (span > max)
+            {
+                result.AddError($"{name}: '{text}' is longer than {max.Value.TotalSeconds:0} s.");
             }
         });
         return option;

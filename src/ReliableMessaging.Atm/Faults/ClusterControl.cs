@@ -9,7 +9,8 @@ namespace ReliableMessaging.Atm.Faults;
 /// </summary>
 public sealed class ClusterControl(string script, string runDirectory)
 {
-    private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(4);
+    /// <summary>How long one cluster.sh command may run (a start waits for a silo to join).</summary>
+    public static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(4);
 
     /// <summary>Finds scripts/cluster.sh in the repository above the current directory or this program's folder.</summary>
     public static string? FindScript()

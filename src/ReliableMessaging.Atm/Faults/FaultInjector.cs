@@ -133,41 +133,46 @@ public sealed class FaultInjector
 
     // Orleans keeps a silo whose own way to the database hangs (it answers its peers' probes); its
     // database path monitor must take it out of the cluster, and its accounts move. The path heals
-    // either way, and a silo that stepped out is started again through it.
+    // whatever happens, and a silo that stepped out is started again through it.
     private async Task HangDatabasePathAsync(CancellationToken abort)
     {
         var silo = _random.Next(1, _siloCount + 1).ToString(CultureInfo.InvariantCulture);
-        if (!await RunAsync(Counter.DatabasePathHangs, $"hang silo {silo}'s way to PostgreSQL", abort, "hang-db-path", silo))
-        {
-            return;
-        }
-
-        bool steppedOut;
+        var healed = false;
         try
         {
+            if (!await RunAsync(Counter.DatabasePathHangs, $"hang silo {silo}'s way to PostgreSQL", abort, "hang-db-path", silo))
+            {
+                return;
+            }
+
             _report($"fault: waiting up to {_stepOutWait.TotalSeconds:0} s for silo {silo} to step out of the cluster");
-            (steppedOut, _) = await _cluster.RunAsync(abort, "wait-exit", silo, ((int)Math.Ceiling(_stepOutWait.TotalSeconds)).ToString(CultureInfo.InvariantCulture));
-        }
-        catch (OperationCanceledException)
-        {
-            // The run is being aborted: never leave a path hung behind.
-            await _cluster.RunAsync(CancellationToken.None, "heal-db-path", silo);
-            throw;
-        }
+            var (steppedOut, _) = await _cluster.RunAsync(abort, "wait-exit", silo, ((int)Math.Ceiling(_stepOutWait.TotalSeconds)).ToString(CultureInfo.InvariantCulture));
+            abort.ThrowIfCancellationRequested();
+            if (steppedOut)
+            {
+                _counters.Increment(Counter.SilosSteppedOut);
+                _report($"fault: silo {silo} stepped out of the cluster while its path hung");
+            }
+            else
+            {
+                _report($"fault: silo {silo} still runs after {_stepOutWait.TotalSeconds:0} s with its path hung (it did not step out)");
+            }
 
-        if (steppedOut)
-        {
-            _counters.Increment(Counter.SilosSteppedOut);
-            _report($"fault: silo {silo} stepped out of the cluster while its path hung");
+            healed = await RunAsync(null, $"heal silo {silo}'s way to PostgreSQL", abort, "heal-db-path", silo);
+            if (healed && steppedOut)
+            {
+                await RunAsync(Counter.SiloRestarts, $"restart silo {silo}", abort, "restart", silo);
+            }
         }
-        else
+        finally
         {
-            _report($"fault: silo {silo} still runs after {_stepOutWait.TotalSeconds:0} s with its path hung (it did not step out)");
-        }
-
-        if (await RunAsync(null, $"heal silo {silo}'s way to PostgreSQL", abort, "heal-db-path", silo) && steppedOut)
-        {
-            await RunAsync(Counter.SiloRestarts, $"restart silo {silo}", abort, "restart", silo);
+            if (!healed)
+            {
+                // Never leave a path hung behind: not after an aborted run, a failed heal, or a failed
+                // hang (cluster.sh asks the proxy first and then waits for it, so it may hang anyway).
+                var (succeeded, output) = await _cluster.RunAsync(CancellationToken.None, "heal-db-path", silo);
+                _report($"fault: heal silo {silo}'s way to PostgreSQL (cleanup): {(succeeded ? "done" : output)}");
+            }
         }
     }
 

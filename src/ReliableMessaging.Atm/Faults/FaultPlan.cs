@@ -21,10 +21,11 @@ public sealed record FaultPlan(
     /// <summary>
     /// Silo kills at every multiple of the period; PostgreSQL restarts evenly spread, half a period
     /// away from the kills; connection kills at their own period; pauses and database path hangs at
-    /// every multiple of theirs (a quarter of a kill period after a kill that falls at the same time;
-    /// a hang a quarter of a pause period after a pause). Nothing is scheduled in
-    /// the last tenth of the run, so the last fault has healed before the ATMs stop. Faults run one
-    /// at a time: one that comes due while another is still in progress waits for it.
+    /// every multiple of theirs (a pause a quarter of a kill period after a kill that falls at the same
+    /// time; a hang a quarter of its own period after a kill or pause scheduled at the same time).
+    /// Nothing is scheduled in the last tenth of the run, so the last fault has healed before the ATMs
+    /// stop (a database path hang may outlast that: it lasts until its silo steps out, at most the step-out
+    /// wait). Faults run one at a time: one that comes due while another is still in progress waits for it.
     /// </summary>
     public List<(TimeSpan At, FaultKind Kind)> Schedule()
     {
@@ -77,8 +78,12 @@ public sealed record FaultPlan(
             var hangs = 0;
             for (var at = HangDatabasePathEvery; at < end && (MaxDatabasePathHangs == 0 || hangs < MaxDatabasePathHangs); at += HangDatabasePathEvery)
             {
-                var shifted = KillEvery > TimeSpan.Zero && at.Ticks % KillEvery.Ticks == 0 ? at + (KillEvery / 4) : at;
-                shifted = PauseEvery > TimeSpan.Zero && shifted.Ticks % PauseEvery.Ticks == 0 ? shifted + (PauseEvery / 4) : shifted;
+                var shifted = at;
+                while (schedule.Exists(fault => fault.At == shifted))
+                {
+                    shifted += HangDatabasePathEvery / 4;
+                }
+
                 if (shifted < end)
                 {
                     schedule.Add((shifted, FaultKind.DatabasePathHang));

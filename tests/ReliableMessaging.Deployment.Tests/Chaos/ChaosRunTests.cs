@@ -86,11 +86,12 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
             }
 
             // One fault at a time, spaced so that each is attributable: first, at 8 s, a silo's way to the
-            // database hangs until that silo steps out (then the path heals and the silo starts again); a
-            // connection kill at 30 s, a silo SIGKILL + restart at 35 s, a silo paused for 12 s at 40 s
-            // (longer than failure detection: it is declared dead, stops once continued, restarts), and a
-            // PostgreSQL restart at 52.5 s. A fault that comes due while another is in progress waits for
-            // it, so the later ones start some seconds late; the traffic goes on long enough to see most.
+            // database hangs until that silo steps out (then the path heals and the silo starts again);
+            // connection kills at 30 s and 70 s, a silo paused for 12 s at 40 s (longer than failure
+            // detection: it is declared dead, stops once continued, restarts), a silo SIGKILL + restart at
+            // 50 s, and a PostgreSQL restart at 75 s. A fault that comes due while another is in progress
+            // waits for it, and a silo's restart takes 10-20 s on a loaded machine, so the later ones start
+            // 10-15 s late: the traffic goes on for 100 s so that it still sees every one.
             var atm = await ProcessRunner.RunAsync("dotnet",
                 [
                     BuiltOutputs.Dll("ReliableMessaging.Atm"),
@@ -100,14 +101,14 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
                     "--atms", "6",
                     "--shared-accounts", "3",
                     "--think-time", "20ms",
-                    "--duration", "75s",
+                    "--duration", "100s",
                     "--pause-every", "40s",
                     "--max-pauses", "1",
                     "--hang-db-path-every", "8s",
                     "--max-db-path-hangs", "1",
                     "--step-out-wait", "60s",
                     "--pause-for", "12s",
-                    "--kill-every", "35s",
+                    "--kill-every", "50s",
                     "--restart-after", "3s",
                     "--postgres-restarts", "1",
                     "--postgres-down", "2s",
@@ -146,6 +147,8 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
             // The silo whose path hung stepped out on its own (Orleans alone keeps it: it answers its peers' probes).
             Assert.True(figures.GetProperty("silosSteppedOut").GetInt64() >= 1,
                 "the silo whose database path hung did not step out\n" + cluster.LogLines(line => line.Contains("ReliableMessaging.Silo.Health", StringComparison.Ordinal), 20));
+            Assert.Contains(Directory.GetFiles(cluster.RunDirectory, "silo-*.log"),
+                log => File.ReadLines(log).Any(line => line.Contains("stepping out of the cluster", StringComparison.Ordinal)));
             Assert.True(figures.GetProperty("siloKills").GetInt64() >= 1, "no silo was killed");
             Assert.True(figures.GetProperty("siloRestarts").GetInt64() >= 3, "the killed, the paused and the stepped-out silos were not all restarted");
             Assert.True(figures.GetProperty("postgresRestarts").GetInt64() >= 1, "PostgreSQL was not restarted");

@@ -71,6 +71,8 @@ public sealed class AtmCommandLineTests
     [Theory]
     [InlineData("--bogus", "1")]
     [InlineData("--atms", "0")]
+    [InlineData("--step-out-wait", "5m")]
+    [InlineData("--step-out-wait", "0s")]
     [InlineData("--atms", "many")]
     [InlineData("--duration", "5x")]
     [InlineData("--client-timeout", "0s")]

@@ -41,8 +41,8 @@ public sealed class FaultPlanTests
 
         var hangs = plan.Schedule().Where(fault => fault.Kind == FaultKind.DatabasePathHang).Select(fault => fault.At.TotalSeconds);
 
-        // 10 and 20; 30 falls on a pause period (+7.5), 40 on a kill (+10); then the maximum is reached.
-        Assert.Equal([10, 20, 37.5, 50], hangs.Order());
+        // 10 and 20; 30 falls on the pause (+2.5), 40 on a kill (+2.5); then the maximum is reached.
+        Assert.Equal([10, 20, 32.5, 42.5], hangs);
     }
 
     [Fact]

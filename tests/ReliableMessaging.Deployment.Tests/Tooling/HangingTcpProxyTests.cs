@@ -25,6 +25,7 @@ public sealed class HangingTcpProxyTests
 
         proxy.Hang();
         Assert.True(proxy.IsHung);
+        var (connectionsBefore, bytesBefore) = echo.Received;
         await SendAsync(before, "b");
         var beforeRead = ReadAsync(before);
         using var during = await ConnectAsync(proxy.Port);
@@ -33,6 +34,7 @@ public sealed class HangingTcpProxyTests
         await Task.Delay(Quiet);
         Assert.False(beforeRead.IsCompleted, "a byte or an end of stream got through the hung proxy on an open connection");
         Assert.False(duringRead.IsCompleted, "a byte or an end of stream got through the hung proxy on a new connection");
+        Assert.Equal((connectionsBefore, bytesBefore), echo.Received);
 
         proxy.Heal();
         Assert.False(proxy.IsHung);
@@ -89,6 +91,8 @@ public sealed class HangingTcpProxyTests
         private readonly CancellationTokenSource _stop = new();
         private readonly List<TcpClient> _clients = [];
         private readonly Task _accepting;
+        private int _connections;
+        private long _bytes;
 
         private EchoServer()
         {
@@ -97,6 +101,9 @@ public sealed class HangingTcpProxyTests
         }
 
         public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+        /// <summary>Connections accepted and bytes received so far: what got through the proxy towards the server.</summary>
+        public (int Connections, long Bytes) Received => (Volatile.Read(ref _connections), Interlocked.Read(ref _bytes));
 
         public static EchoServer Start() => new();
 
@@ -120,6 +127,7 @@ public sealed class HangingTcpProxyTests
                 while (true)
                 {
                     var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                    Interlocked.Increment(ref _connections);
                     lock (_clients)
                     {
                         _clients.Add(client);
@@ -142,6 +150,7 @@ public sealed class HangingTcpProxyTests
                 int read;
                 while ((read = await client.GetStream().ReadAsync(buffer, _stop.Token)) > 0)
                 {
+                    Interlocked.Add(ref _bytes, read);
                     await client.GetStream().WriteAsync(buffer.AsMemory(0, read), _stop.Token);
                 }
             }
