@@ -46,6 +46,9 @@ public static class ProviderConnectionString
         return builder.ConnectionString;
     }
 
+    /// <summary>The connections the process may hold in all (its configured <c>Maximum Pool Size</c>, split three ways).</summary>
+    public static int TotalPoolSize(string configured) => new NpgsqlConnectionStringBuilder(configured).MaxPoolSize;
+
     /// <summary>The journal's share of a process's pool of <paramref name="total"/>: one writer, short reads and the pruner.</summary>
     public static int JournalPoolSize(int total) => Math.Clamp(total / 4, 2, 10);
 

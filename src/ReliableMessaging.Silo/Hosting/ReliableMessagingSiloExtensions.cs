@@ -78,6 +78,9 @@ public static class ReliableMessagingSiloExtensions
 
         var connectionString = ProviderConnectionString.For(configured);
 
+        // A hung database path must not starve the silo of threads (see ThreadPoolFloor).
+        ThreadPoolFloor.RaiseFor(ProviderConnectionString.TotalPoolSize(configured));
+
         silo.UseAdoNetClustering(options =>
         {
             options.Invariant = ClusterDatabase.Invariant;

@@ -12,8 +12,9 @@ namespace ReliableMessaging.Deployment.Tests.GrayFailures;
 /// A silo whose own way to the database hangs (a proxy on its path that stops delivering anything,
 /// closing nothing) while its peers' works. Orleans keeps such a silo: it answers its peers' probes.
 /// Its database path monitor takes it out of the cluster, its accounts move, and every operation
-/// counts once. A database that is down for every silo makes nobody leave. Real processes through
-/// scripts/cluster.sh, with the monitor's timings shortened (the defaults are in silo-config).
+/// counts once. A database path that hangs for every silo at once, under load, makes nobody leave
+/// and nobody declared dead. Real processes through scripts/cluster.sh, with the monitor's timings
+/// shortened (the defaults are in silo-config).
 /// </summary>
 public sealed class HungDatabasePathTests(ITestOutputHelper output)
 {
@@ -25,7 +26,7 @@ public sealed class HungDatabasePathTests(ITestOutputHelper output)
     private static readonly TimeSpan MoveBound = TimeSpan.FromSeconds(100);
 
     [Fact]
-    public async Task OneSilosDatabasePathHangs_ThatSiloStepsOut_ItsAccountMovesAndCountsEveryOperationOnce_ADatabaseDownForAllMakesNobodyLeave()
+    public async Task OneSilosDatabasePathHangs_ThatSiloStepsOut_ItsAccountMovesAndCountsEveryOperationOnce_EveryPathHungUnderLoadMakesNobodyLeave()
     {
         var environment = new Dictionary<string, string>
         {
@@ -39,12 +40,24 @@ public sealed class HungDatabasePathTests(ITestOutputHelper output)
         using var http = new HttpClient { BaseAddress = cluster.ApiUri, Timeout = TimeSpan.FromSeconds(15) };
         http.DefaultRequestHeaders.Authorization = new("Bearer", await cluster.TokenAsync("hung-path-test"));
 
-        // 1. PostgreSQL down for everyone for longer than StepOutAfter: every silo considers leaving, none does.
-        var outage = await cluster.RunAsync("restart-postgres", ((int)StepOutAfter.TotalSeconds + 5).ToString(CultureInfo.InvariantCulture));
-        Assert.True(outage.ExitCode == 0, outage.Output);
+        // 1. Every silo's way to PostgreSQL hangs for longer than StepOutAfter while deposits are in flight:
+        // every silo considers leaving and none does, and none is declared dead. (Each statement that times
+        // out makes Npgsql cancel it synchronously on the same hung path; without ThreadPoolFloor the silos
+        // starved and one was voted dead once the database answered again, measured under heavier load and
+        // a longer hang: docs/deployment.md. This lighter load passed without the floor too, so the floor's
+        // evidence is that measurement, not this test.)
+        await HangEveryPathUnderLoadAsync(cluster, http, StepOutAfter + TimeSpan.FromSeconds(8));
         var status = await cluster.RunAsync("status");
-        Assert.True(status.ExitCode == 0, $"a process left during a database outage for everyone:\n{status.Output}\n{cluster.LogTails()}");
+        Assert.True(status.ExitCode == 0, $"a process left while every database path hung:\n{status.Output}\n{cluster.LogTails()}");
         Assert.Contains(", 0 reach it): ", cluster.LogLines(line => line.Contains("staying in", StringComparison.Ordinal)), StringComparison.Ordinal);
+
+        // Time for any vote held back during the hang to reach the membership table, and for its silo to learn it.
+        await Task.Delay(TimeSpan.FromSeconds(15));
+        var membership = await cluster.MembershipAsync();
+        Assert.True(!membership.Contains(" Dead ", StringComparison.Ordinal) && membership.Split('\n').Count(line => line.Contains(" Active ", StringComparison.Ordinal)) == 3,
+            $"a silo was declared dead after every database path hung:\n{membership}\n"
+            + cluster.LogLines(line => line.Contains("stalled", StringComparison.Ordinal), 3));
+        Assert.True((await cluster.RunAsync("status")).ExitCode == 0, cluster.LogTails());
 
         // 2. An account on the silo whose path is about to hang, with an operation recorded.
         var account = await OpenAccountOnSiloAsync(cluster, http, GraySilo);
@@ -99,6 +112,50 @@ public sealed class HungDatabasePathTests(ITestOutputHelper output)
         Assert.True(heal.ExitCode == 0, heal.Output);
         var restart = await cluster.RunAsync("restart", GraySilo.ToString(CultureInfo.InvariantCulture));
         Assert.True(restart.ExitCode == 0, $"silo {GraySilo} did not start again through its healed path:\n{restart.Output}\n{cluster.LogTails()}");
+    }
+
+    private async Task HangEveryPathUnderLoadAsync(ProcessCluster cluster, HttpClient http, TimeSpan hangFor)
+    {
+        var accounts = new List<string>();
+        for (var i = 0; i < 12; i++)
+        {
+            var account = "load-" + Guid.NewGuid().ToString("N")[..12];
+            Assert.Equal(HttpStatusCode.Created, (await http.PutAsync($"accounts/{account}", null)).StatusCode);
+            accounts.Add(account);
+        }
+
+        using var stop = new CancellationTokenSource();
+        var answered = 0;
+        var load = accounts.Select(account => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var (status, _) = await ApiDeposits.DepositAsync(http, account, Guid.CreateVersion7(), 1);
+                if (status == HttpStatusCode.OK)
+                {
+                    Interlocked.Increment(ref answered);
+                }
+            }
+        })).ToList();
+
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.True(Volatile.Read(ref answered) > 0, "the load got no answer before the hang");
+        for (var silo = 1; silo <= 3; silo++)
+        {
+            var hang = await cluster.RunAsync("hang-db-path", silo.ToString(CultureInfo.InvariantCulture));
+            Assert.True(hang.ExitCode == 0, hang.Output);
+        }
+
+        await Task.Delay(hangFor);
+        for (var silo = 1; silo <= 3; silo++)
+        {
+            var heal = await cluster.RunAsync("heal-db-path", silo.ToString(CultureInfo.InvariantCulture));
+            Assert.True(heal.ExitCode == 0, heal.Output);
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(load);
+        output.WriteLine($"load: {answered} deposits answered");
     }
 
     private async Task<string> OpenAccountOnSiloAsync(ProcessCluster cluster, HttpClient http, int silo)
