@@ -44,7 +44,7 @@ try
             }
 
             applied = hang;
-            WriteState(hang);
+            await WriteStateAsync(hang);
             Console.WriteLine($"{DateTimeOffset.UtcNow:O} {(hang ? "hung (nothing gets through, nothing is closed)" : "forwarding (connections that lived through a hang cut)")}: "
                 + $"127.0.0.1:{proxy.Port} -> 127.0.0.1:{options.TargetPort}");
         }
@@ -59,7 +59,7 @@ catch (OperationCanceledException) when (stop.IsCancellationRequested)
 return 0;
 
 // The mode applies at once; its report is retried until written (cluster.sh waits for it).
-void WriteState(bool hung)
+async Task WriteStateAsync(bool hung)
 {
     for (var attempt = 1; ; attempt++)
     {
@@ -70,8 +70,8 @@ void WriteState(bool hung)
         }
         catch (Exception exception) when (attempt < 20 && exception is IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"{DateTimeOffset.UtcNow:O} state file not written ({exception.Message}); trying again");
-            Thread.Sleep(50);
+            await Console.Error.WriteLineAsync($"{DateTimeOffset.UtcNow:O} state file not written ({exception.Message}); trying again");
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
         }
     }
 }
