@@ -9,7 +9,9 @@ namespace ReliableMessaging.Benchmarks.Harness;
 /// statements of functions included), per grain-state write: the top-level calls of
 /// <c>orleans_storage_write</c> are the unit, so the silo and pgbench are compared write for write.
 /// Also the WAL it wrote (records, full-page images, bytes), the blocks it read from outside shared
-/// buffers, and the share of state updates that were HOT (no index entry, the row stayed on its page).
+/// buffers, the share of state updates that were HOT (no index entry, the row stayed on its page), and
+/// the connections: sessions opened during the step (pool growth and pruning; each silo's database path
+/// probe opens one every probe interval) and backends connected at its end (the pools' size).
 /// </summary>
 public static class StatementProfile
 {
@@ -52,7 +54,9 @@ public static class StatementProfile
             SELECT wal_records, wal_fpi, wal_bytes::bigint,
                    (SELECT blks_read FROM pg_stat_database WHERE datname = current_database()),
                    (SELECT coalesce(sum(n_tup_upd), 0)::bigint FROM pg_stat_user_tables WHERE relname = 'orleansstorage'),
-                   (SELECT coalesce(sum(n_tup_hot_upd), 0)::bigint FROM pg_stat_user_tables WHERE relname = 'orleansstorage')
+                   (SELECT coalesce(sum(n_tup_hot_upd), 0)::bigint FROM pg_stat_user_tables WHERE relname = 'orleansstorage'),
+                   (SELECT sessions FROM pg_stat_database WHERE datname = current_database()),
+                   (SELECT numbackends FROM pg_stat_database WHERE datname = current_database())
             FROM pg_stat_wal
             """, connection))
         await using (var reader = await storage.ExecuteReaderAsync())
@@ -60,7 +64,7 @@ public static class StatementProfile
             await reader.ReadAsync();
             var updates = reader.GetInt64(4);
             text.Append(CultureInfo.InvariantCulture,
-                $"WAL per write {reader.GetInt64(0) / (double)writes:F1} records ({reader.GetInt64(1) / (double)writes:F2} full-page images), {reader.GetInt64(2) / (double)writes:F0} B; blocks read from outside shared buffers {reader.GetInt64(3) / (double)writes:F2} per write; state updates HOT {(updates > 0 ? 100.0 * reader.GetInt64(5) / updates : 0):F1} %; ");
+                $"WAL per write {reader.GetInt64(0) / (double)writes:F1} records ({reader.GetInt64(1) / (double)writes:F2} full-page images), {reader.GetInt64(2) / (double)writes:F0} B; blocks read from outside shared buffers {reader.GetInt64(3) / (double)writes:F2} per write; state updates HOT {(updates > 0 ? 100.0 * reader.GetInt64(5) / updates : 0):F1} %; sessions opened {reader.GetInt64(6):N0}, backends connected at the end {reader.GetInt32(7)}; ");
         }
 
         var topLevelTime = rows.Where(r => r.TopLevel).Sum(r => r.Exec + r.Plan);
