@@ -19,13 +19,15 @@ public sealed class ApiFixture : IAsyncLifetime
     public FrontEndFactory FrontEndB { get; private set; } = null!;
 
     /// <summary>
-    /// A third front end with a tiny per-caller budget (3 requests, 1 more per second) for the rate
-    /// limit tests. Kept for the whole fixture: disposing a host mid-run would also end the metric
+    /// A third front end with a tiny per-caller budget (3 requests, 1 more per second; replays 20, 1
+    /// more per second) for the rate limit tests. Kept for the whole fixture: disposing a host mid-run would also end the metric
     /// streams the other front ends export under the same instrument names.
     /// </summary>
     public FrontEndFactory FrontEndLimited { get; private set; } = null!;
 
     public const int LimitedBurst = 3;
+
+    public const int LimitedReplayBurst = 20;
 
     /// <summary>
     /// The front end on a real server (Kestrel on a loopback port), for what the in-memory test
@@ -44,6 +46,8 @@ public sealed class ApiFixture : IAsyncLifetime
         {
             ["RateLimit:PermitsPerSecond"] = "1",
             ["RateLimit:Burst"] = LimitedBurst.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["RateLimit:ReplaysPerSecond"] = "1",
+            ["RateLimit:ReplayBurst"] = LimitedReplayBurst.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         FrontEndKestrel = new FrontEndFactory(_postgres, _cluster).WithKestrel();
         FrontEndA.CreateClient().Dispose();

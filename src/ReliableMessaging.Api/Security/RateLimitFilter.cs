@@ -9,16 +9,19 @@ namespace ReliableMessaging.Api.Security;
 /// <summary>
 /// Per-identity token buckets (System.Threading.RateLimiting, partitioned by the caller ID). A
 /// request is refused with 429 <c>rate-limited</c> and <c>Retry-After</c> when the caller's bucket is
-/// empty; it is charged one permit only AFTER it was answered, and not at all when the answer is a
-/// replay (<c>Idempotent-Replayed: true</c>). Retrying an operation that already ran is therefore
-/// never what pushes a client over its limit: it costs no write and changes nothing. A caller over
-/// its limit is still refused, replays included, until its bucket refills. Requests in flight hold a
-/// reservation against the bucket until they are answered, so a burst of concurrent requests cannot
-/// all pass the check before any of them is charged.
+/// empty; it is charged one permit only AFTER it was answered. An answer that is a replay
+/// (<c>Idempotent-Replayed: true</c>) is charged to the caller's replay bucket instead: retrying an
+/// operation that already ran is never what pushes a client over its limit for new requests (it costs
+/// no write and changes nothing), but it may cost a journal read, so replays sent without end are
+/// refused too, once that bucket is empty. A caller with either bucket empty is refused, whatever it
+/// sends, until it refills (the filter cannot know before the answer whether a request is a replay).
+/// Requests in flight hold a reservation against both buckets until they are answered, so a burst
+/// of concurrent requests cannot all pass the check before any of them is charged.
 /// </summary>
 internal sealed class RateLimitFilter : IEndpointFilter, IDisposable
 {
     private readonly PartitionedRateLimiter<string>? _limiter;
+    private readonly PartitionedRateLimiter<string>? _replays;
     private readonly ConcurrentDictionary<string, int> _inFlight = new(StringComparer.Ordinal);
 
     public RateLimitFilter(IOptions<RateLimitOptions> options)
@@ -27,16 +30,20 @@ internal sealed class RateLimitFilter : IEndpointFilter, IDisposable
         var settings = options.Value;
         if (settings.PermitsPerSecond > 0)
         {
-            _limiter = PartitionedRateLimiter.Create<string, string>(caller => RateLimitPartition.GetTokenBucketLimiter(caller, _ => new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = settings.Burst,
-                TokensPerPeriod = settings.PermitsPerSecond,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                AutoReplenishment = true,
-                QueueLimit = 0,
-            }));
+            _limiter = Buckets(settings.PermitsPerSecond, settings.Burst);
+            _replays = settings.ReplaysPerSecond > 0 ? Buckets(settings.ReplaysPerSecond, settings.ReplayBurst) : null;
         }
     }
+
+    private static PartitionedRateLimiter<string> Buckets(int perSecond, int burst) =>
+        PartitionedRateLimiter.Create<string, string>(caller => RateLimitPartition.GetTokenBucketLimiter(caller, _ => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = burst,
+            TokensPerPeriod = perSecond,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            AutoReplenishment = true,
+            QueueLimit = 0,
+        }));
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -54,22 +61,27 @@ internal sealed class RateLimitFilter : IEndpointFilter, IDisposable
         var answered = false; // false when the request ends in an exception
         try
         {
-            if (_limiter.GetStatistics(caller) is { } statistics && statistics.CurrentAvailablePermits - ahead <= 0)
+            if (IsEmpty(_limiter, caller, ahead))
             {
                 // The bucket refills every second.
                 http.Response.Headers.RetryAfter = "1";
                 answered = true;
-                return ApiProblem.RateLimited.ToResult($"Caller '{caller}' sent more requests than its limit allows. Retry after 1 s; answers that are replays are not counted.");
+                return ApiProblem.RateLimited.ToResult($"Caller '{caller}' sent more requests than its limit allows. Retry after 1 s; answers that are replays count in a bucket of their own.");
+            }
+
+            if (_replays is not null && IsEmpty(_replays, caller, ahead))
+            {
+                http.Response.Headers.RetryAfter = "1";
+                answered = true;
+                return ApiProblem.RateLimited.ToResult($"Caller '{caller}' sent more replays of recorded operations than its limit allows. Retry after 1 s.");
             }
 
             var result = await next(context);
             answered = true;
-            if (http.Response.Headers[IdempotencyKey.ReplayedHeaderName] != "true")
-            {
-                // Charged after the answer (its reservation ends just after); when the bucket was drained meanwhile, the next request waits.
-                _limiter.AttemptAcquire(caller, 1).Dispose();
-            }
 
+            // Charged after the answer (its reservation ends just after); when the bucket was drained meanwhile, the next request waits.
+            var replayed = http.Response.Headers[IdempotencyKey.ReplayedHeaderName] == "true";
+            (replayed ? _replays : _limiter)?.AttemptAcquire(caller, 1).Dispose();
             return result;
         }
         finally
@@ -90,6 +102,10 @@ internal sealed class RateLimitFilter : IEndpointFilter, IDisposable
         }
     }
 
+    /// <summary>True when the caller's bucket holds no permit beyond those its <paramref name="ahead"/> requests in flight have reserved.</summary>
+    private static bool IsEmpty(PartitionedRateLimiter<string> buckets, string caller, int ahead) =>
+        buckets.GetStatistics(caller) is { } statistics && statistics.CurrentAvailablePermits - ahead <= 0;
+
     /// <summary>
     /// The bucket a request is charged to: its caller's; one shared by every token that names no caller
     /// (no sub, client_id or azp: the limit must not fail open on a claim the API does not require);
@@ -101,5 +117,9 @@ internal sealed class RateLimitFilter : IEndpointFilter, IDisposable
     /// <summary>The shared bucket of tokens without a caller claim (a value no claim can take: it has no subject syntax).</summary>
     internal const string UnnamedCaller = "(a token without sub, client_id or azp)";
 
-    public void Dispose() => _limiter?.Dispose();
+    public void Dispose()
+    {
+        _limiter?.Dispose();
+        _replays?.Dispose();
+    }
 }

@@ -5,7 +5,8 @@ namespace ReliableMessaging.Api.Security;
 /// <summary>
 /// Per-caller rate limit (section <c>RateLimit</c>): a token bucket per identity that refills
 /// <see cref="PermitsPerSecond"/> and holds at most <see cref="Burst"/>. Answers that are replays of
-/// recorded operations are not charged (see <see cref="RateLimitFilter"/>).
+/// recorded operations are not charged to it but to a bucket of their own
+/// (<see cref="ReplaysPerSecond"/>, <see cref="ReplayBurst"/>; see <see cref="RateLimitFilter"/>).
 /// </summary>
 public sealed class RateLimitOptions
 {
@@ -18,4 +19,17 @@ public sealed class RateLimitOptions
     /// <summary>How many requests a caller may send at once after being idle.</summary>
     [Range(1, int.MaxValue)]
     public int Burst { get; set; } = 2000;
+
+    /// <summary>
+    /// Sustained replays per second per caller (answers with <c>Idempotent-Replayed: true</c>), in a
+    /// bucket apart from <see cref="PermitsPerSecond"/>'s: retries never spend the caller's budget for
+    /// new requests, yet a replay can cost a journal read, so they are not free without end either.
+    /// 0 leaves replays unlimited.
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int ReplaysPerSecond { get; set; } = 1000;
+
+    /// <summary>How many replays a caller may send at once after being idle.</summary>
+    [Range(1, int.MaxValue)]
+    public int ReplayBurst { get; set; } = 2000;
 }

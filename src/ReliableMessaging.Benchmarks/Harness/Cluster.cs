@@ -90,6 +90,8 @@ public sealed class Cluster : IAsyncDisposable
                 ["Auth__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
                 ["RateLimit__PermitsPerSecond"] = "100000000",
                 ["RateLimit__Burst"] = "100000000",
+                ["RateLimit__ReplaysPerSecond"] = "100000000",
+                ["RateLimit__ReplayBurst"] = "100000000",
                 ["Logging__LogLevel__ReliableMessaging.Api.Audit"] = "Warning",
             };
             var token = await ProcessRunner.RunAsync("dotnet", [Built(repositoryRoot, "ReliableMessaging.Api"), "token", "--expires-in", "1d", "--subject", "benchmark"], frontEnd, Timeout.InfiniteTimeSpan);

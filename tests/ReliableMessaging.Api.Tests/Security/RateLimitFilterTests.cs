@@ -73,4 +73,69 @@ public sealed class RateLimitFilterTests
         Assert.Equal(StatusCodes.Status429TooManyRequests, Assert.IsType<ProblemHttpResult>(refused).StatusCode);
         Assert.InRange(answered, Burst, Burst + 1);
     }
+
+    [Fact]
+    public async Task Replays_ChargedToTheirOwnBucket_RefusedPastIt_TheRequestsBucketUntouched()
+    {
+        using var filter = new RateLimitFilter(Options.Create(new RateLimitOptions { PermitsPerSecond = 1, Burst = 2, ReplaysPerSecond = 1, ReplayBurst = 5 }));
+        var context = EndpointFilterInvocationContext.Create(new DefaultHttpContext { User = Caller($"replayer-{Guid.NewGuid():N}") });
+
+        // Five replays pass where the requests' bucket holds two: they are not charged to it.
+        var replays = await AnsweredUntilRefusedAsync(filter, context, replay: true);
+        Assert.InRange(replays.Answered, 5, 6);
+        Assert.Contains("replays", replays.Refusal.ProblemDetails.Detail, StringComparison.Ordinal);
+
+        // A caller whose replay bucket is empty is refused whatever it sends (nobody can tell a replay before its answer).
+        var next = await filter.InvokeAsync(context, _ => ValueTask.FromResult<object?>("answered"));
+        Assert.Equal(StatusCodes.Status429TooManyRequests, Assert.IsType<ProblemHttpResult>(next).StatusCode);
+    }
+
+    [Fact]
+    public async Task NewRequests_ChargedToTheRequestsBucketOnly_ReplaysStillPass()
+    {
+        using var filter = new RateLimitFilter(Options.Create(new RateLimitOptions { PermitsPerSecond = 1, Burst = 2, ReplaysPerSecond = 1, ReplayBurst = 5 }));
+        var context = EndpointFilterInvocationContext.Create(new DefaultHttpContext { User = Caller($"writer-{Guid.NewGuid():N}") });
+
+        var requests = await AnsweredUntilRefusedAsync(filter, context, replay: false);
+        Assert.InRange(requests.Answered, 2, 3);
+        Assert.DoesNotContain("replays of", requests.Refusal.ProblemDetails.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReplaysPerSecondZero_ReplaysUnlimited()
+    {
+        using var filter = new RateLimitFilter(Options.Create(new RateLimitOptions { PermitsPerSecond = 1, Burst = 2, ReplaysPerSecond = 0 }));
+        var context = EndpointFilterInvocationContext.Create(new DefaultHttpContext { User = Caller($"unlimited-{Guid.NewGuid():N}") });
+
+        for (var i = 0; i < 50; i++)
+        {
+            var result = await filter.InvokeAsync(context, Replay);
+            Assert.Equal("replayed", result);
+        }
+    }
+
+    private static ClaimsPrincipal Caller(string subject) =>
+        new(new ClaimsIdentity([new Claim(ApiClaims.Subject, subject)], "test"));
+
+    private static ValueTask<object?> Replay(EndpointFilterInvocationContext context)
+    {
+        context.HttpContext.Response.Headers[Accounts.IdempotencyKey.ReplayedHeaderName] = "true";
+        return ValueTask.FromResult<object?>("replayed");
+    }
+
+    private static async Task<(int Answered, ProblemHttpResult Refusal)> AnsweredUntilRefusedAsync(RateLimitFilter filter, EndpointFilterInvocationContext context, bool replay)
+    {
+        for (var answered = 0; answered < 50; answered++)
+        {
+            context.HttpContext.Response.Headers.Remove(Accounts.IdempotencyKey.ReplayedHeaderName);
+            var result = await filter.InvokeAsync(context, replay ? Replay : _ => ValueTask.FromResult<object?>("answered"));
+            if (result is ProblemHttpResult refusal)
+            {
+                Assert.Equal(StatusCodes.Status429TooManyRequests, refusal.StatusCode);
+                return (answered, refusal);
+            }
+        }
+
+        throw new Xunit.Sdk.XunitException("never refused in 50 requests");
+    }
 }

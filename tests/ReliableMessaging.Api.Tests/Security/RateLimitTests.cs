@@ -6,8 +6,8 @@ namespace ReliableMessaging.Api.Tests.Security;
 
 /// <summary>
 /// The per-caller limit, on the fixture's front end with a tiny bucket (3 requests, 1 more per
-/// second; each test its own callers): 429 with Retry-After past it, other callers unaffected,
-/// replays never charged.
+/// second; replays 20, 1 more per second; each test its own callers): 429 with Retry-After past it,
+/// other callers unaffected, replays never charged to the requests' bucket but bounded by their own.
 /// </summary>
 [Collection(ApiCollection.Name)]
 public sealed class RateLimitTests(ApiFixture fixture)
@@ -89,7 +89,7 @@ public sealed class RateLimitTests(ApiFixture fixture)
             Assert.False(IsReplayed(first));
         }
 
-        // Charged, these 12 would exhaust the bucket of 3 (refilling at 1/s) many times over.
+        // Charged to the requests' bucket, these 12 would exhaust the bucket of 3 (refilling at 1/s) many times over.
         for (var i = 0; i < 12; i++)
         {
             using var retry = await WithdrawAsync(atm, accountId, key, 100);
@@ -97,6 +97,51 @@ public sealed class RateLimitTests(ApiFixture fixture)
             Assert.True(IsReplayed(retry));
         }
 
+        using var reader = fixture.FrontEndA.CreateClient();
+        Assert.Equal(900L, await BalanceAsync(reader, accountId));
+    }
+
+    [Fact]
+    public async Task Replays_PastTheirOwnBucket_429WithRetryAfter_NeverExecutedAgain()
+    {
+        // Free without end, a replay (a journal read, once the record has left the window) would be a
+        // way to make the service work for nothing: the replays' own bucket refuses past its burst.
+        var accountId = await OpenWithBalanceAsync(fixture.FrontEndA.CreateClient(), 1000);
+        using var looper = fixture.FrontEndLimited.CreateClient();
+        looper.DefaultRequestHeaders.Authorization = Tokens.Bearer(FrontEndFactory.Token(Api.Security.ApiScopes.All, subject: $"looper-{Guid.NewGuid():N}"));
+        var key = NewKey();
+        using (var first = await WithdrawAsync(looper, accountId, key, 100))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        var replayed = 0;
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
+        HttpResponseMessage? refused = null;
+        while (refused is null && replayed < ApiFixture.LimitedReplayBurst * 3)
+        {
+            var retry = await WithdrawAsync(looper, accountId, key, 100);
+            if (retry.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                refused = retry;
+                break;
+            }
+
+            Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+            Assert.True(IsReplayed(retry));
+            retry.Dispose();
+            replayed++;
+        }
+
+        using (refused)
+        {
+            Assert.NotNull(refused);
+            Assert.Equal("1", refused.Headers.RetryAfter?.ToString());
+            Assert.Contains("rate-limited", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        // The bucket of 20 refills one a second while the loop runs.
+        Assert.InRange(replayed, ApiFixture.LimitedReplayBurst, ApiFixture.LimitedReplayBurst + 1 + (int)Math.Ceiling(elapsed.Elapsed.TotalSeconds));
         using var reader = fixture.FrontEndA.CreateClient();
         Assert.Equal(900L, await BalanceAsync(reader, accountId));
     }
