@@ -36,6 +36,16 @@ public sealed partial class AccountGrain : ITransferDeliveryHost
             return TransferResult.Refused(transferId, AccountId, destination, amount, OperationStatus.TransferToSelf);
         }
 
+        // A source that was never opened has nothing to debit: refused before the delivery's reminder
+        // is registered, so starts from accounts that do not exist leave no reminder and no row behind.
+        // (From committed state: an Open still in progress counts as ordered after this start.)
+        var committed = Pipeline.Committed;
+        ThrowIfReloading();
+        if (!committed.IsOpen)
+        {
+            return TransferResult.Refused(transferId, AccountId, destination, amount, OperationStatus.AccountNotFound);
+        }
+
         var result = await Delivery.StartAsync(
             transferId,
             () => Pipeline.ExecuteAsync(new OperationRequest(OperationKind.TransferOut, transferId, amount, destination, IssuedBy), time.GetUtcNow()));

@@ -230,6 +230,45 @@ public sealed class TransferTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task StartTransfer_SourceNeverOpened_RefusedWithoutAReminderOrAWrite_OpenedLaterTheSameIdDebitsOnce()
+    {
+        // Anyone allowed to name an account could otherwise leave a reminder (and, at its tick, a state
+        // row) behind for every ID that never existed.
+        var missing = TestIds.NewId("never");
+        var to = await OpenAsync(0);
+        var transferId = TestIds.NewOperationId();
+        var transfer = fixture.Grains.GetGrain<ITransferGrain>(transferId);
+        var source = fixture.Grains.GetGrain<IAccountGrain>(missing);
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(OperationStatus.AccountNotFound, (await transfer.Start(missing, to, 100)).Status);
+        }
+
+        Assert.Equal(0, await RemindersOfAsync(missing));
+        Assert.Equal(0, StorageFaults.WriteCount(missing));
+        Assert.Equal(AccountStatus.NotFound, (await source.GetSnapshot()).Status);
+
+        // The refusal was not recorded: once the account exists, the same ID is a new transfer, debited once.
+        await source.Open();
+        await source.Deposit(TestIds.NewOperationId(), 500);
+        var started = await transfer.Start(missing, to, 100);
+        var repeated = await transfer.Start(missing, to, 100);
+        Assert.Equal((OperationStatus.Succeeded, false, true), (started.Status, started.IsReplay, repeated.IsReplay));
+        Assert.Equal(TransferState.Completed, (await WaitFinishedAsync(transferId)).State);
+        Assert.Equal((400L, 100L), (await BalanceAsync(missing), await BalanceAsync(to)));
+    }
+
+    private async Task<int> RemindersOfAsync(string accountId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(fixture.Postgres.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT count(*)::int FROM orleansreminderstable WHERE grainid LIKE '%' || $1", connection);
+        command.Parameters.AddWithValue(accountId);
+        return (int)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
     public async Task Transfer_InsufficientFunds_RecordedAndReplayed()
     {
         var (from, to, _, transfer) = await NewTransferAsync(100, 0);
