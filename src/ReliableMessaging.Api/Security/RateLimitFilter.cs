@@ -11,12 +11,14 @@ namespace ReliableMessaging.Api.Security;
 /// request is refused with 429 <c>rate-limited</c> and <c>Retry-After</c> when the caller's bucket is
 /// empty; it is charged one permit only AFTER it was answered. An answer that is a replay
 /// (<c>Idempotent-Replayed: true</c>) is charged to the caller's replay bucket instead: retrying an
-/// operation that already ran is never what pushes a client over its limit for new requests (it costs
-/// no write and changes nothing), but it may cost a journal read, so replays sent without end are
-/// refused too, once that bucket is empty. A caller with either bucket empty is refused, whatever it
-/// sends, until it refills (the filter cannot know before the answer whether a request is a replay).
-/// Requests in flight hold a reservation against both buckets until they are answered, so a burst
-/// of concurrent requests cannot all pass the check before any of them is charged.
+/// operation that already ran never spends the caller's budget for new requests (it costs no write
+/// and changes nothing), but it may cost a journal read, so replays sent without end are refused too,
+/// once that bucket is empty. A caller with either bucket empty is refused, whatever it sends, until
+/// it refills (the filter cannot know before the answer whether a request is a replay): replays that
+/// empty their bucket also hold back new requests, until its next refill (every second).
+/// Requests in flight hold a reservation against the requests' bucket until they are answered, so a
+/// burst of concurrent requests cannot all pass the check before any of them is charged (concurrent
+/// replays may pass their own bucket's check together, at most as many as the requests' bucket lets through).
 /// </summary>
 internal sealed class RateLimitFilter : IEndpointFilter, IDisposable
 {
@@ -69,7 +71,9 @@ internal sealed class RateLimitFilter : IEndpointFilter, IDisposable
                 return ApiProblem.RateLimited.ToResult($"Caller '{caller}' sent more requests than its limit allows. Retry after 1 s; answers that are replays count in a bucket of their own.");
             }
 
-            if (_replays is not null && IsEmpty(_replays, caller, ahead))
+            // Without the reservations: the requests in flight are charged to one bucket or the other,
+            // and counted against both a caller's new requests alone would empty a smaller replay bucket.
+            if (_replays is not null && IsEmpty(_replays, caller, ahead: 0))
             {
                 http.Response.Headers.RetryAfter = "1";
                 answered = true;

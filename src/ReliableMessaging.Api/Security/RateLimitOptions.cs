@@ -24,7 +24,7 @@ public sealed class RateLimitOptions
     /// Sustained replays per second per caller (answers with <c>Idempotent-Replayed: true</c>), in a
     /// bucket apart from <see cref="PermitsPerSecond"/>'s: retries never spend the caller's budget for
     /// new requests, yet a replay can cost a journal read, so they are not free without end either.
-    /// 0 leaves replays unlimited.
+    /// 0 leaves replays unlimited (as does <see cref="PermitsPerSecond"/> 0, which turns every limit off).
     /// </summary>
     [Range(0, int.MaxValue)]
     public int ReplaysPerSecond { get; set; } = 1000;

@@ -11,7 +11,8 @@ namespace ReliableMessaging.Benchmarks.Harness;
 /// Also the WAL it wrote (records, full-page images, bytes), the blocks it read from outside shared
 /// buffers, the share of state updates that were HOT (no index entry, the row stayed on its page), and
 /// the connections: sessions opened during the step (pool growth and pruning; each silo's database path
-/// probe opens one every probe interval) and backends connected at its end (the pools' size).
+/// probe opens one every probe interval) and backends connected at its end (the pools' size, with the
+/// profile's own connection and any autovacuum worker; PostgreSQL reports both counters with a delay of up to a few seconds).
 /// </summary>
 public static class StatementProfile
 {

@@ -91,14 +91,42 @@ public sealed class RateLimitFilterTests
     }
 
     [Fact]
-    public async Task NewRequests_ChargedToTheRequestsBucketOnly_ReplaysStillPass()
+    public async Task NewRequests_ChargedToTheRequestsBucketOnly_TheReplaysBucketUntouched()
     {
-        using var filter = new RateLimitFilter(Options.Create(new RateLimitOptions { PermitsPerSecond = 1, Burst = 2, ReplaysPerSecond = 1, ReplayBurst = 5 }));
+        // A replay bucket smaller than the requests' one: new requests must not spend it.
+        using var filter = new RateLimitFilter(Options.Create(new RateLimitOptions { PermitsPerSecond = 1, Burst = 5, ReplaysPerSecond = 1, ReplayBurst = 2 }));
         var context = EndpointFilterInvocationContext.Create(new DefaultHttpContext { User = Caller($"writer-{Guid.NewGuid():N}") });
 
-        var requests = await AnsweredUntilRefusedAsync(filter, context, replay: false);
-        Assert.InRange(requests.Answered, 2, 3);
-        Assert.DoesNotContain("replays of", requests.Refusal.ProblemDetails.Detail, StringComparison.Ordinal);
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal("answered", await filter.InvokeAsync(context, _ => ValueTask.FromResult<object?>("answered")));
+        }
+
+        var replays = await AnsweredUntilRefusedAsync(filter, context, replay: true);
+        Assert.InRange(replays.Answered, 2, 3);
+        Assert.Contains("replays", replays.Refusal.ProblemDetails.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NewRequestsInFlight_MoreThanTheReplayBucketHolds_NoneRefused()
+    {
+        // Reservations hold the requests' bucket only: a caller's concurrent new requests alone must
+        // never be refused as "too many replays".
+        using var filter = new RateLimitFilter(Options.Create(new RateLimitOptions { PermitsPerSecond = 1, Burst = 10, ReplaysPerSecond = 1, ReplayBurst = 2 }));
+        var user = Caller($"concurrent-{Guid.NewGuid():N}");
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var inFlight = Enumerable.Range(0, 6)
+            .Select(_ => filter.InvokeAsync(EndpointFilterInvocationContext.Create(new DefaultHttpContext { User = user }), async _ =>
+            {
+                await gate.Task;
+                return "answered";
+            }).AsTask())
+            .ToList();
+
+        gate.SetResult();
+        var results = await Task.WhenAll(inFlight);
+
+        Assert.All(results, result => Assert.Equal("answered", result));
     }
 
     [Fact]
