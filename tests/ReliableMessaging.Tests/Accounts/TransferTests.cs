@@ -259,6 +259,40 @@ public sealed class TransferTests(ClusterFixture fixture)
         Assert.Equal((400L, 100L), (await BalanceAsync(missing), await BalanceAsync(to)));
     }
 
+    [Fact]
+    public async Task StartTransfer_WhileTheSourcesOpenIsBeingWritten_RefusedAsNotFound_NoDebitNoReminder_ThenStartsOnce()
+    {
+        // The account grain is reentrant: a start that arrives while its Open is still being written is
+        // decided on committed state (not open), so it is ordered before the Open and debits nothing.
+        var opening = TestIds.NewId("opening");
+        var to = await OpenAsync(0);
+        var transferId = TestIds.NewOperationId();
+        var transfer = fixture.Grains.GetGrain<ITransferGrain>(transferId);
+        var source = fixture.Grains.GetGrain<IAccountGrain>(opening);
+        var arrived = StorageFaults.NextWriteArrives(opening);
+        var gate = StorageFaults.HoldWrites(opening);
+        Task<OpenAccountResult> open;
+        try
+        {
+            open = source.Open();
+            await arrived.WaitAsync(SignalTimeout);
+            Assert.Equal(OperationStatus.AccountNotFound, (await transfer.Start(opening, to, 100)).Status);
+            Assert.Equal(0, await RemindersOfAsync(opening));
+        }
+        finally
+        {
+            gate.SetResult();
+        }
+
+        Assert.Equal(OpenAccountStatus.Opened, (await open).Status);
+        Assert.Equal(0, (await source.GetSnapshot()).Balance);
+        await source.Deposit(TestIds.NewOperationId(), 300);
+        var started = await transfer.Start(opening, to, 100);
+        Assert.Equal((OperationStatus.Succeeded, false), (started.Status, started.IsReplay));
+        Assert.Equal(TransferState.Completed, (await WaitFinishedAsync(transferId)).State);
+        Assert.Equal((200L, 100L), (await BalanceAsync(opening), await BalanceAsync(to)));
+    }
+
     private async Task<int> RemindersOfAsync(string accountId)
     {
         await using var connection = new Npgsql.NpgsqlConnection(fixture.Postgres.ConnectionString);
