@@ -234,11 +234,7 @@ public sealed class TransferTests(ClusterFixture fixture)
     {
         // Anyone allowed to name an account could otherwise leave a reminder (and, at its tick, a state
         // row) behind for every ID that never existed.
-        var missing = TestIds.NewId("never");
-        var to = await OpenAsync(0);
-        var transferId = TestIds.NewOperationId();
-        var transfer = fixture.Grains.GetGrain<ITransferGrain>(transferId);
-        var source = fixture.Grains.GetGrain<IAccountGrain>(missing);
+        var (missing, to, transferId, transfer, source) = await NewTransferFromUnopenedAsync("never");
 
         for (var i = 0; i < 3; i++)
         {
@@ -264,11 +260,7 @@ public sealed class TransferTests(ClusterFixture fixture)
     {
         // The account grain is reentrant: a start that arrives while its Open is still being written is
         // decided on committed state (not open), so it is ordered before the Open and debits nothing.
-        var opening = TestIds.NewId("opening");
-        var to = await OpenAsync(0);
-        var transferId = TestIds.NewOperationId();
-        var transfer = fixture.Grains.GetGrain<ITransferGrain>(transferId);
-        var source = fixture.Grains.GetGrain<IAccountGrain>(opening);
+        var (opening, to, transferId, transfer, source) = await NewTransferFromUnopenedAsync("opening");
         var arrived = StorageFaults.NextWriteArrives(opening);
         var gate = StorageFaults.HoldWrites(opening);
         Task<OpenAccountResult> open;
@@ -291,6 +283,15 @@ public sealed class TransferTests(ClusterFixture fixture)
         Assert.Equal((OperationStatus.Succeeded, false), (started.Status, started.IsReplay));
         Assert.Equal(TransferState.Completed, (await WaitFinishedAsync(transferId)).State);
         Assert.Equal((200L, 100L), (await BalanceAsync(opening), await BalanceAsync(to)));
+    }
+
+    /// <summary>A transfer from an account that was never opened (named after <paramref name="prefix"/>) to an open one.</summary>
+    private async Task<(string From, string To, Guid TransferId, ITransferGrain Transfer, IAccountGrain Source)> NewTransferFromUnopenedAsync(string prefix)
+    {
+        var from = TestIds.NewId(prefix);
+        var to = await OpenAsync(0);
+        var transferId = TestIds.NewOperationId();
+        return (from, to, transferId, fixture.Grains.GetGrain<ITransferGrain>(transferId), fixture.Grains.GetGrain<IAccountGrain>(from));
     }
 
     private async Task<int> RemindersOfAsync(string accountId)
