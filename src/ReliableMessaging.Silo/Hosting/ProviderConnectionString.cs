@@ -58,6 +58,15 @@ public static class ProviderConnectionString
         var written = new DbConnectionStringBuilder { ConnectionString = configured };
         var builder = new NpgsqlConnectionStringBuilder(configured);
 
+        // Measured (docs/benchmark-experiments.md) and not supported: Npgsql calls it experimental and
+        // removes it in version 11, and the probe's unpooled connection cannot use it. Refused here,
+        // in words, rather than by Npgsql's "Pooling must be on" from the probe at start.
+        if (builder.Multiplexing)
+        {
+            throw new InvalidOperationException(
+                "Multiplexing=true is not supported in the silo's connection string: Npgsql treats it as experimental and removes it in version 11. Remove it.");
+        }
+
         // By default Npgsql resets a returned connection with DISCARD ALL, which also drops the
         // cached plans of orleans_storage_write: every write then re-plans it. The providers keep no
         // session state (no SET, temporary tables, advisory locks or LISTEN), and an open

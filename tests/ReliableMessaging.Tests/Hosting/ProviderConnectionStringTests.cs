@@ -65,4 +65,23 @@ public sealed class ProviderConnectionStringTests
         Assert.Equal(0, tuned.MaxAutoPrepare);
         Assert.Equal((20, 60), (tuned.Timeout, tuned.CommandTimeout));
     }
+
+    [Theory]
+    [InlineData("Host=db;Multiplexing=true")]
+    [InlineData("Host=db;multiplexing=True;Maximum Pool Size=20")]
+    public void Multiplexing_RefusedInWords_ForEveryPool(string configured)
+    {
+        // Npgsql's own refusal came from the probe's unpooled string at start ("Pooling must be on to
+        // use multiplexing"), after the providers had taken it; the silo names the setting instead.
+        foreach (var tune in new Func<string>[]
+                 {
+                     () => ProviderConnectionString.For(configured),
+                     () => ProviderConnectionString.ForJournal(configured),
+                     () => ProviderConnectionString.ForProbe(configured, TimeSpan.FromSeconds(5)),
+                 })
+        {
+            var refused = Assert.Throws<InvalidOperationException>(tune);
+            Assert.Contains("Multiplexing", refused.Message, StringComparison.Ordinal);
+        }
+    }
 }
