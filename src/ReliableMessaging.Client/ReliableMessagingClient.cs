@@ -190,7 +190,8 @@ public sealed class ReliableMessagingClient
 
             return outcome;
         }
-        catch (OperationCanceledException exception) when (cancellationToken.IsCancellationRequested && exception is not OutcomeUnknownException)
+        catch (Exception exception) when (cancellationToken.IsCancellationRequested
+                                          && exception is (OperationCanceledException and not OutcomeUnknownException) or TimeoutRejectedException)
         {
             SentWithoutAnOutcome.AddOrUpdate(request, request);
             throw new OutcomeUnknownException(request, key, exception, cancellationToken);
@@ -307,6 +308,8 @@ public sealed class ReliableMessagingClient
         answer.Kind != OutcomeKind.Rejected
         || (answer.Error is { } error && error is not UnexpectedResponseError && (error.IsVerdict || !exchange.EarlierAttemptMayHaveRun));
 
+    private static bool IsSuccessStatus(int status) => status is >= 200 and < 300;
+
     private static string AccountPath(string accountId) => "accounts/" + Uri.EscapeDataString(accountId);
 
     private static HttpRequestMessage KeyedPost(string path, Guid key, string body)
@@ -353,7 +356,9 @@ public sealed class ReliableMessagingClient
                     request.Options.Set(AttemptPipelines.FollowUp, followUp || sentBefore || sent);
                     sent = true;
                     using var response = await _http.SendAsync(request, deadline.Token);
-                    var body = await response.Content.ReadAsStringAsync(deadline.Token);
+                    // The API answers UTF-8; a proxy's page may name a charset .NET does not know, for which
+                    // ReadAsStringAsync throws, after the request may have run: decode it leniently instead.
+                    var body = Encoding.UTF8.GetString(await response.Content.ReadAsByteArrayAsync(deadline.Token));
                     var status = (int)response.StatusCode;
                     var replayed = response.Headers.TryGetValues(ReplayedHeader, out var values) && values.Contains("true", StringComparer.OrdinalIgnoreCase);
                     if (ApiError.IsRetryableStatus(status))
@@ -467,6 +472,12 @@ public sealed class ReliableMessagingClient
             }
         }
 
+        if (IsSuccessStatus(exchange.StatusCode))
+        {
+            var unexpectedSuccess = UnexpectedResponseError.Create(exchange.StatusCode, exchange.Body, $"{exchange.StatusCode} instead of 200 or 201");
+            return new AccountResult(null, false, unexpectedSuccess, Describe(unexpectedSuccess));
+        }
+
         var error = ApiError.FromResponse(exchange.StatusCode, exchange.Body);
         return new AccountResult(null, false, error, Describe(error));
     }
@@ -480,6 +491,12 @@ public sealed class ReliableMessagingClient
                 && recorded.OperationId == request.OperationId && recorded.Kind == request.Kind && recorded.Amount == request.Amount && recorded.Succeeded
                 ? outcome with { Kind = OutcomeKind.Succeeded, BalanceAfter = recorded.BalanceAfter, Detail = "200 succeeded" }
                 : Unexpected(outcome, "200 for another operation: " + exchange.Body);
+        }
+
+        if (IsSuccessStatus(exchange.StatusCode))
+        {
+            // Another 2xx (a proxy's 204, say): something ran, so never "executed nothing"; it is looked up.
+            return Unexpected(outcome, $"{exchange.StatusCode} instead of 200: {exchange.Body}");
         }
 
         var error = ApiError.FromResponse(exchange.StatusCode, exchange.Body);
@@ -507,6 +524,13 @@ public sealed class ReliableMessagingClient
 
             var detail = "202 for another transfer: " + exchange.Body;
             return outcome with { Error = UnexpectedResponseError.Create(202, exchange.Body, detail), Detail = detail };
+        }
+
+        if (IsSuccessStatus(exchange.StatusCode))
+        {
+            // Another 2xx (a gateway that turned the 202 into 200, say): something ran; it is looked up.
+            var detail = $"{exchange.StatusCode} instead of 202: {exchange.Body}";
+            return outcome with { Error = UnexpectedResponseError.Create(exchange.StatusCode, exchange.Body, detail), Detail = detail };
         }
 
         var error = ApiError.FromResponse(exchange.StatusCode, exchange.Body);

@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
 using ReliableMessaging.Api.Problems;
 using ReliableMessaging.Api.Security;
 using ReliableMessaging.Client;
@@ -237,6 +240,71 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
         var outcome = await harness.Client.WithdrawAsync(accountId, 300);
 
         Assert.Equal((OutcomeKind.Succeeded, true, 700L), (outcome.Kind, outcome.ResolvedByLookup, outcome.BalanceAfter!.Value));
+        Assert.Equal(700, await harness.BalanceAsync(accountId));
+    }
+
+    [Fact]
+    public async Task Withdraw_Answered204AfterTheServerRanIt_NeverRejected_TheLookupFindsTheDebit()
+    {
+        // Any 2xx means something ran: a proxy's 204 is not the API's answer, and "executed nothing" would be false.
+        await using var harness = new ClientHarness(fixture.FrontEndA);
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        harness.Wire.ReplaceResponses(1, () => new HttpResponseMessage(HttpStatusCode.NoContent));
+
+        var outcome = await harness.Client.WithdrawAsync(accountId, 300);
+
+        Assert.Equal((OutcomeKind.Succeeded, true, 700L), (outcome.Kind, outcome.ResolvedByLookup, outcome.BalanceAfter!.Value));
+        Assert.Equal(700, await harness.BalanceAsync(accountId));
+    }
+
+    [Fact]
+    public async Task Transfer_Answered200InsteadOf202_NeverRejected_TheLookupFindsIt()
+    {
+        await using var harness = new ClientHarness(fixture.FrontEndA, pathSuffix: "/transfers");
+        var from = await harness.OpenWithBalanceAsync(1000);
+        var to = await harness.OpenWithBalanceAsync(0);
+        harness.Wire.ReplaceResponses(1, () => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("{}", Encoding.UTF8, "application/json") });
+
+        var outcome = await harness.Client.TransferAsync(from, to, 300);
+
+        Assert.Equal((OutcomeKind.Succeeded, true), (outcome.Kind, outcome.ResolvedByLookup));
+        Assert.Equal(700, await harness.BalanceAsync(from));
+    }
+
+    [Fact]
+    public async Task Withdraw_AnswerInACharsetDotNetDoesNotKnow_AfterTheServerRanIt_RetriedWithTheSameKey_NotThrown()
+    {
+        // A proxy's 502 page naming an unknown charset: ReadAsStringAsync would throw after the debit
+        // committed, losing the key. It is read leniently, retried (502) and answered by the replay.
+        await using var harness = new ClientHarness(fixture.FrontEndA);
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        harness.Wire.ReplaceResponses(1, () =>
+        {
+            var page = new ByteArrayContent("<html>bad gateway</html>"u8.ToArray());
+            page.Headers.ContentType = MediaTypeHeaderValue.Parse("text/html; charset=x-bogus");
+            return new HttpResponseMessage(HttpStatusCode.BadGateway) { Content = page };
+        });
+
+        var outcome = await harness.Client.WithdrawAsync(accountId, 300);
+
+        Assert.Equal((OutcomeKind.Succeeded, true, 700L), (outcome.Kind, outcome.IsReplay, outcome.BalanceAfter!.Value));
+        Assert.Equal(700, await harness.BalanceAsync(accountId));
+    }
+
+    [Fact]
+    public async Task Withdraw_CallerCancelsAsTheAttemptTimesOut_ThrowsOutcomeUnknownWithTheRequest_NotTheTimeout()
+    {
+        // Both deadlines fire together and the attempt's timeout is the exception that surfaces: it must
+        // still carry the request, or the caller loses the key of a debit that committed.
+        await using var harness = new ClientHarness(fixture.FrontEndA);
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        using var caller = new CancellationTokenSource();
+        harness.Wire.CancelCallerThenTimeOut(caller);
+
+        var unknown = await Assert.ThrowsAsync<OutcomeUnknownException>(() => harness.Client.WithdrawAsync(accountId, 300, caller.Token));
+        var settled = await harness.Client.SendAsync(Assert.IsType<OperationRequest>(unknown.Request));
+
+        Assert.Equal((OutcomeKind.Succeeded, true, 700L), (settled.Kind, settled.IsReplay, settled.BalanceAfter!.Value));
         Assert.Equal(700, await harness.BalanceAsync(accountId));
     }
 

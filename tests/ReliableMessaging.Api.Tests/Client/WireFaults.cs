@@ -18,6 +18,9 @@ public sealed class WireFaults : DelegatingHandler
     private int _failAfterServer;
     private int _failBeforeServer;
     private int _garbleResponses;
+    private int _replaceResponses;
+    private Func<HttpResponseMessage>? _replacement;
+    private CancellationTokenSource? _cancelThenTimeOut;
     private volatile string? _refusedAccount;
 
     /// <summary>Only requests whose path ends with this are faulted (e.g. "/withdrawals").</summary>
@@ -48,6 +51,20 @@ public sealed class WireFaults : DelegatingHandler
 
     /// <summary>The next <paramref name="count"/> matching requests reach the server, which answers; the answer arrives as a 200 whose body is not the API's (a middlebox's page).</summary>
     public void GarbleResponses(int count) => Volatile.Write(ref _garbleResponses, count);
+
+    /// <summary>The next <paramref name="count"/> matching requests reach the server, which answers; that answer is replaced by <paramref name="replacement"/>'s (a middlebox's).</summary>
+    public void ReplaceResponses(int count, Func<HttpResponseMessage> replacement)
+    {
+        _replacement = replacement;
+        Volatile.Write(ref _replaceResponses, count);
+    }
+
+    /// <summary>
+    /// The next matching request reaches the server, which answers; then <paramref name="caller"/> is
+    /// cancelled and the attempt fails as Polly's timeout does: the caller's deadline and the attempt's
+    /// fire together, and the attempt's exception is the one that surfaces.
+    /// </summary>
+    public void CancelCallerThenTimeOut(CancellationTokenSource caller) => _cancelThenTimeOut = caller;
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -81,6 +98,19 @@ public sealed class WireFaults : DelegatingHandler
         {
             response.Dispose();
             return new HttpResponseMessage(System.Net.HttpStatusCode.OK) { Content = new StringContent("<html>cached page</html>", System.Text.Encoding.UTF8, "text/html") };
+        }
+
+        if (matches && Take(ref _replaceResponses))
+        {
+            response.Dispose();
+            return _replacement!();
+        }
+
+        if (matches && Interlocked.Exchange(ref _cancelThenTimeOut, null) is { } caller)
+        {
+            response.Dispose();
+            await caller.CancelAsync();
+            throw new Polly.Timeout.TimeoutRejectedException("Injected: the attempt timed out as the caller cancelled.");
         }
 
         if (matches && Take(ref _dropResponses))
