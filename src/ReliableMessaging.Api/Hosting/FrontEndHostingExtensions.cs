@@ -87,6 +87,7 @@ public static class FrontEndHostingExtensions
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimit();
         app.UseRequestSizeLimitFallback();
         app.UseJsonCharsetCheck();
 

@@ -6,7 +6,7 @@ namespace ReliableMessaging.Api.Security;
 /// Per-caller rate limit (section <c>RateLimit</c>): a token bucket per identity that refills
 /// <see cref="PermitsPerSecond"/> and holds at most <see cref="Burst"/>. Answers that are replays of
 /// recorded operations are not charged to it but to a bucket of their own
-/// (<see cref="ReplaysPerSecond"/>, <see cref="ReplayBurst"/>; see <see cref="RateLimitFilter"/>).
+/// (<see cref="ReplaysPerSecond"/>, <see cref="ReplayBurst"/>; see <see cref="RateLimitMiddleware"/>).
 /// </summary>
 public sealed class RateLimitOptions
 {

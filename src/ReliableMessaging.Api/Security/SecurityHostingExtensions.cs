@@ -16,7 +16,7 @@ public static class SecurityHostingExtensions
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IConfigureOptions<JwtBearerOptions>, JwtBearerSetup>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
-        services.AddSingleton<RateLimitFilter>();
+        services.AddSingleton<RateLimitMiddleware>();
         services.AddSingleton<AccountAccessFilter>();
         services.AddSingleton<CallerIdentityFilter>();
 
@@ -31,13 +31,25 @@ public static class SecurityHostingExtensions
         return services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
     }
 
-    /// <summary>What every API group gets: the rate limit, then the caller's identity for the grains.</summary>
+    /// <summary>What every API group gets: the rate limit (<see cref="UseRateLimit"/>), then the caller's identity for the grains.</summary>
     public static RouteGroupBuilder WithCallerFilters(this RouteGroupBuilder group) =>
-        group.AddSharedFilter<RateLimitFilter>().AddSharedFilter<CallerIdentityFilter>();
+        group.WithMetadata(RateLimitedEndpoint.Instance).AddSharedFilter<CallerIdentityFilter>();
+
+    /// <summary>
+    /// The per-caller rate limit, for the endpoints <see cref="WithCallerFilters"/> marks: after
+    /// authorization (it needs the caller) and before anything reads the request, so that requests
+    /// refused while their body or headers are read are limited and charged like any other.
+    /// </summary>
+    public static WebApplication UseRateLimit(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseMiddleware<RateLimitMiddleware>();
+        return app;
+    }
 
     /// <summary>
     /// The singleton filter instance for every endpoint (AddEndpointFilter&lt;T&gt; would make one per
-    /// endpoint, and the rate limit must be one per caller across all of them).
+    /// endpoint; a filter holding per-caller state must be one across all of them).
     /// </summary>
     public static RouteGroupBuilder AddSharedFilter<TFilter>(this RouteGroupBuilder group)
         where TFilter : IEndpointFilter

@@ -42,9 +42,9 @@ public sealed class CallerFilterTests
     [Fact]
     public async Task RateLimit_EmptyBucket_429UntilRefilled_PerCaller()
     {
-        using var filter = new RateLimitFilter(Options.Create(new RateLimitOptions { PermitsPerSecond = 1, Burst = 2 }));
+        using var limiter = new RateLimitMiddleware(Options.Create(new RateLimitOptions { PermitsPerSecond = 1, Burst = 2 }));
         var calls = 0;
-        ValueTask<object?> Next(EndpointFilterInvocationContext _)
+        ValueTask<object?> Next()
         {
             calls++;
             return ValueTask.FromResult<object?>("answered");
@@ -53,10 +53,10 @@ public sealed class CallerFilterTests
         var answers = new List<object?>();
         for (var i = 0; i < 3; i++)
         {
-            answers.Add(await filter.InvokeAsync(Invocation(Principal(("sub", "bob"))), Next));
+            answers.Add(await limiter.LimitAsync(new DefaultHttpContext { User = Principal(("sub", "bob")) }, Next));
         }
 
-        var other = await filter.InvokeAsync(Invocation(Principal(("sub", "carol"))), Next);
+        var other = await limiter.LimitAsync(new DefaultHttpContext { User = Principal(("sub", "carol")) }, Next);
 
         Assert.Equal("answered", answers[0]);
         Assert.Equal("answered", answers[1]);

@@ -145,4 +145,53 @@ public sealed class RateLimitTests(ApiFixture fixture)
         using var reader = fixture.FrontEndA.CreateClient();
         Assert.Equal(900L, await BalanceAsync(reader, accountId));
     }
+
+    [Theory]
+    [InlineData("not-json")]
+    [InlineData("missing-key")]
+    [InlineData("unknown-charset")]
+    public async Task RequestsRefusedWhileTheyAreRead_LimitedAndChargedLikeAnyOther(string refusal)
+    {
+        // The framework refuses these while binding (or before), before any endpoint filter: uncharged,
+        // a caller could send them without limit, and with its bucket empty still got its 400s.
+        var accountId = await OpenWithBalanceAsync(fixture.FrontEndA.CreateClient(), 1000);
+        using var sloppy = fixture.FrontEndLimited.CreateClient();
+        sloppy.DefaultRequestHeaders.Authorization = Tokens.Bearer(FrontEndFactory.Token(Api.Security.ApiScopes.All, subject: $"sloppy-{Guid.NewGuid():N}"));
+        Task<HttpResponseMessage> Send() => refusal switch
+        {
+            "not-json" => PostAsync(sloppy, $"/accounts/{accountId}/withdrawals", NewKey(), "{"),
+            "missing-key" => PostAsync(sloppy, $"/accounts/{accountId}/withdrawals", null, """{"amount":100}"""),
+            _ => SendUnknownCharsetAsync(),
+        };
+
+        async Task<HttpResponseMessage> SendUnknownCharsetAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"/accounts/{accountId}/withdrawals", UriKind.Relative))
+            {
+                Content = new ByteArrayContent("""{"amount":100}"""u8.ToArray()),
+            };
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json; charset=x-bogus");
+            request.Headers.TryAddWithoutValidation("Idempotency-Key", NewKey());
+            return await sloppy.SendAsync(request);
+        }
+
+        var statuses = new List<HttpStatusCode>();
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
+        while (statuses.Count < 20 && !statuses.Contains(HttpStatusCode.TooManyRequests))
+        {
+            using var response = await Send();
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+        var refused = statuses.Count(status => status != HttpStatusCode.TooManyRequests);
+        Assert.True(refused >= ApiFixture.LimitedBurst && refused <= ApiFixture.LimitedBurst + 1 + (int)Math.Ceiling(elapsed.Elapsed.TotalSeconds), string.Join(", ", statuses));
+        Assert.All(statuses.Where(status => status != HttpStatusCode.TooManyRequests), status => Assert.True(status is HttpStatusCode.BadRequest or HttpStatusCode.UnsupportedMediaType, status.ToString()));
+
+        // Nothing ran, and the caller's bucket, empty now, refuses its well-formed withdrawal as well.
+        using var valid = await WithdrawAsync(sloppy, accountId, NewKey(), 100);
+        Assert.Equal(HttpStatusCode.TooManyRequests, valid.StatusCode);
+        using var reader = fixture.FrontEndA.CreateClient();
+        Assert.Equal(1000L, await BalanceAsync(reader, accountId));
+    }
 }

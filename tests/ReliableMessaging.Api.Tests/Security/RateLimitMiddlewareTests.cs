@@ -6,8 +6,8 @@ using ReliableMessaging.Api.Security;
 
 namespace ReliableMessaging.Api.Tests.Security;
 
-/// <summary>The rate-limit filter on its own, with endpoints that fail the way a bug does.</summary>
-public sealed class RateLimitFilterTests
+/// <summary>The rate limit on its own (<see cref="RateLimitMiddleware.LimitAsync"/>), with endpoints that fail the way a bug does.</summary>
+public sealed class RateLimitMiddlewareTests
 {
     [Fact]
     public async Task RequestsEndingInAnException_ChargedLikeAnswers_RefusedPastTheBucket()
@@ -15,12 +15,12 @@ public sealed class RateLimitFilterTests
         // A request that ends in a 500 cost the service its work (a write, a log with a stack trace);
         // uncharged, a caller could repeat it without limit.
         const int Burst = 2;
-        using var filter = new RateLimitFilter(Options.Create(new RateLimitOptions { PermitsPerSecond = 1, Burst = Burst }));
+        using var limiter = new RateLimitMiddleware(Options.Create(new RateLimitOptions { PermitsPerSecond = 1, Burst = Burst }));
         var http = new DefaultHttpContext
         {
             User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ApiClaims.Subject, $"failing-{Guid.NewGuid():N}")], "test")),
         };
-        var context = EndpointFilterInvocationContext.Create(http);
+        var context = http;
 
         var failures = 0;
         object? refused = null;
@@ -28,7 +28,7 @@ public sealed class RateLimitFilterTests
         {
             try
             {
-                refused = await filter.InvokeAsync(context, _ => throw new InvalidOperationException("a bug in the endpoint"));
+                refused = await limiter.LimitAsync(context, () => throw new InvalidOperationException("a bug in the endpoint"));
             }
             catch (InvalidOperationException)
             {
@@ -48,18 +48,18 @@ public sealed class RateLimitFilterTests
         // A token with none of sub, client_id, azp (an identity provider's client-credentials token):
         // the limit must not fail open on a claim the API does not require.
         const int Burst = 2;
-        using var filter = new RateLimitFilter(Options.Create(new RateLimitOptions { PermitsPerSecond = 1, Burst = Burst }));
+        using var limiter = new RateLimitMiddleware(Options.Create(new RateLimitOptions { PermitsPerSecond = 1, Burst = Burst }));
         var http = new DefaultHttpContext
         {
             User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ApiClaims.Scope, "accounts:read")], "Bearer")),
         };
-        var context = EndpointFilterInvocationContext.Create(http);
+        var context = http;
 
         var answered = 0;
         object? refused = null;
         for (var i = 0; i < 10 && refused is null; i++)
         {
-            var result = await filter.InvokeAsync(context, _ => ValueTask.FromResult<object?>("answered"));
+            var result = await limiter.LimitAsync(context, () => ValueTask.FromResult<object?>("answered"));
             if (result is ProblemHttpResult)
             {
                 refused = result;
@@ -77,16 +77,16 @@ public sealed class RateLimitFilterTests
     [Fact]
     public async Task Replays_ChargedToTheirOwnBucket_RefusedPastIt_TheRequestsBucketUntouched()
     {
-        using var filter = new RateLimitFilter(Options.Create(new RateLimitOptions { PermitsPerSecond = 1, Burst = 2, ReplaysPerSecond = 1, ReplayBurst = 5 }));
-        var context = EndpointFilterInvocationContext.Create(new DefaultHttpContext { User = Caller($"replayer-{Guid.NewGuid():N}") });
+        using var limiter = new RateLimitMiddleware(Options.Create(new RateLimitOptions { PermitsPerSecond = 1, Burst = 2, ReplaysPerSecond = 1, ReplayBurst = 5 }));
+        var context = new DefaultHttpContext { User = Caller($"replayer-{Guid.NewGuid():N}") };
 
         // Five replays pass where the requests' bucket holds two: they are not charged to it.
-        var replays = await AnsweredUntilRefusedAsync(filter, context, replay: true);
+        var replays = await AnsweredUntilRefusedAsync(limiter, context, replay: true);
         Assert.InRange(replays.Answered, 5, 6);
         Assert.Contains("replays", replays.Refusal.ProblemDetails.Detail, StringComparison.Ordinal);
 
         // A caller whose replay bucket is empty is refused whatever it sends (nobody can tell a replay before its answer).
-        var next = await filter.InvokeAsync(context, _ => ValueTask.FromResult<object?>("answered"));
+        var next = await limiter.LimitAsync(context, () => ValueTask.FromResult<object?>("answered"));
         Assert.Equal(StatusCodes.Status429TooManyRequests, Assert.IsType<ProblemHttpResult>(next).StatusCode);
     }
 
@@ -94,15 +94,15 @@ public sealed class RateLimitFilterTests
     public async Task NewRequests_ChargedToTheRequestsBucketOnly_TheReplaysBucketUntouched()
     {
         // A replay bucket smaller than the requests' one: new requests must not spend it.
-        using var filter = new RateLimitFilter(Options.Create(new RateLimitOptions { PermitsPerSecond = 1, Burst = 5, ReplaysPerSecond = 1, ReplayBurst = 2 }));
-        var context = EndpointFilterInvocationContext.Create(new DefaultHttpContext { User = Caller($"writer-{Guid.NewGuid():N}") });
+        using var limiter = new RateLimitMiddleware(Options.Create(new RateLimitOptions { PermitsPerSecond = 1, Burst = 5, ReplaysPerSecond = 1, ReplayBurst = 2 }));
+        var context = new DefaultHttpContext { User = Caller($"writer-{Guid.NewGuid():N}") };
 
         for (var i = 0; i < 4; i++)
         {
-            Assert.Equal("answered", await filter.InvokeAsync(context, _ => ValueTask.FromResult<object?>("answered")));
+            Assert.Equal("answered", await limiter.LimitAsync(context, () => ValueTask.FromResult<object?>("answered")));
         }
 
-        var replays = await AnsweredUntilRefusedAsync(filter, context, replay: true);
+        var replays = await AnsweredUntilRefusedAsync(limiter, context, replay: true);
         Assert.InRange(replays.Answered, 2, 3);
         Assert.Contains("replays", replays.Refusal.ProblemDetails.Detail, StringComparison.Ordinal);
     }
@@ -112,11 +112,11 @@ public sealed class RateLimitFilterTests
     {
         // Reservations hold the requests' bucket only: a caller's concurrent new requests alone must
         // never be refused as "too many replays".
-        using var filter = new RateLimitFilter(Options.Create(new RateLimitOptions { PermitsPerSecond = 1, Burst = 10, ReplaysPerSecond = 1, ReplayBurst = 2 }));
+        using var limiter = new RateLimitMiddleware(Options.Create(new RateLimitOptions { PermitsPerSecond = 1, Burst = 10, ReplaysPerSecond = 1, ReplayBurst = 2 }));
         var user = Caller($"concurrent-{Guid.NewGuid():N}");
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var inFlight = Enumerable.Range(0, 6)
-            .Select(_ => filter.InvokeAsync(EndpointFilterInvocationContext.Create(new DefaultHttpContext { User = user }), async _ =>
+            .Select(_ => limiter.LimitAsync(new DefaultHttpContext { User = user }, async () =>
             {
                 await gate.Task;
                 return "answered";
@@ -132,12 +132,12 @@ public sealed class RateLimitFilterTests
     [Fact]
     public async Task ReplaysPerSecondZero_ReplaysUnlimited()
     {
-        using var filter = new RateLimitFilter(Options.Create(new RateLimitOptions { PermitsPerSecond = 1, Burst = 2, ReplaysPerSecond = 0 }));
-        var context = EndpointFilterInvocationContext.Create(new DefaultHttpContext { User = Caller($"unlimited-{Guid.NewGuid():N}") });
+        using var limiter = new RateLimitMiddleware(Options.Create(new RateLimitOptions { PermitsPerSecond = 1, Burst = 2, ReplaysPerSecond = 0 }));
+        var context = new DefaultHttpContext { User = Caller($"unlimited-{Guid.NewGuid():N}") };
 
         for (var i = 0; i < 50; i++)
         {
-            var result = await filter.InvokeAsync(context, Replay);
+            var result = await limiter.LimitAsync(context, () => Replay(context));
             Assert.Equal("replayed", result);
         }
     }
@@ -145,18 +145,18 @@ public sealed class RateLimitFilterTests
     private static ClaimsPrincipal Caller(string subject) =>
         new(new ClaimsIdentity([new Claim(ApiClaims.Subject, subject)], "test"));
 
-    private static ValueTask<object?> Replay(EndpointFilterInvocationContext context)
+    private static ValueTask<object?> Replay(HttpContext context)
     {
-        context.HttpContext.Response.Headers[Accounts.IdempotencyKey.ReplayedHeaderName] = "true";
+        context.Response.Headers[Accounts.IdempotencyKey.ReplayedHeaderName] = "true";
         return ValueTask.FromResult<object?>("replayed");
     }
 
-    private static async Task<(int Answered, ProblemHttpResult Refusal)> AnsweredUntilRefusedAsync(RateLimitFilter filter, EndpointFilterInvocationContext context, bool replay)
+    private static async Task<(int Answered, ProblemHttpResult Refusal)> AnsweredUntilRefusedAsync(RateLimitMiddleware limiter, HttpContext context, bool replay)
     {
         for (var answered = 0; answered < 50; answered++)
         {
-            context.HttpContext.Response.Headers.Remove(Accounts.IdempotencyKey.ReplayedHeaderName);
-            var result = await filter.InvokeAsync(context, replay ? Replay : _ => ValueTask.FromResult<object?>("answered"));
+            context.Response.Headers.Remove(Accounts.IdempotencyKey.ReplayedHeaderName);
+            var result = await limiter.LimitAsync(context, replay ? () => Replay(context) : () => ValueTask.FromResult<object?>("answered"));
             if (result is ProblemHttpResult refusal)
             {
                 Assert.Equal(StatusCodes.Status429TooManyRequests, refusal.StatusCode);

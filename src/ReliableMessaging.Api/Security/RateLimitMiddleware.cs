@@ -16,17 +16,21 @@ namespace ReliableMessaging.Api.Security;
 /// once that bucket is empty. A caller with either bucket empty is refused, whatever it sends, until
 /// it refills (the filter cannot know before the answer whether a request is a replay): replays that
 /// empty their bucket also hold back new requests, until its next refill (every second).
+/// It is a middleware, after authorization and before the request is read, for the endpoints
+/// <see cref="RateLimitedEndpoint"/> marks: a request the framework refuses while binding it (a body
+/// that is not JSON, a missing Idempotency-Key, 413, 415) never reaches an endpoint filter, and
+/// uncharged a caller could send those without limit.
 /// Requests in flight hold a reservation against the requests' bucket until they are answered, so a
 /// burst of concurrent requests cannot all pass the check before any of them is charged (concurrent
 /// replays may pass their own bucket's check together, at most as many as the requests' bucket lets through).
 /// </summary>
-internal sealed class RateLimitFilter : IEndpointFilter, IDisposable
+internal sealed class RateLimitMiddleware : IMiddleware, IDisposable
 {
     private readonly PartitionedRateLimiter<string>? _limiter;
     private readonly PartitionedRateLimiter<string>? _replays;
     private readonly ConcurrentDictionary<string, int> _inFlight = new(StringComparer.Ordinal);
 
-    public RateLimitFilter(IOptions<RateLimitOptions> options)
+    public RateLimitMiddleware(IOptions<RateLimitOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var settings = options.Value;
@@ -47,14 +51,37 @@ internal sealed class RateLimitFilter : IEndpointFilter, IDisposable
             QueueLimit = 0,
         }));
 
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
-        var http = context.HttpContext;
+        if (context.GetEndpoint()?.Metadata.GetMetadata<RateLimitedEndpoint>() is null)
+        {
+            await next(context);
+            return;
+        }
+
+        if (await LimitAsync(context, async () =>
+            {
+                await next(context);
+                return null;
+            }) is IResult refusal)
+        {
+            await refusal.ExecuteAsync(context);
+        }
+    }
+
+    /// <summary>
+    /// Refuses the request (the 429 to write), or runs <paramref name="next"/> and charges the caller
+    /// once it was answered (or ended in an exception): <paramref name="next"/>'s result otherwise.
+    /// </summary>
+    internal async ValueTask<object?> LimitAsync(HttpContext http, Func<ValueTask<object?>> next)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(next);
         if (_limiter is null || CallerOf(http) is not { } caller)
         {
-            return await next(context);
+            return await next();
         }
 
         // Reserve first, then look without taking (a zero-permit acquire is not a reliable probe in every
@@ -80,7 +107,7 @@ internal sealed class RateLimitFilter : IEndpointFilter, IDisposable
                 return ApiProblem.RateLimited.ToResult($"Caller '{caller}' sent more replays of recorded operations than its limit allows. Retry after 1 s.");
             }
 
-            var result = await next(context);
+            var result = await next();
             answered = true;
 
             // Charged after the answer (its reservation ends just after); when the bucket was drained meanwhile, the next request waits.
