@@ -16,7 +16,8 @@ namespace ReliableMessaging.Grains.Transfers;
 public sealed class TransferGrain(
     [PersistentState("transfer", AccountStorage.ProviderName)] IPersistentState<TransferIndexState> state,
     TimeProvider time,
-    IOptions<SiloMessagingOptions> messaging) : Grain, ITransferGrain
+    IOptions<SiloMessagingOptions> messaging,
+    IOptions<AccountOptions> accounts) : Grain, ITransferGrain
 {
     private TimeSpan ResponseTimeout => messaging.Value.ResponseTimeout;
 
@@ -69,7 +70,7 @@ public sealed class TransferGrain(
         var transferId = this.GetPrimaryKey();
         var source = GrainFactory.GetGrain<IAccountGrain>(state.State.Source);
         var now = time.GetUtcNow();
-        var mayStillCommit = state.State.MayStillCommit(now, ResponseTimeout);
+        var mayStillCommit = state.State.MayStillCommit(now, ResponseTimeout, accounts.Value.MaxClockSkew);
         var fence = !mayStillCommit && state.State.NeedsFence;
         var lookup = fence ? await source.GetTransferFenced(transferId) : await source.GetTransfer(transferId);
         if (fence && lookup.Status == TransferLookupStatus.Unknown)

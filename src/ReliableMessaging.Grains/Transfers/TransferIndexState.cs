@@ -36,7 +36,12 @@ public sealed class TransferIndexState
     /// running at the source is waited for by the source's look-up; one still in transit (from an
     /// activation of the transfer grain that died) is dropped by Orleans once older than the
     /// response timeout. Starts are at most one response timeout younger than <see cref="LastStartUnixMs"/>.
+    /// <see cref="LastStartUnixMs"/> is the clock of the silo that sent the start, and <paramref name="now"/>
+    /// may be another silo's: silo clocks may differ by up to <paramref name="clockSkew"/>, which a silo
+    /// whose clock is ahead would otherwise take for elapsed time (and answer "not accepted" for a start
+    /// still in transit), as would one behind that skipped refreshing the time on a repeated start.
     /// </summary>
-    public bool MayStillCommit(DateTimeOffset now, TimeSpan responseTimeout) =>
-        LastStartUnixMs > 0 && now.ToUnixTimeMilliseconds() - LastStartUnixMs <= 2 * (long)responseTimeout.TotalMilliseconds;
+    public bool MayStillCommit(DateTimeOffset now, TimeSpan responseTimeout, TimeSpan clockSkew) =>
+        LastStartUnixMs > 0
+        && now.ToUnixTimeMilliseconds() - LastStartUnixMs <= (2 * (long)responseTimeout.TotalMilliseconds) + (long)clockSkew.TotalMilliseconds;
 }

@@ -14,6 +14,7 @@ namespace ReliableMessaging.Tests.Accounts;
 public sealed class PausedSiloTransferStartTests(ClusterFixture fixture)
 {
     private static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(2);
 
     [Fact]
     public async Task GetStatus_NotAcceptedAnswered_AStartHeldByAnOlderActivationCannotCommitAfterwards()
@@ -21,7 +22,12 @@ public sealed class PausedSiloTransferStartTests(ClusterFixture fixture)
         var serviceId = $"fence-{Guid.NewGuid():N}";
         var current = await AccountCluster.StartAsync(
             fixture.Postgres, serviceId, silos: 1,
-            properties: new Dictionary<string, string> { [TestSiloConfigurator.ResponseTimeoutKey] = ResponseTimeout.ToString() });
+            properties: new Dictionary<string, string>
+            {
+                [TestSiloConfigurator.ResponseTimeoutKey] = ResponseTimeout.ToString(),
+                // The silo clocks' allowance, added to the window in which a start may still arrive.
+                ["Accounts:MaxClockSkew"] = ClockSkew.ToString(),
+            });
         var paused = await AccountCluster.StartAsync(fixture.Postgres, serviceId, silos: 1);
         try
         {
@@ -40,7 +46,7 @@ public sealed class PausedSiloTransferStartTests(ClusterFixture fixture)
             var stale = paused.Client.GetGrain<IAccountGrain>(from);
             Assert.Equal(1000, (await stale.GetSnapshot()).Balance);
 
-            // Once no start can be in transit any more (two response timeouts), "not accepted".
+            // Once no start can be in transit any more (two response timeouts and the clocks' skew), "not accepted".
             var notAccepted = await Eventually.ReachedAsync(
                 () => transfer.GetStatus(), lookup => lookup.Status != TransferLookupStatus.Unconfirmed,
                 TimeSpan.FromSeconds(30), lookup => lookup.Status.ToString());

@@ -18,7 +18,21 @@ public sealed class TransferIndexStateTests
         // A start sent up to one response timeout after LastStartUnixMs, in transit for up to another.
         var index = new TransferIndexState { Source = "alice", Destination = "bob", Amount = 1, LastStartUnixMs = Now.ToUnixTimeMilliseconds() };
 
-        Assert.Equal(expected, index.MayStillCommit(Now.AddMilliseconds(elapsedMs), ResponseTimeout));
+        Assert.Equal(expected, index.MayStillCommit(Now.AddMilliseconds(elapsedMs), ResponseTimeout, TimeSpan.Zero));
+    }
+
+    [Theory]
+    [InlineData(60_000, true)]
+    [InlineData(60_000 + 120_000, true)]
+    [InlineData(60_000 + 300_000, true)]
+    [InlineData(60_000 + 300_001, false)]
+    public void MayStillCommit_AnsweredOnASiloWhoseClockIsAhead_TheSkewIsNotTakenForElapsedTime(int elapsedMs, bool expected)
+    {
+        // The start was stamped by one silo's clock; the look-up may run on a silo up to the skew ahead
+        // of it, right after the first silo died with the start in transit.
+        var index = new TransferIndexState { Source = "alice", Destination = "bob", Amount = 1, LastStartUnixMs = Now.ToUnixTimeMilliseconds() };
+
+        Assert.Equal(expected, index.MayStillCommit(Now.AddMilliseconds(elapsedMs), ResponseTimeout, TimeSpan.FromMinutes(5)));
     }
 
     [Fact]
@@ -26,7 +40,7 @@ public sealed class TransferIndexStateTests
     {
         var index = new TransferIndexState { Source = "alice", Destination = "bob", Amount = 1 };
 
-        Assert.False(index.MayStillCommit(Now, ResponseTimeout));
+        Assert.False(index.MayStillCommit(Now, ResponseTimeout, TimeSpan.FromMinutes(5)));
     }
 
     [Theory]
