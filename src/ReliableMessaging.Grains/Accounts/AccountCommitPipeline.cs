@@ -145,7 +145,7 @@ public sealed class AccountCommitPipeline
                         // remembering; "reused" is answered from the record holding the ID.
                         if (answer.Status is OperationStatus.AccountNotFound or OperationStatus.InvalidAmount)
                         {
-                            AccountRules.RecordRefusedCredit(_head, request, answer.Status, now);
+                            Change(head => AccountRules.RecordRefusedCredit(head, request, answer.Status, now));
                             return await AnswerAfter(Enlist(request.OperationId), () => answer);
                         }
 
@@ -174,7 +174,7 @@ public sealed class AccountCommitPipeline
             }
 
             // No await between this decision and enlisting it.
-            var result = _rules.Process(_head, request, now, journal);
+            var result = Change(head => _rules.Process(head, request, now, journal));
             var batch = Enlist(request.OperationId);
             return await AnswerAfter(batch, () => result);
         }
@@ -195,7 +195,7 @@ public sealed class AccountCommitPipeline
     {
         ArgumentNullException.ThrowIfNull(transition);
         ThrowIfFaulted();
-        if (!transition(_head))
+        if (!Change(transition))
         {
             return Task.FromResult(false);
         }
@@ -352,6 +352,34 @@ public sealed class AccountCommitPipeline
             batch.Succeed();
         }
     }
+
+    /// <summary>
+    /// Runs a change of the head. One that throws (an invariant a rule checks half-way, a bug) may have
+    /// changed the head half-way, and the next batch would write that with whatever else it carries: the
+    /// pipeline retires as after a failed write instead (the account reloads its persisted state; the
+    /// operations enlisted and not yet written are refused as unavailable, nothing acknowledged), and the
+    /// exception itself goes to the caller whose change it was (an error, never "retry").
+    /// </summary>
+    private T Change<T>(Func<AccountState, T> change)
+    {
+        try
+        {
+            return change(_head);
+        }
+        catch (Exception exception)
+        {
+            Fault(new AccountStorageException(
+                "The account is reloading after an internal error in another operation; nothing was acknowledged. Retry with the same operation ID.",
+                exception));
+            throw;
+        }
+    }
+
+    private void Change(Action<AccountState> change) => Change(head =>
+    {
+        change(head);
+        return true;
+    });
 
     private void Fault(Exception exception)
     {

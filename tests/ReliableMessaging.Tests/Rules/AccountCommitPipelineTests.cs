@@ -1,4 +1,5 @@
 using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Contracts.Transfers;
 using ReliableMessaging.Grains.Accounts;
 
 namespace ReliableMessaging.Tests.Rules;
@@ -50,6 +51,33 @@ public sealed class AccountCommitPipelineTests
 
     /// <summary>Runs the steps with no synchronization context: continuations run inline, in order.</summary>
     private static Task Play(Func<Task> steps) => Task.Run(steps);
+
+    [Fact]
+    public Task TransitionThrowingHalfWay_NothingOfItWritten_ThePipelineRetiresAndTheNextOperationIsRefusedAsUnavailable() => Play(async () =>
+    {
+        // A refund whose derived ID is already in the window (a collision of derived IDs, standing in
+        // for any rule that throws after changing the state): FinishTransfer has removed the pending
+        // transfer and numbered its event before Record throws. The next write must not carry that.
+        var rules = new AccountRules(new AccountOptions { OperationWindowSize = 100, MaxClockSkew = TimeSpan.FromMinutes(1) });
+        var transferId = NewId();
+        var debit = new OperationRecord(transferId, OperationKind.TransferOut, 100, OperationStatus.Succeeded, 900, "bob", TransferState.Pending) { Sequence = 1, RecordedUnixMs = Now.ToUnixTimeMilliseconds() };
+        var collision = new OperationRecord(TransferRecordIds.Finished(transferId), OperationKind.TransferIn, 1, OperationStatus.Succeeded, 901, "carol") { Sequence = 2, RecordedUnixMs = Now.ToUnixTimeMilliseconds() };
+        var committed = new AccountState
+        {
+            IsOpen = true, Balance = 901, Version = 2, LastSequence = 2,
+            Operations = [debit, collision],
+            PendingTransfers = [new PendingTransfer(transferId, "bob", 100)],
+        };
+        var pipeline = new AccountCommitPipeline(rules, committed, Persist, _faults.Add);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await pipeline.ApplyAsync(state => rules.RefundTransfer(state, transferId, Now)));
+        var next = pipeline.ExecuteAsync(new(OperationKind.Deposit, NewId(1), 1), Now);
+
+        await Assert.ThrowsAsync<AccountStorageException>(() => next.WaitAsync(Timeout));
+        Assert.Empty(_writes);
+        Assert.Single(_faults);
+        Assert.Equal((901L, 1), (pipeline.Committed.Balance, pipeline.Committed.PendingTransfers.Count));
+    });
 
     [Fact]
     public Task SingleOperation_AnsweredOnlyAfterItsWriteSucceeds() => Play(async () =>
