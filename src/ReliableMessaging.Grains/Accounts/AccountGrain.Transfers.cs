@@ -89,11 +89,16 @@ public sealed partial class AccountGrain : ITransferDeliveryHost
     public async Task<TransferLookupResult> GetTransferFenced(Guid transferId)
     {
         var lookup = await GetTransfer(transferId);
-        if (lookup.Status != TransferLookupStatus.Unknown || !Pipeline.Committed.IsOpen)
+        if (lookup.Status != TransferLookupStatus.Unknown)
         {
-            // Found, or an account no start can debit: nothing to fence.
             return lookup;
         }
+
+        // Fenced even when this activation sees the account unopened: it may be an older one (a paused
+        // silo's, a split brain's) that loaded the row before the account was opened elsewhere, where
+        // a start can still debit. Its write then fails on the row's ETag instead of answering "unknown".
+        // Once per start of a transfer the transfer grain has recorded, so this never writes a row per
+        // guessed ID.
 
         // A start sent to a silo that was paused (and declared dead meanwhile) can still run there
         // when it wakes, on an activation that loaded this row earlier; Orleans restarts a message's

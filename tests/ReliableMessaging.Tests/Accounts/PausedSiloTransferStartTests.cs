@@ -76,4 +76,57 @@ public sealed class PausedSiloTransferStartTests(ClusterFixture fixture)
             await current.DisposeAsync();
         }
     }
+
+    [Fact]
+    public async Task GetStatus_ThroughAnOlderActivationThatSawTheSourceUnopened_NeverNotAccepted_ItsFenceFailsOnTheRow()
+    {
+        // The older activation loaded the source before it was opened elsewhere, where a start can still
+        // debit: its "unknown" must be checked by a write (which fails on the row's ETag), not given as final.
+        var serviceId = $"fence-unopened-{Guid.NewGuid():N}";
+        var timings = new Dictionary<string, string>
+        {
+            [TestSiloConfigurator.ResponseTimeoutKey] = ResponseTimeout.ToString(),
+            ["Accounts:MaxClockSkew"] = ClockSkew.ToString(),
+        };
+        var current = await AccountCluster.StartAsync(fixture.Postgres, serviceId, silos: 1, properties: timings);
+        var older = await AccountCluster.StartAsync(fixture.Postgres, serviceId, silos: 1, properties: timings);
+        try
+        {
+            var (from, to, transferId) = (TestIds.NewId("payer"), TestIds.NewId("payee"), TestIds.NewOperationId());
+            Assert.Equal(AccountStatus.NotFound, (await older.Client.GetGrain<IAccountGrain>(from).GetSnapshot()).Status);
+
+            await current.Client.GetGrain<IAccountGrain>(to).Open();
+            Assert.Equal(OperationStatus.AccountNotFound, (await current.Client.GetGrain<ITransferGrain>(transferId).Start(from, to, 100)).Status);
+            await current.Client.GetGrain<IAccountGrain>(from).Open();
+            await current.Client.GetGrain<IAccountGrain>(from).Deposit(TestIds.NewOperationId(), 1000);
+
+            // Past the window in which a start may still arrive, the older side's look-up fences.
+            var lookups = older.Client.GetGrain<ITransferGrain>(transferId);
+            var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(30);
+            AccountStorageException? fenceFailed = null;
+            while (fenceFailed is null && DateTimeOffset.UtcNow < deadline)
+            {
+                try
+                {
+                    var lookup = await lookups.GetStatus();
+                    Assert.Equal(TransferLookupStatus.Unconfirmed, lookup.Status);
+                    await Task.Delay(500);
+                }
+                catch (AccountStorageException exception)
+                {
+                    fenceFailed = exception;
+                }
+            }
+
+            Assert.NotNull(fenceFailed);
+            Assert.True(fenceFailed.IsConflict);
+        }
+        finally
+        {
+            await older.StopAllSilosAsync();
+            await older.DisposeAsync();
+            await current.StopAllSilosAsync();
+            await current.DisposeAsync();
+        }
+    }
 }
