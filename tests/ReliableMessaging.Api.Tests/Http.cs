@@ -70,6 +70,18 @@ public static class Http
         return await client.SendAsync(request);
     }
 
+    /// <summary>A keyed POST whose Content-Type header is sent exactly as given (StringContent would refuse or rewrite a bad one).</summary>
+    public static async Task<HttpResponseMessage> PostWithContentTypeAsync(HttpClient client, string path, string contentType, string body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative))
+        {
+            Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body)),
+        };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", NewKey());
+        return await client.SendAsync(request);
+    }
+
     public static async Task<JsonObject> JsonAsync(HttpResponseMessage response) =>
         JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
 

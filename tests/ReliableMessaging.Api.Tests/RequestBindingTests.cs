@@ -185,16 +185,8 @@ public sealed class RequestBindingTests(ApiFixture fixture)
         Assert.Equal(500L, await BalanceAsync(_client, accountId));
     }
 
-    private async Task<HttpResponseMessage> PostWithContentTypeAsync(string path, string contentType, string body = """{"amount": 1}""")
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative))
-        {
-            Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body)),
-        };
-        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
-        request.Headers.TryAddWithoutValidation("Idempotency-Key", NewKey());
-        return await _client.SendAsync(request);
-    }
+    private Task<HttpResponseMessage> PostWithContentTypeAsync(string path, string contentType, string body = """{"amount": 1}""") =>
+        Http.PostWithContentTypeAsync(_client, path, contentType, body);
 
     [Fact]
     public async Task Post_JsonSuffixMediaType_Accepted()

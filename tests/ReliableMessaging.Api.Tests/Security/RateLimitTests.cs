@@ -161,19 +161,8 @@ public sealed class RateLimitTests(ApiFixture fixture)
         {
             "not-json" => PostAsync(sloppy, $"/accounts/{accountId}/withdrawals", NewKey(), "{"),
             "missing-key" => PostAsync(sloppy, $"/accounts/{accountId}/withdrawals", null, """{"amount":100}"""),
-            _ => SendUnknownCharsetAsync(),
+            _ => PostWithContentTypeAsync(sloppy, $"/accounts/{accountId}/withdrawals", "application/json; charset=x-bogus", """{"amount":100}"""),
         };
-
-        async Task<HttpResponseMessage> SendUnknownCharsetAsync()
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"/accounts/{accountId}/withdrawals", UriKind.Relative))
-            {
-                Content = new ByteArrayContent("""{"amount":100}"""u8.ToArray()),
-            };
-            request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json; charset=x-bogus");
-            request.Headers.TryAddWithoutValidation("Idempotency-Key", NewKey());
-            return await sloppy.SendAsync(request);
-        }
 
         var statuses = new List<HttpStatusCode>();
         var elapsed = System.Diagnostics.Stopwatch.StartNew();
