@@ -94,17 +94,14 @@ public sealed partial class AccountGrain : ITransferDeliveryHost
             return lookup;
         }
 
-        // Fenced even when this activation sees the account unopened: it may be an older one (a paused
-        // silo's, a split brain's) that loaded the row before the account was opened elsewhere, where
-        // a start can still debit. Its write then fails on the row's ETag instead of answering "unknown".
-        // Once per start of a transfer the transfer grain has recorded, so this never writes a row per
-        // guessed ID.
-
         // A start sent to a silo that was paused (and declared dead meanwhile) can still run there
         // when it wakes, on an activation that loaded this row earlier; Orleans restarts a message's
         // time-to-live when it reads it. A write here changes the row's ETag, so that activation's
         // debit fails its write. A start that reached this activation meanwhile is found by the
-        // look-up after the write.
+        // look-up after the write. Fenced even when this activation sees the account unopened: it may
+        // itself be an older one that loaded the row before the account was opened elsewhere, and its
+        // write then fails on the ETag instead of answering "unknown". Once per start of a transfer the
+        // transfer grain has recorded, never a row per guessed ID.
         await Pipeline.ConfirmAsync();
         return await GetTransfer(transferId);
     }
