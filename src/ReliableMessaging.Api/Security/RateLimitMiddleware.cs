@@ -14,12 +14,12 @@ namespace ReliableMessaging.Api.Security;
 /// operation that already ran never spends the caller's budget for new requests (it costs no write
 /// and changes nothing), but it may cost a journal read, so replays sent without end are refused too,
 /// once that bucket is empty. A caller with either bucket empty is refused, whatever it sends, until
-/// it refills (the filter cannot know before the answer whether a request is a replay): replays that
+/// it refills (the limit cannot know before the answer whether a request is a replay): replays that
 /// empty their bucket also hold back new requests, until its next refill (every second).
 /// It is a middleware, after authorization and before the request is read, for the endpoints
-/// <see cref="RateLimitedEndpoint"/> marks: a request the framework refuses while binding it (a body
-/// that is not JSON, a missing Idempotency-Key, 413, 415) never reaches an endpoint filter, and
-/// uncharged a caller could send those without limit.
+/// <see cref="RateLimitedEndpoint"/> marks: a request the framework refuses while reading or binding it
+/// (a body that is not JSON, 413, 415) never reaches an endpoint filter, and uncharged a caller could
+/// send those without limit.
 /// Requests in flight hold a reservation against the requests' bucket until they are answered, so a
 /// burst of concurrent requests cannot all pass the check before any of them is charged (concurrent
 /// replays may pass their own bucket's check together, at most as many as the requests' bucket lets through).

@@ -357,8 +357,9 @@ public sealed class AccountCommitPipeline
     /// Runs a change of the head. One that throws (an invariant a rule checks half-way, a bug) may have
     /// changed the head half-way, and the next batch would write that with whatever else it carries: the
     /// pipeline retires as after a failed write instead (the account reloads its persisted state; the
-    /// operations enlisted and not yet written are refused as unavailable, nothing acknowledged), and the
-    /// exception itself goes to the caller whose change it was (an error, never "retry").
+    /// operations gathered for the next write are refused as unavailable, nothing acknowledged), and the
+    /// exception itself goes to the caller whose change it was (an error, never "retry"). A write already
+    /// in flight carries a snapshot from before the change: it ends and answers its callers as it would have.
     /// </summary>
     private T Change<T>(Func<AccountState, T> change)
     {
@@ -368,9 +369,11 @@ public sealed class AccountCommitPipeline
         }
         catch (Exception exception)
         {
-            Fault(new AccountStorageException(
-                "The account is reloading after an internal error in another operation; nothing was acknowledged. Retry with the same operation ID.",
-                exception));
+            Fault(
+                new AccountStorageException(
+                    "The account is reloading after an internal error in another operation; nothing was acknowledged. Retry with the same operation ID.",
+                    exception),
+                inFlightStands: true);
             throw;
         }
     }
@@ -381,14 +384,24 @@ public sealed class AccountCommitPipeline
         return true;
     });
 
-    private void Fault(Exception exception)
+    /// <summary>Retires the pipeline: it refuses all work from now on, and its owner reloads the account.</summary>
+    /// <param name="exception">What the failed callers get.</param>
+    /// <param name="inFlightStands">
+    /// The write in flight (if any) is not part of the failure: it carries a consistent snapshot and
+    /// answers its callers when it ends (a failure of its own faults the pipeline again).
+    /// </param>
+    private void Fault(Exception exception, bool inFlightStands = false)
     {
         // Retire first, then tell the callers: none of them may see the failure before the
         // pipeline refuses work and its owner has been told to reload.
         _fault = exception;
         _head = _committed;
-        var failed = (_inFlight, _next);
-        _inFlight = null;
+        var failed = (inFlightStands ? null : _inFlight, _next);
+        if (!inFlightStands)
+        {
+            _inFlight = null;
+        }
+
         _next = null;
         _pendingOpen = null;
         _pendingOperations.Clear();

@@ -32,7 +32,11 @@ public sealed class AccountOptions
     /// </summary>
     public TimeSpan? MaxOperationAge { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>How far in the future an operation ID's timestamp may be (client clocks drift).</summary>
+    /// <summary>
+    /// How far in the future an operation ID's timestamp may be (client clocks drift). Also the bound
+    /// assumed between silo clocks: a transfer look-up allows this on top of two response timeouts
+    /// before it answers that a start can no longer arrive.
+    /// </summary>
     public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>

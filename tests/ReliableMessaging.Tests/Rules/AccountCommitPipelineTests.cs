@@ -80,6 +80,26 @@ public sealed class AccountCommitPipelineTests
     });
 
     [Fact]
+    public Task TransitionThrowingWhileAWriteIsInFlight_ThatWriteStillAnswersItsCallers_TheGatheredOnesFailAsUnavailable() => Play(async () =>
+    {
+        // The write in flight carries a snapshot from before the change: it may commit, so its callers
+        // get its real outcome; only the operations gathered for the next write are refused.
+        var inFlight = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, NewId(1), 100), Now);
+        var gathered = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, NewId(2), 100), Now);
+        Assert.Single(_writes);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await _pipeline.ApplyAsync(_ => throw new InvalidOperationException("an invariant checked half-way")));
+        await Assert.ThrowsAsync<AccountStorageException>(() => gathered.WaitAsync(Timeout));
+        Assert.False(inFlight.IsCompleted);
+
+        await CompleteWriteAsync(0);
+        var answered = await inFlight.WaitAsync(Timeout);
+        Assert.Equal((OperationStatus.Succeeded, 900L), (answered.Status, answered.BalanceAfter!.Value));
+        Assert.Equal(900, _pipeline.Committed.Balance);
+        Assert.Single(_writes);
+    });
+
+    [Fact]
     public Task SingleOperation_AnsweredOnlyAfterItsWriteSucceeds() => Play(async () =>
     {
         var call = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, NewId(), 100), Now);
