@@ -126,11 +126,13 @@ public sealed class HungDatabasePathTests(ITestOutputHelper output)
 
         using var stop = new CancellationTokenSource();
         var answered = 0;
+        var statuses = new System.Collections.Concurrent.ConcurrentDictionary<HttpStatusCode, int>();
         var load = accounts.Select(account => Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
             {
                 var (status, _) = await ApiDeposits.DepositAsync(http, account, Guid.CreateVersion7(), 1);
+                statuses.AddOrUpdate(status, 1, (_, count) => count + 1);
                 if (status == HttpStatusCode.OK)
                 {
                     Interlocked.Increment(ref answered);
@@ -138,8 +140,17 @@ public sealed class HungDatabasePathTests(ITestOutputHelper output)
             }
         })).ToList();
 
-        await Task.Delay(TimeSpan.FromSeconds(3));
-        Assert.True(Volatile.Read(ref answered) > 0, "the load got no answer before the hang");
+        // Under load before the hang: on a busy machine a cluster just started can take seconds to
+        // answer its first writes, so wait for answers rather than a fixed time.
+        var warming = Stopwatch.StartNew();
+        while (Volatile.Read(ref answered) < accounts.Count && warming.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(250));
+        }
+
+        Assert.True(Volatile.Read(ref answered) >= accounts.Count,
+            $"the load got {answered} answers in {warming.Elapsed.TotalSeconds:0} s before the hang: {string.Join(", ", statuses.Select(pair => $"{(int)pair.Key} x{pair.Value}"))}");
+        await Task.Delay(TimeSpan.FromSeconds(2));
         // Every path at once: one after the other took 4-7 s per command on a loaded machine, and a
         // silo whose path hung that much earlier rightly stepped out while its peers still worked.
         await SwitchEveryPathAsync(cluster, "hang-db-path");
