@@ -145,7 +145,11 @@ public sealed class AccountCommitPipeline
                         // remembering; "reused" is answered from the record holding the ID.
                         if (answer.Status is OperationStatus.AccountNotFound or OperationStatus.InvalidAmount)
                         {
-                            Change(head => AccountRules.RecordRefusedCredit(head, request, answer.Status, now));
+                            Change((request, answer.Status, now), static (head, refusal) =>
+                            {
+                                AccountRules.RecordRefusedCredit(head, refusal.request, refusal.Status, refusal.now);
+                                return true;
+                            });
                             return await AnswerAfter(Enlist(request.OperationId), () => answer);
                         }
 
@@ -174,7 +178,7 @@ public sealed class AccountCommitPipeline
             }
 
             // No await between this decision and enlisting it.
-            var result = Change(head => _rules.Process(head, request, now, journal));
+            var result = Change((_rules, request, now, journal), static (head, call) => call._rules.Process(head, call.request, call.now, call.journal));
             var batch = Enlist(request.OperationId);
             return await AnswerAfter(batch, () => result);
         }
@@ -195,7 +199,7 @@ public sealed class AccountCommitPipeline
     {
         ArgumentNullException.ThrowIfNull(transition);
         ThrowIfFaulted();
-        if (!Change(transition))
+        if (!Change(transition, static (head, change) => change(head)))
         {
             return Task.FromResult(false);
         }
@@ -361,11 +365,12 @@ public sealed class AccountCommitPipeline
     /// exception itself goes to the caller whose change it was (an error, never "retry"). A write already
     /// in flight carries a snapshot from before the change: it ends and answers its callers as it would have.
     /// </summary>
-    private T Change<T>(Func<AccountState, T> change)
+    private T Change<TArgument, T>(TArgument argument, Func<AccountState, TArgument, T> change)
     {
+        // The change's arguments travel apart from a static delegate: no closure per operation.
         try
         {
-            return change(_head);
+            return change(_head, argument);
         }
         catch (Exception exception)
         {
@@ -377,12 +382,6 @@ public sealed class AccountCommitPipeline
             throw;
         }
     }
-
-    private void Change(Action<AccountState> change) => Change(head =>
-    {
-        change(head);
-        return true;
-    });
 
     /// <summary>Retires the pipeline: it refuses all work from now on, and its owner reloads the account.</summary>
     /// <param name="exception">What the failed callers get.</param>
