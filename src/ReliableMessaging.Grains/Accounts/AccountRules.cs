@@ -480,7 +480,8 @@ public sealed class AccountRules
         foreach (var record in committed.Operations)
         {
             // A record the retention pruned from the journal is counted in the page's tally, not listed,
-            // even while the window still holds it (a quiet account keeps old records in its window).
+            // even while the window still holds it (a quiet account keeps old records in its window);
+            // one as old that the journal never held (it refused appends for longer) is listed.
             if (record.Sequence > afterSequence && !journal.CountsAsPruned(record))
             {
                 // The window's copy wins: it is the same record, possibly with a transfer's later state.
@@ -491,8 +492,9 @@ public sealed class AccountRules
         var entries = bySequence.Values.Take(limit).Select(r => r.ToStatementEntry()).ToList();
         var last = entries.Count > 0 ? entries[^1].Sequence : afterSequence;
         var next = entries.Count > 0 ? entries[0].Sequence : committed.LastSequence + 1;
-        // A gap is a record lost, unless the retention pruned some of this account's (then it is one of them).
-        if (journal.PrunedRecords == 0 && afterSequence < committed.LastSequence && next != afterSequence + 1)
+        // Records skipped before the first listed one must be pruned ones: one above the highest pruned
+        // sequence never was, so it is lost (a gap).
+        if (afterSequence < committed.LastSequence && next != afterSequence + 1 && next - 1 > journal.PrunedThroughSequence)
         {
             throw new InvalidOperationException($"The statement has a gap after sequence {afterSequence}: the next record found is {next}.");
         }

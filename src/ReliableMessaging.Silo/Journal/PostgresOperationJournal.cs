@@ -167,7 +167,8 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
                 WITH pruning AS (SELECT coalesce((SELECT pruned_through_ms FROM rm_journal_retention WHERE service_id = $1), 0) AS ms)
                 SELECT coalesce((SELECT records FROM rm_journal_pruned WHERE service_id = $1 AND account_id = $2), 0) + count(*),
                        coalesce((SELECT net_effect FROM rm_journal_pruned WHERE service_id = $1 AND account_id = $2), 0) + coalesce(sum({BalanceEffect}), 0)::bigint,
-                       (SELECT ms FROM pruning)
+                       (SELECT ms FROM pruning),
+                       greatest(coalesce((SELECT through_sequence FROM rm_journal_pruned WHERE service_id = $1 AND account_id = $2), 0), coalesce(max(sequence), 0))
                 FROM rm_operation_journal
                 WHERE service_id = $1 AND account_id = $2 AND {PrunedCondition("(SELECT ms FROM pruning)")}
                 """,
@@ -177,7 +178,7 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
             var records = await ReadRecordsAsync(reader, cancellationToken);
             await reader.NextResultAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
-            return new JournalPage(records, reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+            return new JournalPage(records, reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
         }
         catch (Exception exception) when (DatabaseFailure.IsUnavailable(exception))
         {

@@ -77,7 +77,7 @@ public sealed class AccountCommitPipelineJournalTests
         var page = await Pipeline(state).StatementAsync(0, 10, (_, _) =>
         {
             asked++;
-            return Task.FromResult(new JournalPage([], 2, 20, floor));
+            return Task.FromResult(new JournalPage([], 2, 20, floor, 2));
         });
 
         Assert.Equal(1, asked);

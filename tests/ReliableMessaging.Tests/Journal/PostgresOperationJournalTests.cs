@@ -170,10 +170,11 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
         // What was pruned is tallied per account, so the statement and the audit still add up.
         var carolPage = await journal.ReadAsync("carol", 0, 10);
         Assert.Equal([recent], carolPage.Records);
-        Assert.Equal((1L, 10L, Now.AddDays(-2).ToUnixTimeMilliseconds()), (carolPage.PrunedRecords, carolPage.PrunedEffect, carolPage.PrunedThroughUnixMs));
+        Assert.Equal((1L, 10L, Now.AddDays(-2).ToUnixTimeMilliseconds(), 1L),
+            (carolPage.PrunedRecords, carolPage.PrunedEffect, carolPage.PrunedThroughUnixMs, carolPage.PrunedThroughSequence));
         var davePage = await journal.ReadAsync("dave", 0, 10);
         Assert.Equal([dave[2]], davePage.Records);
-        Assert.Equal((2L, -10L), (davePage.PrunedRecords, davePage.PrunedEffect));
+        Assert.Equal((2L, -10L, 2L), (davePage.PrunedRecords, davePage.PrunedEffect, davePage.PrunedThroughSequence));
 
         // An account that re-activates re-sends its last records: pruned ones do not come back (they would
         // be counted twice). A record never journaled before is stored whatever its age (never lost), and
@@ -189,7 +190,8 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
             Assert.Equal([dave[2]], resent.Records);
             Assert.Equal((2L, -10L), (resent.PrunedRecords, resent.PrunedEffect));
             Assert.Equal([late], (await journal.FindAsync("erin", [late.OperationId])).Records);
-            Assert.Equal((1L, 10L), ((await journal.ReadAsync("erin", 0, 10)).PrunedRecords, (await journal.ReadAsync("erin", 0, 10)).PrunedEffect));
+            var beforePrune = await journal.ReadAsync("erin", 0, 10);
+            Assert.Equal((1L, 10L, 1L), (beforePrune.PrunedRecords, beforePrune.PrunedEffect, beforePrune.PrunedThroughSequence));
             Assert.Equal(1, await pruner.PruneAsync(CancellationToken.None));
             Assert.Equal((1L, 10L), ((await journal.ReadAsync("erin", 0, 10)).PrunedRecords, (await journal.ReadAsync("erin", 0, 10)).PrunedEffect));
         }
@@ -214,7 +216,7 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
             _serviceId.Value, Now.AddMinutes(-30).ToUnixTimeMilliseconds());
         var inProgress = await journal.ReadAsync("carol", 0, 10);
         Assert.Empty(inProgress.Records);
-        Assert.Equal((2L, 30L), (inProgress.PrunedRecords, inProgress.PrunedEffect));
+        Assert.Equal((2L, 30L, 2L), (inProgress.PrunedRecords, inProgress.PrunedEffect, inProgress.PrunedThroughSequence));
     }
 
     [Fact]

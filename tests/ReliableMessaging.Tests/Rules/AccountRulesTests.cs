@@ -414,7 +414,7 @@ public sealed class AccountRulesTests
         // The retention took records 1 to 3: the journal lists what is above its floor and tallies the rest;
         // record 3 is still in the window, yet it is pruned history now, counted once, in the tally.
         var floor = Uuid7.GetUnixTimeMilliseconds(journal.Single(r => r.Sequence == 3).OperationId);
-        var page = AccountRules.Statement(state, new JournalPage([.. journal.Where(r => r.Sequence > 3)], 3, 10 + 11 + 12, floor), 0, 10);
+        var page = AccountRules.Statement(state, new JournalPage([.. journal.Where(r => r.Sequence > 3)], 3, 10 + 11 + 12, floor, 3), 0, 10);
 
         Assert.Equal([4L, 5, 6], page.Entries.Select(e => e.Sequence));
         Assert.Equal((3L, 33L), (page.PrunedRecords, page.PrunedEffect));
@@ -443,10 +443,75 @@ public sealed class AccountRulesTests
         state.Balance = 35;
         var floor = Now.AddDays(-2).ToUnixTimeMilliseconds();
 
-        var page = AccountRules.Statement(state, new JournalPage([], 0, 0, floor), 1, 10);
+        var page = AccountRules.Statement(state, new JournalPage([], 0, 0, floor, 0), 1, 10);
 
         Assert.Equal([2L], page.Entries.Select(e => e.Sequence));
         Assert.Equal(state.Balance, page.Entries.Sum(e => e.BalanceEffect) + 10);
+    }
+
+    [Fact]
+    public void Statement_RecordsTheJournalRefusedForLongerThanTheRetention_ListedNotCountedAsPruned()
+    {
+        // The journal took records 1 and 2 (since pruned), then refused appends for longer than the
+        // retention: records 3 to 6 are as old as the floor but only in the window. Counted as pruned by
+        // their age, they were neither listed nor in the tally, and the balance did not add up.
+        var state = OpenAccount(0);
+        var journal = new List<OperationRecord>();
+        for (var i = 0; i < 6; i++)
+        {
+            _rules.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.FromSeconds(i)), 10 + i), Now);
+            if (i == 1)
+            {
+                Ship(state, journal);
+            }
+        }
+
+        Assert.Equal([3L, 4, 5, 6], state.Operations.Select(r => r.Sequence));
+        var floor = Now.AddSeconds(10).ToUnixTimeMilliseconds();
+
+        var page = AccountRules.Statement(state, new JournalPage([], 2, 10 + 11, floor, 2), 0, 10);
+
+        Assert.Equal([3L, 4, 5, 6], page.Entries.Select(e => e.Sequence));
+        Assert.Equal((2L, 21L), (page.PrunedRecords, page.PrunedEffect));
+        Assert.Equal(state.Balance, page.PrunedEffect + page.Entries.Sum(e => e.BalanceEffect));
+    }
+
+    [Fact]
+    public void Statement_NothingJournaledYetAndAllOlderThanTheFloor_ListedNoGap()
+    {
+        // An account whose every append the journal refused for longer than the retention: its statement
+        // failed as a gap (500) although the window holds every record.
+        var state = OpenAccount(0);
+        for (var i = 0; i < 3; i++)
+        {
+            _rules.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.FromSeconds(i)), 10), Now);
+        }
+
+        var page = AccountRules.Statement(state, new JournalPage([], 0, 0, Now.AddSeconds(10).ToUnixTimeMilliseconds(), 0), 0, 10);
+
+        Assert.Equal([1L, 2, 3], page.Entries.Select(e => e.Sequence));
+        Assert.Equal(state.Balance, page.Entries.Sum(e => e.BalanceEffect));
+    }
+
+    [Fact]
+    public void Statement_RecordMissingAboveThePrunedOnes_ThrowsInsteadOfSkipping()
+    {
+        // Records 1 and 2 were pruned; record 3 is in neither tier: it is lost, not pruned, and the page
+        // says so instead of starting at 4 as if the retention had taken it.
+        var state = OpenAccount(0);
+        var journal = new List<OperationRecord>();
+        for (var i = 0; i < 8; i++)
+        {
+            _rules.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.FromSeconds(i)), 10), Now);
+        }
+
+        Ship(state, journal);
+        _rules.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.FromSeconds(8)), 10), Now);
+        Assert.DoesNotContain(state.Operations, r => r.Sequence == 3);
+        var floor = Uuid7.GetUnixTimeMilliseconds(journal.Single(r => r.Sequence == 2).OperationId);
+
+        Assert.Throws<InvalidOperationException>(() =>
+            AccountRules.Statement(state, new JournalPage([.. journal.Where(r => r.Sequence > 3)], 2, 20, floor, 2), 0, 10));
     }
 
     [Fact]
