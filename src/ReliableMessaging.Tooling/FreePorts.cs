@@ -3,23 +3,40 @@ using System.Net.Sockets;
 
 namespace ReliableMessaging.Tooling;
 
-/// <summary>Loopback ports nothing listens on, so that a throwaway server or cluster collides with nothing else on the machine.</summary>
+/// <summary>
+/// Loopback ports nothing listens on, so that a throwaway server or cluster collides with nothing else on the machine.
+/// A port is free when it is picked, not when its server binds it seconds later: so never one from the ranges
+/// Orleans' TestingHost hands its silos (22300-29999) and gateways (40000-49999), which the suite's in-process
+/// clusters pick concurrently (in other test processes) by the same kind of check.
+/// </summary>
 public static class FreePorts
 {
-    /// <summary>A port the operating system just handed out as free.</summary>
+    private const int BlockRangeStart = 12_000;
+    private const int BlockRangeEnd = 22_000;
+
+    /// <summary>A port the operating system just handed out as free, outside the TestingHost's ranges.</summary>
     public static int One()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            if (!IsTestingHostPort(port))
+            {
+                return port;
+            }
+        }
+
+        throw new InvalidOperationException("The operating system handed out no free port outside the TestingHost's ranges.");
     }
 
-    /// <summary>The first of <paramref name="count"/> consecutive free ports (e.g. silo K uses base + K - 1).</summary>
+    /// <summary>The first of <paramref name="count"/> consecutive free ports (e.g. silo K uses base + K - 1), below the TestingHost's ranges.</summary>
     public static int Block(int count)
     {
         for (var attempt = 0; attempt < 200; attempt++)
         {
-            var first = Random.Shared.Next(20_000, 29_000);
+            var first = Random.Shared.Next(BlockRangeStart, BlockRangeEnd - count);
             if (Enumerable.Range(first, count).All(IsFree))
             {
                 return first;
@@ -28,6 +45,9 @@ public static class FreePorts
 
         throw new InvalidOperationException($"No {count} consecutive free loopback ports found.");
     }
+
+    /// <summary>Whether Orleans' TestingHost may give <paramref name="port"/> to a test cluster's silo or gateway.</summary>
+    public static bool IsTestingHostPort(int port) => port is >= 22_300 and < 30_000 or >= 40_000 and < 50_000;
 
     private static bool IsFree(int port)
     {

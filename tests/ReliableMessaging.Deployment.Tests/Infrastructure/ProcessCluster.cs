@@ -71,7 +71,8 @@ public sealed class ProcessCluster : IAsyncDisposable
                 || line.Contains("Process terminated", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal), max: 3);
             var tails = cluster.LogTails();
             await cluster.DisposeAsync();
-            throw new InvalidOperationException($"cluster.sh start failed:\n{start.Output}\n{crashes}\n{tails}");
+            // The reason last: a CI log shows the end of a long message.
+            throw new InvalidOperationException($"cluster.sh start failed.\n{tails}\n--- crashes\n{crashes}\n--- cluster.sh\n{start.Output}");
         }
 
         return cluster;

@@ -106,6 +106,20 @@ public sealed class ProcessRunnerTests
         }
     }
 
+    [Fact]
+    public void FreePorts_NeverInTheRangesTheTestingHostGivesItsClusters()
+    {
+        // The in-process test clusters of another test project pick their ports in those ranges at the
+        // same time, by a check as weak as ours: a port free for both would go to whichever binds first.
+        var ports = Enumerable.Range(0, 200).Select(_ => FreePorts.One())
+            .Concat(Enumerable.Range(0, 200).SelectMany(_ => Enumerable.Range(FreePorts.Block(6), 6)))
+            .ToList();
+
+        Assert.DoesNotContain(ports, FreePorts.IsTestingHostPort);
+        Assert.True(FreePorts.IsTestingHostPort(22_300) && FreePorts.IsTestingHostPort(29_999) && FreePorts.IsTestingHostPort(45_000));
+        Assert.False(FreePorts.IsTestingHostPort(22_299) || FreePorts.IsTestingHostPort(30_000) || FreePorts.IsTestingHostPort(50_000));
+    }
+
     /// <summary>
     /// The process is dead: gone, or a zombie (killed, waiting for init to reap it). A SIGKILL takes effect
     /// when the process is next scheduled and this test is not its parent, so nothing signals it: the check
