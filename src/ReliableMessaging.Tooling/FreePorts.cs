@@ -6,13 +6,14 @@ namespace ReliableMessaging.Tooling;
 /// <summary>
 /// Loopback ports nothing listens on, so that a throwaway server or cluster collides with nothing else on the machine.
 /// A port is free when it is picked, not when its server binds it seconds later: so never one from the ranges
-/// Orleans' TestingHost hands its silos (22300-29999) and gateways (40000-49999), which the suite's in-process
-/// clusters pick concurrently (in other test processes) by the same kind of check.
+/// Orleans' TestingHost (10.4) hands its gateways (12000-21999) and silos (22300-29999), which the suite's
+/// in-process clusters pick concurrently (in other test processes) by the same kind of check.
 /// </summary>
 public static class FreePorts
 {
-    private const int BlockRangeStart = 12_000;
-    private const int BlockRangeEnd = 22_000;
+    // Above Linux's default ephemeral range (32768-60999), so no port the kernel hands out either.
+    private const int BlockRangeStart = 61_000;
+    private const int BlockRangeEnd = 65_000;
 
     /// <summary>A port the operating system just handed out as free, outside the TestingHost's ranges.</summary>
     public static int One()
@@ -31,7 +32,7 @@ public static class FreePorts
         throw new InvalidOperationException("The operating system handed out no free port outside the TestingHost's ranges.");
     }
 
-    /// <summary>The first of <paramref name="count"/> consecutive free ports (e.g. silo K uses base + K - 1), below the TestingHost's ranges.</summary>
+    /// <summary>The first of <paramref name="count"/> consecutive free ports (e.g. silo K uses base + K - 1), outside the TestingHost's ranges.</summary>
     public static int Block(int count)
     {
         for (var attempt = 0; attempt < 200; attempt++)
@@ -47,7 +48,7 @@ public static class FreePorts
     }
 
     /// <summary>Whether Orleans' TestingHost may give <paramref name="port"/> to a test cluster's silo or gateway.</summary>
-    public static bool IsTestingHostPort(int port) => port is >= 22_300 and < 30_000 or >= 40_000 and < 50_000;
+    public static bool IsTestingHostPort(int port) => port is >= 12_000 and < 22_000 or >= 22_300 and < 30_000;
 
     private static bool IsFree(int port)
     {

@@ -19,11 +19,12 @@ public sealed class TestSiloConfigurator : ISiloConfigurator
     public const string ResponseTimeoutKey = "Testing:ResponseTimeout";
 
     /// <summary>
-    /// A cluster property (any value) that keeps the cluster profile's failure detection (2 s probes,
-    /// 3 missed) instead of the crash tests' 1 s and 2: for a cluster whose probes are slower by design
-    /// (TLS handshakes on a loaded machine), where a joining silo must not be voted dead while it starts.
+    /// A cluster property (any value) that keeps Orleans' own failure detection (5 s probes, 3 missed)
+    /// instead of the crash tests' 1 s and 2: for a cluster whose probes are slower by design (TLS
+    /// handshakes on a loaded machine), where a joining silo must not be voted dead while it starts
+    /// (with the cluster profile's 2 s probes it still was, once, while the deployment tests started).
     /// </summary>
-    public const string ProductionFailureDetectionKey = "Testing:ProductionFailureDetection";
+    public const string OrleansFailureDetectionKey = "Testing:OrleansFailureDetection";
 
     public void Configure(ISiloBuilder siloBuilder)
     {
@@ -39,14 +40,16 @@ public sealed class TestSiloConfigurator : ISiloConfigurator
         }
 
         // Declare a killed silo dead within seconds, so crash tests do not wait out production timeouts.
-        var production = siloBuilder.Configuration[ProductionFailureDetectionKey] is not null;
-        siloBuilder.Configure<ClusterMembershipOptions>(options =>
+        if (siloBuilder.Configuration[OrleansFailureDetectionKey] is null)
         {
-            options.ProbeTimeout = TimeSpan.FromSeconds(production ? 2 : 1);
-            options.NumMissedProbesLimit = production ? 3 : 2;
-            options.NumVotesForDeathDeclaration = 1;
-            options.TableRefreshTimeout = TimeSpan.FromSeconds(1);
-        });
+            siloBuilder.Configure<ClusterMembershipOptions>(options =>
+            {
+                options.ProbeTimeout = TimeSpan.FromSeconds(1);
+                options.NumMissedProbesLimit = 2;
+                options.NumVotesForDeathDeclaration = 1;
+                options.TableRefreshTimeout = TimeSpan.FromSeconds(1);
+            });
+        }
 
         // Registered after the production filters, so it is the innermost: see AccountCalls.
         siloBuilder.AddIncomingGrainCallFilter<AccountCallSignalingFilter>();

@@ -116,8 +116,8 @@ public sealed class ProcessRunnerTests
             .ToList();
 
         Assert.DoesNotContain(ports, FreePorts.IsTestingHostPort);
-        Assert.True(FreePorts.IsTestingHostPort(22_300) && FreePorts.IsTestingHostPort(29_999) && FreePorts.IsTestingHostPort(45_000));
-        Assert.False(FreePorts.IsTestingHostPort(22_299) || FreePorts.IsTestingHostPort(30_000) || FreePorts.IsTestingHostPort(50_000));
+        Assert.True(FreePorts.IsTestingHostPort(12_000) && FreePorts.IsTestingHostPort(21_999) && FreePorts.IsTestingHostPort(22_300) && FreePorts.IsTestingHostPort(29_999));
+        Assert.False(FreePorts.IsTestingHostPort(11_999) || FreePorts.IsTestingHostPort(22_000) || FreePorts.IsTestingHostPort(30_000));
     }
 
     /// <summary>

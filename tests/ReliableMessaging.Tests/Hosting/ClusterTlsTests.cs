@@ -32,7 +32,7 @@ public sealed class ClusterTlsTests(ClusterFixture fixture) : IAsyncLifetime
             {
                 [$"{ClusterTlsOptions.SectionName}:CertificatePath"] = CertificatePath,
                 // Handshakes on a loaded machine: the crash tests' 1 s probes voted the joining silo dead.
-                [TestSiloConfigurator.ProductionFailureDetectionKey] = "true",
+                [TestSiloConfigurator.OrleansFailureDetectionKey] = "true",
             },
             startClient: false);
     }
