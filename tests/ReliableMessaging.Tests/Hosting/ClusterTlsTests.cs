@@ -77,7 +77,45 @@ public sealed class ClusterTlsTests(ClusterFixture fixture) : IAsyncLifetime
         Assert.True(refused is OrleansException or TimeoutException, $"{refused.GetType()}: {refused.Message}");
     }
 
-    private async Task<IHost> StartClientAsync(ClusterTlsOptions? tls)
+    /// <summary>
+    /// An attacker's client speaks TLS, presents a certificate of its own and trusts any server, so only
+    /// the silo's own check can stop it: a silo that accepted any client certificate would let it call
+    /// the accounts directly (the test above cannot tell, since that client refuses the silo itself).
+    /// </summary>
+    [Fact]
+    public async Task ClientTrustingAnyServer_WithAnotherCertificate_RefusedByTheSilo()
+    {
+        using var other = ClusterTlsOptions.CreateDevelopmentCertificate("attacker", TimeSpan.FromHours(1));
+
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => StartClientAsync(client =>
+            client.UseTls(other, options => options.RemoteCertificateValidation = (_, _, _) => true)));
+
+        Assert.True(refused is OrleansException or TimeoutException, $"{refused.GetType()}: {refused.Message}");
+    }
+
+    [Fact]
+    public async Task ClientTrustingAnyServer_WithTheDeploymentCertificate_Connects()
+    {
+        // The attacker test's client, with the right certificate: what refuses that one is its certificate.
+        using var deployment = new ClusterTlsOptions { CertificatePath = CertificatePath }.LoadCertificate();
+
+        using var client = await StartClientAsync(builder =>
+            builder.UseTls(deployment, options => options.RemoteCertificateValidation = (_, _, _) => true));
+
+        Assert.Equal(OpenAccountStatus.Opened,
+            (await client.Services.GetRequiredService<IClusterClient>().GetGrain<IAccountGrain>(TestIds.NewId()).Open()).Status);
+    }
+
+    private Task<IHost> StartClientAsync(ClusterTlsOptions? tls) =>
+        StartClientAsync(client =>
+        {
+            if (tls is not null)
+            {
+                client.UseClusterTls(tls);
+            }
+        });
+
+    private async Task<IHost> StartClientAsync(Action<IClientBuilder> configureTls)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -95,10 +133,7 @@ public sealed class ClusterTlsTests(ClusterFixture fixture) : IAsyncLifetime
             });
             // One attempt: a refused connection is the answer, not something to wait out.
             client.UseConnectionRetryFilter((_, _) => Task.FromResult(false));
-            if (tls is not null)
-            {
-                client.UseClusterTls(tls);
-            }
+            configureTls(client);
         });
         var host = builder.Build();
         try
