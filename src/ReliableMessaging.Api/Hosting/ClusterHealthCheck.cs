@@ -7,7 +7,7 @@ namespace ReliableMessaging.Api.Hosting;
 /// <summary>
 /// Ready when the cluster answers a grain call (the management grain lists active silos); Degraded
 /// (still ready: the other silos serve their accounts) when an active silo is suspected by another,
-/// does not answer on its own, or the management call itself hangs on a silo that stopped answering
+/// does not answer on its own, or the management call itself hangs or fails on a silo that stopped serving
 /// while others are listed (for at most <see cref="UnansweredGrace"/>); Unhealthy when no silo is
 /// active, the only one listed does not answer, the cluster has not answered for longer than that,
 /// or it cannot be reached at all.
@@ -69,17 +69,21 @@ internal sealed class ClusterHealthCheck(IClusterClient client, IGatewayListProv
             hosts = await management.GetDetailedHosts(onlyActive: true, cancellationToken).WaitAsync(ClusterTimeout, cancellationToken);
             ResetUnanswered();
         }
-        catch (TimeoutException exception)
+        catch (Exception exception) when (exception is TimeoutException or OrleansException)
         {
             // The management grain is a stateless worker on the gateway this client routes its key to,
-            // which may be the silo that stopped answering: other keys go through other gateways. One
+            // which may be the silo that stopped answering, or one whose own way to the database fails
+            // (the call reads the membership table there): other keys go through other gateways. One
             // that answers shows the rest of the cluster serving this front end (Degraded, however long).
             var listed = await ListedGatewaysAsync(cancellationToken);
+            var failure = exception is TimeoutException
+                ? string.Create(CultureInfo.InvariantCulture, $"did not answer within {ClusterTimeout.TotalSeconds:0} s")
+                : $"failed ({exception.GetType().Name})";
             if (listed > 1 && await AnotherGatewayAnswersAsync(cancellationToken))
             {
                 ResetUnanswered();
                 return HealthCheckResult.Degraded(string.Create(CultureInfo.InvariantCulture,
-                    $"One gateway did not answer within {ClusterTimeout.TotalSeconds:0} s, another did ({listed} silos listed active): one may have stopped answering."), exception);
+                    $"One gateway's call {failure}, another answered ({listed} silos listed active): one may have stopped serving."), exception);
             }
 
             TimeSpan unanswered;
@@ -95,13 +99,14 @@ internal sealed class ClusterHealthCheck(IClusterClient client, IGatewayListProv
                 > 1 when unanswered >= UnansweredGrace => HealthCheckResult.Unhealthy(string.Create(CultureInfo.InvariantCulture,
                     $"The cluster has not answered for {unanswered.TotalSeconds:0} s although {listed} silos are listed active: none that this front end reaches serves."), exception),
                 > 1 => HealthCheckResult.Degraded(string.Create(CultureInfo.InvariantCulture,
-                    $"The cluster did not answer within {ClusterTimeout.TotalSeconds:0} s while {listed} silos are listed active: one may have stopped answering."), exception),
-                1 => HealthCheckResult.Unhealthy("The only silo listed active did not answer.", exception),
-                _ => HealthCheckResult.Unhealthy("The cluster did not answer and no silo is listed active.", exception),
+                    $"The cluster's call {failure} while {listed} silos are listed active: one may have stopped serving."), exception),
+                1 => HealthCheckResult.Unhealthy($"The only silo listed active: its call {failure}.", exception),
+                _ => HealthCheckResult.Unhealthy($"The cluster's call {failure} and no silo is listed active.", exception),
             };
         }
-        catch (Exception exception) when (exception is OrleansException or InvalidOperationException)
+        catch (InvalidOperationException exception)
         {
+            // The client is not connected to the cluster at all.
             return HealthCheckResult.Unhealthy("The cluster did not answer.", exception);
         }
 

@@ -30,10 +30,15 @@ public sealed class DatabasePathOptions
             throw new InvalidOperationException($"{SectionName}:{nameof(ProbeInterval)} and {nameof(ProbeTimeout)} must be at least 100 ms.");
         }
 
-        if (StepOutAfter is { } after && after < 2 * (ProbeInterval + ProbeTimeout))
+        // Twice the peers' evidence age, not only twice a probe's period: a peer's unbroken successes must
+        // span at least half of the failure (StepOutRule), else a peer whose last success predates it, and
+        // whose probe of the same stall has not timed out yet, counts as reaching the database (with
+        // 0.2 s, 0.2 s and 0.8 s, a sub-second stall of the whole database made two of three silos leave).
+        if (StepOutAfter is { } after && after < 2 * PeerEvidenceAge)
         {
             throw new InvalidOperationException(
-                $"{SectionName}:{nameof(StepOutAfter)} ({after}) must be at least twice {nameof(ProbeInterval)} plus {nameof(ProbeTimeout)} ({2 * (ProbeInterval + ProbeTimeout)}): one failed probe is no evidence.");
+                $"{SectionName}:{nameof(StepOutAfter)} ({after}) must be at least twice {nameof(ProbeInterval)} plus {nameof(ProbeTimeout)} plus 1 s "
+                + $"({2 * PeerEvidenceAge}): one failed probe is no evidence, and a peer's successes must span at least half of the failure.");
         }
     }
 

@@ -56,6 +56,23 @@ public sealed class ClusterHealthCheckTests
     }
 
     [Fact]
+    public async Task OneGatewaysCallFailsFast_AnotherAnswers_StaysDegradedNeverUnhealthy()
+    {
+        // A silo whose own way to the database fails fast (refused, reset) answers the membership read
+        // with an error, not a hang: that must not take every front end routed through it out of a load
+        // balancer while the other silos serve (it was Unhealthy at once, without trying another gateway).
+        var time = new ManualTime();
+        var check = new ClusterHealthCheck(PartlyFailingCluster.Create(), new ListedGateways(3), time);
+
+        var first = await check.CheckHealthAsync(new HealthCheckContext());
+        time.Advance(ClusterHealthCheck.UnansweredGrace * 3);
+        var later = await check.CheckHealthAsync(new HealthCheckContext());
+
+        Assert.Equal((HealthStatus.Degraded, HealthStatus.Degraded), (first.Status, later.Status));
+        Assert.Contains("failed (SiloUnavailableException)", first.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ProbesWithinASecond_ShareOneLookAtTheCluster_ALaterOneLooksAgain()
     {
         // The probe is anonymous: a flood of it must not become a flood of membership reads and silo calls.
@@ -161,6 +178,25 @@ public sealed class ClusterHealthCheckTests
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) =>
             targetMethod?.Name == nameof(IClusterClient.GetGrain) && targetMethod.ReturnType == typeof(IManagementGrain)
                 ? args?[0] is 0L ? Create<IManagementGrain, HangingGrain>() : Create<IManagementGrain, AnsweringGrain>()
+                : throw new NotSupportedException(targetMethod?.Name);
+    }
+
+    /// <summary>A cluster client whose management grain of key 0 fails at once and the others answer.</summary>
+    public class PartlyFailingCluster : DispatchProxy
+    {
+        public static IClusterClient Create() => Create<IClusterClient, PartlyFailingCluster>();
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) =>
+            targetMethod?.Name == nameof(IClusterClient.GetGrain) && targetMethod.ReturnType == typeof(IManagementGrain)
+                ? args?[0] is 0L ? Create<IManagementGrain, FailingGrain>() : Create<IManagementGrain, AnsweringGrain>()
+                : throw new NotSupportedException(targetMethod?.Name);
+    }
+
+    public class FailingGrain : DispatchProxy
+    {
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) =>
+            targetMethod?.Name == nameof(IManagementGrain.GetDetailedHosts)
+                ? Task.FromException<MembershipEntry[]>(new SiloUnavailableException("The membership table could not be read."))
                 : throw new NotSupportedException(targetMethod?.Name);
     }
 

@@ -117,6 +117,11 @@ public sealed class StepOutRuleTests
     [InlineData(0.05, 5, 30)]
     [InlineData(5, 0.05, 30)]
     [InlineData(5, 5, 19)]
+    [InlineData(5, 5, 21)]
+    // The peers' evidence (1.4 s) would outlast the span: a peer's last success from before this silo's
+    // failure began, its probe of the same stall still running, would count as reaching the database.
+    [InlineData(0.2, 0.2, 0.8)]
+    [InlineData(0.2, 0.2, 2.7)]
     public void Options_ProbingConstantlyOrSteppingOutOnOneFailedProbe_Refused(double interval, double timeout, double stepOutAfter)
     {
         var options = new DatabasePathOptions
