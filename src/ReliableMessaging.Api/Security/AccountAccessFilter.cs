@@ -6,6 +6,8 @@ namespace ReliableMessaging.Api.Security;
 /// Applied to the whole <c>/accounts/{accountId}</c> group, so every endpoint there (and any added
 /// later) refuses an account the token is not granted (claim <c>rm_accounts</c>) with 403 before
 /// anything reaches the grain. A token without that claim may use no account; <c>"*"</c> grants them all.
+/// An endpoint added to the group without <c>{accountId}</c> (a search, a list) cannot be checked
+/// account by account: only a token granted every account may use it.
 /// </summary>
 internal sealed class AccountAccessFilter : IEndpointFilter
 {
@@ -16,10 +18,16 @@ internal sealed class AccountAccessFilter : IEndpointFilter
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
         var http = context.HttpContext;
-        if (http.Request.RouteValues.TryGetValue(RouteValueName, out var value) && value is string accountId
-            && !ApiClaims.MayAccess(http.User, accountId))
+        if (http.Request.RouteValues.TryGetValue(RouteValueName, out var value) && value is string accountId)
         {
-            return Forbidden(accountId);
+            if (!ApiClaims.MayAccess(http.User, accountId))
+            {
+                return Forbidden(accountId);
+            }
+        }
+        else if (ApiClaims.GrantedAccounts(http.User) is not null)
+        {
+            return ApiProblem.Forbidden.ToResult("This endpoint names no account: only a token granted every account may use it.");
         }
 
         return await next(context);

@@ -35,6 +35,8 @@ public sealed class AuthorizationTests(ApiFixture fixture)
         await AssertForbiddenAsync(operation, ApiScopes.AccountsRead);
         using var statement = await writeOnly.GetAsync(new Uri($"/accounts/{accountId}/operations", UriKind.Relative));
         await AssertForbiddenAsync(statement, ApiScopes.AccountsRead);
+        using var transferStatus = await writeOnly.GetAsync(new Uri($"/transfers/{NewKey()}", UriKind.Relative));
+        await AssertForbiddenAsync(transferStatus, ApiScopes.AccountsRead);
 
         Assert.Equal(1000L, await BalanceAsync(_admin, accountId));
     }
