@@ -67,10 +67,21 @@ public sealed partial class DatabasePathMonitor(
         using var timer = new PeriodicTimer(options.Value.ProbeInterval, time);
         do
         {
-            await probe.ProbeAsync(stoppingToken);
-            if (await ConsiderSteppingOutAsync(stoppingToken))
+            try
             {
-                return;
+                await probe.ProbeAsync(stoppingToken);
+                if (await ConsiderSteppingOutAsync(stoppingToken))
+                {
+                    return;
+                }
+            }
+            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+            {
+                // A failure nobody foresaw (a bug, an exception type the probe does not expect) in a
+                // watcher of the silo must not end the silo: an escaped exception stops the host, and
+                // every silo with the same configuration would stop at once. This round decides nothing
+                // (the probe's record stays as it was); the error is logged each round it recurs.
+                LogRoundFailed(logger, exception);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
@@ -117,6 +128,9 @@ public sealed partial class DatabasePathMonitor(
     [LoggerMessage(EventId = 4004, Level = LogLevel.Critical,
         Message = "This silo has not reached the database for {FailedFor} while {Reaching} peer(s) have: stepping out of the cluster (the process ends now; restart it) so its accounts move to silos that can serve them")]
     private static partial void LogSteppingOut(ILogger logger, TimeSpan failedFor, int reaching);
+
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Error, Message = "A round of the database path monitor failed unexpectedly; it decided nothing and the monitor goes on")]
+    private static partial void LogRoundFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "Peer {Peer} gave no database path report")]
     private static partial void LogPeerDidNotAnswer(ILogger logger, SiloAddress peer, Exception exception);
