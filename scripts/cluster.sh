@@ -281,12 +281,28 @@ launch_silo() {
     launch "silo-$k" "${silo_env[@]}" dotnet "$(bin_dir ReliableMessaging.Silo)/ReliableMessaging.Silo.dll"
 }
 
+# Whether silo K's latest run ended because the cluster declared it dead (Orleans then stops the process).
+told_dead() {
+  awk '/^==== .* starting silo /{dead=0} /I have been told I am dead/{dead=1} END{exit !dead}' "$run_dir/silo-$1.log"
+}
+
 # A silo is up when the membership table shows it Active (status 3) with a generation newer than
 # the one seen before it was launched: an older, killed generation on the same port does not count.
+# One the cluster declared dead while it joined (its peers' probes got no answer from a silo still
+# starting on a loaded host) is started again, as its supervisor would, at most twice; any other exit fails.
 wait_silo_active() {
-  local k="$1" before="$2" deadline=$((SECONDS + ${RM_START_TIMEOUT:-180})) status
+  local k="$1" before="$2" deadline=$((SECONDS + ${RM_START_TIMEOUT:-180})) status relaunches=0
   while (( SECONDS < deadline )); do
-    running_pid "silo-$k" >/dev/null || { tail -n 30 "$run_dir/silo-$k.log" >&2; die "silo $k exited while starting (log: $run_dir/silo-$k.log)"; }
+    if ! running_pid "silo-$k" >/dev/null; then
+      if told_dead "$k" && (( relaunches < 2 )); then
+        relaunches=$((relaunches + 1))
+        log "silo $k was declared dead while joining (its peers' probes went unanswered); starting it again"
+        launch_silo "$k"
+        continue
+      fi
+      tail -n 30 "$run_dir/silo-$k.log" >&2
+      die "silo $k exited while starting (log: $run_dir/silo-$k.log)"
+    fi
     status="$(sql -c "SELECT status FROM orleansmembershiptable WHERE deploymentid = '$CLUSTER_ID' AND port = $(silo_port "$k") AND generation > $before ORDER BY generation DESC LIMIT 1;" 2>/dev/null || true)"
     [[ "$status" == "3" ]] && return 0
     sleep 0.5
