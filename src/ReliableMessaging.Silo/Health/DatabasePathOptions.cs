@@ -33,7 +33,7 @@ public sealed class DatabasePathOptions
         // Twice the peers' evidence age, not only twice a probe's period: a peer's unbroken successes must
         // span at least half of the failure (StepOutRule), else a peer whose last success predates it, and
         // whose probe of the same stall has not timed out yet, counts as reaching the database (with
-        // 0.2 s, 0.2 s and 0.8 s, a sub-second stall of the whole database made two of three silos leave).
+        // 0.2 s, 0.2 s and 0.8 s, a sub-second stall of the whole database could make two of three silos leave).
         if (StepOutAfter is { } after && after < 2 * PeerEvidenceAge)
         {
             throw new InvalidOperationException(
