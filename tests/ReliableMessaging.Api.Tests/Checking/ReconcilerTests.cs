@@ -1,7 +1,10 @@
+using System.Net;
+using System.Text;
 using ReliableMessaging.Api.Tests.Client;
 using ReliableMessaging.Atm.Checking;
 using ReliableMessaging.Atm.Simulation;
 using ReliableMessaging.Client;
+using ReliableMessaging.Client.Errors;
 
 namespace ReliableMessaging.Api.Tests.Checking;
 
@@ -34,6 +37,16 @@ public sealed class ReconcilerTests(ApiFixture fixture)
     private static void Keep(OperationJournal journal, OperationOutcome answer) => journal.Add(answer.Request).Answer = answer;
 
     private static void Keep(OperationJournal journal, TransferOutcome answer) => journal.Add(answer.Request).Answer = answer;
+
+    /// <summary>A problem answer as the front end writes it, to stand in for the service's own.</summary>
+    private static HttpResponseMessage Problem(HttpStatusCode status, string code) => new(status)
+    {
+        Content = new StringContent(
+            $$"""{"type":"{{ApiError.TypePrefix}}{{code}}","title":"stand-in","status":{{(int)status}}}""", Encoding.UTF8, "application/problem+json"),
+    };
+
+    /// <summary>A checker whose look-ups of <paramref name="operationId"/> can be answered by a stand-in.</summary>
+    private ClientHarness CheckerFor(Guid operationId) => new(fixture.FrontEndA, pathSuffix: $"/operations/{operationId}");
 
     /// <summary>A second funded account in the same journal, for transfers.</summary>
     private static async Task<string> AlsoFundedAsync(ClientHarness harness, OperationJournal journal)
@@ -117,5 +130,38 @@ public sealed class ReconcilerTests(ApiFixture fixture)
 
         var violation = Assert.Single(await ReconcileAsync(harness, journal));
         Assert.Equal(("refused-but-executed", transfer.Request.TransferId), (violation.Kind, violation.OperationId));
+    }
+
+    [Fact]
+    public async Task Reconcile_AcknowledgedButItsLookupAnswersExpired_AcknowledgedOperationUnverifiable()
+    {
+        await using var harness = new ClientHarness(fixture.FrontEndA);
+        var (journal, accountId) = await FundedAsync(harness);
+        var withdrawal = await harness.Client.WithdrawAsync(accountId, 300);
+        Keep(journal, withdrawal);
+
+        // The service answers 410 for an operation it acknowledged: a retention that forgot it too early.
+        await using var checker = CheckerFor(withdrawal.Request.OperationId);
+        checker.Wire.ReplaceResponses(1, () => Problem(HttpStatusCode.Gone, "idempotency-key-expired"));
+
+        var violations = await ReconcileAsync(checker, journal);
+        Assert.Contains(violations, violation => (violation.Kind, violation.OperationId) == ("acknowledged-operation-unverifiable", withdrawal.Request.OperationId));
+    }
+
+    [Fact]
+    public async Task Reconcile_UnansweredResolvedAsNeverRunThenFound_LateExecution()
+    {
+        await using var harness = new ClientHarness(fixture.FrontEndA);
+        var (journal, accountId) = await FundedAsync(harness);
+        var deposit = await harness.Client.DepositAsync(accountId, 70);
+
+        // The ATM never got the answer; the first look-up says "no record" (as if the request still sat in
+        // a queue), the check after the balances finds it executed: a late execution, never "resolved".
+        Keep(journal, deposit with { Kind = OutcomeKind.Unanswered });
+        await using var checker = CheckerFor(deposit.Request.OperationId);
+        checker.Wire.ReplaceResponses(1, () => Problem(HttpStatusCode.NotFound, "operation-not-found"));
+
+        var violations = await ReconcileAsync(checker, journal);
+        Assert.Contains(violations, violation => (violation.Kind, violation.OperationId) == ("late-execution", deposit.Request.OperationId));
     }
 }
