@@ -26,6 +26,7 @@ public sealed class FaultInjector
     private readonly Action<string> _report;
     private readonly Random _random;
     private readonly List<(TimeSpan At, FaultKind Kind)> _schedule;
+    private long _trafficEndedTicks = -1;
 
     public FaultInjector(
         ClusterControl cluster, int siloCount, FaultPlan plan, RunCounters counters, OperationJournal journal, Action<string> report, int seed)
@@ -46,6 +47,13 @@ public sealed class FaultInjector
 
     public IReadOnlyList<(TimeSpan At, FaultKind Kind)> Schedule => _schedule;
 
+    /// <summary>
+    /// The ATMs stopped at <paramref name="at"/> on the schedule's clock. Faults run one after another,
+    /// so slow ones push the later ones back; one that would start now has no request to run under,
+    /// proves nothing, and is not injected: the run reports it as an error instead of counting it.
+    /// </summary>
+    public void TrafficEnded(TimeSpan at) => Interlocked.Exchange(ref _trafficEndedTicks, at.Ticks);
+
     /// <summary>Runs the schedule from <paramref name="clock"/>'s start; returns when every fault is injected and healed.</summary>
     public async Task RunAsync(Stopwatch clock, CancellationToken abort)
     {
@@ -56,6 +64,17 @@ public sealed class FaultInjector
             if (wait > TimeSpan.Zero)
             {
                 await Task.Delay(wait, abort);
+            }
+
+            if (Interlocked.Read(ref _trafficEndedTicks) is var endedTicks and >= 0)
+            {
+                var ended = TimeSpan.FromTicks(endedTicks);
+                var late = string.Create(CultureInfo.InvariantCulture,
+                    $"{kind} (scheduled at {at.TotalSeconds:0.#} s) came due at {clock.Elapsed.TotalSeconds:0.#} s, after the traffic ended at {ended.TotalSeconds:0.#} s: not injected (no request would run under it); lengthen --duration or schedule fewer faults");
+                _counters.Increment(Counter.FaultErrors);
+                _journal.AddSetupError("fault " + late);
+                _report("fault: " + late);
+                continue;
             }
 
             switch (kind)

@@ -104,6 +104,7 @@ public static class ChaosRun
             throughput.Start();
             var faultTask = faults?.RunAsync(faultClock, abort) ?? Task.CompletedTask;
             await Task.WhenAll(atms.Select(atm => atm.RunAsync(stopIssuing.Token, abort)));
+            faults?.TrafficEnded(faultClock.Elapsed);
             throughput.Stop();
             progress.Event("traffic stopped; " + progress.Line());
             await faultTask;

@@ -89,9 +89,11 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
             // database hangs until that silo steps out (then the path heals and the silo starts again);
             // connection kills at 30 s and 70 s, a silo paused for 12 s at 40 s (longer than failure
             // detection: it is declared dead, stops once continued, restarts), a silo SIGKILL + restart at
-            // 50 s, and a PostgreSQL restart at 75 s. A fault that comes due while another is in progress
+            // 60 s, and a PostgreSQL restart at 90 s. A fault that comes due while another is in progress
             // waits for it, and a silo's restart takes 10-20 s on a loaded machine, so the later ones start
-            // 10-15 s late: the traffic goes on for 100 s so that it still sees every one.
+            // 10-25 s late (measured on an idle machine: the PostgreSQL restart at 89 s with the traffic
+            // at 100 s). The traffic goes on for 120 s so that every one runs under it: the simulator
+            // refuses to inject a fault that comes due after the traffic (a run error, exit 3).
             var atm = await ProcessRunner.RunAsync("dotnet",
                 [
                     BuiltOutputs.Dll("ReliableMessaging.Atm"),
@@ -101,14 +103,14 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
                     "--atms", "6",
                     "--shared-accounts", "3",
                     "--think-time", "20ms",
-                    "--duration", "100s",
+                    "--duration", "120s",
                     "--pause-every", "40s",
                     "--max-pauses", "1",
                     "--hang-db-path-every", "8s",
                     "--max-db-path-hangs", "1",
                     "--step-out-wait", "60s",
                     "--pause-for", "12s",
-                    "--kill-every", "50s",
+                    "--kill-every", "60s",
                     "--restart-after", "3s",
                     "--postgres-restarts", "1",
                     "--postgres-down", "2s",
