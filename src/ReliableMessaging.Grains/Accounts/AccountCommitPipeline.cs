@@ -329,7 +329,6 @@ public sealed class AccountCommitPipeline
             _inFlight = batch;
             var snapshot = _head.Clone();
             WritesStarted++;
-            AccountMetrics.CommitBatchSize.Record(batch.Size);
             try
             {
                 await _persist(snapshot);
@@ -339,6 +338,9 @@ public sealed class AccountCommitPipeline
                 Fault(exception);
                 return;
             }
+
+            // Committed writes only: a failed one carried nothing (its callers are told so).
+            AccountMetrics.CommitBatchSize.Record(batch.Size);
 
             _committed = snapshot;
             _inFlight = null;

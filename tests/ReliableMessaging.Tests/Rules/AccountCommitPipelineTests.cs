@@ -53,6 +53,38 @@ public sealed class AccountCommitPipelineTests
     private static Task Play(Func<Task> steps) => Task.Run(steps);
 
     [Fact]
+    public Task CommitBatchSize_RecordedForAWriteThatCommits_NotForOneThatFails() => Play(async () =>
+    {
+        // The instrument is static and other tests record too: this test's measurements are those made
+        // on its own thread (the pipeline resumes inline here) with its own sizes.
+        var thread = Environment.CurrentManagedThreadId;
+        var sizes = new System.Collections.Concurrent.ConcurrentBag<(int Size, int Thread)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument == AccountMetrics.CommitBatchSize)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<int>((_, value, _, _) => sizes.Add((value, Environment.CurrentManagedThreadId)));
+        listener.Start();
+
+        var first = _pipeline.ExecuteAsync(new(OperationKind.Deposit, NewId(), 1), Now);
+        var gathered = Enumerable.Range(1, 13).Select(i => _pipeline.ExecuteAsync(new(OperationKind.Deposit, NewId(i), 1), Now)).ToList();
+        await CompleteWriteAsync(0);
+        Assert.Equal(OperationStatus.Succeeded, (await first).Status);
+        Assert.Equal(2, _writes.Count);
+        _writes[1].Write.SetException(new AccountStorageException("down"));
+        await Assert.ThrowsAsync<AccountStorageException>(() => Task.WhenAll(gathered));
+
+        Assert.Contains((1, thread), sizes);
+        Assert.DoesNotContain((13, thread), sizes);
+    });
+
+    [Fact]
     public Task TransitionThrowingHalfWay_NothingOfItWritten_ThePipelineRetiresAndTheNextOperationIsRefusedAsUnavailable() => Play(async () =>
     {
         // A refund whose derived ID is already in the window (a collision of derived IDs, standing in
