@@ -6,6 +6,9 @@ namespace ReliableMessaging.Silo.Journal;
 /// <summary>The journal writer's metrics, on the project's meter (<c>ReliableMessaging.Accounts</c>).</summary>
 internal static class JournalMetrics
 {
+    /// <summary>The journal's lag gauge, registered per writer by <see cref="ObserveQueue"/>.</summary>
+    public const string QueuedName = "reliablemessaging.journal.queued";
+
     private static readonly Meter Meter = new(TelemetryNames.AccountsMeter);
 
     /// <summary>Records carried by one journal insert (one round trip for all of them).</summary>
@@ -23,5 +26,5 @@ internal static class JournalMetrics
 
     /// <summary>Registers the journal lag: records handed to the writer and not yet confirmed.</summary>
     public static void ObserveQueue(Func<long> queued) =>
-        Meter.CreateObservableGauge("reliablemessaging.journal.queued", queued, "{record}", "Records handed to the journal writer and not yet written.");
+        Meter.CreateObservableGauge(QueuedName, queued, "{record}", "Records handed to the journal writer and not yet written.");
 }

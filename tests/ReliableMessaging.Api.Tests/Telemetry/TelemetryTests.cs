@@ -1,12 +1,15 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Builder;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using ReliableMessaging.Api.Hosting;
 using ReliableMessaging.Grains.Telemetry;
+using ReliableMessaging.Tooling;
 using static ReliableMessaging.Api.Tests.Http;
 
 namespace ReliableMessaging.Api.Tests.Telemetry;
@@ -17,7 +20,7 @@ namespace ReliableMessaging.Api.Tests.Telemetry;
 /// deployment each silo serves its own on <c>Telemetry:PrometheusPort</c>.
 /// </summary>
 [Collection(ApiCollection.Name)]
-public sealed class TelemetryTests(ApiFixture fixture)
+public sealed partial class TelemetryTests(ApiFixture fixture)
 {
     private const string Operations = "reliablemessaging_operations_total";
     private readonly HttpClient _client = fixture.FrontEndA.CreateClient();
@@ -68,6 +71,37 @@ public sealed class TelemetryTests(ApiFixture fixture)
         Assert.Equal(1, Delta("reliablemessaging_state_write_duration_seconds_count", ("outcome", "ok"), ("state", "transfer")));
         Assert.Equal(1, Delta("reliablemessaging_state_write_size_bytes_count", ("state", "transfer")));
         Assert.True(Delta("reliablemessaging_state_write_duration_seconds_count", ("outcome", "ok"), ("state", "account")) >= 1, "the debit's write");
+    }
+
+    [Fact]
+    public async Task Scrape_AfterOperationsAndACompletedTransfer_ServesEveryMetricAndLabelTheDashboardQueries()
+    {
+        using var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(RepositoryPaths.Combine("monitoring", "grafana", "dashboards", "reliablemessaging.json")));
+        var queried = dashboard.RootElement.GetProperty("panels").EnumerateArray()
+            .SelectMany(panel => panel.GetProperty("targets").EnumerateArray())
+            .SelectMany(target => QueriedName().Matches(target.GetProperty("expr").GetString()!).Select(match => match.Value))
+            .ToHashSet();
+        // Counted only when something goes wrong (a transfer past its alert age, a journal insert that
+        // failed): no scrape of a healthy service has them. MonitoringComposeTests checks their names.
+        var onlyOnFaults = new[] { "reliablemessaging_transfers_overdue_total", "reliablemessaging_journal_append_failures_total" };
+        Assert.Superset(onlyOnFaults.ToHashSet(), queried);
+
+        var (from, to) = await OpenTransferPairAsync(_client, 1000);
+        using (var withdrawal = await WithdrawAsync(_client, from, NewKey(), 10))
+        using (var transfer = await PostAsync(_client, "/transfers", NewKey(), $$"""{"from":"{{from}}","to":"{{to}}","amount":10}"""))
+        {
+            Assert.Equal((HttpStatusCode.OK, HttpStatusCode.Accepted), (withdrawal.StatusCode, transfer.StatusCode));
+        }
+
+        // The delivery time is recorded when the source learns of the credit, after the 202: scrape until it is in.
+        var missing = queried.Except(onlyOnFaults).ToList();
+        for (var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15); missing.Count > 0 && DateTime.UtcNow < deadline; await Task.Delay(200))
+        {
+            var scrape = (await PrometheusScrape.ReadAsync(_client)).Text;
+            missing = missing.Where(name => !scrape.Contains(name, StringComparison.Ordinal)).ToList();
+        }
+
+        Assert.True(missing.Count == 0, "not in the scrape: " + string.Join(", ", missing));
     }
 
     [Fact]
@@ -182,4 +216,7 @@ public sealed class TelemetryTests(ApiFixture fixture)
         Assert.Equal(ActivityKind.Server, request.Kind);
         Assert.Null(request.Parent);
     }
+
+    [GeneratedRegex(@"(reliablemessaging|http_server)_[a-z_]+")]
+    private static partial Regex QueriedName();
 }

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using ReliableMessaging.Grains.Accounts;
+using ReliableMessaging.Silo.Journal;
 using YamlDotNet.RepresentationModel;
 
 namespace ReliableMessaging.Deployment.Tests.Compose;
@@ -10,7 +11,8 @@ namespace ReliableMessaging.Deployment.Tests.Compose;
 /// <summary>
 /// Prometheus and Grafana in docker-compose.yml against the code: Prometheus scrapes the front end
 /// and every silo where their telemetry settings put the endpoints, Grafana is provisioned with that
-/// Prometheus and the dashboard, and every metric and label the dashboard queries is one the code exports.
+/// Prometheus and the dashboard, and every metric and label the dashboard and the alerting rules query
+/// is one the code exports.
 /// </summary>
 public sealed partial class MonitoringComposeTests
 {
@@ -85,13 +87,40 @@ public sealed partial class MonitoringComposeTests
         Assert.Contains("reliablemessaging_transfers_pending", used);
         Assert.Contains("reliablemessaging_transfers_delivery_duration_seconds_bucket", used);
         Assert.Contains(expressions, expression => expression.Contains("replayed", StringComparison.Ordinal));
+        Assert.Contains("reliablemessaging_journal_queued", used);
+        Assert.Contains("reliablemessaging_journal_append_failures_total", used);
+        // A counter that restarts with its silo and counts a transfer once per activation: only its increase means anything.
+        Assert.DoesNotContain(expressions, expression => expression.Contains("sum(reliablemessaging_transfers_overdue_total)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Alerts_LoadedByPrometheus_EveryRuleNamedAndOnMetricsTheCodeExports()
+    {
+        var config = LoadYaml(Mounted(_compose.Prometheus, "/etc/prometheus/prometheus.yml"));
+        var ruleFile = Assert.Single(((YamlSequenceNode)config.Children[new YamlScalarNode("rule_files")]).Children.Cast<YamlScalarNode>()).Value!;
+        var rules = ((YamlSequenceNode)LoadYaml(Mounted(_compose.Prometheus, ruleFile)).Children[new YamlScalarNode("groups")]).Children.Cast<YamlMappingNode>()
+            .SelectMany(group => ((YamlSequenceNode)group.Children[new YamlScalarNode("rules")]).Children.Cast<YamlMappingNode>())
+            .ToList();
+        var exported = ExportedNames();
+
+        var alerts = rules.Select(rule => ComposeFile.Scalar(rule, "alert")).ToList();
+        Assert.Equal(["JournalAppendsFailing", "JournalBacklog", "StateWritesFailing", "TransferOverdue"], alerts.Order());
+        Assert.All(rules, rule =>
+        {
+            var expression = ComposeFile.Scalar(rule, "expr")!;
+            var names = ProjectName().Matches(expression).Select(match => match.Value).ToList();
+            Assert.NotEmpty(names);
+            Assert.All(names, name => Assert.Contains(name, exported));
+            Assert.False(string.IsNullOrWhiteSpace(ComposeFile.Scalar(ComposeFile.Map(rule, "annotations"), "summary")), $"{expression} has no summary");
+        });
+        Assert.Contains(rules, rule => ComposeFile.Scalar(rule, "expr")!.Contains("increase(reliablemessaging_transfers_overdue_total", StringComparison.Ordinal));
     }
 
     // The Prometheus names of the project's instruments, after the exporter's conventions.
     private static HashSet<string> ExportedNames()
     {
-        var names = new HashSet<string>();
-        foreach (var field in typeof(AccountMetrics).GetFields(BindingFlags.Public | BindingFlags.Static))
+        var names = new HashSet<string> { JournalMetrics.QueuedName.Replace('.', '_') };
+        foreach (var field in new[] { typeof(AccountMetrics), typeof(JournalMetrics) }.SelectMany(type => type.GetFields(BindingFlags.Public | BindingFlags.Static)))
         {
             if (field.GetValue(null) is not Instrument instrument)
             {
@@ -118,7 +147,7 @@ public sealed partial class MonitoringComposeTests
             }
         }
 
-        Assert.True(names.Count >= 5, "no instruments found on AccountMetrics");
+        Assert.True(names.Count >= 10, "no instruments found on AccountMetrics and JournalMetrics");
         return names;
     }
 
