@@ -55,6 +55,20 @@ public sealed class Reconciler(ReliableMessagingClient bank, OperationJournal jo
 
         await SettleTransfersAsync(parallel, cancellationToken);
 
+        // Refused as from the future: never accepted. Not polled until final (for twice the response
+        // timeout plus the skew its source has not confirmed it, and a look-up says so, 409): found
+        // accepted is the violation (the balances would show the money too).
+        var refusedAhead = journal.Transfers.Where(Answers.IsRefusedAsAhead).ToList();
+        await Parallel.ForEachAsync(refusedAhead, parallel, async (entry, token) =>
+        {
+            var lookup = await bank.GetTransferAsync(entry.Intent.TransferId, token);
+            if (lookup.Kind == LookupKind.Found)
+            {
+                journal.AddViolation(new Violation("refused-but-executed", entry.Intent.From, entry.Intent.TransferId,
+                    $"answered {entry.Answer!.Detail}, but GET /transfers says: {lookup.Detail}"));
+            }
+        });
+
         var succeeded = journal.Entries.Where(entry => entry.Lookup!.Succeeded).DistinctBy(entry => entry.Intent.OperationId).Select(entry => entry.Intent).ToList();
         foreach (var violation in await CheckMoneyAsync(succeeded, parallel))
         {
@@ -163,7 +177,7 @@ public sealed class Reconciler(ReliableMessagingClient bank, OperationJournal jo
                 if (lookup.Kind != LookupKind.NotFound)
                 {
                     journal.AddViolation(new Violation("refused-but-executed", intent.From, intent.TransferId,
-                        $"answered 422 insufficient-funds, but GET /transfers says: {lookup.Detail}"));
+                        $"answered {answer.Detail}, but GET /transfers says: {lookup.Detail}"));
                 }
 
                 continue;

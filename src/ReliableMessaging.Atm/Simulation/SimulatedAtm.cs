@@ -2,7 +2,6 @@ using ReliableMessaging.Atm.Attack;
 using ReliableMessaging.Atm.Checking;
 using ReliableMessaging.Atm.Reporting;
 using ReliableMessaging.Client;
-using ReliableMessaging.Client.Errors;
 
 namespace ReliableMessaging.Atm.Simulation;
 
@@ -196,9 +195,10 @@ public sealed class SimulatedAtm
                     $"accepted with status {answer.Transfer?.Status}, but the destination {intent.To} exists"));
             }
         }
-        else if (ahead && answer.Kind == OutcomeKind.Rejected && answer.Error is IdempotencyKeyMalformedError)
+        else if (Answers.IsRefusedAsAhead(entry))
         {
-            // The source's clock is behind this client's by more than the skew it tolerates: refused, never executed.
+            // The source's clock is behind this client's by more than the skew it tolerates: refused, and
+            // never executed (the reconciliation looks it up).
             _counters.Increment(Counter.AheadTransfersRefused);
         }
         else if (Answers.IsExpired(answer.Kind, answer.Error))

@@ -164,4 +164,22 @@ public sealed class ReconcilerTests(ApiFixture fixture)
         var violations = await ReconcileAsync(checker, journal);
         Assert.Contains(violations, violation => (violation.Kind, violation.OperationId) == ("late-execution", deposit.Request.OperationId));
     }
+
+    [Fact]
+    public async Task Reconcile_TransferStampedAheadToldFromTheFutureButAccepted_RefusedButExecuted()
+    {
+        await using var harness = new ClientHarness(fixture.FrontEndA);
+        var (journal, accountId) = await FundedAsync(harness);
+        var other = await AlsoFundedAsync(harness, journal);
+        var transfer = await harness.Client.TransferAsync(accountId, other, 200);
+
+        // The client was told its ID came from the future (a source whose clock is behind) for a transfer the service accepted.
+        var refusal = new IdempotencyKeyMalformedError(new ProblemInfo(400, "idempotency-key-malformed", null, null, string.Empty));
+        var entry = journal.Add(transfer.Request);
+        entry.Ahead = true;
+        entry.Answer = transfer with { Kind = OutcomeKind.Rejected, Error = refusal, Detail = "400 idempotency-key-malformed" };
+
+        var violation = Assert.Single(await ReconcileAsync(harness, journal));
+        Assert.Equal(("refused-but-executed", transfer.Request.TransferId), (violation.Kind, violation.OperationId));
+    }
 }
