@@ -337,6 +337,16 @@ public sealed class AccountRules
             // or the window's, or it is still in the outbox.
             var finishedId = FinishedEventId(transferId);
             var finished = OperationWindow.Find(state, finishedId) ?? journal.Find(finishedId);
+            if (finished is null && journaled.Status == OperationStatus.Succeeded && journaled.Sequence <= state.LastSequence
+                && !state.PendingTransfers.Exists(pending => pending.TransferId == transferId))
+            {
+                // Debited in this state and no longer in its outbox, so it finished; the row that says how
+                // is gone: a prune deleted it first (its batches go in no order) and the debit is next.
+                // "Pending" would be wrong; how it ended can no longer be told.
+                result = new(TransferLookupStatus.Expired, null);
+                return true;
+            }
+
             var current = finished is not null
                 ? journaled with { Transfer = finished.Transfer, FinishedUnixMs = finished.RecordedUnixMs }
                 : journaled with { Transfer = journaled.Status == OperationStatus.Succeeded ? TransferState.Pending : null };

@@ -30,16 +30,22 @@ public sealed partial class JournalPruner(
             return 0;
         }
 
-        var floor = time.GetUtcNow().ToUnixTimeMilliseconds() - (long)retention.TotalMilliseconds;
+        // Never above the database's own clock minus the retention: the floor only rises, so one silo
+        // whose clock ran ahead would otherwise expire records still inside the retention, for good.
+        long floor;
         await using (var raise = dataSource.CreateCommand("""
-            INSERT INTO rm_journal_retention (service_id, pruned_through_ms) VALUES ($1, $2)
+            INSERT INTO rm_journal_retention (service_id, pruned_through_ms)
+            VALUES ($1, least($2, (extract(epoch FROM now()) * 1000)::bigint - $3))
             ON CONFLICT (service_id) DO UPDATE
                 SET pruned_through_ms = greatest(rm_journal_retention.pruned_through_ms, excluded.pruned_through_ms)
+            RETURNING least($2, (extract(epoch FROM now()) * 1000)::bigint - $3)
             """))
         {
+            var retentionMs = (long)retention.TotalMilliseconds;
             raise.Parameters.Add(new() { Value = serviceId.Value });
-            raise.Parameters.Add(new() { Value = floor });
-            await raise.ExecuteNonQueryAsync(cancellationToken);
+            raise.Parameters.Add(new() { Value = time.GetUtcNow().ToUnixTimeMilliseconds() - retentionMs });
+            raise.Parameters.Add(new() { Value = retentionMs });
+            floor = (long)(await raise.ExecuteScalarAsync(cancellationToken))!;
         }
 
         long deleted = 0;
@@ -119,6 +125,12 @@ public sealed partial class JournalPruner(
                 // The next pass tries again; nothing depends on pruning being on time.
                 LogPruneFailed(logger, exception);
             }
+            catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                // A fault nobody foresaw (a bug): an exception that ended this loop would stop the host, on
+                // every silo with the same fault at once. Logged as an error; the next pass tries again.
+                LogPruneFaulted(logger, exception);
+            }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
@@ -128,4 +140,7 @@ public sealed partial class JournalPruner(
 
     [LoggerMessage(EventId = 3011, Level = LogLevel.Warning, Message = "Journal pruning failed; retrying at the next period")]
     private static partial void LogPruneFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Error, Message = "Journal pruning failed unexpectedly; retrying at the next period")]
+    private static partial void LogPruneFaulted(ILogger logger, Exception exception);
 }

@@ -220,11 +220,11 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
         await account.SyncJournal();
         await RecordedWhenTheirIdsSayAsync(account, accountId, 4, 8);
 
-        // A pruner whose clock puts the floor 24 minutes back: only this account's old rows are that old.
+        // A pruner whose retention puts the floor 24 minutes back: only this account's old rows are that old.
+        // (Not a clock ahead: the pruner never raises the floor above the database's clock minus its retention.)
         await using var dataSource = NpgsqlDataSource.Create(fixture.Postgres.ConnectionString);
-        var options = Options.Create(new AccountOptions { JournalRetention = AccountCluster.Retention, MaxOperationAge = AccountCluster.Retention / 2 });
-        var pruner = new JournalPruner(dataSource, new JournalServiceId(fixture.ServiceId), options,
-            new FakeTimeProvider(start + AccountCluster.Retention - TimeSpan.FromMinutes(24)), NullLogger<JournalPruner>.Instance);
+        var options = Options.Create(new AccountOptions { JournalRetention = TimeSpan.FromMinutes(24), MaxOperationAge = TimeSpan.FromMinutes(12) });
+        var pruner = new JournalPruner(dataSource, new JournalServiceId(fixture.ServiceId), options, new FakeTimeProvider(start), NullLogger<JournalPruner>.Instance);
         Assert.True(await pruner.PruneAsync(CancellationToken.None) >= 5);
 
         await AssertTalliedOnceAsync();

@@ -220,6 +220,26 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Prune_BySiloWhoseClockRunsAhead_FloorNoHigherThanTheDatabasesClockMinusTheRetention()
+    {
+        // The floor only ever rises: one silo a day ahead would have expired, for good, records still a
+        // day inside the retention (their retries refused as expired, their look-ups 410).
+        await using var dataSource = DataSource();
+        await using var journal = Journal(dataSource);
+        var inside = Record(1, Now.AddDays(-1.5));
+        var outside = Record(2, Now.AddDays(-3));
+        await journal.AppendAsync("hugo", [outside, inside]);
+        var options = Options.Create(new AccountOptions { JournalRetention = TimeSpan.FromDays(2), MaxOperationAge = TimeSpan.FromDays(1) });
+
+        var ahead = new JournalPruner(dataSource, _serviceId, options, new FakeTimeProvider(Now.AddDays(1)), NullLogger<JournalPruner>.Instance);
+        Assert.Equal(1, await ahead.PruneAsync(CancellationToken.None));
+
+        Assert.Equal([inside], (await journal.FindAsync("hugo", [inside.OperationId, outside.OperationId])).Records);
+        var floor = (await journal.FindAsync("hugo", [])).PrunedThroughUnixMs;
+        Assert.InRange(floor, Now.AddDays(-2).ToUnixTimeMilliseconds(), DateTimeOffset.UtcNow.AddDays(-2).ToUnixTimeMilliseconds() + 60_000);
+    }
+
+    [Fact]
     public async Task Append_AnotherOperationUnderAPrunedSequence_StoredNeverConfirmedWithoutItsRow()
     {
         // A state row restored from a backup numbers a new operation with a sequence the retention has
@@ -243,14 +263,17 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
         // A transfer held pending past the retention, then refunded: the refund's ID is derived from the
         // transfer's (its time, days ago) but it was recorded now. By its ID alone it was hidden from the
         // statement and deleted at the next pass, right after the money came back.
+        // Three days back, so that "two days later" is still before the database's clock (the pruner never
+        // raises the floor above the database's now minus the retention).
         await using var dataSource = DataSource();
         await using var journal = Journal(dataSource);
-        var debit = Record(1, Now.AddDays(-3), OperationKind.TransferOut);
-        var refund = Record(2, Now.AddDays(-3), OperationKind.TransferRefund) with { RecordedUnixMs = Now.AddMinutes(-1).ToUnixTimeMilliseconds() };
+        var then = Now.AddDays(-3);
+        var debit = Record(1, then.AddDays(-3), OperationKind.TransferOut);
+        var refund = Record(2, then.AddDays(-3), OperationKind.TransferRefund) with { RecordedUnixMs = then.AddMinutes(-1).ToUnixTimeMilliseconds() };
         await journal.AppendAsync("frank", [debit, refund]);
         var options = Options.Create(new AccountOptions { JournalRetention = TimeSpan.FromDays(2), MaxOperationAge = TimeSpan.FromDays(1) });
 
-        Assert.Equal(1, await new JournalPruner(dataSource, _serviceId, options, new FakeTimeProvider(Now), NullLogger<JournalPruner>.Instance).PruneAsync(CancellationToken.None));
+        Assert.Equal(1, await new JournalPruner(dataSource, _serviceId, options, new FakeTimeProvider(then), NullLogger<JournalPruner>.Instance).PruneAsync(CancellationToken.None));
 
         var page = await journal.ReadAsync("frank", 0, 10);
         Assert.Equal([refund], page.Records);
@@ -260,7 +283,7 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
         Assert.Equal([refund], (await journal.FindAsync("frank", [refund.OperationId])).Records);
 
         // Once its recording is past the retention too, it goes the way of every row: deleted and tallied once.
-        var later = new JournalPruner(dataSource, _serviceId, options, new FakeTimeProvider(Now.AddDays(2).AddMinutes(1)), NullLogger<JournalPruner>.Instance);
+        var later = new JournalPruner(dataSource, _serviceId, options, new FakeTimeProvider(then.AddDays(2).AddMinutes(1)), NullLogger<JournalPruner>.Instance);
         Assert.Equal(1, await later.PruneAsync(CancellationToken.None));
         var after = await journal.ReadAsync("frank", 0, 10);
         Assert.Empty(after.Records);

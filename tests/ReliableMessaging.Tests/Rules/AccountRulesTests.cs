@@ -315,6 +315,30 @@ public sealed class AccountRulesTests
     }
 
     [Fact]
+    public void LookupTransfer_DebitStillJournaledButItsFinishedEventPrunedFirst_ExpiredNeverPending()
+    {
+        // A prune deletes in batches in no order: between two of them the journal can hold a finished
+        // transfer's debit without the row that says how it finished.
+        var rules = new AccountRules(new AccountOptions { OperationWindowSize = 2, JournalRetention = TimeSpan.FromDays(1), MaxOperationAge = TimeSpan.FromHours(12) });
+        var transferId = IdAt(-TimeSpan.FromHours(11));
+        var debit = new OperationRecord(transferId, OperationKind.TransferOut, 100, OperationStatus.Succeeded, 900, "bob", TransferState.Pending)
+        {
+            Sequence = 1,
+            RecordedUnixMs = Uuid7.GetUnixTimeMilliseconds(transferId),
+        };
+        var state = new AccountState { IsOpen = true, Balance = 900, LastSequence = 5, JournaledThrough = 5, JournalBoundaryUnixMs = Now.ToUnixTimeMilliseconds() };
+        var journal = new JournalLookup([debit], Now.AddHours(-10).ToUnixTimeMilliseconds(), state.LastSequence);
+
+        Assert.True(rules.TryLookupTransfer(state, "alice", transferId, Now, journal, out var finished));
+        Assert.Equal((TransferLookupStatus.Expired, null), (finished.Status, finished.Transfer));
+
+        // Still in the outbox: pending it is.
+        state.PendingTransfers.Add(new PendingTransfer(transferId, "bob", 100));
+        Assert.True(rules.TryLookupTransfer(state, "alice", transferId, Now, journal, out var pending));
+        Assert.Equal((TransferLookupStatus.Found, TransferState.Pending), (pending.Status, pending.Transfer?.State));
+    }
+
+    [Fact]
     public void LegacyEvictedFloor_StillRefusedAsExpired()
     {
         var state = OpenAccount(1000);
