@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -237,6 +238,44 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
         Assert.Equal([inside], (await journal.FindAsync("hugo", [inside.OperationId, outside.OperationId])).Records);
         var floor = (await journal.FindAsync("hugo", [])).PrunedThroughUnixMs;
         Assert.InRange(floor, Now.AddDays(-2).ToUnixTimeMilliseconds(), DateTimeOffset.UtcNow.AddDays(-2).ToUnixTimeMilliseconds() + 60_000);
+    }
+
+    [Fact]
+    public async Task StatementTally_WithoutRetention_NeverReadsTheAccountsRows_WithAFloorItDoes()
+    {
+        // Without a retention (the default) every statement page read all of the account's rows for a
+        // tally of nothing: 257 ms a page on an account of 1,000,000 rows. Its plan must skip that scan.
+        await using var dataSource = DataSource();
+        await using var journal = Journal(dataSource);
+        await journal.AppendAsync("ivan", Enumerable.Range(1, 50).Select(i => Record(i, Now.AddSeconds(i))).ToList());
+
+        Assert.Equal(0, await TallyScansAsync(dataSource, "ivan"));
+        Assert.Equal((0L, 0L), ((await journal.ReadAsync("ivan", 0, 10)).PrunedRecords, (await journal.ReadAsync("ivan", 0, 10)).PrunedThroughSequence));
+
+        await JournalTable.ExecuteAsync(fixture.Postgres, "INSERT INTO rm_journal_retention (service_id, pruned_through_ms) VALUES ($1, $2)",
+            _serviceId.Value, Now.AddDays(-2).ToUnixTimeMilliseconds());
+        Assert.True(await TallyScansAsync(dataSource, "ivan") >= 1, "with a floor the tally must read the rows it covers");
+    }
+
+    /// <summary>How many times the statement's tally, run as ReadAsync runs it, scanned the journal table.</summary>
+    private async Task<long> TallyScansAsync(NpgsqlDataSource dataSource, string accountId)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var prelude = new NpgsqlCommand(PostgresOperationJournal.StatementTallyPrelude, connection, transaction))
+        {
+            await prelude.ExecuteNonQueryAsync();
+        }
+
+        await using var explain = new NpgsqlCommand("EXPLAIN (ANALYZE, FORMAT JSON) " + PostgresOperationJournal.StatementTallySql, connection, transaction);
+        explain.Parameters.Add(new() { Value = _serviceId.Value });
+        explain.Parameters.Add(new() { Value = accountId });
+        using var plan = JsonDocument.Parse((string)(await explain.ExecuteScalarAsync())!);
+
+        static long Loops(JsonElement node) =>
+            (node.TryGetProperty("Relation Name", out var relation) && relation.GetString() == "rm_operation_journal" ? node.GetProperty("Actual Loops").GetInt64() : 0)
+            + (node.TryGetProperty("Plans", out var children) ? children.EnumerateArray().Sum(Loops) : 0);
+        return Loops(plan.RootElement[0].GetProperty("Plan"));
     }
 
     [Fact]
