@@ -50,6 +50,7 @@ public sealed class TransferDelivery
     // every pending transfer once, then each by its own backoff).
     private readonly Dictionary<Guid, DateTimeOffset> _notBefore = [];
     private int _startsInProgress;
+    private Task? _registration;
     private Task _reminderTurn = Task.CompletedTask;
     private bool _deliverAgain;
 
@@ -453,13 +454,22 @@ public sealed class TransferDelivery
             return;
         }
 
-        await InTurnAsync(async () =>
+        // Starts that arrive while a registration is on its way share it, and its failure. Each queued
+        // a turn of its own before: behind a reminder service that answers slowly (each attempt up to
+        // the call's timeout) the turns piled up faster than they ended, and every start of the
+        // account waited behind all of them, for minutes.
+        if (_registration is not { IsCompleted: false })
         {
-            if (Reminder != DeliveryReminderState.Registered)
+            _registration = InTurnAsync(async () =>
             {
-                await RegisterAsync();
-            }
-        });
+                if (Reminder != DeliveryReminderState.Registered)
+                {
+                    await RegisterAsync();
+                }
+            });
+        }
+
+        await _registration;
     }
 
     private async Task RegisterAsync()

@@ -98,10 +98,16 @@ public sealed class JournalShipper
             {
                 // Unconfirmed records never leave the window, so these are all of them, without gaps.
                 var records = state.Operations.Where(r => r.Sequence > ConfirmedThrough).OrderBy(r => r.Sequence).ToList();
-                if (records.Count == 0 || records[^1].Sequence != state.LastSequence)
+                if (records.Count == 0 || records[0].Sequence != ConfirmedThrough + 1 || records[^1].Sequence != state.LastSequence
+                    || records.Count != state.LastSequence - ConfirmedThrough)
                 {
-                    _onFailure(new InvalidOperationException(
-                        $"Records {ConfirmedThrough + 1} to {state.LastSequence} are neither confirmed by the journal nor in the window."));
+                    // A bug lost records: nothing past the gap is appended or confirmed, and it counts as a
+                    // failure, so the account's bound stops new operations (an error, never "retry")
+                    // instead of letting the window grow unshipped.
+                    var gap = new InvalidOperationException(
+                        $"Records {ConfirmedThrough + 1} to {state.LastSequence} are neither confirmed by the journal nor all in the window.");
+                    LastFailure = gap;
+                    _onFailure(gap);
                     return;
                 }
 

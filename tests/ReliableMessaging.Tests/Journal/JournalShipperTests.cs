@@ -132,6 +132,26 @@ public sealed class JournalShipperTests
         Assert.True(_shipper.WaitForAsync(1).IsCompleted);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void RecordMissingFromTheWindow_NothingAppendedOrConfirmed_CountsAsFailing(long missing)
+    {
+        // Cannot happen (unconfirmed records never leave the window); if a bug made it happen, shipping
+        // past the gap would confirm a journal with a hole, and stopping silently would let the window grow.
+        var state = StateWith(4);
+        state.Operations.RemoveAll(r => r.Sequence == missing);
+
+        _shipper.Committed(state);
+
+        Assert.Empty(_appends);
+        Assert.Empty(_journaled);
+        Assert.True(_shipper.IsFailing);
+        Assert.IsType<InvalidOperationException>(Assert.Single(_failures));
+        Assert.Same(_failures[0], _shipper.LastFailure);
+    }
+
     [Fact]
     public void NothingUnconfirmed_NoAppend()
     {

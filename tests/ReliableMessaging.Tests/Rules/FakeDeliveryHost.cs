@@ -92,6 +92,9 @@ internal sealed class FakeDeliveryHost : ITransferDeliveryHost
         write.SetResult(new OperationResult(transfer.TransferId, OperationKind.TransferOut, transfer.Amount, OperationStatus.Succeeded, 0, IsReplay: false));
     }
 
+    /// <summary>The debit's state write failed: nothing debited.</summary>
+    public void FailDebit(int index) => Debits[index].Write.SetException(new AccountStorageException("the state write failed"));
+
     public void AnswerCredit(int index, OperationStatus status)
     {
         var (transfer, creditId, answer) = Credits[index];

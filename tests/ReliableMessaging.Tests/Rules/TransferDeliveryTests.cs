@@ -258,6 +258,32 @@ public sealed class TransferDeliveryTests
     });
 
     [Fact]
+    public Task RegisterSlow_StartsMeanwhileShareItsOneAttempt_AllFailWithIt_NextStartRegistersAgain() => Play(async () =>
+    {
+        // Behind a reminder service that answers slowly, each start queued an attempt of its own, and
+        // they piled up: every start of the account waited behind all of them.
+        var starts = Enumerable.Range(0, 5).Select(i => Start(Transfer(millisecond: i))).ToList();
+        Assert.Single(_host.Registers);
+
+        _host.FailRegister(0, rowWritten: false);
+
+        Assert.True(SpinWait.SpinUntil(() => starts.TrueForAll(start => start.IsCompleted), TimeSpan.FromSeconds(10)), "starts still wait after the attempt failed");
+        foreach (var start in starts)
+        {
+            await Assert.ThrowsAsync<TimeoutException>(() => start);
+        }
+
+        Assert.Single(_host.Registers);
+        Assert.Empty(_host.Debits);
+
+        var retry = Start(Transfer(millisecond: 9));
+        Assert.Equal(2, _host.Registers.Count);
+        _host.CompleteRegister(1);
+        _host.CommitDebit(0);
+        Assert.Equal(OperationStatus.Succeeded, (await retry).Status);
+    });
+
+    [Fact]
     public Task CreditFromFutureOrTimedOut_RetriedWithBackoffUnderSameCreditId_NeverFinal() => Play(async () =>
     {
         var transfer = await StartedAsync();
@@ -550,18 +576,21 @@ public sealed class TransferDeliveryTests
         // The client repeated a start that timed out while the first was still running here. The first
         // fails; the repeat still runs. A look-up meanwhile must wait for it: "never started" followed by
         // the repeat's debit would make the client pay again under a new key.
+        // (Both share the reminder's registration; the first fails at its debit's write.)
         var transfer = Transfer();
         var first = Start(transfer);
         var second = Start(transfer);
         var lookup = _delivery.WhenStartedAsync(transfer.TransferId);
+        _host.CompleteRegister(0);
+        // The second waiter of the shared registration may resume on the thread pool.
+        Assert.True(SpinWait.SpinUntil(() => _host.Debits.Count == 2, TimeSpan.FromSeconds(10)));
 
-        _host.FailRegister(0, rowWritten: false);
-        await Assert.ThrowsAsync<TimeoutException>(() => first);
+        _host.FailDebit(0);
+        await Assert.ThrowsAsync<AccountStorageException>(() => first);
 
         Assert.False(lookup.IsCompleted);
         Assert.False(_delivery.WhenStartedAsync(transfer.TransferId).IsCompleted);
-        _host.CompleteRegister(1);
-        _host.CommitDebit(0);
+        _host.CommitDebit(1);
         Assert.Equal(OperationStatus.Succeeded, (await second).Status);
         Assert.True(lookup.IsCompleted);
         Assert.True(_delivery.WhenStartedAsync(transfer.TransferId).IsCompleted);
