@@ -132,7 +132,9 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
                 atmEnvironment,
                 RunTimeout,
                 output.WriteLine);
-            Assert.True(atm.ExitCode == 0, $"the ATM simulator exited with {atm.ExitCode} (timed out: {atm.TimedOut}):\n{atm.Output}\n{cluster.LogTails()}");
+            // A stall's cause is rarely in the logs' last lines: the reminder service's and the storage's warnings and errors too.
+            Assert.True(atm.ExitCode == 0, $"the ATM simulator exited with {atm.ExitCode} (timed out: {atm.TimedOut}):\n{atm.Output}\n{cluster.LogTails()}\n"
+                + "reminder and storage warnings:\n" + cluster.LogLines(line => line.Contains("Reminder", StringComparison.Ordinal) && !line.Contains("Dropping", StringComparison.Ordinal), 40));
 
             using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(summaryPath));
             var figures = summary.RootElement;
