@@ -18,7 +18,7 @@ namespace ReliableMessaging.Deployment.Tests.Chaos;
 /// </summary>
 public sealed class ChaosRunTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(4);
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(6);
     // The hung database path stalls every ATM until its silo steps out and the accounts move: measured
     // 13-25 s from the hang (peers whose own probes failed under the machine's load delay the evidence).
     // A fault nothing recovers from stalls for the rest of the run.
@@ -87,13 +87,13 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
 
             // One fault at a time, spaced so that each is attributable: first, at 8 s, a silo's way to the
             // database hangs until that silo steps out (then the path heals and the silo starts again);
-            // connection kills at 30 s and 70 s, a silo paused for 12 s at 40 s (longer than failure
-            // detection: it is declared dead, stops once continued, restarts), a silo SIGKILL + restart at
-            // 60 s, and a PostgreSQL restart at 90 s. A fault that comes due while another is in progress
-            // waits for it, and a silo's restart takes 10-20 s on a loaded machine, so the later ones start
-            // 10-25 s late (measured on an idle machine: the PostgreSQL restart at 89 s with the traffic
-            // at 100 s). The traffic goes on for 120 s so that every one runs under it: the simulator
-            // refuses to inject a fault that comes due after the traffic (a run error, exit 3).
+            // a silo paused for 12 s at 40 s (longer than failure detection: it is declared dead, stops
+            // once continued, restarts), connection kills at 45 s and 105 s, a silo SIGKILL + restart at
+            // 90 s, and a PostgreSQL restart at 135 s. A fault that comes due while another is in progress
+            // waits for it, and a silo's restart takes 12-15 s on an idle machine but 32-36 s in a CI run
+            // of the whole suite, where the faults after the pause started 30-60 s late (the last ones
+            // after 120 s of traffic). The traffic goes on for 180 s so that every one runs under it: the
+            // simulator refuses to inject a fault that comes due after the traffic (a run error, exit 3).
             var atm = await ProcessRunner.RunAsync("dotnet",
                 [
                     BuiltOutputs.Dll("ReliableMessaging.Atm"),
@@ -103,18 +103,18 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
                     "--atms", "6",
                     "--shared-accounts", "3",
                     "--think-time", "20ms",
-                    "--duration", "120s",
+                    "--duration", "180s",
                     "--pause-every", "40s",
                     "--max-pauses", "1",
                     "--hang-db-path-every", "8s",
                     "--max-db-path-hangs", "1",
                     "--step-out-wait", "60s",
                     "--pause-for", "12s",
-                    "--kill-every", "60s",
+                    "--kill-every", "90s",
                     "--restart-after", "3s",
                     "--postgres-restarts", "1",
                     "--postgres-down", "2s",
-                    "--storage-faults-every", "40s",
+                    "--storage-faults-every", "60s",
                     "--client-timeout", "10s",
                     "--max-attempts", "40",
                     "--transfer-ratio", "0.3",
