@@ -12,13 +12,34 @@ namespace ReliableMessaging.Silo.Storage;
 /// </summary>
 public sealed class StorageErrorTranslatingReminderTable(IReminderTable inner) : IReminderTable
 {
+    // The reminder service loads its ring range with a range read; when that fails it reads again only
+    // after up to 30 s, and the range's registrations (every transfer start there) wait meanwhile. A
+    // pooled connection that died with a restart or a connection kill fails one command: read again
+    // soon, a few times, before giving up. Reads change nothing, so repeating them is safe.
+    private static readonly TimeSpan[] RangeReadRetries = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1)];
+
     public Task StartAsync(CancellationToken cancellationToken = default) => inner.StartAsync(cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken = default) => inner.StopAsync(cancellationToken);
 
     public Task<ReminderTableData> ReadRows(GrainId grainId) => TranslateAsync(inner.ReadRows(grainId), "read");
 
-    public Task<ReminderTableData> ReadRows(uint begin, uint end) => TranslateAsync(inner.ReadRows(begin, end), "read");
+    public async Task<ReminderTableData> ReadRows(uint begin, uint end)
+    {
+        foreach (var delay in RangeReadRetries)
+        {
+            try
+            {
+                return await inner.ReadRows(begin, end);
+            }
+            catch (Exception exception) when (DatabaseFailure.IsUnavailable(exception))
+            {
+                await Task.Delay(delay);
+            }
+        }
+
+        return await TranslateAsync(inner.ReadRows(begin, end), "read");
+    }
 
     public Task<ReminderEntry?> ReadRow(GrainId grainId, string reminderName) => TranslateAsync(inner.ReadRow(grainId, reminderName), "read");
 

@@ -78,11 +78,51 @@ public sealed class StorageErrorTranslationTests
         Assert.Same(failure, await Assert.ThrowsAnyAsync<Exception>(() => table.UpsertRow(new ReminderEntry { GrainId = GrainId.Create("account", "alice"), ReminderName = "r" })));
     }
 
-    private sealed class FailingReminderTable(Exception failure) : IReminderTable
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task ReminderRangeRead_OutageForAFewAttempts_ReadAgainAndAnswered(int failures)
     {
+        // The reminder service's load of its range: a failure made it wait up to 30 s to read again,
+        // and every registration in its range (every transfer start there) waited meanwhile.
+        var inner = new FailingReminderTable(new PostgresException("terminating connection due to administrator command", "FATAL", "FATAL", "57P01"), failures);
+        var table = new StorageErrorTranslatingReminderTable(inner);
+
+        Assert.NotNull(await table.ReadRows(0u, uint.MaxValue));
+        Assert.Equal(failures + 1, inner.Calls);
+    }
+
+    [Theory]
+    [MemberData(nameof(Outages))]
+    public async Task ReminderRangeRead_OutageLasts_StorageUnavailableAfterFourAttempts(Exception failure)
+    {
+        var inner = new FailingReminderTable(failure);
+        var table = new StorageErrorTranslatingReminderTable(inner);
+
+        await Assert.ThrowsAsync<AccountStorageException>(() => table.ReadRows(0u, uint.MaxValue));
+        Assert.Equal(4, inner.Calls);
+    }
+
+    [Theory]
+    [MemberData(nameof(Bugs))]
+    public async Task ReminderRangeRead_ErrorThatFailsTheSameWayEveryTime_NotRepeated(Exception failure)
+    {
+        var inner = new FailingReminderTable(failure);
+        var table = new StorageErrorTranslatingReminderTable(inner);
+
+        Assert.Same(failure, await Assert.ThrowsAnyAsync<Exception>(() => table.ReadRows(0u, uint.MaxValue)));
+        Assert.Equal(1, inner.Calls);
+    }
+
+    /// <summary>Fails its first <paramref name="failures"/> range reads (all of them by default) and every other call.</summary>
+    private sealed class FailingReminderTable(Exception failure, int failures = int.MaxValue) : IReminderTable
+    {
+        public int Calls { get; private set; }
+
         public Task<ReminderTableData> ReadRows(GrainId grainId) => Task.FromException<ReminderTableData>(failure);
 
-        public Task<ReminderTableData> ReadRows(uint begin, uint end) => Task.FromException<ReminderTableData>(failure);
+        public Task<ReminderTableData> ReadRows(uint begin, uint end) =>
+            ++Calls > failures ? Task.FromResult(new ReminderTableData()) : Task.FromException<ReminderTableData>(failure);
 
         public Task<ReminderEntry?> ReadRow(GrainId grainId, string reminderName) => Task.FromException<ReminderEntry?>(failure);
 
