@@ -12,6 +12,7 @@ public sealed class OperationJournal
     private readonly ConcurrentQueue<Violation> _violations = new();
     private readonly ConcurrentQueue<string> _accounts = new();
     private readonly ConcurrentDictionary<string, bool> _active = new();
+    private readonly Lock _activeChange = new();
     private string[] _activeSnapshot = [];
     private readonly ConcurrentQueue<string> _setupErrors = new();
 
@@ -43,17 +44,26 @@ public sealed class OperationJournal
     /// <summary>Accounts not yet retired: the destinations of transfers, so that retired accounts' windows stay untouched.</summary>
     public IReadOnlyList<string> ActiveAccounts => Volatile.Read(ref _activeSnapshot);
 
+    // Each change and the snapshot it publishes are one step: two accounts opened at once (the hot
+    // accounts are) each published a snapshot, and one taken before the other's change could land
+    // last. A chaos run in CI then saw one hot account, had no destination and sent no transfer at all.
     public void AddAccount(string accountId)
     {
         _accounts.Enqueue(accountId);
-        _active[accountId] = true;
-        Volatile.Write(ref _activeSnapshot, [.. _active.Keys]);
+        lock (_activeChange)
+        {
+            _active[accountId] = true;
+            Volatile.Write(ref _activeSnapshot, [.. _active.Keys]);
+        }
     }
 
     public void Retire(string accountId)
     {
-        _active.TryRemove(accountId, out _);
-        Volatile.Write(ref _activeSnapshot, [.. _active.Keys]);
+        lock (_activeChange)
+        {
+            _active.TryRemove(accountId, out _);
+            Volatile.Write(ref _activeSnapshot, [.. _active.Keys]);
+        }
     }
 
     public void AddViolation(Violation violation) => _violations.Enqueue(violation);
