@@ -88,12 +88,13 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
             // One fault at a time, spaced so that each is attributable: first, at 8 s, a silo's way to the
             // database hangs until that silo steps out (then the path heals and the silo starts again);
             // a silo paused for 12 s at 40 s (longer than failure detection: it is declared dead, stops
-            // once continued, restarts), connection kills at 45 s and 105 s, a silo SIGKILL + restart at
-            // 90 s, and a PostgreSQL restart at 135 s. A fault that comes due while another is in progress
-            // waits for it, and a silo's restart takes 12-15 s on an idle machine but 32-36 s in a CI run
-            // of the whole suite, where the faults after the pause started 30-60 s late (the last ones
-            // after 120 s of traffic). The traffic goes on for 180 s so that every one runs under it: the
-            // simulator refuses to inject a fault that comes due after the traffic (a run error, exit 3).
+            // once continued, restarts), connection kills at 52.5 s and 122.5 s, a silo SIGKILL + restart
+            // at 105 s, and a PostgreSQL restart at 157.5 s. A fault that comes due while another is in
+            // progress waits for it, and a silo's restart takes 12-15 s on an idle machine but 21-67 s in
+            // CI runs of the whole suite, where the faults after the pause started 30-90 s late (the
+            // PostgreSQL restart of one at 176 s). The traffic goes on for 210 s so that every one runs
+            // under it: the simulator refuses to inject a fault that comes due after the traffic (a run
+            // error, exit 3).
             var atm = await ProcessRunner.RunAsync("dotnet",
                 [
                     BuiltOutputs.Dll("ReliableMessaging.Atm"),
@@ -103,18 +104,18 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
                     "--atms", "6",
                     "--shared-accounts", "3",
                     "--think-time", "20ms",
-                    "--duration", "180s",
+                    "--duration", "210s",
                     "--pause-every", "40s",
                     "--max-pauses", "1",
                     "--hang-db-path-every", "8s",
                     "--max-db-path-hangs", "1",
                     "--step-out-wait", "60s",
                     "--pause-for", "12s",
-                    "--kill-every", "90s",
+                    "--kill-every", "105s",
                     "--restart-after", "3s",
                     "--postgres-restarts", "1",
                     "--postgres-down", "2s",
-                    "--storage-faults-every", "60s",
+                    "--storage-faults-every", "70s",
                     "--client-timeout", "10s",
                     "--max-attempts", "40",
                     "--transfer-ratio", "0.3",
