@@ -103,6 +103,38 @@ BEGIN
 END
 $$;
 
+-- History inside the retention cannot be deleted, by any role: the application role needs DELETE
+-- for the pruner, but a journal row may go only once the service's floor covers it (the pruner's own
+-- rule: its ID and its recording at or below the floor, which it raises before it deletes). A process
+-- holding the application's credentials can therefore not erase an executed operation inside the
+-- retention (which would let its ID run again, and leave no trace for the audit); a row deleted below
+-- the floor without its tally in rm_journal_pruned shows in the audit as missing. One check per
+-- statement over the rows it deleted (a transition table), so the pruner's batches pay one scan, not a
+-- function call per row. Like the triggers below, the tables' owner can disable it for a repair.
+CREATE OR REPLACE FUNCTION rm_operation_journal_deletes_only_below_the_floor() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    kept record;
+BEGIN
+    SELECT d.service_id, d.account_id, d.sequence INTO kept
+    FROM rm_deleted_journal_rows d
+    LEFT JOIN rm_journal_retention r ON r.service_id = d.service_id
+    WHERE r.pruned_through_ms IS NULL
+       OR d.operation_time_ms > r.pruned_through_ms
+       OR d.recorded_at > timestamptz 'epoch' + r.pruned_through_ms * interval '1 millisecond'
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'journal record % of account % (service %) is inside the retention: only rows the pruning floor covers may be deleted',
+            kept.sequence, kept.account_id, kept.service_id USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER rm_operation_journal_deletes_only_below_the_floor
+    AFTER DELETE ON rm_operation_journal REFERENCING OLD TABLE AS rm_deleted_journal_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rm_operation_journal_deletes_only_below_the_floor();
+
 CREATE OR REPLACE TRIGGER rm_journal_retention_only_rises
     BEFORE UPDATE ON rm_journal_retention FOR EACH ROW EXECUTE FUNCTION rm_journal_retention_only_rises();
 CREATE OR REPLACE TRIGGER rm_journal_pruned_only_grows

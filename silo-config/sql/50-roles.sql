@@ -11,7 +11,8 @@
 --   orleansmembershiptable          SELECT, INSERT, UPDATE, DELETE  (join, status, I-am-alive, defunct cleanup)
 --   orleansstorage                  SELECT, INSERT, UPDATE, DELETE  (read, write, clear state)
 --   orleansreminderstable           SELECT, INSERT, UPDATE, DELETE  (reminders of transfer delivery)
---   rm_operation_journal            SELECT, INSERT, DELETE          (the operation journal: append, read, prune)
+--   rm_operation_journal            SELECT, INSERT, DELETE          (the operation journal: append, read, prune; a
+--                                                                    trigger of 40-journal.sql refuses deleting rows above the floor)
 --   rm_journal_retention            SELECT, INSERT, UPDATE          (the pruning floor: an upsert that only rises; no DELETE)
 --   rm_journal_pruned               SELECT, INSERT, UPDATE          (what pruning deleted per account: an upsert that adds; no DELETE)
 --   functions orleans_membership_insert / _update, orleans_storage_write: EXECUTE (SECURITY INVOKER:

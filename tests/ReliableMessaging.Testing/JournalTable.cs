@@ -21,12 +21,28 @@ public static class JournalTable
     }
 
     /// <summary>Runs one statement against the database (e.g. to tamper with a row the way an attacker or a bug would).</summary>
-    public static async Task<int> ExecuteAsync(PostgresServer postgres, string sql, params object[] parameters)
+    public static Task<int> ExecuteAsync(PostgresServer postgres, string sql, params object[] parameters) =>
+        RunAsync(postgres, pastTriggers: false, sql, parameters);
+
+    /// <summary>
+    /// Runs one statement as a superuser whose session fires no trigger (<c>session_replication_role =
+    /// replica</c>): tampering that goes past the journal's own guards, as only the tables' owner can.
+    /// </summary>
+    public static Task<int> ExecutePastTriggersAsync(PostgresServer postgres, string sql, params object[] parameters) =>
+        RunAsync(postgres, pastTriggers: true, sql, parameters);
+
+    private static async Task<int> RunAsync(PostgresServer postgres, bool pastTriggers, string sql, object[] parameters)
     {
         ArgumentNullException.ThrowIfNull(postgres);
         ArgumentNullException.ThrowIfNull(parameters);
         await using var connection = new NpgsqlConnection(postgres.ConnectionString);
         await connection.OpenAsync();
+        if (pastTriggers)
+        {
+            await using var replica = new NpgsqlCommand("SET session_replication_role = replica", connection);
+            await replica.ExecuteNonQueryAsync();
+        }
+
         await using var command = new NpgsqlCommand(sql, connection);
         foreach (var parameter in parameters)
         {

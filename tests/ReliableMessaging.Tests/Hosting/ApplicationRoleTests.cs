@@ -64,6 +64,50 @@ public sealed class ApplicationRoleTests(ClusterFixture fixture)
         Assert.Equal(1, await raise.ExecuteNonQueryAsync());
     }
 
+    [Fact]
+    public async Task ApplicationRole_DeletesJournalRowsInsideTheRetention_RefusedAndEveryRowKept()
+    {
+        // The role needs DELETE for the pruner. Unguarded, whoever holds its credentials could erase an
+        // executed operation: its ID would run again, and the audit would have nothing to compare. Rows
+        // go only once the service's pruning floor covers them, as the pruner deletes them.
+        var service = $"erase-{Guid.NewGuid():N}";
+        var now = DateTimeOffset.UtcNow;
+        var floor = now.AddDays(-2);
+        foreach (var (sequence, at) in new[] { (1L, now.AddDays(-4)), (2L, now.AddDays(-3)), (3L, now.AddHours(-1)) })
+        {
+            await JournalTable.ExecuteAsync(fixture.Postgres, """
+                INSERT INTO rm_operation_journal (service_id, account_id, operation_id, sequence, kind, amount, status, balance_after, operation_time_ms, recorded_at)
+                VALUES ($1, 'alice', $2, $3, 1, 10, 0, 10 * $3, $4, $5)
+                """, service, Guid.CreateVersion7(at), sequence, at.ToUnixTimeMilliseconds(), at.UtcDateTime);
+        }
+
+        await using var connection = new NpgsqlConnection(RoleConnectionString);
+        await connection.OpenAsync();
+        async Task<int> DeleteAsync(string condition)
+        {
+            await using var command = new NpgsqlCommand($"DELETE FROM rm_operation_journal WHERE service_id = $1 AND {condition}", connection)
+            {
+                Parameters = { new() { Value = service }, new() { Value = floor.ToUnixTimeMilliseconds() } },
+            };
+            return await command.ExecuteNonQueryAsync();
+        }
+
+        // No floor yet: not even the oldest row may go.
+        var withoutFloor = await Assert.ThrowsAsync<PostgresException>(() => DeleteAsync("sequence = 1 AND $2 > 0"));
+        Assert.Equal(PostgresErrorCodes.CheckViolation, withoutFloor.SqlState);
+
+        // With a floor covering the two oldest: a delete that takes a row above it too fails whole.
+        await JournalTable.ExecuteAsync(fixture.Postgres, "INSERT INTO rm_journal_retention (service_id, pruned_through_ms) VALUES ($1, $2)",
+            service, floor.ToUnixTimeMilliseconds());
+        var mixed = await Assert.ThrowsAsync<PostgresException>(() => DeleteAsync("$2 > 0"));
+        Assert.Equal(PostgresErrorCodes.CheckViolation, mixed.SqlState);
+        Assert.Equal(3L, await JournalTable.CountAsync(fixture.Postgres, service, "alice"));
+
+        // Below the floor (ID time and recording both at or below it), as the pruner deletes: allowed.
+        Assert.Equal(2, await DeleteAsync("operation_time_ms <= $2 AND recorded_at <= timestamptz 'epoch' + $2 * interval '1 millisecond'"));
+        Assert.Equal(1L, await JournalTable.CountAsync(fixture.Postgres, service, "alice"));
+    }
+
     [Theory]
     [InlineData("SELECT count(*) FROM orleansstorage")]
     [InlineData("UPDATE orleansstorage SET version = version + 1")]
