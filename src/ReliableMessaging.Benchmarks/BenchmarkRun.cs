@@ -41,7 +41,7 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
             {
                 var plain = await OpenPlainAccountsAsync(cluster.Client, Accounts);
                 variants.Add(new("peer", "peer: plain grain (one WriteStateAsync per withdrawal, no operation IDs, not reentrant), 10,000 accounts", "peer (plain grain)",
-                    (_, _) => plain[Random.Shared.Next(plain.Length)].Withdraw(1)));
+                    async (_, _) => Expect(await plain[Random.Shared.Next(plain.Length)].Withdraw(1))));
             }
 
             // Opened even when unique is not run: the http scenario's telemetry-off front end uses them.
@@ -49,7 +49,23 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
             if (quietAccounts is not null)
             {
                 variants.Add(new("telemetry off", "unique, telemetry off (Telemetry:Enabled=false in the silo)", "same, telemetry off",
-                    (_, _) => quietAccounts[Random.Shared.Next(quietAccounts.Length)].Withdraw(Guid.CreateVersion7(), 1)));
+                    (_, _) => SucceededAsync(quietAccounts[Random.Shared.Next(quietAccounts.Length)].Withdraw(Guid.CreateVersion7(), 1))));
+            }
+
+            // An account in production carries a full window: measured from the first step on, so every
+            // concurrency writes the same state (opened, they would grow from 0 to 32 records through the
+            // sweep), and pgbench the same payload. The fill's journal records are written before it starts.
+            Console.WriteLine($"Filling the windows of {accounts.Length:N0} accounts ({settings.WindowSize} operations each)...");
+            await FillAllAsync(accounts, settings.WindowSize, accountsAtOnce: 64);
+            if (quietAccounts is not null)
+            {
+                await FillAllAsync(quietAccounts, settings.WindowSize, accountsAtOnce: 64);
+            }
+
+            await SyncJournalsAsync(accounts);
+            if (quietAccounts is not null)
+            {
+                await SyncJournalsAsync(quietAccounts);
             }
 
             payloadBytes = await AverageStateBytesAsync(postgres, cluster.ServiceId);
@@ -115,7 +131,7 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
                     {
                         await ResetProfileAsync(postgres, profiled);
                         unique = await MeasureAsync($"unique withdrawals, Orleans client, c={concurrency}, round {round}", concurrency,
-                            (_, _) => accounts[Random.Shared.Next(accounts.Length)].Withdraw(Guid.CreateVersion7(), 1));
+                            (_, _) => SucceededAsync(accounts[Random.Shared.Next(accounts.Length)].Withdraw(Guid.CreateVersion7(), 1)));
                         await NoteProfileAsync(postgres, profiled, $"PostgreSQL statements, unique c={concurrency} (round 1)");
                     }
                 }
@@ -164,15 +180,26 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
             baseline[concurrency] = comparisons;
             simpleRows.Add(new($"baseline: {comparisons[0].Name}, same write ({chosen.Payload} B payload, 10,000 rows)", chosen.Simple));
             preparedRows.Add(new($"baseline: {comparisons[1].Name}, same write ({chosen.Payload} B payload, 10,000 rows)", chosen.Prepared));
+            // Each ratio in the table is the median of its own per-round ratios: the chosen round is the
+            // median of one ratio only, and its other ratios are not theirs.
+            Comparison MedianOf(Comparison baselineOf, Func<(LoadResult? Unique, LoadResult[] Variants, LoadResult Simple, LoadResult Prepared, int Payload), double> ratio) =>
+                baselineOf with { MedianRatio = Median(rounds.Select(ratio).ToList()) };
             for (var v = 0; v < variants.Count; v++)
             {
-                variantRows[v].Add(new(variants[v].Scenario, chosen.Variants[v], comparisons));
+                var index = v;
+                variantRows[v].Add(new(variants[v].Scenario, chosen.Variants[v],
+                    MedianOf(comparisons[0], r => r.Variants[index].Throughput / r.Simple.Throughput),
+                    MedianOf(comparisons[1], r => r.Variants[index].Throughput / r.Prepared.Throughput)));
             }
 
             if (chosen.Unique is { } median)
             {
-                uniqueRows.Add(new("unique: withdrawals over 10,000 accounts (Orleans client)", median,
-                    [.. comparisons, .. variants.Select((variant, v) => new Comparison(variant.ComparedAs, chosen.Variants[v].Throughput))]));
+                uniqueRows.Add(new("unique: withdrawals over 10,000 accounts, windows full (Orleans client)", median,
+                [
+                    MedianOf(comparisons[0], r => r.Unique!.Throughput / r.Simple.Throughput),
+                    MedianOf(comparisons[1], r => r.Unique!.Throughput / r.Prepared.Throughput),
+                    .. variants.Select((variant, v) => MedianOf(new Comparison(variant.ComparedAs, chosen.Variants[v].Throughput), r => r.Unique!.Throughput / r.Variants[v].Throughput)),
+                ]));
                 var toSimple = rounds.Select(r => r.Unique!.Throughput / r.Simple.Throughput).ToList();
                 var toPrepared = rounds.Select(r => r.Unique!.Throughput / r.Prepared.Throughput).ToList();
                 var perRound = toSimple.Zip(toPrepared, (a, b) => string.Create(CultureInfo.InvariantCulture, $"{a:F2} / {b:F2}"));
@@ -246,11 +273,11 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
         var hot = client.GetGrain<IAccountGrain>("hot-account");
         await hot.Open();
         await hot.Deposit(Guid.CreateVersion7(), long.MaxValue / 2);
-        var sequential = await MeasureAsync("hot account, c=1", 1, (_, _) => hot.Withdraw(Guid.CreateVersion7(), 1));
+        var sequential = await MeasureAsync("hot account, c=1", 1, (_, _) => SucceededAsync(hot.Withdraw(Guid.CreateVersion7(), 1)));
         _rows.Add(new("hot: one account, one write per operation (c=1)", sequential));
         foreach (var concurrency in new[] { 32, 64 })
         {
-            var result = await MeasureAsync($"hot account, c={concurrency}", concurrency, (_, _) => hot.Withdraw(Guid.CreateVersion7(), 1));
+            var result = await MeasureAsync($"hot account, c={concurrency}", concurrency, (_, _) => SucceededAsync(hot.Withdraw(Guid.CreateVersion7(), 1)));
             _rows.Add(new("hot: one account, group commit", result, new Comparison("one write per op (c=1)", sequential.Throughput)));
         }
     }
@@ -291,9 +318,9 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
         using var quietHttp = new HttpClient(quietHandler) { BaseAddress = quiet?.FrontEnd ?? frontEnd };
         quietHttp.DefaultRequestHeaders.Authorization = new("Bearer", quiet?.Token ?? token);
 
-        Task PostAsync(string accountId, Guid key, long amount) => PostWithAsync(http, accountId, key, amount);
+        Task PostAsync(string accountId, Guid key, long amount, bool replay = false) => PostWithAsync(http, accountId, key, amount, replay);
 
-        static async Task PostWithAsync(HttpClient http, string accountId, Guid key, long amount)
+        static async Task PostWithAsync(HttpClient http, string accountId, Guid key, long amount, bool replay = false)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"/accounts/{accountId}/withdrawals", UriKind.Relative))
             {
@@ -302,6 +329,11 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
             request.Headers.Add("Idempotency-Key", key.ToString());
             using var response = await http.SendAsync(request);
             response.EnsureSuccessStatusCode();
+            var replayed = response.Headers.TryGetValues("Idempotent-Replayed", out var values) && values.Contains("true");
+            if (replayed != replay)
+            {
+                throw new InvalidOperationException(replay ? "Expected a replay." : "Expected a new operation, got a replay.");
+            }
         }
 
         foreach (var concurrency in settings.Runs("http") ? Concurrencies : [])
@@ -344,7 +376,7 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
             var result = await MeasureAsync($"replays, HTTP, c={concurrency}", concurrency, (_, sequence) =>
             {
                 var (accountId, key) = recorded[sequence % recorded.Length];
-                return PostAsync(accountId, key, 1);
+                return PostAsync(accountId, key, 1, replay: true);
             });
             _rows.Add(new("replays: recorded operations answered again (HTTP front end, no write)", result));
         }
@@ -362,14 +394,17 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
         var steady = await OpenAccountsAsync(cluster.Client, WindowAccounts, "bench-steady-");
         Console.WriteLine($"Giving {WindowAccounts} accounts a history of {History:N0} operations each...");
         await FillAllAsync(steady, History);
+        await SyncJournalsAsync(steady);
         var rounds = new List<(LoadResult Fresh, LoadResult Steady)>();
-        for (var round = 1; round <= settings.Rounds; round++)
+
+        // An even number of rounds, so that each side runs first as often as the other.
+        for (var round = 1; round <= settings.Rounds + (settings.Rounds % 2); round++)
         {
             var fresh = await OpenAccountsAsync(cluster.Client, WindowAccounts, $"bench-fresh-{round}-");
             Task<LoadResult> MeasureFresh() => MeasureAsync($"fresh accounts, c=32, round {round}", 32,
-                (_, _) => fresh[Random.Shared.Next(fresh.Length)].Withdraw(Guid.CreateVersion7(), 1));
+                (_, _) => SucceededAsync(fresh[Random.Shared.Next(fresh.Length)].Withdraw(Guid.CreateVersion7(), 1)));
             Task<LoadResult> MeasureSteady() => MeasureAsync($"accounts with {History:N0} operations each, c=32, round {round}", 32,
-                (_, _) => steady[Random.Shared.Next(steady.Length)].Withdraw(Guid.CreateVersion7(), 1));
+                (_, _) => SucceededAsync(steady[Random.Shared.Next(steady.Length)].Withdraw(Guid.CreateVersion7(), 1)));
 
             // The order alternates by round: whichever runs second inherits the first's leftovers
             // (autovacuum of the rows it updated, a grown journal), which is no property of either.
@@ -390,8 +425,10 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
             $"SELECT avg(octet_length(payloadbinary)) FROM orleansstorage WHERE serviceid = '{cluster.ServiceId}' AND grainidextensionstring LIKE 'bench-steady-%'");
         var ratios = rounds.Select(r => r.Steady.Throughput / r.Fresh.Throughput).ToList();
         var chosen = rounds.OrderBy(r => r.Steady.Throughput / r.Fresh.Throughput).ElementAt(rounds.Count / 2);
-        Comparison[] fresher = [new($"fresh accounts (opened just before, window {settings.WindowSize})", chosen.Fresh.Throughput)];
-        _rows.Add(new($"steady: fresh accounts, unique withdrawals over {WindowAccounts} accounts (window {settings.WindowSize})", chosen.Fresh));
+        // 32 callers on 32 accounts fill a fresh account's window within the step's first second: the two
+        // sides differ in the length of their history (in the journal), not in the state they write.
+        Comparison[] fresher = [new($"fresh accounts (opened just before; short history)", chosen.Fresh.Throughput, Median(ratios))];
+        _rows.Add(new($"steady: fresh accounts (opened just before; their windows of {settings.WindowSize} full within the warm-up), unique withdrawals over {WindowAccounts} accounts", chosen.Fresh));
         _rows.Add(new($"steady: accounts with {History:N0} operations each ({bytes:N0} B state), unique withdrawals over {WindowAccounts} accounts", chosen.Steady, fresher));
         _notes.Add(string.Create(CultureInfo.InvariantCulture,
             $"steady state / fresh accounts in each round (fresh first in odd rounds, steady first in even ones): {string.Join(", ", ratios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))}; median {Median(ratios):F2}."));
@@ -423,16 +460,25 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
             var bytes = await postgres.ScalarAsync<double>(
                 $"SELECT avg(octet_length(payloadbinary)) FROM orleansstorage WHERE serviceid = '{cluster.ServiceId}'");
             var result = await MeasureAsync($"window {window}: unique withdrawals over {WindowAccounts} full accounts, c=32", 32,
-                (_, _) => accounts[Random.Shared.Next(accounts.Length)].Withdraw(Guid.CreateVersion7(), 1));
+                (_, _) => SucceededAsync(accounts[Random.Shared.Next(accounts.Length)].Withdraw(Guid.CreateVersion7(), 1)));
             _rows.Add(new($"window {window:N0}: {bytes:N0} B per state write; unique withdrawals over 32 full accounts", result));
         }
     }
 
-    private static async Task FillAllAsync(IAccountGrain[] accounts, int window)
+    private static async Task FillAllAsync(IAccountGrain[] accounts, int operations, int accountsAtOnce = 8)
     {
-        foreach (var chunk in accounts.Chunk(8))
+        foreach (var chunk in accounts.Chunk(accountsAtOnce))
         {
-            await Task.WhenAll(chunk.Select(account => FillAsync(account, window)));
+            await Task.WhenAll(chunk.Select(account => FillAsync(account, operations)));
+        }
+    }
+
+    /// <summary>Waits until every committed record of the accounts is in the journal: a fill's tail must not land in the next step.</summary>
+    private static async Task SyncJournalsAsync(IAccountGrain[] accounts)
+    {
+        foreach (var chunk in accounts.Chunk(64))
+        {
+            await Task.WhenAll(chunk.Select(account => account.SyncJournal()));
         }
     }
 
@@ -481,6 +527,28 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
         return accounts;
     }
 
+    /// <summary>
+    /// Counts an operation only when it did what the step measures: a refusal (insufficient funds, a
+    /// limit) costs no write, and counted as done it would inflate the step's throughput.
+    /// </summary>
+    private static async Task SucceededAsync(Task<OperationResult> operation)
+    {
+        var result = await operation;
+        if (result.Status != OperationStatus.Succeeded || result.IsReplay)
+        {
+            throw new InvalidOperationException($"The operation answered {result.Status} (replay: {result.IsReplay}), not a new success.");
+        }
+    }
+
+    /// <summary>The peer's withdrawal answers false when it refused (and wrote nothing).</summary>
+    private static void Expect(bool withdrawn)
+    {
+        if (!withdrawn)
+        {
+            throw new InvalidOperationException("The plain grain refused the withdrawal (insufficient funds): nothing was written.");
+        }
+    }
+
     private async Task<LoadResult> MeasureAsync(string name, int concurrency, Func<int, long, Task> operation)
     {
         var result = await LoadRunner.RunAsync(concurrency, settings.Warmup, settings.Duration, operation);
@@ -488,6 +556,12 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
         if (result.Errors > 0)
         {
             _notes.Add($"{name}: {result.Errors} errors during measurement.");
+        }
+
+        // A step that mostly failed measured its failures, not the scenario: the run stops instead of reporting it.
+        if (result.Errors > Math.Max(10, result.Operations / 100))
+        {
+            throw new InvalidOperationException($"{name}: {result.Errors} operations failed against {result.Operations} that succeeded; the step measured nothing it claims.");
         }
 
         return result;
@@ -507,7 +581,7 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
         text.AppendLine(machine + " PostgreSQL, the silo, the front end and the load generator share the machine.");
         text.AppendLine();
         var command = string.Create(CultureInfo.InvariantCulture,
-            $"Command: `scripts/benchmark.sh{settings.CommandLineSuffix}` (warm-up {settings.Warmup.TotalSeconds:F0} s, {settings.Duration.TotalSeconds:F0} s measured per step, window {settings.WindowSize}, {settings.Rounds} rounds of the unique scenario beside its baselines at each concurrency, the median round shown).");
+            $"Command: `scripts/benchmark.sh{settings.CommandLineSuffix}` (warm-up {settings.Warmup.TotalSeconds:F0} s, {settings.Duration.TotalSeconds:F0} s measured per step, window {settings.WindowSize}, {settings.Rounds} rounds of the unique scenario beside its baselines at each concurrency). With rounds, a row's throughput, latencies and CPU line come from the round whose unique / pgbench -M prepared ratio (steady / fresh in steady) is the median, and each ratio is the median of that comparison's own ratios in the rounds (every round in the notes).");
         text.AppendLine(command + " Ratios compare throughputs measured in this same run.");
         text.AppendLine();
         text.AppendLine("| Scenario | Concurrency | Throughput (ops/s) | p50 (ms) | p99 (ms) | Compared with | Ratio |");
@@ -521,7 +595,7 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
         }
 
         text.AppendLine();
-        text.AppendLine("Where the CPU went during each step (sampled from /proc; cores busy over the whole machine, and CPU milliseconds per operation by process):");
+        text.AppendLine("Where the CPU went during each step (sampled from /proc: cores busy in the system's processes (the silo, the front end, this run's PostgreSQL server and its sessions, pgbench, the load generator) and on the whole machine, and CPU milliseconds per operation by process):");
         text.AppendLine();
         foreach (var row in _rows)
         {
@@ -566,6 +640,15 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"- {note}");
         }
+
+        text.AppendLine();
+        text.AppendLine("What these figures do not control (read them with it):");
+        text.AppendLine();
+        text.AppendLine("- pg_stat_statements tracks nested statements and planning during every step, for both sides alike; its own cost is not subtracted.");
+        text.AppendLine("- pgbench runs after the Orleans steps of its concurrency (simple before prepared), with no warm-up of its own, on the table they have just updated; at 32 and 64 clients it puts that many backends on the machine's cores, and its CPU per write grows with them: below 1.0 against it there means a baseline that oversubscribes, not a cheaper silo.");
+        text.AppendLine("- pgbench's write reads the row's version in the same statement (one index lookup the silo's write does not make) and builds its payload in the server.");
+        text.AppendLine("- The load generator is a .NET process on the same cores; at one caller its idle threads cost about as much CPU as the silo (its line in each step).");
+        text.AppendLine("- The profiled round (round 1) resets PostgreSQL's statistics, which autovacuum also reads.");
 
         return text.ToString();
     }

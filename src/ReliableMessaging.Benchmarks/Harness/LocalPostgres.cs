@@ -43,6 +43,11 @@ public sealed class LocalPostgres : IAsyncDisposable
         await postgres.ExecuteAsync("ALTER SYSTEM SET pg_stat_statements.track = 'all'");
         await postgres.ExecuteAsync("ALTER SYSTEM SET pg_stat_statements.track_planning = on");
         await postgres.ExecuteAsync("SELECT pg_reload_conf()");
+
+        // Only this server's processes are charged to PostgreSQL: the machine may run others (a test
+        // suite's scratch servers), whose backends look the same by name.
+        var postmaster = CpuSampler.ParentOf(await postgres.ScalarAsync<int>("SELECT pg_backend_pid()"));
+        CpuSampler.PostmasterPid = postmaster > 0 ? postmaster : null;
         return postgres;
     }
 

@@ -57,7 +57,7 @@ public static partial class PgBench
 
         // pgbench's server backends live only while it runs: sample inside the run, a second in
         // from each end, so PostgreSQL's CPU per write is known for the baseline too.
-        var margin = TimeSpan.FromSeconds(1);
+        var margin = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(1).Ticks, duration.Ticks / 4));
         await Task.Delay(margin);
         var cpuBefore = CpuSampler.Sample();
         var sampled = System.Diagnostics.Stopwatch.StartNew();
