@@ -71,11 +71,35 @@ public static class BenchmarkCommandLine
 
     private static BenchmarkSettings ToSettings(ParseResult parse, string[] args) =>
         new(TimeSpan.FromSeconds(parse.GetValue(Duration)), TimeSpan.FromSeconds(parse.GetValue(Warmup)), parse.GetValue(Window), parse.GetValue(Output),
-            args.Length == 0 ? "" : " " + string.Join(' ', args))
+            CommandLineSuffix(args))
         {
             Scenarios = ParseScenarios(parse.GetValue(Scenarios))!,
             Rounds = parse.GetValue(Rounds),
         };
+
+    /// <summary>
+    /// The arguments as the report prints them after <c>scripts/benchmark.sh</c>: without <c>--out</c>,
+    /// which the script passes itself (printed, the command would name it twice and be refused).
+    /// </summary>
+    private static string CommandLineSuffix(string[] args)
+    {
+        var kept = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--out")
+            {
+                i++;
+                continue;
+            }
+
+            if (!args[i].StartsWith("--out=", StringComparison.Ordinal))
+            {
+                kept.Add(args[i]);
+            }
+        }
+
+        return kept.Count == 0 ? "" : " " + string.Join(' ', kept);
+    }
 
     private static Option<int> Positive(string name, string helpName, string description, int defaultValue, bool allowZero = false) => new(name)
     {
