@@ -118,7 +118,7 @@ DECLARE
 BEGIN
     SELECT d.service_id, d.account_id, d.sequence INTO kept
     FROM rm_deleted_journal_rows d
-    LEFT JOIN rm_journal_retention r ON r.service_id = d.service_id
+    LEFT JOIN public.rm_journal_retention r ON r.service_id = d.service_id
     WHERE r.pruned_through_ms IS NULL
        OR d.operation_time_ms > r.pruned_through_ms
        OR d.recorded_at > timestamptz 'epoch' + r.pruned_through_ms * interval '1 millisecond'
@@ -130,6 +130,10 @@ BEGIN
     RETURN NULL;
 END
 $$;
+
+-- The function runs with the deleting role's rights: a fixed search path, so that a temporary table
+-- of the same name (pg_temp comes first otherwise) cannot stand in for the floor.
+ALTER FUNCTION rm_operation_journal_deletes_only_below_the_floor() SET search_path = pg_catalog, public, pg_temp;
 
 CREATE OR REPLACE TRIGGER rm_operation_journal_deletes_only_below_the_floor
     AFTER DELETE ON rm_operation_journal REFERENCING OLD TABLE AS rm_deleted_journal_rows

@@ -96,6 +96,21 @@ public sealed class ApplicationRoleTests(ClusterFixture fixture)
         var withoutFloor = await Assert.ThrowsAsync<PostgresException>(() => DeleteAsync("sequence = 1 AND $2 > 0"));
         Assert.Equal(PostgresErrorCodes.CheckViolation, withoutFloor.SqlState);
 
+        // A temporary table named like the floor's (the session's own schema comes first by default) does not stand in for it.
+        await using (var shadow = new NpgsqlCommand("CREATE TEMP TABLE rm_journal_retention (service_id text, pruned_through_ms bigint)", connection))
+        {
+            await shadow.ExecuteNonQueryAsync();
+        }
+
+        await using (var forged = new NpgsqlCommand("INSERT INTO rm_journal_retention VALUES ($1, 9223372036854775807)", connection) { Parameters = { new() { Value = service } } })
+        {
+            await forged.ExecuteNonQueryAsync();
+        }
+
+        var shadowed = await Assert.ThrowsAsync<PostgresException>(() => DeleteAsync("$2 > 0"));
+        Assert.Equal(PostgresErrorCodes.CheckViolation, shadowed.SqlState);
+        Assert.Equal(3L, await JournalTable.CountAsync(fixture.Postgres, service, "alice"));
+
         // With a floor covering the two oldest: a delete that takes a row above it too fails whole.
         await JournalTable.ExecuteAsync(fixture.Postgres, "INSERT INTO rm_journal_retention (service_id, pruned_through_ms) VALUES ($1, $2)",
             service, floor.ToUnixTimeMilliseconds());
