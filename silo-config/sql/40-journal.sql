@@ -105,10 +105,10 @@ $$;
 
 -- History inside the retention cannot be deleted, by any role: the application role needs DELETE
 -- for the pruner, but a journal row may go only once the service's floor covers it (the pruner's own
--- rule: its ID and its recording at or below the floor, which it raises before it deletes). A process
--- holding the application's credentials can therefore not erase an executed operation inside the
--- retention (which would let its ID run again, and leave no trace for the audit); a row deleted below
--- the floor without its tally in rm_journal_pruned shows in the audit as missing. One check per
+-- rule: its ID and its recording at or below the floor, which it raises before it deletes). So an
+-- erased row's ID answers "expired", never runs again. Not a full guard against the application's
+-- credentials: the role may raise the floor (the pruner's upsert needs it) and then delete below it;
+-- a row deleted without its tally in rm_journal_pruned shows in the audit as missing. One check per
 -- statement over the rows it deleted (a transition table), so the pruner's batches pay one scan, not a
 -- function call per row. Like the triggers below, the tables' owner can disable it for a repair.
 CREATE OR REPLACE FUNCTION rm_operation_journal_deletes_only_below_the_floor() RETURNS trigger
