@@ -476,7 +476,17 @@ public sealed class TransferDelivery
     {
         // Until it is acknowledged, the row may or may not exist.
         Reminder = DeliveryReminderState.Unknown;
-        await _host.RegisterReminderAsync();
+        try
+        {
+            await _host.RegisterReminderAsync();
+        }
+        catch (Exception exception) when (ReminderServiceFailure.IsTransient(exception))
+        {
+            // The reminder service's own "retry later" types (a service still loading its range after
+            // a restart) are not among the failures a caller knows to retry.
+            throw ReminderServiceFailure.ToStorageException(exception);
+        }
+
         Reminder = DeliveryReminderState.Registered;
     }
 

@@ -102,9 +102,8 @@ public static class ReliableMessagingSiloExtensions
             options.Invariant = ClusterDatabase.Invariant;
             options.ConnectionString = connectionString;
         });
-        // Reminders may fire as often as transfer delivery retries: Orleans' options follow ours.
         silo.Services.AddOptions<ReminderOptions>().Configure<IOptions<AccountOptions>>((reminders, accounts) =>
-            reminders.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(reminders.MinimumReminderPeriod.Ticks, accounts.Value.TransferRetryPeriod.Ticks)));
+            ReminderServiceSettings.Apply(reminders, accounts.Value));
 
         // One trace from the front end's request through the grain calls; every money operation counted.
         if (silo.Configuration.ReadAtBuildTime<TelemetryOptions>(TelemetryOptions.SectionName).Enabled)

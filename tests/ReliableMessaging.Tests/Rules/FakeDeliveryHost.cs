@@ -123,10 +123,10 @@ internal sealed class FakeDeliveryHost : ITransferDeliveryHost
         Registers[index].SetResult();
     }
 
-    public void FailRegister(int index, bool rowWritten)
+    public void FailRegister(int index, bool rowWritten, Exception? failure = null)
     {
         ReminderRowExists |= rowWritten;
-        Registers[index].SetException(new TimeoutException("reminder table did not answer"));
+        Registers[index].SetException(failure ?? new TimeoutException("reminder table did not answer"));
     }
 
     public void CompleteUnregister(int index)

@@ -34,8 +34,25 @@ public sealed class TransferDeliveryTests
     private static PendingTransfer Transfer(int millisecond = 0, long amount = 100) =>
         new(Guid.CreateVersion7(Now.AddMilliseconds(millisecond)), "bob", amount, Now.ToUnixTimeMilliseconds());
 
-    /// <summary>Plays the steps with no synchronization context: continuations run inline.</summary>
-    private static Task Play(Func<Task> steps) => Task.Run(steps);
+    /// <summary>
+    /// Plays the steps one at a time, as a grain's turns run: on an exclusive scheduler (no
+    /// synchronization context), so a completed call resumes the delivery inline before the test's next
+    /// step, and a continuation that is queued instead (the second waiter of a shared task) runs only
+    /// when the test yields, never beside it on the thread pool.
+    /// </summary>
+    private static Task Play(Func<Task> steps) =>
+        Task.Factory.StartNew(steps, CancellationToken.None, TaskCreationOptions.DenyChildAttach, new ConcurrentExclusiveSchedulerPair().ExclusiveScheduler).Unwrap();
+
+    /// <summary>Yields to the queued continuations until <paramref name="condition"/> holds (at most 10 s).</summary>
+    private static async Task UntilAsync(Func<bool> condition, string because)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, because);
+            await Task.Yield();
+        }
+    }
 
     private Task<OperationResult> Start(PendingTransfer transfer) =>
         _delivery.StartAsync(transfer.TransferId, () => _host.Debit(transfer));
@@ -258,6 +275,40 @@ public sealed class TransferDeliveryTests
     });
 
     [Fact]
+    public Task RegisterRefusedByAReminderServiceStillLoading_StartFailsRetryably_NothingDebited_RetryStartsOnce() => Play(async () =>
+    {
+        // After a silo restarted while PostgreSQL did, Orleans' reminder service refuses registrations
+        // until its range loads: an OrleansException the front end answered with 500 (never retried).
+        var transfer = Transfer();
+        var start = Start(transfer);
+        _host.FailRegister(0, rowWritten: false, new OrleansException(
+            "Reminder Service is still initializing and it is taking a long time. Please retry again later.", new TimeoutException()));
+
+        var refused = await Assert.ThrowsAsync<AccountStorageException>(() => start);
+        Assert.False(refused.IsConflict);
+        Assert.Empty(_host.Debits);
+        Assert.Equal(DeliveryReminderState.Unknown, _delivery.Reminder);
+
+        var retry = Start(transfer);
+        _host.CompleteRegister(1);
+        _host.CommitDebit(0);
+        Assert.Equal(OperationStatus.Succeeded, (await retry).Status);
+        Assert.Single(_host.Debits);
+    });
+
+    [Fact]
+    public Task RegisterFailsWithAnErrorThatWouldRepeat_PassedOnAsItIs_NothingDebited() => Play(async () =>
+    {
+        var transfer = Transfer();
+        var start = Start(transfer);
+        var failure = new OrleansException("ReminderService failed initial load of reminders.", new InvalidCastException("not a reminder row"));
+        _host.FailRegister(0, rowWritten: false, failure);
+
+        Assert.Same(failure, await Assert.ThrowsAsync<OrleansException>(() => start));
+        Assert.Empty(_host.Debits);
+    });
+
+    [Fact]
     public Task RegisterSlow_StartsMeanwhileShareItsOneAttempt_AllFailWithIt_NextStartRegistersAgain() => Play(async () =>
     {
         // Behind a reminder service that answers slowly, each start queued an attempt of its own, and
@@ -267,7 +318,7 @@ public sealed class TransferDeliveryTests
 
         _host.FailRegister(0, rowWritten: false);
 
-        Assert.True(SpinWait.SpinUntil(() => starts.TrueForAll(start => start.IsCompleted), TimeSpan.FromSeconds(10)), "starts still wait after the attempt failed");
+        await UntilAsync(() => starts.TrueForAll(start => start.IsCompleted), "starts still wait after the attempt failed");
         foreach (var start in starts)
         {
             await Assert.ThrowsAsync<TimeoutException>(() => start);
@@ -582,8 +633,8 @@ public sealed class TransferDeliveryTests
         var second = Start(transfer);
         var lookup = _delivery.WhenStartedAsync(transfer.TransferId);
         _host.CompleteRegister(0);
-        // The second waiter of the shared registration may resume on the thread pool.
-        Assert.True(SpinWait.SpinUntil(() => _host.Debits.Count == 2, TimeSpan.FromSeconds(10)));
+        // The second waiter of the shared registration may resume only once the test yields.
+        await UntilAsync(() => _host.Debits.Count == 2, "the repeat never reached its debit");
 
         _host.FailDebit(0);
         await Assert.ThrowsAsync<AccountStorageException>(() => first);
