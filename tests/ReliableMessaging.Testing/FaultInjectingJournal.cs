@@ -14,6 +14,11 @@ public sealed class FaultInjectingJournal(IOperationJournal inner) : IOperationJ
         async Task AppendCoreAsync()
         {
             ThrowIfDown(accountId);
+            if (JournalFaults.BreakageOf(accountId) is { } failure)
+            {
+                throw failure;
+            }
+
             await inner.AppendAsync(accountId, records, cancellationToken);
             JournalFaults.CountAppended(accountId, records.Count);
         }

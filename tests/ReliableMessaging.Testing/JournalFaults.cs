@@ -10,6 +10,7 @@ public static class JournalFaults
 {
     private static readonly ConcurrentDictionary<string, JournalAppendGate> AppendGates = new();
     private static readonly ConcurrentDictionary<string, bool> Down = new();
+    private static readonly ConcurrentDictionary<string, Exception> Broken = new();
     private static readonly ConcurrentDictionary<string, int> Appended = new();
 
     /// <summary>Holds every journal append of <paramref name="accountId"/> until the returned gate opens (replacing any earlier gate).</summary>
@@ -23,12 +24,21 @@ public static class JournalFaults
     /// <summary>Every journal call for <paramref name="accountId"/> fails as if the journal were unreachable, until <see cref="Restore"/>.</summary>
     public static void TakeDown(string accountId) => Down[accountId] = true;
 
-    public static void Restore(string accountId) => Down.TryRemove(accountId, out _);
+    /// <summary>Every journal append for <paramref name="accountId"/> fails with <paramref name="failure"/> (a bug, not an outage), until <see cref="Restore"/>.</summary>
+    public static void Break(string accountId, Exception failure) => Broken[accountId] = failure;
+
+    public static void Restore(string accountId)
+    {
+        Down.TryRemove(accountId, out _);
+        Broken.TryRemove(accountId, out _);
+    }
 
     /// <summary>How many records of <paramref name="accountId"/> the journal confirmed (re-sent ones count again).</summary>
     public static int AppendedCount(string accountId) => Appended.GetValueOrDefault(accountId);
 
     internal static bool IsDown(string accountId) => Down.ContainsKey(accountId);
+
+    internal static Exception? BreakageOf(string accountId) => Broken.GetValueOrDefault(accountId);
 
     internal static JournalAppendGate? GateFor(string accountId) => AppendGates.GetValueOrDefault(accountId);
 

@@ -75,12 +75,22 @@ public sealed class JournalShipper
         }
     }
 
-    /// <summary>Completes once the journal holds every record through <paramref name="sequence"/>.</summary>
+    /// <summary>
+    /// Completes once the journal holds every record through <paramref name="sequence"/>; fails with the
+    /// error when shipping fails with one that is not an outage (a <see cref="JournalUnavailableException"/>
+    /// only delays it).
+    /// </summary>
     public Task WaitForAsync(long sequence)
     {
         if (sequence <= ConfirmedThrough)
         {
             return Task.CompletedTask;
+        }
+
+        if (LastFailure is { } failure and not JournalUnavailableException && !_shipping && !_retryScheduled)
+        {
+            // A gap: nothing will ship until a new commit, and that finds the same gap.
+            return Task.FromException(failure);
         }
 
         var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -98,16 +108,16 @@ public sealed class JournalShipper
             {
                 // Unconfirmed records never leave the window, so these are all of them, without gaps.
                 var records = state.Operations.Where(r => r.Sequence > ConfirmedThrough).OrderBy(r => r.Sequence).ToList();
-                if (records.Count == 0 || records[0].Sequence != ConfirmedThrough + 1 || records[^1].Sequence != state.LastSequence
-                    || records.Count != state.LastSequence - ConfirmedThrough)
+                if (!IsEachOnceInOrder(records, ConfirmedThrough + 1, state.LastSequence))
                 {
-                    // A bug lost records: nothing past the gap is appended or confirmed, and it counts as a
-                    // failure, so the account's bound stops new operations (an error, never "retry")
-                    // instead of letting the window grow unshipped.
+                    // A bug lost (or repeated) records: nothing past the gap is appended or confirmed, and it
+                    // counts as a failure, so the account's bound stops new operations (an error, never
+                    // "retry") instead of letting the window grow unshipped.
                     var gap = new InvalidOperationException(
-                        $"Records {ConfirmedThrough + 1} to {state.LastSequence} are neither confirmed by the journal nor all in the window.");
+                        $"Records {ConfirmedThrough + 1} to {state.LastSequence} are neither confirmed by the journal nor each once in the window.");
                     LastFailure = gap;
                     _onFailure(gap);
+                    FailWaiters(gap);
                     return;
                 }
 
@@ -123,6 +133,12 @@ public sealed class JournalShipper
                     // exception would stop shipping for good while the window grew without the bound.
                     LastFailure = exception;
                     _onFailure(exception);
+                    if (exception is not JournalUnavailableException)
+                    {
+                        // Not an outage: waiting for the retry would not help whoever waits for the journal.
+                        FailWaiters(exception);
+                    }
+
                     _retryScheduled = true;
                     _scheduleRetry(_backoff);
                     _backoff = TimeSpan.FromTicks(Math.Min(_backoff.Ticks * 2, _maxRetry.Ticks));
@@ -140,6 +156,35 @@ public sealed class JournalShipper
         {
             _shipping = false;
         }
+    }
+
+    /// <summary>True when <paramref name="records"/> are exactly <paramref name="first"/> to <paramref name="last"/>, each once, in order.</summary>
+    private static bool IsEachOnceInOrder(List<OperationRecord> records, long first, long last)
+    {
+        if (records.Count != last - first + 1)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < records.Count; i++)
+        {
+            if (records[i].Sequence != first + i)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private void FailWaiters(Exception failure)
+    {
+        foreach (var (_, waiter) in _waiters)
+        {
+            waiter.TrySetException(failure);
+        }
+
+        _waiters.Clear();
     }
 
     private void ReleaseWaiters()

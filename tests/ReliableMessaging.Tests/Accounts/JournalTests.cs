@@ -98,6 +98,31 @@ public sealed class JournalTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task JournalAppendFailsWithAnError_SyncReportsTheError_NotARetryableOutage()
+    {
+        var (account, accountId) = await OpenAccountAsync(1000);
+        await account.SyncJournal();
+        JournalFaults.Break(accountId, new InvalidOperationException("Injected: the journal refused the rows."));
+        try
+        {
+            Assert.Equal(OperationStatus.Succeeded, (await account.Withdraw(TestIds.NewOperationId(), 1)).Status);
+
+            // Retrying would fail the same way: the audit gets the error, not "storage unavailable, retry".
+            var failure = await Assert.ThrowsAnyAsync<Exception>(() => account.SyncJournal());
+            Assert.Null(AccountStorageException.Find(failure));
+            Assert.Contains("Injected: the journal refused the rows.", failure.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            JournalFaults.Restore(accountId);
+        }
+
+        var checkpoint = await ClientRetry.UntilAnsweredAsync(account.SyncJournal);
+        Assert.Equal(999, checkpoint.Balance);
+        Assert.Equal(checkpoint.LastSequence, await JournalTable.CountAsync(fixture.Postgres, fixture.ServiceId, accountId));
+    }
+
+    [Fact]
     public async Task Statement_ManyOperationsAcrossBothTiers_CompleteInOrderAndSumsToBalance()
     {
         var (account, accountId) = await OpenAccountAsync();

@@ -153,6 +153,44 @@ public sealed class JournalShipperTests
     }
 
     [Fact]
+    public async Task RecordRepeatedWhereAnotherIsMissing_NothingAppended_WaitersGetTheError()
+    {
+        // 1, 2, 2, 4: the first, the last and the count all look right; 3 is missing.
+        var state = StateWith(4);
+        state.Operations[2] = state.Operations[1];
+        var waiting = _shipper.WaitForAsync(4);
+
+        _shipper.Committed(state);
+
+        Assert.Empty(_appends);
+        Assert.True(_shipper.IsFailing);
+        Assert.Same(_shipper.LastFailure, await Assert.ThrowsAsync<InvalidOperationException>(() => waiting));
+        // A later wait fails at once: nothing will ship past the gap.
+        Assert.Same(_shipper.LastFailure, await Assert.ThrowsAsync<InvalidOperationException>(() => _shipper.WaitForAsync(4)));
+    }
+
+    [Fact]
+    public async Task AppendFailsWithAnError_WaitersGetIt_AnOutageOnlyDelaysThem()
+    {
+        _shipper.Committed(StateWith(2));
+        var waiting = _shipper.WaitForAsync(2);
+
+        _appends[0].Done.SetException(new JournalUnavailableException("down"));
+        Assert.False(waiting.IsCompleted);
+
+        _shipper.Retry();
+        var bug = new InvalidCastException("a column the journal does not have");
+        _appends[1].Done.SetException(bug);
+        Assert.Same(bug, await Assert.ThrowsAsync<InvalidCastException>(() => waiting));
+
+        // Still retried: records stay in the window and ship once the append works.
+        _shipper.Retry();
+        _appends[2].Done.SetResult();
+        Assert.Equal(2, _shipper.ConfirmedThrough);
+        Assert.True(_shipper.WaitForAsync(2).IsCompleted);
+    }
+
+    [Fact]
     public void NothingUnconfirmed_NoAppend()
     {
         _shipper.Committed(StateWith(3, journaledThrough: 3));
