@@ -53,6 +53,19 @@ CREATE TABLE IF NOT EXISTS rm_journal_retention
     pruned_through_ms bigint NOT NULL
 );
 
+-- The shortest retention this database allows, whatever a silo is configured with: the pruning floor
+-- cannot be raised above the database's clock minus it (rm_journal_floor_within_the_minimum_retention,
+-- below). Only the tables' owner writes it (the application role reads it), so credentials of the
+-- application cannot shorten the history: without a row, the floor only cannot be raised into the future.
+-- Set it as the owner:
+--   INSERT INTO rm_journal_minimum_retention (retention) VALUES (interval '400 days')
+--       ON CONFLICT (singleton) DO UPDATE SET retention = excluded.retention;
+CREATE TABLE IF NOT EXISTS rm_journal_minimum_retention
+(
+    singleton boolean  NOT NULL PRIMARY KEY DEFAULT true CHECK (singleton),
+    retention interval NOT NULL CHECK (retention >= interval '0')
+);
+
 -- What pruning deleted, per account: how many rows and their net effect on the balance (deposits,
 -- credits and refunds add, withdrawals and transfers out subtract, recorded refusals move nothing).
 -- Written in the same statement as the delete, so the audit (rows + pruned = the account's newest
@@ -92,6 +105,26 @@ BEGIN
 END
 $$;
 
+-- The pruning floor may not be raised above the database's clock minus the minimum retention (the
+-- pruner clamps its floor the same way): a role that may upsert the floor could otherwise set it to now,
+-- or into the future, and every look-up of an ID below it would answer "expired" (and the rows under it
+-- could be deleted). A floor already above it (the owner lengthened the retention later) may stay.
+CREATE OR REPLACE FUNCTION rm_journal_floor_within_the_minimum_retention() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    highest bigint := (extract(epoch FROM now()) * 1000)::bigint
+        - coalesce((SELECT (extract(epoch FROM m.retention) * 1000)::bigint FROM public.rm_journal_minimum_retention m), 0);
+BEGIN
+    IF NEW.pruned_through_ms > highest AND (TG_OP = 'INSERT' OR NEW.pruned_through_ms > OLD.pruned_through_ms) THEN
+        RAISE EXCEPTION 'the pruning floor of service % may not rise above the database''s clock minus the minimum retention', NEW.service_id
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+ALTER FUNCTION rm_journal_floor_within_the_minimum_retention() SET search_path = pg_catalog, public, pg_temp;
+
 CREATE OR REPLACE FUNCTION rm_journal_pruned_only_grows() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -106,9 +139,11 @@ $$;
 -- History inside the retention cannot be deleted, by any role: the application role needs DELETE
 -- for the pruner, but a journal row may go only once the service's floor covers it (the pruner's own
 -- rule: its ID and its recording at or below the floor, which it raises before it deletes). So an
--- erased row's ID answers "expired", never runs again. Not a full guard against the application's
--- credentials: the role may raise the floor (the pruner's upsert needs it) and then delete below it;
--- a row deleted without its tally in rm_journal_pruned shows in the audit as missing. One check per
+-- erased row's ID answers "expired", never runs again. The role may raise the floor (the pruner's
+-- upsert needs it), but not past the database's clock minus the owner's minimum retention
+-- (rm_journal_minimum_retention; without one, not into the future): with a minimum set, history inside
+-- it cannot be deleted with the application's credentials. A row deleted without its tally in
+-- rm_journal_pruned shows in the audit as missing. One check per
 -- statement over the rows it deleted (a transition table), so the pruner's batches pay one scan, not a
 -- function call per row. Like the triggers below, the tables' owner can disable it for a repair.
 CREATE OR REPLACE FUNCTION rm_operation_journal_deletes_only_below_the_floor() RETURNS trigger
@@ -141,5 +176,7 @@ CREATE OR REPLACE TRIGGER rm_operation_journal_deletes_only_below_the_floor
 
 CREATE OR REPLACE TRIGGER rm_journal_retention_only_rises
     BEFORE UPDATE ON rm_journal_retention FOR EACH ROW EXECUTE FUNCTION rm_journal_retention_only_rises();
+CREATE OR REPLACE TRIGGER rm_journal_floor_within_the_minimum_retention
+    BEFORE INSERT OR UPDATE ON rm_journal_retention FOR EACH ROW EXECUTE FUNCTION rm_journal_floor_within_the_minimum_retention();
 CREATE OR REPLACE TRIGGER rm_journal_pruned_only_grows
     BEFORE UPDATE ON rm_journal_pruned FOR EACH ROW EXECUTE FUNCTION rm_journal_pruned_only_grows();

@@ -15,6 +15,7 @@
 --                                                                    trigger of 40-journal.sql refuses deleting rows above the floor)
 --   rm_journal_retention            SELECT, INSERT, UPDATE          (the pruning floor: an upsert that only rises; no DELETE)
 --   rm_journal_pruned               SELECT, INSERT, UPDATE          (what pruning deleted per account: an upsert that adds; no DELETE)
+--   rm_journal_minimum_retention    SELECT                          (the owner's minimum retention, which the pruner clamps to)
 --   functions orleans_membership_insert / _update, orleans_storage_write: EXECUTE (SECURITY INVOKER:
 --   they act with rm_app's table privileges)
 --
@@ -86,6 +87,16 @@ BEGIN
             END LOOP;
         END IF;
     END LOOP;
+END
+$$;
+
+-- The minimum retention is the owner's: the application may read it, never shorten it.
+DO $$
+BEGIN
+    IF to_regclass('rm_journal_minimum_retention') IS NOT NULL THEN
+        REVOKE ALL ON rm_journal_minimum_retention FROM rm_app;
+        GRANT SELECT ON rm_journal_minimum_retention TO rm_app;
+    END IF;
 END
 $$;
 

@@ -30,6 +30,19 @@ public sealed partial class JournalPruner(
             return 0;
         }
 
+        // The database's minimum retention (its owner's) wins over a shorter one configured here: its
+        // trigger refuses a floor above it.
+        await using (var minimum = dataSource.CreateCommand(
+            "SELECT (extract(epoch FROM retention) * 1000)::bigint FROM rm_journal_minimum_retention"))
+        {
+            if (await minimum.ExecuteScalarAsync(cancellationToken) is long minimumMs && minimumMs > retention.TotalMilliseconds)
+            {
+                var required = TimeSpan.FromMilliseconds(minimumMs);
+                LogRetentionRaisedByTheDatabase(logger, retention, required);
+                retention = required;
+            }
+        }
+
         // Never above the database's own clock minus the retention: the floor only rises, so one silo
         // whose clock ran ahead would otherwise expire records still inside the retention, for good.
         long floor;
@@ -134,6 +147,10 @@ public sealed partial class JournalPruner(
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
+
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Warning,
+        Message = "Accounts:JournalRetention is {Configured}, shorter than the database's minimum retention {Minimum} (rm_journal_minimum_retention): pruning keeps the longer one")]
+    private static partial void LogRetentionRaisedByTheDatabase(ILogger logger, TimeSpan configured, TimeSpan minimum);
 
     [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "Journal pruned: {Rows} rows older than {Retention} deleted")]
     private static partial void LogPruned(ILogger logger, long rows, TimeSpan retention);

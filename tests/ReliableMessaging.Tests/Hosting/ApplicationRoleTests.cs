@@ -123,6 +123,34 @@ public sealed class ApplicationRoleTests(ClusterFixture fixture)
         Assert.Equal(1L, await JournalTable.CountAsync(fixture.Postgres, service, "alice"));
     }
 
+    [Fact]
+    public async Task ApplicationRole_RaisesTheFloorIntoTheFuture_Refused()
+    {
+        // The role may upsert the floor (the pruner's), but a floor ahead of the database's clock would
+        // make every look-up of an ID below it "expired", and let its rows be deleted.
+        var service = $"future-{Guid.NewGuid():N}";
+        var future = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds();
+        await using var connection = new NpgsqlConnection(RoleConnectionString);
+        await connection.OpenAsync();
+        async Task<int> ExecuteAsync(string sql)
+        {
+            await using var command = new NpgsqlCommand(sql, connection) { Parameters = { new() { Value = service }, new() { Value = future } } };
+            return await command.ExecuteNonQueryAsync();
+        }
+
+        var inserted = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync("INSERT INTO rm_journal_retention (service_id, pruned_through_ms) VALUES ($1, $2)"));
+        Assert.Equal(PostgresErrorCodes.CheckViolation, inserted.SqlState);
+
+        Assert.Equal(1, await ExecuteAsync("INSERT INTO rm_journal_retention (service_id, pruned_through_ms) VALUES ($1, $2 - 7200000)"));
+        var raised = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync("UPDATE rm_journal_retention SET pruned_through_ms = $2 WHERE service_id = $1"));
+        Assert.Equal(PostgresErrorCodes.CheckViolation, raised.SqlState);
+        Assert.Equal(future - 7_200_000, await fixture.Postgres.QueryScalarAsync<long>("SELECT pruned_through_ms FROM rm_journal_retention WHERE service_id = @s", ("s", service)));
+
+        // The owner's minimum retention is not the role's to change.
+        var minimum = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync("INSERT INTO rm_journal_minimum_retention (retention) VALUES (interval '0') ON CONFLICT (singleton) DO UPDATE SET retention = excluded.retention"));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, minimum.SqlState);
+    }
+
     [Theory]
     [InlineData("SELECT count(*) FROM orleansstorage")]
     [InlineData("UPDATE orleansstorage SET version = version + 1")]

@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Grains.Accounts;
+using ReliableMessaging.Silo.Journal;
+using ReliableMessaging.Testing;
+
+namespace ReliableMessaging.Tests.Journal;
+
+/// <summary>
+/// The database owner's minimum retention (rm_journal_minimum_retention): the application's role cannot
+/// raise the pruning floor past it, so it cannot shorten the history by raising the floor and deleting
+/// below it; a silo configured with a shorter retention prunes to it. On its own PostgreSQL: the setting
+/// is one for the whole database.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class MinimumRetentionTests
+{
+    [Fact]
+    public async Task MinimumRetentionSet_ApplicationRoleCannotRaiseTheFloorPastIt_PrunerWithAShorterRetentionKeepsIt()
+    {
+        await using var postgres = await PostgresServer.StartAsync();
+        await JournalTable.ExecuteAsync(postgres, "INSERT INTO rm_journal_minimum_retention (retention) VALUES (interval '1 day')");
+        var now = DateTimeOffset.UtcNow;
+        var service = new JournalServiceId("minimum");
+        var role = new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { Username = "rm_app" }.ConnectionString;
+        await using var dataSource = NpgsqlDataSource.Create(role);
+
+        // Raising the floor to an hour ago, as rm_app: refused; two days ago: allowed.
+        await using (var raise = dataSource.CreateCommand("INSERT INTO rm_journal_retention (service_id, pruned_through_ms) VALUES ($1, $2)"))
+        {
+            raise.Parameters.Add(new() { Value = service.Value });
+            raise.Parameters.Add(new() { Value = now.AddHours(-1).ToUnixTimeMilliseconds() });
+            Assert.Equal(PostgresErrorCodes.CheckViolation, (await Assert.ThrowsAsync<PostgresException>(() => raise.ExecuteNonQueryAsync())).SqlState);
+            raise.Parameters[1].Value = now.AddDays(-2).ToUnixTimeMilliseconds();
+            Assert.Equal(1, await raise.ExecuteNonQueryAsync());
+        }
+
+        // A silo configured to keep an hour prunes what is older than the database's day, and no more.
+        await using var journal = new PostgresOperationJournal(dataSource, service, Options.Create(new AccountOptions()), NullLogger<PostgresOperationJournal>.Instance);
+        var old = Record(1, now.AddDays(-3));
+        var recent = Record(2, now.AddHours(-5));
+        await journal.AppendAsync("alice", [old, recent]);
+        var options = Options.Create(new AccountOptions { JournalRetention = TimeSpan.FromHours(1), MaxOperationAge = TimeSpan.FromMinutes(30) });
+
+        Assert.Equal(1, await new JournalPruner(dataSource, service, options, new FakeTimeProvider(now), NullLogger<JournalPruner>.Instance).PruneAsync(CancellationToken.None));
+
+        Assert.Equal([recent], (await journal.FindAsync("alice", [old.OperationId, recent.OperationId])).Records);
+        var floor = (await journal.FindAsync("alice", [])).PrunedThroughUnixMs;
+        Assert.InRange(floor, now.AddDays(-1).AddMinutes(-1).ToUnixTimeMilliseconds(), DateTimeOffset.UtcNow.AddDays(-1).ToUnixTimeMilliseconds());
+
+        // The rows the day keeps cannot be deleted by the role either.
+        await using var delete = dataSource.CreateCommand("DELETE FROM rm_operation_journal WHERE service_id = $1");
+        delete.Parameters.Add(new() { Value = service.Value });
+        Assert.Equal(PostgresErrorCodes.CheckViolation, (await Assert.ThrowsAsync<PostgresException>(() => delete.ExecuteNonQueryAsync())).SqlState);
+        Assert.Equal(1L, await JournalTable.CountAsync(postgres, service.Value, "alice"));
+    }
+
+    private static OperationRecord Record(long sequence, DateTimeOffset at) =>
+        new(Guid.CreateVersion7(at), OperationKind.Deposit, 10, OperationStatus.Succeeded, 10 * sequence)
+        {
+            Sequence = sequence,
+            RecordedUnixMs = at.ToUnixTimeMilliseconds(),
+        };
+}
