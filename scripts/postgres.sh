@@ -178,6 +178,31 @@ ensure_database() {
     fi
 }
 
+# Applied to a live database, a file's DDL (CREATE OR REPLACE TRIGGER on the journal) waits for its
+# table's lock behind a prune batch (up to 2 minutes), and every insert of the table queues behind that
+# wait. So each attempt gives the lock up after 1 s (the journal's inserts wait at most that long; the
+# file is one transaction, rolled back whole) and tries again, for up to about 3 minutes.
+SCHEMA_LOCK_TIMEOUT="1s"
+SCHEMA_LOCK_ATTEMPTS=60
+
+apply_file() {
+    local port="$1" db="$2" file="$3" attempt output
+    for (( attempt = 1; attempt <= SCHEMA_LOCK_ATTEMPTS; attempt++ )); do
+        if output="$(PGOPTIONS="${PGOPTIONS:-} -c lock_timeout=$SCHEMA_LOCK_TIMEOUT" run_psql "$port" "$db" -1 -f "$file" 2>&1)"; then
+            [[ -z "$output" ]] || printf '%s\n' "$output" >&2
+            return 0
+        fi
+        if [[ "$output" != *"lock timeout"* ]]; then
+            printf '%s\n' "$output" >&2
+            return 1
+        fi
+        log "$(basename "$file"): a table it changes is busy (lock not granted within $SCHEMA_LOCK_TIMEOUT, attempt $attempt of $SCHEMA_LOCK_ATTEMPTS); trying again"
+        sleep 2
+    done
+    printf '%s\n' "$output" >&2
+    return 1
+}
+
 apply_schema() {
     local port="$1" db="$2" file found=0
     [[ -d "$SQL_DIR" ]] || die "schema directory $SQL_DIR not found"
@@ -185,7 +210,7 @@ apply_schema() {
     for file in "$SQL_DIR"/*.sql; do
         [[ -e "$file" ]] || continue
         found=1
-        run_psql "$port" "$db" -1 -f "$file" || die "applying $file failed"
+        apply_file "$port" "$db" "$file" || die "applying $file failed"
     done
     (( found )) || die "no *.sql files in $SQL_DIR"
 }

@@ -49,6 +49,10 @@ public sealed class ScratchPostgres : IAsyncDisposable
     public Task StartAgainAsync() =>
         RunScriptAsync(_repositoryRoot, _commandTimeout, "start", "--dir", Directory, "--port", Port.ToString(CultureInfo.InvariantCulture));
 
+    /// <summary>Applies silo-config/sql to the running server again (an upgrade); returns what the script reported.</summary>
+    public async Task<string> ApplySchemaAsync() =>
+        (await RunScriptAsync(_repositoryRoot, _commandTimeout, "apply-schema", "--port", Port.ToString(CultureInfo.InvariantCulture))).StandardError;
+
     /// <summary>Stops the server at once (fast shutdown: open connections are terminated).</summary>
     public Task StopAsync() => RunScriptAsync(_repositoryRoot, _commandTimeout, "stop", "--dir", Directory);
 

@@ -31,6 +31,9 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>Starts (or restarts) the server on the same data directory and port.</summary>
     public Task StartAgainAsync() => _server.StartAgainAsync();
 
+    /// <summary>Applies the project's schema again, as an upgrade of a live database does; returns the script's messages.</summary>
+    public Task<string> ApplySchemaAsync() => _server.ApplySchemaAsync();
+
     /// <summary>Stops the server at once (fast shutdown: open connections are terminated).</summary>
     public Task StopAsync() => _server.StopAsync();
 

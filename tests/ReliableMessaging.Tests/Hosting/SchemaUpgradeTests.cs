@@ -1,0 +1,49 @@
+using Npgsql;
+using ReliableMessaging.Testing;
+
+namespace ReliableMessaging.Tests.Hosting;
+
+/// <summary>
+/// Applying the schema to a live database (an upgrade, scripts/postgres.sh apply-schema): its DDL on the
+/// journal waits for the table's lock behind a prune batch, and while it waits every journal insert
+/// queues behind it. The script gives the lock up after a second and tries again. On its own PostgreSQL.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class SchemaUpgradeTests
+{
+    [Fact]
+    public async Task ApplySchema_WhileAPruneHoldsTheJournal_JournalInsertsGoOn_AppliedOnceThePruneEnds()
+    {
+        await using var postgres = await PostgresServer.StartAsync();
+        await using var prune = new NpgsqlConnection(postgres.ConnectionString);
+        await prune.OpenAsync();
+        await using var batch = await prune.BeginTransactionAsync();
+        await using (var delete = new NpgsqlCommand("LOCK TABLE rm_operation_journal IN ROW EXCLUSIVE MODE", prune, batch))
+        {
+            // What a prune's DELETE holds until its batch commits (up to its 2-minute timeout).
+            await delete.ExecuteNonQueryAsync();
+        }
+
+        var upgrade = postgres.ApplySchemaAsync();
+        await Eventually.ReachedAsync(
+            () => postgres.QueryScalarAsync<long>("SELECT count(*) FROM pg_locks WHERE relation = 'rm_operation_journal'::regclass AND NOT granted"),
+            waiting => waiting > 0, TimeSpan.FromSeconds(60), _ => "the upgrade never waited for the journal's lock");
+
+        // An account's journal append meanwhile: queued behind an upgrade that waited for the lock with
+        // no limit, it would wait as long as the prune; it waits at most one of the upgrade's attempts.
+        var at = DateTimeOffset.UtcNow;
+        await JournalTable.ExecuteAsync(postgres, """
+            INSERT INTO rm_operation_journal (service_id, account_id, operation_id, sequence, kind, amount, status, balance_after, operation_time_ms, recorded_at)
+            VALUES ('upgrade', 'alice', $1, 1, 1, 10, 0, 10, $2, $3)
+            """, Guid.CreateVersion7(at), at.ToUnixTimeMilliseconds(), at.UtcDateTime);
+        Assert.False(upgrade.IsCompleted, "the upgrade finished while the prune still held the journal");
+
+        await batch.RollbackAsync();
+        var messages = await upgrade;
+
+        Assert.Contains("trying again", messages, StringComparison.Ordinal);
+        Assert.Equal(1L, await postgres.QueryScalarAsync<long>(
+            "SELECT count(*) FROM pg_trigger WHERE tgname = 'rm_operation_journal_deletes_only_below_the_floor'"));
+        Assert.Equal(1L, await JournalTable.CountAsync(postgres, "upgrade", "alice"));
+    }
+}
