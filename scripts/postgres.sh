@@ -180,15 +180,17 @@ ensure_database() {
 
 # Applied to a live database, a file's DDL (CREATE OR REPLACE TRIGGER on the journal) waits for its
 # table's lock behind a prune batch (up to 2 minutes), and every insert of the table queues behind that
-# wait. So each attempt gives the lock up after 1 s (the journal's inserts wait at most that long; the
-# file is one transaction, rolled back whole) and tries again, for up to about 3 minutes.
+# wait. So each statement gives a lock up after 1 s (the file is one transaction, rolled back whole; the
+# journal's inserts wait a few seconds at most, as a file may hold one lock while the next statement
+# waits for another) and the file is applied again, for up to about 3 minutes. Messages in English
+# (lc_messages=C), so that the lock timeout is recognised whatever the server's language.
 SCHEMA_LOCK_TIMEOUT="1s"
 SCHEMA_LOCK_ATTEMPTS=60
 
 apply_file() {
     local port="$1" db="$2" file="$3" attempt output
     for (( attempt = 1; attempt <= SCHEMA_LOCK_ATTEMPTS; attempt++ )); do
-        if output="$(PGOPTIONS="${PGOPTIONS:-} -c lock_timeout=$SCHEMA_LOCK_TIMEOUT" run_psql "$port" "$db" -1 -f "$file" 2>&1)"; then
+        if output="$(PGOPTIONS="${PGOPTIONS:-} -c lock_timeout=$SCHEMA_LOCK_TIMEOUT -c lc_messages=C" run_psql "$port" "$db" -1 -f "$file" 2>&1)"; then
             [[ -z "$output" ]] || printf '%s\n' "$output" >&2
             return 0
         fi

@@ -63,7 +63,7 @@ CREATE TABLE IF NOT EXISTS rm_journal_retention
 CREATE TABLE IF NOT EXISTS rm_journal_minimum_retention
 (
     singleton boolean  NOT NULL PRIMARY KEY DEFAULT true CHECK (singleton),
-    retention interval NOT NULL CHECK (retention >= interval '0')
+    retention interval NOT NULL CHECK (isfinite(retention) AND retention >= interval '0')
 );
 
 -- What pruning deleted, per account: how many rows and their net effect on the balance (deposits,

@@ -46,6 +46,17 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
 
                 return;
             }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // Not an outage: the account's journal failed with an error (rows it refused, a record
+                // missing from its window). A finding about this account, which the others do not wait for.
+                lock (differences)
+                {
+                    differences.Add(new AuditDifference(accountId, 0, 0, 0, 0, $"its journal could not be brought up to date: {exception.Message}"));
+                }
+
+                return;
+            }
 
             var through = checkpoint.Status == AccountStatus.Open ? checkpoint.LastSequence : 0;
             var (rows, sum, lastBalance, newest, pruned, prunedEffect) = await SumJournalAsync(accountId, through, token);
@@ -66,7 +77,7 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
 
             // Records beyond the checkpoint are new operations committed since it was taken, unless the
             // account's state went back behind its journal: a fresh checkpoint tells them apart.
-            if (newest > checkpoint.LastSequence && await NewestAfterResyncAsync(accountId, unreachable) is { } now && now < newest)
+            if (newest > checkpoint.LastSequence && await NewestAfterResyncAsync(accountId, unreachable, differences) is { } now && now < newest)
             {
                 lock (differences)
                 {
@@ -100,8 +111,11 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
             unreachable.Order(StringComparer.Ordinal).ToList(), total, await InTransferAsync(accounts, cancellationToken), EveryAccount: accountIds is null);
     }
 
-    /// <summary>The account's newest sequence from a fresh checkpoint; null (and reported unreachable) when it cannot be asked.</summary>
-    private async Task<long?> NewestAfterResyncAsync(string accountId, List<string> unreachable)
+    /// <summary>
+    /// The account's newest sequence from a fresh checkpoint; null when it cannot be asked (reported
+    /// unreachable) or its journal fails with an error (reported as a difference).
+    /// </summary>
+    private async Task<long?> NewestAfterResyncAsync(string accountId, List<string> unreachable, List<AuditDifference> differences)
     {
         try
         {
@@ -112,6 +126,15 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
             lock (unreachable)
             {
                 unreachable.Add($"{accountId}: {exception.Message}");
+            }
+
+            return null;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            lock (differences)
+            {
+                differences.Add(new AuditDifference(accountId, 0, 0, 0, 0, $"its journal could not be brought up to date: {exception.Message}"));
             }
 
             return null;

@@ -168,13 +168,14 @@ public sealed class AccountCommitPipeline
             if (_journalRefusal() is { } failure)
             {
                 // An outage is "retry"; a journal that refuses the records the same way every time (a
-                // missing grant, a missing migration) is an error an operator must fix, never "retry".
-                throw failure is JournalUnavailableException
+                // missing grant, a missing migration, rows the database refuses) is an error an operator
+                // must fix, never "retry". Without the failure as inner exception: the journal's and
+                // Npgsql's exceptions have no codec outside the silo.
+                throw failure is JournalUnavailableException { IsRefusal: false }
                     ? new AccountStorageException(
                         $"The operation journal is unavailable and {_head.Unjournaled} records wait for it; nothing was executed. Retry with the same operation ID.")
                     : new InvalidOperationException(
-                        $"The operation journal fails on this account's records ({failure.Message}) and {_head.Unjournaled} wait for it; nothing was executed. An operator must look (the silo logs errors 3002 and 1030).",
-                        failure);
+                        $"The operation journal fails on this account's records ({failure.Message}) and {_head.Unjournaled} wait for it; nothing was executed. An operator must look (the silo logs errors 3002 and 1030).");
             }
 
             // No await between this decision and enlisting it.

@@ -154,6 +154,13 @@ public sealed partial class AccountGrain(
             throw new AccountStorageException(
                 $"The journal of account '{AccountId}' did not confirm its records within {JournalSyncTimeout.TotalSeconds:0} s. Retry.");
         }
+        catch (Exception exception) when (exception is not AccountStorageException)
+        {
+            // Not an outage (rows the database refused, a record missing from the window, a bug): an error
+            // for the caller, never "retry", in a type every caller can deserialize (the journal's own
+            // exceptions have no codec outside the silo).
+            throw new InvalidOperationException($"The journal of account '{AccountId}' could not be brought up to date: {exception.Message}");
+        }
 
         return new(AccountStatus.Open, committed.Balance, committed.LastSequence);
     }

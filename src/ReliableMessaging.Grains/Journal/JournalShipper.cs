@@ -77,8 +77,8 @@ public sealed class JournalShipper
 
     /// <summary>
     /// Completes once the journal holds every record through <paramref name="sequence"/>; fails with the
-    /// error when shipping fails with one that is not an outage (a <see cref="JournalUnavailableException"/>
-    /// only delays it).
+    /// error when shipping fails with one that is not an outage (an unreachable journal, a
+    /// <see cref="JournalUnavailableException"/> that is not a refusal, only delays it).
     /// </summary>
     public Task WaitForAsync(long sequence)
     {
@@ -133,9 +133,10 @@ public sealed class JournalShipper
                     // exception would stop shipping for good while the window grew without the bound.
                     LastFailure = exception;
                     _onFailure(exception);
-                    if (exception is not JournalUnavailableException)
+                    if (exception is not JournalUnavailableException { IsRefusal: false })
                     {
-                        // Not an outage: waiting for the retry would not help whoever waits for the journal.
+                        // Not an outage (a refusal of the rows, a bug): waiting for the retry would not help
+                        // whoever waits for the journal.
                         FailWaiters(exception);
                     }
 
@@ -182,6 +183,10 @@ public sealed class JournalShipper
         foreach (var (_, waiter) in _waiters)
         {
             waiter.TrySetException(failure);
+
+            // A waiter whose caller gave up (SyncJournal's time limit) is faulted with nobody awaiting it:
+            // observed here, so it is not reported as an unobserved task exception.
+            _ = waiter.Task.Exception;
         }
 
         _waiters.Clear();

@@ -285,13 +285,14 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
         }
         catch (PostgresException exception) when (batch.Count == 1 && IsRefusalOfTheRows(exception))
         {
-            // One account's rows refused: its records wait in its window (the account answers 503 past
-            // its bound), and an operator looks (the audit names an account whose state went back).
+            // One account's rows refused: its records wait in its window (past its bound the account
+            // refuses new operations with an error, not "retry"), and an operator looks (the audit names
+            // the account).
             var account = batch[0].AccountId;
             _refusedAccounts.Add(account);
             LogAccountRefused(_logger, exception, account, records);
             JournalMetrics.Failures.Add(1);
-            batch[0].Completion.TrySetException(new JournalUnavailableException($"The journal refused the records of account {account}: {exception.MessageText}", exception));
+            batch[0].Completion.TrySetException(new JournalUnavailableException($"The journal refused the records of account {account}: {exception.MessageText}", exception, isRefusal: true));
         }
         catch (Exception exception) when (IsOutage(exception))
         {

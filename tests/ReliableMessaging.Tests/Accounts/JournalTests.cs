@@ -1,5 +1,6 @@
 using ReliableMessaging.Contracts.Accounts;
 using ReliableMessaging.Contracts.Transfers;
+using ReliableMessaging.Grains.Journal;
 using ReliableMessaging.Testing;
 
 namespace ReliableMessaging.Tests.Accounts;
@@ -97,12 +98,16 @@ public sealed class JournalTests(ClusterFixture fixture)
         Assert.Equal(1000 - AccountCluster.MaxUnjournaledOperations - 1, (await account.GetSnapshot()).Balance);
     }
 
-    [Fact]
-    public async Task JournalAppendFailsWithAnError_SyncReportsTheError_NotARetryableOutage()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task JournalAppendFailsWithAnError_SyncReportsTheError_NotARetryableOutage(bool refusedByTheDatabase)
     {
         var (account, accountId) = await OpenAccountAsync(1000);
         await account.SyncJournal();
-        JournalFaults.Break(accountId, new InvalidOperationException("Injected: the journal refused the rows."));
+        JournalFaults.Break(accountId, refusedByTheDatabase
+            ? new JournalUnavailableException("Injected: the journal refused the rows.", isRefusal: true)
+            : new InvalidOperationException("Injected: the journal refused the rows."));
         try
         {
             Assert.Equal(OperationStatus.Succeeded, (await account.Withdraw(TestIds.NewOperationId(), 1)).Status);

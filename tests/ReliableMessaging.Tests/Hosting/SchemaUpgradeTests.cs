@@ -32,10 +32,14 @@ public sealed class SchemaUpgradeTests
         // An account's journal append meanwhile: queued behind an upgrade that waited for the lock with
         // no limit, it would wait as long as the prune; it waits at most one of the upgrade's attempts.
         var at = DateTimeOffset.UtcNow;
+        var waited = System.Diagnostics.Stopwatch.StartNew();
         await JournalTable.ExecuteAsync(postgres, """
             INSERT INTO rm_operation_journal (service_id, account_id, operation_id, sequence, kind, amount, status, balance_after, operation_time_ms, recorded_at)
             VALUES ('upgrade', 'alice', $1, 1, 1, 10, 0, 10, $2, $3)
             """, Guid.CreateVersion7(at), at.ToUnixTimeMilliseconds(), at.UtcDateTime);
+        // A bound, not a speed figure: the upgrade gives each lock up after 1 s; with no limit the insert
+        // would wait until the prune ends, which here is never (the command's own timeout, 15 s, would fail it).
+        Assert.True(waited.Elapsed < TimeSpan.FromSeconds(10), $"the journal insert waited {waited.Elapsed} behind the upgrade");
         Assert.False(upgrade.IsCompleted, "the upgrade finished while the prune still held the journal");
 
         await batch.RollbackAsync();

@@ -143,13 +143,18 @@ public sealed class AccountCommitPipelineJournalTests
         Assert.Equal(1, _writes);
     }
 
-    [Fact]
-    public async Task Execute_JournalRefusingTheSameWayEveryTimePastTheBound_AnErrorNeverRetry()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Execute_JournalRefusingTheSameWayEveryTimePastTheBound_AnErrorNeverRetry(bool rowsRefusedByTheDatabase)
     {
-        // A missing grant or migration fails every append alike: "unavailable, retry" (503) would send
-        // every client into endless retries of a misconfiguration.
+        // A missing grant or migration fails every append alike, and rows the database refuses (a state
+        // restored behind its journal) fail every retry: "unavailable, retry" (503) would send every
+        // client into endless retries of what an operator must fix.
         var pipeline = Pipeline(new AccountState { IsOpen = true, Balance = 1000 });
-        _journalFailure = new InvalidOperationException("permission denied for table rm_operation_journal");
+        _journalFailure = rowsRefusedByTheDatabase
+            ? new JournalUnavailableException("The journal refused the records of account alice: permission denied for table rm_operation_journal", isRefusal: true)
+            : new InvalidOperationException("permission denied for table rm_operation_journal");
 
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => pipeline.ExecuteAsync(new(OperationKind.Withdrawal, Guid.CreateVersion7(Now), 10), Now));
 

@@ -57,6 +57,33 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Audit_OneAccountsJournalFailsWithAnError_ReportedAsAFinding_TheOthersStillAudited()
+    {
+        // Before, the error escaped the audit's loop and ended the whole run with no report at all.
+        var honest = await AccountWithHistoryAsync(3);
+        var broken = await AccountWithHistoryAsync(2);
+        await fixture.Grains.GetGrain<IAccountGrain>(broken).SyncJournal();
+        JournalFaults.Break(broken, new Grains.Journal.JournalUnavailableException("Injected: the journal refused the rows.", isRefusal: true));
+        try
+        {
+            await fixture.Grains.GetGrain<IAccountGrain>(broken).Deposit(TestIds.NewOperationId(), 1);
+
+            var report = await AuditAsync(honest, broken);
+
+            Assert.False(report.Passed);
+            Assert.Equal(1, report.AccountsChecked);
+            var finding = Assert.Single(report.Differences);
+            Assert.Equal(broken, finding.AccountId);
+            Assert.Contains("Injected: the journal refused the rows.", finding.Reason, StringComparison.Ordinal);
+            Assert.Empty(report.Unreachable);
+        }
+        finally
+        {
+            JournalFaults.Restore(broken);
+        }
+    }
+
+    [Fact]
     public async Task Audit_OnlyTheDestinationOfACompletedTransfer_NegativeInTransferIsNoFinding()
     {
         // A subset sees the credit without its debit: only an audit of every account may call that created money.

@@ -191,6 +191,19 @@ public sealed class JournalShipperTests
     }
 
     [Fact]
+    public async Task AppendRefusedByTheDatabase_WaitersGetTheRefusal_RetriedLikeAnOutage()
+    {
+        _shipper.Committed(StateWith(1));
+        var waiting = _shipper.WaitForAsync(1);
+        var refusal = new JournalUnavailableException("The journal refused the records of account alice", isRefusal: true);
+
+        _appends[0].Done.SetException(refusal);
+
+        Assert.Same(refusal, await Assert.ThrowsAsync<JournalUnavailableException>(() => waiting));
+        Assert.Single(_retries);
+    }
+
+    [Fact]
     public void NothingUnconfirmed_NoAppend()
     {
         _shipper.Committed(StateWith(3, journaledThrough: 3));

@@ -77,7 +77,7 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
         var colliding = journal.AppendAsync("bob", [collision]);
         var alongside = journal.AppendAsync("alice", [other]);
 
-        await Assert.ThrowsAsync<JournalUnavailableException>(() => colliding);
+        Assert.True((await Assert.ThrowsAsync<JournalUnavailableException>(() => colliding)).IsRefusal);
         await alongside;
         Assert.Equal([first], (await journal.ReadAsync("bob", 0, 100)).Records);
         Assert.Empty((await journal.FindAsync("bob", [collision.OperationId])).Records);
@@ -360,7 +360,7 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
         await using var nowhere = NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Database=x;Username=x;Timeout=2");
         await using var journal = new PostgresOperationJournal(nowhere, _serviceId, Options.Create(new AccountOptions()), NullLogger<PostgresOperationJournal>.Instance);
 
-        await Assert.ThrowsAsync<Grains.Journal.JournalUnavailableException>(() => journal.AppendAsync("alice", [Record(1, Now)]));
+        Assert.False((await Assert.ThrowsAsync<Grains.Journal.JournalUnavailableException>(() => journal.AppendAsync("alice", [Record(1, Now)]))).IsRefusal);
         await Assert.ThrowsAsync<Grains.Journal.JournalUnavailableException>(() => journal.FindAsync("alice", [Guid.CreateVersion7()]));
         await Assert.ThrowsAsync<Grains.Journal.JournalUnavailableException>(() => journal.ReadAsync("alice", 0, 10));
     }
