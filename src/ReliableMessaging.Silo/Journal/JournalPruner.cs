@@ -30,35 +30,35 @@ public sealed partial class JournalPruner(
             return 0;
         }
 
-        // The database's minimum retention (its owner's) wins over a shorter one configured here: its
-        // trigger refuses a floor above it.
-        await using (var minimum = dataSource.CreateCommand(
-            "SELECT (extract(epoch FROM retention) * 1000)::bigint FROM rm_journal_minimum_retention"))
-        {
-            if (await minimum.ExecuteScalarAsync(cancellationToken) is long minimumMs && minimumMs > retention.TotalMilliseconds)
-            {
-                var required = TimeSpan.FromMilliseconds(minimumMs);
-                LogRetentionRaisedByTheDatabase(logger, retention, required);
-                retention = required;
-            }
-        }
-
         // Never above the database's own clock minus the retention: the floor only rises, so one silo
-        // whose clock ran ahead would otherwise expire records still inside the retention, for good.
+        // whose clock ran ahead would otherwise expire records still inside the retention, for good. The
+        // database owner's minimum retention wins over a shorter one configured here (its trigger refuses
+        // a floor above it); read in the same statement, so an owner changing it cannot fail the pass.
         long floor;
         await using (var raise = dataSource.CreateCommand("""
+            WITH minimum AS (
+                SELECT coalesce((SELECT (extract(epoch FROM retention) * 1000)::bigint FROM rm_journal_minimum_retention), 0) AS ms),
+            bound AS (
+                SELECT least($2, (extract(epoch FROM now()) * 1000)::bigint - greatest($3, minimum.ms)) AS floor, minimum.ms AS minimum_ms
+                FROM minimum)
             INSERT INTO rm_journal_retention (service_id, pruned_through_ms)
-            VALUES ($1, least($2, (extract(epoch FROM now()) * 1000)::bigint - $3))
+            SELECT $1, bound.floor FROM bound
             ON CONFLICT (service_id) DO UPDATE
                 SET pruned_through_ms = greatest(rm_journal_retention.pruned_through_ms, excluded.pruned_through_ms)
-            RETURNING least($2, (extract(epoch FROM now()) * 1000)::bigint - $3)
+            RETURNING (SELECT floor FROM bound), (SELECT minimum_ms FROM bound)
             """))
         {
             var retentionMs = (long)retention.TotalMilliseconds;
             raise.Parameters.Add(new() { Value = serviceId.Value });
             raise.Parameters.Add(new() { Value = time.GetUtcNow().ToUnixTimeMilliseconds() - retentionMs });
             raise.Parameters.Add(new() { Value = retentionMs });
-            floor = (long)(await raise.ExecuteScalarAsync(cancellationToken))!;
+            await using var reader = await raise.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            floor = reader.GetInt64(0);
+            if (reader.GetInt64(1) is var minimumMs && minimumMs > retentionMs)
+            {
+                LogRetentionRaisedByTheDatabase(logger, retention, TimeSpan.FromMilliseconds(minimumMs));
+            }
         }
 
         long deleted = 0;
