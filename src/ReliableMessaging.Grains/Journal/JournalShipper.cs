@@ -87,9 +87,10 @@ public sealed class JournalShipper
             return Task.CompletedTask;
         }
 
-        if (LastFailure is { } failure and not JournalUnavailableException && !_shipping && !_retryScheduled)
+        if (LastFailure is { } failure and not JournalUnavailableException { IsRefusal: false } && !_shipping)
         {
-            // A gap: nothing will ship until a new commit, and that finds the same gap.
+            // The last attempt failed with an error, not an outage (a gap, rows refused, a bug), and none is
+            // in flight: the next retry, if any, is expected to fail the same way.
             return Task.FromException(failure);
         }
 

@@ -201,6 +201,12 @@ public sealed class JournalShipperTests
 
         Assert.Same(refusal, await Assert.ThrowsAsync<JournalUnavailableException>(() => waiting));
         Assert.Single(_retries);
+
+        // Until an attempt succeeds, a new wait fails at once rather than run into its caller's time limit.
+        Assert.Same(refusal, await Assert.ThrowsAsync<JournalUnavailableException>(() => _shipper.WaitForAsync(1)));
+        _shipper.Retry();
+        _appends[1].Done.SetResult();
+        Assert.True(_shipper.WaitForAsync(1).IsCompleted);
     }
 
     [Fact]
