@@ -1,5 +1,9 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.TestingHost;
 using ReliableMessaging.Grains.Accounts;
 using ReliableMessaging.Silo.Hosting;
+using ReliableMessaging.Testing;
 
 namespace ReliableMessaging.Tests.Hosting;
 
@@ -8,8 +12,19 @@ namespace ReliableMessaging.Tests.Hosting;
 /// range read every minute, so a service whose first loads failed (a silo restarted during a PostgreSQL
 /// restart) refuses transfer starts for at most about a minute, not Orleans' default 5.
 /// </summary>
-public sealed class ReminderServiceSettingsTests
+[Collection(ClusterCollection.Name)]
+public sealed class ReminderServiceSettingsTests(ClusterFixture fixture)
 {
+    [Fact]
+    public void Silo_AsConfiguredByTheProject_ReadsItsReminderRangeEveryMinute()
+    {
+        var silo = Assert.IsType<InProcessSiloHandle>(fixture.Cluster.GetActiveSilos().First());
+
+        var reminders = silo.SiloHost.Services.GetRequiredService<IOptions<ReminderOptions>>().Value;
+
+        Assert.Equal(ReminderServiceSettings.RangeReadPeriod, reminders.RefreshReminderListPeriod);
+    }
+
     [Fact]
     public void Apply_OrleansDefaults_RangeReadEveryMinute_MinimumPeriodFollowsTransferRetries()
     {
