@@ -67,6 +67,12 @@ for trx in "$results"/*.trx; do
   passed=$((passed + $(get passed))) failed=$((failed + $(get failed)))
   skipped=$((skipped + $(get notExecuted)))
 done
+# The failed tests again, with the start of their messages: a CI that keeps only the log's tail still
+# names them (the two lanes interleave their output, so a failure scrolls far up).
+for trx in "$results"/*.trx; do
+  [[ -f "$trx" ]] || continue
+  awk -f scripts/failed-tests.awk "$trx"
+done
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 if (( passed == 0 && status == 0 )); then
   echo "No test ran." >&2
