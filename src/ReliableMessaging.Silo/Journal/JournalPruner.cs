@@ -35,6 +35,7 @@ public sealed partial class JournalPruner(
         // database owner's minimum retention wins over a shorter one configured here (its trigger refuses
         // a floor above it); read in the same statement, so an owner changing it cannot fail the pass.
         long floor;
+        var applied = retention;
         await using (var raise = dataSource.CreateCommand("""
             WITH minimum AS (
                 SELECT coalesce((SELECT (extract(epoch FROM retention) * 1000)::bigint FROM rm_journal_minimum_retention), 0) AS ms),
@@ -57,7 +58,8 @@ public sealed partial class JournalPruner(
             floor = reader.GetInt64(0);
             if (reader.GetInt64(1) is var minimumMs && minimumMs > retentionMs)
             {
-                LogRetentionRaisedByTheDatabase(logger, retention, TimeSpan.FromMilliseconds(minimumMs));
+                applied = TimeSpan.FromMilliseconds(minimumMs);
+                LogRetentionRaisedByTheDatabase(logger, retention, applied);
             }
         }
 
@@ -112,6 +114,8 @@ public sealed partial class JournalPruner(
             deleted += rows;
             if (rows < DeleteBatch)
             {
+                var flooredAt = DateTimeOffset.FromUnixTimeMilliseconds(floor);
+                LogPruned(logger, deleted, flooredAt, applied);
                 return deleted;
             }
         }
@@ -130,8 +134,7 @@ public sealed partial class JournalPruner(
         {
             try
             {
-                var deleted = await PruneAsync(stoppingToken);
-                LogPruned(logger, deleted, retention);
+                await PruneAsync(stoppingToken);
             }
             catch (NpgsqlException exception)
             {
@@ -152,8 +155,9 @@ public sealed partial class JournalPruner(
         Message = "Accounts:JournalRetention is {Configured}, shorter than the database's minimum retention {Minimum} (rm_journal_minimum_retention): pruning keeps the longer one")]
     private static partial void LogRetentionRaisedByTheDatabase(ILogger logger, TimeSpan configured, TimeSpan minimum);
 
-    [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "Journal pruned: {Rows} rows older than {Retention} deleted")]
-    private static partial void LogPruned(ILogger logger, long rows, TimeSpan retention);
+    // The retention that applied (the database owner's minimum when it is longer than the configured one) and the exact floor.
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "Journal pruned: {Rows} rows recorded before {Floor:O} deleted (retention {Retention})")]
+    private static partial void LogPruned(ILogger logger, long rows, DateTimeOffset floor, TimeSpan retention);
 
     [LoggerMessage(EventId = 3011, Level = LogLevel.Warning, Message = "Journal pruning failed; retrying at the next period")]
     private static partial void LogPruneFailed(ILogger logger, Exception exception);

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
@@ -45,11 +47,19 @@ public sealed class MinimumRetentionTests
         await journal.AppendAsync("alice", [old, recent]);
         var options = Options.Create(new AccountOptions { JournalRetention = TimeSpan.FromHours(1), MaxOperationAge = TimeSpan.FromMinutes(30) });
 
-        Assert.Equal(1, await new JournalPruner(dataSource, service, options, new FakeTimeProvider(now), NullLogger<JournalPruner>.Instance).PruneAsync(CancellationToken.None));
+        var logger = new FakeLogger<JournalPruner>();
+        Assert.Equal(1, await new JournalPruner(dataSource, service, options, new FakeTimeProvider(now), logger).PruneAsync(CancellationToken.None));
 
         Assert.Equal([recent], (await journal.FindAsync("alice", [old.OperationId, recent.OperationId])).Records);
         var floor = (await journal.FindAsync("alice", [])).PrunedThroughUnixMs;
         Assert.InRange(floor, now.AddDays(-1).AddMinutes(-1).ToUnixTimeMilliseconds(), DateTimeOffset.UtcNow.AddDays(-1).ToUnixTimeMilliseconds());
+
+        // The log says which retention applied: the warning, and the pass's summary with the day and the exact floor.
+        var logged = logger.Collector.GetSnapshot();
+        Assert.Contains(logged, entry => entry.Id.Id == 3013 && entry.Level == LogLevel.Warning);
+        var pruned = Assert.Single(logged, entry => entry.Id.Id == 3010);
+        Assert.Contains("retention 1.00:00:00", pruned.Message, StringComparison.Ordinal);
+        Assert.Contains(DateTimeOffset.FromUnixTimeMilliseconds(floor).ToString("O", System.Globalization.CultureInfo.InvariantCulture), pruned.Message, StringComparison.Ordinal);
 
         // The rows the day keeps cannot be deleted by the role either.
         await using var delete = dataSource.CreateCommand("DELETE FROM rm_operation_journal WHERE service_id = $1");
