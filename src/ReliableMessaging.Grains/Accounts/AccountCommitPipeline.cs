@@ -23,7 +23,7 @@ public sealed class AccountCommitPipeline
     private readonly Action<Exception> _onFault;
     private readonly Func<IReadOnlyList<Guid>, Task<JournalLookup>> _lookUpJournal;
     private readonly Action<AccountState> _onCommitted;
-    private readonly Func<Exception?> _journalRefusal;
+    private readonly Func<AccountState, Exception?> _journalRefusal;
     private readonly Dictionary<Guid, CommitBatch> _pendingOperations = [];
     private AccountState _committed;
     private AccountState _head;
@@ -40,8 +40,9 @@ public sealed class AccountCommitPipeline
     /// <param name="lookUpJournal">Finds records that left the window; throws <see cref="AccountStorageException"/> when the journal is unreachable.</param>
     /// <param name="onCommitted">Called with each newly persisted state (to ship its records to the journal).</param>
     /// <param name="journalRefusal">
-    /// While the journal is failing and too many records wait for it, its last failure (new executions are
-    /// refused); otherwise null.
+    /// Given the pending state (with every record decided so far, also those behind a write in flight),
+    /// the journal's last failure while it is failing and too many of those records wait for it (new
+    /// executions are refused); otherwise null.
     /// </param>
     public AccountCommitPipeline(
         AccountRules rules,
@@ -50,7 +51,7 @@ public sealed class AccountCommitPipeline
         Action<Exception> onFault,
         Func<IReadOnlyList<Guid>, Task<JournalLookup>>? lookUpJournal = null,
         Action<AccountState>? onCommitted = null,
-        Func<Exception?>? journalRefusal = null)
+        Func<AccountState, Exception?>? journalRefusal = null)
     {
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(committed);
@@ -63,7 +64,7 @@ public sealed class AccountCommitPipeline
         _onFault = onFault;
         _lookUpJournal = lookUpJournal ?? (_ => Task.FromResult(new JournalLookup([], 0)));
         _onCommitted = onCommitted ?? (_ => { });
-        _journalRefusal = journalRefusal ?? (() => null);
+        _journalRefusal = journalRefusal ?? (_ => null);
     }
 
     /// <summary>The last persisted state.</summary>
@@ -165,7 +166,7 @@ public sealed class AccountCommitPipeline
                     return answer;
             }
 
-            if (_journalRefusal() is { } failure)
+            if (_journalRefusal(_head) is { } failure)
             {
                 // An outage is "retry"; a journal that refuses the records the same way every time (a
                 // missing grant, a missing migration, rows the database refuses) is an error an operator

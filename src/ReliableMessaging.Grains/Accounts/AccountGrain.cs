@@ -42,9 +42,12 @@ public sealed partial class AccountGrain(
     private AccountCommitPipeline Pipeline =>
         _pipeline ??= new AccountCommitPipeline(rules, state.State, PersistAsync, _ => DeactivateOnIdle(), LookUpJournalAsync, Shipper.Committed, JournalRefusal);
 
-    /// <summary>Records wait in the window while the journal fails, up to a bound; past it nothing new executes.</summary>
-    private Exception? JournalRefusal() =>
-        Shipper.IsFailing && state.State.LastSequence - Shipper.ConfirmedThrough >= rules.MaxUnjournaled ? Shipper.LastFailure : null;
+    /// <summary>
+    /// Records wait in the window while the journal fails, up to a bound; past it nothing new executes.
+    /// Counted on the pipeline's pending state: operations queued behind a write in flight count too.
+    /// </summary>
+    private Exception? JournalRefusal(AccountState pending) =>
+        Shipper.IsFailing && pending.LastSequence - Shipper.ConfirmedThrough >= rules.MaxUnjournaled ? Shipper.LastFailure : null;
 
     private JournalShipper Shipper => _shipper ??= new JournalShipper(
         records => journal.AppendAsync(AccountId, records),

@@ -98,6 +98,57 @@ public sealed class JournalTests(ClusterFixture fixture)
         Assert.Equal(1000 - AccountCluster.MaxUnjournaledOperations - 1, (await account.GetSnapshot()).Balance);
     }
 
+    [Fact]
+    public async Task JournalDown_OperationsQueuedBehindAWrite_CountTowardsTheBound_NoneAcknowledgedPastIt()
+    {
+        // Operations gathered while a write is in flight are decided on the pending state: each must
+        // count the records decided before it, not only those of the state being written, or a burst
+        // behind one write is acknowledged past the bound.
+        var (account, accountId) = await OpenAccountAsync(1000);
+        await account.SyncJournal();
+        JournalFaults.TakeDown(accountId);
+        const int Bound = AccountCluster.MaxUnjournaledOperations;
+        for (var i = 0; i < Bound - 2; i++)
+        {
+            Assert.Equal(OperationStatus.Succeeded, (await account.Withdraw(TestIds.NewOperationId(), 1)).Status);
+        }
+
+        // The write of the bound's second-to-last record is held; ten more arrive behind it.
+        var gate = StorageFaults.HoldWrites(accountId);
+        var arrived = StorageFaults.NextWriteArrives(accountId);
+        var held = account.Withdraw(TestIds.NewOperationId(), 1);
+        await arrived.WaitAsync(Patience);
+        var ids = Enumerable.Range(0, 10).Select(_ => TestIds.NewOperationId()).ToList();
+        var started = AccountCalls.WhenStarted(accountId, nameof(IAccountGrain.Withdraw), ids);
+        var behind = ids.Select(id => account.Withdraw(id, 1)).ToList();
+        await started.WaitAsync(Patience);
+
+        // Only the bound's last record is admitted; the other nine are refused before anything is written
+        // (their answers are on their way back while the write is still held).
+        var answeredWithin = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (behind.Count(call => call.IsCompleted) < 9 && DateTime.UtcNow < answeredWithin)
+        {
+            await Task.Delay(20);
+        }
+
+        var refused = behind.Where(call => call.IsCompleted).ToList();
+        Assert.Equal(9, refused.Count);
+        foreach (var call in refused)
+        {
+            await Assert.ThrowsAsync<AccountStorageException>(() => call);
+        }
+
+        gate.SetResult();
+        Assert.Equal(OperationStatus.Succeeded, (await held.WaitAsync(Patience)).Status);
+        Assert.Equal(OperationStatus.Succeeded, (await behind.Single(call => !refused.Contains(call)).WaitAsync(Patience)).Status);
+        Assert.Equal(1000 - Bound, (await account.GetSnapshot()).Balance);
+
+        JournalFaults.Restore(accountId);
+        var checkpoint = await ClientRetry.UntilAnsweredAsync(account.SyncJournal);
+        Assert.Equal(1000 - Bound, checkpoint.Balance);
+        Assert.Equal(checkpoint.LastSequence, await JournalTable.CountAsync(fixture.Postgres, fixture.ServiceId, accountId));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

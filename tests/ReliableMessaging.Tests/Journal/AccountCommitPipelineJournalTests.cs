@@ -40,7 +40,7 @@ public sealed class AccountCommitPipelineJournalTests
                 ? throw new AccountStorageException("journal down")
                 : new JournalLookup(_journal.Where(r => ids.Contains(r.OperationId)).ToList(), 0);
         },
-        journalRefusal: () => _journalFailure);
+        journalRefusal: _ => _journalFailure);
 
     /// <summary>A state whose two oldest records were journaled and left the window.</summary>
     private (AccountState State, OperationRecord Evicted) StateWithEvictedRecord()
