@@ -107,6 +107,47 @@ public sealed class GroupCommitTests(ClusterFixture fixture)
         Assert.Equal(writesBefore + 2, StorageFaults.WriteCount(accountId));
     }
 
+    [Fact]
+    public async Task Withdraw_WriteLandsButItsAcknowledgementIsLost_LookUpDuplicateAndOtherQueuedBehindFailToo_NoneAnswersUnknown()
+    {
+        // The write holding X commits, but the grain is told it failed. Whatever waited behind it (a
+        // look-up of X, a duplicate of X, another operation) must fail with it: a look-up answering
+        // "unknown" for X would let a client conclude it never ran, and it did.
+        var (account, accountId) = await TestAccounts.OpenFundedAsync(fixture.Grains, 1000);
+        StorageFaults.Arm(accountId, StorageFault.FailAfterWrite);
+        var gate = StorageFaults.HoldWrites(accountId);
+        var arrived = StorageFaults.NextWriteArrives(accountId);
+        var x = TestIds.NewOperationId();
+        var y = TestIds.NewOperationId();
+        var withdrawal = account.Withdraw(x, 100);
+        await arrived.WaitAsync(SignalTimeout);
+
+        var lookUpStarted = AccountCalls.WhenStarted(accountId, nameof(IAccountGrain.GetOperation), [x]);
+        var lookUp = account.GetOperation(x);
+        var withdrawalsStarted = AccountCalls.WhenStarted(accountId, nameof(IAccountGrain.Withdraw), [x, y]);
+        var duplicate = account.Withdraw(x, 100);
+        var other = account.Withdraw(y, 50);
+        Assert.True(await lookUpStarted.WaitAsync(SignalTimeout), "the look-up was answered before the write ended");
+        Assert.True(await withdrawalsStarted.WaitAsync(SignalTimeout), "a withdrawal was answered before the write ended");
+        gate.SetResult();
+
+        await Assert.ThrowsAsync<AccountStorageException>(() => withdrawal);
+        await Assert.ThrowsAsync<AccountStorageException>(() => lookUp);
+        await Assert.ThrowsAsync<AccountStorageException>(() => duplicate);
+        await Assert.ThrowsAsync<AccountStorageException>(() => other);
+
+        // The next activation reads what was written: X ran once, and is found and replayed as it ran;
+        // Y never ran, and its retry executes it once, on a balance that holds X.
+        var found = await ClientRetry.UntilAnsweredAsync(() => account.GetOperation(x));
+        Assert.Equal(OperationLookupStatus.Found, found.Status);
+        Assert.Equal((OperationStatus.Succeeded, 900L, true), (found.Operation!.Status, found.Operation.BalanceAfter!.Value, found.Operation.IsReplay));
+        Assert.Equal(found.Operation, await account.Withdraw(x, 100));
+        var retried = await account.Withdraw(y, 50);
+        Assert.Equal((OperationStatus.Succeeded, 850L, false), (retried.Status, retried.BalanceAfter!.Value, retried.IsReplay));
+        Assert.Equal(retried with { IsReplay = true }, await account.Withdraw(y, 50));
+        Assert.Equal(850, (await account.GetSnapshot()).Balance);
+    }
+
     private static List<Guid> NewIds(int count) => [.. Enumerable.Range(0, count).Select(_ => TestIds.NewOperationId())];
 
     /// <summary>
