@@ -28,7 +28,10 @@ public sealed class AccountCommitPipelineJournalTests
         _ => { },
         async ids =>
         {
+            // The journal answers as it is when asked; a gated answer arrives later, as from a slow database.
             _lookups.Add(ids);
+            var down = _journalDown;
+            var found = _journal.Where(r => ids.Contains(r.OperationId)).ToList();
             var gate = _lookupGate;
             _lookupGate = null;
             if (gate is not null)
@@ -36,9 +39,7 @@ public sealed class AccountCommitPipelineJournalTests
                 await gate.Task;
             }
 
-            return _journalDown
-                ? throw new AccountStorageException("journal down")
-                : new JournalLookup(_journal.Where(r => ids.Contains(r.OperationId)).ToList(), 0);
+            return down ? throw new AccountStorageException("journal down") : new JournalLookup(found, 0);
         },
         journalRefusal: _ => _journalFailure);
 
@@ -112,6 +113,41 @@ public sealed class AccountCommitPipelineJournalTests
         Assert.Equal(executed with { IsReplay = true }, retry);
         Assert.Single(_lookups);
         Assert.Equal(1, _writes);
+    }
+
+    [Fact]
+    public async Task Execute_DuplicateExecutesAndLeavesTheWindowWhileTheFirstWaitsForItsLookUp_FirstReplaysNeverExecutesAgain()
+    {
+        // Two calls with one old ID: the first waits for the journal (which does not hold it yet); the
+        // duplicate executes meanwhile, is journaled and leaves the window. The first's journal answer
+        // ("not there") is stale by then: it must look again and replay, never execute a second time.
+        var (state, _) = StateWithEvictedRecord();
+        var pipeline = Pipeline(state);
+        var late = Guid.CreateVersion7(Now.AddSeconds(-30));
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _lookupGate = gate;
+
+        var first = pipeline.ExecuteAsync(new(OperationKind.Withdrawal, late, 50), Now);
+        var duplicate = await pipeline.ExecuteAsync(new(OperationKind.Withdrawal, late, 50), Now);
+        Assert.Equal((OperationStatus.Succeeded, false), (duplicate.Status, duplicate.IsReplay));
+        for (var i = 0; i < 2; i++)
+        {
+            await pipeline.ExecuteAsync(new(OperationKind.Deposit, Guid.CreateVersion7(Now), 1), Now);
+        }
+
+        _journal.AddRange(pipeline.Committed.Operations.Where(r => _journal.All(j => j.OperationId != r.OperationId)));
+        pipeline.MarkJournaled(pipeline.Committed.LastSequence);
+        await pipeline.ExecuteAsync(new(OperationKind.Deposit, Guid.CreateVersion7(Now), 1), Now);
+        Assert.Null(OperationWindow.Find(pipeline.Committed, late));
+        var writes = _writes;
+        var balance = pipeline.Committed.Balance;
+
+        gate.SetResult();
+
+        Assert.Equal(duplicate with { IsReplay = true }, await first);
+        Assert.Equal(writes, _writes);
+        Assert.Equal(balance, pipeline.Committed.Balance);
+        Assert.Equal(3, _lookups.Count(ids => ids.Contains(late)));
     }
 
     [Fact]
