@@ -87,6 +87,36 @@ public sealed class AccountCommitPipelineJournalTests
     }
 
     [Fact]
+    public async Task Statement_RecordsCommittedJournaledAndEvictedWhileItReadsTheJournal_PageHasNoGapAndEndsAtItsBalance()
+    {
+        // The journal answers as it was when asked; meanwhile more operations commit, are journaled and
+        // leave the window. The page must be the one of the state it started from: read against the
+        // window as it is after the read, records 5 and 6 would be in neither.
+        var (state, _) = StateWithEvictedRecord();
+        var pipeline = Pipeline(state);
+        var before = (Balance: state.Balance, state.LastSequence);
+
+        var page = await pipeline.StatementAsync(0, 100, async (after, limit) =>
+        {
+            var asked = new JournalPage([.. _journal.Where(r => r.Sequence > after).OrderBy(r => r.Sequence).Take(limit)]);
+            for (var i = 0; i < 3; i++)
+            {
+                await pipeline.ExecuteAsync(new(OperationKind.Deposit, Guid.CreateVersion7(Now), 7), Now);
+            }
+
+            _journal.AddRange(pipeline.Committed.Operations.Where(r => _journal.All(j => j.OperationId != r.OperationId)));
+            pipeline.MarkJournaled(pipeline.Committed.LastSequence);
+            await pipeline.ExecuteAsync(new(OperationKind.Deposit, Guid.CreateVersion7(Now), 7), Now);
+            Assert.DoesNotContain(pipeline.Committed.Operations, r => r.Sequence <= before.LastSequence + 2);
+            return asked;
+        });
+
+        Assert.Equal(Enumerable.Range(1, (int)before.LastSequence).Select(i => (long)i), page.Entries.Select(e => e.Sequence));
+        Assert.Equal((before.Balance, before.LastSequence), (page.Balance, page.LastSequence));
+        Assert.Equal(page.Balance, page.Entries[^1].BalanceAfter);
+    }
+
+    [Fact]
     public async Task Execute_RetryOfEvictedOperation_AnsweredFromJournalWithoutWrite()
     {
         var (state, evicted) = StateWithEvictedRecord();
