@@ -99,14 +99,15 @@ public sealed class AccountCommitPipelineJournalTests
         var page = await pipeline.StatementAsync(0, 100, async (after, limit) =>
         {
             var asked = new JournalPage([.. _journal.Where(r => r.Sequence > after).OrderBy(r => r.Sequence).Take(limit)]);
+            // IDs newer than every record so far, each its own millisecond: the window keeps the newest.
             for (var i = 0; i < 3; i++)
             {
-                await pipeline.ExecuteAsync(new(OperationKind.Deposit, Guid.CreateVersion7(Now), 7), Now);
+                await pipeline.ExecuteAsync(new(OperationKind.Deposit, Guid.CreateVersion7(Now.AddSeconds(10 + i)), 7), Now);
             }
 
             _journal.AddRange(pipeline.Committed.Operations.Where(r => _journal.All(j => j.OperationId != r.OperationId)));
             pipeline.MarkJournaled(pipeline.Committed.LastSequence);
-            await pipeline.ExecuteAsync(new(OperationKind.Deposit, Guid.CreateVersion7(Now), 7), Now);
+            await pipeline.ExecuteAsync(new(OperationKind.Deposit, Guid.CreateVersion7(Now.AddSeconds(20)), 7), Now);
             Assert.DoesNotContain(pipeline.Committed.Operations, r => r.Sequence <= before.LastSequence + 2);
             return asked;
         });
@@ -162,12 +163,12 @@ public sealed class AccountCommitPipelineJournalTests
         Assert.Equal((OperationStatus.Succeeded, false), (duplicate.Status, duplicate.IsReplay));
         for (var i = 0; i < 2; i++)
         {
-            await pipeline.ExecuteAsync(new(OperationKind.Deposit, Guid.CreateVersion7(Now), 1), Now);
+            await pipeline.ExecuteAsync(new(OperationKind.Deposit, Guid.CreateVersion7(Now.AddSeconds(10 + i)), 1), Now);
         }
 
         _journal.AddRange(pipeline.Committed.Operations.Where(r => _journal.All(j => j.OperationId != r.OperationId)));
         pipeline.MarkJournaled(pipeline.Committed.LastSequence);
-        await pipeline.ExecuteAsync(new(OperationKind.Deposit, Guid.CreateVersion7(Now), 1), Now);
+        await pipeline.ExecuteAsync(new(OperationKind.Deposit, Guid.CreateVersion7(Now.AddSeconds(20)), 1), Now);
         Assert.Null(OperationWindow.Find(pipeline.Committed, late));
         var writes = _writes;
         var balance = pipeline.Committed.Balance;
