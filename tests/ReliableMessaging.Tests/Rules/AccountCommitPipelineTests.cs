@@ -111,6 +111,42 @@ public sealed class AccountCommitPipelineTests
         Assert.Equal((901L, 1), (pipeline.Committed.Balance, pipeline.Committed.PendingTransfers.Count));
     });
 
+    [Theory]
+    [InlineData(TransferState.Refunded)]
+    [InlineData(TransferState.Completed)]
+    public Task TransferFinishedOneWayWhileThatWriteIsInFlight_TheOtherWayDecidedOnPendingState_NoWriteAndTheMoneyMovesOnce(TransferState first) => Play(async () =>
+    {
+        // The delivery pass's "completed" and an operator's "refunded" (ResolveHeldTransfer) for one
+        // transfer, both through the pipeline: the second is decided on the pending state, where the
+        // transfer is no longer pending, so it changes nothing and writes nothing, whichever came first.
+        var rules = new AccountRules(new AccountOptions { OperationWindowSize = 100, MaxClockSkew = TimeSpan.FromMinutes(1) });
+        var transferId = NewId();
+        var debit = new OperationRecord(transferId, OperationKind.TransferOut, 100, OperationStatus.Succeeded, 900, "bob", TransferState.Pending) { Sequence = 1, RecordedUnixMs = Now.ToUnixTimeMilliseconds() };
+        var committed = new AccountState
+        {
+            IsOpen = true, Balance = 900, Version = 2, LastSequence = 1,
+            Operations = [debit],
+            PendingTransfers = [new PendingTransfer(transferId, "bob", 100)],
+        };
+        var pipeline = new AccountCommitPipeline(rules, committed, Persist, _faults.Add);
+        Func<AccountState, bool> complete = state => rules.CompleteTransfer(state, transferId, Now);
+        Func<AccountState, bool> refund = state => rules.RefundTransfer(state, transferId, Now);
+        var (firstWay, otherWay) = first == TransferState.Refunded ? (refund, complete) : (complete, refund);
+
+        var finishing = pipeline.ApplyAsync(firstWay);
+        Assert.Single(_writes);
+        var other = pipeline.ApplyAsync(otherWay);
+        Assert.True(other.IsCompleted);
+        Assert.False(await other);
+        await CompleteWriteAsync(0);
+
+        Assert.True(await finishing.WaitAsync(Timeout));
+        Assert.Single(_writes);
+        Assert.Empty(pipeline.Committed.PendingTransfers);
+        Assert.Equal(first == TransferState.Refunded ? 1000L : 900L, pipeline.Committed.Balance);
+        Assert.Equal(first, rules.TryLookupTransfer(pipeline.Committed, "alice", transferId, Now, null, out var lookup) ? lookup.Transfer!.State : null);
+    });
+
     [Fact]
     public Task TransitionThrowingWhileAWriteIsInFlight_ThatWriteStillAnswersItsCallers_TheGatheredOnesFailAsUnavailable() => Play(async () =>
     {
