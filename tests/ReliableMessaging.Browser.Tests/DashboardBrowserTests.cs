@@ -41,19 +41,20 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
                 HttpCredentials = new() { Username = FrontEndFactory.DashboardUser, Password = Password },
             });
             var page = await context.NewPageAsync();
+            HeadlessChromium.AllowForABusyMachine(page);
             var url = new Uri(frontEnd.ServerAddress, "/dashboard/");
             output.WriteLine($"Opening {url}");
 
-            var response = await page.GotoAsync(url.ToString());
+            var response = await page.GotoAsync(url.ToString(), HeadlessChromium.UntilAnswered);
             Assert.Equal(200, response?.Status);
 
             // The Grains page lists every grain type with activations; it fills in as counters arrive.
-            await page.GetByText("Overview").First.WaitForAsync(new() { Timeout = 30_000 });
+            await page.GetByText("Overview").First.WaitForAsync();
             await page.GetByRole(AriaRole.Link, new() { Name = "Grains", Exact = true }).ClickAsync();
             var screenshot = Path.Combine(AppContext.BaseDirectory, "dashboard.png");
             try
             {
-                await page.GetByRole(AriaRole.Link, new() { Name = "AccountGrain", Exact = true }).WaitForAsync(new() { Timeout = 60_000 });
+                await page.GetByRole(AriaRole.Link, new() { Name = "AccountGrain", Exact = true }).WaitForAsync();
             }
             finally
             {

@@ -10,6 +10,33 @@ internal static class HeadlessChromium
 {
     public const string ExecutablePath = "/usr/bin/chromium";
 
+    /// <summary>
+    /// How long a page may take to answer or show what a test waits for. These tests run beside the
+    /// five-minute chaos run: on a busy CI host Chromium needed more than Playwright's 30 s default to
+    /// parse the pages' scripts (both browser tests timed out waiting for the load event; the same
+    /// failure follows here from slowing the page 40 times with CDP's CPU throttling). The tests
+    /// wait for what the user sees, not for how fast it appears.
+    /// </summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// A navigation that ends when the server's answer arrives (its status is checked); the page's
+    /// content is then awaited element by element, each with <see cref="Patience"/>.
+    /// </summary>
+    public static PageGotoOptions UntilAnswered => new()
+    {
+        WaitUntil = WaitUntilState.Commit,
+        Timeout = (float)Patience.TotalMilliseconds,
+    };
+
+    /// <summary>Gives every wait, click and navigation of <paramref name="page"/> <see cref="Patience"/>.</summary>
+    public static void AllowForABusyMachine(IPage page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        page.SetDefaultTimeout((float)Patience.TotalMilliseconds);
+        page.SetDefaultNavigationTimeout((float)Patience.TotalMilliseconds);
+    }
+
     public static async Task<IBrowser> LaunchAsync(IPlaywright playwright)
     {
         ArgumentNullException.ThrowIfNull(playwright);
