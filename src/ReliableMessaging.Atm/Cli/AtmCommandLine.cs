@@ -70,6 +70,8 @@ public static class AtmCommandLine
     private static readonly Option<string> StepOutWait = DurationOption("--step-out-wait",
         "how long a silo whose database path hangs is given to step out before the path heals (its DatabasePath:StepOutAfter and then some; at most 200s)", "90s",
         positive: true, max: ClusterControl.CommandTimeout - TimeSpan.FromSeconds(40));
+    private static readonly Option<string> FaultOverrun = DurationOption("--fault-overrun",
+        "how long traffic may go on past --duration while scheduled faults are still being injected (a slow host pushes them back; 0 = stop at --duration)", "60s");
     private static readonly Option<int> PostgresRestarts = Int("--postgres-restarts", "PostgreSQL restarts spread over the run", 1, 0, 1000);
     private static readonly Option<string> PostgresDown = DurationOption("--postgres-down", "how long PostgreSQL stays down each time", "3s");
     private static readonly Option<string> StorageFaultsEvery = DurationOption("--storage-faults-every", "kill the database connections this often, failing in-flight writes (0 = never)", "0s");
@@ -124,7 +126,7 @@ public static class AtmCommandLine
         [
             Api, Atms, AccountsPerAtm, Duration, ThinkTime, ClientTimeout, MaxAttempts, MaxBackoff, DuplicateRate, TransferRatio, AttackRatio, AheadRatio, AheadBy,
             SharedAccounts, RetireAfter, Seed,
-            ClusterDirectory, ClusterScript, KillEvery, RestartAfter, PauseEvery, PauseFor, MaxPauses, HangDatabasePathEvery, MaxDatabasePathHangs, StepOutWait,
+            ClusterDirectory, ClusterScript, KillEvery, RestartAfter, PauseEvery, PauseFor, MaxPauses, HangDatabasePathEvery, MaxDatabasePathHangs, StepOutWait, FaultOverrun,
             PostgresRestarts, PostgresDown, StorageFaultsEvery, Settle, TransferWait, ProgressEvery, ThroughputInterval, SummaryJson,
         ];
         foreach (var option in options)
@@ -163,6 +165,7 @@ public static class AtmCommandLine
         HangDatabasePathEvery = GetDuration(parse, HangDatabasePathEvery),
         MaxDatabasePathHangs = parse.GetValue(MaxDatabasePathHangs),
         StepOutWait = GetDuration(parse, StepOutWait),
+        FaultOverrun = GetDuration(parse, FaultOverrun),
         PostgresRestarts = parse.GetValue(PostgresRestarts),
         PostgresDown = GetDuration(parse, PostgresDown),
         StorageFaultsEvery = GetDuration(parse, StorageFaultsEvery),

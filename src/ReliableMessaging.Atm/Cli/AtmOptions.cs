@@ -66,6 +66,9 @@ public sealed class AtmOptions
     /// <summary>How long a silo whose database path hangs is given to step out of the cluster before the path heals.</summary>
     public TimeSpan StepOutWait { get; init; } = TimeSpan.FromSeconds(90);
 
+    /// <summary>How long traffic may go on past <see cref="Duration"/> while scheduled faults are still being injected (0: never).</summary>
+    public TimeSpan FaultOverrun { get; init; } = TimeSpan.FromSeconds(60);
+
     public int PostgresRestarts { get; init; } = 1;
 
     public TimeSpan PostgresDown { get; init; } = TimeSpan.FromSeconds(3);

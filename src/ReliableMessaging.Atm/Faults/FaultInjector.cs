@@ -70,7 +70,7 @@ public sealed class FaultInjector
             {
                 var ended = TimeSpan.FromTicks(endedTicks);
                 var late = string.Create(CultureInfo.InvariantCulture,
-                    $"{kind} (scheduled at {at.TotalSeconds:0.#} s) came due at {clock.Elapsed.TotalSeconds:0.#} s, after the traffic ended at {ended.TotalSeconds:0.#} s: not injected (no request would run under it); lengthen --duration or schedule fewer faults");
+                    $"{kind} (scheduled at {at.TotalSeconds:0.#} s) came due at {clock.Elapsed.TotalSeconds:0.#} s, after the traffic ended at {ended.TotalSeconds:0.#} s: not injected (no request would run under it); lengthen --duration or --fault-overrun, or schedule fewer faults");
                 _counters.Increment(Counter.FaultErrors);
                 _journal.AddSetupError("fault " + late);
                 _report("fault: " + late);

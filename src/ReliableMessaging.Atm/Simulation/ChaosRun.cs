@@ -97,19 +97,33 @@ public static class ChaosRun
         var trafficStart = clock.Elapsed;
         if (opened.All(ok => ok))
         {
-            using var stopIssuing = new CancellationTokenSource(options.Duration);
+            using var stopIssuing = new CancellationTokenSource();
             using var stopProgress = CancellationTokenSource.CreateLinkedTokenSource(abort);
             var progressTask = progress.RunAsync(options.ProgressEvery, stopProgress.Token);
             var faultClock = Stopwatch.StartNew();
             throughput.Start();
             var faultTask = faults?.RunAsync(faultClock, abort) ?? Task.CompletedTask;
+            var trafficEnd = StopIssuingAsync();
             await Task.WhenAll(atms.Select(atm => atm.RunAsync(stopIssuing.Token, abort)));
+            await trafficEnd;
             faults?.TrafficEnded(faultClock.Elapsed);
             throughput.Stop();
             progress.Event("traffic stopped; " + progress.Line());
             await faultTask;
             await stopProgress.CancelAsync();
             await progressTask;
+
+            async Task StopIssuingAsync()
+            {
+                try
+                {
+                    await TrafficEnd.WaitAsync(options.Duration, options.FaultOverrun, TrafficEnd.Tail, faultTask, progress.Event, abort);
+                }
+                finally
+                {
+                    await stopIssuing.CancelAsync();
+                }
+            }
         }
 
         var trafficSeconds = (clock.Elapsed - trafficStart).TotalSeconds;

@@ -18,7 +18,7 @@ namespace ReliableMessaging.Deployment.Tests.Chaos;
 /// </summary>
 public sealed class ChaosRunTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(6);
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(7);
     // The hung database path stalls every ATM until its silo steps out and the accounts move: measured
     // 13-25 s from the hang (peers whose own probes failed under the machine's load delay the evidence).
     // A fault nothing recovers from stalls for the rest of the run.
@@ -92,9 +92,10 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
             // at 105 s, and a PostgreSQL restart at 157.5 s. A fault that comes due while another is in
             // progress waits for it, and a silo's restart takes 12-15 s on an idle machine but 21-67 s in
             // CI runs of the whole suite, where the faults after the pause started 30-90 s late (the
-            // PostgreSQL restart of one at 176 s). The traffic goes on for 210 s so that every one runs
-            // under it: the simulator refuses to inject a fault that comes due after the traffic (a run
-            // error, exit 3).
+            // PostgreSQL restart of one at 176 s, of another at 212 s). The traffic goes on for 210 s, and
+            // past that (up to --fault-overrun, 60 s by default) while faults are still being injected, so
+            // that every one runs under it: the simulator refuses to inject a fault that comes due after
+            // the traffic (a run error, exit 3).
             var atm = await ProcessRunner.RunAsync("dotnet",
                 [
                     BuiltOutputs.Dll("ReliableMessaging.Atm"),

@@ -10,7 +10,7 @@ public sealed class AtmCommandLineTests
     [
         "--api", "--atms", "--accounts-per-atm", "--duration", "--think-time", "--client-timeout", "--max-attempts", "--max-backoff",
         "--duplicate-rate", "--transfer-ratio", "--attack-ratio", "--ahead-ratio", "--ahead-by", "--shared-accounts", "--retire-after", "--seed", "--cluster-dir", "--cluster-script", "--kill-every",
-        "--restart-after", "--pause-every", "--pause-for", "--max-pauses", "--hang-db-path-every", "--max-db-path-hangs", "--step-out-wait", "--postgres-restarts", "--postgres-down", "--storage-faults-every",
+        "--restart-after", "--pause-every", "--pause-for", "--max-pauses", "--hang-db-path-every", "--max-db-path-hangs", "--step-out-wait", "--fault-overrun", "--postgres-restarts", "--postgres-down", "--storage-faults-every",
         "--settle", "--transfer-wait", "--progress-every", "--throughput-interval", "--summary-json",
     ];
 
@@ -30,7 +30,7 @@ public sealed class AtmCommandLineTests
             new[] { options.Duration, options.ThinkTime, options.ClientTimeout, options.MaxBackoff, options.KillEvery, options.RestartAfter, options.PostgresDown, options.StorageFaultsEvery, options.Settle, options.TransferWait, options.ProgressEvery }
                 .Select(span => span.TotalMilliseconds));
         Assert.Equal((0, 30_000, 0, 5000), (options.PauseEvery.TotalMilliseconds, options.PauseFor.TotalMilliseconds, options.MaxPauses, options.ThroughputInterval.TotalMilliseconds));
-        Assert.Equal((0, 0, 90_000), (options.HangDatabasePathEvery.TotalMilliseconds, options.MaxDatabasePathHangs, options.StepOutWait.TotalMilliseconds));
+        Assert.Equal((0, 0, 90_000, 60_000), (options.HangDatabasePathEvery.TotalMilliseconds, options.MaxDatabasePathHangs, options.StepOutWait.TotalMilliseconds, options.FaultOverrun.TotalMilliseconds));
         Assert.Null(options.Seed);
         Assert.Null(options.ClusterDirectory);
         Assert.Null(options.ClusterScript);
@@ -48,7 +48,7 @@ public sealed class AtmCommandLineTests
             "--postgres-restarts", "0", "--postgres-down", "2s", "--storage-faults-every", "20s", "--settle", "1h", "--transfer-wait", "30s",
             "--progress-every", "1s", "--summary-json", "out.json", "--pause-every", "5s", "--max-pauses", "1", "--pause-for", "12s",
             "--throughput-interval", "2s", "--attack-ratio", "0.25", "--ahead-ratio", "0.2", "--ahead-by", "9s",
-            "--hang-db-path-every", "10s", "--max-db-path-hangs", "1", "--step-out-wait", "60s",
+            "--hang-db-path-every", "10s", "--max-db-path-hangs", "1", "--step-out-wait", "60s", "--fault-overrun", "0s",
         ]);
 
         Assert.Null(error);
@@ -62,7 +62,7 @@ public sealed class AtmCommandLineTests
             new[] { options.Duration, options.ThinkTime, options.ClientTimeout, options.MaxBackoff, options.KillEvery, options.RestartAfter, options.PostgresDown, options.StorageFaultsEvery, options.Settle, options.TransferWait, options.ProgressEvery }
                 .Select(span => span.TotalMilliseconds));
         Assert.Equal((5000, 12_000, 1, 2000), (options.PauseEvery.TotalMilliseconds, options.PauseFor.TotalMilliseconds, options.MaxPauses, options.ThroughputInterval.TotalMilliseconds));
-        Assert.Equal((10_000, 1, 60_000), (options.HangDatabasePathEvery.TotalMilliseconds, options.MaxDatabasePathHangs, options.StepOutWait.TotalMilliseconds));
+        Assert.Equal((10_000, 1, 60_000, 0), (options.HangDatabasePathEvery.TotalMilliseconds, options.MaxDatabasePathHangs, options.StepOutWait.TotalMilliseconds, options.FaultOverrun.TotalMilliseconds));
         Assert.Equal(Path.GetFullPath("run"), options.ClusterDirectory);
         Assert.Equal(Path.GetFullPath("c.sh"), options.ClusterScript);
         Assert.Equal(Path.GetFullPath("out.json"), options.SummaryJsonPath);
