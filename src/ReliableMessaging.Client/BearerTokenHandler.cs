@@ -22,7 +22,9 @@ internal sealed class BearerTokenHandler(IOptions<ReliableMessagingClientOptions
     {
         try
         {
-            return await provider(cancellationToken);
+            // Bounded by the attempt's deadline even when the provider ignores the token: a provider that
+            // hangs makes the attempt time out, and the caller's cancellation ends the call at once.
+            return await provider(cancellationToken).AsTask().WaitAsync(cancellationToken);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {

@@ -27,6 +27,9 @@ public sealed class ReliableMessagingClient
     private const string IdempotencyKeyHeader = "Idempotency-Key";
     private const string ReplayedHeader = "Idempotent-Replayed";
 
+    // How long past AttemptTimeout (the resilience pipeline's timeout) an attempt may take to read its body.
+    private static readonly TimeSpan BodyReadAllowance = TimeSpan.FromSeconds(1);
+
     // Requests (by reference) this process sent without learning their outcome: a resend of one starts as
     // "may have run", so a 401 to its first attempt is looked up, not taken for "executed nothing".
     private static readonly ConditionalWeakTable<object, object> SentWithoutAnOutcome = new();
@@ -172,8 +175,9 @@ public sealed class ReliableMessagingClient
 
     /// <summary>
     /// One keyed POST with its resolution. A request left without an outcome (no answer, nothing found
-    /// yet, or the caller cancelled) is remembered, so that its resend starts as one that may have run;
-    /// a cancellation carries the request in <see cref="OutcomeUnknownException"/>.
+    /// yet, the caller cancelled, or an unexpected error) is remembered, so that its resend starts as one
+    /// that may have run; a cancellation carries the request in <see cref="OutcomeUnknownException"/>,
+    /// any other exception in <see cref="KeyedRequestFailedException"/>.
     /// </summary>
     private static async Task<TOutcome> SendKeyedAsync<TRequest, TOutcome>(
         TRequest request, Guid key, Func<TRequest, CancellationToken, Task<TOutcome>> sendAndResolve, CancellationToken cancellationToken)
@@ -195,6 +199,14 @@ public sealed class ReliableMessagingClient
         {
             SentWithoutAnOutcome.AddOrUpdate(request, request);
             throw new OutcomeUnknownException(request, key, exception, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not (OutcomeUnknownException or KeyedRequestFailedException))
+        {
+            // Anything else (an observer or an application's handler that threw, a bug) may strike after an
+            // attempt ran the request: the caller must get the key with it, or a natural retry under a new
+            // key (DepositAsync and WithdrawAsync make theirs inside) would run the operation twice.
+            SentWithoutAnOutcome.AddOrUpdate(request, request);
+            throw new KeyedRequestFailedException(request, key, exception);
         }
     }
 
@@ -347,9 +359,11 @@ public sealed class ReliableMessagingClient
         {
             TimeSpan? retryAfter = null;
             // Also bounds reading the body, which HttpClient does after the handlers (and their timeout) returned.
+            // A little later than the pipeline's own timeout: cancelled first, this token would reach the
+            // pipeline as a plain cancellation, which the circuit breaker does not count as a timeout.
             using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                deadline.CancelAfter(_options.AttemptTimeout);
+                deadline.CancelAfter(_options.AttemptTimeout + BodyReadAllowance);
                 try
                 {
                     using var request = createRequest();

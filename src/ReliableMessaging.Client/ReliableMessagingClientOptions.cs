@@ -25,7 +25,10 @@ public sealed class ReliableMessagingClientOptions
     /// <summary>Longest pause between attempts, unless the server's Retry-After asks for longer.</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>The longest Retry-After honoured; a server asking for more waits this long (a bound against a broken header).</summary>
+    /// <summary>
+    /// The longest Retry-After honoured; a server asking for more waits this long (a bound against a broken
+    /// header), plus up to a fifth of it as jitter, as every wait on Retry-After is spread.
+    /// </summary>
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>

@@ -7,8 +7,20 @@ namespace ReliableMessaging.Api.Tests.Client;
 public sealed class RecordingObserver : IReliableMessagingObserver
 {
     private readonly ConcurrentQueue<AttemptRecord> _attempts = new();
+    private int _throwOnAnswers;
 
     public IReadOnlyList<AttemptRecord> Attempts => [.. _attempts];
 
-    public void OnAttempt(AttemptRecord attempt) => _attempts.Enqueue(attempt);
+    /// <summary>The next <paramref name="count"/> answered deposits or withdrawals make this observer throw (a bug of the application's).</summary>
+    public void ThrowOnAnswers(int count) => Volatile.Write(ref _throwOnAnswers, count);
+
+    public void OnAttempt(AttemptRecord attempt)
+    {
+        ArgumentNullException.ThrowIfNull(attempt);
+        _attempts.Enqueue(attempt);
+        if (attempt is { Request: RequestKind.Operation, Result: AttemptResult.Answered } && Interlocked.Decrement(ref _throwOnAnswers) >= 0)
+        {
+            throw new InvalidOperationException("Injected: the observer failed.");
+        }
+    }
 }

@@ -329,6 +329,93 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Withdraw_ObserverThrowsOnTheAnswer_KeyedRequestFailedCarriesTheRequest_ResendingItDebitsOnce()
+    {
+        // The debit committed and its answer arrived; then the application's observer threw. WithdrawAsync
+        // made the key itself: a raw exception would carry it away, and a retry under a new key debit twice.
+        await using var harness = new ClientHarness(fixture.FrontEndA);
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        harness.Observer.ThrowOnAnswers(1);
+
+        var failed = await Assert.ThrowsAsync<KeyedRequestFailedException>(() => harness.Client.WithdrawAsync(accountId, 300));
+        var request = Assert.IsType<OperationRequest>(failed.Request);
+        var settled = await harness.Client.SendAsync(request);
+
+        Assert.IsType<InvalidOperationException>(failed.InnerException);
+        Assert.Equal(request.OperationId, failed.Key);
+        Assert.Equal((OutcomeKind.Succeeded, true, 700L), (settled.Kind, settled.IsReplay, settled.BalanceAfter!.Value));
+        Assert.Equal(700, await harness.BalanceAsync(accountId));
+    }
+
+    [Fact]
+    public async Task Deposit_HandlerThrowsAfterTheServerAnswered_KeyedRequestFailedCarriesTheRequest_ResendingItCreditsOnce()
+    {
+        // A handler of the application's (added through the builder) fails after the credit committed.
+        await using var harness = new ClientHarness(fixture.FrontEndA, pathSuffix: "/deposits");
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        harness.Wire.ThrowAfterServer(1);
+
+        var failed = await Assert.ThrowsAsync<KeyedRequestFailedException>(() => harness.Client.DepositAsync(accountId, 50));
+        var settled = await harness.Client.SendAsync(Assert.IsType<OperationRequest>(failed.Request));
+
+        Assert.Equal((OutcomeKind.Succeeded, true, 1050L), (settled.Kind, settled.IsReplay, settled.BalanceAfter!.Value));
+        Assert.Equal(1050, await harness.BalanceAsync(accountId));
+    }
+
+    [Fact]
+    public async Task Withdraw_AccessTokenProviderHangsIgnoringTheToken_EachAttemptTimesOut_NothingSentAndTheCallEnds()
+    {
+        var hang = new System.Runtime.CompilerServices.StrongBox<bool>(false);
+        var never = new TaskCompletionSource<string?>();
+        await using var harness = new ClientHarness(fixture.FrontEndA, options =>
+        {
+            options.MaxAttempts = 2;
+            options.AttemptTimeout = TimeSpan.FromMilliseconds(300);
+            options.AccessTokenProvider = _ => Volatile.Read(ref hang.Value) ? new ValueTask<string?>(never.Task) : ValueTask.FromResult<string?>(FrontEndFactory.FullAccessToken);
+        });
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        var sentBefore = harness.Wire.Attempts.Count;
+        Volatile.Write(ref hang.Value, true);
+
+        var outcome = await harness.Client.WithdrawAsync(accountId, 100).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(OutcomeKind.Unanswered, outcome.Kind);
+        Assert.Equal(2, outcome.Attempts);
+        Assert.Equal([AttemptResult.Timeout, AttemptResult.Timeout],
+            harness.Observer.Attempts.Where(a => a.Request == RequestKind.Operation).TakeLast(2).Select(a => a.Result));
+        Assert.Equal(sentBefore, harness.Wire.Attempts.Count);
+        Volatile.Write(ref hang.Value, false);
+        Assert.Equal(1000, await harness.BalanceAsync(accountId));
+    }
+
+    [Fact]
+    public async Task ServiceHanging_FirstAttemptsOfDifferentOperationsTimeOut_OpenTheBreaker_TheNextIsNotSent()
+    {
+        // A stalled service is the breaker's case: attempts that time out count as failures.
+        await using var harness = new ClientHarness(fixture.FrontEndA, options =>
+        {
+            options.MaxAttempts = 1;
+            options.ResolveUnanswered = false;
+            options.AttemptTimeout = TimeSpan.FromMilliseconds(500);
+            options.CircuitBreakerMinimumThroughput = 2;
+            options.CircuitBreakerFailureRatio = 0.5;
+            options.CircuitBreakerBreakDuration = TimeSpan.FromSeconds(30);
+        });
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        harness.Wire.HangResponses(100);
+
+        // Two successes (open, deposit), then two operations whose only attempt times out: half failed.
+        var results = new List<AttemptResult>();
+        for (var i = 0; i < 3; i++)
+        {
+            await harness.Client.WithdrawAsync(accountId, 10);
+            results.Add(harness.Observer.Attempts[^1].Result);
+        }
+
+        Assert.Equal([AttemptResult.Timeout, AttemptResult.Timeout, AttemptResult.CircuitOpen], results);
+    }
+
+    [Fact]
     public void TransferInfo_StatusThisClientDoesNotKnow_NotTakenForFinished()
     {
         TransferInfo With(TransferStatus status) => new(Guid.CreateVersion7(), "a", "b", 1, status, DateTimeOffset.UtcNow, null);

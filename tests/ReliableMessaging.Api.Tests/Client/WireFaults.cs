@@ -18,6 +18,7 @@ public sealed class WireFaults : DelegatingHandler
     private int _failAfterServer;
     private int _failBeforeServer;
     private int _garbleResponses;
+    private int _throwAfterServer;
     private int _replaceResponses;
     private Func<HttpResponseMessage>? _replacement;
     private CancellationTokenSource? _cancelThenTimeOut;
@@ -48,6 +49,9 @@ public sealed class WireFaults : DelegatingHandler
     /// fails before it is sent, from now on: an account on a silo that stalls, while the others work.
     /// </summary>
     public void RefuseAccount(string accountId) => _refusedAccount = "/accounts/" + Uri.EscapeDataString(accountId);
+
+    /// <summary>The next <paramref name="count"/> matching requests reach the server, which answers; then a handler throws an exception nobody expects (an application's handler with a bug).</summary>
+    public void ThrowAfterServer(int count) => Volatile.Write(ref _throwAfterServer, count);
 
     /// <summary>The next <paramref name="count"/> matching requests reach the server, which answers; the answer arrives as a 200 whose body is not the API's (a middlebox's page).</summary>
     public void GarbleResponses(int count) => Volatile.Write(ref _garbleResponses, count);
@@ -92,6 +96,12 @@ public sealed class WireFaults : DelegatingHandler
         {
             response.Dispose();
             return InternalError();
+        }
+
+        if (matches && Take(ref _throwAfterServer))
+        {
+            response.Dispose();
+            throw new InvalidOperationException("Injected: a handler failed after the server answered.");
         }
 
         if (matches && Take(ref _garbleResponses))
