@@ -82,6 +82,19 @@ public sealed class ReliableMessagingClient
         return SendKeyedAsync(request, request.OperationId, SendAndResolveAsync, cancellationToken);
     }
 
+    /// <summary>
+    /// Sends a deposit or withdrawal again that may have been sent before, by this process or an earlier
+    /// one (a request rebuilt from the caller's journal after a restart): from its first attempt, an answer
+    /// that is no verdict on the work (a 401 because the token expired meanwhile) is looked up, never
+    /// reported as <see cref="OutcomeKind.Rejected"/>, "executed nothing". It executes at most once.
+    /// </summary>
+    public Task<OperationOutcome> ResendAsync(OperationRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        SentWithoutAnOutcome.AddOrUpdate(request, request);
+        return SendAsync(request, cancellationToken);
+    }
+
     private async Task<OperationOutcome> SendAndResolveAsync(OperationRequest request, CancellationToken cancellationToken)
     {
         var body = request.Body;
@@ -171,6 +184,17 @@ public sealed class ReliableMessagingClient
     {
         ArgumentNullException.ThrowIfNull(request);
         return SendKeyedAsync(request, request.TransferId, SendAndResolveAsync, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends a transfer again that may have been sent before (see <see cref="ResendAsync(OperationRequest, CancellationToken)"/>):
+    /// an answer that is no verdict on it is looked up, never reported as <see cref="OutcomeKind.Rejected"/>.
+    /// </summary>
+    public Task<TransferOutcome> ResendAsync(TransferRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        SentWithoutAnOutcome.AddOrUpdate(request, request);
+        return SendAsync(request, cancellationToken);
     }
 
     /// <summary>

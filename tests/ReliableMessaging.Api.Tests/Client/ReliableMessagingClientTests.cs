@@ -230,6 +230,37 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Withdraw_RebuiltFromTheJournalAndResent_TokenRefusedOnItsFirstAttempt_NeverRejected()
+    {
+        // After a restart the caller rebuilds the request from its journal: another object, so the client
+        // cannot know it was sent. SendAsync takes a 401 on its first attempt for "executed nothing";
+        // ResendAsync says it may have run, and the refusal is no verdict on the earlier send.
+        var tokens = new ExpiringTokens();
+        await using var harness = new ClientHarness(fixture.FrontEndA, options =>
+        {
+            options.MaxAttempts = 1;
+            options.ResolveUnanswered = false;
+            options.AccessTokenProvider = tokens.NextAsync;
+        });
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        harness.Wire.DropResponses(1);
+        var request = OperationRequest.Withdrawal(accountId, 300);
+        Assert.Equal(OutcomeKind.Unanswered, (await harness.Client.SendAsync(request)).Kind);
+        Assert.Equal(700, await harness.BalanceAsync(accountId));
+
+        var rebuilt = request with { };
+        Assert.NotSame(request, rebuilt);
+        tokens.Refuse(1);
+        var resent = await harness.Client.ResendAsync(rebuilt);
+        var settled = await harness.Client.ResendAsync(request with { });
+
+        Assert.Equal(OutcomeKind.Unanswered, resent.Kind);
+        Assert.IsType<UnauthorizedError>(resent.Error);
+        Assert.Equal((OutcomeKind.Succeeded, true, 700L), (settled.Kind, settled.IsReplay, settled.BalanceAfter!.Value));
+        Assert.Equal(700, await harness.BalanceAsync(accountId));
+    }
+
+    [Fact]
     public async Task Withdraw_AnswerUnreadable_NeverRejected_TheLookupFindsTheDebit()
     {
         // A 200 whose body is not the API's (a middlebox) means something ran: it is looked up, not reported as a rejection.
