@@ -500,7 +500,7 @@ public sealed class ReliableMessagingClient
             {
                 using var document = JsonDocument.Parse(exchange.Body);
                 var root = document.RootElement;
-                var account = new AccountInfo(root.GetProperty("accountId").GetString()!, root.GetProperty("balance").GetInt64(), root.GetProperty("version").GetInt64());
+                var account = new AccountInfo(RequiredString(root, "accountId"), root.GetProperty("balance").GetInt64(), root.GetProperty("version").GetInt64());
                 return new AccountResult(account, exchange.StatusCode == 201, null, exchange.StatusCode == 201 ? "201 opened" : "200");
             }
             catch (Exception exception) when (exception is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
@@ -598,7 +598,7 @@ public sealed class ReliableMessagingClient
 
             recorded = new RecordedOperation(
                 root.GetProperty("operationId").GetGuid(),
-                root.GetProperty("accountId").GetString()!,
+                RequiredString(root, "accountId"),
                 kind.Value,
                 root.GetProperty("amount").GetInt64(),
                 root.GetProperty("balanceAfter").GetInt64(),
@@ -629,8 +629,8 @@ public sealed class ReliableMessagingClient
             var finishedAt = root.TryGetProperty("finishedAt", out var finished) && finished.ValueKind == JsonValueKind.String ? finished.GetDateTimeOffset() : (DateTimeOffset?)null;
             transfer = new TransferInfo(
                 root.GetProperty("transferId").GetGuid(),
-                root.GetProperty("from").GetString()!,
-                root.GetProperty("to").GetString()!,
+                RequiredString(root, "from"),
+                RequiredString(root, "to"),
                 root.GetProperty("amount").GetInt64(),
                 status,
                 root.GetProperty("createdAt").GetDateTimeOffset(),
@@ -642,6 +642,10 @@ public sealed class ReliableMessagingClient
             return false;
         }
     }
+
+    // A JSON null where the API always writes a string: not the API's answer (never a null inside a result).
+    private static string RequiredString(JsonElement root, string name) =>
+        root.GetProperty(name).GetString() ?? throw new FormatException($"'{name}' is null");
 
     private static string StatusName(TransferStatus status) => status.ToString().ToLowerInvariant();
 

@@ -31,12 +31,17 @@ public static class ReliableMessagingClientServiceCollectionExtensions
         }
 
         options
-            .Validate(o => o.BaseAddress is { IsAbsoluteUri: true }, "ReliableMessaging:Client:BaseAddress must be an absolute http(s) URL.")
-            .Validate(o => o.AttemptTimeout > TimeSpan.Zero && o.MaxAttempts >= 1, "AttemptTimeout must be positive and MaxAttempts at least 1.")
-            .Validate(o => o.FirstBackoff >= TimeSpan.Zero && o.MaxBackoff >= o.FirstBackoff && o.MaxRetryAfter >= TimeSpan.Zero, "Backoffs must be non-negative, MaxBackoff at least FirstBackoff.")
+            .Validate(o => o.BaseAddress is { IsAbsoluteUri: true, Scheme: "http" or "https" }, "ReliableMessaging:Client:BaseAddress must be an absolute http(s) URL.")
+            // The resilience pipeline's timeout takes 10 ms to 1 day; a value past it would fail the first request instead of the start.
+            .Validate(o => o.AttemptTimeout >= TimeSpan.FromMilliseconds(10) && o.AttemptTimeout <= TimeSpan.FromDays(1) && o.MaxAttempts >= 1,
+                "AttemptTimeout must be from 10 ms to 1 day and MaxAttempts at least 1.")
+            .Validate(o => o.FirstBackoff >= TimeSpan.Zero && o.MaxBackoff >= o.FirstBackoff && o.MaxBackoff <= TimeSpan.FromDays(1)
+                && o.MaxRetryAfter >= TimeSpan.Zero && o.MaxRetryAfter <= TimeSpan.FromDays(1),
+                "Backoffs must be from 0 to 1 day, MaxBackoff at least FirstBackoff, MaxRetryAfter at most 1 day.")
             .Validate(o => o.CircuitBreakerFailureRatio is > 0 and <= 1 && o.CircuitBreakerMinimumThroughput >= 2
-                && o.CircuitBreakerSamplingDuration >= TimeSpan.FromMilliseconds(500) && o.CircuitBreakerBreakDuration >= TimeSpan.FromMilliseconds(500),
-                "Circuit breaker: ratio in (0, 1], minimum throughput at least 2, durations at least 500 ms.")
+                && o.CircuitBreakerSamplingDuration >= TimeSpan.FromMilliseconds(500) && o.CircuitBreakerSamplingDuration <= TimeSpan.FromDays(1)
+                && o.CircuitBreakerBreakDuration >= TimeSpan.FromMilliseconds(500) && o.CircuitBreakerBreakDuration <= TimeSpan.FromDays(1),
+                "Circuit breaker: ratio in (0, 1], minimum throughput at least 2, durations from 500 ms to 1 day.")
             .ValidateOnStart();
 
         services.AddTransient<BearerTokenHandler>();
