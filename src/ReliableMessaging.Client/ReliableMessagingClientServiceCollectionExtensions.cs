@@ -10,6 +10,9 @@ namespace ReliableMessaging.Client;
 
 public static class ReliableMessagingClientServiceCollectionExtensions
 {
+    /// <summary>How long the default primary handler keeps a pooled connection.</summary>
+    public static readonly TimeSpan PooledConnectionLifetime = TimeSpan.FromMinutes(2);
+
     /// <summary>
     /// Registers <see cref="ReliableMessagingClient"/> as a typed client of <c>IHttpClientFactory</c>,
     /// with options bound from <see cref="ReliableMessagingClientOptions.SectionName"/> and then
@@ -54,6 +57,10 @@ public static class ReliableMessagingClientServiceCollectionExtensions
             // Each attempt has its own deadline; the client as a whole is bounded by its attempts and the caller's token.
             http.Timeout = Timeout.InfiniteTimeSpan;
         });
+        // Applications resolve the client once and keep it, so the factory's handler rotation never
+        // reaches it: pooled connections are replaced instead, and a front end that moved (DNS, a
+        // restarted instance behind a balancer) is found again.
+        builder.ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = PooledConnectionLifetime });
         builder.AddHttpMessageHandler<BearerTokenHandler>();
         builder.AddResilienceHandler("reliable-messaging", (pipeline, context) =>
         {

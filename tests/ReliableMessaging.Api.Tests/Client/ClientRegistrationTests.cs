@@ -5,10 +5,10 @@ using ReliableMessaging.Client;
 namespace ReliableMessaging.Api.Tests.Client;
 
 /// <summary>
-/// Settings the client cannot work with are refused when the options are first read (at the host's
+/// The client's registration without a cluster. Settings the client cannot work with are refused when the options are first read (at the host's
 /// start, with ValidateOnStart), not at the first request, where a deposit's key would be at stake.
 /// </summary>
-public sealed class ClientOptionsValidationTests
+public sealed class ClientRegistrationTests
 {
     public static TheoryData<string> Unusable => new()
     {
@@ -48,6 +48,24 @@ public sealed class ClientOptionsValidationTests
         var options = Read(_ => { });
 
         Assert.Equal(new Uri("https://bank.example/"), options.BaseAddress);
+    }
+
+    [Fact]
+    public void Registration_DefaultPrimaryHandler_ReplacesPooledConnections()
+    {
+        // The client is resolved once and kept: only the connection pool's own lifetime renews its connections.
+        var services = new ServiceCollection();
+        services.AddReliableMessagingClient(options => options.BaseAddress = new Uri("https://bank.example/"));
+        using var provider = services.BuildServiceProvider();
+
+        HttpMessageHandler handler = provider.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler(nameof(ReliableMessagingClient));
+        while (handler is DelegatingHandler delegating)
+        {
+            handler = delegating.InnerHandler!;
+        }
+
+        var primary = Assert.IsType<SocketsHttpHandler>(handler);
+        Assert.Equal(ReliableMessagingClientServiceCollectionExtensions.PooledConnectionLifetime, primary.PooledConnectionLifetime);
     }
 
     private static ReliableMessagingClientOptions Read(Action<ReliableMessagingClientOptions> change)
