@@ -98,15 +98,24 @@ public static class ChaosRun
         if (opened.All(ok => ok))
         {
             using var stopIssuing = new CancellationTokenSource();
+            using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(abort);
             using var stopProgress = CancellationTokenSource.CreateLinkedTokenSource(abort);
             var progressTask = progress.RunAsync(options.ProgressEvery, stopProgress.Token);
             var faultClock = Stopwatch.StartNew();
             throughput.Start();
             var faultTask = faults?.RunAsync(faultClock, abort) ?? Task.CompletedTask;
             var trafficEnd = StopIssuingAsync();
-            await Task.WhenAll(atms.Select(atm => atm.RunAsync(stopIssuing.Token, abort)));
-            await trafficEnd;
-            faults?.TrafficEnded(faultClock.Elapsed);
+            try
+            {
+                await Task.WhenAll(atms.Select(atm => atm.RunAsync(stopIssuing.Token, abort)));
+            }
+            finally
+            {
+                // ATMs that all stopped early (or failed) end the wait too; it never throws.
+                await stopWaiting.CancelAsync();
+                await trafficEnd;
+            }
+
             throughput.Stop();
             progress.Event("traffic stopped; " + progress.Line());
             await faultTask;
@@ -117,11 +126,18 @@ public static class ChaosRun
             {
                 try
                 {
-                    await TrafficEnd.WaitAsync(options.Duration, options.FaultOverrun, TrafficEnd.Tail, faultTask, progress.Event, abort);
+                    await TrafficEnd.WaitAsync(options.Duration, options.FaultOverrun, TrafficEnd.Tail, faultTask, progress.Event, stopWaiting.Token);
+                }
+                catch (OperationCanceledException) when (stopWaiting.IsCancellationRequested)
+                {
+                    // The ATMs stopped before the wait ended, or the run is being aborted (the ATMs report that).
                 }
                 finally
                 {
                     await stopIssuing.CancelAsync();
+                    // From the moment no new operation is issued, not once the last in flight drained: a fault that
+                    // comes due while calls stuck on the previous one drain would run without traffic.
+                    faults?.TrafficEnded(faultClock.Elapsed);
                 }
             }
         }
