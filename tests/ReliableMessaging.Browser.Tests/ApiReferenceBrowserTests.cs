@@ -54,6 +54,8 @@ public sealed class ApiReferenceBrowserTests(ITestOutputHelper output)
                 output.WriteLine($"Screenshot: {screenshot}");
             }
 
+            // Everything the page loads by its load event (fonts, icons, scripts) is in the list below.
+            await page.WaitForLoadStateAsync(LoadState.Load);
             var content = await page.ContentAsync();
             Assert.Contains("insufficient-funds", content, StringComparison.Ordinal);
             Assert.Contains("idempotency-key-reused", content, StringComparison.Ordinal);

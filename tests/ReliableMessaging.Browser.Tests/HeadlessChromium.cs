@@ -11,11 +11,11 @@ internal static class HeadlessChromium
     public const string ExecutablePath = "/usr/bin/chromium";
 
     /// <summary>
-    /// How long a page may take to answer or show what a test waits for. These tests run beside the
-    /// five-minute chaos run: on a busy CI host Chromium needed more than Playwright's 30 s default to
-    /// parse the pages' scripts (both browser tests timed out waiting for the load event; the same
-    /// failure follows here from slowing the page 40 times with CDP's CPU throttling). The tests
-    /// wait for what the user sees, not for how fast it appears.
+    /// How long a page may take to answer or show what a test waits for. Beside the five-minute chaos
+    /// run (scripts/test.sh now runs them after it) Chromium on a busy CI host needed more than
+    /// Playwright's 30 s default to parse the pages' scripts (both browser tests timed out waiting for
+    /// the load event; the same failure follows here from slowing the page 40 times with CDP's CPU
+    /// throttling). The tests wait for what the user sees, not for how fast it appears.
     /// </summary>
     public static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
 
