@@ -464,7 +464,16 @@ public sealed class ReliableMessagingClient
     {
         foreach (var observer in _observers)
         {
-            observer.OnAttempt(attempt);
+            try
+            {
+                observer.OnAttempt(attempt);
+            }
+            catch (Exception exception)
+            {
+                // Called inside the attempt's try: unwrapped, an observer's HttpRequestException or
+                // TaskCanceledException would pass for the attempt's own, discard its answer and retry.
+                throw new ObserverFailedException(observer, exception);
+            }
         }
     }
 

@@ -26,7 +26,7 @@ public static class AtmCommandLine
     private static readonly Option<int> AccountsPerAtm = Int("--accounts-per-atm", "accounts each ATM opens and uses", 2, 1, 1000);
     private static readonly Option<string> Duration = DurationOption("--duration", "how long new operations are issued", "60s");
     private static readonly Option<string> ThinkTime = DurationOption("--think-time", "mean pause between one ATM's operations", "100ms");
-    private static readonly Option<string> ClientTimeout = DurationOption("--client-timeout", "how long one HTTP attempt may take (longer than the front end's 5 s grain-call deadline)", "10s", positive: true);
+    private static readonly Option<string> ClientTimeout = DurationOption("--client-timeout", "how long one HTTP attempt may take, and 1 s more to read the answer (longer than the front end's 5 s grain-call deadline)", "10s", positive: true);
     private static readonly Option<int> MaxAttempts = Int("--max-attempts", "attempts per operation before it counts as unanswered", 40, 1, 10_000);
     private static readonly Option<string> MaxBackoff = DurationOption("--max-backoff", "longest pause between attempts (a longer Retry-After is honoured)", "2s");
     private static readonly Option<double> DuplicateRate = Rate("--duplicate-rate", "share of answered operations sent once more on purpose", 0.05);

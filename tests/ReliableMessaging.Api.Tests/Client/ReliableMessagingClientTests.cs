@@ -394,9 +394,27 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
         var request = Assert.IsType<OperationRequest>(failed.Request);
         var settled = await harness.Client.SendAsync(request);
 
-        Assert.IsType<InvalidOperationException>(failed.InnerException);
+        Assert.IsType<InvalidOperationException>(Assert.IsType<ObserverFailedException>(failed.InnerException).InnerException);
         Assert.Equal(request.OperationId, failed.Key);
         Assert.Equal((OutcomeKind.Succeeded, true, 700L), (settled.Kind, settled.IsReplay, settled.BalanceAfter!.Value));
+        Assert.Equal(700, await harness.BalanceAsync(accountId));
+    }
+
+    [Fact]
+    public async Task Withdraw_ObserverThrowsAConnectionErrorOnTheAnswer_NotTakenForALostAnswer_TheAnswerIsNotRetried()
+    {
+        // An observer's HttpRequestException is not the attempt's: taken for a lost connection, the answer
+        // would be discarded and the request sent again (and the observer fed an attempt that never failed).
+        await using var harness = new ClientHarness(fixture.FrontEndA);
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        var sentBefore = harness.Wire.Attempts.Count;
+        harness.Observer.ThrowOnAnswers(1, () => new HttpRequestException("Injected: the observer's own call failed."));
+
+        var failed = await Assert.ThrowsAsync<KeyedRequestFailedException>(() => harness.Client.WithdrawAsync(accountId, 300));
+
+        Assert.IsType<HttpRequestException>(Assert.IsType<ObserverFailedException>(failed.InnerException).InnerException);
+        Assert.Single(harness.Wire.Attempts.Skip(sentBefore));
+        Assert.DoesNotContain(harness.Observer.Attempts, a => a.Result == AttemptResult.ConnectionFailed);
         Assert.Equal(700, await harness.BalanceAsync(accountId));
     }
 
@@ -418,33 +436,34 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
     [Fact]
     public async Task Withdraw_AccessTokenProviderHangsIgnoringTheToken_EachAttemptTimesOut_NothingSentAndTheCallEnds()
     {
-        var hang = new System.Runtime.CompilerServices.StrongBox<bool>(false);
+        // Set up with the defaults (a loaded machine may need seconds); only the call under test has short attempts.
+        await using var setup = new ClientHarness(fixture.FrontEndA);
+        var accountId = await setup.OpenWithBalanceAsync(1000);
         var never = new TaskCompletionSource<string?>();
         await using var harness = new ClientHarness(fixture.FrontEndA, options =>
         {
             options.MaxAttempts = 2;
             options.AttemptTimeout = TimeSpan.FromMilliseconds(300);
-            options.AccessTokenProvider = _ => Volatile.Read(ref hang.Value) ? new ValueTask<string?>(never.Task) : ValueTask.FromResult<string?>(FrontEndFactory.FullAccessToken);
+            options.AccessTokenProvider = _ => new ValueTask<string?>(never.Task);
         });
-        var accountId = await harness.OpenWithBalanceAsync(1000);
-        var sentBefore = harness.Wire.Attempts.Count;
-        Volatile.Write(ref hang.Value, true);
 
         var outcome = await harness.Client.WithdrawAsync(accountId, 100).WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(OutcomeKind.Unanswered, outcome.Kind);
         Assert.Equal(2, outcome.Attempts);
         Assert.Equal([AttemptResult.Timeout, AttemptResult.Timeout],
-            harness.Observer.Attempts.Where(a => a.Request == RequestKind.Operation).TakeLast(2).Select(a => a.Result));
-        Assert.Equal(sentBefore, harness.Wire.Attempts.Count);
-        Volatile.Write(ref hang.Value, false);
-        Assert.Equal(1000, await harness.BalanceAsync(accountId));
+            harness.Observer.Attempts.Where(a => a.Request == RequestKind.Operation).Select(a => a.Result));
+        Assert.Empty(harness.Wire.Attempts);
+        Assert.Equal(1000, await setup.BalanceAsync(accountId));
     }
 
     [Fact]
     public async Task ServiceHanging_FirstAttemptsOfDifferentOperationsTimeOut_OpenTheBreaker_TheNextIsNotSent()
     {
-        // A stalled service is the breaker's case: attempts that time out count as failures.
+        // A stalled service is the breaker's case: attempts that time out count as failures. Set up with
+        // the defaults; the client under test has its own breaker and short attempts.
+        await using var setup = new ClientHarness(fixture.FrontEndA);
+        var accountId = await setup.OpenWithBalanceAsync(1000);
         await using var harness = new ClientHarness(fixture.FrontEndA, options =>
         {
             options.MaxAttempts = 1;
@@ -454,10 +473,9 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
             options.CircuitBreakerFailureRatio = 0.5;
             options.CircuitBreakerBreakDuration = TimeSpan.FromSeconds(30);
         });
-        var accountId = await harness.OpenWithBalanceAsync(1000);
         harness.Wire.HangResponses(100);
 
-        // Two successes (open, deposit), then two operations whose only attempt times out: half failed.
+        // Two operations whose only attempt times out: all failed, at the minimum throughput.
         var results = new List<AttemptResult>();
         for (var i = 0; i < 3; i++)
         {
@@ -466,6 +484,7 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
         }
 
         Assert.Equal([AttemptResult.Timeout, AttemptResult.Timeout, AttemptResult.CircuitOpen], results);
+        Assert.Equal(2, harness.Wire.Attempts.Count);
     }
 
     [Fact]
