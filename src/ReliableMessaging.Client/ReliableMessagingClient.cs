@@ -161,9 +161,10 @@ public sealed class ReliableMessagingClient
 
         if (exchange.StatusCode == (int)HttpStatusCode.OK)
         {
-            return TryReadRecordedOperation(exchange.Body, out var recorded)
+            // The record asked for, or none: a record of another operation (a cache or proxy's mix-up) must not settle this key.
+            return TryReadRecordedOperation(exchange.Body, out var recorded) && recorded.OperationId == operationId && recorded.AccountId == accountId
                 ? new OperationLookup(LookupKind.Found, recorded, null, "200 " + (recorded.Succeeded ? "succeeded" : "insufficient-funds"))
-                : new OperationLookup(LookupKind.Failed, null, UnexpectedResponseError.Create(200, exchange.Body, "not an operation record"), "200 with an unreadable body");
+                : new OperationLookup(LookupKind.Failed, null, UnexpectedResponseError.Create(200, exchange.Body, "not the record of this operation"), "200 with an unreadable or foreign body");
         }
 
         var error = ApiError.FromResponse(exchange.StatusCode, exchange.Body);
@@ -302,7 +303,7 @@ public sealed class ReliableMessagingClient
 
         if (exchange.StatusCode == (int)HttpStatusCode.OK)
         {
-            return TryReadTransfer(exchange.Body, out var transfer)
+            return TryReadTransfer(exchange.Body, out var transfer) && transfer.TransferId == transferId
                 ? new TransferLookup(LookupKind.Found, transfer, null, "200 " + StatusName(transfer.Status))
                 : new TransferLookup(LookupKind.Failed, null, UnexpectedResponseError.Create(200, exchange.Body, "not a transfer"), "200 with an unreadable body");
         }

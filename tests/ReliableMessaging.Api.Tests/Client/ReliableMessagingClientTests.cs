@@ -283,6 +283,29 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task GetOperation_AnswerIsTheRecordOfAnotherOperation_FailedAsUnexpected_NeverFound()
+    {
+        // A cache or proxy that mixes up answers: another key's record must never settle this one (a
+        // resolution would report the other operation's outcome for a withdrawal that may not have run).
+        var operationId = Guid.CreateVersion7();
+        await using var harness = new ClientHarness(fixture.FrontEndA, pathSuffix: $"/operations/{operationId}");
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        harness.Wire.ReplaceResponses(1, () => new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            Content = new StringContent(
+                $$"""{"operationId":"{{Guid.CreateVersion7()}}","accountId":"{{accountId}}","kind":"withdrawal","amount":100,"balanceAfter":900,"status":"succeeded"}""",
+                Encoding.UTF8,
+                "application/json"),
+        });
+
+        var lookup = await harness.Client.GetOperationAsync(accountId, operationId);
+
+        Assert.Equal(LookupKind.Failed, lookup.Kind);
+        Assert.Null(lookup.Operation);
+        Assert.IsType<UnexpectedResponseError>(lookup.Error);
+    }
+
+    [Fact]
     public async Task Withdraw_AnswerUnreadable_NeverRejected_TheLookupFindsTheDebit()
     {
         // A 200 whose body is not the API's (a middlebox) means something ran: it is looked up, not reported as a rejection.
