@@ -26,9 +26,11 @@ public static class AtmCommandLine
     private static readonly Option<int> AccountsPerAtm = Int("--accounts-per-atm", "accounts each ATM opens and uses", 2, 1, 1000);
     private static readonly Option<string> Duration = DurationOption("--duration", "how long new operations are issued", "60s");
     private static readonly Option<string> ThinkTime = DurationOption("--think-time", "mean pause between one ATM's operations", "100ms");
-    private static readonly Option<string> ClientTimeout = DurationOption("--client-timeout", "how long one HTTP attempt may take, and 1 s more to read the answer (longer than the front end's 5 s grain-call deadline)", "10s", positive: true);
+    // Within what the client library's options accept (10 ms to 1 day), or the run would stop on its validation.
+    private static readonly Option<string> ClientTimeout = DurationOption("--client-timeout", "how long one HTTP attempt may take, and 1 s more to read the answer (longer than the front end's 5 s grain-call deadline)", "10s",
+        positive: true, max: TimeSpan.FromDays(1), min: TimeSpan.FromMilliseconds(10));
     private static readonly Option<int> MaxAttempts = Int("--max-attempts", "attempts per operation before it counts as unanswered", 40, 1, 10_000);
-    private static readonly Option<string> MaxBackoff = DurationOption("--max-backoff", "longest pause between attempts (a longer Retry-After is honoured)", "2s");
+    private static readonly Option<string> MaxBackoff = DurationOption("--max-backoff", "longest pause between attempts (a longer Retry-After is honoured)", "2s", max: TimeSpan.FromDays(1));
     private static readonly Option<double> DuplicateRate = Rate("--duplicate-rate", "share of answered operations sent once more on purpose", 0.05);
     private static readonly Option<double> TransferRatio = Rate("--transfer-ratio", "share of operations that are transfers to another account of the run (0 = none)", 0.2);
     private static readonly Option<double> AttackRatio = Rate("--attack-ratio",
@@ -213,7 +215,7 @@ public static class AtmCommandLine
     };
 
     // A duration stays text until it is read, so that --help shows its default as it would be typed ("60s", not "00:01:00").
-    private static Option<string> DurationOption(string name, string description, string defaultText, bool positive = false, TimeSpan? max = null)
+    private static Option<string> DurationOption(string name, string description, string defaultText, bool positive = false, TimeSpan? max = null, TimeSpan? min = null)
     {
         var option = new Option<string>(name)
         {
@@ -233,6 +235,10 @@ public static class AtmCommandLine
             else if (span > max)
             {
                 result.AddError($"{name}: '{text}' is longer than {max.Value.TotalSeconds:0} s.");
+            }
+            else if (span < min)
+            {
+                result.AddError($"{name}: '{text}' is shorter than {min.Value.TotalMilliseconds:0} ms.");
             }
         });
         return option;
