@@ -305,7 +305,7 @@ public sealed class ReliableMessagingClient
         {
             return TryReadTransfer(exchange.Body, out var transfer) && transfer.TransferId == transferId
                 ? new TransferLookup(LookupKind.Found, transfer, null, "200 " + StatusName(transfer.Status))
-                : new TransferLookup(LookupKind.Failed, null, UnexpectedResponseError.Create(200, exchange.Body, "not a transfer"), "200 with an unreadable body");
+                : new TransferLookup(LookupKind.Failed, null, UnexpectedResponseError.Create(200, exchange.Body, "not the record of this transfer"), "200 with an unreadable or foreign body");
         }
 
         var error = ApiError.FromResponse(exchange.StatusCode, exchange.Body);

@@ -306,6 +306,26 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task GetTransfer_AnswerIsTheRecordOfAnotherTransfer_FailedAsUnexpected_NeverFound()
+    {
+        var transferId = Guid.CreateVersion7();
+        await using var harness = new ClientHarness(fixture.FrontEndA, pathSuffix: $"/transfers/{transferId}");
+        harness.Wire.ReplaceResponses(1, () => new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            Content = new StringContent(
+                $$"""{"transferId":"{{Guid.CreateVersion7()}}","from":"a","to":"b","amount":5,"status":"completed","createdAt":"2026-11-29T00:00:00Z"}""",
+                Encoding.UTF8,
+                "application/json"),
+        });
+
+        var lookup = await harness.Client.GetTransferAsync(transferId);
+
+        Assert.Equal(LookupKind.Failed, lookup.Kind);
+        Assert.Null(lookup.Transfer);
+        Assert.IsType<UnexpectedResponseError>(lookup.Error);
+    }
+
+    [Fact]
     public async Task Withdraw_AnswerUnreadable_NeverRejected_TheLookupFindsTheDebit()
     {
         // A 200 whose body is not the API's (a middlebox) means something ran: it is looked up, not reported as a rejection.
