@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
 using ReliableMessaging.Api.Problems;
 using ReliableMessaging.Api.Security;
 using ReliableMessaging.Client;
@@ -267,13 +266,8 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
         // surface much later, in the caller's code, far from the answer that caused it.
         var transferId = Guid.CreateVersion7();
         await using var harness = new ClientHarness(fixture.FrontEndA, pathSuffix: $"/transfers/{transferId}");
-        harness.Wire.ReplaceResponses(1, () => new HttpResponseMessage(HttpStatusCode.OK)
-        {
-            Content = new StringContent(
-                $$"""{"transferId":"{{transferId}}","from":null,"to":"b","amount":5,"status":"completed","createdAt":"2026-11-29T00:00:00Z"}""",
-                Encoding.UTF8,
-                "application/json"),
-        });
+        harness.Wire.ReplaceResponsesWithJson(1,
+            $$"""{"transferId":"{{transferId}}","from":null,"to":"b","amount":5,"status":"completed","createdAt":"2026-11-29T00:00:00Z"}""");
 
         var lookup = await harness.Client.GetTransferAsync(transferId);
 
@@ -290,13 +284,8 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
         var operationId = Guid.CreateVersion7();
         await using var harness = new ClientHarness(fixture.FrontEndA, pathSuffix: $"/operations/{operationId}");
         var accountId = await harness.OpenWithBalanceAsync(1000);
-        harness.Wire.ReplaceResponses(1, () => new HttpResponseMessage(HttpStatusCode.OK)
-        {
-            Content = new StringContent(
-                $$"""{"operationId":"{{Guid.CreateVersion7()}}","accountId":"{{accountId}}","kind":"withdrawal","amount":100,"balanceAfter":900,"status":"succeeded"}""",
-                Encoding.UTF8,
-                "application/json"),
-        });
+        harness.Wire.ReplaceResponsesWithJson(1,
+            $$"""{"operationId":"{{Guid.CreateVersion7()}}","accountId":"{{accountId}}","kind":"withdrawal","amount":100,"balanceAfter":900,"status":"succeeded"}""");
 
         var lookup = await harness.Client.GetOperationAsync(accountId, operationId);
 
@@ -310,13 +299,8 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
     {
         var transferId = Guid.CreateVersion7();
         await using var harness = new ClientHarness(fixture.FrontEndA, pathSuffix: $"/transfers/{transferId}");
-        harness.Wire.ReplaceResponses(1, () => new HttpResponseMessage(HttpStatusCode.OK)
-        {
-            Content = new StringContent(
-                $$"""{"transferId":"{{Guid.CreateVersion7()}}","from":"a","to":"b","amount":5,"status":"completed","createdAt":"2026-11-29T00:00:00Z"}""",
-                Encoding.UTF8,
-                "application/json"),
-        });
+        harness.Wire.ReplaceResponsesWithJson(1,
+            $$"""{"transferId":"{{Guid.CreateVersion7()}}","from":"a","to":"b","amount":5,"status":"completed","createdAt":"2026-11-29T00:00:00Z"}""");
 
         var lookup = await harness.Client.GetTransferAsync(transferId);
 
@@ -359,7 +343,7 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
         await using var harness = new ClientHarness(fixture.FrontEndA, pathSuffix: "/transfers");
         var from = await harness.OpenWithBalanceAsync(1000);
         var to = await harness.OpenWithBalanceAsync(0);
-        harness.Wire.ReplaceResponses(1, () => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("{}", Encoding.UTF8, "application/json") });
+        harness.Wire.ReplaceResponsesWithJson(1, "{}");
 
         var outcome = await harness.Client.TransferAsync(from, to, 300);
 

@@ -63,6 +63,13 @@ public sealed class WireFaults : DelegatingHandler
         Volatile.Write(ref _replaceResponses, count);
     }
 
+    /// <summary>The next <paramref name="count"/> matching requests reach the server, which answers; that answer is replaced by a 200 with <paramref name="json"/> (a middlebox's or a broken server's).</summary>
+    public void ReplaceResponsesWithJson(int count, string json) =>
+        ReplaceResponses(count, () => new HttpResponseMessage(System.Net.HttpStatusCode.OK)
+        {
+            Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json"),
+        });
+
     /// <summary>
     /// The next matching request reaches the server, which answers; then <paramref name="caller"/> is
     /// cancelled and the attempt fails as Polly's timeout does: the caller's deadline and the attempt's
