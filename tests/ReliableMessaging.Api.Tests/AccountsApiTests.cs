@@ -169,6 +169,7 @@ public sealed class AccountsApiTests(ApiFixture fixture)
         var accountId = await OpenWithBalanceAsync(_client, long.MaxValue - 1);
         using var response = await DepositAsync(_client, accountId, NewKey(), 2);
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid-amount");
+        Assert.Equal(long.MaxValue - 1, await BalanceAsync(_client, accountId));
     }
 
     [Theory]

@@ -102,6 +102,7 @@ public sealed class TransfersApiTests(ApiFixture fixture)
         await AssertProblemAsync(retry, (HttpStatusCode)422, "insufficient-funds");
         Assert.True(IsReplayed(retry));
         Assert.Equal(await refused.Content.ReadAsStringAsync(), await retry.Content.ReadAsStringAsync());
+        Assert.Equal((100L, 0L), (await BalanceAsync(_client, from), await BalanceAsync(_client, to)));
     }
 
     [Fact]
@@ -193,6 +194,9 @@ public sealed class TransfersApiTests(ApiFixture fixture)
             using var refused = await TransferAsync(NewKey(), from, to, 1);
             await AssertProblemAsync(refused, HttpStatusCode.TooManyRequests, "too-many-pending-transfers");
             Assert.NotNull(refused.Headers.RetryAfter);
+
+            // Only the accepted ones were debited: the refused one moved nothing.
+            Assert.Equal(1000L - AccountCluster.MaxPendingTransfers, await BalanceAsync(_client, from));
         }
         finally
         {

@@ -45,9 +45,12 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
     [Fact]
     public async Task Withdraw_CommittedButAnswerNeverArrives_PerAttemptTimeoutThenOriginalOutcome()
     {
-        await using var harness = new ClientHarness(fixture.FrontEndA, options => options.AttemptTimeout = TimeSpan.FromMilliseconds(700));
+        // Long enough for a committing request on a loaded host: a first attempt that timed out before the
+        // server answered would leave the hang to the second and make three attempts.
+        await using var harness = new ClientHarness(fixture.FrontEndA, options => options.AttemptTimeout = TimeSpan.FromSeconds(3));
         var accountId = await harness.OpenWithBalanceAsync(1000);
         harness.Wire.HangResponses(1);
+        var earlier = harness.Observer.Attempts.Count;
 
         var outcome = await harness.Client.WithdrawAsync(accountId, 250);
 
@@ -55,6 +58,7 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
         Assert.Equal(750, outcome.BalanceAfter);
         Assert.True(outcome.IsReplay);
         Assert.Equal(2, outcome.Attempts);
+        Assert.Equal(AttemptResult.Timeout, harness.Observer.Attempts.Skip(earlier).First().Result);
         Assert.Equal(750, await harness.BalanceAsync(accountId));
     }
 
@@ -395,8 +399,8 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
         // the caller resends it (same key) instead of starting a new withdrawal.
         await using var harness = new ClientHarness(fixture.FrontEndA);
         var accountId = await harness.OpenWithBalanceAsync(1000);
-        harness.Wire.HangResponses(1);
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        using var deadline = new CancellationTokenSource();
+        harness.Wire.HangResponses(1, cancelWhenHanging: deadline);
 
         var unknown = await Assert.ThrowsAsync<OutcomeUnknownException>(() => harness.Client.WithdrawAsync(accountId, 300, deadline.Token));
         var request = Assert.IsType<OperationRequest>(unknown.Request);

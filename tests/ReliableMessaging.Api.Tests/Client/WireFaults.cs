@@ -22,6 +22,7 @@ public sealed class WireFaults : DelegatingHandler
     private int _replaceResponses;
     private Func<HttpResponseMessage>? _replacement;
     private CancellationTokenSource? _cancelThenTimeOut;
+    private CancellationTokenSource? _cancelWhenHanging;
     private volatile string? _refusedAccount;
 
     /// <summary>Only requests whose path ends with this are faulted (e.g. "/withdrawals").</summary>
@@ -32,8 +33,17 @@ public sealed class WireFaults : DelegatingHandler
     /// <summary>The next <paramref name="count"/> matching requests reach the server, which answers; the answer is then lost (connection reset).</summary>
     public void DropResponses(int count) => Volatile.Write(ref _dropResponses, count);
 
-    /// <summary>The next <paramref name="count"/> matching requests reach the server; the answer then never arrives (until the attempt's deadline).</summary>
-    public void HangResponses(int count) => Volatile.Write(ref _hangResponses, count);
+    /// <summary>
+    /// The next <paramref name="count"/> matching requests reach the server; the answer then never arrives
+    /// (until the attempt's deadline). <paramref name="cancelWhenHanging"/>, when given, is cancelled as
+    /// the first answer starts to hang: a caller's deadline that fires after the work committed, whatever
+    /// the time the server took.
+    /// </summary>
+    public void HangResponses(int count, CancellationTokenSource? cancelWhenHanging = null)
+    {
+        _cancelWhenHanging = cancelWhenHanging;
+        Volatile.Write(ref _hangResponses, count);
+    }
 
     /// <summary>The next <paramref name="count"/> matching requests fail before they are sent.</summary>
     public void RefuseRequests(int count) => Volatile.Write(ref _refuseRequests, count);
@@ -139,6 +149,11 @@ public sealed class WireFaults : DelegatingHandler
         if (matches && Take(ref _hangResponses))
         {
             response.Dispose();
+            if (Interlocked.Exchange(ref _cancelWhenHanging, null) is { } deadline)
+            {
+                await deadline.CancelAsync();
+            }
+
             await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
         }
 

@@ -85,11 +85,20 @@ public sealed class AccountGrainTests(ClusterFixture fixture)
         var writesBefore = StorageFaults.WriteCount(accountId);
         var gate = StorageFaults.HoldWrites(accountId);
 
-        var decided = AccountCalls.WhenStarted(accountId, nameof(IAccountGrain.Withdraw), Enumerable.Repeat(id, 10));
-        var calls = Enumerable.Range(0, 10).Select(_ => account.Withdraw(id, 300)).ToList();
-        Assert.True(await decided.WaitAsync(TimeSpan.FromSeconds(20)), "No answer may leave before the write succeeded.");
-        Assert.All(calls, call => Assert.False(call.IsCompleted));
-        gate.SetResult();
+        List<Task<OperationResult>> calls;
+        try
+        {
+            var decided = AccountCalls.WhenStarted(accountId, nameof(IAccountGrain.Withdraw), Enumerable.Repeat(id, 10));
+            calls = Enumerable.Range(0, 10).Select(_ => account.Withdraw(id, 300)).ToList();
+            Assert.True(await decided.WaitAsync(TimeSpan.FromSeconds(20)), "No answer may leave before the write succeeded.");
+            Assert.All(calls, call => Assert.False(call.IsCompleted));
+        }
+        finally
+        {
+            // Released whatever failed above: a write held for ever would block the shared cluster's shutdown.
+            gate.TrySetResult();
+        }
+
         var results = await Task.WhenAll(calls);
 
         Assert.Single(results, r => !r.IsReplay);

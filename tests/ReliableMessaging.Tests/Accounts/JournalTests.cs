@@ -115,35 +115,43 @@ public sealed class JournalTests(ClusterFixture fixture)
 
         // The write of the bound's second-to-last record is held; ten more arrive behind it.
         var gate = StorageFaults.HoldWrites(accountId);
-        var arrived = StorageFaults.NextWriteArrives(accountId);
-        var held = account.Withdraw(TestIds.NewOperationId(), 1);
-        await arrived.WaitAsync(Patience);
-        var ids = Enumerable.Range(0, 10).Select(_ => TestIds.NewOperationId()).ToList();
-        var started = AccountCalls.WhenStarted(accountId, nameof(IAccountGrain.Withdraw), ids);
-        var behind = ids.Select(id => account.Withdraw(id, 1)).ToList();
-        await started.WaitAsync(Patience);
-
-        // Only the bound's last record is admitted; the other nine are refused before anything is written
-        // (their answers are on their way back while the write is still held).
-        var answeredWithin = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (behind.Count(call => call.IsCompleted) < 9 && DateTime.UtcNow < answeredWithin)
+        try
         {
-            await Task.Delay(20);
+            var arrived = StorageFaults.NextWriteArrives(accountId);
+            var held = account.Withdraw(TestIds.NewOperationId(), 1);
+            await arrived.WaitAsync(Patience);
+            var ids = Enumerable.Range(0, 10).Select(_ => TestIds.NewOperationId()).ToList();
+            var started = AccountCalls.WhenStarted(accountId, nameof(IAccountGrain.Withdraw), ids);
+            var behind = ids.Select(id => account.Withdraw(id, 1)).ToList();
+            await started.WaitAsync(Patience);
+
+            // Only the bound's last record is admitted; the other nine are refused before anything is written
+            // (their answers are on their way back while the write is still held).
+            var answeredWithin = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (behind.Count(call => call.IsCompleted) < 9 && DateTime.UtcNow < answeredWithin)
+            {
+                await Task.Delay(20);
+            }
+
+            var refused = behind.Where(call => call.IsCompleted).ToList();
+            Assert.Equal(9, refused.Count);
+            foreach (var call in refused)
+            {
+                await Assert.ThrowsAsync<AccountStorageException>(() => call);
+            }
+
+            gate.TrySetResult();
+            Assert.Equal(OperationStatus.Succeeded, (await held.WaitAsync(Patience)).Status);
+            Assert.Equal(OperationStatus.Succeeded, (await behind.Single(call => !refused.Contains(call)).WaitAsync(Patience)).Status);
+            Assert.Equal(1000 - Bound, (await account.GetSnapshot()).Balance);
+        }
+        finally
+        {
+            // Released whatever failed above: a write held for ever would block the shared cluster's shutdown.
+            gate.TrySetResult();
+            JournalFaults.Restore(accountId);
         }
 
-        var refused = behind.Where(call => call.IsCompleted).ToList();
-        Assert.Equal(9, refused.Count);
-        foreach (var call in refused)
-        {
-            await Assert.ThrowsAsync<AccountStorageException>(() => call);
-        }
-
-        gate.SetResult();
-        Assert.Equal(OperationStatus.Succeeded, (await held.WaitAsync(Patience)).Status);
-        Assert.Equal(OperationStatus.Succeeded, (await behind.Single(call => !refused.Contains(call)).WaitAsync(Patience)).Status);
-        Assert.Equal(1000 - Bound, (await account.GetSnapshot()).Balance);
-
-        JournalFaults.Restore(accountId);
         var checkpoint = await ClientRetry.UntilAnsweredAsync(account.SyncJournal);
         Assert.Equal(1000 - Bound, checkpoint.Balance);
         Assert.Equal(checkpoint.LastSequence, await JournalTable.CountAsync(fixture.Postgres, fixture.ServiceId, accountId));
@@ -192,31 +200,37 @@ public sealed class JournalTests(ClusterFixture fixture)
         await account.SyncJournal();
         await account.Deposit(TestIds.NewOperationId(), 5);
         var held = JournalFaults.HoldAppends(accountId);
-        for (var i = 0; i < 5; i++)
+        try
         {
-            // Committed but not yet in the journal: the statement must still show them.
-            await account.Deposit(TestIds.NewOperationId(), 1);
-        }
+            for (var i = 0; i < 5; i++)
+            {
+                // Committed but not yet in the journal: the statement must still show them.
+                await account.Deposit(TestIds.NewOperationId(), 1);
+            }
 
-        var entries = new List<StatementEntry>();
-        long? after = 0;
-        var pages = 0;
-        while (after is { } cursor)
+            var entries = new List<StatementEntry>();
+            long? after = 0;
+            var pages = 0;
+            while (after is { } cursor)
+            {
+                var page = await account.GetStatement(cursor, 7);
+                Assert.Equal(AccountStatus.Open, page.Status);
+                Assert.True(page.Entries.Count <= 7);
+                entries.AddRange(page.Entries);
+                after = page.NextAfter;
+                pages++;
+            }
+
+            var snapshot = await account.GetSnapshot();
+            Assert.Equal(Enumerable.Range(1, 66).Select(i => (long)i), entries.Select(e => e.Sequence));
+            Assert.Equal(snapshot.Balance, entries.Sum(e => e.BalanceEffect));
+            Assert.Equal(snapshot.Balance, entries[^1].BalanceAfter);
+            Assert.Equal(10, pages);
+            Assert.Contains(entries, e => e.Status == OperationStatus.InsufficientFunds);
+        }
+        finally
         {
-            var page = await account.GetStatement(cursor, 7);
-            Assert.Equal(AccountStatus.Open, page.Status);
-            Assert.True(page.Entries.Count <= 7);
-            entries.AddRange(page.Entries);
-            after = page.NextAfter;
-            pages++;
+            held.Open();
         }
-
-        var snapshot = await account.GetSnapshot();
-        Assert.Equal(Enumerable.Range(1, 66).Select(i => (long)i), entries.Select(e => e.Sequence));
-        Assert.Equal(snapshot.Balance, entries.Sum(e => e.BalanceEffect));
-        Assert.Equal(snapshot.Balance, entries[^1].BalanceAfter);
-        Assert.Equal(10, pages);
-        Assert.Contains(entries, e => e.Status == OperationStatus.InsufficientFunds);
-        held.Open();
     }
 }

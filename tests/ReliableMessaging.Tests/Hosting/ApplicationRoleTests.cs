@@ -32,7 +32,11 @@ public sealed class ApplicationRoleTests(ClusterFixture fixture)
     {
         await using var connection = new NpgsqlConnection(RoleConnectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(statement, connection);
+
+        // Inside a transaction never committed: should a grant regress, the statement's damage (a dropped
+        // or emptied table of the shared cluster) is rolled back and only this test fails.
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using var command = new NpgsqlCommand(statement, connection, transaction);
 
         var refused = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
 
@@ -169,7 +173,10 @@ public sealed class ApplicationRoleTests(ClusterFixture fixture)
         await connection.OpenAsync();
         await using var gateways = new NpgsqlCommand("SELECT count(*) FROM orleansmembershiptable WHERE status = 3 AND proxyport > 0", connection);
         Assert.True((long)(await gateways.ExecuteScalarAsync())! >= 1);
-        await using var command = new NpgsqlCommand(statement, connection);
+
+        // Never committed: should a grant regress, the shared cluster's rows and members stay as they were.
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using var command = new NpgsqlCommand(statement, connection, transaction);
 
         var refused = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
 

@@ -18,9 +18,11 @@ namespace ReliableMessaging.Tests.Journal;
 [Collection(ClusterCollection.Name)]
 public sealed class JournalAuditTests(ClusterFixture fixture)
 {
-    private async Task<string> AccountWithHistoryAsync(int operations)
+    private Task<string> AccountWithHistoryAsync(int operations) => AccountWithHistoryAsync(fixture.Grains, operations);
+
+    private static async Task<string> AccountWithHistoryAsync(IGrainFactory grains, int operations)
     {
-        var (account, accountId) = await TestAccounts.OpenFundedAsync(fixture.Grains, 1000);
+        var (account, accountId) = await TestAccounts.OpenFundedAsync(grains, 1000);
         for (var i = 0; i < operations; i++)
         {
             await (i % 2 == 0 ? account.Withdraw(TestIds.NewOperationId(), 7) : account.Deposit(TestIds.NewOperationId(), 3));
@@ -29,10 +31,33 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
         return accountId;
     }
 
-    private async Task<AuditReport> AuditAsync(params string[] accounts)
+    private Task<AuditReport> AuditAsync(params string[] accounts) => AuditAsync(fixture.Grains, fixture.ServiceId, accounts);
+
+    /// <summary>The audit of <paramref name="accounts"/>; of every account of the service when null.</summary>
+    private async Task<AuditReport> AuditAsync(IGrainFactory grains, string serviceId, string[]? accounts)
     {
         await using var dataSource = NpgsqlDataSource.Create(fixture.Postgres.ConnectionString);
-        return await new JournalAudit(fixture.Grains, dataSource, fixture.ServiceId).RunAsync(accounts);
+        return await new JournalAudit(grains, dataSource, serviceId).RunAsync(accounts);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> on a one-silo cluster of a service of its own: an audit of every
+    /// account sees only the accounts the test made, and a retention's floor (service-wide, and it only
+    /// rises) stays out of the shared cluster's service. Stops the cluster after.
+    /// </summary>
+    private async Task WithOwnServiceAsync(string name, Func<IClusterClient, string, Task> body)
+    {
+        var serviceId = $"{name}-{Guid.NewGuid():N}";
+        var cluster = await AccountCluster.StartAsync(fixture.Postgres, serviceId, silos: 1);
+        try
+        {
+            await body(cluster.Client, serviceId);
+        }
+        finally
+        {
+            await cluster.StopAllSilosAsync();
+            await cluster.DisposeAsync();
+        }
     }
 
     [Fact]
@@ -101,19 +126,26 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task Audit_NoAccountsNamed_CoversEveryAccount_ANamedListDoesNot()
+    public Task Audit_NoAccountsNamed_CoversEveryAccount_ANamedListDoesNot() => WithOwnServiceAsync("audit-all", async (grains, serviceId) =>
     {
         // The money-created check needs both ends of every transfer: only the whole service has them.
-        await using var dataSource = NpgsqlDataSource.Create(fixture.Postgres.ConnectionString);
-        var empty = new JournalAudit(fixture.Grains, dataSource, $"audit-{Guid.NewGuid():N}");
+        // Every account is found by its state row or by its journal: one changed, one whose state is gone.
+        var honest = await AccountWithHistoryAsync(grains, 3);
+        var changed = await AccountWithHistoryAsync(grains, 3);
+        var stateLost = await AccountWithHistoryAsync(grains, 3);
+        Assert.Equal(3, (await AuditAsync(grains, serviceId, [honest, changed, stateLost])).AccountsChecked);
+        await JournalTable.ExecuteAsync(fixture.Postgres,
+            "UPDATE rm_operation_journal SET amount = amount + 1 WHERE service_id = $1 AND account_id = $2 AND sequence = 2", serviceId, changed);
+        await DeleteStateRowAsync(grains, serviceId, stateLost);
 
-        var whole = await empty.RunAsync();
-        var listed = await empty.RunAsync([TestIds.NewId()]);
+        var whole = await AuditAsync(grains, serviceId, null);
+        var listed = await AuditAsync(grains, serviceId, [honest]);
 
         Assert.True(whole.EveryAccount);
-        Assert.Equal(0, whole.AccountsChecked);
-        Assert.False(listed.EveryAccount);
-    }
+        Assert.Equal(2, whole.AccountsChecked);
+        Assert.Equal(new[] { changed, stateLost }.Order(StringComparer.Ordinal), whole.Differences.Select(d => d.AccountId));
+        Assert.Equal((false, 1, true), (listed.EveryAccount, listed.AccountsChecked, listed.Passed));
+    });
 
     [Fact]
     public void AuditReport_EveryAccountAuditedAndMoreCreditedAndRefundedThanDebited_FailsAsMoneyCreated()
@@ -230,12 +262,13 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task Retention_OldRecordsPruned_AuditPassesAndTheStatementTalliesThemOnce_AlsoAfterAReactivationResendsThem()
+    public Task Retention_OldRecordsPruned_AuditPassesAndTheStatementTalliesThemOnce_AlsoAfterAReactivationResendsThem() =>
+        WithOwnServiceAsync("retention", async (grains, serviceId) =>
     {
         // A quiet account: its newest records are old ones, still in its window (and, its last batch
         // unconfirmed in its stored state, re-sent by its next activation) when the retention prunes them.
         var accountId = TestIds.NewId();
-        var account = fixture.Grains.GetGrain<IAccountGrain>(accountId);
+        var account = grains.GetGrain<IAccountGrain>(accountId);
         await account.Open();
         Assert.Equal(OperationStatus.Succeeded, (await account.Deposit(TestIds.NewOperationId(), 1000)).Status);
         Assert.Equal(OperationStatus.Succeeded, (await account.Withdraw(TestIds.NewOperationId(), 7)).Status);
@@ -247,14 +280,14 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
         }
 
         await account.SyncJournal();
-        await RecordedWhenTheirIdsSayAsync(account, accountId, 4, 8);
+        await RecordedWhenTheirIdsSayAsync(serviceId, account, accountId, 4, 8);
 
-        // A pruner whose retention puts the floor 24 minutes back: only this account's old rows are that old.
+        // A pruner whose retention puts the floor 24 minutes back: the service's only rows that old are these five.
         // (Not a clock ahead: the pruner never raises the floor above the database's clock minus its retention.)
         await using var dataSource = NpgsqlDataSource.Create(fixture.Postgres.ConnectionString);
         var options = Options.Create(new AccountOptions { JournalRetention = TimeSpan.FromMinutes(24), MaxOperationAge = TimeSpan.FromMinutes(12) });
-        var pruner = new JournalPruner(dataSource, new JournalServiceId(fixture.ServiceId), options, new FakeTimeProvider(start), NullLogger<JournalPruner>.Instance);
-        Assert.True(await pruner.PruneAsync(CancellationToken.None) >= 5);
+        var pruner = new JournalPruner(dataSource, new JournalServiceId(serviceId), options, new FakeTimeProvider(start), NullLogger<JournalPruner>.Instance);
+        Assert.Equal(5, await pruner.PruneAsync(CancellationToken.None));
 
         await AssertTalliedOnceAsync();
 
@@ -262,7 +295,7 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
         // ones must not come back (they would be counted twice).
         await fixture.Postgres.QueryScalarAsync<int>(
             "UPDATE orleansstorage SET version = version + 1 WHERE serviceid = @service AND grainidextensionstring = @key RETURNING version",
-            ("service", fixture.ServiceId), ("key", accountId));
+            ("service", serviceId), ("key", accountId));
         await RetireAsync(account);
         await account.SyncJournal();
 
@@ -270,7 +303,7 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
 
         async Task AssertTalliedOnceAsync()
         {
-            var report = await AuditAsync(accountId);
+            var report = await AuditAsync(grains, serviceId, [accountId]);
             var statement = await account.GetStatement(0, 100);
 
             Assert.True(report.Passed, string.Join("; ", report.Differences.Select(d => d.Reason).Concat(report.Unreachable)));
@@ -279,19 +312,19 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
             Assert.Equal(1000 - 14 + 510, statement.Balance);
             Assert.Equal(statement.Balance, statement.PrunedEffect + statement.Entries.Sum(e => e.BalanceEffect));
         }
-    }
+    });
 
     /// <summary>
     /// Makes records <paramref name="from"/> to <paramref name="through"/> look recorded when their IDs
     /// say, in the stored window and the journal alike, as a silo would have written them back then (the
     /// retention prunes a record only once its ID and its recording are both past it).
     /// </summary>
-    private async Task RecordedWhenTheirIdsSayAsync(IAccountGrain account, string accountId, long from, long through)
+    private async Task RecordedWhenTheirIdsSayAsync(string serviceId, IAccountGrain account, string accountId, long from, long through)
     {
         var serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>();
         var stored = await fixture.Postgres.QueryScalarAsync<byte[]>(
             "SELECT payloadbinary FROM orleansstorage WHERE serviceid = @service AND grainidextensionstring = @key",
-            ("service", fixture.ServiceId), ("key", accountId));
+            ("service", serviceId), ("key", accountId));
         var state = serializer.Deserialize<AccountState>(stored) ?? throw new InvalidOperationException("No stored state.");
         var backdated = 0;
         for (var i = 0; i < state.Operations.Count; i++)
@@ -306,21 +339,23 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
         Assert.Equal(through - from + 1, backdated);
         await fixture.Postgres.QueryScalarAsync<int>(
             "UPDATE orleansstorage SET payloadbinary = @payload, version = version + 1 WHERE serviceid = @service AND grainidextensionstring = @key RETURNING version",
-            ("payload", serializer.SerializeToArray(state)), ("service", fixture.ServiceId), ("key", accountId));
+            ("payload", serializer.SerializeToArray(state)), ("service", serviceId), ("key", accountId));
         var rows = await JournalTable.ExecuteAsync(fixture.Postgres,
             "UPDATE rm_operation_journal SET recorded_at = timestamptz 'epoch' + operation_time_ms * interval '1 millisecond' WHERE service_id = $1 AND account_id = $2 AND sequence BETWEEN $3 AND $4",
-            fixture.ServiceId, accountId, from, through);
+            serviceId, accountId, from, through);
         Assert.Equal(through - from + 1, rows);
         await RetireAsync(account);
     }
 
-    private async Task DeleteStateRowAsync(string accountId)
+    private Task DeleteStateRowAsync(string accountId) => DeleteStateRowAsync(fixture.Grains, fixture.ServiceId, accountId);
+
+    private async Task DeleteStateRowAsync(IGrainFactory grains, string serviceId, string accountId)
     {
         var deleted = await fixture.Postgres.QueryScalarAsync<long>(
             "WITH gone AS (DELETE FROM orleansstorage WHERE serviceid = @service AND grainidextensionstring = @key RETURNING 1) SELECT count(*) FROM gone",
-            ("service", fixture.ServiceId), ("key", accountId));
+            ("service", serviceId), ("key", accountId));
         Assert.Equal(1, deleted);
-        await RetireAsync(fixture.Grains.GetGrain<IAccountGrain>(accountId));
+        await RetireAsync(grains.GetGrain<IAccountGrain>(accountId));
     }
 
     /// <summary>The activation's next write meets the changed row (a conflict) and it retires; the next call reads the row.</summary>

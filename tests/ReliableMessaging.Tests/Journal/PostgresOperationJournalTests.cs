@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -346,8 +347,22 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
         }
 
         var append = journal.AppendAsync("alice", [Record(1, Now)]);
-        await Task.Delay(TimeSpan.FromMilliseconds(500));
+
+        // Seen waiting on the pruner's session by PostgreSQL itself: a short sleep would pass with the
+        // bug on a loaded host, where an insert that ignores the lock may take longer than the sleep.
+        await using var observer = await dataSource.OpenConnectionAsync();
+        await using var waiting = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", observer);
+        waiting.Parameters.AddWithValue(pruner.ProcessID);
+        var deadline = Stopwatch.StartNew();
+        while ((long)(await waiting.ExecuteScalarAsync())! == 0)
+        {
+            Assert.False(append.IsCompleted, "the insert did not wait for the prune's lock");
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "the insert never reached PostgreSQL");
+            await Task.Delay(20);
+        }
+
         Assert.False(append.IsCompleted, "the insert did not wait for the prune's lock");
+        Assert.Empty((await journal.ReadAsync("alice", 0, 10)).Records);
 
         await prune.CommitAsync();
         await append.WaitAsync(TimeSpan.FromSeconds(10));
