@@ -10,7 +10,7 @@ public sealed class ReliableMessagingClientOptions
 
     /// <summary>
     /// How long one HTTP attempt may take before it counts as unanswered and is retried. Longer than
-    /// the front end's own deadline for a grain call (<c>FrontEnd:ResponseTimeout</c>, 5 s): a call
+    /// the front end's own deadline for a grain call (<c>Orleans:ResponseTimeout</c>, 5 s): a call
     /// that reached a stalled silo is then answered 503 with <c>Retry-After</c>, instead of being cut
     /// off while it still runs and sent again through the same stalled path. Reading the answer's body
     /// (and getting the access token) may take 1 s more.
