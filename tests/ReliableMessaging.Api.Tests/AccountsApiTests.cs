@@ -143,6 +143,7 @@ public sealed class AccountsApiTests(ApiFixture fixture)
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, "idempotency-key-malformed");
         // Its look-up says the same, not "unknown: send it to settle it", which could not be followed.
         await AssertProblemAsync(lookup, HttpStatusCode.BadRequest, "idempotency-key-malformed");
+        Assert.Equal(0L, await BalanceAsync(_client, accountId));
     }
 
     [Theory]

@@ -40,6 +40,7 @@ public static class Http
         var accountId = await OpenWithBalanceAsync(client, 0);
         using var response = await DepositAsync(client, accountId, key, 10);
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, code);
+        Assert.Equal(0L, await BalanceAsync(client, accountId));
     }
 
     /// <summary>The account's committed balance (the account must exist).</summary>

@@ -106,6 +106,28 @@ public sealed class TransfersApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task PostTransfer_KeyReusedForAnotherDestinationOrDirection_422_OnlyTheFirstMovesMoney()
+    {
+        // The same key with another destination, or with source and destination swapped, is another
+        // transfer: refused, and the first one moves its money once.
+        var (from, to) = await OpenTransferPairAsync(_client, 1000);
+        var other = await OpenWithBalanceAsync(_client, 500);
+        var key = NewKey();
+        using var first = await TransferAsync(key, from, to, 10);
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+
+        using var elsewhere = await TransferAsync(key, from, other, 10);
+        using var swapped = await TransferAsync(key, to, from, 10);
+        using var fromOther = await TransferAsync(key, other, to, 10);
+
+        await AssertProblemAsync(elsewhere, (HttpStatusCode)422, "idempotency-key-reused");
+        await AssertProblemAsync(swapped, (HttpStatusCode)422, "idempotency-key-reused");
+        await AssertProblemAsync(fromOther, (HttpStatusCode)422, "idempotency-key-reused");
+        Assert.Equal("completed", await WaitStatusAsync(key, "completed"));
+        Assert.Equal((990L, 10L, 500L), (await BalanceAsync(_client, from), await BalanceAsync(_client, to), await BalanceAsync(_client, other)));
+    }
+
+    [Fact]
     public async Task PostTransfer_Errors_MapToProblemCodes()
     {
         var (from, to) = await OpenTransferPairAsync(_client, 1000);

@@ -57,7 +57,40 @@ public sealed class AuthenticationTests(ApiFixture fixture)
     public async Task Expired_BeyondTheClockSkew_401()
     {
         // 31 s past expiry would pass the framework's default skew of 5 minutes; ours is 30 s.
-        using var response = await GetAccountAsync(Tokens.Expired(TimeSpan.FromMinutes(2)));
+        using var response = await GetAccountAsync(Tokens.Expired(TimeSpan.FromSeconds(31)));
+        await AssertUnauthorizedAsync(response);
+    }
+
+    [Fact]
+    public async Task Expired_WithinTheClockSkew_Accepted()
+    {
+        // The other side of the boundary above (15 s of margin for a slow request): a valid token reaches
+        // the account, which does not exist.
+        using var response = await GetAccountAsync(Tokens.Expired(TimeSpan.FromSeconds(15)));
+        await AssertProblemAsync(response, HttpStatusCode.NotFound, "account-not-found");
+    }
+
+    [Fact]
+    public async Task SignedWithTheRightKeyByAnotherAlgorithm_401()
+    {
+        // HS512 with the front end's own key; only HS256 is accepted (TokenValidationTests holds the rule
+        // with a key long enough for HS512, where the library alone would accept it).
+        using var response = await GetAccountAsync(Tokens.SignedWithHs512());
+        await AssertUnauthorizedAsync(response);
+    }
+
+    [Fact]
+    public async Task WithoutExpiry_401()
+    {
+        using var response = await GetAccountAsync(Tokens.Described("forever", Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha256, expires: null));
+        await AssertUnauthorizedAsync(response);
+    }
+
+    [Fact]
+    public async Task NotYetValid_BeyondTheClockSkew_401()
+    {
+        using var response = await GetAccountAsync(Tokens.Described(
+            "early", Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha256, DateTime.UtcNow.AddHours(1), notBefore: DateTime.UtcNow.AddMinutes(2)));
         await AssertUnauthorizedAsync(response);
     }
 

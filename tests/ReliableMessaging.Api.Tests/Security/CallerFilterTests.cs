@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -60,9 +61,22 @@ public sealed class CallerFilterTests
 
         Assert.Equal("answered", answers[0]);
         Assert.Equal("answered", answers[1]);
-        Assert.IsNotType<string>(answers[2]);
+        Assert.Equal(429, Assert.IsAssignableFrom<IStatusCodeHttpResult>(answers[2]).StatusCode);
         Assert.Equal("answered", other);
         Assert.Equal(3, calls);
+
+        // One permit a second: bob is answered again once the bucket has refilled (polled; a slow host only waits longer).
+        var refilling = Stopwatch.StartNew();
+        object? again;
+        do
+        {
+            await Task.Delay(100);
+            again = await limiter.LimitAsync(new DefaultHttpContext { User = Principal(("sub", "bob")) }, Next);
+        }
+        while (again is not "answered" && refilling.Elapsed < TimeSpan.FromSeconds(10));
+
+        Assert.Equal("answered", again);
+        Assert.Equal(4, calls);
     }
 
     private static ClaimsPrincipal Principal(params (string Type, string Value)[] claims) =>

@@ -53,6 +53,48 @@ public static class Tokens
         return new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(descriptor);
     }
 
+    /// <summary>A token with every scope for <paramref name="subject"/>, signed with the front end's own key by <paramref name="algorithm"/>, valid from <paramref name="notBefore"/> (now when null) until <paramref name="expires"/> (none when null).</summary>
+    public static string Described(string subject, string algorithm, DateTime? expires, DateTime? notBefore = null)
+    {
+        var descriptor = new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+        {
+            Issuer = FrontEndFactory.Issuer,
+            Audience = FrontEndFactory.Audience,
+            IssuedAt = DateTime.UtcNow,
+            NotBefore = notBefore ?? DateTime.UtcNow,
+            Expires = expires,
+            Claims = new Dictionary<string, object> { [ApiClaims.Subject] = subject, [ApiClaims.Scope] = string.Join(' ', ApiScopes.All) },
+            SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(
+                new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(FrontEndFactory.SigningKey), algorithm),
+        };
+
+        // Without this the handler would add an expiry of its own to a token described without one.
+        return new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(descriptor);
+    }
+
+    /// <summary>
+    /// A token with every scope, valid for an hour, signed with <paramref name="key"/> (the front end's
+    /// own by default) by HMAC-SHA-512 as <c>HS512</c>: by hand, since the token library refuses a
+    /// key shorter than 512 bits for it while HMAC itself takes any key.
+    /// </summary>
+    public static string SignedWithHs512(byte[]? key = null)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var payload = new JsonObject
+        {
+            ["iss"] = FrontEndFactory.Issuer,
+            ["aud"] = FrontEndFactory.Audience,
+            [ApiClaims.Subject] = "hs512",
+            [ApiClaims.Scope] = string.Join(' ', ApiScopes.All),
+            ["iat"] = now,
+            ["nbf"] = now,
+            ["exp"] = now + 3600,
+        };
+        var signed = $"{Base64UrlEncode("""{"alg":"HS512","typ":"JWT"}""")}.{Base64UrlEncode(payload.ToJsonString())}";
+        var signature = System.Security.Cryptography.HMACSHA512.HashData(key ?? FrontEndFactory.SigningKey, Encoding.ASCII.GetBytes(signed));
+        return $"{signed}.{Convert.ToBase64String(signature).TrimEnd('=').Replace('+', '-').Replace('/', '_')}";
+    }
+
     /// <summary>The same claims as a valid token, unsigned: header <c>{"alg":"none"}</c> and an empty signature.</summary>
     public static string AlgNone()
     {

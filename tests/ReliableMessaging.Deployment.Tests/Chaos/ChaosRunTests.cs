@@ -210,6 +210,12 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
             Assert.True(audit.ExitCode == 0, $"the journal audit failed:\n{audit.Output}");
             Assert.Contains("0 differences, 0 unreachable", audit.Output, StringComparison.Ordinal);
 
+            // ...of every account of the run: an audit that found no account (another service, another
+            // database) would pass the line above.
+            var audited = System.Text.RegularExpressions.Regex.Match(audit.Output, @"audit: (\d+) accounts checked");
+            Assert.True(audited.Success, $"the audit's summary line is missing:\n{audit.Output}");
+            Assert.Equal(figures.GetProperty("accountsOpened").GetInt64(), long.Parse(audited.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+
             // Every dead generation's row is removed once past the (shortened) retention.
             var deadline = Stopwatch.StartNew();
             string membership;

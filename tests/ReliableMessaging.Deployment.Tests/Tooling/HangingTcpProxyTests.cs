@@ -42,6 +42,10 @@ public sealed class HangingTcpProxyTests
         Assert.Null(await duringRead.WaitAsync(Generous));
         using var after = await ConnectAsync(proxy.Port);
         Assert.Equal("d", await RoundTripAsync(after, "d"));
+
+        // What was sent during the hang never arrives late (a statement reaching PostgreSQL after its
+        // caller gave up): only the new connection and its byte reached the server.
+        Assert.Equal((connectionsBefore + 1, bytesBefore + 1), echo.Received);
     }
 
     [Fact]

@@ -178,8 +178,10 @@ public sealed class AccountRulesTests
     public void IdBeyondClockSkew_RefusedAsFromFuture()
     {
         var state = OpenAccount(500);
+        var (version, records) = (state.Version, state.Operations.Count);
         Assert.Equal(OperationStatus.OperationIdFromFuture,
             _rules.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.FromMinutes(2)), 1), Now).Status);
+        Assert.Equal((500L, version, records), (state.Balance, state.Version, state.Operations.Count));
         Assert.Equal(OperationStatus.Succeeded,
             _rules.Process(state, new(OperationKind.Deposit, IdAt(TimeSpan.FromSeconds(50)), 1), Now).Status);
     }
@@ -539,12 +541,12 @@ public sealed class AccountRulesTests
     }
 
     [Fact]
-    public void Options_Invalid_Rejected()
+    public void Options_Invalid_RejectedNamingTheRuleBroken()
     {
-        Assert.ThrowsAny<Exception>(() => new AccountRules(new AccountOptions { OperationWindowSize = 0 }));
-        Assert.ThrowsAny<Exception>(() => new AccountRules(new AccountOptions { JournalRetention = TimeSpan.FromMinutes(1) }));
-        Assert.ThrowsAny<Exception>(() => new AccountRules(new AccountOptions { MaxOperationAge = TimeSpan.FromMinutes(1) }));
-        Assert.ThrowsAny<Exception>(() => new AccountRules(new AccountOptions { MaxClockSkew = TimeSpan.FromMinutes(-1) }));
+        AssertRefused(new AccountOptions { OperationWindowSize = 0 }, "OperationWindowSize");
+        AssertRefused(new AccountOptions { MaxClockSkew = TimeSpan.FromMinutes(1), JournalRetention = TimeSpan.FromMinutes(1) }, "JournalRetention must be longer than MaxClockSkew");
+        AssertRefused(new AccountOptions { MaxOperationAge = TimeSpan.FromMinutes(1) }, "MaxOperationAge must be longer than MaxClockSkew");
+        AssertRefused(new AccountOptions { MaxClockSkew = TimeSpan.FromMinutes(-1) }, "MaxClockSkew must be zero or positive");
     }
 
     [Fact]
@@ -552,11 +554,17 @@ public sealed class AccountRulesTests
     {
         // Else an operation admitted near the retention's edge could be pruned right after it ran,
         // and its retry refused as expired instead of replayed.
-        Assert.ThrowsAny<Exception>(() => new AccountRules(new AccountOptions { JournalRetention = TimeSpan.FromDays(10) }));
-        Assert.ThrowsAny<Exception>(() => new AccountRules(new AccountOptions { JournalRetention = TimeSpan.FromDays(10), MaxOperationAge = null }));
+        AssertRefused(new AccountOptions { JournalRetention = TimeSpan.FromDays(10) }, "at most half of JournalRetention");
+        AssertRefused(new AccountOptions { JournalRetention = TimeSpan.FromDays(10), MaxOperationAge = null }, "MaxOperationAge must be set");
         _ = new AccountRules(new AccountOptions { JournalRetention = TimeSpan.FromDays(14) });
         _ = new AccountRules(new AccountOptions { JournalRetention = TimeSpan.FromHours(1), MaxOperationAge = TimeSpan.FromMinutes(30) });
         _ = new AccountRules(new AccountOptions { MaxOperationAge = null });
+    }
+
+    private static void AssertRefused(AccountOptions options, string rule)
+    {
+        var refused = Assert.Throws<System.ComponentModel.DataAnnotations.ValidationException>(() => new AccountRules(options));
+        Assert.Contains(rule, refused.Message, StringComparison.Ordinal);
     }
 
     private OperationLookupResult Lookup(AccountState state, Guid id)

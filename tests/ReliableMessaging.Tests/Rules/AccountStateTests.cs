@@ -17,9 +17,11 @@ public sealed class AccountStateTests
             .ToList();
         Assert.Equal(persisted.Count, typeof(AccountState).GetProperties().Count(p => p.CanWrite));
 
-        foreach (var property in persisted)
+        // A value of its own for each property (booleans alternate): a Clone() that copies one into
+        // another is caught too, not only one that forgets a property.
+        foreach (var (property, index) in persisted.Select((property, index) => (property, index)))
         {
-            property.SetValue(state, SampleValue(property.PropertyType));
+            property.SetValue(state, SampleValue(property.PropertyType, index));
         }
 
         var clone = state.Clone();
@@ -40,9 +42,9 @@ public sealed class AccountStateTests
         }
     }
 
-    private static object SampleValue(Type type) =>
-        type == typeof(bool) ? true
-        : type == typeof(long) ? 42L
+    private static object SampleValue(Type type, int index) =>
+        type == typeof(bool) ? index % 2 == 0
+        : type == typeof(long) ? 1000L + index
         : type == typeof(List<OperationRecord>) ? new List<OperationRecord> { new(Guid.CreateVersion7(), OperationKind.Deposit, 1, OperationStatus.Succeeded, 1) }
         : type == typeof(List<PendingTransfer>) ? new List<PendingTransfer> { new(Guid.CreateVersion7(), "bob", 1) }
         : type == typeof(List<RefusedCredit>) ? new List<RefusedCredit> { new(Guid.CreateVersion7(), OperationStatus.AccountNotFound, 1) }

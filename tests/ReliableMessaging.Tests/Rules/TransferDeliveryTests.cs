@@ -234,6 +234,17 @@ public sealed class TransferDeliveryTests
         Assert.Equal(DeliveryReminderState.Unknown, _delivery.Reminder);
         Assert.DoesNotContain(_log.Events, e => e.Level >= LogLevel.Error);
         Assert.Contains(_log.Events, e => e.EventId == 1027 && e.Level == LogLevel.Warning);
+
+        // Whether the row survived is unknown: the next start registers before it debits.
+        var start = Start(Transfer(1));
+        Assert.Equal(2, _host.Registers.Count);
+        Assert.Single(_host.Debits);
+        _host.CompleteRegister(1);
+        _host.CommitDebit(1);
+        await start;
+
+        Assert.True(_host.ReminderRowExists);
+        Assert.False(_host.WindowWithoutReminder);
     });
 
     [Fact]
@@ -396,7 +407,7 @@ public sealed class TransferDeliveryTests
     });
 
     [Fact]
-    public Task NewActivation_SendsEveryPendingTransferOnce_ThenEachByItsOwnBackoff() => Play(async () =>
+    public Task NewActivation_ReminderSendsAPendingTransferAtOnce_TheOldActivationsBackoffNotCarriedOver() => Play(async () =>
     {
         var first = await StartedAsync();
         _host.FailCredit(0);
