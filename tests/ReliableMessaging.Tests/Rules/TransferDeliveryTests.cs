@@ -72,6 +72,20 @@ public sealed class TransferDeliveryTests
         return transfer;
     }
 
+    /// <summary>After an unregistration whose outcome is unknown: the next start registers the reminder again before its debit.</summary>
+    private async Task NextStartRegistersAgainBeforeItsDebitAsync()
+    {
+        var start = Start(Transfer(1));
+        Assert.Equal(2, _host.Registers.Count);
+        Assert.Single(_host.Debits);
+        _host.CompleteRegister(1);
+        _host.CommitDebit(1);
+        await start;
+
+        Assert.True(_host.ReminderRowExists);
+        Assert.False(_host.WindowWithoutReminder);
+    }
+
     [Fact]
     public Task Start_ReminderRegisteredBeforeTheDebit_ThenDeliveredAtOnce() => Play(async () =>
     {
@@ -236,15 +250,7 @@ public sealed class TransferDeliveryTests
         Assert.Contains(_log.Events, e => e.EventId == 1027 && e.Level == LogLevel.Warning);
 
         // Whether the row survived is unknown: the next start registers before it debits.
-        var start = Start(Transfer(1));
-        Assert.Equal(2, _host.Registers.Count);
-        Assert.Single(_host.Debits);
-        _host.CompleteRegister(1);
-        _host.CommitDebit(1);
-        await start;
-
-        Assert.True(_host.ReminderRowExists);
-        Assert.False(_host.WindowWithoutReminder);
+        await NextStartRegistersAgainBeforeItsDebitAsync();
     });
 
     [Fact]
@@ -256,15 +262,7 @@ public sealed class TransferDeliveryTests
         _host.FailUnregister(0, rowDeleted: true);
         Assert.Equal(DeliveryReminderState.Unknown, _delivery.Reminder);
 
-        var start = Start(Transfer(1));
-        Assert.Equal(2, _host.Registers.Count);
-        Assert.Single(_host.Debits);
-        _host.CompleteRegister(1);
-        _host.CommitDebit(1);
-        await start;
-
-        Assert.True(_host.ReminderRowExists);
-        Assert.False(_host.WindowWithoutReminder);
+        await NextStartRegistersAgainBeforeItsDebitAsync();
     });
 
     [Fact]
