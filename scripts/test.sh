@@ -38,7 +38,9 @@ dotnet build ReliableMessaging.sln -c Release -nologo -clp:ErrorsOnly
 
 results="$(mktemp -d)"
 lane=""
-trap '[[ -z "$lane" ]] || kill "$lane" 2>/dev/null; rm -rf "$results"' EXIT
+# The lane runs as a process group of its own (job control on while it starts), so an interrupted run
+# stops its dotnet test and test host too, not only the lane's subshell.
+trap '[[ -z "$lane" ]] || kill -- "-$lane" 2>/dev/null; rm -rf "$results"' EXIT
 echo "==> Testing"
 # Two lanes, one per core: the deployment tests (their chaos run alone takes 5 minutes) start at once,
 # then the browser tests; the other test projects run one after another beside them. dotnet test over
@@ -53,6 +55,7 @@ run_tests() {
 deployment="tests/ReliableMessaging.Deployment.Tests/ReliableMessaging.Deployment.Tests.csproj"
 browser="tests/ReliableMessaging.Browser.Tests/ReliableMessaging.Browser.Tests.csproj"
 status=0
+set -m
 (
   lane_status=0
   run_tests "$deployment" "$@" || lane_status=$?
@@ -60,6 +63,7 @@ status=0
   exit "$lane_status"
 ) &
 lane=$!
+set +m
 for project in tests/*/*.Tests.csproj; do
   [[ "$project" == "$deployment" || "$project" == "$browser" ]] || run_tests "$project" "$@" || status=$?
 done
