@@ -82,15 +82,14 @@ public sealed class AuthenticationTests(ApiFixture fixture)
     [Fact]
     public async Task WithoutExpiry_401()
     {
-        using var response = await GetAccountAsync(Tokens.Described("forever", Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha256, expires: null));
+        using var response = await GetAccountAsync(Tokens.Described("forever", expires: null));
         await AssertUnauthorizedAsync(response);
     }
 
     [Fact]
     public async Task NotYetValid_BeyondTheClockSkew_401()
     {
-        using var response = await GetAccountAsync(Tokens.Described(
-            "early", Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha256, DateTime.UtcNow.AddHours(1), notBefore: DateTime.UtcNow.AddMinutes(2)));
+        using var response = await GetAccountAsync(Tokens.Described("early", DateTime.UtcNow.AddHours(1), notBefore: DateTime.UtcNow.AddMinutes(2)));
         await AssertUnauthorizedAsync(response);
     }
 

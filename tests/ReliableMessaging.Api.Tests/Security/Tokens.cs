@@ -39,22 +39,10 @@ public static class Tokens
     }
 
     /// <summary>A validly signed token with every scope and no <c>rm_accounts</c> claim at all (as a provider might issue it).</summary>
-    public static string WithoutAccountsClaim()
-    {
-        var descriptor = new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
-        {
-            Issuer = FrontEndFactory.Issuer,
-            Audience = FrontEndFactory.Audience,
-            Expires = DateTime.UtcNow.AddHours(1),
-            Claims = new Dictionary<string, object> { [ApiClaims.Subject] = "no-grant", [ApiClaims.Scope] = string.Join(' ', ApiScopes.All) },
-            SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(
-                new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(FrontEndFactory.SigningKey), Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha256),
-        };
-        return new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(descriptor);
-    }
+    public static string WithoutAccountsClaim() => Described("no-grant", DateTime.UtcNow.AddHours(1));
 
-    /// <summary>A token with every scope for <paramref name="subject"/>, signed with the front end's own key by <paramref name="algorithm"/>, valid from <paramref name="notBefore"/> (now when null) until <paramref name="expires"/> (none when null).</summary>
-    public static string Described(string subject, string algorithm, DateTime? expires, DateTime? notBefore = null)
+    /// <summary>A token with every scope and no <c>rm_accounts</c> claim for <paramref name="subject"/>, signed with the front end's own key (HS256), valid from <paramref name="notBefore"/> (now when null) until <paramref name="expires"/> (none when null).</summary>
+    public static string Described(string subject, DateTime? expires, DateTime? notBefore = null)
     {
         var descriptor = new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
         {
@@ -65,7 +53,7 @@ public static class Tokens
             Expires = expires,
             Claims = new Dictionary<string, object> { [ApiClaims.Subject] = subject, [ApiClaims.Scope] = string.Join(' ', ApiScopes.All) },
             SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(
-                new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(FrontEndFactory.SigningKey), algorithm),
+                new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(FrontEndFactory.SigningKey), Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha256),
         };
 
         // Without this the handler would add an expiry of its own to a token described without one.
