@@ -9,6 +9,9 @@ namespace ReliableMessaging.Client;
 /// </summary>
 internal sealed record Exchange(bool Answered, int StatusCode, string Body, bool Replayed, int Attempts, ApiError? LastError, string LastFailure, bool EarlierAttemptMayHaveRun = false)
 {
+    /// <summary>The final answer's Retry-After, when it had one.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     /// <summary>This exchange as if no attempt had been answered, <paramref name="error"/> its last failure.</summary>
     public Exchange AsUnanswered(ApiError? error, string failure) => this with { Answered = false, LastError = error, LastFailure = failure };
 }

@@ -167,7 +167,7 @@ public sealed class ReliableMessagingClient
                 : new OperationLookup(LookupKind.Failed, null, UnexpectedResponseError.Create(200, exchange.Body, "not the record of this operation"), "200 with an unreadable or foreign body");
         }
 
-        var error = ApiError.FromResponse(exchange.StatusCode, exchange.Body);
+        var error = ErrorOf(exchange);
         return error switch
         {
             OperationNotFoundError => new OperationLookup(LookupKind.NotFound, null, error, Describe(error)),
@@ -258,10 +258,12 @@ public sealed class ReliableMessagingClient
         }
 
         var lookup = await LookUpTransferAsync(request.TransferId, followUp: true, cancellationToken);
-        if (lookup.Error is TransferNotConfirmedError)
+        if (lookup.Error is TransferNotConfirmedError notConfirmed)
         {
             // Received, and its source has no debit yet: a start may still be on its way. The service's
-            // advice is to repeat the POST with the same ID, which settles it (it runs at most once).
+            // advice is to repeat the POST with the same ID, which settles it (it runs at most once), after
+            // its Retry-After: a start still on its way has then had the time to land.
+            await Task.Delay(Backoff(1, notConfirmed.Problem.RetryAfter), _options.TimeProvider, cancellationToken);
             var resent = await ExchangeAsync(RequestKind.Transfer, () => KeyedPost("transfers", request.TransferId, body), cancellationToken, sentBefore: true);
             if (resent.Answered && ReadTransferAnswer(request, resent) is var answer && IsVerdict(answer, resent))
             {
@@ -308,7 +310,7 @@ public sealed class ReliableMessagingClient
                 : new TransferLookup(LookupKind.Failed, null, UnexpectedResponseError.Create(200, exchange.Body, "not the record of this transfer"), "200 with an unreadable or foreign body");
         }
 
-        var error = ApiError.FromResponse(exchange.StatusCode, exchange.Body);
+        var error = ErrorOf(exchange);
         return error switch
         {
             TransferNotFoundError => new TransferLookup(LookupKind.NotFound, null, error, Describe(error)),
@@ -402,9 +404,9 @@ public sealed class ReliableMessagingClient
                     var replayed = response.Headers.TryGetValues(ReplayedHeader, out var values) && values.Contains("true", StringComparer.OrdinalIgnoreCase);
                     if (ApiError.IsRetryableStatus(status))
                     {
-                        lastError = ApiError.FromResponse(status, body);
-                        lastFailure = Describe(lastError);
                         retryAfter = RetryAfter(response.Headers.RetryAfter);
+                        lastError = ApiError.FromResponse(status, body, retryAfter);
+                        lastFailure = Describe(lastError);
                         var result = status == 429 ? AttemptResult.TooManyRequests : AttemptResult.Unavailable;
                         Notify(new AttemptRecord(kind, attempt, result, status, lastError.Code, replayed));
                         mayHaveRun |= status != 429;
@@ -421,7 +423,7 @@ public sealed class ReliableMessagingClient
                     else
                     {
                         Notify(new AttemptRecord(kind, attempt, AttemptResult.Answered, status, null, replayed));
-                        return new Exchange(true, status, body, replayed, attempt, null, string.Empty, mayHaveRun);
+                        return new Exchange(true, status, body, replayed, attempt, null, string.Empty, mayHaveRun) { RetryAfter = RetryAfter(response.Headers.RetryAfter) };
                     }
                 }
                 catch (AccessTokenUnavailableException exception)
@@ -478,10 +480,11 @@ public sealed class ReliableMessagingClient
         }
     }
 
+    // A date already past asks for no wait at all.
     private TimeSpan? RetryAfter(RetryConditionHeaderValue? header) => header switch
     {
         { Delta: { } delta } => delta,
-        { Date: { } date } => date - _options.TimeProvider.GetUtcNow(),
+        { Date: { } date } => TimeSpan.FromTicks(Math.Max(0, (date - _options.TimeProvider.GetUtcNow()).Ticks)),
         _ => null,
     };
 
@@ -526,7 +529,7 @@ public sealed class ReliableMessagingClient
             return new AccountResult(null, false, unexpectedSuccess, Describe(unexpectedSuccess));
         }
 
-        var error = ApiError.FromResponse(exchange.StatusCode, exchange.Body);
+        var error = ErrorOf(exchange);
         return new AccountResult(null, false, error, Describe(error));
     }
 
@@ -547,7 +550,7 @@ public sealed class ReliableMessagingClient
             return Unexpected(outcome, $"{exchange.StatusCode} instead of 200: {exchange.Body}");
         }
 
-        var error = ApiError.FromResponse(exchange.StatusCode, exchange.Body);
+        var error = ErrorOf(exchange);
         return error is InsufficientFundsError refused
             ? outcome with { Kind = OutcomeKind.InsufficientFunds, BalanceAfter = refused.Balance, Error = error, Detail = Describe(error) }
             : outcome with { Error = error, Detail = Describe(error) };
@@ -581,7 +584,7 @@ public sealed class ReliableMessagingClient
             return outcome with { Error = UnexpectedResponseError.Create(exchange.StatusCode, exchange.Body, detail), Detail = detail };
         }
 
-        var error = ApiError.FromResponse(exchange.StatusCode, exchange.Body);
+        var error = ErrorOf(exchange);
         return error is InsufficientFundsError
             ? outcome with { Kind = OutcomeKind.InsufficientFunds, Error = error, Detail = Describe(error) }
             : outcome with { Error = error, Detail = Describe(error) };
@@ -660,4 +663,6 @@ public sealed class ReliableMessagingClient
     private static string StatusName(TransferStatus status) => status.ToString().ToLowerInvariant();
 
     private static string Describe(ApiError error) => $"{error.Status} {error.Code}";
+
+    private static ApiError ErrorOf(Exchange exchange) => ApiError.FromResponse(exchange.StatusCode, exchange.Body, exchange.RetryAfter);
 }

@@ -65,8 +65,8 @@ public abstract record ApiError(ProblemInfo Problem)
     /// <summary>The statuses the client retries (at most <c>MaxAttempts</c> times in all).</summary>
     public static bool IsRetryableStatus(int status) => status is 408 or 429 or 502 or 503 or 504;
 
-    /// <summary>The typed error for an answer with this status and body; never throws.</summary>
-    public static ApiError FromResponse(int status, string body)
+    /// <summary>The typed error for an answer with this status, body and Retry-After (when it had one); never throws.</summary>
+    public static ApiError FromResponse(int status, string body, TimeSpan? retryAfter = null)
     {
         ArgumentNullException.ThrowIfNull(body);
         JsonDocument? document = null;
@@ -84,7 +84,7 @@ public abstract record ApiError(ProblemInfo Problem)
             var root = document?.RootElement is { ValueKind: JsonValueKind.Object } element ? element : (JsonElement?)null;
             var type = ReadString(root, "type");
             var code = type is not null && type.StartsWith(TypePrefix, StringComparison.Ordinal) ? type[TypePrefix.Length..] : null;
-            var problem = new ProblemInfo(status, code ?? $"http-{status}", ReadString(root, "title"), ReadString(root, "detail"), body);
+            var problem = new ProblemInfo(status, code ?? $"http-{status}", ReadString(root, "title"), ReadString(root, "detail"), body) { RetryAfter = retryAfter };
             return code is not null && Known.TryGetValue(code, out var create) ? create(problem, root) : new UnknownApiError(problem);
         }
     }

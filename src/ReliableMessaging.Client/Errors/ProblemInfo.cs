@@ -6,4 +6,11 @@ namespace ReliableMessaging.Client.Errors;
 /// <param name="Title">The problem's fixed title, when present.</param>
 /// <param name="Detail">What went wrong with this request, when present.</param>
 /// <param name="Body">The raw response body.</param>
-public sealed record ProblemInfo(int Status, string Code, string? Title, string? Detail, string Body);
+public sealed record ProblemInfo(int Status, string Code, string? Title, string? Detail, string Body)
+{
+    /// <summary>
+    /// How long the service asked to wait before asking again (its <c>Retry-After</c>: on a 429, a 503, or
+    /// a <see cref="TransferNotConfirmedError"/>), when it said; a date already past is zero.
+    /// </summary>
+    public TimeSpan? RetryAfter { get; init; }
+}

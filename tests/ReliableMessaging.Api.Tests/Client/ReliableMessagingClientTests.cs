@@ -550,6 +550,21 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Withdraw_StorageUnavailableOnItsOnlyAttempt_TheErrorCarriesTheServicesRetryAfter()
+    {
+        await using var harness = new ClientHarness(fixture.FrontEndA, options => options.MaxAttempts = 1);
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        StorageFaults.Arm(accountId, StorageFault.FailBeforeWrite);
+
+        var outcome = await harness.Client.WithdrawAsync(accountId, 100);
+
+        Assert.Equal(OutcomeKind.NotExecuted, outcome.Kind);
+        var unavailable = Assert.IsType<StorageUnavailableError>(outcome.Error);
+        Assert.Equal(TimeSpan.FromSeconds(1), unavailable.Problem.RetryAfter);
+        Assert.Equal(1000, await harness.BalanceAsync(accountId));
+    }
+
+    [Fact]
     public async Task Withdraw_InsufficientFunds_RecordedOutcomeReplayedEvenAfterDeposit()
     {
         await using var harness = new ClientHarness(fixture.FrontEndA);
@@ -643,6 +658,10 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
         Assert.Equal((OutcomeKind.Rejected, 2), (outcome.Kind, outcome.Attempts));
         Assert.IsType<AccountNotFoundError>(outcome.Error);
         Assert.Contains(harness.Observer.Attempts, a => a.Request == RequestKind.GetTransfer && a.StatusCode == 409);
+        // Sent again only after the look-up's Retry-After (1 s), as the service asked: not at once.
+        var lookup = harness.Wire.Attempts.Single(a => a.Method == "GET" && a.Path.Contains("/transfers/", StringComparison.Ordinal));
+        var resent = harness.Wire.Attempts.Last(a => a.Method == "POST" && a.Path.EndsWith("/transfers", StringComparison.Ordinal));
+        Assert.True(resent.At - lookup.At >= TimeSpan.FromMilliseconds(950), $"sent again {(resent.At - lookup.At).TotalMilliseconds:0} ms after the look-up");
         Assert.Equal(0, await harness.BalanceAsync(to));
     }
 
