@@ -31,6 +31,13 @@ public sealed partial class AccountGrain(
 
     private static readonly TimeSpan MaxJournalRetry = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long an append may go unanswered, neither confirmed nor failed (queued behind a lock, a hung
+    /// connection: the journal's command timeout is 10 s), before the bound on unjournaled records applies
+    /// as in an outage. Appends take milliseconds; a merely busy journal is never refused.
+    /// </summary>
+    public static readonly TimeSpan JournalStallTimeout = TimeSpan.FromSeconds(5);
+
     private AccountCommitPipeline? _pipeline;
     private JournalShipper? _shipper;
     private IGrainTimer? _journalRetryTimer;
@@ -43,18 +50,35 @@ public sealed partial class AccountGrain(
         _pipeline ??= new AccountCommitPipeline(rules, state.State, PersistAsync, _ => DeactivateOnIdle(), LookUpJournalAsync, Shipper.Committed, JournalRefusal);
 
     /// <summary>
-    /// Records wait in the window while the journal fails, up to a bound; past it nothing new executes.
-    /// Counted on the pipeline's pending state: operations queued behind a write in flight count too.
+    /// Records wait in the window while the journal fails, or has left an append unanswered for
+    /// <see cref="JournalStallTimeout"/>, up to a bound; past it nothing new executes. Counted on the
+    /// pipeline's pending state: operations queued behind a write in flight count too.
     /// </summary>
-    private Exception? JournalRefusal(AccountState pending) =>
-        Shipper.IsFailing && pending.LastSequence - Shipper.ConfirmedThrough >= rules.MaxUnjournaled ? Shipper.LastFailure : null;
+    private Exception? JournalRefusal(AccountState pending)
+    {
+        if (pending.LastSequence - Shipper.ConfirmedThrough < rules.MaxUnjournaled)
+        {
+            return null;
+        }
+
+        if (Shipper.LastFailure is { } failure)
+        {
+            return failure;
+        }
+
+        var waited = Shipper.AppendPendingFor;
+        return waited >= JournalStallTimeout
+            ? new JournalUnavailableException($"The journal has not answered this account's append for {waited.TotalSeconds:0} s.")
+            : null;
+    }
 
     private JournalShipper Shipper => _shipper ??= new JournalShipper(
         records => journal.AppendAsync(AccountId, records),
         sequence => Pipeline.MarkJournaled(sequence),
         ScheduleJournalRetry,
         exception => AccountLog.JournalAppendFailed(logger, exception, AccountId, state.State.LastSequence - Shipper.ConfirmedThrough),
-        MaxJournalRetry);
+        MaxJournalRetry,
+        time);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {

@@ -19,29 +19,34 @@ public sealed class JournalShipper
     private readonly Action<TimeSpan> _scheduleRetry;
     private readonly Action<Exception> _onFailure;
     private readonly TimeSpan _maxRetry;
+    private readonly TimeProvider _time;
     private readonly List<(long Sequence, TaskCompletionSource Waiter)> _waiters = [];
     private AccountState? _latest;
     private bool _shipping;
     private bool _retryScheduled;
     private TimeSpan _backoff = FirstRetry;
+    private long? _appendStarted;
 
     /// <param name="append">Appends records durably; throws <see cref="JournalUnavailableException"/> when it could not (any other exception is handled the same way).</param>
     /// <param name="onJournaled">Told the newest sequence the journal holds (all before it too).</param>
     /// <param name="scheduleRetry">Calls <see cref="Retry"/> after the given delay.</param>
     /// <param name="onFailure">Told of each failed append (for the log).</param>
     /// <param name="maxRetry">The longest backoff between retries.</param>
+    /// <param name="time">The clock behind <see cref="AppendPendingFor"/> (the system's by default).</param>
     public JournalShipper(
         Func<IReadOnlyList<OperationRecord>, Task> append,
         Action<long> onJournaled,
         Action<TimeSpan> scheduleRetry,
         Action<Exception> onFailure,
-        TimeSpan maxRetry)
+        TimeSpan maxRetry,
+        TimeProvider? time = null)
     {
         _append = append;
         _onJournaled = onJournaled;
         _scheduleRetry = scheduleRetry;
         _onFailure = onFailure;
         _maxRetry = maxRetry;
+        _time = time ?? TimeProvider.System;
     }
 
     /// <summary>The newest sequence the journal confirmed in this activation (or that the state said it had).</summary>
@@ -52,6 +57,13 @@ public sealed class JournalShipper
 
     /// <summary>While appends fail, the last failure (an outage is a <see cref="JournalUnavailableException"/>); otherwise null.</summary>
     public Exception? LastFailure { get; private set; }
+
+    /// <summary>
+    /// How long the append in flight has waited for the journal's answer; zero when none is in flight.
+    /// A journal that neither confirms nor fails (a writer queued behind a lock, a hung connection) is
+    /// seen here before any failure is.
+    /// </summary>
+    public TimeSpan AppendPendingFor => _appendStarted is { } started ? _time.GetElapsedTime(started) : TimeSpan.Zero;
 
     /// <summary>A state was persisted (or activated): ship what the journal does not hold yet.</summary>
     public void Committed(AccountState committed)
@@ -122,6 +134,7 @@ public sealed class JournalShipper
                     return;
                 }
 
+                _appendStarted = _time.GetTimestamp();
                 try
                 {
                     await _append(records);
@@ -157,6 +170,7 @@ public sealed class JournalShipper
         finally
         {
             _shipping = false;
+            _appendStarted = null;
         }
     }
 

@@ -1,5 +1,6 @@
 using ReliableMessaging.Contracts.Accounts;
 using ReliableMessaging.Contracts.Transfers;
+using ReliableMessaging.Grains.Accounts;
 using ReliableMessaging.Grains.Journal;
 using ReliableMessaging.Testing;
 
@@ -96,6 +97,47 @@ public sealed class JournalTests(ClusterFixture fixture)
         Assert.Equal(OperationStatus.Succeeded, (await account.Withdraw(refusedId, 1)).Status);
         Assert.True((await account.Withdraw(refusedId, 1)).IsReplay);
         Assert.Equal(1000 - AccountCluster.MaxUnjournaledOperations - 1, (await account.GetSnapshot()).Balance);
+    }
+
+    [Fact]
+    public async Task JournalHangsWithoutFailing_PastTheBoundAndTheStallTimeout_NewOperationsRefusedUnacknowledged_NothingLost()
+    {
+        // An append that neither confirms nor fails (a writer queued behind a lock, a hung connection)
+        // must not let the window grow without the bound until the first failure finally arrives.
+        var (account, accountId) = await OpenAccountAsync(1000);
+        await account.SyncJournal();
+        var gate = JournalFaults.HoldAppends(accountId);
+        try
+        {
+            var acknowledged = new List<OperationResult>();
+            for (var i = 0; i < AccountCluster.MaxUnjournaledOperations; i++)
+            {
+                acknowledged.Add(await account.Withdraw(TestIds.NewOperationId(), 1));
+            }
+
+            Assert.All(acknowledged, r => Assert.Equal(OperationStatus.Succeeded, r.Status));
+            await gate.Holding.WaitAsync(Patience);
+            await Task.Delay(AccountGrain.JournalStallTimeout + TimeSpan.FromMilliseconds(500));
+
+            var refusedId = TestIds.NewOperationId();
+            await Assert.ThrowsAsync<AccountStorageException>(() => account.Withdraw(refusedId, 1));
+            Assert.Equal(acknowledged[0] with { IsReplay = true }, await account.Withdraw(acknowledged[0].OperationId, 1));
+            Assert.Equal(1000 - AccountCluster.MaxUnjournaledOperations, (await account.GetSnapshot()).Balance);
+
+            gate.Open();
+            var checkpoint = await ClientRetry.UntilAnsweredAsync(account.SyncJournal);
+            Assert.Equal(1000 - AccountCluster.MaxUnjournaledOperations, checkpoint.Balance);
+            Assert.Equal(checkpoint.LastSequence, await JournalTable.CountAsync(fixture.Postgres, fixture.ServiceId, accountId));
+
+            // The refused one never ran: it executes now, once.
+            Assert.Equal(OperationStatus.Succeeded, (await account.Withdraw(refusedId, 1)).Status);
+            Assert.True((await account.Withdraw(refusedId, 1)).IsReplay);
+            Assert.Equal(1000 - AccountCluster.MaxUnjournaledOperations - 1, (await account.GetSnapshot()).Balance);
+        }
+        finally
+        {
+            gate.Open();
+        }
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using ReliableMessaging.Contracts.Accounts;
 using ReliableMessaging.Grains.Accounts;
 using ReliableMessaging.Grains.Journal;
@@ -12,6 +13,7 @@ public sealed class JournalShipperTests
     private readonly List<long> _journaled = [];
     private readonly List<TimeSpan> _retries = [];
     private readonly List<Exception> _failures = [];
+    private readonly FakeTimeProvider _time = new(Now);
     private readonly JournalShipper _shipper;
 
     public JournalShipperTests()
@@ -26,7 +28,8 @@ public sealed class JournalShipperTests
             _journaled.Add,
             _retries.Add,
             _failures.Add,
-            TimeSpan.FromSeconds(1));
+            TimeSpan.FromSeconds(1),
+            _time);
     }
 
     private static AccountState StateWith(int records, long journaledThrough = 0)
@@ -53,6 +56,29 @@ public sealed class JournalShipperTests
         append.Done.SetResult();
         Assert.Equal([3L], _journaled);
         Assert.Equal(3, _shipper.ConfirmedThrough);
+    }
+
+    [Fact]
+    public void AppendPendingFor_GrowsWhileTheJournalNeitherConfirmsNorFails_ZeroOnceItAnswers()
+    {
+        // What the account's bound on unjournaled records sees of a journal that hangs before it fails.
+        Assert.Equal(TimeSpan.Zero, _shipper.AppendPendingFor);
+        _shipper.Committed(StateWith(2));
+        _time.Advance(TimeSpan.FromSeconds(7));
+
+        Assert.Equal(TimeSpan.FromSeconds(7), _shipper.AppendPendingFor);
+        Assert.False(_shipper.IsFailing);
+
+        _appends[0].Done.SetResult();
+        Assert.Equal(TimeSpan.Zero, _shipper.AppendPendingFor);
+
+        // The next append's wait starts from its own start, not the first one's; a failed one leaves none pending.
+        _shipper.Committed(StateWith(3));
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(TimeSpan.FromSeconds(2), _shipper.AppendPendingFor);
+        _appends[1].Done.SetException(new JournalUnavailableException("down"));
+        Assert.Equal(TimeSpan.Zero, _shipper.AppendPendingFor);
+        Assert.True(_shipper.IsFailing);
     }
 
     [Fact]
