@@ -63,9 +63,17 @@ public sealed partial class AccountGrain : ITransferDeliveryHost
         // Report the transfer as it stands now (a replay may find it completed or refunded, in the
         // window or in the journal).
         var current = await Pipeline.LookupTransferAsync(AccountId, transferId, time.GetUtcNow());
-        return current.Transfer is { } transfer
-            ? transfer with { IsReplay = result.IsReplay }
-            : throw new InvalidOperationException($"Transfer {transferId} was recorded on '{AccountId}' but cannot be found ({current.Status}).");
+        return current switch
+        {
+            { Transfer: { } transfer } => transfer with { IsReplay = result.IsReplay },
+
+            // A replay from the journal near the retention's floor: a prune took the record of how the
+            // transfer ended (its batches go in no order), or the debit itself, since the replay. How it
+            // ended can no longer be told, as a look-up says: past the retention, never an error.
+            { Status: TransferLookupStatus.Expired } when result.IsReplay =>
+                TransferResult.Refused(transferId, AccountId, destination, amount, OperationStatus.OperationExpired),
+            _ => throw new InvalidOperationException($"Transfer {transferId} was recorded on '{AccountId}' but cannot be found ({current.Status})."),
+        };
     }
 
     public Task<OperationResult> ReceiveTransfer(Guid creditId, string source, long amount) =>

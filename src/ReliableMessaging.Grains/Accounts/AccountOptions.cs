@@ -41,7 +41,8 @@ public sealed class AccountOptions
 
     /// <summary>
     /// How many committed records an account may hold that the journal has not confirmed (while the
-    /// journal is down). Past it, new operations are refused as unavailable (nothing is acknowledged).
+    /// journal is down, or has left an append unanswered for <see cref="AccountGrain.JournalStallTimeout"/>).
+    /// Past it, new operations are refused as unavailable (nothing is acknowledged).
     /// </summary>
     [Range(1, 100_000)]
     public int MaxUnjournaledOperations { get; set; } = 1000;

@@ -100,6 +100,36 @@ public sealed class JournalTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task StartRetried_DebitJournaledButHowItEndedPrunedFirst_RefusedAsExpiredNotAnError_NothingMoved()
+    {
+        var (payer, payerId) = await OpenAccountAsync(1000);
+        var (merchant, merchantId) = await OpenAccountAsync();
+        var transferId = TestIds.NewOperationId();
+        var transfer = fixture.Grains.GetGrain<ITransferGrain>(transferId);
+        Assert.Equal(OperationStatus.Succeeded, (await transfer.Start(payerId, merchantId, 100)).Status);
+        Assert.Equal(TransferState.Completed, (await TransferCompletion.WaitFinishedAsync(fixture.Grains, transferId, Patience)).State);
+
+        // The debit and its "completed" record leave the payer's window for the journal; then a prune,
+        // whose batches go in no order, deletes the "completed" record before the debit.
+        for (var i = 0; i < AccountCluster.WindowSize + 4; i++)
+        {
+            Assert.Equal(OperationStatus.Succeeded, (await payer.Deposit(TestIds.NewOperationId(), 1)).Status);
+        }
+
+        await payer.SyncJournal();
+        Assert.Equal(1, await JournalTable.ExecutePastTriggersAsync(
+            fixture.Postgres,
+            "DELETE FROM rm_operation_journal WHERE service_id = $1 AND account_id = $2 AND operation_id = $3",
+            fixture.ServiceId, payerId, AccountRules.FinishedEventId(transferId)));
+
+        var retried = await transfer.Start(payerId, merchantId, 100);
+
+        Assert.Equal(OperationStatus.OperationExpired, retried.Status);
+        Assert.Equal(TransferLookupStatus.Expired, (await payer.GetTransfer(transferId)).Status);
+        Assert.Equal((920L, 100L), ((await payer.GetSnapshot()).Balance, (await merchant.GetSnapshot()).Balance));
+    }
+
+    [Fact]
     public async Task JournalHangsWithoutFailing_PastTheBoundAndTheStallTimeout_NewOperationsRefusedUnacknowledged_NothingLost()
     {
         // An append that neither confirms nor fails (a writer queued behind a lock, a hung connection)
