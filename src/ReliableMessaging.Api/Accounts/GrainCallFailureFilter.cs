@@ -1,6 +1,4 @@
-using Microsoft.Extensions.Options;
 using Orleans.Runtime.Messaging;
-using ReliableMessaging.Api.Hosting;
 using ReliableMessaging.Api.Problems;
 using ReliableMessaging.Contracts.Accounts;
 
@@ -13,19 +11,14 @@ namespace ReliableMessaging.Api.Accounts;
 /// once. Anything else is a bug: it is not caught here, so the exception handler answers 500
 /// <c>internal-error</c> (not retryable) and logs it, instead of sending clients into endless retries.
 /// </summary>
-internal sealed partial class GrainCallFailureFilter(IOptions<FrontEndOptions> options, TimeProvider time, ILogger<GrainCallFailureFilter> logger) : IEndpointFilter
+internal sealed partial class GrainCallFailureFilter(ILogger<GrainCallFailureFilter> logger) : IEndpointFilter
 {
     private const string RetryAfterSeconds = "1";
-
-    // Orleans judges a message's expiry on a coarse clock: its cancellation may come a little before
-    // the response timeout as this filter measures it.
-    private const double ExpiryClockTolerance = 0.9;
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
-        var started = time.GetTimestamp();
         try
         {
             return await next(context);
@@ -39,7 +32,7 @@ internal sealed partial class GrainCallFailureFilter(IOptions<FrontEndOptions> o
                     ? "The account was changed concurrently; nothing was acknowledged. Retry with the same Idempotency-Key."
                     : "The account could not be saved or loaded; nothing was acknowledged. Retry with the same Idempotency-Key.");
         }
-        catch (Exception exception) when (IsClusterUnavailable(exception) || IsExpiredByTheRuntime(exception, context.HttpContext, time.GetElapsedTime(started), options.Value.ResponseTimeout))
+        catch (Exception exception) when (IsClusterUnavailable(exception) || IsExpiredByTheRuntime(exception, context.HttpContext))
         {
             LogClusterUnavailable(logger, exception, context.HttpContext.Request.Path);
             context.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds;
@@ -64,15 +57,11 @@ internal sealed partial class GrainCallFailureFilter(IOptions<FrontEndOptions> o
     /// <summary>
     /// Orleans cancels a request whose response timeout ran out before it could even be placed
     /// ("Message expired before placement could complete"): placement waited on a silo that stopped
-    /// answering or died. A timeout like any other. The front end passes no cancellation token to
-    /// grain calls, so a cancellation is the runtime's expiry only once the response timeout has
-    /// passed; one that comes sooner was thrown by code (a bug, answered 500, never "retry"), and
-    /// one after the HTTP caller went away is nobody's outage.
+    /// answering or died. A timeout like any other. The front end cancels grain calls only when its
+    /// HTTP caller goes away, so a cancellation it did not ask for is the runtime's.
     /// </summary>
-    internal static bool IsExpiredByTheRuntime(Exception exception, HttpContext context, TimeSpan elapsed, TimeSpan responseTimeout) =>
-        exception is OperationCanceledException
-        && !context.RequestAborted.IsCancellationRequested
-        && elapsed >= responseTimeout * ExpiryClockTolerance;
+    internal static bool IsExpiredByTheRuntime(Exception exception, HttpContext context) =>
+        exception is OperationCanceledException && !context.RequestAborted.IsCancellationRequested;
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Storage unavailable for {Path}: {Reason}")]
     private static partial void LogStorageUnavailable(ILogger logger, PathString path, string reason);
