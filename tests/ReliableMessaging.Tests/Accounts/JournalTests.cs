@@ -83,17 +83,28 @@ public sealed class JournalTests(ClusterFixture fixture)
         Assert.All(acknowledged, r => Assert.Equal(OperationStatus.Succeeded, r.Status));
 
         // Past the bound nothing new is executed (and nothing is acknowledged), but replays still answer.
-        var refusedId = TestIds.NewOperationId();
-        await Assert.ThrowsAsync<AccountStorageException>(() => account.Withdraw(refusedId, 1));
-        Assert.Equal(acknowledged[0] with { IsReplay = true }, await account.Withdraw(acknowledged[0].OperationId, 1));
-        Assert.Equal(1000 - AccountCluster.MaxUnjournaledOperations, (await account.GetSnapshot()).Balance);
+        var refusedId = await RefusedPastTheBoundAsync(account, acknowledged[0]);
 
         JournalFaults.Restore(accountId);
+        await JournalCaughtUpThenTheRefusedOneRunsOnceAsync(account, accountId, refusedId);
+    }
+
+    /// <summary>Past the bound a new withdrawal is refused unacknowledged, a replay still answers, and nothing moved; returns the refused ID.</summary>
+    private static async Task<Guid> RefusedPastTheBoundAsync(IAccountGrain account, OperationResult acknowledged)
+    {
+        var refusedId = TestIds.NewOperationId();
+        await Assert.ThrowsAsync<AccountStorageException>(() => account.Withdraw(refusedId, 1));
+        Assert.Equal(acknowledged with { IsReplay = true }, await account.Withdraw(acknowledged.OperationId, 1));
+        Assert.Equal(1000 - AccountCluster.MaxUnjournaledOperations, (await account.GetSnapshot()).Balance);
+        return refusedId;
+    }
+
+    /// <summary>Once the journal answers again it holds every record, and the refused withdrawal, which never ran, executes once.</summary>
+    private async Task JournalCaughtUpThenTheRefusedOneRunsOnceAsync(IAccountGrain account, string accountId, Guid refusedId)
+    {
         var checkpoint = await ClientRetry.UntilAnsweredAsync(account.SyncJournal);
         Assert.Equal(1000 - AccountCluster.MaxUnjournaledOperations, checkpoint.Balance);
         Assert.Equal(checkpoint.LastSequence, await JournalTable.CountAsync(fixture.Postgres, fixture.ServiceId, accountId));
-
-        // The refused one never ran: it executes now, once.
         Assert.Equal(OperationStatus.Succeeded, (await account.Withdraw(refusedId, 1)).Status);
         Assert.True((await account.Withdraw(refusedId, 1)).IsReplay);
         Assert.Equal(1000 - AccountCluster.MaxUnjournaledOperations - 1, (await account.GetSnapshot()).Balance);
@@ -149,20 +160,10 @@ public sealed class JournalTests(ClusterFixture fixture)
             await gate.Holding.WaitAsync(Patience);
             await Task.Delay(AccountGrain.JournalStallTimeout + TimeSpan.FromMilliseconds(500));
 
-            var refusedId = TestIds.NewOperationId();
-            await Assert.ThrowsAsync<AccountStorageException>(() => account.Withdraw(refusedId, 1));
-            Assert.Equal(acknowledged[0] with { IsReplay = true }, await account.Withdraw(acknowledged[0].OperationId, 1));
-            Assert.Equal(1000 - AccountCluster.MaxUnjournaledOperations, (await account.GetSnapshot()).Balance);
+            var refusedId = await RefusedPastTheBoundAsync(account, acknowledged[0]);
 
             gate.Open();
-            var checkpoint = await ClientRetry.UntilAnsweredAsync(account.SyncJournal);
-            Assert.Equal(1000 - AccountCluster.MaxUnjournaledOperations, checkpoint.Balance);
-            Assert.Equal(checkpoint.LastSequence, await JournalTable.CountAsync(fixture.Postgres, fixture.ServiceId, accountId));
-
-            // The refused one never ran: it executes now, once.
-            Assert.Equal(OperationStatus.Succeeded, (await account.Withdraw(refusedId, 1)).Status);
-            Assert.True((await account.Withdraw(refusedId, 1)).IsReplay);
-            Assert.Equal(1000 - AccountCluster.MaxUnjournaledOperations - 1, (await account.GetSnapshot()).Balance);
+            await JournalCaughtUpThenTheRefusedOneRunsOnceAsync(account, accountId, refusedId);
         }
         finally
         {
