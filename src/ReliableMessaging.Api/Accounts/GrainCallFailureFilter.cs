@@ -59,9 +59,10 @@ internal sealed partial class GrainCallFailureFilter(ILogger<GrainCallFailureFil
     /// before placement could complete"): placement waited on a silo that stopped answering or died. A
     /// timeout like any other. The front end passes no cancellation token to grain calls, and no grain
     /// of this project lets a cancellation reach its caller (the journal's become
-    /// <see cref="AccountStorageException"/>), so one that reaches a handler is the runtime's; the caller that went away is excluded so an abandoned request is not logged as an
-    /// outage. (Told apart by time it cannot be: the chaos run saw this expiry before the front
-    /// end's response timeout had passed since the request began.)
+    /// <see cref="AccountStorageException"/>), so one that reaches a handler is the runtime's; a caller
+    /// that went away is excluded, so an abandoned request is not logged as an outage. (It cannot be
+    /// told apart by time: the chaos run saw this expiry before the front end's response timeout had
+    /// passed since the request began.)
     /// </summary>
     internal static bool IsExpiredByTheRuntime(Exception exception, HttpContext context) =>
         exception is OperationCanceledException && !context.RequestAborted.IsCancellationRequested;
