@@ -262,7 +262,7 @@ public sealed class ReliableMessagingClient
         {
             // Received, and its source has no debit yet: a start may still be on its way. The service's
             // advice is to repeat the POST with the same ID, which settles it (it runs at most once), after
-            // its Retry-After: a start still on its way has then had the time to land.
+            // its Retry-After, as asked (a start still on its way may land first; the resend then replays it).
             await Task.Delay(Backoff(1, notConfirmed.Problem.RetryAfter), _options.TimeProvider, cancellationToken);
             var resent = await ExchangeAsync(RequestKind.Transfer, () => KeyedPost("transfers", request.TransferId, body), cancellationToken, sentBefore: true);
             if (resent.Answered && ReadTransferAnswer(request, resent) is var answer && IsVerdict(answer, resent))

@@ -9,8 +9,10 @@ namespace ReliableMessaging.Client.Errors;
 public sealed record ProblemInfo(int Status, string Code, string? Title, string? Detail, string Body)
 {
     /// <summary>
-    /// How long the service asked to wait before asking again (its <c>Retry-After</c>: on a 429, a 503, or
-    /// a <see cref="TransferNotConfirmedError"/>), when it said; a date already past is zero.
+    /// How long the service asked to wait before asking again: the answer's <c>Retry-After</c> (the API
+    /// sends one with 429, 503, <see cref="TransferNotConfirmedError"/> and
+    /// <see cref="TooManyPendingTransfersError"/>), as sent, when it had one; a date already past is zero.
+    /// Not capped: the client caps its own waits at <c>MaxRetryAfter</c>, and a caller that waits on it should too.
     /// </summary>
     public TimeSpan? RetryAfter { get; init; }
 }

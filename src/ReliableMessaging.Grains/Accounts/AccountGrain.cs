@@ -33,8 +33,10 @@ public sealed partial class AccountGrain(
 
     /// <summary>
     /// How long an append may go unanswered, neither confirmed nor failed (queued behind a lock, a hung
-    /// connection: the journal's command timeout is 10 s), before the bound on unjournaled records applies
-    /// as in an outage. Appends take milliseconds; a merely busy journal is never refused.
+    /// connection: the journal's command timeout, 10 s by default), before the bound on unjournaled
+    /// records applies as in an outage. Counted from when the append is queued with the silo's journal
+    /// writer: appends take milliseconds, and a journal too busy to answer in 5 s is behind, which only
+    /// matters to an account already at the bound.
     /// </summary>
     public static readonly TimeSpan JournalStallTimeout = TimeSpan.FromSeconds(5);
 

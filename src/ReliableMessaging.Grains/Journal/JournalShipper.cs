@@ -159,6 +159,11 @@ public sealed class JournalShipper
                     _backoff = TimeSpan.FromTicks(Math.Min(_backoff.Ticks * 2, _maxRetry.Ticks));
                     return;
                 }
+                finally
+                {
+                    // Answered, either way: whatever runs next (the owner told, the next append) sees none pending.
+                    _appendStarted = null;
+                }
 
                 LastFailure = null;
                 _backoff = FirstRetry;
@@ -170,7 +175,6 @@ public sealed class JournalShipper
         finally
         {
             _shipping = false;
-            _appendStarted = null;
         }
     }
 
