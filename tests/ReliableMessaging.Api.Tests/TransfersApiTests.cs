@@ -90,6 +90,20 @@ public sealed class TransfersApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task PostTransfer_IdOlderThanRetention_409IdempotencyKeyExpiredAndNothingMoved()
+    {
+        // The answer a retried start also gets once a prune took how the transfer ended
+        // (JournalTests.StartRetried_DebitJournaledButHowItEndedPrunedFirst_RefusedAsExpiredNotAnError_NothingMoved).
+        var (from, to) = await OpenTransferPairAsync(_client, 100);
+        var old = Guid.CreateVersion7(DateTimeOffset.UtcNow - AccountCluster.Retention - TimeSpan.FromMinutes(1)).ToString();
+
+        using var response = await TransferAsync(old, from, to, 30);
+
+        await AssertProblemAsync(response, HttpStatusCode.Conflict, "idempotency-key-expired");
+        Assert.Equal((100L, 0L), (await BalanceAsync(_client, from), await BalanceAsync(_client, to)));
+    }
+
+    [Fact]
     public async Task PostTransfer_InsufficientFunds_422ReplayedIdentically()
     {
         var (from, to) = await OpenTransferPairAsync(_client, 100);
