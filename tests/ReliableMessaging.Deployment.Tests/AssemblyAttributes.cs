@@ -1,0 +1,2 @@
+[assembly: TestCollectionOrderer(
+    "ReliableMessaging.Deployment.Tests.Infrastructure.LongestFirstCollectionOrderer", "ReliableMessaging.Deployment.Tests")]
