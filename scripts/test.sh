@@ -41,6 +41,10 @@ lane=""
 # The lane runs as a process group of its own (job control on while it starts), so an interrupted run
 # stops its dotnet test and test host too, not only the lane's subshell.
 trap '[[ -z "$lane" ]] || kill -- "-$lane" 2>/dev/null; rm -rf "$results"' EXIT
+# Ctrl-C reaches the project in the foreground, which cancels its run and exits normally; bash would then
+# go on to the next project (and the lane, a process group of its own, never sees the signal). Exiting
+# here runs the EXIT trap, which stops the lane.
+trap 'exit 130' INT
 echo "==> Testing"
 # Two lanes, one per core: the deployment tests (their chaos run alone takes 5 minutes) start at once,
 # then the browser tests; the other test projects run one after another beside them. dotnet test over
