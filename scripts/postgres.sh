@@ -10,11 +10,12 @@
 #   scripts/postgres.sh apply-schema --port PORT [--db NAME]
 #   scripts/postgres.sh install      (install the server binaries if missing; print their folder)
 #
-# DIR holds the cluster (DIR/data), its log (DIR/postgres.log) and its unix
-# socket. A relative DIR is taken relative to the repository root, so the
-# script behaves the same from any working directory. The server only listens
-# on 127.0.0.1 and trusts every local connection: never use it for anything
-# but development and tests.
+# DIR holds the cluster (DIR/data) and its log (DIR/postgres.log). A relative
+# DIR is taken relative to the repository root, so the script behaves the same
+# from any working directory. The server only listens on 127.0.0.1 (no unix
+# socket: its path may not exceed 107 bytes, which a deep checkout's DIR does,
+# and every client here uses TCP) and trusts every local connection: never use
+# it for anything but development and tests.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -260,7 +261,7 @@ cmd_start() {
         log "already running on port $port"
     else
         as_db_owner "$BINDIR/pg_ctl" start -w -D "$data" -l "$dir/postgres.log" \
-            -o "-p $port -k '$dir' -c listen_addresses=127.0.0.1 -c fsync=on" >/dev/null \
+            -o "-p $port -k '' -c listen_addresses=127.0.0.1 -c fsync=on" >/dev/null \
             || { tail -n 20 "$dir/postgres.log" >&2 || true; die "pg_ctl start failed (see $dir/postgres.log)"; }
     fi
 
