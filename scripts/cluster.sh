@@ -162,6 +162,7 @@ clock_offset() {
 # in all: under load N silos and the front end would exhaust it ("too many clients already"). Split
 # 90 of them between the processes (a silo divides its share between its providers' pool and its
 # journal's) and keep the rest for psql and this script.
+MAX_SILOS=17
 connection_string() {
   local pool=$(( 90 / (SILO_COUNT + 1) )) role="${1:-rm_app}" port="${2:-$PG_PORT}"
   (( pool >= 5 )) || pool=5
@@ -198,22 +199,37 @@ signing_key_file() { printf '%s/api-signing.key' "$run_dir"; }
 
 tls_certificate_file() { printf '%s/cluster-tls.pfx' "$run_dir"; }
 
-# The pid of a process this script started, if it still runs.
+# When the process PID started (clock ticks after boot, from /proc), or nothing once it is gone.
+process_start_time() {
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  # Its name (in parentheses) may hold spaces: the fields after it start with the third.
+  stat="${stat##*) }"
+  # shellcheck disable=SC2086
+  set -- $stat
+  printf '%s' "${20}"
+}
+
+# The pid of a process this script started, if it still runs. A pid file holds the pid and its start
+# time: a pid file left behind (a silo that stepped out, a container restarted with .data/cluster kept)
+# may name a pid the system has since given to an unrelated process, which must never be signalled.
 running_pid() {
-  local file pid
+  local file pid started
   file="$(pid_file "$1")"
   [[ -f "$file" ]] || return 1
-  pid="$(<"$file")"
-  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  read -r pid started <"$file" || true
+  [[ "$pid" =~ ^[0-9]+$ && -n "$started" ]] || return 1
+  [[ "$(process_start_time "$pid")" == "$started" ]] || return 1
   printf '%s' "$pid"
 }
 
 # Detached (own session, no terminal, stdin closed) so that it outlives this script; the pid is
 # the process itself because setsid and nohup exec rather than fork here.
 launch() {
-  local name="$1"; shift
+  local name="$1" pid; shift
   setsid nohup "$@" >>"$run_dir/$name.log" 2>&1 </dev/null &
-  echo "$!" >"$(pid_file "$name")"
+  pid=$!
+  echo "$pid $(process_start_time "$pid")" >"$(pid_file "$name")"
 }
 
 check_silo_number() {
@@ -361,9 +377,11 @@ wait_gone() {
 cmd_start() {
   SILO_COUNT="${1:-3}"
   [[ "$SILO_COUNT" =~ ^[1-9][0-9]*$ ]] || die "start takes a silo count of 1 or more"
+  # Each process needs a pool of at least 5 of the 90 connections (connection_string).
+  (( SILO_COUNT <= MAX_SILOS )) || die "at most $MAX_SILOS silos share one local PostgreSQL's 90 connections (5 each, and 5 for the front end), not $SILO_COUNT"
   if [[ -f "$settings" ]]; then
     # shellcheck source=/dev/null
-    (source "$settings"; for f in "$run_dir"/*.pid; do [[ -f "$f" ]] || continue; p="$(<"$f")"; kill -0 "$p" 2>/dev/null && exit 1; done; exit 0) \
+    (source "$settings"; for f in "$run_dir"/*.pid; do [[ -f "$f" ]] || continue; running_pid "$(basename "$f" .pid)" >/dev/null && exit 1; done; exit 0) \
       || die "a cluster is already running from $run_dir (run 'stop' first)"
   fi
   decide_settings
