@@ -11,4 +11,6 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-exec dotnet run --project src/ReliableMessaging.Audit -c Release -- "$@"
+# A build that fails is "could not run" (2), not "differences" (1, what dotnet run would exit with).
+dotnet build src/ReliableMessaging.Audit -c Release -nologo -clp:ErrorsOnly >&2 || exit 2
+exec dotnet run --no-build --project src/ReliableMessaging.Audit -c Release -- "$@"
