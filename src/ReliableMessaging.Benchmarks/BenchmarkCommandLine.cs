@@ -26,7 +26,8 @@ public static class BenchmarkCommandLine
     private static readonly Option<string> Scenarios = CreateScenarios();
 
     /// <summary>Parses <paramref name="args"/> and runs <paramref name="run"/>; prints help (exit 0) or one line of error (exit 2) instead when asked.</summary>
-    public static async Task<int> InvokeAsync(string[] args, Func<BenchmarkSettings, CancellationToken, Task<int>> run, TextWriter output, TextWriter error)
+    public static async Task<int> InvokeAsync(
+        string[] args, Func<BenchmarkSettings, CancellationToken, Task<int>> run, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(run);
@@ -40,8 +41,10 @@ public static class BenchmarkCommandLine
             return UsageError;
         }
 
-        // A failure of the run is the run's to report (with its stack), not a usage error.
-        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        // A failure of the run is the run's to report (with its stack), not a usage error. No signal handling of its
+        // own: Program.cs turns Ctrl-C and SIGTERM into a cancellation, and the run stops what it started.
+        return await parsed.InvokeAsync(
+            new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }, cancellationToken);
     }
 
     /// <summary>The settings of <paramref name="args"/>, or the one-line error.</summary>

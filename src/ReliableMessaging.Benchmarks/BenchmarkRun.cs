@@ -21,18 +21,22 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
     private readonly List<AccountMemory> _memory = [];
     private readonly List<string> _profiles = [];
 
+    // What the run has started, oldest first: an interrupted run stops it all (AbortAsync).
+    private readonly List<IAsyncDisposable> _started = [];
+    private string? _work;
+
     public async Task<string> RunAsync()
     {
-        await using var postgres = await LocalPostgres.StartAsync(repositoryRoot);
+        await using var postgres = await StartedAsync(LocalPostgres.StartAsync(repositoryRoot));
         Console.WriteLine($"PostgreSQL {await postgres.VersionAsync()} on 127.0.0.1:{postgres.Port}");
-        var work = Directory.CreateTempSubdirectory("rm-bench-").FullName;
+        var work = _work = Directory.CreateTempSubdirectory("rm-bench-").FullName;
 
         Dictionary<int, Comparison[]> baseline;
         double payloadBytes;
-        await using (var cluster = await Cluster.StartAsync(repositoryRoot, postgres, settings.WindowSize, withFrontEnd: settings.Runs("replays") || settings.Runs("http")))
+        await using (var cluster = await StartedAsync(Cluster.StartAsync(repositoryRoot, postgres, settings.WindowSize, withFrontEnd: settings.Runs("replays") || settings.Runs("http"))))
         // The same system with telemetry off, idle while the other measures, so both share every round.
         await using (var quiet = settings.Runs("telemetry")
-            ? await Cluster.StartAsync(repositoryRoot, postgres, settings.WindowSize, withFrontEnd: settings.Runs("http"), telemetry: false)
+            ? await StartedAsync(Cluster.StartAsync(repositoryRoot, postgres, settings.WindowSize, withFrontEnd: settings.Runs("http"), telemetry: false))
             : null)
         {
             var accounts = await OpenAccountsAsync(cluster.Client, Accounts);
@@ -101,6 +105,42 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
 
         Directory.Delete(work, recursive: true);
         return await ReportAsync(postgres, payloadBytes);
+    }
+
+    /// <summary>
+    /// Stops what an interrupted run started (its silos and front ends, then its PostgreSQL) and deletes its
+    /// scratch folder; the run itself is left to fail on what it no longer has.
+    /// </summary>
+    public async Task AbortAsync()
+    {
+        IAsyncDisposable[] started;
+        lock (_started)
+        {
+            started = [.. _started];
+            _started.Clear();
+        }
+
+        foreach (var resource in Enumerable.Reverse(started))
+        {
+            await resource.DisposeAsync();
+        }
+
+        if (_work is { } work && Directory.Exists(work))
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private async Task<T> StartedAsync<T>(Task<T> starting)
+        where T : IAsyncDisposable
+    {
+        var resource = await starting;
+        lock (_started)
+        {
+            _started.Add(resource);
+        }
+
+        return resource;
     }
 
     /// <summary>
@@ -390,7 +430,7 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
     private async Task RunSteadyStateAsync(LocalPostgres postgres)
     {
         const int History = 10_000;
-        await using var cluster = await Cluster.StartAsync(repositoryRoot, postgres, settings.WindowSize, withFrontEnd: false);
+        await using var cluster = await StartedAsync(Cluster.StartAsync(repositoryRoot, postgres, settings.WindowSize, withFrontEnd: false));
         var steady = await OpenAccountsAsync(cluster.Client, WindowAccounts, "bench-steady-");
         Console.WriteLine($"Giving {WindowAccounts} accounts a history of {History:N0} operations each...");
         await FillAllAsync(steady, History);
@@ -438,7 +478,7 @@ public sealed class BenchmarkRun(string repositoryRoot, BenchmarkSettings settin
     {
         foreach (var window in new[] { 100, 1000, 10_000 })
         {
-            await using var cluster = await Cluster.StartAsync(repositoryRoot, postgres, window, withFrontEnd: false);
+            await using var cluster = await StartedAsync(Cluster.StartAsync(repositoryRoot, postgres, window, withFrontEnd: false));
             var accounts = await OpenAccountsAsync(cluster.Client, WindowAccounts);
 
             // Marginal costs, so what the first accounts warm up (connection buffers, pooled

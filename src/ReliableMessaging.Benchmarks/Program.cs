@@ -1,11 +1,38 @@
+using System.Runtime.InteropServices;
 using ReliableMessaging.Benchmarks;
 using ReliableMessaging.Tooling;
 
-return await BenchmarkCommandLine.InvokeAsync(args, RunAsync, Console.Out, Console.Error);
+using var interrupt = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    // Ctrl-C stops what the run started instead of killing the process and leaving it behind.
+    e.Cancel = true;
+    interrupt.Cancel();
+};
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    interrupt.Cancel();
+});
+
+return await BenchmarkCommandLine.InvokeAsync(args, RunAsync, Console.Out, Console.Error, interrupt.Token);
 
 static async Task<int> RunAsync(BenchmarkSettings settings, CancellationToken cancellationToken)
 {
-    var report = await new BenchmarkRun(RepositoryPaths.Root, settings).RunAsync();
+    var run = new BenchmarkRun(RepositoryPaths.Root, settings);
+    var running = run.RunAsync();
+
+    // A step is not stopped halfway: an interrupted run stops its silos and its PostgreSQL (a scratch
+    // server in its own session, which no Ctrl-C reaches), so that nothing outlives it.
+    await Task.WhenAny(running, Task.Delay(Timeout.Infinite, cancellationToken));
+    if (!running.IsCompleted)
+    {
+        Console.Error.WriteLine("Interrupted: stopping the benchmark's processes and its PostgreSQL.");
+        await run.AbortAsync();
+        return 130;
+    }
+
+    var report = await running;
     Console.WriteLine();
     Console.WriteLine(report);
     if (settings.OutputFile is { } output)

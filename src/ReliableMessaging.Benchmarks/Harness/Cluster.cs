@@ -14,6 +14,8 @@ public sealed class Cluster : IAsyncDisposable
 {
     private readonly List<(string Name, BackgroundProcess Process)> _processes = [];
     private IHost? _client;
+    private Task? _disposal;
+    private readonly Lock _disposeLock = new();
 
     private Cluster(string serviceId) => ServiceId = serviceId;
 
@@ -104,7 +106,17 @@ public sealed class Cluster : IAsyncDisposable
         return cluster;
     }
 
-    public async ValueTask DisposeAsync()
+    // Once, and every caller waits for it to end: an interrupted run stops its clusters while the run's
+    // own disposal may come too.
+    public ValueTask DisposeAsync()
+    {
+        lock (_disposeLock)
+        {
+            return new(_disposal ??= DisposeOnceAsync());
+        }
+    }
+
+    private async Task DisposeOnceAsync()
     {
         if (_client is not null)
         {

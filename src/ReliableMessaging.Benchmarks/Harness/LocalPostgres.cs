@@ -8,6 +8,8 @@ namespace ReliableMessaging.Benchmarks.Harness;
 public sealed class LocalPostgres : IAsyncDisposable
 {
     private readonly ScratchPostgres _server;
+    private Task? _disposal;
+    private readonly Lock _disposeLock = new();
 
     private LocalPostgres(ScratchPostgres server, string binDirectory)
     {
@@ -71,5 +73,13 @@ public sealed class LocalPostgres : IAsyncDisposable
 
     public async Task<string> VersionAsync() => await ScalarAsync<string>("SHOW server_version");
 
-    public ValueTask DisposeAsync() => _server.DisposeAsync();
+    // Once, and every caller waits for it to end: an interrupted run stops its server while the run's own
+    // disposal may come too.
+    public ValueTask DisposeAsync()
+    {
+        lock (_disposeLock)
+        {
+            return new(_disposal ??= _server.DisposeAsync().AsTask());
+        }
+    }
 }
