@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 
 namespace ReliableMessaging.Tooling;
@@ -38,6 +39,7 @@ public sealed class ScratchPostgres : IAsyncDisposable
         var directory = Path.Combine(Path.GetTempPath(), $"{folderPrefix}-{Guid.NewGuid():N}");
         var server = new ScratchPostgres(repositoryRoot, directory, FreePorts.One(), commandTimeout);
         await server.StartAgainAsync();
+        WatchOwner(repositoryRoot, directory);
         return server;
     }
 
@@ -75,6 +77,32 @@ public sealed class ScratchPostgres : IAsyncDisposable
         {
             // The same: its files belong to the postgres user when the script ran as root.
         }
+    }
+
+    // The server runs in a session of its own, so it outlives a process that ends without disposing it (a test
+    // host killed by a cancelled test run, a crash, a benchmark killed). A watcher stops it and deletes its folder
+    // once this process is gone; it ends by itself once the folder is (a disposal). It is started through a
+    // shell that exits at once, so it is no child of this process and a kill of this process's tree spares it.
+    private static void WatchOwner(string repositoryRoot, string directory)
+    {
+        const string Watcher = """
+            while kill -0 "$1" 2>/dev/null && [ -d "$3" ]; do sleep 2; done
+            [ -d "$3" ] || exit 0
+            bash "$2" stop --dir "$3"
+            rm -rf "$3"
+            """;
+        var start = new ProcessStartInfo("bash") { UseShellExecute = false };
+        foreach (var argument in new[]
+        {
+            "-c", "setsid bash -c \"$0\" scratch-postgres-watcher \"$@\" </dev/null >/dev/null 2>&1 &",
+            Watcher, Environment.ProcessId.ToString(CultureInfo.InvariantCulture), Path.Combine(repositoryRoot, "scripts", "postgres.sh"), directory,
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var launcher = Process.Start(start) ?? throw new InvalidOperationException("bash did not start");
+        launcher.WaitForExit();
     }
 
     private static async Task<ProcessResult> RunScriptAsync(string repositoryRoot, TimeSpan timeout, params string[] arguments) =>
