@@ -32,14 +32,16 @@ public sealed class ScratchPostgres : IAsyncDisposable
 
     /// <summary>
     /// Starts a new cluster in a temporary folder named <paramref name="folderPrefix"/>-GUID; each
-    /// script call may take <paramref name="commandTimeout"/> before it is killed and reported.
+    /// script call may take <paramref name="commandTimeout"/> before it is killed and reported. Should
+    /// <paramref name="ownerProcessId"/> (this process unless given) end without disposing it, the
+    /// server is stopped and its folder deleted within seconds.
     /// </summary>
-    public static async Task<ScratchPostgres> StartAsync(string repositoryRoot, string folderPrefix, TimeSpan commandTimeout)
+    public static async Task<ScratchPostgres> StartAsync(string repositoryRoot, string folderPrefix, TimeSpan commandTimeout, int? ownerProcessId = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), $"{folderPrefix}-{Guid.NewGuid():N}");
         var server = new ScratchPostgres(repositoryRoot, directory, FreePorts.One(), commandTimeout);
         await server.StartAgainAsync();
-        WatchOwner(repositoryRoot, directory);
+        WatchOwner(repositoryRoot, directory, ownerProcessId ?? Environment.ProcessId);
         return server;
     }
 
@@ -83,7 +85,7 @@ public sealed class ScratchPostgres : IAsyncDisposable
     // host killed by a cancelled test run, a crash, a benchmark killed). A watcher stops it and deletes its folder
     // once this process is gone; it ends by itself once the folder is (a disposal). It is started through a
     // shell that exits at once, so it is no child of this process and a kill of this process's tree spares it.
-    private static void WatchOwner(string repositoryRoot, string directory)
+    private static void WatchOwner(string repositoryRoot, string directory, int ownerProcessId)
     {
         const string Watcher = """
             while kill -0 "$1" 2>/dev/null && [ -d "$3" ]; do sleep 2; done
@@ -95,7 +97,7 @@ public sealed class ScratchPostgres : IAsyncDisposable
         foreach (var argument in new[]
         {
             "-c", "setsid bash -c \"$0\" scratch-postgres-watcher \"$@\" </dev/null >/dev/null 2>&1 &",
-            Watcher, Environment.ProcessId.ToString(CultureInfo.InvariantCulture), Path.Combine(repositoryRoot, "scripts", "postgres.sh"), directory,
+            Watcher, ownerProcessId.ToString(CultureInfo.InvariantCulture), Path.Combine(repositoryRoot, "scripts", "postgres.sh"), directory,
         })
         {
             start.ArgumentList.Add(argument);
