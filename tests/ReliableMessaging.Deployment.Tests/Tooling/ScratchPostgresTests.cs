@@ -30,11 +30,11 @@ public sealed class ScratchPostgresTests
     public async Task Disposed_ItsWatcherEndsToo()
     {
         var server = await ScratchPostgres.StartAsync(RepositoryPaths.Root, "rm-pg-watched", ScriptTimeout);
-        Assert.True(ProcessesNaming(server.Directory) > 0, "no watcher runs beside the server");
+        Assert.True(ProcessesNaming(server.Directory, "scratch-postgres-watcher") == 1, "no watcher runs beside the server");
 
         await server.DisposeAsync();
 
-        Assert.True(await WithinAsync(() => Task.FromResult(ProcessesNaming(server.Directory) == 0)), "a process naming the server's folder outlived its disposal");
+        Assert.True(await WithinAsync(() => Task.FromResult(ProcessesNaming(server.Directory, "") == 0)), "a process naming the server's folder outlived its disposal");
     }
 
     private static async Task<bool> AcceptsAsync(int port)
@@ -67,15 +67,16 @@ public sealed class ScratchPostgresTests
         return true;
     }
 
-    // Processes whose command line names the folder: the server's and its watcher's.
-    private static int ProcessesNaming(string directory) =>
+    // Processes whose command line names the folder and holds the marker: the server's and its watcher's.
+    private static int ProcessesNaming(string directory, string marker) =>
         Directory.EnumerateDirectories("/proc")
             .Where(path => int.TryParse(Path.GetFileName(path), out _))
             .Count(path =>
             {
                 try
                 {
-                    return File.ReadAllText(Path.Combine(path, "cmdline")).Contains(directory, StringComparison.Ordinal);
+                    var commandLine = File.ReadAllText(Path.Combine(path, "cmdline"));
+                    return commandLine.Contains(directory, StringComparison.Ordinal) && commandLine.Contains(marker, StringComparison.Ordinal);
                 }
                 catch (IOException)
                 {
