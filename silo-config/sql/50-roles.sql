@@ -106,3 +106,25 @@ $$;
 -- row (a process holding them cannot move money in the database nor register itself as a silo).
 -- Created with rm_app above; its password from the setting rm.frontend_password.
 GRANT SELECT ON orleansquery, orleansmembershiptable TO rm_frontend;
+
+-- At most 20 connections for every front end together: it reads the gateway list with one or two, and
+-- its credentials, the most exposed, must not be able to take the connections the silos need.
+ALTER ROLE rm_frontend CONNECTION LIMIT 20;
+
+-- Advisory locks order the journal's inserts and its pruning (a shared and an exclusive transaction lock
+-- per service). PostgreSQL lets every role take any advisory lock: whoever held the front end's
+-- credentials could hold the journal's and freeze every append. In this database only rm_app may take
+-- one, and only the two transaction-scoped ones it uses (a session lock would outlive a statement).
+DO $$
+DECLARE
+    advisory regprocedure;
+BEGIN
+    FOR advisory IN
+        SELECT p.oid::regprocedure FROM pg_proc p
+        WHERE p.pronamespace = 'pg_catalog'::regnamespace AND p.proname LIKE 'pg\_%advisory%'
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC, rm_app, rm_frontend', advisory);
+    END LOOP;
+END
+$$;
+GRANT EXECUTE ON FUNCTION pg_advisory_xact_lock_shared(bigint), pg_advisory_xact_lock(bigint) TO rm_app;

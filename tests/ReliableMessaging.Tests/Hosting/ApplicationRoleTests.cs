@@ -28,6 +28,9 @@ public sealed class ApplicationRoleTests(ClusterFixture fixture)
     [InlineData("CREATE ROLE sneaky LOGIN SUPERUSER")]
     [InlineData("DELETE FROM rm_journal_retention")]
     [InlineData("DELETE FROM rm_journal_pruned")]
+    // Only the transaction-scoped journal locks it uses: a session lock would outlive its statement.
+    [InlineData("SELECT pg_advisory_lock(hashtextextended('rm_operation_journal:reliable-messaging', 0))")]
+    [InlineData("SELECT pg_advisory_lock_shared(1)")]
     public async Task ApplicationRole_DdlAndForeignWrites_RefusedAsInsufficientPrivilege(string statement)
     {
         await using var connection = new NpgsqlConnection(RoleConnectionString);
@@ -165,6 +168,11 @@ public sealed class ApplicationRoleTests(ClusterFixture fixture)
     [InlineData("UPDATE rm_journal_retention SET pruned_through_ms = pruned_through_ms + 1")]
     [InlineData("SELECT count(*) FROM orleansreminderstable")]
     [InlineData("SELECT orleans_storage_write(0, 0, 0, 0, 'x', 'x', 'x', 0, NULL)")]
+    // Holding the journal's lock (or waiting for it, queued before the pruner) would freeze every append.
+    [InlineData("SELECT pg_advisory_lock(hashtextextended('rm_operation_journal:reliable-messaging', 0))")]
+    [InlineData("SELECT pg_advisory_lock_shared(hashtextextended('rm_operation_journal:reliable-messaging', 0))")]
+    [InlineData("SELECT pg_advisory_xact_lock_shared(hashtextextended('rm_operation_journal:reliable-messaging', 0))")]
+    [InlineData("SELECT pg_try_advisory_lock(1, 2)")]
     public async Task FrontEndRole_ReadsTheGatewayListOnly_EveryStateOrMembershipWriteRefused(string statement)
     {
         // The front end's credentials are the most exposed: whoever holds them must not be able to
@@ -181,6 +189,37 @@ public sealed class ApplicationRoleTests(ClusterFixture fixture)
         var refused = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
 
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+    }
+
+    [Fact]
+    public async Task FrontEndRole_OpensConnectionsPastItsLimit_RefusedAtTwentyLeavingTheRestToTheSilos()
+    {
+        // Unpooled, so each open is a backend of its own; other tests' front ends may hold a few already.
+        var connectionString = new NpgsqlConnectionStringBuilder(fixture.Postgres.ConnectionString) { Username = FrontEndFactory.FrontEndRole, Pooling = false }.ConnectionString;
+        var opened = new List<NpgsqlConnection>();
+        try
+        {
+            var refused = await Assert.ThrowsAsync<PostgresException>(async () =>
+            {
+                for (var i = 0; i < 25; i++)
+                {
+                    var connection = new NpgsqlConnection(connectionString);
+                    opened.Add(connection);
+                    await connection.OpenAsync();
+                }
+            });
+
+            Assert.Equal(PostgresErrorCodes.TooManyConnections, refused.SqlState);
+            Assert.Equal(20L, await fixture.Postgres.QueryScalarAsync<long>(
+                "SELECT count(*) FROM pg_stat_activity WHERE usename = @role", ("role", FrontEndFactory.FrontEndRole)));
+        }
+        finally
+        {
+            foreach (var connection in opened)
+            {
+                await connection.DisposeAsync();
+            }
+        }
     }
 
     [Theory]
