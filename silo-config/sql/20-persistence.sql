@@ -33,22 +33,38 @@ CREATE TABLE IF NOT EXISTS orleansstorage
 -- The whole state is rewritten on every write. Rows up to about 8 KB (a full default window) stay
 -- inline and uncompressed: with the default target of 2 KB PostgreSQL would compress (and may move
 -- out of line) every larger state on every write, CPU spent on a row the next write replaces anyway.
-ALTER TABLE orleansstorage SET (toast_tuple_target = 8160);
+DO $$
+BEGIN
+    IF NOT coalesce((SELECT reloptions FROM pg_class WHERE oid = 'orleansstorage'::regclass), '{}') @> ARRAY['toast_tuple_target=8160'] THEN
+        ALTER TABLE orleansstorage SET (toast_tuple_target = 8160);
+    END IF;
+END
+$$;
 
 -- One row per grain identity. The two strings are indexed through md5 so that
 -- arbitrarily long string keys cannot exceed the btree row limit. A NULL
 -- extension needs its own partial index because NULLs never collide in a
 -- unique index (and NULLS NOT DISTINCT would require PostgreSQL 15+).
 -- Both indexes lead with the two hashes, which is what the lookups filter on.
-CREATE UNIQUE INDEX IF NOT EXISTS ux_orleansstorage_grain
-    ON orleansstorage (grainidhash, graintypehash, grainidn0, grainidn1, serviceid,
-                       md5(graintypestring), md5(grainidextensionstring))
-    WHERE grainidextensionstring IS NOT NULL;
-
-CREATE UNIQUE INDEX IF NOT EXISTS ux_orleansstorage_grain_noext
-    ON orleansstorage (grainidhash, graintypehash, grainidn0, grainidn1, serviceid,
-                       md5(graintypestring))
-    WHERE grainidextensionstring IS NULL;
+-- Created only when missing: CREATE INDEX IF NOT EXISTS takes a SHARE lock on the table before it
+-- looks, which would hold up every grain-state write while a re-apply (an upgrade, a restart of the
+-- local server) waits for it (SchemaUpgradeTests).
+DO $$
+BEGIN
+    IF to_regclass('ux_orleansstorage_grain') IS NULL THEN
+        CREATE UNIQUE INDEX ux_orleansstorage_grain
+            ON orleansstorage (grainidhash, graintypehash, grainidn0, grainidn1, serviceid,
+                               md5(graintypestring), md5(grainidextensionstring))
+            WHERE grainidextensionstring IS NOT NULL;
+    END IF;
+    IF to_regclass('ux_orleansstorage_grain_noext') IS NULL THEN
+        CREATE UNIQUE INDEX ux_orleansstorage_grain_noext
+            ON orleansstorage (grainidhash, graintypehash, grainidn0, grainidn1, serviceid,
+                               md5(graintypestring))
+            WHERE grainidextensionstring IS NULL;
+    END IF;
+END
+$$;
 
 -- Optimistic-concurrency upsert keyed on the version (etag):
 --   expected version NULL  -> first write: insert version 1, unless the grain

@@ -23,8 +23,14 @@ CREATE TABLE IF NOT EXISTS orleansreminderstable
 );
 
 -- Reminder services load their hash-ring range at start-up and on ring changes.
-CREATE INDEX IF NOT EXISTS ix_orleansreminderstable_hash
-    ON orleansreminderstable (serviceid, grainhash);
+-- Created only when missing (a SHARE lock otherwise, as in 20-persistence.sql).
+DO $$
+BEGIN
+    IF to_regclass('ix_orleansreminderstable_hash') IS NULL THEN
+        CREATE INDEX ix_orleansreminderstable_hash ON orleansreminderstable (serviceid, grainhash);
+    END IF;
+END
+$$;
 
 INSERT INTO orleansquery (querykey, querytext)
 VALUES

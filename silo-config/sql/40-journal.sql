@@ -37,13 +37,19 @@ CREATE TABLE IF NOT EXISTS rm_operation_journal
     CONSTRAINT pk_rm_operation_journal PRIMARY KEY (service_id, account_id, operation_id)
 );
 
--- Keyset pagination of an account's statement, and the audit's gap check.
-CREATE UNIQUE INDEX IF NOT EXISTS ux_rm_operation_journal_sequence
-    ON rm_operation_journal (service_id, account_id, sequence);
-
--- Pruning by age; rows arrive roughly in time order, so a BRIN index costs appends almost nothing.
-CREATE INDEX IF NOT EXISTS ix_rm_operation_journal_time
-    ON rm_operation_journal USING brin (operation_time_ms);
+-- Keyset pagination of an account's statement, and the audit's gap check. Pruning by age: rows arrive
+-- roughly in time order, so a BRIN index costs appends almost nothing. Both created only when missing
+-- (CREATE INDEX IF NOT EXISTS takes a SHARE lock first, holding up appends during a re-apply).
+DO $$
+BEGIN
+    IF to_regclass('ux_rm_operation_journal_sequence') IS NULL THEN
+        CREATE UNIQUE INDEX ux_rm_operation_journal_sequence ON rm_operation_journal (service_id, account_id, sequence);
+    END IF;
+    IF to_regclass('ix_rm_operation_journal_time') IS NULL THEN
+        CREATE INDEX ix_rm_operation_journal_time ON rm_operation_journal USING brin (operation_time_ms);
+    END IF;
+END
+$$;
 
 -- Pruning raises this floor BEFORE it deletes any row: a look-up that finds no row for an ID at or
 -- below it answers "expired", never "unknown" (which would let the ID execute again).
@@ -85,9 +91,19 @@ CREATE TABLE IF NOT EXISTS rm_journal_pruned
     CONSTRAINT pk_rm_journal_pruned PRIMARY KEY (service_id, account_id)
 );
 
--- Tables created by an earlier version of this file.
-ALTER TABLE rm_journal_pruned ADD COLUMN IF NOT EXISTS in_transfer bigint NOT NULL DEFAULT 0;
-ALTER TABLE rm_journal_pruned ADD COLUMN IF NOT EXISTS through_sequence bigint NOT NULL DEFAULT 0;
+-- Tables created by an earlier version of this file; only when missing (ADD COLUMN IF NOT EXISTS takes
+-- an ACCESS EXCLUSIVE lock before it looks).
+DO $$
+DECLARE
+    added text;
+BEGIN
+    FOREACH added IN ARRAY ARRAY['in_transfer', 'through_sequence'] LOOP
+        IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'rm_journal_pruned'::regclass AND attname = added AND NOT attisdropped) THEN
+            EXECUTE format('ALTER TABLE rm_journal_pruned ADD COLUMN %I bigint NOT NULL DEFAULT 0', added);
+        END IF;
+    END LOOP;
+END
+$$;
 
 -- The floor, the count of pruned records and the highest pruned sequence only ever rise (the pruner's
 -- upserts take the greatest, and add what it deleted; the net effects it adds may be of either sign).

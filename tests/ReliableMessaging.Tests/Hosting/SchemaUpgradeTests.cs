@@ -6,7 +6,8 @@ namespace ReliableMessaging.Tests.Hosting;
 /// <summary>
 /// Applying the schema to a live database (an upgrade, scripts/postgres.sh apply-schema): its DDL on the
 /// journal waits for the table's lock behind a prune batch, and while it waits every journal insert
-/// queues behind it. The script gives the lock up after a second and tries again. On its own PostgreSQL.
+/// queues behind it. The script gives the lock up after a second and tries again. What is already there
+/// is not touched again: a re-apply waits for no grain-state write. On its own PostgreSQL.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class SchemaUpgradeTests
@@ -49,5 +50,28 @@ public sealed class SchemaUpgradeTests
         Assert.Equal(1L, await postgres.QueryScalarAsync<long>(
             "SELECT count(*) FROM pg_trigger WHERE tgname = 'rm_operation_journal_deletes_only_below_the_floor'"));
         Assert.Equal(1L, await JournalTable.CountAsync(postgres, "upgrade", "alice"));
+    }
+
+    [Fact]
+    public async Task ApplySchemaAgain_WhileGrainStateAndReminderWritesAreOpen_AppliedWithoutWaitingForThem()
+    {
+        // A re-apply (an upgrade, the local server's restart) of a schema that is already there must not
+        // queue behind the grain writes in flight: every write after it would queue behind it in turn.
+        // CREATE INDEX IF NOT EXISTS and ADD COLUMN IF NOT EXISTS take their table locks before they look.
+        await using var postgres = await PostgresServer.StartAsync();
+        await using var writer = new NpgsqlConnection(postgres.ConnectionString);
+        await writer.OpenAsync();
+        await using var write = await writer.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand("LOCK TABLE orleansstorage, orleansreminderstable IN ROW EXCLUSIVE MODE", writer, write))
+        {
+            // What an uncommitted state write and a reminder write hold.
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        var messages = await postgres.ApplySchemaAsync();
+
+        Assert.DoesNotContain("trying again", messages, StringComparison.Ordinal);
+        Assert.Equal(0L, await postgres.QueryScalarAsync<long>("SELECT count(*) FROM pg_locks WHERE NOT granted"));
+        await write.RollbackAsync();
     }
 }
