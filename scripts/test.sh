@@ -33,6 +33,12 @@ if ! command -v jq >/dev/null; then
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# Every process of the run (test hosts, and the silos, front ends and proxies the deployment tests start)
+# lives seconds to minutes, and the suite is bound by the machine's CPU: the JIT's profile-guided tier
+# (instrument hot methods, then compile them again) costs such processes more than it saves them.
+# Measured alone: the Api tests 15 % less CPU, the main tests 17 %, same wall time. Production keeps
+# .NET's default.
+export DOTNET_TieredPGO=0
 echo "==> Building"
 dotnet build ReliableMessaging.sln -c Release -nologo -clp:ErrorsOnly
 
