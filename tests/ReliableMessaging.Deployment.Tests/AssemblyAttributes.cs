@@ -1,2 +1,2 @@
 [assembly: TestCollectionOrderer(
-    "ReliableMessaging.Deployment.Tests.Infrastructure.LongestFirstCollectionOrderer", "ReliableMessaging.Deployment.Tests")]
+    "ReliableMessaging.Deployment.Tests.Infrastructure.StartEarlyCollectionOrderer", "ReliableMessaging.Deployment.Tests")]

@@ -16,7 +16,7 @@ namespace ReliableMessaging.Deployment.Tests.Chaos;
 /// clock running ahead, so credits arrive "from the future" at silos whose clock is behind; an attacker
 /// sends keys that collide with the ATMs' transfers and operations, each of which must be refused.
 /// </summary>
-[LongRunning(300)]
+[StartEarly(1)]
 public sealed class ChaosRunTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(7);

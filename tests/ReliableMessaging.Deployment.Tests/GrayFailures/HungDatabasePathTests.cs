@@ -16,7 +16,7 @@ namespace ReliableMessaging.Deployment.Tests.GrayFailures;
 /// and nobody declared dead. Real processes through scripts/cluster.sh, with the monitor's timings
 /// shortened (the defaults are in silo-config).
 /// </summary>
-[LongRunning(140)]
+[StartEarly(3)]
 public sealed class HungDatabasePathTests(ITestOutputHelper output)
 {
     private const int GraySilo = 2;

@@ -15,7 +15,7 @@ namespace ReliableMessaging.Deployment.Tests.GrayFailures;
 /// when the old silo wakes up it finds itself dead and stops, acknowledging nothing it still tries.
 /// Real processes through scripts/cluster.sh with the cluster profile's failure detection.
 /// </summary>
-[LongRunning(70)]
+[StartEarly(2)]
 public sealed class StalledSiloTests(ITestOutputHelper output)
 {
     // Loose bounds for a noisy shared machine; the measured figures are in docs/deployment.md.
