@@ -1,19 +1,8 @@
-using System.Runtime.InteropServices;
 using ReliableMessaging.Benchmarks;
 using ReliableMessaging.Tooling;
 
-using var interrupt = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    // Ctrl-C stops what the run started instead of killing the process and leaving it behind.
-    e.Cancel = true;
-    interrupt.Cancel();
-};
-using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-{
-    context.Cancel = true;
-    interrupt.Cancel();
-});
+// Ctrl-C or SIGTERM stops what the run started instead of killing the process and leaving it behind.
+using var interrupt = new InterruptSignals();
 
 return await BenchmarkCommandLine.InvokeAsync(args, RunAsync, Console.Out, Console.Error, interrupt.Token);
 

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using ReliableMessaging.FaultProxy;
 using ReliableMessaging.Tooling;
 
@@ -10,9 +9,7 @@ if (options is null)
     return 2;
 }
 
-using var stop = new CancellationTokenSource();
-using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
-using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
+using var stop = new InterruptSignals();
 await using var proxy = HangingTcpProxy.Start(options.TargetPort, options.ListenPort);
 bool? applied = null;
 using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
@@ -51,7 +48,7 @@ try
     }
     while (await poll.WaitForNextTickAsync(stop.Token));
 }
-catch (OperationCanceledException) when (stop.IsCancellationRequested)
+catch (OperationCanceledException) when (stop.Raised)
 {
     Console.WriteLine($"{DateTimeOffset.UtcNow:O} stopped");
 }
