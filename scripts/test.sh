@@ -43,14 +43,15 @@ echo "==> Building"
 dotnet build ReliableMessaging.sln -c Release -nologo -clp:ErrorsOnly
 
 results="$(mktemp -d)"
-lane=""
-# The lane runs as a process group of its own (job control on while it starts), so an interrupted run
-# stops its dotnet test and test host too, not only the lane's subshell.
-trap '[[ -z "$lane" ]] || kill -- "-$lane" 2>/dev/null; rm -rf "$results"' EXIT
-# Ctrl-C reaches the project in the foreground, which cancels its run and exits normally; bash would then
-# go on to the next project (and the lane, a process group of its own, never sees the signal). Exiting
-# here runs the EXIT trap, which stops the lane.
+lane="" current=""
+# Both lanes run as process groups of their own (job control on while each starts), so an interrupted run
+# stops their dotnet test and test hosts too, not only a subshell. Neither sees a Ctrl-C (it reaches the
+# terminal's foreground group, this script): the script waits on them with `wait`, which a trapped signal
+# interrupts at once, and its exit stops both groups. (A project in the foreground would catch Ctrl-C,
+# cancel its run and exit normally, and bash would go on to the next one.)
+trap 'for group in "$lane" "$current"; do [[ -z "$group" ]] || kill -- "-$group" 2>/dev/null; done; rm -rf "$results"' EXIT
 trap 'exit 130' INT
+trap 'exit 143' TERM
 echo "==> Testing"
 # Two lanes, one per core: the deployment tests (their chaos run alone takes 5 minutes) start at once,
 # then the browser tests; the other test projects run one after another beside them. dotnet test over
@@ -75,7 +76,13 @@ set -m
 lane=$!
 set +m
 for project in tests/*/*.Tests.csproj; do
-  [[ "$project" == "$deployment" || "$project" == "$browser" ]] || run_tests "$project" "$@" || status=$?
+  [[ "$project" == "$deployment" || "$project" == "$browser" ]] && continue
+  set -m
+  run_tests "$project" "$@" &
+  current=$!
+  set +m
+  wait "$current" || status=$?
+  current=""
 done
 wait "$lane" || status=$?
 lane=""
