@@ -30,23 +30,20 @@ done
 echo "==> Building"
 dotnet build ReliableMessaging.sln -c Release -nologo -clp:ErrorsOnly
 
-echo "==> Starting PostgreSQL on 127.0.0.1:${pg_port} (data in .data/postgres)"
-mkdir -p "$root/.data"
-bash scripts/signing-key.sh "$Auth__SigningKeyFile" >/dev/null
 # Stop at the end only a server this run started: one already running belongs to whoever started it.
 pg_ours=1
 if bash scripts/postgres.sh status --dir "$pg_dir" >/dev/null 2>&1; then
   pg_ours=0
   echo "    (already running: left running when this run stops)"
 fi
-bash scripts/postgres.sh start --dir "$pg_dir" --port "$pg_port" >/dev/null
 
 pids=()
 exit_status=0
 stop_all() {
   trap - INT TERM EXIT
-  # A second Ctrl-C while the silo shuts down (it can take half a minute) must not leave PostgreSQL running.
-  trap '' INT
+  # A second Ctrl-C or a TERM while the silo shuts down (it can take half a minute) must not leave
+  # PostgreSQL running.
+  trap '' INT TERM
   echo
   echo "==> Stopping"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -72,6 +69,11 @@ stop_all() {
 trap 'exit_status=130; stop_all' INT
 trap 'exit_status=143; stop_all' TERM
 trap stop_all EXIT
+
+echo "==> Starting PostgreSQL on 127.0.0.1:${pg_port} (data in .data/postgres)"
+mkdir -p "$root/.data"
+bash scripts/signing-key.sh "$Auth__SigningKeyFile" >/dev/null
+bash scripts/postgres.sh start --dir "$pg_dir" --port "$pg_port" >/dev/null
 
 echo "==> Starting the silo (silo port ${silo_port}, gateway ${gateway_port}, metrics on http://127.0.0.1:${metrics_port}/metrics)"
 Telemetry__PrometheusPort="$metrics_port" dotnet src/ReliableMessaging.Silo/bin/Release/net10.0/ReliableMessaging.Silo.dll &
