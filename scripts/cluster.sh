@@ -218,8 +218,16 @@ running_pid() {
   file="$(pid_file "$1")"
   [[ -f "$file" ]] || return 1
   read -r pid started <"$file" || true
-  [[ "$pid" =~ ^[0-9]+$ && -n "$started" ]] || return 1
-  [[ "$(process_start_time "$pid")" == "$started" ]] || return 1
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  if [[ -n "$started" ]]; then
+    [[ "$(process_start_time "$pid")" == "$started" ]] || return 1
+  else
+    # A pid file written before start times were kept (a cluster started by an earlier version of this
+    # script): the process counts as ours only if its command line is one this script starts.
+    local command_line
+    command_line="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
+    [[ "$command_line" =~ ReliableMessaging\.|cluster\.sh ]] || return 1
+  fi
   printf '%s' "$pid"
 }
 

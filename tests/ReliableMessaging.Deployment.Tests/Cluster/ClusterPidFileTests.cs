@@ -35,7 +35,7 @@ public sealed class ClusterPidFileTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("{0}")] // the pid alone, as written before start times were kept
+    [InlineData("{0}")] // the pid alone (an earlier version's file) of a process this script never starts
     [InlineData("{0} 1")] // the pid with another process's start time
     public async Task Stop_PidFileNamesAnUnrelatedProcess_NeverSignalledAndStatusSaysDown(string pidFile)
     {
