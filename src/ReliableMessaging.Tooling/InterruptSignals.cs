@@ -4,7 +4,8 @@ namespace ReliableMessaging.Tooling;
 
 /// <summary>
 /// Ctrl-C (SIGINT) and SIGTERM as a cancellation instead of the runtime ending the process at once, so
-/// that a tool stops what it started (a run's silos, a scratch PostgreSQL, a fault in progress) first.
+/// that a tool stops what it started (a run's silos, a scratch PostgreSQL, a fault in progress) first;
+/// a second signal ends the process.
 /// </summary>
 public sealed class InterruptSignals : IDisposable
 {
@@ -30,9 +31,11 @@ public sealed class InterruptSignals : IDisposable
         _interrupt.Dispose();
     }
 
+    // The first signal asks the tool to stop what it started; a second one, should that hang, ends the
+    // process as the runtime would.
     private void Cancel(PosixSignalContext context)
     {
-        context.Cancel = true;
+        context.Cancel = !_interrupt.IsCancellationRequested;
         _interrupt.Cancel();
     }
 }

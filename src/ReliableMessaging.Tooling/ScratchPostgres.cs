@@ -90,8 +90,7 @@ public sealed class ScratchPostgres : IAsyncDisposable
         const string Watcher = """
             while kill -0 "$1" 2>/dev/null && [ -d "$3" ]; do sleep 2; done
             [ -d "$3" ] || exit 0
-            bash "$2" stop --dir "$3"
-            rm -rf "$3"
+            bash "$2" stop --dir "$3" && rm -rf "$3"
             """;
         var start = new ProcessStartInfo("bash") { UseShellExecute = false };
         foreach (var argument in new[]
