@@ -119,6 +119,11 @@ DO $$
 DECLARE
     advisory regprocedure;
 BEGIN
+    -- The functions belong to the bootstrap superuser: anyone else's REVOKE changes nothing.
+    IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+        RAISE WARNING 'not a superuser: advisory locks stay open to every role (apply 50-roles.sql as a superuser to restrict them to rm_app)';
+        RETURN;
+    END IF;
     FOR advisory IN
         SELECT p.oid::regprocedure FROM pg_proc p
         WHERE p.pronamespace = 'pg_catalog'::regnamespace AND p.proname LIKE 'pg\_%advisory%'
@@ -127,4 +132,10 @@ BEGIN
     END LOOP;
 END
 $$;
-GRANT EXECUTE ON FUNCTION pg_advisory_xact_lock_shared(bigint), pg_advisory_xact_lock(bigint) TO rm_app;
+DO $$
+BEGIN
+    IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+        GRANT EXECUTE ON FUNCTION pg_advisory_xact_lock_shared(bigint), pg_advisory_xact_lock(bigint) TO rm_app;
+    END IF;
+END
+$$;
