@@ -27,6 +27,9 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
     {
         var role = $"rm_nogrant_{Guid.NewGuid():N}"[..24];
         await fixture.Postgres.QueryScalarAsync<object>($"CREATE ROLE {role} LOGIN");
+        // The journal's locks, as rm_app has them: what this role lacks is the tables' grants.
+        await fixture.Postgres.QueryScalarAsync<object>(
+            $"GRANT EXECUTE ON FUNCTION pg_advisory_xact_lock_shared(bigint), pg_advisory_xact_lock(bigint) TO {role}");
         return NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(fixture.Postgres.ConnectionString) { Username = role }.ConnectionString);
     }
 
