@@ -25,8 +25,32 @@ public sealed class PostgresServer : IAsyncDisposable
 
     public string ConnectionString { get; }
 
-    public static async Task<PostgresServer> StartAsync() =>
-        new(await ScratchPostgres.StartAsync(RepositoryPaths.Root, "rm-pg", ScriptTimeout));
+    /// <summary>
+    /// Starts a server with the project's schema. The schema keeps 7 years of journal history whatever a
+    /// silo is configured with (rm_journal_minimum_retention); tests that prune act as an owner who allowed
+    /// it and lower it to 0, unless <paramref name="keepMinimumRetention"/> (a test of that default).
+    /// </summary>
+    public static async Task<PostgresServer> StartAsync(bool keepMinimumRetention = false)
+    {
+        var server = new PostgresServer(await ScratchPostgres.StartAsync(RepositoryPaths.Root, "rm-pg", ScriptTimeout));
+        if (!keepMinimumRetention)
+        {
+            await server.SetMinimumRetentionAsync(TimeSpan.Zero);
+        }
+
+        return server;
+    }
+
+    /// <summary>Sets the database owner's minimum retention of the journal, as the owner does.</summary>
+    public async Task SetMinimumRetentionAsync(TimeSpan retention)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "INSERT INTO rm_journal_minimum_retention (retention) VALUES ($1) ON CONFLICT (singleton) DO UPDATE SET retention = excluded.retention", connection);
+        command.Parameters.Add(new() { Value = retention });
+        await command.ExecuteNonQueryAsync();
+    }
 
     /// <summary>Starts (or restarts) the server on the same data directory and port.</summary>
     public Task StartAgainAsync() => _server.StartAgainAsync();

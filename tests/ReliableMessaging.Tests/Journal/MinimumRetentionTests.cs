@@ -24,7 +24,7 @@ public sealed class MinimumRetentionTests
     public async Task MinimumRetentionSet_ApplicationRoleCannotRaiseTheFloorPastIt_PrunerWithAShorterRetentionKeepsIt()
     {
         await using var postgres = await PostgresServer.StartAsync();
-        await JournalTable.ExecuteAsync(postgres, "INSERT INTO rm_journal_minimum_retention (retention) VALUES (interval '1 day')");
+        await postgres.SetMinimumRetentionAsync(TimeSpan.FromDays(1));
         var now = DateTimeOffset.UtcNow;
         var service = new JournalServiceId("minimum");
         var role = new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { Username = "rm_app" }.ConnectionString;
@@ -67,6 +67,47 @@ public sealed class MinimumRetentionTests
         Assert.Equal(PostgresErrorCodes.CheckViolation, (await Assert.ThrowsAsync<PostgresException>(() => delete.ExecuteNonQueryAsync())).SqlState);
         Assert.Equal(1L, await JournalTable.CountAsync(postgres, service.Value, "alice"));
     }
+
+    [Fact]
+    public async Task FreshSchema_KeepsSevenYears_ApplicationRoleCannotShortenTheHistory_OwnersValueSurvivesAReapply()
+    {
+        // The schema's own default: whoever holds rm_app's credentials (which can rewrite a balance) cannot
+        // erase the history the audit would show that by, before the owner decides how much to keep.
+        await using var postgres = await PostgresServer.StartAsync(keepMinimumRetention: true);
+        Assert.Equal(7 * 12, await MinimumRetentionInMonthsAsync(postgres));
+        var now = DateTimeOffset.UtcNow;
+        var service = new JournalServiceId("seeded");
+        await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { Username = "rm_app" }.ConnectionString);
+
+        await using (var raise = dataSource.CreateCommand("INSERT INTO rm_journal_retention (service_id, pruned_through_ms) VALUES ($1, $2)"))
+        {
+            raise.Parameters.Add(new() { Value = service.Value });
+            raise.Parameters.Add(new() { Value = now.AddDays(-365 * 6).ToUnixTimeMilliseconds() });
+            Assert.Equal(PostgresErrorCodes.CheckViolation, (await Assert.ThrowsAsync<PostgresException>(() => raise.ExecuteNonQueryAsync())).SqlState);
+        }
+
+        // A silo configured to keep two days prunes nothing younger than seven years, and says why.
+        await using var journal = new PostgresOperationJournal(dataSource, service, Options.Create(new AccountOptions()), NullLogger<PostgresOperationJournal>.Instance);
+        var old = Record(1, now.AddDays(-30));
+        await journal.AppendAsync("alice", [old]);
+        var options = Options.Create(new AccountOptions { JournalRetention = TimeSpan.FromDays(2), MaxOperationAge = TimeSpan.FromDays(1) });
+        var logger = new FakeLogger<JournalPruner>();
+        Assert.Equal(0, await new JournalPruner(dataSource, service, options, new FakeTimeProvider(now), logger).PruneAsync(CancellationToken.None));
+        Assert.Equal([old], (await journal.FindAsync("alice", [old.OperationId])).Records);
+        Assert.Contains(logger.Collector.GetSnapshot(), entry => entry.Id.Id == 3013 && entry.Level == LogLevel.Warning);
+
+        // The owner's choice stays through an upgrade's apply; a deleted row comes back as the default.
+        await postgres.SetMinimumRetentionAsync(TimeSpan.FromDays(400));
+        await postgres.ApplySchemaAsync();
+        Assert.Equal(13, await MinimumRetentionInMonthsAsync(postgres));
+        await JournalTable.ExecuteAsync(postgres, "DELETE FROM rm_journal_minimum_retention");
+        await postgres.ApplySchemaAsync();
+        Assert.Equal(7 * 12, await MinimumRetentionInMonthsAsync(postgres));
+    }
+
+    // Months of justify_days(retention): 7 years is 84; 400 days is 13 months and 10 days.
+    private static async Task<int> MinimumRetentionInMonthsAsync(PostgresServer postgres) =>
+        await postgres.QueryScalarAsync<int>("SELECT (extract(year FROM justify_days(retention)) * 12 + extract(month FROM justify_days(retention)))::int FROM rm_journal_minimum_retention");
 
     private static OperationRecord Record(long sequence, DateTimeOffset at) =>
         new(Guid.CreateVersion7(at), OperationKind.Deposit, 10, OperationStatus.Succeeded, 10 * sequence)
