@@ -1,6 +1,7 @@
 using ReliableMessaging.Atm.Checking;
 using ReliableMessaging.Atm.Simulation;
 using ReliableMessaging.Client;
+using ReliableMessaging.Client.Errors;
 
 namespace ReliableMessaging.Atm.Attack;
 
@@ -108,26 +109,28 @@ public sealed class Attacker(ReliableMessagingClient bank, OperationJournal jour
     private async Task SendAsync(AttackKind kind, OperationRequest request, string expected, CancellationToken abort)
     {
         var answer = await bank.SendAsync(request, abort);
-        Judge(kind, request.AccountId, request.OperationId, answer.Kind, answer.Error?.Code, answer.StatusCode,
+        Judge(kind, request.AccountId, request.OperationId, answer.Kind, answer.Error, answer.StatusCode,
             $"{request.KindName} of {request.Amount} on {request.AccountId}", answer.Detail, expected);
     }
 
     private async Task SendAsync(AttackKind kind, TransferRequest request, string expected, CancellationToken abort)
     {
         var answer = await bank.SendAsync(request, abort);
-        Judge(kind, request.From, request.TransferId, answer.Kind, answer.Error?.Code, answer.StatusCode,
+        Judge(kind, request.From, request.TransferId, answer.Kind, answer.Error, answer.StatusCode,
             $"transfer of {request.Amount} from {request.From} to {request.To}", answer.Detail, expected);
     }
 
-    private void Judge(AttackKind kind, string accountId, Guid key, OutcomeKind outcome, string? code, int status, string what, string detail, string expected)
+    private void Judge(AttackKind kind, string accountId, Guid key, OutcomeKind outcome, ApiError? error, int status, string what, string detail, string expected)
     {
         Increment(kind, 0);
-        if (outcome == OutcomeKind.Unanswered)
+        if (outcome == OutcomeKind.Unanswered && !Answers.IsNotThisRequests(outcome, error))
         {
-            // No verdict either way; the reconciliation's balances still show any money it moved.
+            // No verdict either way; the reconciliation's balances still show any money it moved. (An answer
+            // that is not this request's, say another operation's record under the colliding key, is not
+            // "no verdict": it is the service answering the attack instead of refusing it.)
             Increment(kind, 2);
         }
-        else if (outcome == OutcomeKind.Rejected && code == expected)
+        else if (outcome == OutcomeKind.Rejected && error?.Code == expected)
         {
             Increment(kind, 1);
         }

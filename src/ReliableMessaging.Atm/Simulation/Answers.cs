@@ -9,9 +9,17 @@ public static class Answers
     /// <summary>409 idempotency-key-expired: refused, never executed. The simulator stays inside the window, so this is unexpected.</summary>
     public static bool IsExpired(OutcomeKind kind, ApiError? error) => kind == OutcomeKind.Rejected && error is IdempotencyKeyExpiredError;
 
-    /// <summary>Any other final rejection (404 account-not-found, 422 key reused, 400...): a bug or a lost account.</summary>
+    /// <summary>
+    /// Any other final rejection (404 account-not-found, 422 key reused, 400...): a bug or a lost account;
+    /// and an answer that is not this request's (a 200 with another operation's record, an unreadable 2xx),
+    /// which the client reports as unanswered because it settles nothing, but which no fault of the run
+    /// produces: the service answered the wrong thing.
+    /// </summary>
     public static bool IsUnexpected(OutcomeKind kind, ApiError? error) =>
-        (kind == OutcomeKind.Rejected && error is not IdempotencyKeyExpiredError) || kind == OutcomeKind.NotExecuted;
+        (kind == OutcomeKind.Rejected && error is not IdempotencyKeyExpiredError) || kind == OutcomeKind.NotExecuted || IsNotThisRequests(kind, error);
+
+    /// <summary>An answer that arrived but is not this request's (see <see cref="IsUnexpected"/>); "unanswered" only to the client.</summary>
+    public static bool IsNotThisRequests(OutcomeKind kind, ApiError? error) => kind == OutcomeKind.Unanswered && error is UnexpectedResponseError;
 
     /// <summary>
     /// A transfer whose ID was stamped ahead, refused as from the future (400 idempotency-key-malformed)
