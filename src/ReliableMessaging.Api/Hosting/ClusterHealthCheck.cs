@@ -69,7 +69,12 @@ internal sealed class ClusterHealthCheck(IClusterClient client, IGatewayListProv
             hosts = await management.GetDetailedHosts(onlyActive: true, cancellationToken).WaitAsync(ClusterTimeout, cancellationToken);
             ResetUnanswered();
         }
-        catch (Exception exception) when (exception is TimeoutException or OrleansException)
+        catch (InvalidOperationException exception)
+        {
+            // The client is not connected to the cluster at all.
+            return HealthCheckResult.Unhealthy("The cluster did not answer.", exception);
+        }
+        catch (Exception exception) when (GatewayCallFailed(exception, cancellationToken))
         {
             // The management grain is a stateless worker on the gateway this client routes its key to,
             // which may be the silo that stopped answering, or one whose own way to the database fails
@@ -103,11 +108,6 @@ internal sealed class ClusterHealthCheck(IClusterClient client, IGatewayListProv
                 1 => HealthCheckResult.Unhealthy($"The only silo listed active: its call {failure}.", exception),
                 _ => HealthCheckResult.Unhealthy($"The cluster's call {failure} and no silo is listed active.", exception),
             };
-        }
-        catch (InvalidOperationException exception)
-        {
-            // The client is not connected to the cluster at all.
-            return HealthCheckResult.Unhealthy("The cluster did not answer.", exception);
         }
 
         if (hosts.Length == 0)
@@ -160,7 +160,7 @@ internal sealed class ClusterHealthCheck(IClusterClient client, IGatewayListProv
                 await client.GetGrain<IManagementGrain>(key).GetHosts(onlyActive: true).WaitAsync(ClusterTimeout, cancellationToken);
                 return true;
             }
-            catch (Exception exception) when (exception is TimeoutException or OrleansException)
+            catch (Exception exception) when (GatewayCallFailed(exception, cancellationToken))
             {
                 return false;
             }
@@ -176,13 +176,9 @@ internal sealed class ClusterHealthCheck(IClusterClient client, IGatewayListProv
             await management.GetRuntimeStatistics([silo], cancellationToken).WaitAsync(SiloTimeout, cancellationToken);
             return null;
         }
-        catch (TimeoutException)
+        catch (Exception exception) when (GatewayCallFailed(exception, cancellationToken))
         {
-            return silo;
-        }
-        catch (Exception exception) when (exception is OrleansException)
-        {
-            // Declared dead meanwhile, or its connection broke: it is not answering either.
+            // Too late, declared dead meanwhile, its connection broke, or it failed: it is not answering either.
             return silo;
         }
     }
@@ -193,9 +189,20 @@ internal sealed class ClusterHealthCheck(IClusterClient client, IGatewayListProv
         {
             return (await gateways.GetGateways().WaitAsync(ClusterTimeout, cancellationToken)).Count;
         }
-        catch (TimeoutException)
+        catch (Exception exception) when (GatewayCallFailed(exception, cancellationToken))
         {
+            // The gateway list is read from the database (refused, say, past the front end's connection limit):
+            // unknown, counted as none listed.
             return 0;
         }
     }
+
+    /// <summary>
+    /// Whether an exception is the probed call's failure, whatever its type: a silo whose own way to the
+    /// database is refused answers the membership read with Npgsql's exception, which has no codec outside
+    /// the silo and arrives as a serializer error, not an <see cref="OrleansException"/>. Only the caller's
+    /// own cancellation is not (the probe is a health check: its result describes the failure, nobody retries on it).
+    /// </summary>
+    private static bool GatewayCallFailed(Exception exception, CancellationToken cancellationToken) =>
+        !(exception is OperationCanceledException && cancellationToken.IsCancellationRequested);
 }
