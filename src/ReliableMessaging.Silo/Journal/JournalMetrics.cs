@@ -20,9 +20,24 @@ internal static class JournalMetrics
     public static readonly Counter<long> Appended = Meter.CreateCounter<long>(
         "reliablemessaging.journal.appended", "{record}", "Records appended to the operation journal.");
 
-    /// <summary>Journal inserts that failed; their records wait in the accounts' windows and are re-sent.</summary>
+    /// <summary>Why an insert failed (tag <see cref="ReasonTag"/>): the database could not serve now, and a later attempt may succeed.</summary>
+    public const string Outage = "outage";
+
+    /// <summary>The database refused one account's rows (a constraint): every attempt fails alike until an operator looks.</summary>
+    public const string Refusal = "refusal";
+
+    /// <summary>Neither (a missing grant or migration, a bug): every attempt fails alike, and accounts answer errors at their bound.</summary>
+    public const string Error = "error";
+
+    /// <summary>The tag of <see cref="Failures"/>: <see cref="Outage"/>, <see cref="Refusal"/> or <see cref="Error"/>.</summary>
+    public const string ReasonTag = "reason";
+
+    /// <summary>Journal inserts that failed, by <see cref="ReasonTag"/>; their records wait in the accounts' windows and are re-sent.</summary>
     public static readonly Counter<long> Failures = Meter.CreateCounter<long>(
-        "reliablemessaging.journal.append.failures", "{insert}", "Journal inserts that failed (the records wait in the windows and are re-sent).");
+        "reliablemessaging.journal.append.failures", "{insert}", "Journal inserts that failed, by reason (the records wait in the windows and are re-sent).");
+
+    /// <summary>Counts one failed insert.</summary>
+    public static void Failed(string reason) => Failures.Add(1, new KeyValuePair<string, object?>(ReasonTag, reason));
 
     /// <summary>Registers the journal lag: records handed to the writer and not yet confirmed.</summary>
     public static void ObserveQueue(Func<long> queued) =>

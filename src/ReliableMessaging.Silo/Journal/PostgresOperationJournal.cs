@@ -291,13 +291,13 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
             var account = batch[0].AccountId;
             _refusedAccounts.Add(account);
             LogAccountRefused(_logger, exception, account, records);
-            JournalMetrics.Failures.Add(1);
+            JournalMetrics.Failed(JournalMetrics.Refusal);
             batch[0].Completion.TrySetException(new JournalUnavailableException($"The journal refused the records of account {account}: {exception.MessageText}", exception, isRefusal: true));
         }
         catch (Exception exception) when (IsOutage(exception))
         {
             LogAppendFailed(_logger, exception, batch.Count, records);
-            JournalMetrics.Failures.Add(1);
+            JournalMetrics.Failed(JournalMetrics.Outage);
             var unavailable = new JournalUnavailableException($"The journal could not be written: {exception.Message}", exception);
             foreach (var append in batch)
             {
@@ -310,6 +310,7 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
             // callers see it as it is (not as "unavailable, retry"), and the writer goes on serving the
             // other accounts.
             LogAppendBug(_logger, exception, batch.Count, records);
+            JournalMetrics.Failed(JournalMetrics.Error);
             foreach (var append in batch)
             {
                 append.Completion.TrySetException(exception);

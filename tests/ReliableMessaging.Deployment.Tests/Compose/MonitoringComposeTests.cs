@@ -102,18 +102,25 @@ public sealed partial class MonitoringComposeTests
             .SelectMany(group => ((YamlSequenceNode)group.Children[new YamlScalarNode("rules")]).Children.Cast<YamlMappingNode>())
             .ToList();
         var exported = ExportedNames();
+        // ASP.NET Core's request duration, which the front end exports (TelemetryTests scrapes it).
+        exported.Add(FrontEndRequests);
 
         var alerts = rules.Select(rule => ComposeFile.Scalar(rule, "alert")).ToList();
-        Assert.Equal(["JournalAppendsFailing", "JournalBacklog", "StateWritesFailing", "TransferOverdue"], alerts.Order());
+        Assert.Equal(["FrontEndServerErrors", "JournalAppendErrors", "JournalAppendsFailing", "JournalBacklog", "StateWritesFailing", "TransferOverdue"], alerts.Order());
         Assert.All(rules, rule =>
         {
             var expression = ComposeFile.Scalar(rule, "expr")!;
-            var names = ProjectName().Matches(expression).Select(match => match.Value).ToList();
+            var names = ProjectName().Matches(expression).Select(match => match.Value)
+                .Concat(expression.Contains(FrontEndRequests, StringComparison.Ordinal) ? [FrontEndRequests] : [])
+                .ToList();
             Assert.NotEmpty(names);
             Assert.All(names, name => Assert.Contains(name, exported));
             Assert.False(string.IsNullOrWhiteSpace(ComposeFile.Scalar(ComposeFile.Map(rule, "annotations"), "summary")), $"{expression} has no summary");
         });
         Assert.Contains(rules, rule => ComposeFile.Scalar(rule, "expr")!.Contains("increase(reliablemessaging_transfers_overdue_total", StringComparison.Ordinal));
+        // The errors' own alert selects the reason the writer tags them with.
+        Assert.Contains(rules, rule => ComposeFile.Scalar(rule, "expr")!.Contains(
+            $"reliablemessaging_journal_append_failures_total{{{JournalMetrics.ReasonTag}=\"{JournalMetrics.Error}\"}}", StringComparison.Ordinal));
     }
 
     // The Prometheus names of the project's instruments, after the exporter's conventions.
@@ -167,6 +174,8 @@ public sealed partial class MonitoringComposeTests
 
         return (YamlMappingNode)stream.Documents.Single().RootNode;
     }
+
+    private const string FrontEndRequests = "http_server_request_duration_seconds_count";
 
     [GeneratedRegex(@"reliablemessaging_[a-z_]+")]
     private static partial Regex ProjectName();

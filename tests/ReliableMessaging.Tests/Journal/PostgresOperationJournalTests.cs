@@ -403,9 +403,33 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
         // The same for appends: the account would otherwise answer 503 "retry" for good once its bound is reached.
         await using var dataSource = await WithoutGrantsAsync();
         await using var journal = Journal(dataSource);
+        // Counted as an error, which pages at once: no outage, backlog or state-write alert would see it.
+        var errors = 0L;
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Name == "reliablemessaging.journal.append.failures")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag is { Key: "reason", Value: "error" })
+                {
+                    Interlocked.Add(ref errors, value);
+                }
+            }
+        });
+        listener.Start();
 
         var append = await Assert.ThrowsAsync<PostgresException>(() => journal.AppendAsync("alice", [Record(1, Now)]));
 
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, append.SqlState);
+        Assert.True(Interlocked.Read(ref errors) >= 1, "the refused insert was not counted as an error");
     }
 }
