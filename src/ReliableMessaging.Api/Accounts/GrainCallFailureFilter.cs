@@ -34,7 +34,7 @@ internal sealed partial class GrainCallFailureFilter(ILogger<GrainCallFailureFil
         }
         catch (Exception exception) when (IsClusterUnavailable(exception) || IsExpiredByTheRuntime(exception, context.HttpContext))
         {
-            LogClusterUnavailable(logger, exception, context.HttpContext.Request.Path);
+            LogClusterUnavailable(logger, context.HttpContext.Request.Path, exception.GetType().Name, exception.Message);
             context.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds;
             return ApiProblem.ClusterUnavailable.ToResult(
                 "The account service did not answer in time. The operation may or may not have run: retry with the same Idempotency-Key to get its outcome.");
@@ -70,6 +70,7 @@ internal sealed partial class GrainCallFailureFilter(ILogger<GrainCallFailureFil
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Storage unavailable for {Path}: {Reason}")]
     private static partial void LogStorageUnavailable(ILogger logger, PathString path, string reason);
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Cluster call failed for {Path}")]
-    private static partial void LogClusterUnavailable(ILogger logger, Exception exception, PathString path);
+    // Without the stack trace: one per request while a silo is unreachable, and it is always the runtime's.
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Cluster call failed for {Path}: {Failure}: {Reason}")]
+    private static partial void LogClusterUnavailable(ILogger logger, PathString path, string failure, string reason);
 }

@@ -78,9 +78,24 @@ public sealed partial class AccountGrain(
         records => journal.AppendAsync(AccountId, records),
         sequence => Pipeline.MarkJournaled(sequence),
         ScheduleJournalRetry,
-        exception => AccountLog.JournalAppendFailed(logger, exception, AccountId, state.State.LastSequence - Shipper.ConfirmedThrough),
+        JournalAppendFailed,
         MaxJournalRetry,
         time);
+
+    // The first failure of a run with its exception; the rest of the run without it, at Debug (the journal
+    // writer logs each failed insert once for every account in it).
+    private void JournalAppendFailed(Exception exception)
+    {
+        var unconfirmed = state.State.LastSequence - Shipper.ConfirmedThrough;
+        if (Shipper.FailuresInARow <= 1)
+        {
+            AccountLog.JournalAppendFailed(logger, exception, AccountId, unconfirmed);
+        }
+        else
+        {
+            AccountLog.JournalAppendStillFailing(logger, AccountId, Shipper.FailuresInARow, unconfirmed, exception.Message);
+        }
+    }
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {

@@ -82,6 +82,10 @@ internal static partial class AccountLog
         Message = "Journal append failed for account {AccountId} ({Unconfirmed} records wait in the window); retrying")]
     public static partial void JournalAppendFailed(ILogger logger, Exception exception, string accountId, long unconfirmed);
 
+    [LoggerMessage(EventId = 1033, Level = LogLevel.Debug,
+        Message = "Journal append failed again for account {AccountId} ({Failures} in a row, {Unconfirmed} records wait in the window): {Reason}")]
+    public static partial void JournalAppendStillFailing(ILogger logger, string accountId, int failures, long unconfirmed, string reason);
+
     [LoggerMessage(EventId = 1031, Level = LogLevel.Warning, Message = "Journal read failed for account {AccountId}")]
     public static partial void JournalReadFailed(ILogger logger, Exception exception, string accountId);
 }

@@ -30,7 +30,7 @@ public sealed class JournalShipper
     /// <param name="append">Appends records durably; throws <see cref="JournalUnavailableException"/> when it could not (any other exception is handled the same way).</param>
     /// <param name="onJournaled">Told the newest sequence the journal holds (all before it too).</param>
     /// <param name="scheduleRetry">Calls <see cref="Retry"/> after the given delay.</param>
-    /// <param name="onFailure">Told of each failed append (for the log).</param>
+    /// <param name="onFailure">Told of each failed append (for the log; <see cref="FailuresInARow"/> says which of a run it is).</param>
     /// <param name="maxRetry">The longest backoff between retries.</param>
     /// <param name="time">The clock behind <see cref="AppendPendingFor"/> (the system's by default).</param>
     public JournalShipper(
@@ -51,6 +51,12 @@ public sealed class JournalShipper
 
     /// <summary>The newest sequence the journal confirmed in this activation (or that the state said it had).</summary>
     public long ConfirmedThrough { get; private set; }
+
+    /// <summary>
+    /// Appends failed since the last one that succeeded (1 at the first failure of an outage): an outage
+    /// fails every active account's append at each retry, and the log says so once per account, not at each.
+    /// </summary>
+    public int FailuresInARow { get; private set; }
 
     /// <summary>True while appends fail and records wait in the window.</summary>
     public bool IsFailing => LastFailure is not null;
@@ -129,6 +135,7 @@ public sealed class JournalShipper
                     var gap = new InvalidOperationException(
                         $"Records {ConfirmedThrough + 1} to {state.LastSequence} are neither confirmed by the journal nor each once in the window.");
                     LastFailure = gap;
+                    FailuresInARow++;
                     _onFailure(gap);
                     FailWaiters(gap);
                     return;
@@ -146,6 +153,7 @@ public sealed class JournalShipper
                     // with backoff. This loop runs unobserved, so nothing may escape it: an escaped
                     // exception would stop shipping for good while the window grew without the bound.
                     LastFailure = exception;
+                    FailuresInARow++;
                     _onFailure(exception);
                     if (exception is not JournalUnavailableException { IsRefusal: false })
                     {
@@ -166,6 +174,7 @@ public sealed class JournalShipper
                 }
 
                 LastFailure = null;
+                FailuresInARow = 0;
                 _backoff = FirstRetry;
                 ConfirmedThrough = Math.Max(ConfirmedThrough, records[^1].Sequence);
                 _onJournaled(ConfirmedThrough);
