@@ -1,3 +1,4 @@
+using System.Globalization;
 using Npgsql;
 using ReliableMessaging.Contracts.Accounts;
 using ReliableMessaging.Contracts.Transfers;
@@ -26,6 +27,9 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
     /// <summary>Audits <paramref name="accountIds"/>, or every account of the service (from grain storage and the journal).</summary>
     public async Task<AuditReport> RunAsync(IReadOnlyCollection<string>? accountIds = null, CancellationToken cancellationToken = default)
     {
+        // A transfer finished before the audit began has its credit or refund journaled by the time the
+        // accounts are synced below (a minute's margin for the clocks of the silos that recorded it).
+        var startedAt = DateTimeOffset.UtcNow;
         var accounts = accountIds ?? await ListAccountsAsync(cancellationToken);
         var differences = new List<AuditDifference>();
         var unreachable = new List<string>();
@@ -106,7 +110,7 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
             }
         });
 
-        differences.AddRange(await CreditedAndRefundedAsync(accountIds, cancellationToken));
+        differences.AddRange(await UnsettledTransfersAsync(accountIds, startedAt.AddMinutes(-1), cancellationToken));
         return new AuditReport((int)checkedAccounts, differences.OrderBy(d => d.AccountId, StringComparer.Ordinal).ToList(),
             unreachable.Order(StringComparer.Ordinal).ToList(), total, await InTransferAsync(accounts, cancellationToken), EveryAccount: accountIds is null);
     }
@@ -177,23 +181,31 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
     }
 
     /// <summary>
-    /// Every transfer (debited at one of <paramref name="sources"/>, or at any account) whose journal holds
-    /// both its credit at the destination and its refund at the source: money created, which each
-    /// account's own journal agrees with, and which the service-wide sum misses while other transfers
-    /// are in flight (a held one is, until an operator acts). Pairs are found by the records' derived IDs.
+    /// Every transfer (debited at one of <paramref name="sources"/>, or at any account) whose other records
+    /// do not settle it, which each account's own journal can agree with and the service-wide sum misses
+    /// while other transfers are in flight (a held one is, until an operator acts): both credited at the
+    /// destination and refunded at the source (money created); credited or refunded with another amount
+    /// than was debited; or finished at the source as completed without a credit at the destination, or as
+    /// refunded without a refund (money that left an account and reached none). Records are found by their
+    /// derived IDs. A missing credit or refund counts only for a transfer finished before
+    /// <paramref name="finishedBefore"/> (a minute before now by default: the destination's journal may
+    /// trail the source's by its append), and whose ID is above the retention's floor (its records share
+    /// the ID's time, so pruning cannot have taken only one of them).
     /// </summary>
-    public async Task<IReadOnlyList<AuditDifference>> CreditedAndRefundedAsync(IReadOnlyCollection<string>? sources = null, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<AuditDifference>> UnsettledTransfersAsync(
+        IReadOnlyCollection<string>? sources = null, DateTimeOffset? finishedBefore = null, CancellationToken cancellationToken = default)
     {
         const int Batch = 5000;
+        var cutoff = finishedBefore ?? DateTimeOffset.UtcNow.AddMinutes(-1);
         var found = new List<AuditDifference>();
-        // Debits in pages along the primary key, each paired as it arrives: the journal keeps every
+        // Debits in pages along the primary key, each checked as it arrives: the journal keeps every
         // transfer (by default for ever), so the whole list could be larger than memory.
         var (afterAccount, afterId) = (string.Empty, Guid.Empty);
         while (true)
         {
-            var debits = new List<(string Source, Guid TransferId, long Amount, string Destination)>(Batch);
+            var debits = new List<(string Source, Guid TransferId, long Amount, string Destination, long TimeMs)>(Batch);
             await using (var command = dataSource.CreateCommand(
-                "SELECT account_id, operation_id, amount, counterparty FROM rm_operation_journal"
+                "SELECT account_id, operation_id, amount, counterparty, operation_time_ms FROM rm_operation_journal"
                 + " WHERE service_id = $1 AND (account_id, operation_id) > ($2, $3) AND kind = 3 AND status = 0 AND counterparty IS NOT NULL"
                 + (sources is null ? string.Empty : " AND account_id = ANY($5)")
                 + " ORDER BY account_id, operation_id LIMIT $4"))
@@ -210,7 +222,7 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    debits.Add((reader.GetString(0), reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3)));
+                    debits.Add((reader.GetString(0), reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3), reader.GetInt64(4)));
                 }
             }
 
@@ -220,27 +232,52 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
             }
 
             (afterAccount, afterId) = (debits[^1].Source, debits[^1].TransferId);
-            await using var pairs = dataSource.CreateCommand("""
-                SELECT t.source, t.transfer_id, t.amount, t.destination
-                FROM unnest($2::text[], $3::uuid[], $4::bigint[], $5::text[], $6::uuid[], $7::uuid[])
-                     AS t(source, transfer_id, amount, destination, credit_id, refund_id)
-                WHERE EXISTS (SELECT 1 FROM rm_operation_journal c
-                              WHERE c.service_id = $1 AND c.account_id = t.destination AND c.operation_id = t.credit_id AND c.kind = 4 AND c.status = 0)
-                  AND EXISTS (SELECT 1 FROM rm_operation_journal r
-                              WHERE r.service_id = $1 AND r.account_id = t.source AND r.operation_id = t.refund_id AND r.kind = 5 AND r.status = 0)
+            await using var records = dataSource.CreateCommand("""
+                SELECT t.source, t.transfer_id, t.amount, t.destination, f.transfer_state, c.amount, r.amount,
+                       t.time_ms > coalesce((SELECT pruned_through_ms FROM rm_journal_retention WHERE service_id = $1), -1)
+                FROM unnest($2::text[], $3::uuid[], $4::bigint[], $5::text[], $6::uuid[], $7::uuid[], $8::uuid[], $9::bigint[])
+                     AS t(source, transfer_id, amount, destination, credit_id, refund_id, finished_id, time_ms)
+                LEFT JOIN rm_operation_journal f ON f.service_id = $1 AND f.account_id = t.source AND f.operation_id = t.finished_id
+                                                AND f.kind = 6 AND f.recorded_at < $10
+                LEFT JOIN rm_operation_journal c ON c.service_id = $1 AND c.account_id = t.destination AND c.operation_id = t.credit_id
+                                                AND c.kind = 4 AND c.status = 0
+                LEFT JOIN rm_operation_journal r ON r.service_id = $1 AND r.account_id = t.source AND r.operation_id = t.refund_id
+                                                AND r.kind = 5 AND r.status = 0
+                WHERE (c.amount IS NOT NULL AND r.amount IS NOT NULL)
+                   OR c.amount <> t.amount OR r.amount <> t.amount
+                   OR (f.transfer_state = 1 AND c.amount IS NULL) OR (f.transfer_state = 2 AND r.amount IS NULL)
                 """);
-            pairs.Parameters.Add(new() { Value = serviceId });
-            pairs.Parameters.Add(new() { Value = debits.Select(d => d.Source).ToArray() });
-            pairs.Parameters.Add(new() { Value = debits.Select(d => d.TransferId).ToArray() });
-            pairs.Parameters.Add(new() { Value = debits.Select(d => d.Amount).ToArray() });
-            pairs.Parameters.Add(new() { Value = debits.Select(d => d.Destination).ToArray() });
-            pairs.Parameters.Add(new() { Value = debits.Select(d => TransferRecordIds.Credit(d.TransferId)).ToArray() });
-            pairs.Parameters.Add(new() { Value = debits.Select(d => TransferRecordIds.Refund(d.TransferId)).ToArray() });
-            await using var paired = await pairs.ExecuteReaderAsync(cancellationToken);
-            while (await paired.ReadAsync(cancellationToken))
+            records.Parameters.Add(new() { Value = serviceId });
+            records.Parameters.Add(new() { Value = debits.Select(d => d.Source).ToArray() });
+            records.Parameters.Add(new() { Value = debits.Select(d => d.TransferId).ToArray() });
+            records.Parameters.Add(new() { Value = debits.Select(d => d.Amount).ToArray() });
+            records.Parameters.Add(new() { Value = debits.Select(d => d.Destination).ToArray() });
+            records.Parameters.Add(new() { Value = debits.Select(d => TransferRecordIds.Credit(d.TransferId)).ToArray() });
+            records.Parameters.Add(new() { Value = debits.Select(d => TransferRecordIds.Refund(d.TransferId)).ToArray() });
+            records.Parameters.Add(new() { Value = debits.Select(d => TransferRecordIds.Finished(d.TransferId)).ToArray() });
+            records.Parameters.Add(new() { Value = debits.Select(d => d.TimeMs).ToArray() });
+            records.Parameters.Add(new() { Value = cutoff });
+            await using var unsettled = await records.ExecuteReaderAsync(cancellationToken);
+            while (await unsettled.ReadAsync(cancellationToken))
             {
-                found.Add(new AuditDifference(paired.GetString(0), 0, 0, 0, 0,
-                    $"transfer {paired.GetGuid(1)} of {paired.GetInt64(2)} to {paired.GetString(3)} was both credited there and refunded here: money created"));
+                var (source, transferId, amount, destination) = (unsettled.GetString(0), unsettled.GetGuid(1), unsettled.GetInt64(2), unsettled.GetString(3));
+                long? credited = unsettled.IsDBNull(5) ? null : unsettled.GetInt64(5);
+                long? refunded = unsettled.IsDBNull(6) ? null : unsettled.GetInt64(6);
+                var finished = unsettled.IsDBNull(4) ? (TransferState?)null : (TransferState)unsettled.GetInt16(4);
+                var transfer = string.Create(CultureInfo.InvariantCulture, $"transfer {transferId} of {amount} to {destination}");
+                var reason = (credited, refunded, finished, aboveFloor: unsettled.GetBoolean(7)) switch
+                {
+                    ({ }, { }, _, _) => $"{transfer} was both credited there and refunded here: money created",
+                    ({ } credit, _, _, _) when credit != amount => string.Create(CultureInfo.InvariantCulture, $"{transfer} was credited there with {credit}, not the {amount} debited here"),
+                    (_, { } refund, _, _) when refund != amount => string.Create(CultureInfo.InvariantCulture, $"{transfer} was refunded here with {refund}, not the {amount} debited"),
+                    (null, _, TransferState.Completed, true) => $"{transfer} finished here as completed, but {destination}'s journal holds no credit of it: money that left this account and reached none",
+                    (_, null, TransferState.Refunded, true) => $"{transfer} finished here as refunded, but this account's journal holds no refund of it: money that left this account and reached none",
+                    _ => null,
+                };
+                if (reason is not null)
+                {
+                    found.Add(new AuditDifference(source, 0, 0, 0, 0, reason));
+                }
             }
         }
     }

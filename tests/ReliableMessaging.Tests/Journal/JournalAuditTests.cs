@@ -162,7 +162,7 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task CreditedAndRefunded_OnlyATransferWithBothRecordsIsMoneyCreated()
+    public async Task UnsettledTransfers_OnlyATransferWithBothRecordsIsMoneyCreated()
     {
         // Each account's journal agrees with its balance, and a held transfer elsewhere keeps the
         // service-wide sum positive: only pairing each debit's credit and refund finds the money created.
@@ -178,18 +178,61 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
             Row(1, TransferRecordIds.Credit(created), OperationKind.TransferIn, 100, "alice"), Row(2, TransferRecordIds.Credit(completed), OperationKind.TransferIn, 50, "alice")]);
         var audit = new JournalAudit(fixture.Grains, dataSource, serviceId);
 
-        var difference = Assert.Single(await audit.CreditedAndRefundedAsync());
+        var difference = Assert.Single(await audit.UnsettledTransfersAsync());
 
         Assert.Equal("alice", difference.AccountId);
         Assert.Contains($"transfer {created} of 100 to bob", difference.Reason, StringComparison.Ordinal);
-        Assert.Single(await audit.CreditedAndRefundedAsync(["alice"]));
-        Assert.Empty(await audit.CreditedAndRefundedAsync(["bob"]));
+        Assert.Single(await audit.UnsettledTransfersAsync(["alice"]));
+        Assert.Empty(await audit.UnsettledTransfersAsync(["bob"]));
 
         static OperationRecord Row(long sequence, Guid id, OperationKind kind, long amount, string counterparty) =>
             new(id, kind, amount, OperationStatus.Succeeded, 0, counterparty, kind == OperationKind.TransferOut ? TransferState.Pending : null)
             {
                 Sequence = sequence,
                 RecordedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            };
+    }
+
+    [Fact]
+    public async Task UnsettledTransfers_FinishedWithoutTheirCreditOrRefundOrWithAnotherAmount_EachReported_PendingAndRecentOnesNot()
+    {
+        // Each account's journal agrees with its balance in every case: only the transfer's records, read
+        // together, show money that left one account and reached none.
+        var serviceId = $"audit-{Guid.NewGuid():N}";
+        await using var dataSource = NpgsqlDataSource.Create(fixture.Postgres.ConnectionString);
+        await using var journal = new PostgresOperationJournal(dataSource, new JournalServiceId(serviceId), Options.Create(new AccountOptions()), NullLogger<PostgresOperationJournal>.Instance);
+        var earlier = DateTimeOffset.UtcNow.AddMinutes(-10);
+        var (lost, unrefunded, shortCredit, settled, refunded, pending, recent) = (TestIds.NewOperationId(), TestIds.NewOperationId(), TestIds.NewOperationId(),
+            TestIds.NewOperationId(), TestIds.NewOperationId(), TestIds.NewOperationId(), TestIds.NewOperationId());
+        await journal.AppendAsync("alice", [
+            Row(1, lost, OperationKind.TransferOut, 100, earlier), Row(2, Finished(lost), OperationKind.TransferFinished, 100, earlier, TransferState.Completed),
+            Row(3, unrefunded, OperationKind.TransferOut, 20, earlier), Row(4, Finished(unrefunded), OperationKind.TransferFinished, 20, earlier, TransferState.Refunded),
+            Row(5, shortCredit, OperationKind.TransferOut, 50, earlier), Row(6, Finished(shortCredit), OperationKind.TransferFinished, 50, earlier, TransferState.Completed),
+            Row(7, settled, OperationKind.TransferOut, 30, earlier), Row(8, Finished(settled), OperationKind.TransferFinished, 30, earlier, TransferState.Completed),
+            Row(9, refunded, OperationKind.TransferOut, 40, earlier), Row(10, TransferRecordIds.Refund(refunded), OperationKind.TransferRefund, 40, earlier),
+            Row(11, Finished(refunded), OperationKind.TransferFinished, 40, earlier, TransferState.Refunded),
+            Row(12, pending, OperationKind.TransferOut, 60, earlier),
+            // Finished a moment ago: its credit may still be on its way into the destination's journal.
+            Row(13, recent, OperationKind.TransferOut, 70, earlier), Row(14, Finished(recent), OperationKind.TransferFinished, 70, DateTimeOffset.UtcNow, TransferState.Completed)]);
+        await journal.AppendAsync("bob", [
+            Row(1, TransferRecordIds.Credit(shortCredit), OperationKind.TransferIn, 45, earlier), Row(2, TransferRecordIds.Credit(settled), OperationKind.TransferIn, 30, earlier)]);
+        var audit = new JournalAudit(fixture.Grains, dataSource, serviceId);
+
+        var found = await audit.UnsettledTransfersAsync();
+
+        Assert.Equal(3, found.Count);
+        Assert.All(found, difference => Assert.Equal("alice", difference.AccountId));
+        Assert.Contains(found, d => d.Reason.Contains($"transfer {lost} of 100 to bob finished here as completed, but bob's journal holds no credit", StringComparison.Ordinal));
+        Assert.Contains(found, d => d.Reason.Contains($"transfer {unrefunded} of 20 to bob finished here as refunded, but this account's journal holds no refund", StringComparison.Ordinal));
+        Assert.Contains(found, d => d.Reason.Contains($"transfer {shortCredit} of 50 to bob was credited there with 45, not the 50 debited here", StringComparison.Ordinal));
+
+        static Guid Finished(Guid transferId) => TransferRecordIds.Finished(transferId);
+
+        static OperationRecord Row(long sequence, Guid id, OperationKind kind, long amount, DateTimeOffset recorded, TransferState? state = null) =>
+            new(id, kind, amount, OperationStatus.Succeeded, 0, kind == OperationKind.TransferIn ? "alice" : "bob", kind == OperationKind.TransferOut ? TransferState.Pending : state)
+            {
+                Sequence = sequence,
+                RecordedUnixMs = recorded.ToUnixTimeMilliseconds(),
             };
     }
 
