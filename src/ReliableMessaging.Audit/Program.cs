@@ -26,6 +26,8 @@ var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
     ContentRootPath = AppContext.BaseDirectory,
 });
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
+// A client that cannot start is reported below in one line (exit 2), not as the host's stack trace.
+builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None).AddFilter("Microsoft.Hosting.Lifetime", LogLevel.None);
 var connectionString = builder.Configuration.GetConnectionString(ClusterDatabase.ConnectionStringName);
 if (string.IsNullOrWhiteSpace(connectionString))
 {
@@ -52,12 +54,22 @@ builder.UseOrleansClient(client =>
 });
 
 using var host = builder.Build();
+try
+{
+    await host.StartAsync();
+}
+catch (Exception exception) when (exception is OrleansException or TimeoutException or NpgsqlException)
+{
+    // The cluster's gateways (listed in the database) could not be reached: nothing was asked or changed.
+    await Console.Error.WriteLineAsync($"Could not reach the cluster: {exception.Message}. Nothing was {(resolution is null ? "audited" : "resolved")}.");
+    return 2;
+}
+
 if (resolution is not null)
 {
     int exitCode;
     try
     {
-        await host.StartAsync();
         exitCode = await resolution.RunAsync(host.Services.GetRequiredService<IClusterClient>(), Console.Out);
     }
     catch (Exception exception) when (exception is AccountStorageException or OrleansException or TimeoutException or OperationCanceledException)
@@ -72,8 +84,6 @@ if (resolution is not null)
     await host.StopAsync();
     return exitCode;
 }
-
-await host.StartAsync();
 
 await using var dataSource = NpgsqlDataSource.Create(connectionString);
 AuditReport report;
