@@ -50,6 +50,9 @@ public sealed record RunSummary
 
     public required long DuplicatesSent { get; init; }
 
+    /// <summary>Earliest acknowledged operations sent again after the run (from the journal tier on a busy account) and compared.</summary>
+    public long LateReplaysCompared { get; init; }
+
     public required long Timeouts { get; init; }
 
     public required long ConnectionErrors { get; init; }
@@ -198,6 +201,7 @@ public sealed record RunSummary
             ("most attempts for one operation", Number(MaxAttemptsForOneOperation)),
             ("replays (Idempotent-Replayed)", Number(Replays)),
             ("deliberate duplicates sent", Number(DuplicatesSent)),
+            ("earliest operations sent again after the run", Number(LateReplaysCompared)),
             ("client timeouts / connection errors", $"{Number(Timeouts)} / {Number(ConnectionErrors)}"),
             ("503 storage-unavailable / cluster-unavailable", $"{Number(StorageUnavailable)} / {Number(ClusterUnavailable)}"),
             ("other 5xx", Number(ServerErrors)),

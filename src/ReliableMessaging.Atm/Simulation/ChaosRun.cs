@@ -158,11 +158,16 @@ public static class ChaosRun
             await Task.Delay(options.Settle, abort);
         }
 
+        // Before the reconciliation, so that a late replay that executed again shows in its balances.
+        var lateReplays = new LateReplayCheck(bank, journal);
+        await lateReplays.RunAsync(parallelism: 16, abort);
+        progress.Event($"sent {lateReplays.Compared:N0} of the accounts' earliest acknowledged operations again");
+
         progress.Event($"reconciling {journal.Entries.Count:N0} operations and {journal.Transfers.Count:N0} transfers on {journal.Accounts.Count:N0} accounts");
         var reconciler = new Reconciler(bank, journal, parallelism: 16, options.TransferWait);
         await reconciler.ReconcileAsync(abort);
 
-        var summary = Summarise(options, silos, trafficSeconds, clock, counters, journal, reconciler, throughput, attacker);
+        var summary = Summarise(options, silos, trafficSeconds, clock, counters, journal, reconciler, throughput, attacker) with { LateReplaysCompared = lateReplays.Compared };
         output.WriteLine();
         output.Write(summary.ToTable());
         output.WriteLine();

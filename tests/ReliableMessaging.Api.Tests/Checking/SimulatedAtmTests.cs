@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ReliableMessaging.Api.Tests.Client;
+using ReliableMessaging.Atm.Checking;
 using ReliableMessaging.Atm.Reporting;
 using ReliableMessaging.Atm.Simulation;
 
@@ -40,5 +41,34 @@ public sealed class SimulatedAtmTests(ApiFixture fixture)
         var violation = Assert.Single(journal.Violations);
         Assert.Equal("unexpected-answer", violation.Kind);
         Assert.Contains(foreign.ToString(), violation.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LateReplayCheck_RecordAnsweredAsFirst_Passes_AnswerChangedSinceIsAViolation()
+    {
+        await using var harness = new ClientHarness(fixture.FrontEndA, options => options.ResolveUnanswered = false, pathSuffix: "/deposits");
+        var journal = new OperationJournal();
+        var accountId = $"late-{Guid.NewGuid():N}";
+        await harness.Client.OpenAccountAsync(accountId);
+        journal.AddAccount(accountId);
+        foreach (var amount in new[] { 5, 7 })
+        {
+            var deposit = await harness.Client.DepositAsync(accountId, amount);
+            journal.Add(deposit.Request).Answer = deposit;
+        }
+
+        var honest = new LateReplayCheck(harness.Client, journal);
+        await honest.RunAsync(parallelism: 1, CancellationToken.None);
+        Assert.Equal(2, honest.Compared);
+        Assert.Empty(journal.Violations);
+
+        // The record answers the first deposit with another balance than it did (a replay built from the wrong row).
+        var first = journal.Entries.First();
+        harness.Wire.ReplaceResponsesWithJson(1, first.Answer!.Body.Replace("\"balanceAfter\":5", "\"balanceAfter\":12", StringComparison.Ordinal));
+        await new LateReplayCheck(harness.Client, journal, perAccount: 1).RunAsync(parallelism: 1, CancellationToken.None);
+
+        var violation = Assert.Single(journal.Violations);
+        Assert.Equal(("late-replay-differs", first.Intent.OperationId), (violation.Kind, violation.OperationId));
+        Assert.Equal(12, await harness.BalanceAsync(accountId));
     }
 }

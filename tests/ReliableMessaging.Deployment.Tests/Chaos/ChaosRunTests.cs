@@ -163,6 +163,8 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
             Assert.True(figures.GetProperty("succeeded").GetInt64() > 0, "nothing succeeded");
             Assert.True(figures.GetProperty("replays").GetInt64() > 0, "no retry or duplicate was answered from the record");
             Assert.True(figures.GetProperty("duplicatesSent").GetInt64() > 0, "no deliberate duplicate was sent");
+            // The accounts' earliest operations, long out of their windows, answered again from the journal.
+            Assert.True(figures.GetProperty("lateReplaysCompared").GetInt64() > 0, "no early operation was sent again after the run");
 
             // Faults are answered as retryable (503 storage-unavailable or cluster-unavailable, timeouts);
             // a 500 or an unknown 5xx is a failure nobody mapped: a bug, never a fault's expected answer.
