@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Claims;
 using System.Security.Cryptography;
@@ -21,7 +22,8 @@ internal sealed class BasicAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    IOptions<DashboardAccessOptions> access) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    IOptions<DashboardAccessOptions> access,
+    DashboardLoginThrottle throttle) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "DashboardBasic";
 
@@ -40,6 +42,14 @@ internal sealed class BasicAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.Fail("Basic credentials over plain HTTP from another host are refused; use HTTPS."));
         }
 
+        // Connections without an IP peer (in-process, a unix socket) share one address.
+        var peer = Context.Connection.RemoteIpAddress ?? IPAddress.None;
+        if (throttle.IsLockedOut(peer))
+        {
+            Context.Items[LockedOutKey] = true;
+            return Task.FromResult(AuthenticateResult.Fail("Too many failed dashboard logins from this address; wait a minute."));
+        }
+
         string decoded;
         try
         {
@@ -47,6 +57,7 @@ internal sealed class BasicAuthenticationHandler(
         }
         catch (FormatException)
         {
+            throttle.Failed(peer);
             return Task.FromResult(AuthenticateResult.Fail("Malformed Basic credentials."));
         }
 
@@ -56,6 +67,7 @@ internal sealed class BasicAuthenticationHandler(
             || !FixedTimeEquals(decoded[..separator], expected.Username)
             || !FixedTimeEquals(decoded[(separator + 1)..], expected.Password))
         {
+            throttle.Failed(peer);
             return Task.FromResult(AuthenticateResult.Fail("Wrong user name or password."));
         }
 
@@ -65,6 +77,13 @@ internal sealed class BasicAuthenticationHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items.ContainsKey(LockedOutKey))
+        {
+            Response.Headers.RetryAfter = ((int)DashboardLoginThrottle.Window.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await ApiProblem.RateLimited.ToResult("Too many failed dashboard logins from this address; retry after the time in Retry-After.").ExecuteAsync(Context);
+            return;
+        }
+
         if (Context.Items.ContainsKey(InsecureTransportKey) || !IsTransportAcceptable())
         {
             // Asking again would only make the browser send the password in clear once more.
@@ -78,12 +97,14 @@ internal sealed class BasicAuthenticationHandler(
 
     private const string InsecureTransportKey = "rm.dashboard.insecure-transport";
 
+    private const string LockedOutKey = "rm.dashboard.locked-out";
+
     /// <summary>HTTPS, or a loopback peer, or no IP peer at all (in-process or a unix socket).</summary>
     private bool IsTransportAcceptable() =>
         Request.IsHttps
         || !access.Value.RequireHttps
         || Context.Connection.RemoteIpAddress is not { } remote
-        || System.Net.IPAddress.IsLoopback(remote);
+        || IPAddress.IsLoopback(remote);
 
     private static bool FixedTimeEquals(string actual, string expected) =>
         CryptographicOperations.FixedTimeEquals(

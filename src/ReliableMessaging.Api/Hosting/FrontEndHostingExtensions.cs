@@ -70,6 +70,7 @@ public static class FrontEndHostingExtensions
         services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
 
         services.AddOptions<DashboardAccessOptions>().BindConfiguration(DashboardAccessOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<DashboardLoginThrottle>();
         services.AddApiSecurity()
             .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(BasicAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()

@@ -65,10 +65,13 @@ public static class AccountMetrics
         "reliablemessaging.commit.batch.size", "{operation}", "Changes carried by one account state write (group commit).",
         advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
 
-    /// <summary>Duration of one account state write to PostgreSQL.</summary>
+    /// <summary>
+    /// Duration of one account state write to PostgreSQL. The buckets reach past a write on a hung path
+    /// (up to the connection timeout plus the 10 s command timeout), so an outage's tail is not all in +Inf.
+    /// </summary>
     public static readonly Histogram<double> StateWriteDuration = Meter.CreateHistogram<double>(
         "reliablemessaging.state.write.duration", "s", "Duration of one grain state write, by outcome (ok, error) and state (account, transfer).",
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30] });
 
     /// <summary>Size of one serialized account state (the whole state is rewritten on every write).</summary>
     public static readonly Histogram<long> StateWriteSize = Meter.CreateHistogram<long>(

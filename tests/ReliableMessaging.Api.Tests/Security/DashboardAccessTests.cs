@@ -42,7 +42,27 @@ public sealed class DashboardAccessTests(ApiFixture fixture)
         Assert.Equal(StatusCodes.Status200OK, context.Response.StatusCode);
     }
 
-    private Task<HttpContext> SendAsync(string scheme, IPAddress remote, bool withCredentials) =>
+    [Fact]
+    public async Task Dashboard_TenWrongPasswordsFromOneAddress_ItsNextLoginRefused429Unchecked_OtherAddressesServed()
+    {
+        // An address of its own (the throttle is per peer): other tests' addresses are not affected.
+        var guesser = IPAddress.Parse("198.51.100.77");
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var wrong = await SendAsync("https", guesser, withCredentials: true, password: $"guess-{attempt}");
+            Assert.Equal(StatusCodes.Status401Unauthorized, wrong.Response.StatusCode);
+        }
+
+        // The right password no longer helps from there, for the rest of the minute; elsewhere it does.
+        var lockedOut = await SendAsync("https", guesser, withCredentials: true);
+        Assert.Equal(StatusCodes.Status429TooManyRequests, lockedOut.Response.StatusCode);
+        Assert.Equal("60", lockedOut.Response.Headers.RetryAfter.ToString());
+        Assert.False(lockedOut.Response.Headers.ContainsKey("WWW-Authenticate"));
+        var other = await SendAsync("https", IPAddress.Parse("198.51.100.78"), withCredentials: true);
+        Assert.Equal(StatusCodes.Status200OK, other.Response.StatusCode);
+    }
+
+    private Task<HttpContext> SendAsync(string scheme, IPAddress remote, bool withCredentials, string? password = null) =>
         fixture.FrontEndA.Server.SendAsync(context =>
         {
             context.Request.Method = HttpMethods.Get;
@@ -54,7 +74,7 @@ public sealed class DashboardAccessTests(ApiFixture fixture)
             if (withCredentials)
             {
                 context.Request.Headers.Authorization = "Basic " + Convert.ToBase64String(
-                    Encoding.UTF8.GetBytes($"{FrontEndFactory.DashboardUser}:{ApiFixture.DashboardPassword}"));
+                    Encoding.UTF8.GetBytes($"{FrontEndFactory.DashboardUser}:{password ?? ApiFixture.DashboardPassword}"));
             }
         });
 }
