@@ -33,4 +33,10 @@ public enum AttemptResult
     /// provider's failure is its own to fix); the call ends unanswered, keeping its key.
     /// </summary>
     AccessTokenFailed,
+
+    /// <summary>
+    /// 401 to a token the service no longer accepts: nothing ran. Sent again at once, once per call, with the
+    /// provider's next token (after <see cref="ReliableMessagingClientOptions.AccessTokenRefused"/>).
+    /// </summary>
+    TokenRefused,
 }

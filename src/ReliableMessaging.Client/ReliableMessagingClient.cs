@@ -382,6 +382,8 @@ public sealed class ReliableMessagingClient
         var mayHaveRun = sentBefore;
         // Whether an attempt of this call went out (one the breaker refused did not): later ones are follow-ups.
         var sent = false;
+        // A refused token is sent again with the provider's next one once per call, not at every attempt.
+        var tokenRefused = false;
         for (var attempt = 1; attempt <= _options.MaxAttempts; attempt++)
         {
             TimeSpan? retryAfter = null;
@@ -419,6 +421,18 @@ public sealed class ReliableMessagingClient
                         var error = ApiError.FromResponse(status, body);
                         Notify(new AttemptRecord(kind, attempt, AttemptResult.ServerError, status, error.Code, replayed));
                         return new Exchange(false, 0, string.Empty, false, attempt, error, Describe(error) + " (the service failed on this request; not retried)", true);
+                    }
+                    else if (status == 401 && !tokenRefused && attempt < _options.MaxAttempts
+                             && request.Headers.Authorization?.Parameter is { Length: > 0 } refusedToken)
+                    {
+                        // Refused before anything ran (the token is checked before the request is read): it
+                        // expired since it was issued, or its key rotated. Sent again at once with the next token.
+                        tokenRefused = true;
+                        lastError = ApiError.FromResponse(status, body);
+                        lastFailure = Describe(lastError) + " (the access token was refused)";
+                        await TellTokenRefusedAsync(refusedToken, deadline.Token);
+                        Notify(new AttemptRecord(kind, attempt, AttemptResult.TokenRefused, status, lastError.Code, replayed));
+                        continue;
                     }
                     else
                     {
@@ -461,6 +475,24 @@ public sealed class ReliableMessagingClient
         }
 
         return new Exchange(false, 0, string.Empty, false, _options.MaxAttempts, lastError, lastFailure, mayHaveRun);
+    }
+
+    // Whatever the callback throws, like the provider's failure: the call ends with its key.
+    private async Task TellTokenRefusedAsync(string token, CancellationToken cancellationToken)
+    {
+        if (_options.AccessTokenRefused is not { } refused)
+        {
+            return;
+        }
+
+        try
+        {
+            await refused(token, cancellationToken).AsTask().WaitAsync(cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            throw new AccessTokenUnavailableException(exception);
+        }
     }
 
     private void Notify(AttemptRecord attempt)

@@ -56,6 +56,14 @@ public sealed class ReliableMessagingClientOptions
     /// </summary>
     public Func<CancellationToken, ValueTask<string?>>? AccessTokenProvider { get; set; }
 
+    /// <summary>
+    /// Told the token the service refused (401: expired since it was issued, or its signing key rotated),
+    /// before the attempt is sent again, once per call, with <see cref="AccessTokenProvider"/>'s next
+    /// token: a provider that caches tokens drops that one here. A 401 runs nothing (the token is checked
+    /// before the request is read), so sending again is safe; a second 401 in the call is its answer.
+    /// </summary>
+    public Func<string, CancellationToken, ValueTask>? AccessTokenRefused { get; set; }
+
     /// <summary>The clock behind backoff waits (a fake one in tests).</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }

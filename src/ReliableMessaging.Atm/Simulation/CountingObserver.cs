@@ -34,6 +34,8 @@ public sealed class CountingObserver(RunCounters counters) : IReliableMessagingO
             AttemptResult.TooManyRequests => Counter.TooManyPendingTransfers,
             AttemptResult.ServerError => Counter.ServerErrors,
             AttemptResult.AccessTokenFailed => Counter.ConnectionErrors,
+            // Ran nothing, and is sent again at once with a fresh token: counted as an attempt and the retry only.
+            AttemptResult.TokenRefused => null,
             AttemptResult.Unavailable => attempt.ProblemCode switch
             {
                 "storage-unavailable" => Counter.StorageUnavailable,

@@ -145,21 +145,50 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
         var tokens = new ExpiringTokens();
         await using var harness = new ClientHarness(fixture.FrontEndA, options => options.AccessTokenProvider = tokens.NextAsync);
         var accountId = await harness.OpenWithBalanceAsync(1000);
-        tokens.Refuse(2);
+        // The retry's token and the fresh one the client asks for after its 401.
+        tokens.Refuse(2, count: 2);
         harness.Wire.DropResponses(1);
 
         var outcome = await harness.Client.WithdrawAsync(accountId, 300);
 
-        Assert.Equal(2, outcome.Attempts);
+        Assert.Equal(3, outcome.Attempts);
         Assert.Equal((OutcomeKind.Succeeded, true, true, 700L), (outcome.Kind, outcome.IsReplay, outcome.ResolvedByLookup, outcome.BalanceAfter!.Value));
         Assert.Contains(harness.Observer.Attempts, a => a.Request == RequestKind.Operation && a.StatusCode == 401);
         Assert.Equal(700, await harness.BalanceAsync(accountId));
 
-        // A refused token on the first attempt is a verdict: nothing ran.
-        tokens.Refuse(1);
+        // A token refused on the first attempt, and again on its one resend, is a verdict: nothing ran.
+        tokens.Refuse(1, count: 2);
         var refused = await harness.Client.WithdrawAsync(accountId, 300);
-        Assert.Equal((OutcomeKind.Rejected, 1), (refused.Kind, refused.Attempts));
+        Assert.Equal((OutcomeKind.Rejected, 2), (refused.Kind, refused.Attempts));
         Assert.IsType<UnauthorizedError>(refused.Error);
+        Assert.Equal(700, await harness.BalanceAsync(accountId));
+    }
+
+    [Fact]
+    public async Task Withdraw_TokenExpiredSinceIssued_ProviderToldAndSentAgainAtOnceWithItsNextToken_DebitedOnce()
+    {
+        // A cached token that expired (or whose key rotated) in flight: the 401 ran nothing, so the caller
+        // gets the withdrawal, not "unauthorized", and the provider learns which token to drop.
+        var tokens = new ExpiringTokens();
+        var refusedTokens = new List<string>();
+        await using var harness = new ClientHarness(fixture.FrontEndA, options =>
+        {
+            options.AccessTokenProvider = tokens.NextAsync;
+            options.AccessTokenRefused = (token, _) =>
+            {
+                refusedTokens.Add(token);
+                return ValueTask.CompletedTask;
+            };
+        });
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        var before = harness.Observer.Attempts.Count;
+        tokens.Refuse(1);
+
+        var outcome = await harness.Client.WithdrawAsync(accountId, 300);
+
+        Assert.Equal((OutcomeKind.Succeeded, 2, false, 700L), (outcome.Kind, outcome.Attempts, outcome.IsReplay, outcome.BalanceAfter!.Value));
+        Assert.Equal(["expired.token.value"], refusedTokens);
+        Assert.Equal([AttemptResult.TokenRefused, AttemptResult.Answered], harness.Observer.Attempts.Skip(before).Select(a => a.Result));
         Assert.Equal(700, await harness.BalanceAsync(accountId));
     }
 
@@ -189,7 +218,7 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
         Assert.Contains(harness.Observer.Attempts, a => a.Result == AttemptResult.AccessTokenFailed);
         Assert.Equal(700, await harness.BalanceAsync(accountId));
 
-        tokens.Refuse(1);
+        tokens.Refuse(1, count: 2);
         var refusedResend = await harness.Client.SendAsync(request);
         var resent = await harness.Client.SendAsync(request);
 
