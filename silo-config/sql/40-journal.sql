@@ -62,21 +62,26 @@ CREATE TABLE IF NOT EXISTS rm_journal_retention
 -- The shortest retention this database allows, whatever a silo is configured with: the pruning floor
 -- cannot be raised above the database's clock minus it (rm_journal_floor_within_the_minimum_retention,
 -- below). Only the tables' owner writes it (the application role reads it), so credentials of the
--- application cannot shorten the history. It starts at 7 years: history is kept unless the owner
--- decides otherwise, so that whoever holds the application's credentials cannot erase it (raise the
--- floor, delete below it, write matching tallies) to hide a rewritten balance from the audit. A
--- silo configured with a shorter Accounts:JournalRetention prunes to it, with a warning, until the
--- owner lowers it (interval '0' for no minimum; a deleted row comes back at the next apply):
+-- application cannot shorten the history. A new database starts at 7 years: history is kept unless
+-- the owner decides otherwise, so that whoever holds the application's credentials cannot erase it
+-- (raise the floor, delete below it, write matching tallies) to hide a rewritten balance from the
+-- audit. A silo configured with a shorter Accounts:JournalRetention prunes to it, with a warning,
+-- until the owner lowers it; without a row there is no minimum (a database whose table an earlier
+-- version created keeps what it had: an upgrade never stops its pruning):
 --   INSERT INTO rm_journal_minimum_retention (retention) VALUES (interval '400 days')
 --       ON CONFLICT (singleton) DO UPDATE SET retention = excluded.retention;
-CREATE TABLE IF NOT EXISTS rm_journal_minimum_retention
-(
-    singleton boolean  NOT NULL PRIMARY KEY DEFAULT true CHECK (singleton),
-    retention interval NOT NULL CHECK (isfinite(retention) AND retention >= interval '0')
-);
-
--- Only when there is no row: the owner's value stays through every apply.
-INSERT INTO rm_journal_minimum_retention (retention) VALUES (interval '7 years') ON CONFLICT (singleton) DO NOTHING;
+DO $$
+BEGIN
+    IF to_regclass('rm_journal_minimum_retention') IS NULL THEN
+        CREATE TABLE rm_journal_minimum_retention
+        (
+            singleton boolean  NOT NULL PRIMARY KEY DEFAULT true CHECK (singleton),
+            retention interval NOT NULL CHECK (isfinite(retention) AND retention >= interval '0')
+        );
+        INSERT INTO rm_journal_minimum_retention (retention) VALUES (interval '7 years');
+    END IF;
+END
+$$;
 
 -- What pruning deleted, per account: how many rows and their net effect on the balance (deposits,
 -- credits and refunds add, withdrawals and transfers out subtract, recorded refusals move nothing).
@@ -163,7 +168,8 @@ $$;
 -- rule: its ID and its recording at or below the floor, which it raises before it deletes). So an
 -- erased row's ID answers "expired", never runs again. The role may raise the floor (the pruner's
 -- upsert needs it), but not past the database's clock minus the owner's minimum retention
--- (rm_journal_minimum_retention, 7 years unless the owner changed it; at 0, not into the future):
+-- (rm_journal_minimum_retention, 7 years on a new database unless the owner changed it; at 0 or without
+-- a row, not into the future):
 -- history inside it cannot be deleted with the application's credentials. A row deleted without its tally in
 -- rm_journal_pruned shows in the audit as missing. One check per
 -- statement over the rows it deleted (a transition table), so the pruner's batches pay one scan, not a

@@ -422,15 +422,15 @@ public sealed class ReliableMessagingClient
                         Notify(new AttemptRecord(kind, attempt, AttemptResult.ServerError, status, error.Code, replayed));
                         return new Exchange(false, 0, string.Empty, false, attempt, error, Describe(error) + " (the service failed on this request; not retried)", true);
                     }
-                    else if (status == 401 && !tokenRefused && attempt < _options.MaxAttempts
-                             && request.Headers.Authorization?.Parameter is { Length: > 0 } refusedToken)
+                    else if (status == 401 && !tokenRefused && attempt < _options.MaxAttempts && _options.AccessTokenProvider is not null
+                             && request.Headers.Authorization is { Scheme: "Bearer", Parameter: { Length: > 0 } refusedToken })
                     {
                         // Refused before anything ran (the token is checked before the request is read): it
                         // expired since it was issued, or its key rotated. Sent again at once with the next token.
                         tokenRefused = true;
                         lastError = ApiError.FromResponse(status, body);
                         lastFailure = Describe(lastError) + " (the access token was refused)";
-                        await TellTokenRefusedAsync(refusedToken, deadline.Token);
+                        await TellTokenRefusedAsync(refusedToken, deadline.Token, cancellationToken);
                         Notify(new AttemptRecord(kind, attempt, AttemptResult.TokenRefused, status, lastError.Code, replayed));
                         continue;
                     }
@@ -477,8 +477,9 @@ public sealed class ReliableMessagingClient
         return new Exchange(false, 0, string.Empty, false, _options.MaxAttempts, lastError, lastFailure, mayHaveRun);
     }
 
-    // Whatever the callback throws, like the provider's failure: the call ends with its key.
-    private async Task TellTokenRefusedAsync(string token, CancellationToken cancellationToken)
+    // Whatever the callback throws, like the provider's failure: the call ends with its key. One that
+    // outlasts the attempt's deadline is its failure too, not the attempt's timeout: the 401 ran nothing.
+    private async Task TellTokenRefusedAsync(string token, CancellationToken attemptDeadline, CancellationToken callerToken)
     {
         if (_options.AccessTokenRefused is not { } refused)
         {
@@ -487,7 +488,11 @@ public sealed class ReliableMessagingClient
 
         try
         {
-            await refused(token, cancellationToken).AsTask().WaitAsync(cancellationToken);
+            await refused(token, attemptDeadline).AsTask().WaitAsync(attemptDeadline);
+        }
+        catch (OperationCanceledException exception) when (!callerToken.IsCancellationRequested)
+        {
+            throw new AccessTokenUnavailableException(new TimeoutException("AccessTokenRefused did not return within the attempt's time", exception));
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {

@@ -26,7 +26,7 @@ public sealed class PostgresServer : IAsyncDisposable
     public string ConnectionString { get; }
 
     /// <summary>
-    /// Starts a server with the project's schema. The schema keeps 7 years of journal history whatever a
+    /// Starts a server with the project's schema. A new database keeps 7 years of journal history whatever a
     /// silo is configured with (rm_journal_minimum_retention); tests that prune act as an owner who allowed
     /// it and lower it to 0, unless <paramref name="keepMinimumRetention"/> (a test of that default).
     /// </summary>

@@ -24,12 +24,33 @@ internal sealed class DashboardLoginThrottle : IDisposable
         }));
 
     /// <summary>The peer has used up its failures for this window.</summary>
-    public bool IsLockedOut(IPAddress address) => _failures.GetStatistics(address)?.CurrentAvailablePermits == 0;
+    public bool IsLockedOut(IPAddress address) => _failures.GetStatistics(Peer(address))?.CurrentAvailablePermits == 0;
 
     /// <summary>Counts one failed attempt of the peer.</summary>
     public void Failed(IPAddress address)
     {
-        using var lease = _failures.AttemptAcquire(address);
+        using var lease = _failures.AttemptAcquire(Peer(address));
+    }
+
+    /// <summary>
+    /// The address whose failures count together: an IPv4 peer (also when mapped into IPv6) by itself, an
+    /// IPv6 peer by its /64, which one host may use whole (rotating through it would otherwise reset the count).
+    /// </summary>
+    internal static IPAddress Peer(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return address.MapToIPv4();
+        }
+
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            return address;
+        }
+
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new IPAddress(bytes);
     }
 
     public void Dispose() => _failures.Dispose();

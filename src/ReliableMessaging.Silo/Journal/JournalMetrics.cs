@@ -36,6 +36,18 @@ internal static class JournalMetrics
     public static readonly Counter<long> Failures = Meter.CreateCounter<long>(
         "reliablemessaging.journal.append.failures", "{insert}", "Journal inserts that failed, by reason (the records wait in the windows and are re-sent).");
 
+    /// <summary>
+    /// Starts each reason's series at zero, so that the first failure is an increase an alert sees (a series
+    /// that appears with its first count shows none).
+    /// </summary>
+    public static void StartFailureSeries()
+    {
+        foreach (var reason in (string[])[Outage, Refusal, Error])
+        {
+            Failures.Add(0, new KeyValuePair<string, object?>(ReasonTag, reason));
+        }
+    }
+
     /// <summary>Counts one failed insert.</summary>
     public static void Failed(string reason) => Failures.Add(1, new KeyValuePair<string, object?>(ReasonTag, reason));
 

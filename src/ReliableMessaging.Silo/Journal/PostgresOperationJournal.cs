@@ -120,6 +120,7 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
         _logger = logger;
         _writer = Task.Run(WriteLoopAsync);
         JournalMetrics.ObserveQueue(() => Interlocked.Read(ref _queuedRecords));
+        JournalMetrics.StartFailureSeries();
     }
 
     /// <summary>How many inserts (round trips, failed ones included) the writer has sent: far fewer than appends under load.</summary>

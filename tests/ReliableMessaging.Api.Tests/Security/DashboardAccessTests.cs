@@ -62,6 +62,22 @@ public sealed class DashboardAccessTests(ApiFixture fixture)
         Assert.Equal(StatusCodes.Status200OK, other.Response.StatusCode);
     }
 
+    [Fact]
+    public async Task Dashboard_WrongPasswordsFromAddressesOfOneIpv6Slash64_CountTogether()
+    {
+        // A host owns its whole /64: rotating through it must not reset the count.
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var wrong = await SendAsync("https", IPAddress.Parse($"2001:db8:77:1::{attempt + 1:x}"), withCredentials: true, password: $"guess-{attempt}");
+            Assert.Equal(StatusCodes.Status401Unauthorized, wrong.Response.StatusCode);
+        }
+
+        var lockedOut = await SendAsync("https", IPAddress.Parse("2001:db8:77:1:ffff::1"), withCredentials: true);
+        Assert.Equal(StatusCodes.Status429TooManyRequests, lockedOut.Response.StatusCode);
+        var otherNetwork = await SendAsync("https", IPAddress.Parse("2001:db8:77:2::1"), withCredentials: true);
+        Assert.Equal(StatusCodes.Status200OK, otherNetwork.Response.StatusCode);
+    }
+
     private Task<HttpContext> SendAsync(string scheme, IPAddress remote, bool withCredentials, string? password = null) =>
         fixture.FrontEndA.Server.SendAsync(context =>
         {

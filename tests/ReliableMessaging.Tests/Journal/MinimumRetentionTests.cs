@@ -69,7 +69,7 @@ public sealed class MinimumRetentionTests
     }
 
     [Fact]
-    public async Task FreshSchema_KeepsSevenYears_ApplicationRoleCannotShortenTheHistory_OwnersValueSurvivesAReapply()
+    public async Task NewDatabase_KeepsSevenYears_ApplicationRoleCannotShortenTheHistory_OwnersChoiceSurvivesAReapply()
     {
         // The schema's own default: whoever holds rm_app's credentials (which can rewrite a balance) cannot
         // erase the history the audit would show that by, before the owner decides how much to keep.
@@ -96,13 +96,14 @@ public sealed class MinimumRetentionTests
         Assert.Equal([old], (await journal.FindAsync("alice", [old.OperationId])).Records);
         Assert.Contains(logger.Collector.GetSnapshot(), entry => entry.Id.Id == 3013 && entry.Level == LogLevel.Warning);
 
-        // The owner's choice stays through an upgrade's apply; a deleted row comes back as the default.
+        // The owner's choice stays through an upgrade's apply, and so does no row at all (the owner's choice
+        // too, and what a database created by an earlier version has: an upgrade never stops its pruning).
         await postgres.SetMinimumRetentionAsync(TimeSpan.FromDays(400));
         await postgres.ApplySchemaAsync();
         Assert.Equal(13, await MinimumRetentionInMonthsAsync(postgres));
         await JournalTable.ExecuteAsync(postgres, "DELETE FROM rm_journal_minimum_retention");
         await postgres.ApplySchemaAsync();
-        Assert.Equal(7 * 12, await MinimumRetentionInMonthsAsync(postgres));
+        Assert.Equal(0L, await postgres.QueryScalarAsync<long>("SELECT count(*) FROM rm_journal_minimum_retention"));
     }
 
     // Months of justify_days(retention): 7 years is 84; 400 days is 13 months and 10 days.
