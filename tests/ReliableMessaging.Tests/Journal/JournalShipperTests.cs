@@ -62,37 +62,24 @@ public sealed class JournalShipperTests
     public void FailuresInARow_CountsEachFailedRetryOfAnOutage_ZeroOnceAnAppendSucceeds()
     {
         // What the account's log goes by: the first failure of an outage with its exception, the rest quietly.
-        var told = 0;
-        var shipper = new JournalShipper(
-            records =>
-            {
-                var done = new TaskCompletionSource();
-                _appends.Add((records, done));
-                return done.Task;
-            },
-            _journaled.Add,
-            _retries.Add,
-            _ => told++,
-            TimeSpan.FromSeconds(1),
-            _time);
         var failures = new List<int>();
-        shipper.Committed(StateWith(2));
+        _shipper.Committed(StateWith(2));
         for (var attempt = 0; attempt < 3; attempt++)
         {
             _appends[^1].Done.SetException(new JournalUnavailableException("down"));
-            failures.Add(shipper.FailuresInARow);
-            shipper.Retry();
+            failures.Add(_shipper.FailuresInARow);
+            _shipper.Retry();
         }
 
         Assert.Equal([1, 2, 3], failures);
-        Assert.Equal(3, told);
+        Assert.Equal(3, _failures.Count);
         _appends[^1].Done.SetResult();
-        Assert.Equal(0, shipper.FailuresInARow);
-        Assert.Equal(2, shipper.ConfirmedThrough);
+        Assert.Equal(0, _shipper.FailuresInARow);
+        Assert.Equal(2, _shipper.ConfirmedThrough);
 
-        shipper.Committed(StateWith(3));
+        _shipper.Committed(StateWith(3));
         _appends[^1].Done.SetException(new JournalUnavailableException("down again"));
-        Assert.Equal(1, shipper.FailuresInARow);
+        Assert.Equal(1, _shipper.FailuresInARow);
     }
 
     [Fact]
