@@ -35,6 +35,7 @@ internal sealed partial class GrainCallFailureFilter(ILogger<GrainCallFailureFil
         catch (Exception exception) when (IsClusterUnavailable(exception) || IsExpiredByTheRuntime(exception, context.HttpContext))
         {
             LogClusterUnavailable(logger, context.HttpContext.Request.Path, exception.GetType().Name, exception.Message);
+            LogClusterUnavailableDetail(logger, exception, context.HttpContext.Request.Path);
             context.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds;
             return ApiProblem.ClusterUnavailable.ToResult(
                 "The account service did not answer in time. The operation may or may not have run: retry with the same Idempotency-Key to get its outcome.");
@@ -70,7 +71,11 @@ internal sealed partial class GrainCallFailureFilter(ILogger<GrainCallFailureFil
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Storage unavailable for {Path}: {Reason}")]
     private static partial void LogStorageUnavailable(ILogger logger, PathString path, string reason);
 
-    // Without the stack trace: one per request while a silo is unreachable, and it is always the runtime's.
+    // Without the stack trace: one per request while a silo is unreachable. The exception itself at Debug,
+    // for the day one of them is not the runtime's.
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Cluster call failed for {Path}: {Failure}: {Reason}")]
     private static partial void LogClusterUnavailable(ILogger logger, PathString path, string failure, string reason);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Debug, Message = "Cluster call failed for {Path}")]
+    private static partial void LogClusterUnavailableDetail(ILogger logger, Exception exception, PathString path);
 }

@@ -59,11 +59,13 @@ public sealed class Reconciler(ReliableMessagingClient bank, OperationJournal jo
         // timeout plus the skew its source has not confirmed it, and a look-up says so, 409): found
         // accepted is the violation (the balances would show the money too).
         var refusedAhead = journal.Transfers.Where(Answers.IsRefusedAsAhead).ToList();
+        var foundAhead = new System.Collections.Concurrent.ConcurrentDictionary<Guid, bool>();
         await Parallel.ForEachAsync(refusedAhead, parallel, async (entry, token) =>
         {
             var lookup = await bank.GetTransferAsync(entry.Intent.TransferId, token);
             if (lookup.Kind == LookupKind.Found)
             {
+                foundAhead[entry.Intent.TransferId] = true;
                 journal.AddViolation(new Violation("refused-but-executed", entry.Intent.From, entry.Intent.TransferId,
                     $"answered {entry.Answer!.Detail}, but GET /transfers says: {lookup.Detail}"));
             }
@@ -75,14 +77,17 @@ public sealed class Reconciler(ReliableMessagingClient bank, OperationJournal jo
             journal.AddViolation(violation);
         }
 
-        // A transfer resolved as never accepted, or refused, must not be accepted afterwards either.
+        // A transfer resolved as never accepted, or refused (as from the future too), must not be accepted
+        // afterwards either: looked at again now that the balances are read, so that a late debit is caught.
         var notAccepted = journal.Transfers
-            .Where(entry => entry.Answer!.Kind is OutcomeKind.Unanswered or OutcomeKind.InsufficientFunds && entry.Lookup?.Kind == LookupKind.NotFound)
+            .Where(entry => (entry.Answer!.Kind is OutcomeKind.Unanswered or OutcomeKind.InsufficientFunds && entry.Lookup?.Kind == LookupKind.NotFound)
+                            || (Answers.IsRefusedAsAhead(entry) && !foundAhead.ContainsKey(entry.Intent.TransferId)))
             .ToList();
         await Parallel.ForEachAsync(notAccepted, parallel, async (entry, token) =>
         {
             var again = await bank.GetTransferAsync(entry.Intent.TransferId, token);
-            if (again.Kind != LookupKind.NotFound)
+            // Refused as from the future, its look-up may still say "not confirmed" (409) for the skew its source allows: only found is late.
+            if (Answers.IsRefusedAsAhead(entry) ? again.Kind == LookupKind.Found : again.Kind != LookupKind.NotFound)
             {
                 journal.AddViolation(new Violation("late-execution", entry.Intent.From, entry.Intent.TransferId,
                     $"transfer resolved as never accepted, then found: {again.Detail}"));

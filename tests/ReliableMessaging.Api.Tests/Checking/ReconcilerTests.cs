@@ -184,4 +184,25 @@ public sealed class ReconcilerTests(ApiFixture fixture)
         Assert.Contains(violations, violation => (violation.Kind, violation.OperationId) == ("refused-but-executed", transfer.Request.TransferId));
         Assert.Equal(["balance-mismatch", "balance-mismatch", "refused-but-executed"], violations.Select(v => v.Kind).Order());
     }
+
+    [Fact]
+    public async Task Reconcile_TransferToldFromTheFutureFoundOnlyAfterTheBalancesWereRead_LateExecution()
+    {
+        await using var setup = new ClientHarness(fixture.FrontEndA);
+        var (journal, accountId) = await FundedAsync(setup);
+        var other = await AlsoFundedAsync(setup, journal);
+        var transfer = await setup.Client.TransferAsync(accountId, other, 200);
+        var refusal = new IdempotencyKeyMalformedError(new ProblemInfo(400, "idempotency-key-malformed", null, null, string.Empty));
+        var entry = journal.Add(transfer.Request);
+        entry.Ahead = true;
+        entry.Answer = transfer with { Kind = OutcomeKind.Rejected, Error = refusal, Detail = "400 idempotency-key-malformed" };
+
+        // The first look-up finds nothing (as if its debit had not committed yet); the one after the balances finds it.
+        await using var checker = new ClientHarness(fixture.FrontEndA, pathSuffix: $"/transfers/{transfer.Request.TransferId}");
+        checker.Wire.ReplaceResponses(1, () => Problem(HttpStatusCode.NotFound, "transfer-not-found"));
+        var violations = await ReconcileAsync(checker, journal);
+
+        Assert.Contains(violations, violation => (violation.Kind, violation.OperationId) == ("late-execution", transfer.Request.TransferId));
+        Assert.DoesNotContain(violations, violation => violation.Kind == "refused-but-executed");
+    }
 }
