@@ -169,15 +169,7 @@ public sealed class ReconcilerTests(ApiFixture fixture)
     public async Task Reconcile_TransferStampedAheadToldFromTheFutureButAccepted_RefusedButExecuted()
     {
         await using var harness = new ClientHarness(fixture.FrontEndA);
-        var (journal, accountId) = await FundedAsync(harness);
-        var other = await AlsoFundedAsync(harness, journal);
-        var transfer = await harness.Client.TransferAsync(accountId, other, 200);
-
-        // The client was told its ID came from the future (a source whose clock is behind) for a transfer the service accepted.
-        var refusal = new IdempotencyKeyMalformedError(new ProblemInfo(400, "idempotency-key-malformed", null, null, string.Empty));
-        var entry = journal.Add(transfer.Request);
-        entry.Ahead = true;
-        entry.Answer = transfer with { Kind = OutcomeKind.Rejected, Error = refusal, Detail = "400 idempotency-key-malformed" };
+        var (journal, transfer) = await AcceptedButToldFromTheFutureAsync(harness);
 
         // The balances disagree too (the money moved while the run took it for refused).
         var violations = await ReconcileAsync(harness, journal);
@@ -189,13 +181,7 @@ public sealed class ReconcilerTests(ApiFixture fixture)
     public async Task Reconcile_TransferToldFromTheFutureFoundOnlyAfterTheBalancesWereRead_LateExecution()
     {
         await using var setup = new ClientHarness(fixture.FrontEndA);
-        var (journal, accountId) = await FundedAsync(setup);
-        var other = await AlsoFundedAsync(setup, journal);
-        var transfer = await setup.Client.TransferAsync(accountId, other, 200);
-        var refusal = new IdempotencyKeyMalformedError(new ProblemInfo(400, "idempotency-key-malformed", null, null, string.Empty));
-        var entry = journal.Add(transfer.Request);
-        entry.Ahead = true;
-        entry.Answer = transfer with { Kind = OutcomeKind.Rejected, Error = refusal, Detail = "400 idempotency-key-malformed" };
+        var (journal, transfer) = await AcceptedButToldFromTheFutureAsync(setup);
 
         // The first look-up finds nothing (as if its debit had not committed yet); the one after the balances finds it.
         await using var checker = new ClientHarness(fixture.FrontEndA, pathSuffix: $"/transfers/{transfer.Request.TransferId}");
@@ -204,5 +190,21 @@ public sealed class ReconcilerTests(ApiFixture fixture)
 
         Assert.Contains(violations, violation => (violation.Kind, violation.OperationId) == ("late-execution", transfer.Request.TransferId));
         Assert.DoesNotContain(violations, violation => violation.Kind == "refused-but-executed");
+    }
+
+    /// <summary>
+    /// A transfer the service accepted, journaled as the ATM would have had it been told its ID came from
+    /// the future (a source whose clock is behind): refused, never executed.
+    /// </summary>
+    private static async Task<(OperationJournal Journal, TransferOutcome Transfer)> AcceptedButToldFromTheFutureAsync(ClientHarness harness)
+    {
+        var (journal, accountId) = await FundedAsync(harness);
+        var other = await AlsoFundedAsync(harness, journal);
+        var transfer = await harness.Client.TransferAsync(accountId, other, 200);
+        var refusal = new IdempotencyKeyMalformedError(new ProblemInfo(400, "idempotency-key-malformed", null, null, string.Empty));
+        var entry = journal.Add(transfer.Request);
+        entry.Ahead = true;
+        entry.Answer = transfer with { Kind = OutcomeKind.Rejected, Error = refusal, Detail = "400 idempotency-key-malformed" };
+        return (journal, transfer);
     }
 }
