@@ -123,7 +123,7 @@ public sealed class Attacker(ReliableMessagingClient bank, OperationJournal jour
     private void Judge(AttackKind kind, string accountId, Guid key, OutcomeKind outcome, ApiError? error, int status, string what, string detail, string expected)
     {
         Increment(kind, 0);
-        if (outcome == OutcomeKind.Unanswered && !Answers.IsNotThisRequests(outcome, error))
+        if (Answers.IsNoAnswer(outcome, error))
         {
             // No verdict either way; the reconciliation's balances still show any money it moved. (An answer
             // that is not this request's, say another operation's record under the colliding key, is not

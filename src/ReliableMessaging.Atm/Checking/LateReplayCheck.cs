@@ -27,14 +27,14 @@ public sealed class LateReplayCheck(ReliableMessagingClient bank, OperationJourn
         {
             var first = entry.Answer!;
             var again = await bank.SendAsync(entry.Intent, token);
-            if (again.Kind == OutcomeKind.Unanswered && !Answers.IsNotThisRequests(again.Kind, again.Error))
+            if (Answers.IsNoAnswer(again.Kind, again.Error))
             {
                 // No answer now: the reconciliation's look-up still verifies the outcome.
                 return;
             }
 
             Interlocked.Increment(ref compared);
-            if (again.StatusCode != first.StatusCode || again.Body != first.Body || !again.IsReplay)
+            if (!Answers.IsSameReplay(first, again))
             {
                 journal.AddViolation(new Violation("late-replay-differs", entry.Intent.AccountId, entry.Intent.OperationId,
                     $"first answer {first.StatusCode} {first.Body}; the same request after the run: {again.StatusCode} {again.Body} (Idempotent-Replayed: {again.IsReplay})"));

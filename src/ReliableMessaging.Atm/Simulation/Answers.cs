@@ -18,6 +18,13 @@ public static class Answers
     public static bool IsUnexpected(OutcomeKind kind, ApiError? error) =>
         (kind == OutcomeKind.Rejected && error is not IdempotencyKeyExpiredError) || kind == OutcomeKind.NotExecuted || IsNotThisRequests(kind, error);
 
+    /// <summary>No answer at all: no verdict either way (an answer that is not this request's is one, see <see cref="IsNotThisRequests"/>).</summary>
+    public static bool IsNoAnswer(OutcomeKind kind, ApiError? error) => kind == OutcomeKind.Unanswered && !IsNotThisRequests(kind, error);
+
+    /// <summary>A request sent again was answered exactly as the first time (status and body), marked a replay.</summary>
+    public static bool IsSameReplay(OperationOutcome first, OperationOutcome again) =>
+        again.StatusCode == first.StatusCode && again.Body == first.Body && again.IsReplay;
+
     /// <summary>An answer that arrived but is not this request's (see <see cref="IsUnexpected"/>); "unanswered" only to the client.</summary>
     public static bool IsNotThisRequests(OutcomeKind kind, ApiError? error) => kind == OutcomeKind.Unanswered && error is UnexpectedResponseError;
 

@@ -219,7 +219,7 @@ public sealed class SimulatedAtm
             var same = again.StatusCode == answer.StatusCode && again.IsReplay && again.Kind == answer.Kind
                 && (answer.Kind != OutcomeKind.InsufficientFunds || again.Body == answer.Body)
                 && (answer.Transfer is not { } first || SameTransfer(first, again.Transfer));
-            if ((again.Kind != OutcomeKind.Unanswered || Answers.IsNotThisRequests(again.Kind, again.Error)) && !same)
+            if (!Answers.IsNoAnswer(again.Kind, again.Error) && !same)
             {
                 _journal.AddViolation(new Violation("replay-differs", intent.From, intent.TransferId,
                     $"transfer: first answer {answer.StatusCode} {answer.Body}; the same request again: {again.StatusCode} {again.Body} (Idempotent-Replayed: {again.IsReplay})"));
@@ -303,13 +303,13 @@ public sealed class SimulatedAtm
     {
         _counters.Increment(Counter.DuplicatesSent);
         var again = await _bank.SendAsync(intent, abort);
-        if (again.Kind == OutcomeKind.Unanswered && !Answers.IsNotThisRequests(again.Kind, again.Error))
+        if (Answers.IsNoAnswer(again.Kind, again.Error))
         {
             // Not a verdict either way: the checker's operation lookup still verifies the outcome.
             return;
         }
 
-        if (again.StatusCode != first.StatusCode || again.Body != first.Body || !again.IsReplay)
+        if (!Answers.IsSameReplay(first, again))
         {
             _journal.AddViolation(new Violation("replay-differs", intent.AccountId, intent.OperationId,
                 $"first answer {first.StatusCode} {first.Body}; the same request again: {again.StatusCode} {again.Body} (Idempotent-Replayed: {again.IsReplay})"));
