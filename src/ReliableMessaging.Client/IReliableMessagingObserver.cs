@@ -5,7 +5,7 @@ namespace ReliableMessaging.Client;
 /// to count retries, timeouts and replays. Called inline: keep it cheap and never throw (an exception
 /// ends the call as <see cref="ObserverFailedException"/>; a keyed POST's inside
 /// <see cref="KeyedRequestFailedException"/>, which carries the request so that it can be sent again
-/// under its key).
+/// under its key). A shared client calls it from all of its concurrent calls at once: it must be thread-safe.
 /// </summary>
 public interface IReliableMessagingObserver
 {

@@ -53,7 +53,7 @@ public sealed class ReliableMessagingClient
     {
         ArgumentNullException.ThrowIfNull(accountId);
         var exchange = await ExchangeAsync(RequestKind.OpenAccount, () => new HttpRequestMessage(HttpMethod.Put, AccountPath(accountId)), cancellationToken);
-        return ReadAccount(exchange);
+        return ReadAccount(accountId, exchange);
     }
 
     /// <summary><c>GET /accounts/{id}</c>: the committed balance and version.</summary>
@@ -61,14 +61,19 @@ public sealed class ReliableMessagingClient
     {
         ArgumentNullException.ThrowIfNull(accountId);
         var exchange = await ExchangeAsync(RequestKind.GetAccount, () => new HttpRequestMessage(HttpMethod.Get, AccountPath(accountId)), cancellationToken);
-        return ReadAccount(exchange);
+        return ReadAccount(accountId, exchange);
     }
 
-    /// <summary>Deposits under a fresh key (kept across every retry of this call).</summary>
+    /// <summary>
+    /// Deposits under a fresh key (kept across every retry of this call). The key is made inside: after
+    /// <see cref="OutcomeKind.Unanswered"/>, <see cref="OutcomeKind.NotExecuted"/> or an exception, resend
+    /// <c>outcome.Request</c> (or the exception's <c>Request</c>); calling this again would deposit twice.
+    /// Callers that must survive a restart create the request first and use <see cref="SendAsync(OperationRequest, CancellationToken)"/>.
+    /// </summary>
     public Task<OperationOutcome> DepositAsync(string accountId, long amount, CancellationToken cancellationToken = default) =>
         SendAsync(OperationRequest.Deposit(accountId, amount), cancellationToken);
 
-    /// <summary>Withdraws under a fresh key (kept across every retry of this call).</summary>
+    /// <summary>Withdraws under a fresh key (kept across every retry of this call); see <see cref="DepositAsync"/> for what to resend.</summary>
     public Task<OperationOutcome> WithdrawAsync(string accountId, long amount, CancellationToken cancellationToken = default) =>
         SendAsync(OperationRequest.Withdrawal(accountId, amount), cancellationToken);
 
@@ -79,6 +84,8 @@ public sealed class ReliableMessagingClient
     public Task<OperationOutcome> SendAsync(OperationRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        // Before anything is sent: refused here, the request is not taken for one that may have run.
+        ArgumentNullException.ThrowIfNull(request.AccountId, nameof(request) + "." + nameof(request.AccountId));
         return SendKeyedAsync(request, request.OperationId, SendAndResolveAsync, cancellationToken);
     }
 
@@ -176,7 +183,7 @@ public sealed class ReliableMessagingClient
         };
     }
 
-    /// <summary>Transfers under a fresh transfer ID (kept across every retry of this call).</summary>
+    /// <summary>Transfers under a fresh transfer ID (kept across every retry of this call); see <see cref="DepositAsync"/> for what to resend.</summary>
     public Task<TransferOutcome> TransferAsync(string from, string to, long amount, CancellationToken cancellationToken = default) =>
         SendAsync(TransferRequest.Create(from, to, amount), cancellationToken);
 
@@ -184,6 +191,8 @@ public sealed class ReliableMessagingClient
     public Task<TransferOutcome> SendAsync(TransferRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(request.From, nameof(request) + "." + nameof(request.From));
+        ArgumentNullException.ThrowIfNull(request.To, nameof(request) + "." + nameof(request.To));
         return SendKeyedAsync(request, request.TransferId, SendAndResolveAsync, cancellationToken);
     }
 
@@ -326,7 +335,11 @@ public sealed class ReliableMessagingClient
         deadline.CancelAfter(_options.AttemptTimeout);
         try
         {
-            using var response = await _http.GetAsync(new Uri("health/ready", UriKind.Relative), deadline.Token);
+            // Around the circuit breaker: a poller waiting for a deploy counts no failures against the
+            // operations' first attempts, and sees the service back without waiting for a probe.
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("health/ready", UriKind.Relative));
+            request.Options.Set(AttemptPipelines.FollowUp, true);
+            using var response = await _http.SendAsync(request, deadline.Token);
             return response.StatusCode == HttpStatusCode.OK;
         }
         catch (Exception exception) when (IsAttemptFailure(exception, cancellationToken))
@@ -461,6 +474,12 @@ public sealed class ReliableMessagingClient
                     (lastError, lastFailure, mayHaveRun) = (null, "connection failed: " + exception.Message, true);
                     Notify(new AttemptRecord(kind, attempt, AttemptResult.ConnectionFailed, 0, null, false));
                 }
+                catch (TimeoutRejectedException exception) when (cancellationToken.IsCancellationRequested)
+                {
+                    // The caller's deadline and the attempt's fired together: the caller's decides, and it
+                    // is a cancellation (for a keyed request, OutcomeUnknownException), not Polly's exception.
+                    throw new OperationCanceledException("The call was cancelled.", exception, cancellationToken);
+                }
                 catch (Exception exception) when (exception is TimeoutRejectedException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
                 {
                     (lastError, lastFailure, mayHaveRun) = (null, string.Create(CultureInfo.InvariantCulture, $"no answer within {_options.AttemptTimeout.TotalSeconds:0.###} s"), true);
@@ -537,7 +556,7 @@ public sealed class ReliableMessagingClient
         return TimeSpan.FromMilliseconds(asked > jittered ? asked * (1 + (Random.Shared.NextDouble() / 5)) : jittered);
     }
 
-    private static AccountResult ReadAccount(Exchange exchange)
+    private static AccountResult ReadAccount(string accountId, Exchange exchange)
     {
         if (!exchange.Answered)
         {
@@ -551,6 +570,13 @@ public sealed class ReliableMessagingClient
                 using var document = JsonDocument.Parse(exchange.Body);
                 var root = document.RootElement;
                 var account = new AccountInfo(RequiredString(root, "accountId"), root.GetProperty("balance").GetInt64(), root.GetProperty("version").GetInt64());
+                if (account.AccountId != accountId)
+                {
+                    // Another account's balance (a cache's or proxy's mix-up) is never shown as this one's.
+                    var foreign = UnexpectedResponseError.Create(exchange.StatusCode, exchange.Body, "the answer is for another account");
+                    return new AccountResult(null, false, foreign, Describe(foreign));
+                }
+
                 return new AccountResult(account, exchange.StatusCode == 201, null, exchange.StatusCode == 201 ? "201 opened" : "200");
             }
             catch (Exception exception) when (exception is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
@@ -578,13 +604,13 @@ public sealed class ReliableMessagingClient
             return TryReadRecordedOperation(exchange.Body, out var recorded)
                 && recorded.OperationId == request.OperationId && recorded.Kind == request.Kind && recorded.Amount == request.Amount && recorded.Succeeded
                 ? outcome with { Kind = OutcomeKind.Succeeded, BalanceAfter = recorded.BalanceAfter, Detail = "200 succeeded" }
-                : Unexpected(outcome, "200 for another operation: " + exchange.Body);
+                : Unexpected(outcome, "200 for another operation: " + Excerpt(exchange.Body));
         }
 
         if (IsSuccessStatus(exchange.StatusCode))
         {
             // Another 2xx (a proxy's 204, say): something ran, so never "executed nothing"; it is looked up.
-            return Unexpected(outcome, $"{exchange.StatusCode} instead of 200: {exchange.Body}");
+            return Unexpected(outcome, $"{exchange.StatusCode} instead of 200: {Excerpt(exchange.Body)}");
         }
 
         var error = ErrorOf(exchange);
@@ -610,14 +636,14 @@ public sealed class ReliableMessagingClient
                 return outcome with { Kind = OutcomeKind.Succeeded, Transfer = transfer, Detail = "202 " + StatusName(transfer.Status) };
             }
 
-            var detail = "202 for another transfer: " + exchange.Body;
+            var detail = "202 for another transfer: " + Excerpt(exchange.Body);
             return outcome with { Error = UnexpectedResponseError.Create(202, exchange.Body, detail), Detail = detail };
         }
 
         if (IsSuccessStatus(exchange.StatusCode))
         {
             // Another 2xx (a gateway that turned the 202 into 200, say): something ran; it is looked up.
-            var detail = $"{exchange.StatusCode} instead of 202: {exchange.Body}";
+            var detail = $"{exchange.StatusCode} instead of 202: {Excerpt(exchange.Body)}";
             return outcome with { Error = UnexpectedResponseError.Create(exchange.StatusCode, exchange.Body, detail), Detail = detail };
         }
 
@@ -700,6 +726,20 @@ public sealed class ReliableMessagingClient
     private static string StatusName(TransferStatus status) => status.ToString().ToLowerInvariant();
 
     private static string Describe(ApiError error) => $"{error.Status} {error.Code}";
+
+    // A detail is one line for logs: an answer's body (the whole of it stays in Body) shortened to its start, on one line.
+    private static string Excerpt(string body)
+    {
+        const int Length = 200;
+        var start = body.Length > Length ? body[..Length] + "..." : body;
+        return string.Create(start.Length, start, (span, text) =>
+        {
+            for (var i = 0; i < text.Length; i++)
+            {
+                span[i] = char.IsControl(text[i]) ? ' ' : text[i];
+            }
+        });
+    }
 
     private static ApiError ErrorOf(Exchange exchange) => ApiError.FromResponse(exchange.StatusCode, exchange.Body, exchange.RetryAfter);
 }

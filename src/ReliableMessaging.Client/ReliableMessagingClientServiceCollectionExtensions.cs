@@ -14,6 +14,12 @@ public static class ReliableMessagingClientServiceCollectionExtensions
     public static readonly TimeSpan PooledConnectionLifetime = TimeSpan.FromMinutes(2);
 
     /// <summary>
+    /// The largest answer the client reads (1 MiB; the API's are under a kilobyte). A larger one (a
+    /// misbehaving gateway's) fails its attempt like a lost connection instead of filling the process's memory.
+    /// </summary>
+    public const int MaxResponseBytes = 1024 * 1024;
+
+    /// <summary>
     /// Registers <see cref="ReliableMessagingClient"/> as a typed client of <c>IHttpClientFactory</c>,
     /// with options bound from <see cref="ReliableMessagingClientOptions.SectionName"/> and then
     /// <paramref name="configure"/>. Each attempt passes the bearer-token handler, then a resilience
@@ -56,6 +62,7 @@ public static class ReliableMessagingClientServiceCollectionExtensions
             http.BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
             // Each attempt has its own deadline; the client as a whole is bounded by its attempts and the caller's token.
             http.Timeout = Timeout.InfiniteTimeSpan;
+            http.MaxResponseContentBufferSize = MaxResponseBytes;
         });
         // Applications resolve the client once and keep it, so the factory's handler rotation never
         // reaches it: pooled connections are replaced instead, and a front end that moved (DNS, a

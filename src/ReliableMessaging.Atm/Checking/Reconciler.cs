@@ -159,7 +159,8 @@ public sealed class Reconciler(ReliableMessagingClient bank, OperationJournal jo
         {
             await Parallel.ForEachAsync(open, parallel, async (entry, token) =>
                 entry.Lookup = await bank.GetTransferAsync(entry.Intent.TransferId, token));
-            open = open.Where(entry => !entry.Lookup!.IsFinal).ToList();
+            // A 404 counts as settled here (the traffic has stopped); a late start is caught below, as a late execution.
+            open = open.Where(entry => entry.Lookup!.Kind != LookupKind.NotFound && !entry.Lookup.IsFinal).ToList();
             if (open.Count == 0 || wait.Elapsed >= transferWait)
             {
                 break;

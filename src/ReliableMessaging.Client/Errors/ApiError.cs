@@ -94,8 +94,24 @@ public abstract record ApiError(ProblemInfo Problem)
 
     public sealed override string ToString() => $"{Status} {Code}: {Message}";
 
-    private static string? ReadString(JsonElement? root, string name) =>
-        root?.TryGetProperty(name, out var value) == true && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    private static string? ReadString(JsonElement? root, string name)
+    {
+        if (root?.TryGetProperty(name, out var value) != true || value.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            // The parser accepts an escaped lone surrogate ("\uDC00") and only unescaping refuses it: a
+            // hostile or broken answer, read as if the field were absent.
+            return null;
+        }
+    }
 
     private static long? ReadInt64(JsonElement? root, string name) =>
         root?.TryGetProperty(name, out var value) == true && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number) ? number : null;

@@ -841,6 +841,137 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
         Assert.True(await harness.Client.IsReadyAsync());
     }
 
+    [Fact]
+    public void ApiError_ProblemFieldsWithLoneSurrogates_ReadAsAbsent_NeverThrows()
+    {
+        // JsonDocument parses an escaped lone surrogate; only reading the string refuses it.
+        var unknown = ApiError.FromResponse(503, """{"type":"\uDC00","title":"\uD800"}""", TimeSpan.FromSeconds(1));
+        var known = ApiError.FromResponse(503, """{"type":"urn:reliable-messaging:problem:storage-unavailable","detail":"\uDC00"}""");
+
+        Assert.Equal("http-503", Assert.IsType<UnknownApiError>(unknown).Code);
+        Assert.True(unknown.IsTransient);
+        Assert.Null(unknown.Problem.Title);
+        Assert.Null(Assert.IsType<StorageUnavailableError>(known).Problem.Detail);
+    }
+
+    [Fact]
+    public void TransferLookup_NotFound_IsNotFinal_AnAttemptOnItsWayCanStillStartIt()
+    {
+        Assert.False(new TransferLookup(LookupKind.NotFound, null, null, "404 transfer-not-found").IsFinal);
+    }
+
+    [Fact]
+    public async Task Withdraw_AnswerLargerThanTheClientReads_FailsTheAttemptLikeALostConnection_RetryReplaysAndDebitsOnce()
+    {
+        await using var harness = new ClientHarness(fixture.FrontEndA);
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        // The server debits; a gateway answers with 2 MiB instead of its answer.
+        harness.Wire.ReplaceResponses(1, () => new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            Content = new StringContent(new string('x', 2 * ReliableMessagingClientServiceCollectionExtensions.MaxResponseBytes)),
+        });
+        var earlier = harness.Observer.Attempts.Count;
+
+        var outcome = await harness.Client.WithdrawAsync(accountId, 100);
+
+        Assert.Equal((OutcomeKind.Succeeded, true, 900L), (outcome.Kind, outcome.IsReplay, outcome.BalanceAfter!.Value));
+        Assert.Equal([AttemptResult.ConnectionFailed, AttemptResult.Answered], harness.Observer.Attempts.Skip(earlier).Select(a => a.Result));
+        Assert.Equal(900, await harness.BalanceAsync(accountId));
+    }
+
+    [Fact]
+    public async Task Withdraw_AnsweredWithALongMultiLineBody_DetailIsOneShortLine_BodyKeptWhole()
+    {
+        await using var harness = new ClientHarness(fixture.FrontEndA, options => options.ResolveUnanswered = false);
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        var page = string.Concat(Enumerable.Repeat("<p>a proxy's page\r\n</p>\n", 500));
+        harness.Wire.ReplaceResponses(1, () => new HttpResponseMessage(HttpStatusCode.Created) { Content = new StringContent(page) });
+
+        var outcome = await harness.Client.WithdrawAsync(accountId, 100);
+
+        Assert.Equal(OutcomeKind.Unanswered, outcome.Kind);
+        Assert.StartsWith("201 instead of 200: <p>a proxy's page", outcome.Detail, StringComparison.Ordinal);
+        Assert.True(outcome.Detail.Length < 300, outcome.Detail);
+        Assert.DoesNotContain('\n', outcome.Detail);
+        Assert.DoesNotContain('\r', outcome.Detail);
+        Assert.Equal(page, Assert.IsType<UnexpectedResponseError>(outcome.Error).Problem.Body);
+    }
+
+    [Fact]
+    public async Task GetAccount_AnsweredWithAnotherAccountsBalance_UnexpectedResponse_NeverShownAsThisOnes()
+    {
+        var accountId = Http.NewAccountId();
+        await using var harness = new ClientHarness(fixture.FrontEndA, pathSuffix: "/accounts/" + accountId);
+        Assert.True((await harness.Client.OpenAccountAsync(accountId)).Succeeded);
+        harness.Wire.ReplaceResponsesWithJson(1, """{"accountId":"someone-else","balance":123456,"version":9}""");
+
+        var read = await harness.Client.GetAccountAsync(accountId);
+
+        Assert.False(read.Succeeded);
+        Assert.Null(read.Account);
+        Assert.IsType<UnexpectedResponseError>(read.Error);
+        Assert.Equal(0, (await harness.Client.GetAccountAsync(accountId)).Account!.Balance);
+    }
+
+    [Fact]
+    public async Task GetAccount_CallerCancelsAsTheAttemptTimesOut_ThrowsACancellation_NotPollysTimeout()
+    {
+        var accountId = Http.NewAccountId();
+        await using var harness = new ClientHarness(fixture.FrontEndA, pathSuffix: "/accounts/" + accountId);
+        Assert.True((await harness.Client.OpenAccountAsync(accountId)).Succeeded);
+        using var caller = new CancellationTokenSource();
+        harness.Wire.CancelCallerThenTimeOut(caller);
+
+        var cancelled = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => harness.Client.GetAccountAsync(accountId, caller.Token));
+
+        Assert.Equal(caller.Token, cancelled.CancellationToken);
+        Assert.IsType<Polly.Timeout.TimeoutRejectedException>(cancelled.InnerException);
+    }
+
+    [Fact]
+    public async Task Send_RequestWithoutAnAccount_RefusedBeforeAnythingIsSent_NotTakenForOneThatMayHaveRun()
+    {
+        await using var harness = new ClientHarness(fixture.FrontEndA);
+
+        await Assert.ThrowsAsync<ArgumentNullException>(() => harness.Client.SendAsync(new OperationRequest(null!, Guid.CreateVersion7(), OperationKind.Deposit, 5)));
+        await Assert.ThrowsAsync<ArgumentNullException>(() => harness.Client.SendAsync(new TransferRequest(Guid.CreateVersion7(), "a", null!, 5)));
+
+        Assert.Empty(harness.Wire.Attempts);
+    }
+
+    [Fact]
+    public async Task IsReady_WhileTheBreakerIsOpen_StillAsksTheService_AndItsFailuresNeverOpenIt()
+    {
+        await using var harness = new ClientHarness(fixture.FrontEndA, options =>
+        {
+            options.MaxAttempts = 1;
+            options.ResolveUnanswered = false;
+            options.CircuitBreakerMinimumThroughput = 2;
+            options.CircuitBreakerFailureRatio = 0.5;
+            options.CircuitBreakerBreakDuration = TimeSpan.FromSeconds(30);
+        }, pathSuffix: "/health/ready");
+        // Readiness probes that fail (a deploy in progress) are not the operations' failures.
+        harness.Wire.RefuseRequests(5);
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.False(await harness.Client.IsReadyAsync());
+        }
+
+        var accountId = await harness.OpenWithBalanceAsync(1000);
+        Assert.Equal(AttemptResult.Answered, harness.Observer.Attempts[^1].Result);
+
+        // Now the operations open the breaker; readiness is still asked of the service.
+        harness.Wire.RefuseAccount(accountId);
+        await harness.Client.WithdrawAsync(accountId, 10);
+        await harness.Client.WithdrawAsync(accountId, 10);
+        await harness.Client.WithdrawAsync(accountId, 10);
+        Assert.Equal(AttemptResult.CircuitOpen, harness.Observer.Attempts[^1].Result);
+        var probes = harness.Wire.Attempts.Count(a => a.Path == "/health/ready");
+
+        Assert.True(await harness.Client.IsReadyAsync());
+        Assert.Equal(probes + 1, harness.Wire.Attempts.Count(a => a.Path == "/health/ready"));
+    }
+
     private static async Task<TransferLookup> WaitFinishedAsync(ReliableMessagingClient client, Guid transferId)
     {
         var clock = Stopwatch.StartNew();
