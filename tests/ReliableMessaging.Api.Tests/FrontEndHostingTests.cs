@@ -38,6 +38,26 @@ public sealed class FrontEndHostingTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task OpenApiDocument_BuiltOnceForEveryCaller_AnotherHostOrABearerTokenGetsTheCachedCopy()
+    {
+        // Anonymous and dear to build: a caller must not be able to make the front end build it again
+        // by naming another Host or sending an Authorization header (the default policy skips both).
+        using var first = await _client.GetAsync(new Uri("/openapi/v1.json", UriKind.Relative));
+        var cached = await first.Content.ReadAsStringAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("http://attacker.example/openapi/v1.json?fresh=1"));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "not-a-token");
+
+        using var second = await _client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.NotNull(second.Headers.Age);
+        var body = await second.Content.ReadAsStringAsync();
+        Assert.Equal(cached, body);
+        Assert.DoesNotContain("attacker.example", body, StringComparison.Ordinal);
+        Assert.True(JsonNode.Parse(body)!["servers"] is null or JsonArray { Count: 0 });
+    }
+
+    [Fact]
     public void ClusterClient_RunsWithTheFrontEndsDeadlineForAGrainCall()
     {
         // What the running front end's Orleans client was given, not what a file says: a grain call

@@ -59,11 +59,15 @@ public static class FrontEndHostingExtensions
         {
             document.Info.Title = "ReliableMessaging API";
             document.Info.Description = OpenApiDescription.Text;
+            // No server named after the request's Host: the one cached copy serves every caller, and
+            // a reader resolves the paths against the address it fetched the document from.
+            document.Servers?.Clear();
             return Task.CompletedTask;
         })
             .AddOperationTransformer<IdempotencyKeyOperationTransformer>()
             .AddDocumentTransformer<BearerOpenApiTransformer>()
             .AddOperationTransformer<BearerOpenApiTransformer>());
+        services.AddOutputCache();
         services.TryAddSingleton(TimeProvider.System);
         // One instance, so that probes close together share one look at the cluster.
         services.AddSingleton<ClusterHealthCheck>();
@@ -88,13 +92,15 @@ public static class FrontEndHostingExtensions
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        // Only endpoints that ask for it (the OpenAPI document) are cached.
+        app.UseOutputCache();
         app.UseRateLimit();
         app.UseRequestSizeLimitFallback();
         app.UseJsonCharsetCheck();
 
         // Anonymous on purpose: the API's description, its reference page and the probes of
         // orchestrators carry no data.
-        app.MapOpenApi().AllowAnonymous();
+        app.MapOpenApi().AllowAnonymous().CacheOutput(new OpenApiDocumentCachePolicy());
         app.MapApiReference();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous();
