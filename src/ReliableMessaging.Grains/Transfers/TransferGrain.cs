@@ -41,6 +41,16 @@ public sealed class TransferGrain(
             return TransferResult.Refused(transferId, source, destination, amount, OperationStatus.OperationIdReused);
         }
 
+        var sourceAccount = GrainFactory.GetGrain<IAccountGrain>(source);
+        if (first is not null && await sourceAccount.GetTransfer(transferId) is { Transfer: { } recorded })
+        {
+            // A repeat of a transfer its source has recorded (its debit, or the refusal of it) is a
+            // replay: answered from that record, as the start would answer it, without the writes a
+            // start makes (this index's, the source's reminder and its removal), which a caller could
+            // otherwise cause at the rate of replays, which are charged as costing none.
+            return recorded with { IsReplay = true };
+        }
+
         // Record the ID; keep the last start recent enough that a look-up knows this one may still
         // commit; and never let a fence taken before this start (on a silo whose clock was ahead) cover it.
         if (first is null || now - first.LastStartUnixMs > (long)ResponseTimeout.TotalMilliseconds || !first.NeedsFence)
@@ -50,7 +60,7 @@ public sealed class TransferGrain(
                 $"Transfer {transferId} could not be recorded; nothing was debited. Retry with the same transfer ID.");
         }
 
-        return await GrainFactory.GetGrain<IAccountGrain>(source).StartTransfer(transferId, destination, amount);
+        return await sourceAccount.StartTransfer(transferId, destination, amount);
     }
 
     public async Task<TransferLookupResult> GetStatus()

@@ -168,6 +168,50 @@ public sealed class TransferTests(ClusterFixture fixture)
             rows => $"The delivery reminder was not removed after the outbox emptied ({rows} rows)");
     }
 
+    [Fact]
+    public async Task Transfer_RepeatedAfterItFinished_AnsweredFromTheSourcesRecord_NoWriteNoReminder()
+    {
+        // A replay is charged as costing no write; a repeat that re-registered the source's reminder
+        // (and removed it again, a state write and a delete) would let a caller write at the replay rate.
+        var (from, to, transferId, transfer) = await NewTransferAsync(1000, 0);
+        var started = await transfer.Start(from, to, 100);
+        Assert.Equal(TransferState.Completed, (await WaitFinishedAsync(transferId)).State);
+        await Eventually.ReachedAsync(() => ReminderRowsAsync(from), rows => rows == 0, DeliveryTimeout,
+            rows => $"The delivery reminder was not removed after the outbox emptied ({rows} rows)");
+        var writes = StorageFaults.WriteCount(from);
+
+        var repeats = new List<TransferResult>();
+        for (var i = 0; i < 3; i++)
+        {
+            repeats.Add(await transfer.Start(from, to, 100));
+            Assert.Equal(0, await ReminderRowsAsync(from));
+        }
+
+        Assert.All(repeats, repeat => Assert.Equal(
+            (OperationStatus.Succeeded, TransferState.Completed, true, started.TransferId, 100L),
+            (repeat.Status, repeat.State, repeat.IsReplay, repeat.TransferId, repeat.Amount)));
+        Assert.Equal(writes, StorageFaults.WriteCount(from));
+        Assert.Equal((900L, 100L), (await BalanceAsync(from), await BalanceAsync(to)));
+    }
+
+    [Fact]
+    public async Task Transfer_RefusedForFunds_RepeatedLater_ReplaysTheRefusal_NoReminder()
+    {
+        var (from, to, transferId, transfer) = await NewTransferAsync(50, 0);
+        var refused = await transfer.Start(from, to, 100);
+        Assert.Equal(OperationStatus.InsufficientFunds, refused.Status);
+        await Eventually.ReachedAsync(() => ReminderRowsAsync(from), rows => rows == 0, DeliveryTimeout,
+            rows => $"The delivery reminder was not removed ({rows} rows)");
+        await fixture.Grains.GetGrain<IAccountGrain>(from).Deposit(TestIds.NewOperationId(), 500);
+
+        var repeat = await transfer.Start(from, to, 100);
+
+        Assert.Equal((OperationStatus.InsufficientFunds, true), (repeat.Status, repeat.IsReplay));
+        Assert.Equal(0, await ReminderRowsAsync(from));
+        Assert.Equal((550L, 0L), (await BalanceAsync(from), await BalanceAsync(to)));
+        Assert.Equal(TransferLookupStatus.Found, (await transfer.GetStatus()).Status);
+    }
+
     private async Task<long> ReminderRowsAsync(string accountId)
     {
         await using var connection = new Npgsql.NpgsqlConnection(fixture.Postgres.ConnectionString);
