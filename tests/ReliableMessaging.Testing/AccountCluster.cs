@@ -15,6 +15,9 @@ public static class AccountCluster
     /// <summary>Small, so a test can fill it while the journal is down.</summary>
     public const int MaxUnjournaledOperations = 32;
 
+    /// <summary>Small, so a test can fill what waits behind one write; above what other tests send to one account at once.</summary>
+    public const int MaxQueuedOperations = 64;
+
     public static readonly TimeSpan MaxClockSkew = TimeSpan.FromMinutes(1);
 
     /// <summary>Small, so a test can fill an account's transfer outbox.</summary>
@@ -47,6 +50,7 @@ public static class AccountCluster
         builder.Properties["Accounts:JournalRetention"] = Retention.ToString();
         builder.Properties["Accounts:MaxOperationAge"] = (Retention / 2).ToString();
         builder.Properties["Accounts:MaxUnjournaledOperations"] = MaxUnjournaledOperations.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        builder.Properties["Accounts:MaxQueuedOperations"] = MaxQueuedOperations.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Properties["Accounts:MaxClockSkew"] = MaxClockSkew.ToString();
         builder.Properties["Accounts:MaxPendingTransfers"] = MaxPendingTransfers.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Properties["Accounts:TransferRetryPeriod"] = TransferRetryPeriod.ToString();

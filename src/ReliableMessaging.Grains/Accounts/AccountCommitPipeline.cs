@@ -179,6 +179,14 @@ public sealed class AccountCommitPipeline
                         $"The operation journal fails on this account's records ({failure.Message}) and {_head.Unjournaled} wait for it; nothing was executed. An operator must look (the silo logs errors 3002 and 1030).");
             }
 
+            if (_rules.IsQueueFull(_head, _committed))
+            {
+                // The state write in flight is slow (the database struggles): adding more to the next
+                // one would only make it larger and slower. Refused before anything is decided.
+                throw new AccountStorageException(
+                    $"{_head.LastSequence - _committed.LastSequence} operations wait for this account's state write; nothing was executed. Retry with the same operation ID.");
+            }
+
             // No await between this decision and enlisting it.
             var result = Change((_rules, request, now, journal), static (head, call) => call._rules.Process(head, call.request, call.now, call.journal));
             var batch = Enlist(request.OperationId);

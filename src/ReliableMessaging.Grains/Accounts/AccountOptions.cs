@@ -48,6 +48,15 @@ public sealed class AccountOptions
     public int MaxUnjournaledOperations { get; set; } = 1000;
 
     /// <summary>
+    /// How many operations an account may hold decided but not yet written: those that arrive while a
+    /// state write is in flight go into the next one. Past it, new operations are refused as unavailable
+    /// (nothing executed; replays are still answered), so a slow database, the journal fine, does not
+    /// grow the next write (and every later one until the journal takes the records) without bound.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxQueuedOperations { get; set; } = 1000;
+
+    /// <summary>
     /// How long the silo's journal writer waits after the first record arrives, so that records of
     /// many operations share one insert. Callers never wait for it (they are answered after their
     /// state write); it only delays when a record may leave an account's window. Zero: insert at once.

@@ -18,6 +18,7 @@ public sealed class AccountRules
     private readonly long? _retentionMs;
     private readonly long? _maxOperationAgeMs;
     private readonly int _maxPendingTransfers;
+    private readonly int _maxQueued;
 
     public AccountRules(AccountOptions options)
     {
@@ -29,10 +30,23 @@ public sealed class AccountRules
         _maxOperationAgeMs = options.MaxOperationAge is { } age ? (long)age.TotalMilliseconds : null;
         _maxPendingTransfers = options.MaxPendingTransfers;
         MaxUnjournaled = options.MaxUnjournaledOperations;
+        _maxQueued = options.MaxQueuedOperations;
     }
 
     /// <summary>Committed records the journal has not confirmed, past which new operations are refused.</summary>
     public int MaxUnjournaled { get; }
+
+    /// <summary>
+    /// Whether <paramref name="pending"/> (the state the next write will carry) already holds as many
+    /// records beyond <paramref name="committed"/> as may wait for one write: a new operation is then
+    /// refused as unavailable instead of being added to it.
+    /// </summary>
+    public bool IsQueueFull(AccountState pending, AccountState committed)
+    {
+        ArgumentNullException.ThrowIfNull(pending);
+        ArgumentNullException.ThrowIfNull(committed);
+        return pending.LastSequence - committed.LastSequence >= _maxQueued;
+    }
 
     /// <summary>Marks the account open. Returns false (and changes nothing) when it already was.</summary>
     public static bool Open(AccountState state)

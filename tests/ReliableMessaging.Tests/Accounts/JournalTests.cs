@@ -172,6 +172,64 @@ public sealed class JournalTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task SlowStateWrite_JournalFine_OperationsQueuedPastTheBound_RefusedAsUnavailable_NoneExecuted()
+    {
+        // The database is slow, not down, and the journal has confirmed everything: what arrives during
+        // one write is still bounded, or the next write (and every later one) grows by all of it.
+        var (account, accountId) = await OpenAccountAsync(0);
+        await account.SyncJournal();
+        const int Bound = AccountCluster.MaxQueuedOperations;
+        var ids = Enumerable.Range(0, Bound + 5).Select(_ => TestIds.NewOperationId()).ToList();
+        var behind = new List<Task<OperationResult>>();
+        var gate = StorageFaults.HoldWrites(accountId);
+        try
+        {
+            var arrived = StorageFaults.NextWriteArrives(accountId);
+            var held = account.Deposit(TestIds.NewOperationId(), 1);
+            await arrived.WaitAsync(Patience);
+            var started = AccountCalls.WhenStarted(accountId, nameof(IAccountGrain.Deposit), ids);
+            behind.AddRange(ids.Select(id => account.Deposit(id, 1)));
+            await started.WaitAsync(Patience);
+
+            // The held one and Bound - 1 behind it wait for writes; the other six are refused at once.
+            var answeredWithin = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (behind.Count(call => call.IsCompleted) < 6 && DateTime.UtcNow < answeredWithin)
+            {
+                await Task.Delay(20);
+            }
+
+            var refused = behind.Where(call => call.IsCompleted).ToList();
+            Assert.Equal(6, refused.Count);
+            foreach (var call in refused)
+            {
+                await Assert.ThrowsAsync<AccountStorageException>(() => call);
+            }
+
+            gate.TrySetResult();
+            Assert.Equal(OperationStatus.Succeeded, (await held.WaitAsync(Patience)).Status);
+            foreach (var call in behind.Where(call => !refused.Contains(call)))
+            {
+                Assert.Equal(OperationStatus.Succeeded, (await call.WaitAsync(Patience)).Status);
+            }
+
+            Assert.Equal(Bound, (await account.GetSnapshot()).Balance);
+        }
+        finally
+        {
+            gate.TrySetResult();
+        }
+
+        // The refused ones executed nothing: sent again with their IDs, each runs once.
+        var refusedIds = ids.Where((_, i) => behind[i].IsFaulted).ToList();
+        foreach (var id in refusedIds)
+        {
+            Assert.Equal((OperationStatus.Succeeded, false), await account.Deposit(id, 1) is var again ? (again.Status, again.IsReplay) : default);
+        }
+
+        Assert.Equal(Bound + 6, (await account.GetSnapshot()).Balance);
+    }
+
+    [Fact]
     public async Task JournalDown_OperationsQueuedBehindAWrite_CountTowardsTheBound_NoneAcknowledgedPastIt()
     {
         // Operations gathered while a write is in flight are decided on the pending state: each must

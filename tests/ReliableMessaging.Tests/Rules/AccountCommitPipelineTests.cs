@@ -204,6 +204,46 @@ public sealed class AccountCommitPipelineTests
     });
 
     [Fact]
+    public Task OperationsQueuedBehindASlowWrite_PastTheBound_RefusedAsUnavailable_DuplicatesStillWait_RoomAgainOnceItCommits() => Play(async () =>
+    {
+        var rules = new AccountRules(new AccountOptions { OperationWindowSize = 100, MaxClockSkew = TimeSpan.FromMinutes(1), MaxQueuedOperations = 4 });
+        var pipeline = new AccountCommitPipeline(rules, new AccountState { IsOpen = true, Balance = 1000, Version = 1 }, Persist, _faults.Add);
+
+        // One in the write in flight, three gathered for the next: four decided and not written.
+        var ids = Enumerable.Range(1, 5).Select(i => NewId(i)).ToList();
+        var admitted = ids.Take(4).Select(id => pipeline.ExecuteAsync(new(OperationKind.Deposit, id, 1), Now)).ToList();
+        var refused = pipeline.ExecuteAsync(new(OperationKind.Deposit, ids[4], 1), Now);
+        var duplicate = pipeline.ExecuteAsync(new(OperationKind.Deposit, ids[3], 1), Now);
+
+        await Assert.ThrowsAsync<AccountStorageException>(() => refused.WaitAsync(Timeout));
+        Assert.False(duplicate.IsCompleted);
+        Assert.Single(_writes);
+
+        // The first write commits: three wait in the next, so there is room for one more.
+        await CompleteWriteAsync(0);
+        var roomAgain = pipeline.ExecuteAsync(new(OperationKind.Deposit, NewId(6), 1), Now);
+        await CompleteWriteAsync(1);
+        await CompleteWriteAsync(2);
+
+        Assert.All(await Task.WhenAll(admitted).WaitAsync(Timeout), result => Assert.Equal(OperationStatus.Succeeded, result.Status));
+        Assert.Equal(((await admitted[3]) with { IsReplay = true }), await duplicate.WaitAsync(Timeout));
+        Assert.Equal(OperationStatus.Succeeded, (await roomAgain.WaitAsync(Timeout)).Status);
+        Assert.Equal(1005, pipeline.Committed.Balance);
+
+        // The refused one executed nothing: sent again, it runs once.
+        Assert.Equal((OperationStatus.Succeeded, false), await Retried(pipeline.ExecuteAsync(new(OperationKind.Deposit, ids[4], 1), Now)));
+        Assert.Empty(_faults);
+
+        async Task<(OperationStatus, bool)> Retried(Task<OperationResult> call)
+        {
+            var write = _writes.Count - 1;
+            await CompleteWriteAsync(write);
+            var result = await call.WaitAsync(Timeout);
+            return (result.Status, result.IsReplay);
+        }
+    });
+
+    [Fact]
     public Task GatheredOperations_DecidedAgainstPendingState_NoOverdraft() => Play(async () =>
     {
         var first = _pipeline.ExecuteAsync(new(OperationKind.Withdrawal, NewId(1), 900), Now);
