@@ -29,8 +29,25 @@ public static class AccountMetrics
 
     private static long s_pendingTransfers;
 
-    /// <summary>Transfers that stayed pending past <c>Accounts:TransferAlertAge</c> (once per transfer and activation).</summary>
-    public static readonly Counter<long> OverdueTransfers = Meter.CreateCounter<long>("reliablemessaging.transfers.overdue");
+    private static long s_overdueTransfers;
+
+    /// <summary>
+    /// Transfers that stayed pending past <c>Accounts:TransferAlertAge</c> (once per transfer and activation).
+    /// Observed, so the series is there at 0 from the silo's first scrape: a counter that appeared with
+    /// its first count would show an alert no increase for the first overdue transfer of each silo.
+    /// </summary>
+    public static readonly ObservableCounter<long> OverdueTransfers = Meter.CreateObservableCounter(
+        "reliablemessaging.transfers.overdue", () => Interlocked.Read(ref s_overdueTransfers), "{transfer}",
+        "Transfers pending past their alert age, once per transfer and activation of its source.");
+
+    /// <summary>Counts one transfer found overdue.</summary>
+    public static void TransferOverdue() => Interlocked.Increment(ref s_overdueTransfers);
+
+    /// <summary>
+    /// Creates the instruments (the silo calls it as it starts), so that observed ones such as
+    /// <see cref="OverdueTransfers"/> are reported before any account has been active.
+    /// </summary>
+    public static void Create() => _ = OverdueTransfers;
 
     /// <summary>Transfers refunded because the destination refused the credit for good.</summary>
     public static readonly Counter<long> RefundedTransfers = Meter.CreateCounter<long>("reliablemessaging.transfers.refunded");

@@ -443,7 +443,7 @@ public sealed class TransferDelivery
         if (age >= _alertAge && _overdue.Add(pending.TransferId))
         {
             AccountLog.TransferOverdue(_logger, _accountId, pending.TransferId, pending.To, pending.Amount, age);
-            AccountMetrics.OverdueTransfers.Add(1);
+            AccountMetrics.TransferOverdue();
         }
     }
 

@@ -3,6 +3,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using ReliableMessaging.Contracts.Hosting;
+using ReliableMessaging.Grains.Accounts;
 
 namespace ReliableMessaging.Silo.Hosting;
 
@@ -26,6 +27,7 @@ public static class SiloTelemetryExtensions
         }
 
         var otlp = OtlpConfigured(builder.Configuration, options);
+        AccountMetrics.Create();
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(ServiceName, serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId))
             .WithMetrics(metrics =>

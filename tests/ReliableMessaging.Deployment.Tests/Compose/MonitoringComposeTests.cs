@@ -140,7 +140,7 @@ public sealed partial class MonitoringComposeTests
                 "By" => "_bytes",
                 _ => string.Empty,
             };
-            if (instrument.GetType().Name.StartsWith("Counter", StringComparison.Ordinal))
+            if (instrument.GetType().Name.StartsWith("Counter", StringComparison.Ordinal) || instrument.GetType().Name.StartsWith("ObservableCounter", StringComparison.Ordinal))
             {
                 names.Add(name + "_total");
             }
