@@ -6,7 +6,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-echo "==> PostgreSQL server binaries: $(bash scripts/postgres.sh install)"
+# Assigned first: set -e does not stop on a failing substitution inside echo's arguments.
+bindir="$(bash scripts/postgres.sh install)"
+echo "==> PostgreSQL server binaries: $bindir"
 
 # The dashboard browser test drives Debian's headless Chromium (Playwright never downloads a browser).
 if [[ ! -x /usr/bin/chromium ]]; then
