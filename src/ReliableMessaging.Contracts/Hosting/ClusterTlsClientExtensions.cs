@@ -18,10 +18,11 @@ public static class ClusterTlsClientExtensions
         }
 
         var certificate = tls.LoadCertificate();
+        var isTrusted = tls.PeerValidator(certificate);
         return client.UseTls(certificate, options =>
         {
             options.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
-            options.RemoteCertificateValidation = (remote, _, _) => ClusterTlsOptions.IsSameCertificate(certificate, remote);
+            options.RemoteCertificateValidation = (remote, _, _) => isTrusted(remote);
         });
     }
 }

@@ -7,8 +7,9 @@ namespace ReliableMessaging.Contracts.Hosting;
 /// TLS between silos and between clients (the front end) and gateways (section <c>Orleans:Tls</c>).
 /// Off unless <see cref="CertificatePath"/> is set. Every member of a deployment holds the same
 /// certificate (a PKCS#12 file with its key): it is presented on both sides (mutual TLS), and a
-/// peer is accepted only when it presents that very certificate (pinned by its SHA-256 hash), so a
-/// process without the file can neither join the cluster nor call a grain. scripts/dev-cert.sh makes
+/// peer is accepted only when it presents that very certificate (pinned by its SHA-256 hash), or one
+/// of <see cref="AlsoTrustedSha256"/> during a rotation, so a process without the file can neither
+/// join the cluster nor call a grain. scripts/dev-cert.sh makes
 /// a development one. The embedded single-host default stays on loopback without TLS.
 /// </summary>
 public sealed class ClusterTlsOptions
@@ -21,7 +22,64 @@ public sealed class ClusterTlsOptions
     /// <summary>Its password, if it has one.</summary>
     public string? CertificatePassword { get; set; }
 
+    /// <summary>
+    /// Further certificates a peer may present, by the SHA-256 hash of each (hex, as <c>openssl x509
+    /// -fingerprint -sha256</c> prints it, colons allowed; several separated by commas). None by default.
+    /// It exists to replace the certificate without stopping the cluster: every member first trusts the
+    /// next one as well, then presents it while still trusting the old, then trusts it alone, each step
+    /// a rolling restart in which any two members accept each other (docs/deployment.md).
+    /// </summary>
+    public string? AlsoTrustedSha256 { get; set; }
+
     public bool IsEnabled => !string.IsNullOrWhiteSpace(CertificatePath);
+
+    /// <summary>
+    /// How a member decides on a peer's certificate: <paramref name="local"/> itself, or one of
+    /// <see cref="AlsoTrustedSha256"/>. Throws at start for a value that is not a list of SHA-256 hashes.
+    /// </summary>
+    public Func<X509Certificate?, bool> PeerValidator(X509Certificate2 local)
+    {
+        ArgumentNullException.ThrowIfNull(local);
+        byte[][] trusted = [SHA256.HashData(local.RawData), .. ParseHashes(AlsoTrustedSha256)];
+        return remote =>
+        {
+            if (remote is null)
+            {
+                return false;
+            }
+
+            var presented = SHA256.HashData(remote.GetRawCertData());
+            // Every hash compared, in constant time each: how many matched leaks nothing either.
+            var accepted = false;
+            foreach (var hash in trusted)
+            {
+                accepted |= CryptographicOperations.FixedTimeEquals(hash, presented);
+            }
+
+            return accepted;
+        };
+    }
+
+    private static IEnumerable<byte[]> ParseHashes(string? hashes)
+    {
+        foreach (var entry in (hashes ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var hex = entry.Replace(":", string.Empty, StringComparison.Ordinal);
+            byte[] hash;
+            try
+            {
+                hash = Convert.FromHexString(hex);
+            }
+            catch (FormatException)
+            {
+                hash = [];
+            }
+
+            yield return hash.Length == SHA256.HashSizeInBytes
+                ? hash
+                : throw new InvalidOperationException($"{SectionName}:AlsoTrustedSha256 holds '{entry}', which is not a SHA-256 hash (64 hex digits, colons allowed).");
+        }
+    }
 
     public X509Certificate2 LoadCertificate()
     {
@@ -31,14 +89,6 @@ public sealed class ClusterTlsOptions
         return certificate.HasPrivateKey
             ? certificate
             : throw new InvalidOperationException($"{CertificatePath} holds no private key: TLS needs the certificate with its key (.pfx).");
-    }
-
-    /// <summary>True when <paramref name="remote"/> is the deployment's own certificate.</summary>
-    public static bool IsSameCertificate(X509Certificate2 local, X509Certificate? remote)
-    {
-        ArgumentNullException.ThrowIfNull(local);
-        return remote is not null
-            && CryptographicOperations.FixedTimeEquals(SHA256.HashData(local.RawData), SHA256.HashData(remote.GetRawCertData()));
     }
 
     /// <summary>A self-signed development certificate for server and client authentication.</summary>

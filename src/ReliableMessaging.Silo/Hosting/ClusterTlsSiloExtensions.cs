@@ -17,12 +17,13 @@ public static class ClusterTlsSiloExtensions
         }
 
         var certificate = tls.LoadCertificate();
+        var isTrusted = tls.PeerValidator(certificate);
         return silo.UseTls(certificate, options =>
         {
             // Both directions present the deployment's certificate; anything else is refused.
             options.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
             options.ClientCertificateMode = RemoteCertificateMode.RequireCertificate;
-            options.RemoteCertificateValidation = (remote, _, _) => ClusterTlsOptions.IsSameCertificate(certificate, remote);
+            options.RemoteCertificateValidation = (remote, _, _) => isTrusted(remote);
         });
     }
 }

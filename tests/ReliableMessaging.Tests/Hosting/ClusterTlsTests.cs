@@ -22,15 +22,20 @@ public sealed class ClusterTlsTests(ClusterFixture fixture) : IAsyncLifetime
 
     private string CertificatePath => Path.Combine(_directory, "cluster.pfx");
 
+    /// <summary>The certificate a rotation is moving to: the silos already trust it (first step of a rotation).</summary>
+    private string NextCertificatePath => Path.Combine(_directory, "next.pfx");
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(_directory);
         WritePfx(CertificatePath);
+        WritePfx(NextCertificatePath);
         _cluster = await AccountCluster.StartAsync(
             fixture.Postgres, $"tls-{Guid.NewGuid():N}", silos: 2,
             properties: new Dictionary<string, string>
             {
                 [$"{ClusterTlsOptions.SectionName}:CertificatePath"] = CertificatePath,
+                [$"{ClusterTlsOptions.SectionName}:AlsoTrustedSha256"] = Fingerprint(NextCertificatePath),
                 // Handshakes on a loaded machine: the crash tests' 1 s probes voted the joining silo dead.
                 [TestSiloConfigurator.OrleansFailureDetectionKey] = "true",
             },
@@ -104,6 +109,54 @@ public sealed class ClusterTlsTests(ClusterFixture fixture) : IAsyncLifetime
 
         Assert.Equal(OpenAccountStatus.Opened,
             (await client.Services.GetRequiredService<IClusterClient>().GetGrain<IAccountGrain>(TestIds.NewId()).Open()).Status);
+    }
+
+    [Fact]
+    public async Task Rotation_ClientWithTheNextCertificateTrustingTheCurrentOne_CallsGrains()
+    {
+        // The second step of a rotation: this member presents the next certificate and still trusts the
+        // current one; the silos, at the first step, present the current one and trust the next too.
+        using var client = await StartClientAsync(new ClusterTlsOptions { CertificatePath = NextCertificatePath, AlsoTrustedSha256 = Fingerprint(CertificatePath) });
+
+        Assert.Equal(OpenAccountStatus.Opened,
+            (await client.Services.GetRequiredService<IClusterClient>().GetGrain<IAccountGrain>(TestIds.NewId()).Open()).Status);
+    }
+
+    [Fact]
+    public async Task Rotation_ClientWithTheNextCertificateAlone_RefusesTheSilosCurrentOne()
+    {
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => StartClientAsync(new ClusterTlsOptions { CertificatePath = NextCertificatePath }));
+        Assert.True(refused is OrleansException or TimeoutException, $"{refused.GetType()}: {refused.Message}");
+    }
+
+    [Fact]
+    public void AlsoTrusted_OpensslFingerprintsAccepted_AnythingElseRefusedAtStart()
+    {
+        using var current = ClusterTlsOptions.CreateDevelopmentCertificate("current", TimeSpan.FromHours(1));
+        using var next = ClusterTlsOptions.CreateDevelopmentCertificate("next", TimeSpan.FromHours(1));
+        using var stranger = ClusterTlsOptions.CreateDevelopmentCertificate("stranger", TimeSpan.FromHours(1));
+        // As openssl prints it: upper case, colon-separated; and a second entry in lower case without colons.
+        var colons = string.Join(':', Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(next.RawData)).Chunk(2).Select(pair => new string(pair)));
+        var plain = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stranger.RawData));
+
+        var onlyCurrent = new ClusterTlsOptions().PeerValidator(current);
+        var both = new ClusterTlsOptions { AlsoTrustedSha256 = $" {colons} , " }.PeerValidator(current);
+
+        Assert.True(onlyCurrent(current));
+        Assert.False(onlyCurrent(next));
+        Assert.False(onlyCurrent(null));
+        Assert.True(both(next));
+        Assert.True(both(current));
+        Assert.False(both(stranger));
+        Assert.True(new ClusterTlsOptions { AlsoTrustedSha256 = $"{colons},{plain}" }.PeerValidator(current)(stranger));
+        Assert.Throws<InvalidOperationException>(() => new ClusterTlsOptions { AlsoTrustedSha256 = "not-a-hash" }.PeerValidator(current));
+        Assert.Throws<InvalidOperationException>(() => new ClusterTlsOptions { AlsoTrustedSha256 = plain[..40] }.PeerValidator(current));
+    }
+
+    private static string Fingerprint(string pfx)
+    {
+        using var certificate = new ClusterTlsOptions { CertificatePath = pfx }.LoadCertificate();
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(certificate.RawData));
     }
 
     private Task<IHost> StartClientAsync(ClusterTlsOptions? tls) =>
