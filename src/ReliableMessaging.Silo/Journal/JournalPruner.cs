@@ -18,9 +18,18 @@ public sealed partial class JournalPruner(
     TimeProvider time,
     ILogger<JournalPruner> logger) : BackgroundService
 {
-    private const int DeleteBatch = 10_000;
+    // Small enough that a batch holds the writers' lock briefly even on a slow database.
+    private const int DeleteBatch = 1_000;
 
-    private static readonly TimeSpan PruneTimeout = TimeSpan.FromMinutes(2);
+    /// <summary>
+    /// How long a batch waits for the exclusive lock. The writers' inserts queue behind a waiting
+    /// exclusive request (PostgreSQL grants locks in order), so the wait is bounded well below the
+    /// accounts' journal stall timeout (5 s); a prune that cannot get the lock tries at the next period.
+    /// </summary>
+    public static readonly TimeSpan LockWait = TimeSpan.FromSeconds(1);
+
+    /// <summary>A batch's whole time limit: the writers wait for it while it holds the lock.</summary>
+    private static readonly TimeSpan BatchTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>One pruning pass: raises the floor to now minus the retention, then deletes below it. Returns the rows deleted.</summary>
     public async Task<long> PruneAsync(CancellationToken cancellationToken)
@@ -70,10 +79,14 @@ public sealed partial class JournalPruner(
             // the statement never see rows gone without their tally, nor a tally without its rows gone.
             // Exclusive against the journal writer's inserts (they hold it shared): an insert either
             // committed before this delete's snapshot, or starts after this commit and sees the tally.
-            // Its own time limit: a 10,000-row delete behind the writers' locks may outlast the silo's
-            // default statement timeout (ProviderConnectionString), and nothing waits on pruning.
+            // The writers queue behind this lock from the moment it is asked for, on every silo: it is
+            // waited for at most LockWait, and held for one small delete.
             await using var batch = dataSource.CreateBatch();
-            batch.Timeout = (int)PruneTimeout.TotalSeconds;
+            batch.Timeout = (int)BatchTimeout.TotalSeconds;
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('lock_timeout', $1, true)")
+            {
+                Parameters = { new() { Value = ((int)LockWait.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture) } },
+            });
             batch.BatchCommands.Add(new NpgsqlBatchCommand(PostgresOperationJournal.PruneLockSql) { Parameters = { new() { Value = serviceId.Value } } });
             var delete = new NpgsqlBatchCommand($"""
                 WITH deleted AS (
@@ -106,6 +119,7 @@ public sealed partial class JournalPruner(
             long rows;
             await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
             {
+                await reader.NextResultAsync(cancellationToken);
                 await reader.NextResultAsync(cancellationToken);
                 await reader.ReadAsync(cancellationToken);
                 rows = reader.GetInt64(0);

@@ -373,6 +373,37 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Prune_BehindAnInsertThatHangs_GivesUpWithinItsLockWait_TheNextInsertsDoNotWaitForTheHungOne()
+    {
+        // The writers' inserts queue behind a prune's waiting exclusive request: a prune that waited for
+        // an insert hung on a slow database would stall every silo's journal for as long.
+        await using var dataSource = DataSource();
+        await using var journal = Journal(dataSource);
+        await using var hung = await dataSource.OpenConnectionAsync();
+        await using var hungInsert = await hung.BeginTransactionAsync();
+        await using (var lockCommand = new NpgsqlCommand(PostgresOperationJournal.InsertLockSql, hung, hungInsert))
+        {
+            lockCommand.Parameters.AddWithValue(_serviceId.Value);
+            await lockCommand.ExecuteNonQueryAsync();
+        }
+
+        var options = Options.Create(new AccountOptions { JournalRetention = TimeSpan.FromDays(2), MaxOperationAge = TimeSpan.FromDays(1) });
+        var pruner = new JournalPruner(dataSource, _serviceId, options, new FakeTimeProvider(Now), NullLogger<JournalPruner>.Instance);
+        var clock = Stopwatch.StartNew();
+        var prune = pruner.PruneAsync(CancellationToken.None);
+        await Task.Delay(200);
+        var append = journal.AppendAsync("grace", [Record(1, Now)]);
+
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => prune.WaitAsync(TimeSpan.FromSeconds(30)));
+        await append.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(PostgresErrorCodes.LockNotAvailable, refused.SqlState);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"the prune and the insert behind it waited {clock.Elapsed} for an insert that hangs");
+        Assert.Single((await journal.ReadAsync("grace", 0, 10)).Records);
+        await hungInsert.RollbackAsync();
+    }
+
+    [Fact]
     public async Task DatabaseUnreachable_CallsFailAsJournalUnavailable()
     {
         await using var nowhere = NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Database=x;Username=x;Timeout=2");
