@@ -29,8 +29,11 @@ public static class ProviderConnectionString
     /// <summary>The providers' connection string (clustering, grain storage, reminders).</summary>
     public static string For(string configured) => Tune(configured, Pool.Providers);
 
-    /// <summary>The journal's connection string: its own pool, a share of the process's.</summary>
+    /// <summary>The journal's reads and its pruner: a pool of their own, the journal's share of the process's but the writer's connection.</summary>
     public static string ForJournal(string configured) => Tune(configured, Pool.Journal);
+
+    /// <summary>The journal writer's: one connection of the journal's share, which nothing else can take.</summary>
+    public static string ForJournalWriter(string configured) => Tune(configured, Pool.JournalWriter);
 
     /// <summary>
     /// The database path probe's: one connection of the process's budget, opened anew for each probe
@@ -49,7 +52,7 @@ public static class ProviderConnectionString
     /// <summary>The connections the process may hold in all (its configured <c>Maximum Pool Size</c>, split three ways).</summary>
     public static int TotalPoolSize(string configured) => new NpgsqlConnectionStringBuilder(configured).MaxPoolSize;
 
-    /// <summary>The journal's share of a process's pool of <paramref name="total"/>: one writer, short reads and the pruner.</summary>
+    /// <summary>The journal's share of a process's pool of <paramref name="total"/>: one connection for the writer, the rest for short reads and the pruner.</summary>
     public static int JournalPoolSize(int total) => Math.Clamp(total / 4, 2, 10);
 
     private static string Tune(string configured, Pool pool)
@@ -104,7 +107,8 @@ public static class ProviderConnectionString
 
         builder.MaxPoolSize = pool switch
         {
-            Pool.Journal => JournalPoolSize(total),
+            Pool.Journal => JournalPoolSize(total) - 1,
+            Pool.JournalWriter => 1,
             Pool.Probe => 1,
             _ => total - JournalPoolSize(total) - 1,
         };
@@ -119,6 +123,7 @@ public static class ProviderConnectionString
     {
         Providers,
         Journal,
+        JournalWriter,
         Probe,
     }
 

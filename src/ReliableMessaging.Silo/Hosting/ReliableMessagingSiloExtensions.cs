@@ -140,6 +140,7 @@ public static class ReliableMessagingSiloExtensions
 
         // The journal tier: every committed record, appended in batches across the silo's accounts.
         services.AddSingleton(_ => NpgsqlDataSource.Create(ProviderConnectionString.ForJournal(configured)));
+        services.AddSingleton(_ => new JournalWriterDataSource(NpgsqlDataSource.Create(ProviderConnectionString.ForJournalWriter(configured))));
         services.AddSingleton(sp => new JournalServiceId(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
         services.AddSingleton<PostgresOperationJournal>();
         services.AddSingleton<IOperationJournal>(sp => sp.GetRequiredService<PostgresOperationJournal>());

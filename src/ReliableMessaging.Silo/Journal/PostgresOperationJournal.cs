@@ -95,6 +95,7 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
         "operation_id, sequence, kind, amount, status, balance_after, counterparty, transfer_state, recorded_at, issued_by";
 
     private readonly NpgsqlDataSource _dataSource;
+    private readonly NpgsqlDataSource _writerDataSource;
     private readonly string _serviceId;
     private readonly TimeSpan _flushDelay;
     private readonly ILogger<PostgresOperationJournal> _logger;
@@ -110,9 +111,19 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
     // do not make every shared insert fail and split again. Touched by the writer loop only.
     private readonly HashSet<string> _refusedAccounts = new(StringComparer.Ordinal);
 
+    /// <summary>One pool for everything (tools and tests).</summary>
     public PostgresOperationJournal(NpgsqlDataSource dataSource, JournalServiceId serviceId, IOptions<AccountOptions> options, ILogger<PostgresOperationJournal> logger)
+        : this(new JournalWriterDataSource(dataSource), dataSource, serviceId, options, logger)
     {
-        _dataSource = dataSource;
+    }
+
+    /// <summary>The silo's: the writer on a pool of its own, reads on <paramref name="readDataSource"/>.</summary>
+    public PostgresOperationJournal(
+        JournalWriterDataSource writerDataSource, NpgsqlDataSource readDataSource, JournalServiceId serviceId, IOptions<AccountOptions> options, ILogger<PostgresOperationJournal> logger)
+    {
+        ArgumentNullException.ThrowIfNull(writerDataSource);
+        _writerDataSource = writerDataSource.DataSource;
+        _dataSource = readDataSource;
         ArgumentNullException.ThrowIfNull(serviceId);
         ArgumentNullException.ThrowIfNull(options);
         _serviceId = serviceId.Value;
@@ -388,7 +399,7 @@ public sealed partial class PostgresOperationJournal : IOperationJournal, IAsync
         // transaction; its second statement's snapshot follows the lock), also on a silo that prunes
         // nothing itself: another silo of the service may (a rollout that turns the retention on), and a
         // re-sent record inserted while its prune deletes it would be counted twice, row and tally.
-        await using var batch = _dataSource.CreateBatch();
+        await using var batch = _writerDataSource.CreateBatch();
         batch.BatchCommands.Add(Command(InsertLockSql, _serviceId));
         batch.BatchCommands.Add(Command(sql, values));
         await batch.ExecuteNonQueryAsync(_stopping.Token);

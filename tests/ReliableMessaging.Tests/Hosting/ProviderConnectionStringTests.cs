@@ -28,15 +28,19 @@ public sealed class ProviderConnectionStringTests
     [InlineData("Host=db", 89, 10)]
     public void ProvidersJournalAndProbe_SplitTheProcesssPool_NeverMoreThanItWasGiven(string configured, int providers, int journal)
     {
-        // Three pools per silo: each taking the whole of it would put a cluster past PostgreSQL's
+        // Four pools per silo: each taking the whole of it would put a cluster past PostgreSQL's
         // max_connections, which docker-compose.yml and scripts/cluster.sh divide among the processes.
+        // The journal's share is its writer's one connection and its reads' (and pruner's) pool.
         var forProviders = new NpgsqlConnectionStringBuilder(ProviderConnectionString.For(configured));
         var forJournal = new NpgsqlConnectionStringBuilder(ProviderConnectionString.ForJournal(configured));
+        var forWriter = new NpgsqlConnectionStringBuilder(ProviderConnectionString.ForJournalWriter(configured));
         var forProbe = new NpgsqlConnectionStringBuilder(ProviderConnectionString.ForProbe(configured, TimeSpan.FromSeconds(5)));
 
-        Assert.Equal((providers, journal, 1), (forProviders.MaxPoolSize, forJournal.MaxPoolSize, forProbe.MaxPoolSize));
-        Assert.Equal(new NpgsqlConnectionStringBuilder(configured).MaxPoolSize, forProviders.MaxPoolSize + forJournal.MaxPoolSize + forProbe.MaxPoolSize);
+        Assert.Equal((providers, journal - 1, 1, 1), (forProviders.MaxPoolSize, forJournal.MaxPoolSize, forWriter.MaxPoolSize, forProbe.MaxPoolSize));
+        Assert.Equal(new NpgsqlConnectionStringBuilder(configured).MaxPoolSize,
+            forProviders.MaxPoolSize + forJournal.MaxPoolSize + forWriter.MaxPoolSize + forProbe.MaxPoolSize);
         Assert.True(forJournal.NoResetOnClose);
+        Assert.True(forWriter.NoResetOnClose);
         Assert.Throws<InvalidOperationException>(() => ProviderConnectionString.For("Host=db;Maximum Pool Size=4"));
     }
 
@@ -77,6 +81,7 @@ public sealed class ProviderConnectionStringTests
                  {
                      () => ProviderConnectionString.For(configured),
                      () => ProviderConnectionString.ForJournal(configured),
+                     () => ProviderConnectionString.ForJournalWriter(configured),
                      () => ProviderConnectionString.ForProbe(configured, TimeSpan.FromSeconds(5)),
                  })
         {

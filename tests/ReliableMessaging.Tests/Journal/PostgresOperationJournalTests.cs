@@ -404,6 +404,25 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task ReadsHoldingEveryConnectionOfTheirPool_TheWriterStillAppends_AReadMoreFailsAsUnavailable()
+    {
+        // Statement pages and look-ups of old operations on a slow database: however many are in flight,
+        // they must not take the connection the writer needs, or every account's records wait with them.
+        await using var reads = NpgsqlDataSource.Create(fixture.Postgres.ConnectionString + ";Maximum Pool Size=2;Timeout=2");
+        await using var writer = DataSource();
+        await using var journal = new PostgresOperationJournal(
+            new JournalWriterDataSource(writer), reads, _serviceId, Options.Create(new AccountOptions()), NullLogger<PostgresOperationJournal>.Instance);
+        await using var first = await reads.OpenConnectionAsync();
+        await using var second = await reads.OpenConnectionAsync();
+
+        await journal.AppendAsync("heidi", [Record(1, Now)]).WaitAsync(TimeSpan.FromSeconds(30));
+        await Assert.ThrowsAsync<JournalUnavailableException>(() => journal.FindAsync("heidi", [Guid.CreateVersion7()]));
+
+        await second.CloseAsync();
+        Assert.Single((await journal.ReadAsync("heidi", 0, 10)).Records);
+    }
+
+    [Fact]
     public async Task DatabaseUnreachable_CallsFailAsJournalUnavailable()
     {
         await using var nowhere = NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Database=x;Username=x;Timeout=2");
