@@ -92,6 +92,9 @@ public sealed class HungDatabasePathTests(ITestOutputHelper output)
         output.WriteLine($"the account took its operation {hung.Elapsed.TotalSeconds:0.0} s after the path hung; answers before: {tally}");
         Assert.True(answer.Status == HttpStatusCode.OK,
             $"no answer within {MoveBound} ({tally})\n{cluster.LogLines(line => line.Contains("ReliableMessaging.Silo.Health", StringComparison.Ordinal), 20)}\n{cluster.LogTails()}");
+        // Until then, each answer was the retryable one, within the front end's deadline: never a hang (408
+        // here, the client's own timeout) and never a 500 (a failure mapped to "not retryable").
+        Assert.True(answers.SkipLast(1).All(status => status == HttpStatusCode.ServiceUnavailable), $"answers other than 503 before the 200: {tally}");
 
         // The gray silo left on its own, and said why; the others stayed.
         var exit = await cluster.RunAsync("wait-exit", GraySilo.ToString(CultureInfo.InvariantCulture), "60");

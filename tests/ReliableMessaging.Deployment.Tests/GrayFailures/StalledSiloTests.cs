@@ -79,11 +79,17 @@ public sealed class StalledSiloTests(ITestOutputHelper output)
         var degraded = WatchForDegradedAsync(cluster.ApiUri, MoveBound);
         var second = Guid.CreateVersion7();
         (HttpStatusCode Status, bool Replayed) secondAnswer;
+        var secondAnswers = new List<HttpStatusCode>();
         do
         {
             secondAnswer = await ApiDeposits.DepositAsync(http, account, second, 100);
+            secondAnswers.Add(secondAnswer.Status);
         }
         while (secondAnswer.Status != HttpStatusCode.OK && paused.Elapsed < MoveBound * 2);
+
+        // Until it moved, every answer was the retryable one within the front end's deadline: never a hang
+        // (408 here, the client's own timeout) nor a 500.
+        Assert.True(secondAnswers.SkipLast(1).All(status => status == HttpStatusCode.ServiceUnavailable), "answers before the move: " + string.Join(", ", secondAnswers));
 
         var moved = paused.Elapsed;
         output.WriteLine($"the account took a new operation {moved.TotalSeconds:0.0} s after the pause");
@@ -112,7 +118,8 @@ public sealed class StalledSiloTests(ITestOutputHelper output)
             Assert.Equal(100 + 10 + 100 + 1000, queuedBalance);
         }
 
-        output.WriteLine($"the deposit in flight at the pause was first answered {(await firstAnswer).Status}");
+        // In flight when the silo stopped answering: the front end's deadline answers it, retryable.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await firstAnswer).Status);
 
         // The write PostgreSQL committed during the pause counts once: its retry is a replay.
         var firstRetry = await ApiDeposits.DepositAsync(http, account, first, 10);
