@@ -731,12 +731,15 @@ public sealed class ReliableMessagingClient
     private static string Excerpt(string body)
     {
         const int Length = 200;
-        var start = body.Length > Length ? body[..Length] + "..." : body;
+        // Never half of a surrogate pair at the cut.
+        var cut = body.Length > Length && char.IsHighSurrogate(body[Length - 1]) ? Length - 1 : Length;
+        var start = body.Length > Length ? body[..cut] + "..." : body;
         return string.Create(start.Length, start, (span, text) =>
         {
             for (var i = 0; i < text.Length; i++)
             {
-                span[i] = char.IsControl(text[i]) ? ' ' : text[i];
+                // Line and paragraph separators end a line as much as a newline does.
+                span[i] = char.IsControl(text[i]) || text[i] is '\u2028' or '\u2029' ? ' ' : text[i];
             }
         });
     }

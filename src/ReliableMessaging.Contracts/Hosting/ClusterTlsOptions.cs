@@ -23,8 +23,8 @@ public sealed class ClusterTlsOptions
     public string? CertificatePassword { get; set; }
 
     /// <summary>
-    /// Further certificates a peer may present, by the SHA-256 hash of each (hex, as <c>openssl x509
-    /// -fingerprint -sha256</c> prints it, colons allowed; several separated by commas). None by default.
+    /// Further certificates a peer may present, by the SHA-256 hash of each (hex, colons allowed, or the
+    /// whole line <c>openssl x509 -fingerprint -sha256</c> prints; several separated by commas). None by default.
     /// It exists to replace the certificate without stopping the cluster: every member first trusts the
     /// next one as well, then presents it while still trusting the old, then trusts it alone, each step
     /// a rolling restart in which any two members accept each other (docs/deployment.md).
@@ -64,7 +64,8 @@ public sealed class ClusterTlsOptions
     {
         foreach (var entry in (hashes ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            var hex = entry.Replace(":", string.Empty, StringComparison.Ordinal);
+            // openssl prints "sha256 Fingerprint=AB:CD:..." (SHA256 in 1.1): the part after '=' is the hash.
+            var hex = entry[(entry.LastIndexOf('=') + 1)..].Trim().Replace(":", string.Empty, StringComparison.Ordinal);
             byte[] hash;
             try
             {

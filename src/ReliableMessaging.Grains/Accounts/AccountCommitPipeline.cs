@@ -179,7 +179,7 @@ public sealed class AccountCommitPipeline
                         $"The operation journal fails on this account's records ({failure.Message}) and {_head.Unjournaled} wait for it; nothing was executed. An operator must look (the silo logs errors 3002 and 1030).");
             }
 
-            if (_rules.IsQueueFull(_head, _committed))
+            if (_rules.IsQueueFull(_head, _committed, request.Kind))
             {
                 // The state write in flight is slow (the database struggles): adding more to the next
                 // one would only make it larger and slower. Refused before anything is decided.

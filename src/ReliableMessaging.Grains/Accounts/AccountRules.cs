@@ -38,14 +38,17 @@ public sealed class AccountRules
 
     /// <summary>
     /// Whether <paramref name="pending"/> (the state the next write will carry) already holds as many
-    /// records beyond <paramref name="committed"/> as may wait for one write: a new operation is then
-    /// refused as unavailable instead of being added to it.
+    /// records beyond <paramref name="committed"/> as may wait for one write: a new operation of
+    /// <paramref name="kind"/> is then refused as unavailable instead of being added to it. Never a
+    /// transfer's credit: the sources' outboxes bound those already, and a credit retried at its
+    /// delivery's pace (up to a minute) would otherwise lose every freed place to clients retrying
+    /// within a second, for as long as the account stays busy.
     /// </summary>
-    public bool IsQueueFull(AccountState pending, AccountState committed)
+    public bool IsQueueFull(AccountState pending, AccountState committed, OperationKind kind)
     {
         ArgumentNullException.ThrowIfNull(pending);
         ArgumentNullException.ThrowIfNull(committed);
-        return pending.LastSequence - committed.LastSequence >= _maxQueued;
+        return kind != OperationKind.TransferIn && pending.LastSequence - committed.LastSequence >= _maxQueued;
     }
 
     /// <summary>Marks the account open. Returns false (and changes nothing) when it already was.</summary>

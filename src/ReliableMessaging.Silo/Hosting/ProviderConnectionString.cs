@@ -49,7 +49,7 @@ public static class ProviderConnectionString
         return builder.ConnectionString;
     }
 
-    /// <summary>The connections the process may hold in all (its configured <c>Maximum Pool Size</c>, split three ways).</summary>
+    /// <summary>The connections the process may hold in all (its configured <c>Maximum Pool Size</c>, split four ways).</summary>
     public static int TotalPoolSize(string configured) => new NpgsqlConnectionStringBuilder(configured).MaxPoolSize;
 
     /// <summary>The journal's share of a process's pool of <paramref name="total"/>: one connection for the writer, the rest for short reads and the pruner.</summary>
@@ -95,8 +95,8 @@ public static class ProviderConnectionString
             builder.CommandTimeout = CommandTimeoutSeconds;
         }
 
-        // Three pools per silo: given P connections, the journal takes its share, the probe one and the
-        // providers the rest, so N processes with P each stay within N x P (the budget docker-compose.yml
+        // Four pools per silo: given P connections, the journal takes its share (its writer one of it),
+        // the probe one and the providers the rest, so N processes with P each stay within N x P (the budget docker-compose.yml
         // and scripts/cluster.sh divide PostgreSQL's max_connections by).
         var total = builder.MaxPoolSize;
         if (total < MinimumPoolSize)

@@ -884,7 +884,7 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
     {
         await using var harness = new ClientHarness(fixture.FrontEndA, options => options.ResolveUnanswered = false);
         var accountId = await harness.OpenWithBalanceAsync(1000);
-        var page = string.Concat(Enumerable.Repeat("<p>a proxy's page\r\n</p>\n", 500));
+        var page = string.Concat(Enumerable.Repeat("<p>a proxy's page\r\n</p>\u2028\n", 500));
         harness.Wire.ReplaceResponses(1, () => new HttpResponseMessage(HttpStatusCode.Created) { Content = new StringContent(page) });
 
         var outcome = await harness.Client.WithdrawAsync(accountId, 100);
@@ -894,6 +894,7 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
         Assert.True(outcome.Detail.Length < 300, outcome.Detail);
         Assert.DoesNotContain('\n', outcome.Detail);
         Assert.DoesNotContain('\r', outcome.Detail);
+        Assert.DoesNotContain('\u2028', outcome.Detail);
         Assert.Equal(page, Assert.IsType<UnexpectedResponseError>(outcome.Error).Problem.Body);
     }
 

@@ -222,13 +222,20 @@ public sealed class AccountCommitPipelineTests
         // The first write commits: three wait in the next, so there is room for one more.
         await CompleteWriteAsync(0);
         var roomAgain = pipeline.ExecuteAsync(new(OperationKind.Deposit, NewId(6), 1), Now);
+        await Assert.ThrowsAsync<AccountStorageException>(() => pipeline.ExecuteAsync(new(OperationKind.Deposit, NewId(8), 1), Now).WaitAsync(Timeout));
+
+        // Full again; a transfer's credit is never refused by it: clients retrying within a second would
+        // otherwise take every freed place from a credit its source retries at the delivery's pace.
+        var credit = pipeline.ExecuteAsync(new(OperationKind.TransferIn, TransferRecordIds.Credit(NewId(7)), 50, "payer"), Now);
+        Assert.False(credit.IsCompleted);
         await CompleteWriteAsync(1);
         await CompleteWriteAsync(2);
 
         Assert.All(await Task.WhenAll(admitted).WaitAsync(Timeout), result => Assert.Equal(OperationStatus.Succeeded, result.Status));
         Assert.Equal(((await admitted[3]) with { IsReplay = true }), await duplicate.WaitAsync(Timeout));
         Assert.Equal(OperationStatus.Succeeded, (await roomAgain.WaitAsync(Timeout)).Status);
-        Assert.Equal(1005, pipeline.Committed.Balance);
+        Assert.Equal(OperationStatus.Succeeded, (await credit.WaitAsync(Timeout)).Status);
+        Assert.Equal(1055, pipeline.Committed.Balance);
 
         // The refused one executed nothing: sent again, it runs once.
         Assert.Equal((OperationStatus.Succeeded, false), await Retried(pipeline.ExecuteAsync(new(OperationKind.Deposit, ids[4], 1), Now)));
