@@ -96,6 +96,12 @@ public static class Http
         Assert.Equal($"urn:reliable-messaging:problem:{code}", (string?)problem["type"]);
         Assert.Equal((int)status, (int?)problem["status"]);
         Assert.False(string.IsNullOrWhiteSpace((string?)problem["title"]));
+        // The code's published title, also when the framework wrote the problem (it writes its reason phrase).
+        if (ReliableMessaging.Api.Problems.ApiProblem.All.FirstOrDefault(known => known.Code == code && known.Status == (int)status) is { } published)
+        {
+            Assert.Equal(published.Title, (string?)problem["title"]);
+        }
+
         return problem;
     }
 

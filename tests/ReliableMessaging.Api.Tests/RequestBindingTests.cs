@@ -66,6 +66,32 @@ public sealed class RequestBindingTests(ApiFixture fixture)
         AssertWithdrawalRefusedAsync(body, "invalid-amount");
 
     [Fact]
+    public async Task Post_BodyIsJsonNull_400InvalidRequest_InTheApisWordsNotTheFrameworks()
+    {
+        var accountId = await OpenWithBalanceAsync(_client, 500);
+
+        using var response = await PostAsync(_client, $"/accounts/{accountId}/withdrawals", NewKey(), "null");
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid-request");
+        var detail = (string?)problem["detail"];
+        Assert.Contains("one JSON object", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Implicit", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Service", detail, StringComparison.Ordinal);
+        Assert.Equal(500L, await BalanceAsync(_client, accountId));
+    }
+
+    [Fact]
+    public async Task Statement_LimitGivenTwice_400InvalidRequest_NamesNoCSharpType()
+    {
+        var accountId = await OpenWithBalanceAsync(_client, 0);
+
+        using var response = await _client.GetAsync(new Uri($"/accounts/{accountId}/operations?limit=5&limit=6", UriKind.Relative));
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid-request");
+        Assert.DoesNotContain("int?", (string?)problem["detail"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public Task Post_NestedDeeperThanABodyCan_400InvalidRequest()
     {
         var deep = new string('[', 20) + new string(']', 20);
@@ -220,7 +246,8 @@ public sealed class RequestBindingTests(ApiFixture fixture)
             ? await SendStreamedAsync(kestrel, $"/accounts/{accountId}/withdrawals", OversizedBody())
             : await PostAsync(kestrel, $"/accounts/{accountId}/withdrawals", NewKey(), OversizedBody());
 
-        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "request-too-large");
+        var problem = await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "request-too-large");
+        Assert.Equal("The body is larger than 4096 bytes.", (string?)problem["detail"]);
         using var ok = await WithdrawAsync(kestrel, accountId, NewKey(), 1);
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         Assert.Equal(499L, await BalanceAsync(_client, accountId));

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using ReliableMessaging.Testing;
 using static ReliableMessaging.Api.Tests.Http;
 
@@ -117,6 +118,27 @@ public sealed class TransfersApiTests(ApiFixture fixture)
         Assert.True(IsReplayed(retry));
         Assert.Equal(await refused.Content.ReadAsStringAsync(), await retry.Content.ReadAsStringAsync());
         Assert.Equal((100L, 0L), (await BalanceAsync(_client, from), await BalanceAsync(_client, to)));
+    }
+
+    [Fact]
+    public async Task PostTransfer_InsufficientFunds_ItsRecordLinksToNoTransfer_TheTransferLookupNamesTheRefusalAsTheApiDoes()
+    {
+        var (from, to) = await OpenTransferPairAsync(_client, 100);
+        var key = NewKey();
+        using (var refused = await TransferAsync(key, from, to, 150))
+        {
+            await AssertProblemAsync(refused, (HttpStatusCode)422, "insufficient-funds");
+        }
+
+        using var record = await _client.GetAsync(new Uri($"/accounts/{from}/operations/{key}", UriKind.Relative));
+        using var transfer = await _client.GetAsync(new Uri($"/transfers/{key}", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, record.StatusCode);
+        var body = JsonNode.Parse(await record.Content.ReadAsStringAsync())!.AsObject();
+        Assert.Equal(("transfer-out", "insufficient-funds"), ((string?)body["kind"], (string?)body["status"]));
+        Assert.False(body.ContainsKey("transfer"), "a refused transfer has no delivery status to link to");
+        var problem = await AssertProblemAsync(transfer, HttpStatusCode.NotFound, "transfer-not-found");
+        Assert.Contains("(insufficient-funds)", (string?)problem["detail"], StringComparison.Ordinal);
     }
 
     [Fact]

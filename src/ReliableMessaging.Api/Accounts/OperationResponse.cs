@@ -26,7 +26,8 @@ public sealed record OperationResponse(
     {
         ArgumentNullException.ThrowIfNull(result);
         return new(result.OperationId, accountId, KindName(result.Kind), result.Amount, result.BalanceAfter ?? 0, StatusName(result.Status),
-            result.Kind == OperationKind.TransferOut ? $"/transfers/{result.OperationId}" : null);
+            // Only an accepted transfer has a delivery status to show; one refused for funds answers 404 there.
+            result is { Kind: OperationKind.TransferOut, Status: OperationStatus.Succeeded } ? $"/transfers/{result.OperationId}" : null);
     }
 
     public static string KindName(OperationKind kind) => kind switch

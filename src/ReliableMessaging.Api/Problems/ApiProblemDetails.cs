@@ -1,3 +1,5 @@
+using ReliableMessaging.Api.Hosting;
+
 namespace ReliableMessaging.Api.Problems;
 
 /// <summary>
@@ -28,16 +30,28 @@ internal static class ApiProblemDetails
             return;
         }
 
-        // Problems raised by the framework itself (routing, content negotiation) get a stable code too.
-        details.Type = ApiProblem.TypePrefix + (details.Status switch
+        // Problems raised by the framework itself (routing, content negotiation, a body over the limit
+        // that the body reader refuses without throwing, an exception) get a stable code too, and that
+        // code's own title, as the API's table publishes it (the framework writes its reason phrase).
+        var known = details.Status switch
         {
-            StatusCodes.Status400BadRequest => ApiProblem.InvalidRequest.Code,
-            StatusCodes.Status401Unauthorized => ApiProblem.Unauthorized.Code,
-            StatusCodes.Status403Forbidden => ApiProblem.Forbidden.Code,
-            StatusCodes.Status413PayloadTooLarge => ApiProblem.RequestTooLarge.Code,
-            StatusCodes.Status415UnsupportedMediaType => ApiProblem.UnsupportedMediaType.Code,
-            StatusCodes.Status500InternalServerError => ApiProblem.InternalError.Code,
-            var status => $"http-{status}",
-        });
+            StatusCodes.Status400BadRequest => ApiProblem.InvalidRequest,
+            StatusCodes.Status401Unauthorized => ApiProblem.Unauthorized,
+            StatusCodes.Status403Forbidden => ApiProblem.Forbidden,
+            StatusCodes.Status413PayloadTooLarge => ApiProblem.RequestTooLarge,
+            StatusCodes.Status415UnsupportedMediaType => ApiProblem.UnsupportedMediaType,
+            StatusCodes.Status500InternalServerError => ApiProblem.InternalError,
+            _ => null,
+        };
+        details.Type = ApiProblem.TypePrefix + (known?.Code ?? $"http-{details.Status}");
+        if (known is not null)
+        {
+            details.Title = known.Title;
+        }
+
+        if (known == ApiProblem.RequestTooLarge)
+        {
+            details.Detail ??= RequestBinding.TooLargeDetail(RequestBinding.MaxBodyBytes);
+        }
     }
 }

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
+using ReliableMessaging.Api.Hosting;
 
 namespace ReliableMessaging.Api.Problems;
 
@@ -30,14 +32,19 @@ internal sealed partial class BadRequestExceptionHandler(ILogger<BadRequestExcep
 
     private static ProblemHttpResult ProblemFor(BadHttpRequestException exception, HttpRequest request) => exception.StatusCode switch
     {
-        StatusCodes.Status413PayloadTooLarge => ApiProblem.RequestTooLarge.ToResult(exception.Message),
+        StatusCodes.Status413PayloadTooLarge => ApiProblem.RequestTooLarge.ToResult(RequestBinding.TooLargeDetail(RequestBinding.MaxBodyBytes)),
         StatusCodes.Status415UnsupportedMediaType => ApiProblem.UnsupportedMediaType.ToResult(request.ContentType is { Length: > 0 } contentType
             ? $"Content-Type '{contentType}' is not application/json."
             : "The request has no Content-Type: send the body as application/json."),
         StatusCodes.Status400BadRequest when exception.InnerException is JsonException json => RequestBodyProblems.ForJson(json),
-        StatusCodes.Status400BadRequest when request.ContentLength == 0 => ApiProblem.InvalidRequest.ToResult(
+        StatusCodes.Status400BadRequest when request.ContentLength == 0
+            || request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false } => ApiProblem.InvalidRequest.ToResult(
             "The request has no body: send one JSON object of this operation's shape (see /openapi/v1.json)."),
-        StatusCodes.Status400BadRequest => ApiProblem.InvalidRequest.ToResult(exception.Message),
+
+        // The framework's own words name C# types and parameters ("Implicit body inferred ...", "Failed to
+        // bind parameter ..."): a caller gets the API's (the log keeps the framework's, at Debug).
+        StatusCodes.Status400BadRequest => ApiProblem.InvalidRequest.ToResult(
+            "The request could not be read: the body must be one JSON object of this operation's shape (not null), and each route, query and header value must have its documented form (see /openapi/v1.json)."),
 
         // Other refusals of the server (a request timeout, headers too large): their own status, with
         // the code the problem-details customization gives that status.

@@ -109,7 +109,7 @@ public static class TransfersApi
         {
             // A transfer refused for insufficient funds is recorded, but it was never accepted.
             TransferLookupStatus.Found when lookup.Transfer is { State: null } => ApiProblem.TransferNotFound.ToResult(
-                $"Transfer {id} was refused ({lookup.Transfer.Status}); no transfer was accepted with this ID."),
+                $"Transfer {id} was refused ({OperationResponse.StatusName(lookup.Transfer.Status)}); no transfer was accepted with this ID."),
             TransferLookupStatus.Found => TypedResults.Ok(TransferResponse.FromResult(lookup.Transfer!)),
             TransferLookupStatus.Expired => ApiProblem.OperationExpired.ToResult($"Transfer {id} is older than its source account still remembers."),
             TransferLookupStatus.Unconfirmed => NotConfirmed(response, id),
