@@ -37,8 +37,9 @@ internal sealed partial class BadRequestExceptionHandler(ILogger<BadRequestExcep
             ? $"Content-Type '{contentType}' is not application/json."
             : "The request has no Content-Type: send the body as application/json."),
         StatusCodes.Status400BadRequest when exception.InnerException is JsonException json => RequestBodyProblems.ForJson(json),
+        // A POST without a body: announced as empty, or sent without a length or chunking (so it has none).
         StatusCodes.Status400BadRequest when request.ContentLength == 0
-            || request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false } => ApiProblem.InvalidRequest.ToResult(
+            || (HttpMethods.IsPost(request.Method) && request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false }) => ApiProblem.InvalidRequest.ToResult(
             "The request has no body: send one JSON object of this operation's shape (see /openapi/v1.json)."),
 
         // The framework's own words name C# types and parameters ("Implicit body inferred ...", "Failed to
