@@ -30,7 +30,8 @@ internal sealed class IdempotencyKeyOperationTransformer : IOpenApiOperationTran
             In = ParameterLocation.Header,
             Required = true,
             Description = "The operation's ID: a UUID version 7, made once per logical operation and sent unchanged on every retry "
-                + "(bare, or as a structured-field string \"...\"). A retry with the same key and body gets the first answer again.",
+                + "(bare, or as a structured-field string \"...\"). A retry with the same key and body of an operation that ran gets its answer again; "
+                + "a refusal that executed nothing and is not recorded is decided again.",
             Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "uuid" },
         };
         foreach (var response in operation.Responses?.Values ?? Enumerable.Empty<IOpenApiResponse>())

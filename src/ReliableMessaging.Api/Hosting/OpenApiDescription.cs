@@ -13,8 +13,10 @@ internal static class OpenApiDescription
     {
         var text = new StringBuilder();
         text.AppendLine("Exactly-once deposits and withdrawals. Every POST carries an `" + IdempotencyKey.HeaderName + "` header holding a UUID version 7 ");
-        text.AppendLine("(bare, or as a structured-field string). A retry with the same key and body gets the same status and body as the first answer, ");
-        text.AppendLine("plus `" + IdempotencyKey.ReplayedHeaderName + ": true`. Amounts are integers in minor units. Request bodies are limited to " + RequestBinding.MaxBodyBytes + " bytes.");
+        text.AppendLine("(bare, or as a structured-field string). A retry with the same key and body of an operation that ran gets the same status and body ");
+        text.AppendLine("as the first answer (a recorded insufficient-funds too; a transfer's 202 shows its current status), plus `" + IdempotencyKey.ReplayedHeaderName + ": true`. ");
+        text.AppendLine("A refusal that executed nothing and is not recorded (account-not-found, invalid-amount, storage-unavailable, ...) is decided again on a retry. ");
+        text.AppendLine("Amounts are integers in minor units. Request bodies are limited to " + RequestBinding.MaxBodyBytes + " bytes.");
         text.AppendLine();
         text.AppendLine("Errors are RFC 9457 problem details whose `type` is `" + ApiProblem.TypePrefix + "<code>`:");
         text.AppendLine();
