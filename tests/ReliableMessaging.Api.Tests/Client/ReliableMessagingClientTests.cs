@@ -765,14 +765,7 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
     [Fact]
     public async Task ServiceFailing_FirstAttemptsOfDifferentOperations_OpenTheBreaker_TheNextIsNotSent()
     {
-        await using var harness = new ClientHarness(fixture.FrontEndA, options =>
-        {
-            options.MaxAttempts = 1;
-            options.ResolveUnanswered = false;
-            options.CircuitBreakerMinimumThroughput = 2;
-            options.CircuitBreakerFailureRatio = 0.5;
-            options.CircuitBreakerBreakDuration = TimeSpan.FromSeconds(30);
-        });
+        await using var harness = new ClientHarness(fixture.FrontEndA, OneAttemptBreakerOpeningAtTwoFailures);
         var accountId = await harness.OpenWithBalanceAsync(1000);
         harness.Wire.RefuseRequests(100);
 
@@ -943,14 +936,7 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
     [Fact]
     public async Task IsReady_WhileTheBreakerIsOpen_StillAsksTheService_AndItsFailuresNeverOpenIt()
     {
-        await using var harness = new ClientHarness(fixture.FrontEndA, options =>
-        {
-            options.MaxAttempts = 1;
-            options.ResolveUnanswered = false;
-            options.CircuitBreakerMinimumThroughput = 2;
-            options.CircuitBreakerFailureRatio = 0.5;
-            options.CircuitBreakerBreakDuration = TimeSpan.FromSeconds(30);
-        }, pathSuffix: "/health/ready");
+        await using var harness = new ClientHarness(fixture.FrontEndA, OneAttemptBreakerOpeningAtTwoFailures, pathSuffix: "/health/ready");
         // Readiness probes that fail (a deploy in progress) are not the operations' failures.
         harness.Wire.RefuseRequests(5);
         for (var i = 0; i < 5; i++)
@@ -971,6 +957,16 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
 
         Assert.True(await harness.Client.IsReadyAsync());
         Assert.Equal(probes + 1, harness.Wire.Attempts.Count(a => a.Path == "/health/ready"));
+    }
+
+    /// <summary>One attempt per call, no look-up, and a breaker that opens once half of at least two first attempts failed.</summary>
+    private static void OneAttemptBreakerOpeningAtTwoFailures(ReliableMessagingClientOptions options)
+    {
+        options.MaxAttempts = 1;
+        options.ResolveUnanswered = false;
+        options.CircuitBreakerMinimumThroughput = 2;
+        options.CircuitBreakerFailureRatio = 0.5;
+        options.CircuitBreakerBreakDuration = TimeSpan.FromSeconds(30);
     }
 
     private static async Task<TransferLookup> WaitFinishedAsync(ReliableMessagingClient client, Guid transferId)

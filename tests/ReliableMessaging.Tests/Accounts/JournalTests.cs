@@ -171,6 +171,28 @@ public sealed class JournalTests(ClusterFixture fixture)
         }
     }
 
+    /// <summary>
+    /// Waits for <paramref name="count"/> of the calls sent behind a held write to be answered (while the
+    /// write is still held) and checks that exactly those were refused as unavailable.
+    /// </summary>
+    private static async Task<List<Task<OperationResult>>> RefusedAtOnceAsync(IReadOnlyList<Task<OperationResult>> behind, int count)
+    {
+        var answeredWithin = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (behind.Count(call => call.IsCompleted) < count && DateTime.UtcNow < answeredWithin)
+        {
+            await Task.Delay(20);
+        }
+
+        var refused = behind.Where(call => call.IsCompleted).ToList();
+        Assert.Equal(count, refused.Count);
+        foreach (var call in refused)
+        {
+            await Assert.ThrowsAsync<AccountStorageException>(() => call);
+        }
+
+        return refused;
+    }
+
     [Fact]
     public async Task SlowStateWrite_JournalFine_OperationsQueuedPastTheBound_RefusedAsUnavailable_NoneExecuted()
     {
@@ -192,18 +214,7 @@ public sealed class JournalTests(ClusterFixture fixture)
             await started.WaitAsync(Patience);
 
             // The held one and Bound - 1 behind it wait for writes; the other six are refused at once.
-            var answeredWithin = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-            while (behind.Count(call => call.IsCompleted) < 6 && DateTime.UtcNow < answeredWithin)
-            {
-                await Task.Delay(20);
-            }
-
-            var refused = behind.Where(call => call.IsCompleted).ToList();
-            Assert.Equal(6, refused.Count);
-            foreach (var call in refused)
-            {
-                await Assert.ThrowsAsync<AccountStorageException>(() => call);
-            }
+            var refused = await RefusedAtOnceAsync(behind, 6);
 
             gate.TrySetResult();
             Assert.Equal(OperationStatus.Succeeded, (await held.WaitAsync(Patience)).Status);
@@ -258,18 +269,7 @@ public sealed class JournalTests(ClusterFixture fixture)
 
             // Only the bound's last record is admitted; the other nine are refused before anything is written
             // (their answers are on their way back while the write is still held).
-            var answeredWithin = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-            while (behind.Count(call => call.IsCompleted) < 9 && DateTime.UtcNow < answeredWithin)
-            {
-                await Task.Delay(20);
-            }
-
-            var refused = behind.Where(call => call.IsCompleted).ToList();
-            Assert.Equal(9, refused.Count);
-            foreach (var call in refused)
-            {
-                await Assert.ThrowsAsync<AccountStorageException>(() => call);
-            }
+            var refused = await RefusedAtOnceAsync(behind, 9);
 
             gate.TrySetResult();
             Assert.Equal(OperationStatus.Succeeded, (await held.WaitAsync(Patience)).Status);

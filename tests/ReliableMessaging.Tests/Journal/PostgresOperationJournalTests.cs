@@ -33,6 +33,16 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
         return NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(fixture.Postgres.ConnectionString) { Username = role }.ConnectionString);
     }
 
+    /// <summary>Takes the service's journal lock (<paramref name="lockSql"/>: the writers' or the pruner's) in a transaction left open.</summary>
+    private async Task<NpgsqlTransaction> HoldJournalLockAsync(NpgsqlConnection connection, string lockSql)
+    {
+        var transaction = await connection.BeginTransactionAsync();
+        await using var lockCommand = new NpgsqlCommand(lockSql, connection, transaction);
+        lockCommand.Parameters.AddWithValue(_serviceId.Value);
+        await lockCommand.ExecuteNonQueryAsync();
+        return transaction;
+    }
+
     private PostgresOperationJournal Journal(NpgsqlDataSource dataSource) =>
         new(dataSource, _serviceId, Options.Create(new AccountOptions()), NullLogger<PostgresOperationJournal>.Instance);
 
@@ -342,12 +352,7 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
         await using var dataSource = DataSource();
         await using var journal = Journal(dataSource);
         await using var pruner = await dataSource.OpenConnectionAsync();
-        await using var prune = await pruner.BeginTransactionAsync();
-        await using (var lockCommand = new NpgsqlCommand(PostgresOperationJournal.PruneLockSql, pruner, prune))
-        {
-            lockCommand.Parameters.AddWithValue(_serviceId.Value);
-            await lockCommand.ExecuteNonQueryAsync();
-        }
+        await using var prune = await HoldJournalLockAsync(pruner, PostgresOperationJournal.PruneLockSql);
 
         var append = journal.AppendAsync("alice", [Record(1, Now)]);
 
@@ -380,12 +385,7 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
         await using var dataSource = DataSource();
         await using var journal = Journal(dataSource);
         await using var hung = await dataSource.OpenConnectionAsync();
-        await using var hungInsert = await hung.BeginTransactionAsync();
-        await using (var lockCommand = new NpgsqlCommand(PostgresOperationJournal.InsertLockSql, hung, hungInsert))
-        {
-            lockCommand.Parameters.AddWithValue(_serviceId.Value);
-            await lockCommand.ExecuteNonQueryAsync();
-        }
+        await using var hungInsert = await HoldJournalLockAsync(hung, PostgresOperationJournal.InsertLockSql);
 
         var options = Options.Create(new AccountOptions { JournalRetention = TimeSpan.FromDays(2), MaxOperationAge = TimeSpan.FromDays(1) });
         var pruner = new JournalPruner(dataSource, _serviceId, options, new FakeTimeProvider(Now), NullLogger<JournalPruner>.Instance);
