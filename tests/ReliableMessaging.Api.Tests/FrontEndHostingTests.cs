@@ -58,6 +58,16 @@ public sealed class FrontEndHostingTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task OpenApiDocument_ADocumentThatDoesNotExist_NeverServedFromTheCache()
+    {
+        using var first = await _client.GetAsync(new Uri("/openapi/v2.json", UriKind.Relative));
+        using var second = await _client.GetAsync(new Uri("/openapi/v2.json", UriKind.Relative));
+
+        Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.NotFound), (first.StatusCode, second.StatusCode));
+        Assert.Null(second.Headers.Age);
+    }
+
+    [Fact]
     public void ClusterClient_RunsWithTheFrontEndsDeadlineForAGrainCall()
     {
         // What the running front end's Orleans client was given, not what a file says: a grain call
