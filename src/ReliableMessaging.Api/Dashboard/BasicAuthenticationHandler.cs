@@ -44,31 +44,14 @@ internal sealed class BasicAuthenticationHandler(
 
         // Connections without an IP peer (in-process, a unix socket) share one address.
         var peer = Context.Connection.RemoteIpAddress ?? IPAddress.None;
-        if (throttle.IsLockedOut(peer))
-        {
-            Context.Items[LockedOutKey] = true;
-            return Task.FromResult(AuthenticateResult.Fail("Too many failed dashboard logins from this address; wait a minute."));
-        }
-
-        string decoded;
-        try
-        {
-            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header.Parameter));
-        }
-        catch (FormatException)
-        {
-            throttle.Failed(peer);
-            return Task.FromResult(AuthenticateResult.Fail("Malformed Basic credentials."));
-        }
-
-        var separator = decoded.IndexOf(':', StringComparison.Ordinal);
         var expected = access.Value;
-        if (separator < 0 || !expected.IsEnabled
-            || !FixedTimeEquals(decoded[..separator], expected.Username)
-            || !FixedTimeEquals(decoded[(separator + 1)..], expected.Password))
+        switch (throttle.Attempt(peer, () => AreRight(header.Parameter, expected)))
         {
-            throttle.Failed(peer);
-            return Task.FromResult(AuthenticateResult.Fail("Wrong user name or password."));
+            case DashboardLoginVerdict.LockedOut:
+                Context.Items[LockedOutKey] = true;
+                return Task.FromResult(AuthenticateResult.Fail("Too many failed dashboard logins from this address; wait a minute."));
+            case DashboardLoginVerdict.Refused:
+                return Task.FromResult(AuthenticateResult.Fail("Wrong user name or password, or malformed Basic credentials."));
         }
 
         var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, expected.Username)], SchemeName);
@@ -105,6 +88,25 @@ internal sealed class BasicAuthenticationHandler(
         || !access.Value.RequireHttps
         || Context.Connection.RemoteIpAddress is not { } remote
         || IPAddress.IsLoopback(remote);
+
+    private static bool AreRight(string encoded, DashboardAccessOptions expected)
+    {
+        string decoded;
+        try
+        {
+            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(encoded));
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+
+        var separator = decoded.IndexOf(':', StringComparison.Ordinal);
+        // Both compared whatever the first gives: the time never says the user name was right.
+        return separator >= 0 && expected.IsEnabled
+            & FixedTimeEquals(decoded[..separator], expected.Username)
+            & FixedTimeEquals(decoded[(separator + 1)..], expected.Password);
+    }
 
     private static bool FixedTimeEquals(string actual, string expected) =>
         CryptographicOperations.FixedTimeEquals(

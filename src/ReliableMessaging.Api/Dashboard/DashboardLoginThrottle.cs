@@ -23,14 +23,35 @@ internal sealed class DashboardLoginThrottle : IDisposable
             QueueLimit = 0,
         }));
 
-    /// <summary>The peer has used up its failures for this window.</summary>
-    public bool IsLockedOut(IPAddress address) => _failures.GetStatistics(Peer(address))?.CurrentAvailablePermits == 0;
-
-    /// <summary>Counts one failed attempt of the peer.</summary>
-    public void Failed(IPAddress address)
+    /// <summary>
+    /// Checks one attempt of the peer with <paramref name="credentialsAreRight"/> and counts it if it fails,
+    /// as one step: checking first and counting after let concurrent guesses all pass the check while the
+    /// failures were below the limit, so a guesser got as many tries per window as requests it could keep
+    /// in flight. The check is a few microseconds (two hashes), so holding the peer's lock for it costs
+    /// nothing a login would notice.
+    /// </summary>
+    public DashboardLoginVerdict Attempt(IPAddress address, Func<bool> credentialsAreRight)
     {
-        using var lease = _failures.AttemptAcquire(Peer(address));
+        var peer = Peer(address);
+        lock (_locks[(peer.GetHashCode() & int.MaxValue) % _locks.Length])
+        {
+            if (_failures.GetStatistics(peer)?.CurrentAvailablePermits == 0)
+            {
+                return DashboardLoginVerdict.LockedOut;
+            }
+
+            if (credentialsAreRight())
+            {
+                return DashboardLoginVerdict.Accepted;
+            }
+
+            using var lease = _failures.AttemptAcquire(peer);
+            return DashboardLoginVerdict.Refused;
+        }
     }
+
+    // Striped: peers that share a stripe only wait for each other's microseconds.
+    private readonly object[] _locks = [.. Enumerable.Range(0, 64).Select(_ => new object())];
 
     /// <summary>
     /// The address whose failures count together: an IPv4 peer (also when mapped into IPv6) by itself, an
