@@ -69,6 +69,7 @@ public sealed class AccountsApiTests(ApiFixture fixture)
         Assert.True(IsReplayed(bare));
         Assert.Equal(await quoted.Content.ReadAsStringAsync(), await bare.Content.ReadAsStringAsync());
         Assert.Equal(key, (string?)(await JsonAsync(bare))["operationId"]);
+        Assert.Equal(40L, await BalanceAsync(_client, accountId));
     }
 
     [Fact]
@@ -80,6 +81,7 @@ public sealed class AccountsApiTests(ApiFixture fixture)
         using var refused = await WithdrawAsync(_client, accountId, key, 150);
         var problem = await AssertProblemAsync(refused, (HttpStatusCode)422, "insufficient-funds");
         using var deposit = await DepositAsync(_client, accountId, NewKey(), 1000);
+        Assert.Equal(HttpStatusCode.OK, deposit.StatusCode);
         using var retry = await WithdrawAsync(_client, accountId, key, 150);
 
         await AssertProblemAsync(retry, (HttpStatusCode)422, "insufficient-funds");
@@ -88,6 +90,7 @@ public sealed class AccountsApiTests(ApiFixture fixture)
         Assert.Equal(await refused.Content.ReadAsStringAsync(), await retry.Content.ReadAsStringAsync());
         Assert.Equal(100, (long)problem["balance"]!);
         Assert.Equal(key, (string?)problem["operationId"]);
+        Assert.Equal(1100L, await BalanceAsync(_client, accountId));
     }
 
     [Theory]
@@ -281,6 +284,11 @@ public sealed class AccountsApiTests(ApiFixture fixture)
         Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
         Assert.False(IsReplayed(retry));
         Assert.Equal(900, (long)(await JsonAsync(retry))["balanceAfter"]!);
+
+        using var again = await WithdrawAsync(_client, accountId, key, 100);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.True(IsReplayed(again));
+        Assert.Equal(900L, await BalanceAsync(_client, accountId));
     }
 
     [Fact]
@@ -310,9 +318,11 @@ public sealed class AccountsApiTests(ApiFixture fixture)
         using var viaA = await WithdrawAsync(_client, accountId, key, 300);
         using var viaB = await WithdrawAsync(clientB, accountId, key, 300);
 
+        Assert.Equal(HttpStatusCode.OK, viaA.StatusCode);
         Assert.Equal(HttpStatusCode.OK, viaB.StatusCode);
         Assert.True(IsReplayed(viaB));
         Assert.Equal(await viaA.Content.ReadAsStringAsync(), await viaB.Content.ReadAsStringAsync());
+        Assert.Equal(700L, await BalanceAsync(_client, accountId));
     }
 
     [Fact]

@@ -111,13 +111,17 @@ public sealed class TransfersApiTests(ApiFixture fixture)
         var key = NewKey();
 
         using var refused = await TransferAsync(key, from, to, 150);
+
+        // Funds arrive before the retry: only a recorded refusal still answers 422 (one decided again would move 150).
+        using var topUp = await DepositAsync(_client, from, NewKey(), 1000);
+        Assert.Equal(HttpStatusCode.OK, topUp.StatusCode);
         using var retry = await TransferAsync(key, from, to, 150);
 
         await AssertProblemAsync(refused, (HttpStatusCode)422, "insufficient-funds");
         await AssertProblemAsync(retry, (HttpStatusCode)422, "insufficient-funds");
         Assert.True(IsReplayed(retry));
         Assert.Equal(await refused.Content.ReadAsStringAsync(), await retry.Content.ReadAsStringAsync());
-        Assert.Equal((100L, 0L), (await BalanceAsync(_client, from), await BalanceAsync(_client, to)));
+        Assert.Equal((1100L, 0L), (await BalanceAsync(_client, from), await BalanceAsync(_client, to)));
     }
 
     [Fact]
@@ -185,6 +189,11 @@ public sealed class TransfersApiTests(ApiFixture fixture)
         await AssertProblemAsync(badAmount, HttpStatusCode.BadRequest, "invalid-amount");
         await AssertProblemAsync(badAccount, HttpStatusCode.BadRequest, "invalid-account-id");
         await AssertProblemAsync(unknown, HttpStatusCode.NotFound, "transfer-not-found");
+
+        // Only the first moved money, once.
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal("completed", await WaitStatusAsync(key, "completed"));
+        Assert.Equal((990L, 10L), (await BalanceAsync(_client, from), await BalanceAsync(_client, to)));
     }
 
     [Theory]

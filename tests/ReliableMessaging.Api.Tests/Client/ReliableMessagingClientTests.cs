@@ -600,7 +600,8 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
         var accountId = await harness.OpenWithBalanceAsync(100);
 
         var refused = await harness.Client.WithdrawAsync(accountId, 500);
-        await harness.Client.DepositAsync(accountId, 1000);
+        var deposit = await harness.Client.DepositAsync(accountId, 1000);
+        Assert.Equal(OutcomeKind.Succeeded, deposit.Kind);
         var retried = await harness.Client.SendAsync(refused.Request);
 
         Assert.Equal(OutcomeKind.InsufficientFunds, refused.Kind);
@@ -608,6 +609,7 @@ public sealed class ReliableMessagingClientTests(ApiFixture fixture)
         Assert.Equal(OutcomeKind.InsufficientFunds, retried.Kind);
         Assert.True(retried.IsReplay);
         Assert.Equal(refused.Body, retried.Body);
+        Assert.Equal(1100, await harness.BalanceAsync(accountId));
     }
 
     [Fact]

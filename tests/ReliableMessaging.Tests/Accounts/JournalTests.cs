@@ -339,6 +339,10 @@ public sealed class JournalTests(ClusterFixture fixture)
                 await account.Deposit(TestIds.NewOperationId(), 1);
             }
 
+            // The case under test happened: an append was held, and the journal lacks the newest records.
+            await held.Holding.WaitAsync(Patience);
+            Assert.True(await JournalTable.CountAsync(fixture.Postgres, fixture.ServiceId, accountId) < 66);
+
             var entries = new List<StatementEntry>();
             long? after = 0;
             var pages = 0;

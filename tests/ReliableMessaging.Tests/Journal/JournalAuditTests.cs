@@ -72,6 +72,10 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
         // Audit once the credit has landed, so the balances read afterwards are the audited ones.
         await TransferCompletion.WaitFinishedAsync(fixture.Grains, transferId, TimeSpan.FromSeconds(20));
 
+        // Both tiers: the payer's records have left its window for the journal, the transfer's newest are in both.
+        await fixture.Grains.GetGrain<IAccountGrain>(payer).SyncJournal();
+        Assert.True(await JournalTable.CountAsync(fixture.Postgres, fixture.ServiceId, payer) > AccountCluster.WindowSize);
+
         var report = await AuditAsync(payer, payee, never);
 
         Assert.True(report.Passed, string.Join("; ", report.Differences.Select(d => d.Reason).Concat(report.Unreachable)));

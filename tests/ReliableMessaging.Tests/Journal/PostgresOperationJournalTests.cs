@@ -391,7 +391,18 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
         var pruner = new JournalPruner(dataSource, _serviceId, options, new FakeTimeProvider(Now), NullLogger<JournalPruner>.Instance);
         var clock = Stopwatch.StartNew();
         var prune = pruner.PruneAsync(CancellationToken.None);
-        await Task.Delay(200);
+
+        // The insert must arrive while the prune waits for its lock (a sleep could let it in first on a
+        // loaded host, where it is never queued behind the prune): seen waiting by PostgreSQL itself.
+        await using var observer = await dataSource.OpenConnectionAsync();
+        await using var waiting = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", observer);
+        waiting.Parameters.AddWithValue(hung.ProcessID);
+        while ((long)(await waiting.ExecuteScalarAsync())! == 0)
+        {
+            Assert.False(prune.IsCompleted, "the prune ended before it was seen waiting for the hung insert's lock");
+            await Task.Delay(10);
+        }
+
         var append = journal.AppendAsync("grace", [Record(1, Now)]);
 
         var refused = await Assert.ThrowsAsync<PostgresException>(() => prune.WaitAsync(TimeSpan.FromSeconds(30)));
