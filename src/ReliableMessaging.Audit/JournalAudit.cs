@@ -63,7 +63,7 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
             }
 
             var through = checkpoint.Status == AccountStatus.Open ? checkpoint.LastSequence : 0;
-            var (rows, sum, lastBalance, newest, pruned, prunedEffect) = await SumJournalAsync(accountId, through, token);
+            var (rows, sum, lastBalance, newest, pruned, prunedEffect, brokenAt) = await SumJournalAsync(accountId, through, token);
             if (checkpoint.Status != AccountStatus.Open)
             {
                 // Never opened, or its state is gone: only the second has a journal.
@@ -86,7 +86,7 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
                 lock (differences)
                 {
                     checkedAccounts++;
-                    total += checkpoint.Balance;
+                    total = checked(total + checkpoint.Balance);
                     differences.Add(new AuditDifference(accountId, checkpoint.Balance, checkpoint.LastSequence, sum, rows,
                         $"the journal holds records through sequence {newest}, beyond the account's newest ({checkpoint.LastSequence}): its state went back"));
                 }
@@ -98,11 +98,12 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
             var reason = rows + pruned != checkpoint.LastSequence ? $"{checkpoint.LastSequence - rows - pruned} records missing from the journal"
                 : sum + prunedEffect != checkpoint.Balance ? $"the journal sums to {sum + prunedEffect}, the balance is {checkpoint.Balance}"
                 : lastBalance is { } newestBalance && newestBalance != checkpoint.Balance ? $"the newest record says the balance is {newestBalance}"
+                : brokenAt is { } sequence ? $"record {sequence}'s balance does not follow from the record before it and its own effect (or is negative)"
                 : null;
             lock (differences)
             {
                 checkedAccounts++;
-                total += checkpoint.Balance;
+                total = checked(total + checkpoint.Balance);
                 if (reason is not null)
                 {
                     differences.Add(new AuditDifference(accountId, checkpoint.Balance, checkpoint.LastSequence, sum, rows, reason));
@@ -156,28 +157,50 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
 
     /// <summary>
     /// The account's journal through <paramref name="throughSequence"/>: rows, summed effect, the balance its
-    /// newest row records (null when that row is not there), the highest sequence at all, and the tally of
-    /// what the retention pruned. One statement, so one snapshot: a prune cannot move rows between them.
+    /// newest row records (null when that row is not there), the highest sequence at all, the tally of
+    /// what the retention pruned, and the first record whose balance breaks the chain. One statement, so
+    /// one snapshot: a prune cannot move rows between them.
     /// </summary>
-    private async Task<(long Rows, long Sum, long? LastBalance, long Newest, long Pruned, long PrunedEffect)> SumJournalAsync(
+    /// <remarks>
+    /// Every record stores the balance after it (a refusal or a transfer's event: the balance it left
+    /// unchanged), so each balance is its predecessor's plus its own effect, and the first record's is its
+    /// effect plus what an upgrade carried over (the tally's net effect while nothing was pruned). The sum
+    /// and the newest balance alone miss two rows changed by opposite amounts, or a balance rewritten with
+    /// a tally raised to match it: the chain does not. A predecessor the retention pruned leaves a record
+    /// unchained (rows go by their IDs' time, not in sequence). Compared as numeric: no overflow.
+    /// </remarks>
+    private async Task<(long Rows, long Sum, long? LastBalance, long Newest, long Pruned, long PrunedEffect, long? BrokenAt)> SumJournalAsync(
         string accountId, long throughSequence, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"""
-            SELECT count(*) FILTER (WHERE sequence <= $3), coalesce(sum({Effect}) FILTER (WHERE sequence <= $3), 0)::bigint,
-                   (SELECT balance_after FROM rm_operation_journal
-                    WHERE service_id = $1 AND account_id = $2 AND sequence = $3),
+            WITH pruned AS (
+                SELECT records, net_effect FROM rm_journal_pruned WHERE service_id = $1 AND account_id = $2
+            ), journal AS (
+                SELECT sequence, balance_after, ({Effect})::numeric AS effect,
+                       lag(sequence) OVER chain AS previous_sequence, lag(balance_after) OVER chain AS previous_balance
+                FROM rm_operation_journal
+                WHERE service_id = $1 AND account_id = $2
+                WINDOW chain AS (ORDER BY sequence)
+            )
+            SELECT count(*) FILTER (WHERE sequence BETWEEN 1 AND $3), coalesce(sum(effect) FILTER (WHERE sequence BETWEEN 1 AND $3), 0)::bigint,
+                   max(balance_after) FILTER (WHERE sequence = $3),
                    coalesce(max(sequence), 0),
-                   coalesce((SELECT records FROM rm_journal_pruned WHERE service_id = $1 AND account_id = $2), 0),
-                   coalesce((SELECT net_effect FROM rm_journal_pruned WHERE service_id = $1 AND account_id = $2), 0)
-            FROM rm_operation_journal
-            WHERE service_id = $1 AND account_id = $2
+                   coalesce((SELECT records FROM pruned), 0),
+                   coalesce((SELECT net_effect FROM pruned), 0),
+                   min(sequence) FILTER (WHERE sequence <= $3 AND (
+                       balance_after < 0
+                       OR (previous_sequence = sequence - 1 AND balance_after <> previous_balance + effect)
+                       OR (sequence = 1 AND coalesce((SELECT records FROM pruned), 0) = 0
+                           AND balance_after - effect <> coalesce((SELECT net_effect FROM pruned), 0))))
+            FROM journal
             """);
         command.Parameters.Add(new() { Value = serviceId });
         command.Parameters.Add(new() { Value = accountId });
         command.Parameters.Add(new() { Value = throughSequence });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        return (reader.GetInt64(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
+        return (reader.GetInt64(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5),
+            reader.IsDBNull(6) ? null : reader.GetInt64(6));
     }
 
     /// <summary>

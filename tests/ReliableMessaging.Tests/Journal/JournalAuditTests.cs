@@ -269,6 +269,53 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Audit_TwoRowsChangedByOppositeAmounts_ReportsTheFirstRecordWhoseBalanceNoLongerFollows()
+    {
+        // The sum and the newest balance stay as they were: only the chain of balances shows the edit.
+        var accountId = await AccountWithHistoryAsync(10);
+        await fixture.Grains.GetGrain<IAccountGrain>(accountId).SyncJournal();
+        Assert.True((await AuditAsync(accountId)).Passed);
+
+        await JournalTable.ExecuteAsync(fixture.Postgres,
+            "UPDATE rm_operation_journal SET amount = amount + CASE sequence WHEN 3 THEN 5 ELSE -5 END WHERE service_id = $1 AND account_id = $2 AND sequence IN (3, 5)",
+            fixture.ServiceId, accountId);
+
+        var difference = Assert.Single((await AuditAsync(accountId)).Differences);
+        Assert.Equal(accountId, difference.AccountId);
+        Assert.Contains("record 3's balance", difference.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Audit_BalanceRewrittenAndThePrunedTallyRaisedToMatch_ThenOneDeposit_Reported()
+    {
+        // What the application's credentials can do: rewrite a stored balance, raise the account's pruned
+        // tally by as much (the tally's net effect may change either way), and let a customer's next
+        // operation journal the new balance. The sum and the newest balance then agree with it.
+        var (account, accountId) = await TestAccounts.OpenFundedAsync(fixture.Grains, 1000);
+        await account.Withdraw(TestIds.NewOperationId(), 10);
+        await account.SyncJournal();
+        var serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>();
+        var stored = await fixture.Postgres.QueryScalarAsync<byte[]>(
+            "SELECT payloadbinary FROM orleansstorage WHERE serviceid = @service AND grainidextensionstring = @key",
+            ("service", fixture.ServiceId), ("key", accountId));
+        var state = serializer.Deserialize<AccountState>(stored) ?? throw new InvalidOperationException("No stored state.");
+        Assert.Equal(990, state.Balance);
+        state.Balance += 1_000_000;
+        await fixture.Postgres.QueryScalarAsync<int>(
+            "UPDATE orleansstorage SET payloadbinary = @payload, version = version + 1 WHERE serviceid = @service AND grainidextensionstring = @key RETURNING version",
+            ("payload", serializer.SerializeToArray(state)), ("service", fixture.ServiceId), ("key", accountId));
+        Assert.Equal(1, await JournalTable.ExecuteAsync(fixture.Postgres,
+            "INSERT INTO rm_journal_pruned (service_id, account_id, records, net_effect) VALUES ($1, $2, 0, 1000000)", fixture.ServiceId, accountId));
+        await RetireAsync(account);
+        Assert.Equal(OperationStatus.Succeeded, (await account.Deposit(TestIds.NewOperationId(), 5)).Status);
+        Assert.Equal(1_000_995, (await account.SyncJournal()).Balance);
+
+        var difference = Assert.Single((await AuditAsync(accountId)).Differences);
+        Assert.Equal(accountId, difference.AccountId);
+        Assert.Contains("record 1's balance", difference.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Audit_AccountStateLost_ReportsTheJournalWithoutItsAccount()
     {
         var lost = await AccountWithHistoryAsync(10);
