@@ -180,7 +180,7 @@ ensure_database() {
 }
 
 # Applied to a live database, a file's DDL (CREATE OR REPLACE TRIGGER on the journal) waits for its
-# table's lock behind a prune batch (up to 2 minutes), and every insert of the table queues behind that
+# table's lock behind a prune batch (a batch runs for at most 10 s), and every insert of the table queues behind that
 # wait. So each statement gives a lock up after 1 s (the file is one transaction, rolled back whole; the
 # journal's inserts wait a few seconds at most, as a file may hold one lock while the next statement
 # waits for another) and the file is applied again, for up to about 3 minutes. Messages in English
