@@ -112,6 +112,7 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
         });
 
         differences.AddRange(await UnsettledTransfersAsync(accountIds, startedAt.AddMinutes(-1), cancellationToken));
+        differences.AddRange(await new UnbackedCreditCheck(grains, dataSource, serviceId).RunAsync(accountIds, cancellationToken));
         return new AuditReport((int)checkedAccounts, differences.OrderBy(d => d.AccountId, StringComparer.Ordinal).ToList(),
             unreachable.Order(StringComparer.Ordinal).ToList(), total, await InTransferAsync(accounts, cancellationToken), EveryAccount: accountIds is null);
     }
@@ -167,7 +168,9 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
     /// effect plus what an upgrade carried over (the tally's net effect while nothing was pruned). The sum
     /// and the newest balance alone miss two rows changed by opposite amounts, or a balance rewritten with
     /// a tally raised to match it: the chain does not. A predecessor the retention pruned leaves a record
-    /// unchained (rows go by their IDs' time, not in sequence). Compared as numeric: no overflow.
+    /// unchained (rows go by their IDs' time, not in sequence), and so does one an upgrade from before the
+    /// journal numbered (recorded at the epoch: the old window kept records in ID order, not in the order
+    /// they ran, and could drop one as it recorded it). Compared as numeric: no overflow.
     /// </remarks>
     private async Task<(long Rows, long Sum, long? LastBalance, long Newest, long Pruned, long PrunedEffect, long? BrokenAt)> SumJournalAsync(
         string accountId, long throughSequence, CancellationToken cancellationToken)
@@ -176,8 +179,9 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
             WITH pruned AS (
                 SELECT records, net_effect FROM rm_journal_pruned WHERE service_id = $1 AND account_id = $2
             ), journal AS (
-                SELECT sequence, balance_after, ({Effect})::numeric AS effect,
-                       lag(sequence) OVER chain AS previous_sequence, lag(balance_after) OVER chain AS previous_balance
+                SELECT sequence, balance_after, ({Effect})::numeric AS effect, recorded_at = timestamptz 'epoch' AS upgraded,
+                       lag(sequence) OVER chain AS previous_sequence, lag(balance_after) OVER chain AS previous_balance,
+                       lag(recorded_at = timestamptz 'epoch') OVER chain AS previous_upgraded
                 FROM rm_operation_journal
                 WHERE service_id = $1 AND account_id = $2
                 WINDOW chain AS (ORDER BY sequence)
@@ -189,8 +193,8 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
                    coalesce((SELECT net_effect FROM pruned), 0),
                    min(sequence) FILTER (WHERE sequence <= $3 AND (
                        balance_after < 0
-                       OR (previous_sequence = sequence - 1 AND balance_after <> previous_balance + effect)
-                       OR (sequence = 1 AND coalesce((SELECT records FROM pruned), 0) = 0
+                       OR (previous_sequence = sequence - 1 AND NOT upgraded AND NOT previous_upgraded AND balance_after <> previous_balance + effect)
+                       OR (sequence = 1 AND NOT upgraded AND coalesce((SELECT records FROM pruned), 0) = 0
                            AND balance_after - effect <> coalesce((SELECT net_effect FROM pruned), 0))))
             FROM journal
             """);

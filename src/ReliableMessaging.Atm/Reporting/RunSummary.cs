@@ -163,8 +163,19 @@ public sealed record RunSummary
 
     public int ViolationCount => Violations.Count;
 
-    /// <summary>0 when every check held, 1 on any violation, 3 when the run could not be carried out as asked.</summary>
-    public int ExitCode => Violations.Count > 0 ? 1 : SetupErrors.Count > 0 ? 3 : 0;
+    /// <summary>
+    /// Why the run verified nothing, when it did not: no operation acknowledged (the service never
+    /// answered), or none of the acknowledged ones answered when sent again after the run (the journal
+    /// tier's replays unchecked). Such a run has found no violation because it looked at nothing, so it
+    /// must not pass.
+    /// </summary>
+    public string? NothingVerified =>
+        Succeeded + InsufficientFunds == 0 ? "no operation was acknowledged, so no outcome could be checked"
+        : LateReplaysCompared == 0 ? "no acknowledged operation was answered when sent again after the run, so no replay was compared"
+        : null;
+
+    /// <summary>0 when every check held, 1 on any violation, 3 when the run could not be carried out as asked or verified nothing.</summary>
+    public int ExitCode => Violations.Count > 0 ? 1 : SetupErrors.Count > 0 || NothingVerified is not null ? 3 : 0;
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 

@@ -177,7 +177,7 @@ public static class ChaosRun
             output.WriteLine("VIOLATION " + violation);
         }
 
-        foreach (var error in summary.SetupErrors)
+        foreach (var error in summary.SetupErrors.Append(summary.NothingVerified).OfType<string>())
         {
             output.WriteLine("RUN ERROR " + error);
         }

@@ -137,7 +137,13 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
         var honest = await AccountWithHistoryAsync(grains, 3);
         var changed = await AccountWithHistoryAsync(grains, 3);
         var stateLost = await AccountWithHistoryAsync(grains, 3);
-        Assert.Equal(3, (await AuditAsync(grains, serviceId, [honest, changed, stateLost])).AccountsChecked);
+        // Opened, never used: a state row and no journal row at all. One of them then gets money from nowhere.
+        var (quiet, quietRewritten) = (TestIds.NewId(), TestIds.NewId());
+        await grains.GetGrain<IAccountGrain>(quiet).Open();
+        await grains.GetGrain<IAccountGrain>(quietRewritten).Open();
+        Assert.Equal(5, (await AuditAsync(grains, serviceId, [honest, changed, stateLost, quiet, quietRewritten])).AccountsChecked);
+        Assert.Equal(0, await RaiseStoredBalanceAsync(serviceId, quietRewritten, 500));
+        await RetireAsync(grains.GetGrain<IAccountGrain>(quietRewritten));
         await JournalTable.ExecuteAsync(fixture.Postgres,
             "UPDATE rm_operation_journal SET amount = amount + 1 WHERE service_id = $1 AND account_id = $2 AND sequence = 2", serviceId, changed);
         await DeleteStateRowAsync(grains, serviceId, stateLost);
@@ -146,8 +152,8 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
         var listed = await AuditAsync(grains, serviceId, [honest]);
 
         Assert.True(whole.EveryAccount);
-        Assert.Equal(2, whole.AccountsChecked);
-        Assert.Equal(new[] { changed, stateLost }.Order(StringComparer.Ordinal), whole.Differences.Select(d => d.AccountId));
+        Assert.Equal(4, whole.AccountsChecked);
+        Assert.Equal(new[] { changed, stateLost, quietRewritten }.Order(StringComparer.Ordinal), whole.Differences.Select(d => d.AccountId));
         Assert.Equal((false, 1, true), (listed.EveryAccount, listed.AccountsChecked, listed.Passed));
     });
 
@@ -246,6 +252,103 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task UnbackedCredits_CreditOrRefundWithoutItsDebit_ReportedAsMoneyCreated_WhileAnotherTransferIsInFlight()
+    {
+        // Each account's journal agrees with its balance, and a transfer still in flight keeps the
+        // service-wide sum positive: only looking for each credit's and refund's debit finds them.
+        var serviceId = $"audit-{Guid.NewGuid():N}";
+        await using var dataSource = NpgsqlDataSource.Create(fixture.Postgres.ConnectionString);
+        await using var journal = new PostgresOperationJournal(dataSource, new JournalServiceId(serviceId), Options.Create(new AccountOptions()), NullLogger<PostgresOperationJournal>.Instance);
+        var (credited, refunded, inFlight, forged, forgedRefund, elsewhere, inflated, legacy) = (TestIds.NewOperationId(), TestIds.NewOperationId(), TestIds.NewOperationId(),
+            TestIds.NewOperationId(), TestIds.NewOperationId(), TestIds.NewOperationId(), TestIds.NewOperationId(), TestIds.NewOperationId());
+        // A debit of the same millisecond as a forged credit, of another transfer: the prefix alone proves nothing.
+        var sameMillisecond = TestIds.OperationIdAt(DateTimeOffset.FromUnixTimeMilliseconds(Uuid7.GetUnixTimeMilliseconds(forged)));
+        var notDerived = TestIds.NewOperationId();
+        await journal.AppendAsync("alice", [
+            Row(1, credited, OperationKind.TransferOut, 100, "bob"), Row(2, refunded, OperationKind.TransferOut, 20, "bob"),
+            Row(3, TransferRecordIds.Refund(refunded), OperationKind.TransferRefund, 20, "bob"), Row(4, inFlight, OperationKind.TransferOut, 500, "bob"),
+            Row(5, sameMillisecond, OperationKind.TransferOut, 7, "bob"), Row(6, elsewhere, OperationKind.TransferOut, 30, "carol"),
+            Row(7, TransferRecordIds.Refund(forgedRefund), OperationKind.TransferRefund, 40, "bob"),
+            Row(8, inflated, OperationKind.TransferOut, 10, "bob"), Row(9, legacy, OperationKind.TransferOut, 15, "bob")]);
+        await journal.AppendAsync("bob", [
+            Row(1, TransferRecordIds.Credit(credited), OperationKind.TransferIn, 100, "alice"),
+            Row(2, TransferRecordIds.Credit(forged), OperationKind.TransferIn, 60, "alice"),
+            // Debited at alice for carol: a credit of it at bob is backed by nothing.
+            Row(3, TransferRecordIds.Credit(elsewhere), OperationKind.TransferIn, 30, "alice"),
+            Row(4, TransferRecordIds.Credit(inflated), OperationKind.TransferIn, 1000, "alice"),
+            // Stamped as versions before UUID version 8 derived credits: backed by its debit all the same.
+            Row(5, StampedAsVersion7(TransferRecordIds.Credit(legacy)), OperationKind.TransferIn, 15, "alice"),
+            Row(6, notDerived, OperationKind.TransferIn, 5, "alice")]);
+        var check = new UnbackedCreditCheck(fixture.Grains, dataSource, serviceId);
+
+        var found = await check.RunAsync();
+
+        Assert.Equal(5, found.Count);
+        Assert.Contains(found, d => d.AccountId == "bob" && d.Reason == $"the credit {TransferRecordIds.Credit(forged)} of 60 from alice is backed by no transfer debited at alice: money created");
+        Assert.Contains(found, d => d.AccountId == "bob" && d.Reason.StartsWith($"the credit {TransferRecordIds.Credit(elsewhere)} of 30 from alice is backed by no", StringComparison.Ordinal));
+        Assert.Contains(found, d => d.AccountId == "bob" && d.Reason == $"the credit {TransferRecordIds.Credit(inflated)} of 1000 from alice does not match its transfer's debit of 10 at alice");
+        Assert.Contains(found, d => d.AccountId == "bob" && d.Reason.StartsWith($"the credit {notDerived} of 5 from alice is backed by no", StringComparison.Ordinal));
+        Assert.Contains(found, d => d.AccountId == "alice" && d.Reason == $"the refund {TransferRecordIds.Refund(forgedRefund)} of 40 of a transfer to bob is backed by no transfer debited at alice: money created");
+        Assert.Equal(["alice"], (await check.RunAsync(["alice", "carol"])).Select(d => d.AccountId));
+        Assert.Equal(4, (await check.RunAsync(["bob"])).Count);
+
+        static Guid StampedAsVersion7(Guid id)
+        {
+            var bytes = id.ToByteArray(bigEndian: true);
+            bytes[6] = (byte)(0x70 | (bytes[6] & 0x0F));
+            return new Guid(bytes, bigEndian: true);
+        }
+
+        static OperationRecord Row(long sequence, Guid id, OperationKind kind, long amount, string counterparty) =>
+            new(id, kind, amount, OperationStatus.Succeeded, 0, counterparty, kind == OperationKind.TransferOut ? TransferState.Pending : null)
+            {
+                Sequence = sequence,
+                RecordedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            };
+    }
+
+    [Fact]
+    public async Task UnbackedCredits_DebitsAnUpgradeOrThePruningCouldHaveTaken_NotChecked_LaterOnesAre()
+    {
+        // dave was upgraded from before the journal: its old window could drop a debit before the upgrade
+        // numbered what remained (recorded at the epoch), so credits of transfers up to its newest such
+        // record cannot be checked; eve's rows below the pruning floor are gone. Neither is money created.
+        var serviceId = $"audit-{Guid.NewGuid():N}";
+        await using var dataSource = NpgsqlDataSource.Create(fixture.Postgres.ConnectionString);
+        await using var journal = new PostgresOperationJournal(dataSource, new JournalServiceId(serviceId), Options.Create(new AccountOptions()), NullLogger<PostgresOperationJournal>.Instance);
+        var now = DateTimeOffset.UtcNow;
+        var (beforeUpgrade, lastUpgraded, afterUpgrade) = (TestIds.OperationIdAt(now.AddHours(-3)), TestIds.OperationIdAt(now.AddHours(-2)), TestIds.OperationIdAt(now.AddHours(-1)));
+        var (pruned, kept) = (TestIds.OperationIdAt(now.AddDays(-3)), TestIds.OperationIdAt(now.AddDays(-1)));
+        await journal.AppendAsync("dave", [
+            Row(1, TestIds.OperationIdAt(now.AddHours(-4)), OperationKind.Deposit, 1000, null, upgraded: true),
+            Row(2, lastUpgraded, OperationKind.Withdrawal, 10, null, upgraded: true)]);
+        await journal.AppendAsync("frank", [
+            Row(1, TransferRecordIds.Credit(beforeUpgrade), OperationKind.TransferIn, 70, "dave"),
+            Row(2, TransferRecordIds.Credit(afterUpgrade), OperationKind.TransferIn, 80, "dave"),
+            Row(3, TransferRecordIds.Credit(pruned), OperationKind.TransferIn, 90, "eve"),
+            Row(4, TransferRecordIds.Credit(kept), OperationKind.TransferIn, 95, "eve")]);
+        await JournalTable.ExecuteAsync(fixture.Postgres,
+            "INSERT INTO rm_journal_retention (service_id, pruned_through_ms) VALUES ($1, $2)", serviceId, now.AddDays(-2).ToUnixTimeMilliseconds());
+
+        var found = await new UnbackedCreditCheck(fixture.Grains, dataSource, serviceId).RunAsync();
+
+        Assert.Equal(
+            new[]
+            {
+                $"the credit {TransferRecordIds.Credit(afterUpgrade)} of 80 from dave is backed by no transfer debited at dave: money created",
+                $"the credit {TransferRecordIds.Credit(kept)} of 95 from eve is backed by no transfer debited at eve: money created",
+            }.Order(StringComparer.Ordinal),
+            found.Select(d => d.Reason).Order(StringComparer.Ordinal));
+
+        OperationRecord Row(long sequence, Guid id, OperationKind kind, long amount, string? counterparty, bool upgraded = false) =>
+            new(id, kind, amount, OperationStatus.Succeeded, 0, counterparty, null)
+            {
+                Sequence = sequence,
+                RecordedUnixMs = upgraded ? 0 : now.ToUnixTimeMilliseconds(),
+            };
+    }
+
+    [Fact]
     public async Task Audit_JournalRowChangedOrDeleted_ReportsThatAccount()
     {
         var changed = await AccountWithHistoryAsync(10);
@@ -294,16 +397,7 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
         var (account, accountId) = await TestAccounts.OpenFundedAsync(fixture.Grains, 1000);
         await account.Withdraw(TestIds.NewOperationId(), 10);
         await account.SyncJournal();
-        var serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>();
-        var stored = await fixture.Postgres.QueryScalarAsync<byte[]>(
-            "SELECT payloadbinary FROM orleansstorage WHERE serviceid = @service AND grainidextensionstring = @key",
-            ("service", fixture.ServiceId), ("key", accountId));
-        var state = serializer.Deserialize<AccountState>(stored) ?? throw new InvalidOperationException("No stored state.");
-        Assert.Equal(990, state.Balance);
-        state.Balance += 1_000_000;
-        await fixture.Postgres.QueryScalarAsync<int>(
-            "UPDATE orleansstorage SET payloadbinary = @payload, version = version + 1 WHERE serviceid = @service AND grainidextensionstring = @key RETURNING version",
-            ("payload", serializer.SerializeToArray(state)), ("service", fixture.ServiceId), ("key", accountId));
+        Assert.Equal(990, await RaiseStoredBalanceAsync(fixture.ServiceId, accountId, 1_000_000));
         Assert.Equal(1, await JournalTable.ExecuteAsync(fixture.Postgres,
             "INSERT INTO rm_journal_pruned (service_id, account_id, records, net_effect) VALUES ($1, $2, 0, 1000000)", fixture.ServiceId, accountId));
         await RetireAsync(account);
@@ -313,6 +407,76 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
         var difference = Assert.Single((await AuditAsync(accountId)).Differences);
         Assert.Equal(accountId, difference.AccountId);
         Assert.Contains("record 1's balance", difference.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Audit_AccountUpgradedFromBeforeTheJournal_ItsRecordsOutOfOrder_PassesOnceTheOwnerCarriesItsHistory()
+    {
+        // The old window kept records in ID order, not in the order they ran: here a withdrawal with the
+        // newer ID ran first (1,050 -> 1,000), then a deposit with the older one (-> 1,100). The upgrade
+        // numbers them in ID order, recorded at the epoch, so their balances do not chain; what ran before
+        // them is the owner's tally (records 0, net effect the balance minus the journal's sum).
+        var accountId = TestIds.NewId();
+        var account = fixture.Grains.GetGrain<IAccountGrain>(accountId);
+        Assert.Equal(OpenAccountStatus.Opened, (await account.Open()).Status);
+        var ran = DateTimeOffset.UtcNow.AddMinutes(-10);
+        await RewriteStoredStateAsync(fixture.ServiceId, accountId, state =>
+        {
+            state.Balance = 1100;
+            state.LastSequence = 0;
+            state.JournaledThrough = 0;
+            state.Operations =
+            [
+                new OperationRecord(TestIds.OperationIdAt(ran), OperationKind.Deposit, 100, OperationStatus.Succeeded, 1100),
+                new OperationRecord(TestIds.OperationIdAt(ran.AddSeconds(1)), OperationKind.Withdrawal, 50, OperationStatus.Succeeded, 1000),
+            ];
+        });
+        await RetireAsync(account);
+        var upgraded = await account.SyncJournal();
+        Assert.Equal((1100L, 2L), (upgraded.Balance, upgraded.LastSequence));
+        Assert.Equal(2L, await fixture.Postgres.QueryScalarAsync<long>(
+            "SELECT count(*) FROM rm_operation_journal WHERE service_id = @service AND account_id = @key AND recorded_at = timestamptz 'epoch'",
+            ("service", fixture.ServiceId), ("key", accountId)));
+        Assert.Equal(1, await JournalTable.ExecuteAsync(fixture.Postgres,
+            "INSERT INTO rm_journal_pruned (service_id, account_id, records, net_effect) VALUES ($1, $2, 0, 1050)", fixture.ServiceId, accountId));
+        Assert.Equal(OperationStatus.Succeeded, (await account.Deposit(TestIds.NewOperationId(), 5)).Status);
+
+        var report = await AuditAsync(accountId);
+
+        Assert.True(report.Passed, string.Join("; ", report.Differences.Select(d => d.Reason).Concat(report.Unreachable)));
+    }
+
+    [Fact]
+    public async Task UnbackedCredits_DebitStillOnlyInTheSourcesWindow_TheSourceIsAskedToJournalIt_NotReported()
+    {
+        // The credit is journaled at the destination while the source's append of the debit is held: the
+        // first look finds no debit, and only asking the source to journal what it holds settles it.
+        var (_, sourceId) = await TestAccounts.OpenFundedAsync(fixture.Grains, 1000);
+        var (destination, destinationId) = await TestAccounts.OpenFundedAsync(fixture.Grains, 0);
+        var held = JournalFaults.HoldAppends(sourceId);
+        try
+        {
+            var transferId = TestIds.NewOperationId();
+            Assert.Equal(OperationStatus.Succeeded, (await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(sourceId, destinationId, 100)).Status);
+            await Eventually.ReachedAsync(async () => (await destination.GetSnapshot()).Balance, balance => balance == 100, TimeSpan.FromSeconds(30), balance => $"balance {balance}");
+            await destination.SyncJournal();
+            await held.Holding.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(0, await JournalTable.CountAsync(fixture.Postgres, fixture.ServiceId, sourceId, transferId));
+            Assert.Equal(1, await JournalTable.CountAsync(fixture.Postgres, fixture.ServiceId, destinationId, TransferRecordIds.Credit(transferId)));
+            await using var dataSource = NpgsqlDataSource.Create(fixture.Postgres.ConnectionString);
+
+            var check = new UnbackedCreditCheck(fixture.Grains, dataSource, fixture.ServiceId).RunAsync([destinationId]);
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+            Assert.False(check.IsCompleted, "the check did not wait for the source to journal its debit");
+            held.Open();
+
+            Assert.Empty(await check.WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Equal(1, await JournalTable.CountAsync(fixture.Postgres, fixture.ServiceId, sourceId, transferId));
+        }
+        finally
+        {
+            held.Open();
+        }
     }
 
     [Fact]
@@ -400,6 +564,12 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
 
         await AssertTalliedOnceAsync();
 
+        // Record 9's predecessor was pruned: it starts the balance chain again, as record 4 would after a gap.
+        Assert.Equal(OperationStatus.Succeeded, (await account.Deposit(TestIds.NewOperationId(), 1)).Status);
+        await account.SyncJournal();
+        var later = await AuditAsync(grains, serviceId, [accountId]);
+        Assert.True(later.Passed, string.Join("; ", later.Differences.Select(d => d.Reason).Concat(later.Unreachable)));
+
         async Task AssertTalliedOnceAsync()
         {
             var report = await AuditAsync(grains, serviceId, [accountId]);
@@ -444,6 +614,32 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
             serviceId, accountId, from, through);
         Assert.Equal(through - from + 1, rows);
         await RetireAsync(account);
+    }
+
+    /// <summary>Adds <paramref name="amount"/> to the account's stored balance, as whoever can write its row could; returns the balance it had.</summary>
+    private async Task<long> RaiseStoredBalanceAsync(string serviceId, string accountId, long amount)
+    {
+        long before = 0;
+        await RewriteStoredStateAsync(serviceId, accountId, state =>
+        {
+            before = state.Balance;
+            state.Balance += amount;
+        });
+        return before;
+    }
+
+    /// <summary>Changes the account's stored state with <paramref name="change"/> (its activation then meets a conflict on its next write).</summary>
+    private async Task RewriteStoredStateAsync(string serviceId, string accountId, Action<AccountState> change)
+    {
+        var serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>();
+        var stored = await fixture.Postgres.QueryScalarAsync<byte[]>(
+            "SELECT payloadbinary FROM orleansstorage WHERE serviceid = @service AND grainidextensionstring = @key",
+            ("service", serviceId), ("key", accountId));
+        var state = serializer.Deserialize<AccountState>(stored) ?? throw new InvalidOperationException("No stored state.");
+        change(state);
+        await fixture.Postgres.QueryScalarAsync<int>(
+            "UPDATE orleansstorage SET payloadbinary = @payload, version = version + 1 WHERE serviceid = @service AND grainidextensionstring = @key RETURNING version",
+            ("payload", serializer.SerializeToArray(state)), ("service", serviceId), ("key", accountId));
     }
 
     private Task DeleteStateRowAsync(string accountId) => DeleteStateRowAsync(fixture.Grains, fixture.ServiceId, accountId);
