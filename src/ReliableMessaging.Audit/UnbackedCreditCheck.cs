@@ -84,7 +84,6 @@ public sealed class UnbackedCreditCheck(IGrainFactory grains, NpgsqlDataSource d
         await using var command = dataSource.CreateCommand(
             "SELECT account_id, operation_id, kind, amount, counterparty FROM rm_operation_journal"
             + " WHERE service_id = $1 AND (account_id, operation_id) > ($2, $3) AND kind IN (4, 5) AND status = 0 AND counterparty IS NOT NULL"
-            + " AND operation_time_ms > coalesce((SELECT pruned_through_ms FROM rm_journal_retention WHERE service_id = $1), -1)"
             + (holders is null ? string.Empty : " AND account_id = ANY($5)")
             + " ORDER BY account_id, operation_id LIMIT $4");
         command.Parameters.Add(new() { Value = serviceId });
