@@ -28,6 +28,10 @@ public sealed class UnbackedCreditCheck(IGrainFactory grains, NpgsqlDataSource d
 {
     private const int Batch = 5000;
 
+    // Per source, the time of the newest record an upgrade from before the journal numbered (null: none):
+    // read once per source and run (an upgraded source's are all its rows to scan).
+    private readonly Dictionary<string, long?> _upgradedThrough = new(StringComparer.Ordinal);
+
     /// <summary>The unbacked credits and refunds held by <paramref name="holders"/>, or by any account.</summary>
     public async Task<IReadOnlyList<AuditDifference>> RunAsync(IReadOnlyCollection<string>? holders = null, CancellationToken cancellationToken = default)
     {
@@ -123,26 +127,16 @@ public sealed class UnbackedCreditCheck(IGrainFactory grains, NpgsqlDataSource d
             return [];
         }
 
+        await ReadUpgradedThroughAsync(records.Select(r => r.Source).Distinct(StringComparer.Ordinal).Where(s => !_upgradedThrough.ContainsKey(s)).ToArray(), cancellationToken);
+
         // The debits of each record's millisecond: the primary key's range of IDs with its 48-bit prefix.
-        // An upgraded source's numbered records come first (sequence 1 on): its newest one's time bounds
-        // the transfers whose debits the old window may have dropped.
         await using var command = dataSource.CreateCommand("""
-            WITH t AS (
-                SELECT * FROM unnest($2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::bigint[]) WITH ORDINALITY
-                    AS t(source, destination, low, high, time_ms, i)
-            ), upgraded AS (
-                SELECT s.source,
-                       CASE WHEN EXISTS (SELECT 1 FROM rm_operation_journal u WHERE u.service_id = $1 AND u.account_id = s.source
-                                         AND u.sequence = 1 AND u.recorded_at = timestamptz 'epoch')
-                            THEN (SELECT max(u.operation_time_ms) FROM rm_operation_journal u WHERE u.service_id = $1 AND u.account_id = s.source
-                                  AND u.recorded_at = timestamptz 'epoch') END AS through_ms
-                FROM (SELECT DISTINCT source FROM t) s
-            )
             SELECT t.i,
                    t.time_ms <= coalesce((SELECT pruned_through_ms FROM rm_journal_retention WHERE service_id = $1), -1)
-                       OR t.time_ms <= coalesce(upgraded.through_ms, -1),
+                       OR t.time_ms <= coalesce(t.upgraded_through_ms, -1),
                    d.operation_id, d.amount
-            FROM t JOIN upgraded ON upgraded.source = t.source
+            FROM unnest($2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::bigint[], $7::bigint[]) WITH ORDINALITY
+                AS t(source, destination, low, high, time_ms, upgraded_through_ms, i)
             LEFT JOIN rm_operation_journal d ON d.service_id = $1 AND d.account_id = t.source AND d.operation_id BETWEEN t.low AND t.high
                                             AND d.kind = 3 AND d.status = 0 AND d.counterparty = t.destination
             """);
@@ -152,6 +146,7 @@ public sealed class UnbackedCreditCheck(IGrainFactory grains, NpgsqlDataSource d
         command.Parameters.Add(new() { Value = records.Select(r => WithSameMillisecond(r.RecordId, 0x00)).ToArray() });
         command.Parameters.Add(new() { Value = records.Select(r => WithSameMillisecond(r.RecordId, 0xFF)).ToArray() });
         command.Parameters.Add(new() { Value = records.Select(r => Uuid7.GetUnixTimeMilliseconds(r.RecordId)).ToArray() });
+        command.Parameters.Add(new() { Value = records.Select(r => _upgradedThrough[r.Source]).ToArray() });
         var backed = new bool[records.Count];
         var debited = new long?[records.Count];
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
@@ -183,6 +178,35 @@ public sealed class UnbackedCreditCheck(IGrainFactory grains, NpgsqlDataSource d
         }
 
         return records.Select((record, index) => (record, debited[index])).Where((_, index) => !backed[index]).ToList();
+    }
+
+    /// <summary>
+    /// Reads, for each of <paramref name="sources"/>, the time of the newest record an upgrade from before
+    /// the journal numbered: those come first (sequence 1 on) and are recorded at the epoch, so one index
+    /// probe tells an account that was not upgraded.
+    /// </summary>
+    private async Task ReadUpgradedThroughAsync(string[] sources, CancellationToken cancellationToken)
+    {
+        if (sources.Length == 0)
+        {
+            return;
+        }
+
+        await using var command = dataSource.CreateCommand("""
+            SELECT s.source,
+                   CASE WHEN EXISTS (SELECT 1 FROM rm_operation_journal u WHERE u.service_id = $1 AND u.account_id = s.source
+                                     AND u.sequence = 1 AND u.recorded_at = timestamptz 'epoch')
+                        THEN (SELECT max(u.operation_time_ms) FROM rm_operation_journal u WHERE u.service_id = $1 AND u.account_id = s.source
+                              AND u.recorded_at = timestamptz 'epoch') END
+            FROM unnest($2::text[]) AS s(source)
+            """);
+        command.Parameters.Add(new() { Value = serviceId });
+        command.Parameters.Add(new() { Value = sources });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            _upgradedThrough[reader.GetString(0)] = reader.IsDBNull(1) ? null : reader.GetInt64(1);
+        }
     }
 
     /// <summary>A derived ID as versions before the current scheme stamped it: UUID version 7 instead of 8, the rest the same.</summary>
