@@ -8,7 +8,7 @@ namespace ReliableMessaging.Api.Security;
 /// recorded operations are not charged to it but to a bucket of their own
 /// (<see cref="ReplaysPerSecond"/>, <see cref="ReplayBurst"/>; see <see cref="RateLimitMiddleware"/>).
 /// </summary>
-public sealed class RateLimitOptions
+public sealed class RateLimitOptions : IValidatableObject
 {
     public const string SectionName = "RateLimit";
 
@@ -32,4 +32,18 @@ public sealed class RateLimitOptions
     /// <summary>How many replays a caller may send at once after being idle.</summary>
     [Range(1, int.MaxValue)]
     public int ReplayBurst { get; set; } = 2000;
+
+    /// <summary>A bucket smaller than its rate caps the rate at the bucket's size per second, silently.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Burst < PermitsPerSecond)
+        {
+            yield return new ValidationResult($"{SectionName}:{nameof(Burst)} ({Burst}) must be at least {nameof(PermitsPerSecond)} ({PermitsPerSecond}).", [nameof(Burst)]);
+        }
+
+        if (ReplayBurst < ReplaysPerSecond)
+        {
+            yield return new ValidationResult($"{SectionName}:{nameof(ReplayBurst)} ({ReplayBurst}) must be at least {nameof(ReplaysPerSecond)} ({ReplaysPerSecond}).", [nameof(ReplayBurst)]);
+        }
+    }
 }

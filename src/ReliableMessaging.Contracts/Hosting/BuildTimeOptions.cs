@@ -13,11 +13,17 @@ namespace ReliableMessaging.Contracts.Hosting;
 /// </summary>
 public static class BuildTimeOptions
 {
-    public static T ReadAtBuildTime<T>(this IConfiguration configuration, string sectionName)
+    /// <summary>
+    /// Reads and validates section <paramref name="sectionName"/>. A key the options do not have is an
+    /// error (a misspelt <c>Orleans:Tls:CertificatPath</c> would turn TLS off), unless
+    /// <paramref name="sectionHoldsOtherSettings"/> (the <c>Orleans</c> section is shared with Orleans'
+    /// own options and this project's subsections).
+    /// </summary>
+    public static T ReadAtBuildTime<T>(this IConfiguration configuration, string sectionName, bool sectionHoldsOtherSettings = false)
         where T : class, new()
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var options = configuration.GetSection(sectionName).Get<T>() ?? new T();
+        var options = configuration.GetSection(sectionName).Get<T>(binder => binder.ErrorOnUnknownConfiguration = !sectionHoldsOtherSettings) ?? new T();
         Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
         return options;
     }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -12,7 +13,7 @@ namespace ReliableMessaging.Contracts.Hosting;
 /// join the cluster nor call a grain. scripts/dev-cert.sh makes
 /// a development one. The embedded single-host default stays on loopback without TLS.
 /// </summary>
-public sealed class ClusterTlsOptions
+public sealed class ClusterTlsOptions : IValidatableObject
 {
     public const string SectionName = "Orleans:Tls";
 
@@ -32,6 +33,20 @@ public sealed class ClusterTlsOptions
     public string? AlsoTrustedSha256 { get; set; }
 
     public bool IsEnabled => !string.IsNullOrWhiteSpace(CertificatePath);
+
+    /// <summary>
+    /// A password or a trusted fingerprint without a certificate means a setting went astray (a
+    /// misspelt or empty path): TLS would be off without a word, so the process refuses to start.
+    /// </summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!IsEnabled && (!string.IsNullOrWhiteSpace(CertificatePassword) || !string.IsNullOrWhiteSpace(AlsoTrustedSha256)))
+        {
+            yield return new ValidationResult(
+                $"{SectionName}:{nameof(CertificatePassword)} or {nameof(AlsoTrustedSha256)} is set without {nameof(CertificatePath)}: cluster TLS would be off. Set the path, or remove the others.",
+                [nameof(CertificatePath)]);
+        }
+    }
 
     /// <summary>
     /// How a member decides on a peer's certificate: <paramref name="local"/> itself, or one of

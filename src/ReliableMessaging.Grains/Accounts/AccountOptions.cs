@@ -83,14 +83,17 @@ public sealed class AccountOptions
     public void Validate()
     {
         Validator.ValidateObject(this, new ValidationContext(this), validateAllProperties: true);
-        if (TransferRetryPeriod < TimeSpan.FromSeconds(1))
+        // Upper bounds too: a bare number binds as days ("60" is 60 days), which would retry a stuck
+        // delivery once in weeks, or never page anyone about it.
+        if (TransferRetryPeriod < TimeSpan.FromSeconds(1) || TransferRetryPeriod > TimeSpan.FromHours(1))
         {
-            throw new ValidationException($"{SectionName}:{nameof(TransferRetryPeriod)} must be at least one second.");
+            throw new ValidationException($"{SectionName}:{nameof(TransferRetryPeriod)} must be between one second and one hour (a time span, like 00:01:00).");
         }
 
-        if (TransferAlertAge <= TimeSpan.Zero)
+        if (TransferAlertAge < TransferRetryPeriod || TransferAlertAge > TimeSpan.FromDays(1))
         {
-            throw new ValidationException($"{SectionName}:{nameof(TransferAlertAge)} must be positive.");
+            throw new ValidationException(
+                $"{SectionName}:{nameof(TransferAlertAge)} must be at least {nameof(TransferRetryPeriod)} and at most one day (a time span, like 00:05:00).");
         }
 
         if (JournalFlushDelay < TimeSpan.Zero || JournalFlushDelay > TimeSpan.FromSeconds(1))

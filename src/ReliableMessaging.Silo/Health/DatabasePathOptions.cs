@@ -25,9 +25,17 @@ public sealed class DatabasePathOptions
     /// <summary>Fails on settings that would probe constantly or step out on a single slow probe.</summary>
     public void Validate()
     {
-        if (ProbeInterval < TimeSpan.FromMilliseconds(100) || ProbeTimeout < TimeSpan.FromMilliseconds(100))
+        // At most a minute each and ten minutes to step out: a bare number binds as days ("30" is 30 days),
+        // and a silo that steps out only after days keeps its accounts failing for as long.
+        if (ProbeInterval < TimeSpan.FromMilliseconds(100) || ProbeTimeout < TimeSpan.FromMilliseconds(100)
+            || ProbeInterval > TimeSpan.FromMinutes(1) || ProbeTimeout > TimeSpan.FromMinutes(1))
         {
-            throw new InvalidOperationException($"{SectionName}:{nameof(ProbeInterval)} and {nameof(ProbeTimeout)} must be at least 100 ms.");
+            throw new InvalidOperationException($"{SectionName}:{nameof(ProbeInterval)} and {nameof(ProbeTimeout)} must be between 100 ms and one minute.");
+        }
+
+        if (StepOutAfter > TimeSpan.FromMinutes(10))
+        {
+            throw new InvalidOperationException($"{SectionName}:{nameof(StepOutAfter)} must be at most ten minutes (a time span, like 00:00:30), or null to never step out.");
         }
 
         // Twice the peers' evidence age, not only twice a probe's period: a peer's unbroken successes must

@@ -31,7 +31,7 @@ public static class ReliableMessagingSiloExtensions
     public static ISiloBuilder UseSiloEndpoints(this ISiloBuilder silo)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        var endpoints = silo.Configuration.ReadAtBuildTime<SiloEndpointOptions>(SiloEndpointOptions.SectionName);
+        var endpoints = silo.Configuration.ReadAtBuildTime<SiloEndpointOptions>(SiloEndpointOptions.SectionName, sectionHoldsOtherSettings: true);
         System.ComponentModel.DataAnnotations.Validator.ValidateObject(endpoints, new(endpoints), validateAllProperties: true);
         if (endpoints.IsReachableBeyondLoopback && !endpoints.AllowUnencryptedNetwork
             && !silo.Configuration.ReadAtBuildTime<ClusterTlsOptions>(ClusterTlsOptions.SectionName).IsEnabled)
@@ -156,11 +156,12 @@ public static class ReliableMessagingSiloExtensions
         return silo;
     }
 
-    // Bound from its section and checked at start: validate throws with the setting that is wrong.
-    private static void BindValidated<TOptions>(IServiceCollection services, string section, Action<TOptions> validate)
+    // Bound from its section and checked at start: validate throws with the setting that is wrong, and
+    // a key the section does not have (a misspelt Accounts:JournalRetenton would keep everything) too.
+    internal static void BindValidated<TOptions>(IServiceCollection services, string section, Action<TOptions> validate)
         where TOptions : class =>
         services.AddOptions<TOptions>()
-            .BindConfiguration(section)
+            .BindConfiguration(section, binder => binder.ErrorOnUnknownConfiguration = true)
             .Validate(options =>
             {
                 validate(options);
