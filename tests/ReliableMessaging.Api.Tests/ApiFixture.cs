@@ -36,12 +36,6 @@ public sealed class ApiFixture : IAsyncLifetime
     /// </summary>
     public FrontEndFactory FrontEndKestrel { get; private set; } = null!;
 
-    /// <summary>The fixture's database, for a front end of a test's own.</summary>
-    public PostgresServer Postgres => _postgres ?? throw new InvalidOperationException("The fixture has not started.");
-
-    /// <summary>The fixture's cluster, for a front end of a test's own.</summary>
-    public TestCluster Cluster => _cluster ?? throw new InvalidOperationException("The fixture has not started.");
-
     public async Task InitializeAsync()
     {
         _postgres = await PostgresServer.StartAsync();

@@ -73,7 +73,7 @@ public static class FrontEndHostingExtensions
         services.AddSingleton<ClusterHealthCheck>();
         services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
 
-        services.AddOptions<DashboardAccessOptions>().BindConfiguration(DashboardAccessOptions.SectionName, binder => binder.ErrorOnUnknownConfiguration = true).ValidateDataAnnotations().ValidateOnStart();
+        services.AddDashboardAccessOptions();
         services.AddSingleton<DashboardLoginThrottle>();
         services.AddApiSecurity()
             .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(BasicAuthenticationHandler.SchemeName, null);
@@ -108,5 +108,15 @@ public static class FrontEndHostingExtensions
         app.MapTransfersApi();
         app.MapProtectedDashboard();
         return app;
+    }
+
+    /// <summary>The dashboard's operator account, bound strictly and checked at start.</summary>
+    internal static IServiceCollection AddDashboardAccessOptions(this IServiceCollection services)
+    {
+        services.AddOptions<DashboardAccessOptions>()
+            .BindConfiguration(DashboardAccessOptions.SectionName, binder => binder.ErrorOnUnknownConfiguration = true)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        return services;
     }
 }

@@ -43,11 +43,26 @@ public static class AccountMetrics
     /// <summary>Counts one transfer found overdue.</summary>
     public static void TransferOverdue() => Interlocked.Increment(ref s_overdueTransfers);
 
+    private static long s_overdueTransfersNow;
+
+    /// <summary>
+    /// Transfers overdue now, in the outboxes of the silo's active accounts: what the operator alert
+    /// pages on for as long as one stays so. A held transfer (only an operator can end it) stays here
+    /// until it is resolved; the counter above counts it once per activation, and an alert on its
+    /// increase would fall silent after its window while the money is still held.
+    /// </summary>
+    public static readonly ObservableGauge<long> OverdueTransfersNow = Meter.CreateObservableGauge(
+        "reliablemessaging.transfers.overdue.current", () => Interlocked.Read(ref s_overdueTransfersNow), "{transfer}",
+        "Transfers pending past their alert age now, in the outboxes of this silo's active accounts (held ones until an operator resolves them).");
+
+    /// <summary>An account's count of overdue transfers changed by <paramref name="delta"/> (or its activation ended).</summary>
+    public static void AdjustOverdueTransfersNow(long delta) => Interlocked.Add(ref s_overdueTransfersNow, delta);
+
     /// <summary>
     /// Creates the instruments (the silo calls it as it starts), so that observed ones such as
     /// <see cref="OverdueTransfers"/> are reported before any account has been active.
     /// </summary>
-    public static void Create() => _ = OverdueTransfers;
+    public static void Create() => _ = (OverdueTransfers, OverdueTransfersNow);
 
     /// <summary>Transfers refunded because the destination refused the credit for good.</summary>
     public static readonly Counter<long> RefundedTransfers = Meter.CreateCounter<long>("reliablemessaging.transfers.refunded");

@@ -412,6 +412,7 @@ public sealed class TransferDelivery
     {
         _overdue.Remove(pending.TransferId);
         ReportPending();
+        ReportOverdue();
         AccountMetrics.RecordDelivery(outcome, _time.GetUtcNow() - pending.PendingSince);
         if (outcome == TransferState.Refunded)
         {
@@ -422,11 +423,24 @@ public sealed class TransferDelivery
     /// <summary>How many pending transfers this account counts in <c>reliablemessaging.transfers.pending</c>: its committed outbox.</summary>
     public int ReportedPending { get; private set; }
 
-    /// <summary>The activation ends: its outbox no longer counts as pending on this silo (the next activation counts it).</summary>
+    /// <summary>How many overdue transfers this account counts in <c>reliablemessaging.transfers.overdue.current</c>.</summary>
+    public int ReportedOverdue { get; private set; }
+
+    /// <summary>The activation ends: its outbox no longer counts as pending or overdue on this silo (the next activation counts it).</summary>
     public void Stop()
     {
         AccountMetrics.AdjustPendingTransfers(-ReportedPending);
         ReportedPending = 0;
+        AccountMetrics.AdjustOverdueTransfersNow(-ReportedOverdue);
+        ReportedOverdue = 0;
+    }
+
+    private void ReportOverdue()
+    {
+        // Only transfers still in the outbox (one finished by a write this code did not see counts no more).
+        _overdue.RemoveWhere(id => FindPending(id) is null);
+        AccountMetrics.AdjustOverdueTransfersNow(_overdue.Count - ReportedOverdue);
+        ReportedOverdue = _overdue.Count;
     }
 
     private void ReportPending()
@@ -444,6 +458,7 @@ public sealed class TransferDelivery
         {
             AccountLog.TransferOverdue(_logger, _accountId, pending.TransferId, pending.To, pending.Amount, age);
             AccountMetrics.TransferOverdue();
+            ReportOverdue();
         }
     }
 

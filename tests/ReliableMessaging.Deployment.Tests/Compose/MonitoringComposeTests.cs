@@ -83,7 +83,7 @@ public sealed partial class MonitoringComposeTests
         Assert.Contains("reliablemessaging_operations_total", used);
         Assert.Contains("reliablemessaging_state_write_duration_seconds_bucket", used);
         Assert.Contains("reliablemessaging_commit_batch_size_sum", used);
-        Assert.Contains("reliablemessaging_transfers_overdue_total", used);
+        Assert.Contains("reliablemessaging_transfers_overdue_current", used);
         Assert.Contains("reliablemessaging_transfers_pending", used);
         Assert.Contains("reliablemessaging_transfers_delivery_duration_seconds_bucket", used);
         Assert.Contains(expressions, expression => expression.Contains("replayed", StringComparison.Ordinal));
@@ -117,7 +117,8 @@ public sealed partial class MonitoringComposeTests
             Assert.All(names, name => Assert.Contains(name, exported));
             Assert.False(string.IsNullOrWhiteSpace(ComposeFile.Scalar(ComposeFile.Map(rule, "annotations"), "summary")), $"{expression} has no summary");
         });
-        Assert.Contains(rules, rule => ComposeFile.Scalar(rule, "expr")!.Contains("increase(reliablemessaging_transfers_overdue_total", StringComparison.Ordinal));
+        // Overdue now, not an increase of the once-per-activation counter: a held transfer pages until it is resolved.
+        Assert.Contains(rules, rule => ComposeFile.Scalar(rule, "expr") == "sum(reliablemessaging_transfers_overdue_current) > 0");
         // The errors' own alert selects the reason the writer tags them with.
         Assert.Contains(rules, rule => ComposeFile.Scalar(rule, "expr")!.Contains(
             $"reliablemessaging_journal_append_failures_total{{{JournalMetrics.ReasonTag}=\"{JournalMetrics.Error}\"}}", StringComparison.Ordinal));

@@ -484,6 +484,48 @@ public sealed class TransferDeliveryTests
     });
 
     [Fact]
+    public Task Held_CountsAsOverdueNow_PassAfterPass_UntilAnOperatorResolvesIt() => Play(async () =>
+    {
+        // The alert pages on transfers overdue now: a held one must count for as long as it is held (an
+        // increase of the once-per-activation counter fell silent after its window), once, and no more
+        // once resolved or its activation ends.
+        var transfer = await StartedAsync();
+        _host.AnswerCredit(0, OperationStatus.OperationExpired);
+        Assert.Equal(0, _delivery.ReportedOverdue);
+
+        _clock.Now = Now + Options.TransferAlertAge;
+        _delivery.OnTimer();
+        _host.AnswerCredit(1, OperationStatus.OperationExpired);
+        Assert.Equal(1, _delivery.ReportedOverdue);
+        for (var pass = 2; pass < 5; pass++)
+        {
+            _clock.Now += Options.TransferRetryPeriod;
+            _delivery.OnTimer();
+            _host.AnswerCredit(pass, OperationStatus.OperationExpired);
+            Assert.Equal(1, _delivery.ReportedOverdue);
+        }
+
+        var resolving = _delivery.ResolveHeldAsync(transfer.TransferId, TransferState.Refunded);
+        _host.AnswerCredit(5, OperationStatus.OperationExpired);
+        _host.CommitFinish(0);
+        Assert.Equal(HeldTransferResolutionStatus.Resolved, (await resolving).Status);
+        Assert.Equal(0, _delivery.ReportedOverdue);
+    });
+
+    [Fact]
+    public Task Overdue_ActivationStops_CountsNoMoreOnThisSilo() => Play(async () =>
+    {
+        await StartedAsync();
+        _clock.Now = Now + Options.TransferAlertAge;
+        _host.AnswerCredit(0, OperationStatus.OperationExpired);
+        Assert.Equal(1, _delivery.ReportedOverdue);
+
+        _delivery.Stop();
+
+        Assert.Equal(0, _delivery.ReportedOverdue);
+    });
+
+    [Fact]
     public Task ResolveHeld_DestinationNowAnswersOtherwise_NotHeldAndTheDeliverySettlesIt() => Play(async () =>
     {
         // The operator's word never overrides an answer that proves what happened.
