@@ -95,6 +95,14 @@ public static class ProviderConnectionString
             builder.CommandTimeout = CommandTimeoutSeconds;
         }
 
+        // 0 is "wait for ever" to Npgsql: a database path that hangs would then hold every call of the
+        // silo's accounts with no end, where a silo promises to fail them within seconds.
+        if (builder.Timeout is < 1 or > MaxTimeoutSeconds || builder.CommandTimeout is < 1 or > MaxTimeoutSeconds)
+        {
+            throw new InvalidOperationException(
+                $"Timeout and Command Timeout in the silo's connection string must be between 1 and {MaxTimeoutSeconds} seconds (they are {builder.Timeout} and {builder.CommandTimeout}; 0 means waiting for ever).");
+        }
+
         // Four pools per silo: given P connections, the journal takes its share (its writer one of it),
         // the probe one and the providers the rest, so N processes with P each stay within N x P (the budget docker-compose.yml
         // and scripts/cluster.sh divide PostgreSQL's max_connections by).
@@ -115,6 +123,9 @@ public static class ProviderConnectionString
         builder.MinPoolSize = Math.Min(builder.MinPoolSize, builder.MaxPoolSize);
         return builder.ConnectionString;
     }
+
+    /// <summary>The longest connect or statement timeout a silo accepts in its connection string, in seconds.</summary>
+    public const int MaxTimeoutSeconds = 60;
 
     /// <summary>The smallest <c>Maximum Pool Size</c> a silo accepts: two for the providers, two for the journal, one for the probe.</summary>
     public const int MinimumPoolSize = 5;

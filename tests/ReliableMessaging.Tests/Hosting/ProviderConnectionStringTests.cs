@@ -71,6 +71,25 @@ public sealed class ProviderConnectionStringTests
     }
 
     [Theory]
+    [InlineData("Host=db;Command Timeout=0")]
+    [InlineData("Host=db;Timeout=0")]
+    [InlineData("Host=db;CommandTimeout=600")]
+    public void Timeouts_ZeroOrOverAMinute_RefusedInWords_ForEveryPool(string configured)
+    {
+        // 0 is "wait for ever" to Npgsql: a hung database path would hold every call of the silo's accounts.
+        foreach (var tune in new Func<string>[]
+                 {
+                     () => ProviderConnectionString.For(configured),
+                     () => ProviderConnectionString.ForJournal(configured),
+                     () => ProviderConnectionString.ForJournalWriter(configured),
+                 })
+        {
+            var refused = Assert.Throws<InvalidOperationException>(tune);
+            Assert.Contains("Command Timeout", refused.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
     [InlineData("Host=db;Multiplexing=true")]
     [InlineData("Host=db;multiplexing=True;Maximum Pool Size=20")]
     public void Multiplexing_RefusedInWords_ForEveryPool(string configured)
