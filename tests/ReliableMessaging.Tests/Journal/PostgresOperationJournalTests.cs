@@ -343,6 +343,24 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
         Assert.Equal((2L, -10L + 20L), (after.PrunedRecords, after.PrunedEffect));
     }
 
+    /// <summary>
+    /// Returns once PostgreSQL shows a session blocked by <paramref name="blockerPid"/>; fails if
+    /// <paramref name="waiter"/> ends first, or after 30 s (it never reached PostgreSQL).
+    /// </summary>
+    private static async Task SeenWaitingOnAsync(NpgsqlDataSource dataSource, int blockerPid, Task waiter, string endedFirst)
+    {
+        await using var observer = await dataSource.OpenConnectionAsync();
+        await using var waiting = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", observer);
+        waiting.Parameters.AddWithValue(blockerPid);
+        var deadline = Stopwatch.StartNew();
+        while ((long)(await waiting.ExecuteScalarAsync())! == 0)
+        {
+            Assert.False(waiter.IsCompleted, endedFirst);
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "nothing was seen waiting within 30 s");
+            await Task.Delay(10);
+        }
+    }
+
     [Fact]
     public async Task Append_OnASiloWithoutRetention_WaitsForAPruneInProgressOnAnother()
     {
@@ -358,16 +376,7 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
 
         // Seen waiting on the pruner's session by PostgreSQL itself: a short sleep would pass with the
         // bug on a loaded host, where an insert that ignores the lock may take longer than the sleep.
-        await using var observer = await dataSource.OpenConnectionAsync();
-        await using var waiting = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", observer);
-        waiting.Parameters.AddWithValue(pruner.ProcessID);
-        var deadline = Stopwatch.StartNew();
-        while ((long)(await waiting.ExecuteScalarAsync())! == 0)
-        {
-            Assert.False(append.IsCompleted, "the insert did not wait for the prune's lock");
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "the insert never reached PostgreSQL");
-            await Task.Delay(20);
-        }
+        await SeenWaitingOnAsync(dataSource, pruner.ProcessID, append, "the insert did not wait for the prune's lock");
 
         Assert.False(append.IsCompleted, "the insert did not wait for the prune's lock");
         Assert.Empty((await journal.ReadAsync("alice", 0, 10)).Records);
@@ -394,14 +403,7 @@ public sealed class PostgresOperationJournalTests(ClusterFixture fixture)
 
         // The insert must arrive while the prune waits for its lock (a sleep could let it in first on a
         // loaded host, where it is never queued behind the prune): seen waiting by PostgreSQL itself.
-        await using var observer = await dataSource.OpenConnectionAsync();
-        await using var waiting = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", observer);
-        waiting.Parameters.AddWithValue(hung.ProcessID);
-        while ((long)(await waiting.ExecuteScalarAsync())! == 0)
-        {
-            Assert.False(prune.IsCompleted, "the prune ended before it was seen waiting for the hung insert's lock");
-            await Task.Delay(10);
-        }
+        await SeenWaitingOnAsync(dataSource, hung.ProcessID, prune, "the prune ended before it was seen waiting for the hung insert's lock");
 
         var append = journal.AppendAsync("grace", [Record(1, Now)]);
 
