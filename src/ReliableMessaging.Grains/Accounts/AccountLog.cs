@@ -58,6 +58,10 @@ internal static partial class AccountLog
         Message = "Account {AccountId} transfer {TransferId}: {To} answered expired for the credit (its record may have been pruned past the journal's retention, or evicted by a version without a journal), so it cannot tell whether the credit landed; not refunded, held pending for an operator")]
     public static partial void CreditUnverifiable(ILogger logger, string accountId, Guid transferId, string to);
 
+    [LoggerMessage(EventId = 1034, Level = LogLevel.Error,
+        Message = "Account {AccountId} transfer {TransferId}: {To} answered the credit with status {Status}, which this version does not know (a newer silo's, during an upgrade?), so it cannot tell whether the credit landed; held pending and sent again each retry period, the account's other transfers are delivered")]
+    public static partial void CreditAnswerUnrecognized(ILogger logger, string accountId, Guid transferId, string to, int status);
+
     [LoggerMessage(EventId = 1032, Level = LogLevel.Warning,
         Message = "Account {AccountId} transfer {TransferId}: held transfer resolved by an operator as {Outcome} ({Reason})")]
     public static partial void HeldTransferResolved(ILogger logger, string accountId, Guid transferId, TransferState outcome, string reason);

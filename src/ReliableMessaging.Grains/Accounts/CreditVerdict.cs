@@ -17,4 +17,12 @@ public enum CreditVerdict
     /// completed nor refunded; it stays pending, overdue, for an operator.
     /// </summary>
     Hold,
+
+    /// <summary>
+    /// A status this version does not know (a newer destination's, during a rolling upgrade): whether
+    /// the credit landed cannot be told, so it is held like <see cref="Hold"/>, logged as an error and
+    /// sent again each retry period (a later answer may be one this version knows). The account's
+    /// other transfers are delivered meanwhile.
+    /// </summary>
+    Unrecognized,
 }

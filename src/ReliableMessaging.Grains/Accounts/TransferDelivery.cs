@@ -82,7 +82,8 @@ public sealed class TransferDelivery
 
     /// <summary>
     /// The destination's answer to a credit, sorted by whether time may change it. Every status
-    /// has a verdict; a new status fails <c>TransferDeliveryTests</c> until it is given one.
+    /// this version defines has a verdict (a new one fails <c>TransferDeliveryTests</c> until it is
+    /// given one); a number it does not define is <see cref="CreditVerdict.Unrecognized"/>.
     /// </summary>
     public static CreditVerdict Classify(OperationStatus status) => status switch
     {
@@ -104,8 +105,14 @@ public sealed class TransferDelivery
         // a version without a journal, after an earlier delivery applied it and lost the answer. A
         // refund could pay the money twice: held for an operator.
         OperationStatus.OperationExpired => CreditVerdict.Hold,
-        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "A credit answer without a delivery verdict."),
+
+        // Never an exception: thrown out of a delivery pass, it stopped the account's other transfers
+        // behind this one, pass after pass.
+        _ => CreditVerdict.Unrecognized,
     };
+
+    /// <summary>The destination cannot tell, or answered what this version cannot read: the transfer stays held for an operator.</summary>
+    private static bool IsHeld(CreditVerdict verdict) => verdict is CreditVerdict.Hold or CreditVerdict.Unrecognized;
 
     /// <summary>
     /// Starts a transfer: makes sure the reminder exists, then runs <paramref name="debit"/> (the
@@ -159,7 +166,7 @@ public sealed class TransferDelivery
     /// <summary>
     /// An operator ends a held transfer as <paramref name="outcome"/>. The credit is sent once more
     /// and the outcome is written only when the destination still answers with a
-    /// <see cref="CreditVerdict.Hold"/>: any other answer proves what happened, and the next delivery
+    /// held verdict (<see cref="CreditVerdict.Hold"/>, <see cref="CreditVerdict.Unrecognized"/>): any other answer proves what happened, and the next delivery
     /// settles it. Failures (the destination unreachable, the write) reach the operator as they are.
     /// </summary>
     public async Task<(HeldTransferResolutionStatus Status, OperationStatus? DestinationAnswer)> ResolveHeldAsync(Guid transferId, TransferState outcome)
@@ -175,7 +182,7 @@ public sealed class TransferDelivery
         }
 
         var credit = await _host.SendCreditAsync(pending, CreditId(transferId));
-        if (Classify(credit.Status) != CreditVerdict.Hold)
+        if (!IsHeld(Classify(credit.Status)))
         {
             // Its next delivery (timer or reminder) settles it on that answer.
             return (HeldTransferResolutionStatus.NotHeld, credit.Status);
@@ -362,6 +369,13 @@ public sealed class TransferDelivery
         if (verdict == CreditVerdict.Hold)
         {
             AccountLog.CreditUnverifiable(_logger, _accountId, pending.TransferId, pending.To);
+            AlertIfOverdue(pending);
+            return _maxRetry;
+        }
+
+        if (verdict == CreditVerdict.Unrecognized)
+        {
+            AccountLog.CreditAnswerUnrecognized(_logger, _accountId, pending.TransferId, pending.To, (int)credit.Status);
             AlertIfOverdue(pending);
             return _maxRetry;
         }

@@ -526,6 +526,37 @@ public sealed class TransferDeliveryTests
     });
 
     [Fact]
+    public Task CreditAnsweredWithAStatusThisVersionDoesNotKnow_HeldAndLogged_TheAccountsOtherTransfersStillDelivered() => Play(async () =>
+    {
+        // A newer destination (a rolling upgrade) may answer with a status this version does not
+        // define. Thrown out of the pass, it stopped every transfer behind this one, pass after pass.
+        var unknown = (OperationStatus)byte.MaxValue;
+        var first = await StartedAsync();
+        var second = await StartedAsync(millisecond: 1);
+        _host.AnswerCredit(0, unknown);
+
+        var credit = Assert.Single(_host.Credits.Skip(1));
+        Assert.Equal(second, credit.Transfer);
+        _host.AnswerCredit(1, OperationStatus.Succeeded);
+        var finish = Assert.Single(_host.Finishes);
+        Assert.Equal((second, TransferState.Completed), (finish.Transfer, finish.Outcome));
+        _host.CommitFinish(0);
+
+        // The first is neither completed nor refunded: held, sent again each retry period, said loudly.
+        Assert.Equal([first], _host.Outbox);
+        Assert.Equal(Options.TransferRetryPeriod, _host.Timers[^1]);
+        Assert.Contains(_log.Events, e => e is { EventId: 1034, Level: LogLevel.Error });
+        Assert.DoesNotContain(_log.Events, e => e.EventId == 1028);
+
+        // The operator can end it like a transfer the destination answered "expired" for.
+        var resolving = _delivery.ResolveHeldAsync(first.TransferId, TransferState.Refunded);
+        _host.AnswerCredit(2, unknown);
+        _host.CommitFinish(1);
+        Assert.Equal((HeldTransferResolutionStatus.Resolved, (OperationStatus?)unknown), await resolving);
+        Assert.Empty(_host.Outbox);
+    });
+
+    [Fact]
     public Task ResolveHeld_DestinationNowAnswersOtherwise_NotHeldAndTheDeliverySettlesIt() => Play(async () =>
     {
         // The operator's word never overrides an answer that proves what happened.
@@ -598,6 +629,8 @@ public sealed class TransferDeliveryTests
                 },
                 verdict);
         }
+
+        Assert.Equal(CreditVerdict.Unrecognized, TransferDelivery.Classify((OperationStatus)byte.MaxValue));
     }
 
     [Fact]
