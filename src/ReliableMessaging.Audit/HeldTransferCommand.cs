@@ -1,26 +1,40 @@
 using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Contracts.Hosting;
 using ReliableMessaging.Contracts.Transfers;
 
 namespace ReliableMessaging.Audit;
 
 /// <summary>
-/// <c>resolve-held-transfer SOURCE TRANSFER_ID completed|refunded REASON...</c>: an operator ends a
-/// transfer held pending because its destination cannot tell whether the credit landed (error 1029),
-/// after establishing from other records (a backup of the destination's journal, its statement)
-/// which it was. The source asks the destination once more and writes the outcome only if it still
-/// cannot tell. Exit codes: 0 resolved, 1 not resolved (see the line printed), 2 usage.
+/// <c>resolve-held-transfer [--by OPERATOR] SOURCE TRANSFER_ID completed|refunded REASON...</c>: an
+/// operator ends a transfer held pending because its destination cannot tell whether the credit
+/// landed (error 1029 or 1034), after establishing from other records (a backup of the destination's
+/// journal, its statement) which it was. The source asks the destination once more and writes the
+/// outcome only if it still cannot tell; its records say <c>operator OPERATOR: REASON</c> (the
+/// operator defaults to the user running the command, as user@host). Exit codes: 0 resolved, or
+/// already ended as asked (a run again after a lost answer); 1 not resolved (see the line printed);
+/// 2 usage.
 /// </summary>
-public sealed record HeldTransferCommand(string Source, Guid TransferId, TransferState Outcome, string Reason)
+public sealed record HeldTransferCommand(string Source, Guid TransferId, TransferState Outcome, string Reason, string Operator)
 {
     public const string Name = "resolve-held-transfer";
 
-    public const string Usage = $"usage: {Name} SOURCE_ACCOUNT TRANSFER_ID completed|refunded REASON...";
+    public const string Usage = $"usage: {Name} [--by OPERATOR] SOURCE_ACCOUNT TRANSFER_ID completed|refunded REASON...";
+
+    /// <summary>Who runs the command when it is not told: the user and the machine.</summary>
+    public static string DefaultOperator => $"{Environment.UserName}@{Environment.MachineName}";
 
     /// <summary>Reads the arguments after the command's name; null with <paramref name="error"/> when they do not fit.</summary>
     public static HeldTransferCommand? Parse(IReadOnlyList<string> arguments, out string? error)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         error = null;
+        var by = DefaultOperator;
+        if (arguments is ["--by", var name, ..])
+        {
+            by = name;
+            arguments = arguments.Skip(2).ToArray();
+        }
+
         if (arguments.Count < 4)
         {
             error = Usage;
@@ -52,13 +66,13 @@ public sealed record HeldTransferCommand(string Source, Guid TransferId, Transfe
         }
 
         var reason = string.Join(' ', arguments.Skip(3)).Trim();
-        if (reason.Length == 0)
+        if (OperatorResolution.Check(by, reason, out _, out _) is { } refused)
         {
-            error = "Give the reason (what the outcome was established from): it is logged with the resolution.";
+            error = refused;
             return null;
         }
 
-        return new HeldTransferCommand(arguments[0], transferId, outcome.Value, reason);
+        return new HeldTransferCommand(arguments[0], transferId, outcome.Value, reason, by);
     }
 
     /// <summary>Asks the source account to resolve the transfer; writes one line; returns the exit code.</summary>
@@ -66,16 +80,35 @@ public sealed record HeldTransferCommand(string Source, Guid TransferId, Transfe
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(output);
-        var result = await client.GetGrain<IAccountGrain>(Source).ResolveHeldTransfer(TransferId, Outcome, Reason);
+
+        // The account records who resolved it from the call's issuer, as it does for the front end's callers.
+        HeldTransferResolution result;
+        RequestContext.Set(RequestContextKeys.IssuedBy, Operator);
+        try
+        {
+            result = await client.GetGrain<IAccountGrain>(Source).ResolveHeldTransfer(TransferId, Outcome, Reason);
+        }
+        finally
+        {
+            RequestContext.Remove(RequestContextKeys.IssuedBy);
+        }
+
         var answer = result.DestinationAnswer is { } status ? status.ToString() : "not asked";
         var state = result.Transfer?.State is { } current ? current.ToString() : "unknown";
+
+        // What the operator may want to look up at the destination: the credit's ID there.
+        var credit = result.Transfer is { } transfer ? $" (credit {TransferRecordIds.Credit(TransferId)} at {transfer.To})" : string.Empty;
+        var alreadyAsAsked = result is { Status: HeldTransferResolutionStatus.NotPending, Transfer.State: { } ended } && ended == Outcome;
         await output.WriteLineAsync(result.Status switch
         {
-            HeldTransferResolutionStatus.Resolved => $"RESOLVED transfer {TransferId} from {Source}: {state} (the destination still answered {answer})",
-            HeldTransferResolutionStatus.NotHeld => $"NOT HELD transfer {TransferId} from {Source}: the destination answered {answer}; its delivery settles it, nothing was changed",
-            HeldTransferResolutionStatus.NotPending => $"NOT PENDING transfer {TransferId} from {Source}: {state}; nothing was changed",
+            HeldTransferResolutionStatus.Resolved => $"RESOLVED transfer {TransferId} from {Source}{credit}: {state} (the destination still answered {answer})",
+            HeldTransferResolutionStatus.NotHeld => $"NOT HELD transfer {TransferId} from {Source}{credit}: the destination answered {answer}; its delivery settles it, nothing was changed",
+
+            // A run again after a lost answer (or a delivery that settled it the same way): the transfer is as asked.
+            HeldTransferResolutionStatus.NotPending when alreadyAsAsked => $"ALREADY {state} transfer {TransferId} from {Source}{credit}: nothing was changed",
+            HeldTransferResolutionStatus.NotPending => $"NOT PENDING transfer {TransferId} from {Source}{credit}: {state}; nothing was changed",
             _ => $"NOT RESOLVED transfer {TransferId} from {Source}: {result.Status}",
         });
-        return result.Status == HeldTransferResolutionStatus.Resolved ? 0 : 1;
+        return result.Status == HeldTransferResolutionStatus.Resolved || alreadyAsAsked ? 0 : 1;
     }
 }

@@ -18,4 +18,10 @@ public enum HeldTransferResolutionStatus : byte
 
     /// <summary>The outcome asked for is neither completed nor refunded: nothing changed.</summary>
     InvalidOutcome = 3,
+
+    /// <summary>
+    /// No reason was given, or it (or the operator's name) is too long or holds control characters:
+    /// nothing changed. The reason is recorded with the resolution.
+    /// </summary>
+    InvalidReason = 4,
 }

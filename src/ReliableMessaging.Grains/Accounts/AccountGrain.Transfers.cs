@@ -116,10 +116,17 @@ public sealed partial class AccountGrain : ITransferDeliveryHost
 
     public async Task<HeldTransferResolution> ResolveHeldTransfer(Guid transferId, TransferState outcome, string reason)
     {
-        var (status, answer) = await Delivery.ResolveHeldAsync(transferId, outcome);
+        // Who resolved it (the caller's identity: the command's operator) and why go into the
+        // resolution's journal records, so the statement and the journal say it was an operator's word.
+        if (!OperatorResolution.TryAttribute(IssuedBy, reason, out var attribution))
+        {
+            return new HeldTransferResolution(HeldTransferResolutionStatus.InvalidReason, null, null);
+        }
+
+        var (status, answer) = await Delivery.ResolveHeldAsync(transferId, outcome, attribution);
         if (status == HeldTransferResolutionStatus.Resolved)
         {
-            AccountLog.HeldTransferResolved(logger, AccountId, transferId, outcome, reason ?? string.Empty);
+            AccountLog.HeldTransferResolved(logger, AccountId, transferId, outcome, attribution);
         }
 
         var current = await Pipeline.LookupTransferAsync(AccountId, transferId, time.GetUtcNow());
@@ -135,11 +142,11 @@ public sealed partial class AccountGrain : ITransferDeliveryHost
     Task<OperationResult> ITransferDeliveryHost.SendCreditAsync(PendingTransfer transfer, Guid creditId) =>
         GrainFactory.GetGrain<IAccountGrain>(transfer.To).ReceiveTransfer(creditId, AccountId, transfer.Amount);
 
-    Task<bool> ITransferDeliveryHost.FinishAsync(PendingTransfer transfer, TransferState outcome, DateTimeOffset now) =>
+    Task<bool> ITransferDeliveryHost.FinishAsync(PendingTransfer transfer, TransferState outcome, DateTimeOffset now, string? issuedBy) =>
         outcome switch
         {
-            TransferState.Completed => Pipeline.ApplyAsync(s => rules.CompleteTransfer(s, transfer.TransferId, now)),
-            TransferState.Refunded => Pipeline.ApplyAsync(s => rules.RefundTransfer(s, transfer.TransferId, now)),
+            TransferState.Completed => Pipeline.ApplyAsync(s => rules.CompleteTransfer(s, transfer.TransferId, now, issuedBy)),
+            TransferState.Refunded => Pipeline.ApplyAsync(s => rules.RefundTransfer(s, transfer.TransferId, now, issuedBy)),
             _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "A transfer finishes completed or refunded."),
         };
 

@@ -63,8 +63,8 @@ internal static partial class AccountLog
     public static partial void CreditAnswerUnrecognized(ILogger logger, string accountId, Guid transferId, string to, int status);
 
     [LoggerMessage(EventId = 1032, Level = LogLevel.Warning,
-        Message = "Account {AccountId} transfer {TransferId}: held transfer resolved by an operator as {Outcome} ({Reason})")]
-    public static partial void HeldTransferResolved(ILogger logger, string accountId, Guid transferId, TransferState outcome, string reason);
+        Message = "Account {AccountId} transfer {TransferId}: held transfer resolved as {Outcome} by {Resolution}")]
+    public static partial void HeldTransferResolved(ILogger logger, string accountId, Guid transferId, TransferState outcome, string resolution);
 
     [LoggerMessage(EventId = 1027, Level = LogLevel.Warning,
         Message = "Account {AccountId}: changing the transfer delivery reminder failed; it is treated as unknown and registered again before the next debit")]

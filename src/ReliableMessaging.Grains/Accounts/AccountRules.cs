@@ -279,15 +279,19 @@ public sealed class AccountRules
     /// <summary>The journal holds every record through <paramref name="sequence"/>; false when that was known.</summary>
     public bool MarkJournaled(AccountState state, long sequence) => _window.MarkJournaled(state, sequence);
 
-    /// <summary>The destination acknowledged the credit: the transfer is completed. False when it was no longer pending.</summary>
-    public bool CompleteTransfer(AccountState state, Guid transferId, DateTimeOffset now) =>
-        FinishTransfer(state, transferId, TransferState.Completed, now) is not null;
+    /// <summary>
+    /// The destination acknowledged the credit (or an operator established that it landed): the
+    /// transfer is completed. False when it was no longer pending.
+    /// </summary>
+    public bool CompleteTransfer(AccountState state, Guid transferId, DateTimeOffset now, string? issuedBy = null) =>
+        FinishTransfer(state, transferId, TransferState.Completed, now, issuedBy) is not null;
 
     /// <summary>
-    /// The destination refused for good: the amount goes back to the source, once, recorded under
-    /// an ID derived from the transfer ID. False when the transfer was no longer pending.
+    /// The destination refused for good (or an operator established that the credit did not land):
+    /// the amount goes back to the source, once, recorded under an ID derived from the transfer ID.
+    /// False when the transfer was no longer pending.
     /// </summary>
-    public bool RefundTransfer(AccountState state, Guid transferId, DateTimeOffset now)
+    public bool RefundTransfer(AccountState state, Guid transferId, DateTimeOffset now, string? issuedBy = null)
     {
         ArgumentNullException.ThrowIfNull(state);
         var pending = state.PendingTransfers.Find(p => p.TransferId == transferId);
@@ -303,9 +307,9 @@ public sealed class AccountRules
             return false;
         }
 
-        FinishTransfer(state, transferId, TransferState.Refunded, now);
+        FinishTransfer(state, transferId, TransferState.Refunded, now, issuedBy);
         state.Balance += pending.Amount;
-        Record(state, new OperationRecord(TransferRecordIds.Refund(transferId), OperationKind.TransferRefund, pending.Amount, OperationStatus.Succeeded, state.Balance, pending.To), now);
+        Record(state, new OperationRecord(TransferRecordIds.Refund(transferId), OperationKind.TransferRefund, pending.Amount, OperationStatus.Succeeded, state.Balance, pending.To) { IssuedBy = issuedBy }, now);
         return true;
     }
 
@@ -541,7 +545,7 @@ public sealed class AccountRules
         return numbered;
     }
 
-    private PendingTransfer? FinishTransfer(AccountState state, Guid transferId, TransferState outcome, DateTimeOffset now)
+    private PendingTransfer? FinishTransfer(AccountState state, Guid transferId, TransferState outcome, DateTimeOffset now, string? issuedBy)
     {
         ArgumentNullException.ThrowIfNull(state);
         var index = state.PendingTransfers.FindIndex(p => p.TransferId == transferId);
@@ -558,7 +562,7 @@ public sealed class AccountRules
         }
 
         // The debit's record may already be in the journal, which is never updated: the end is its own record.
-        Record(state, new OperationRecord(FinishedEventId(transferId), OperationKind.TransferFinished, pending.Amount, OperationStatus.Succeeded, state.Balance, pending.To, outcome), now);
+        Record(state, new OperationRecord(FinishedEventId(transferId), OperationKind.TransferFinished, pending.Amount, OperationStatus.Succeeded, state.Balance, pending.To, outcome) { IssuedBy = issuedBy }, now);
         state.Version++;
         return pending;
     }

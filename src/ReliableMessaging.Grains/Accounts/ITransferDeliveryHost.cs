@@ -20,10 +20,11 @@ public interface ITransferDeliveryHost
     Task<OperationResult> SendCreditAsync(PendingTransfer transfer, Guid creditId);
 
     /// <summary>
-    /// Records <paramref name="outcome"/> (completed or refunded) in one state write. False when it
-    /// changed nothing; throws <see cref="AccountStorageException"/> when the write failed.
+    /// Records <paramref name="outcome"/> (completed or refunded) in one state write, its records
+    /// issued by <paramref name="issuedBy"/> (an operator's resolution; null for the delivery's own).
+    /// False when it changed nothing; throws <see cref="AccountStorageException"/> when the write failed.
     /// </summary>
-    Task<bool> FinishAsync(PendingTransfer transfer, TransferState outcome, DateTimeOffset now);
+    Task<bool> FinishAsync(PendingTransfer transfer, TransferState outcome, DateTimeOffset now, string? issuedBy = null);
 
     /// <summary>Registers (or refreshes) the durable delivery reminder; throws when that is not certain.</summary>
     Task RegisterReminderAsync();

@@ -167,9 +167,10 @@ public sealed class TransferDelivery
     /// An operator ends a held transfer as <paramref name="outcome"/>. The credit is sent once more
     /// and the outcome is written only when the destination still answers with a
     /// held verdict (<see cref="CreditVerdict.Hold"/>, <see cref="CreditVerdict.Unrecognized"/>): any other answer proves what happened, and the next delivery
-    /// settles it. Failures (the destination unreachable, the write) reach the operator as they are.
+    /// settles it. The outcome's records are issued by <paramref name="issuedBy"/> (who resolved it, and
+    /// why). Failures (the destination unreachable, the write) reach the operator as they are.
     /// </summary>
-    public async Task<(HeldTransferResolutionStatus Status, OperationStatus? DestinationAnswer)> ResolveHeldAsync(Guid transferId, TransferState outcome)
+    public async Task<(HeldTransferResolutionStatus Status, OperationStatus? DestinationAnswer)> ResolveHeldAsync(Guid transferId, TransferState outcome, string issuedBy)
     {
         if (outcome is not (TransferState.Completed or TransferState.Refunded))
         {
@@ -189,7 +190,7 @@ public sealed class TransferDelivery
         }
 
         // Decided on the outbox as it is after the answer: a delivery pass may have finished it meanwhile.
-        if (FindPending(transferId) is not { } stillPending || !await _host.FinishAsync(stillPending, outcome, _time.GetUtcNow()))
+        if (FindPending(transferId) is not { } stillPending || !await _host.FinishAsync(stillPending, outcome, _time.GetUtcNow(), issuedBy))
         {
             return (HeldTransferResolutionStatus.NotPending, credit.Status);
         }

@@ -16,18 +16,22 @@ public sealed class HeldTransferResolutionTests(ClusterFixture fixture)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
+    private const string Reason = "test: established from the destination's backup";
+
+    private const string Operator = "test-operator@ops";
+
     private async Task<long> BalanceAsync(string accountId) =>
         (await fixture.Grains.GetGrain<IAccountGrain>(accountId).GetSnapshot()).Balance;
 
     private async Task<(int ExitCode, string Output)> ResolveAsync(string source, Guid transferId, TransferState outcome)
     {
         using var output = new StringWriter();
-        var exitCode = await new HeldTransferCommand(source, transferId, outcome, "test: established from the destination's backup").RunAsync(fixture.Cluster.Client, output);
+        var exitCode = await new HeldTransferCommand(source, transferId, outcome, Reason, Operator).RunAsync(fixture.Cluster.Client, output);
         return (exitCode, output.ToString());
     }
 
     [Fact]
-    public async Task ResolveHeldTransfer_DestinationCannotTell_RefundedOnceThenNotPending()
+    public async Task ResolveHeldTransfer_DestinationCannotTell_RefundedOnce_RecordedAsTheOperatorsWord_RunAgainSaysAlready()
     {
         var (_, from) = await TestAccounts.OpenFundedAsync(fixture.Grains, 1000);
         var to = TestIds.NewId("legacy");
@@ -43,12 +47,47 @@ public sealed class HeldTransferResolutionTests(ClusterFixture fixture)
         Assert.StartsWith("RESOLVED", output, StringComparison.Ordinal);
         Assert.Equal((1000L, 0L), (await BalanceAsync(from), await BalanceAsync(to)));
         Assert.Equal(TransferState.Refunded, (await TransferCompletion.WaitFinishedAsync(fixture.Grains, transferId, Timeout)).State);
+        Assert.Contains($"credit {TransferRecordIds.Credit(transferId)} at {to}", output, StringComparison.Ordinal);
 
-        // Once only: a second resolution finds nothing pending, and the refund stays single.
+        // The history says whose word ended it, and why: the end and the refund, not the debit.
+        var statement = await fixture.Grains.GetGrain<IAccountGrain>(from).GetStatement(0, 100);
+        var byOperator = $"operator {Operator}: {Reason}";
+        Assert.Equal(
+            [(OperationKind.TransferFinished, (string?)byOperator), (OperationKind.TransferRefund, byOperator)],
+            statement.Entries.Where(e => e.Kind is OperationKind.TransferFinished or OperationKind.TransferRefund).Select(e => (e.Kind, e.IssuedBy)));
+        Assert.NotEqual(byOperator, statement.Entries.Single(e => e.OperationId == transferId).IssuedBy);
+
+        // Once only. Run again (its answer was lost): the transfer already ended as asked, exit 0, and
+        // the refund stays single. Asked the other way: nothing pending, exit 1.
         (exitCode, output) = await ResolveAsync(from, transferId, TransferState.Refunded);
+        Assert.True(exitCode == 0, output);
+        Assert.StartsWith("ALREADY Refunded", output, StringComparison.Ordinal);
+        (exitCode, output) = await ResolveAsync(from, transferId, TransferState.Completed);
         Assert.Equal(1, exitCode);
         Assert.StartsWith("NOT PENDING", output, StringComparison.Ordinal);
         Assert.Equal(1000L, await BalanceAsync(from));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("two lines\nRESOLVED something else")]
+    [InlineData("a line separator\u2028 inside")]
+    public async Task ResolveHeldTransfer_ReasonMissingOrNotOneLine_RefusedByTheAccount_NothingChanged(string reason)
+    {
+        // The grain's own check, for callers that are not the command (which refuses them before asking).
+        var (_, from) = await TestAccounts.OpenFundedAsync(fixture.Grains, 1000);
+        var to = TestIds.NewId("legacy");
+        StorageFaults.ChangeOnRead(to, state => state.EvictedThroughUnixMs = DateTimeOffset.UtcNow.AddMinutes(10).ToUnixTimeMilliseconds());
+        await fixture.Grains.GetGrain<IAccountGrain>(to).Open();
+        var transferId = TestIds.NewOperationId();
+        Assert.Equal(OperationStatus.Succeeded, (await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, to, 100)).Status);
+
+        var result = await fixture.Grains.GetGrain<IAccountGrain>(from).ResolveHeldTransfer(transferId, TransferState.Refunded, reason);
+
+        Assert.Equal(HeldTransferResolutionStatus.InvalidReason, result.Status);
+        Assert.Equal(900L, await BalanceAsync(from));
+        Assert.Equal(TransferState.Pending, (await fixture.Grains.GetGrain<IAccountGrain>(from).GetTransfer(transferId)).Transfer?.State);
+        Assert.Null(HeldTransferCommand.Parse([from, transferId.ToString(), "refunded", reason], out _));
     }
 
     [Fact]
@@ -87,9 +126,21 @@ public sealed class HeldTransferResolutionTests(ClusterFixture fixture)
     [InlineData("acct-1", "not-a-guid", "refunded", "why")]
     [InlineData("acct-1", "0193a3f0-0000-7000-8000-000000000000", "pending", "why")]
     [InlineData("acct-1", "0193a3f0-0000-7000-8000-000000000000", "refunded", " ")]
+    [InlineData("--by", "alice", "acct-1", "0193a3f0-0000-7000-8000-000000000000", "refunded")]
+    [InlineData("--by", "alice\nRESOLVED", "acct-1", "0193a3f0-0000-7000-8000-000000000000", "refunded", "why")]
     public void Parse_ArgumentsThatDoNotFit_UsageErrorAndNothingRuns(params string[] arguments)
     {
         Assert.Null(HeldTransferCommand.Parse(arguments, out var error));
         Assert.False(string.IsNullOrEmpty(error));
+    }
+
+    [Fact]
+    public void Parse_OperatorNamedOrNot_TheReasonIsTheRest()
+    {
+        var named = HeldTransferCommand.Parse(["--by", "alice", "acct-1", "0193a3f0-0000-7000-8000-000000000000", "completed", "backup", "of", "bob"], out _);
+        Assert.Equal(("alice", "acct-1", TransferState.Completed, "backup of bob"), (named?.Operator, named?.Source, named?.Outcome, named?.Reason));
+
+        var unnamed = HeldTransferCommand.Parse(["acct-1", "0193a3f0-0000-7000-8000-000000000000", "refunded", "why"], out _);
+        Assert.Equal(HeldTransferCommand.DefaultOperator, unnamed?.Operator);
     }
 }

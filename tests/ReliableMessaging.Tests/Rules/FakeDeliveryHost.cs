@@ -23,7 +23,7 @@ internal sealed class FakeDeliveryHost : ITransferDeliveryHost
 
     public List<(PendingTransfer Transfer, Guid CreditId, TaskCompletionSource<OperationResult> Answer)> Credits { get; } = [];
 
-    public List<(PendingTransfer Transfer, TransferState Outcome, TaskCompletionSource<bool> Write)> Finishes { get; } = [];
+    public List<(PendingTransfer Transfer, TransferState Outcome, string? IssuedBy, TaskCompletionSource<bool> Write)> Finishes { get; } = [];
 
     public List<TaskCompletionSource> Registers { get; } = [];
 
@@ -42,10 +42,10 @@ internal sealed class FakeDeliveryHost : ITransferDeliveryHost
         return answer.Task;
     }
 
-    public Task<bool> FinishAsync(PendingTransfer transfer, TransferState outcome, DateTimeOffset now)
+    public Task<bool> FinishAsync(PendingTransfer transfer, TransferState outcome, DateTimeOffset now, string? issuedBy = null)
     {
         var write = new TaskCompletionSource<bool>();
-        Finishes.Add((transfer, outcome, write));
+        Finishes.Add((transfer, outcome, issuedBy, write));
         return write.Task;
     }
 
@@ -105,7 +105,7 @@ internal sealed class FakeDeliveryHost : ITransferDeliveryHost
 
     public void CommitFinish(int index)
     {
-        var (transfer, _, write) = Finishes[index];
+        var (transfer, _, _, write) = Finishes[index];
         Outbox.Remove(transfer);
         write.SetResult(true);
     }

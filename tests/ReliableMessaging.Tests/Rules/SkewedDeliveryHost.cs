@@ -78,10 +78,10 @@ internal sealed class SkewedDeliveryHost : ITransferDeliveryHost
         return Task.FromResult(answer);
     }
 
-    public Task<bool> FinishAsync(PendingTransfer transfer, TransferState outcome, DateTimeOffset now) =>
+    public Task<bool> FinishAsync(PendingTransfer transfer, TransferState outcome, DateTimeOffset now, string? issuedBy = null) =>
         Task.FromResult(outcome == TransferState.Completed
-            ? _rules.CompleteTransfer(Source, transfer.TransferId, now)
-            : _rules.RefundTransfer(Source, transfer.TransferId, now));
+            ? _rules.CompleteTransfer(Source, transfer.TransferId, now, issuedBy)
+            : _rules.RefundTransfer(Source, transfer.TransferId, now, issuedBy));
 
     public Task RegisterReminderAsync() => Task.CompletedTask;
 

@@ -21,6 +21,9 @@ public sealed class TransferDeliveryTests
         TransferAlertAge = TimeSpan.FromMinutes(5),
     };
 
+    /// <summary>Who resolves held transfers in these tests, and why: recorded with the outcome.</summary>
+    private const string ByOperator = "operator alice@ops: the destination's backup shows the credit";
+
     private readonly FakeDeliveryHost _host = new();
     private readonly ManualClock _clock = new(Now);
     private readonly RecordingLogger _log = new();
@@ -471,15 +474,15 @@ public sealed class TransferDeliveryTests
         _host.AnswerCredit(0, OperationStatus.OperationExpired);
         Assert.Equal([transfer.TransferId], _delivery.Overdue);
 
-        var resolving = _delivery.ResolveHeldAsync(transfer.TransferId, outcome);
+        var resolving = _delivery.ResolveHeldAsync(transfer.TransferId, outcome, ByOperator);
         _host.AnswerCredit(1, OperationStatus.OperationExpired);
         var finish = Assert.Single(_host.Finishes);
-        Assert.Equal((transfer, outcome), (finish.Transfer, finish.Outcome));
+        Assert.Equal((transfer, outcome, ByOperator), (finish.Transfer, finish.Outcome, finish.IssuedBy));
         _host.CommitFinish(0);
 
         Assert.Equal((HeldTransferResolutionStatus.Resolved, OperationStatus.OperationExpired), await resolving);
         Assert.Empty(_delivery.Overdue);
-        Assert.Equal((HeldTransferResolutionStatus.NotPending, (OperationStatus?)null), await _delivery.ResolveHeldAsync(transfer.TransferId, outcome));
+        Assert.Equal((HeldTransferResolutionStatus.NotPending, (OperationStatus?)null), await _delivery.ResolveHeldAsync(transfer.TransferId, outcome, ByOperator));
         Assert.Single(_host.Finishes);
     });
 
@@ -505,7 +508,7 @@ public sealed class TransferDeliveryTests
             Assert.Equal(1, _delivery.ReportedOverdue);
         }
 
-        var resolving = _delivery.ResolveHeldAsync(transfer.TransferId, TransferState.Refunded);
+        var resolving = _delivery.ResolveHeldAsync(transfer.TransferId, TransferState.Refunded, ByOperator);
         _host.AnswerCredit(5, OperationStatus.OperationExpired);
         _host.CommitFinish(0);
         Assert.Equal(HeldTransferResolutionStatus.Resolved, (await resolving).Status);
@@ -539,7 +542,7 @@ public sealed class TransferDeliveryTests
         Assert.Equal(second, credit.Transfer);
         _host.AnswerCredit(1, OperationStatus.Succeeded);
         var finish = Assert.Single(_host.Finishes);
-        Assert.Equal((second, TransferState.Completed), (finish.Transfer, finish.Outcome));
+        Assert.Equal((second, TransferState.Completed, (string?)null), (finish.Transfer, finish.Outcome, finish.IssuedBy));
         _host.CommitFinish(0);
 
         // The first is neither completed nor refunded: held, sent again each retry period, said loudly.
@@ -549,7 +552,7 @@ public sealed class TransferDeliveryTests
         Assert.DoesNotContain(_log.Events, e => e.EventId == 1028);
 
         // The operator can end it like a transfer the destination answered "expired" for.
-        var resolving = _delivery.ResolveHeldAsync(first.TransferId, TransferState.Refunded);
+        var resolving = _delivery.ResolveHeldAsync(first.TransferId, TransferState.Refunded, ByOperator);
         _host.AnswerCredit(2, unknown);
         _host.CommitFinish(1);
         Assert.Equal((HeldTransferResolutionStatus.Resolved, (OperationStatus?)unknown), await resolving);
@@ -563,7 +566,7 @@ public sealed class TransferDeliveryTests
         var transfer = await StartedAsync();
         _host.AnswerCredit(0, OperationStatus.OperationExpired);
 
-        var resolving = _delivery.ResolveHeldAsync(transfer.TransferId, TransferState.Refunded);
+        var resolving = _delivery.ResolveHeldAsync(transfer.TransferId, TransferState.Refunded, ByOperator);
         _host.AnswerCredit(1, OperationStatus.Succeeded);
 
         Assert.Equal((HeldTransferResolutionStatus.NotHeld, OperationStatus.Succeeded), await resolving);
@@ -578,12 +581,12 @@ public sealed class TransferDeliveryTests
     public Task ResolveHeld_FinishedMeanwhileOrNotATransferOutcome_NothingWritten() => Play(async () =>
     {
         var transfer = await StartedAsync();
-        Assert.Equal(HeldTransferResolutionStatus.InvalidOutcome, (await _delivery.ResolveHeldAsync(transfer.TransferId, TransferState.Pending)).Status);
-        Assert.Equal(HeldTransferResolutionStatus.NotPending, (await _delivery.ResolveHeldAsync(Guid.CreateVersion7(), TransferState.Refunded)).Status);
+        Assert.Equal(HeldTransferResolutionStatus.InvalidOutcome, (await _delivery.ResolveHeldAsync(transfer.TransferId, TransferState.Pending, ByOperator)).Status);
+        Assert.Equal(HeldTransferResolutionStatus.NotPending, (await _delivery.ResolveHeldAsync(Guid.CreateVersion7(), TransferState.Refunded, ByOperator)).Status);
 
         // The delivery's own pass finishes it while the operator's credit is in flight.
         _host.AnswerCredit(0, OperationStatus.OperationExpired);
-        var resolving = _delivery.ResolveHeldAsync(transfer.TransferId, TransferState.Refunded);
+        var resolving = _delivery.ResolveHeldAsync(transfer.TransferId, TransferState.Refunded, ByOperator);
         _host.Outbox.Remove(transfer);
         _host.AnswerCredit(1, OperationStatus.OperationExpired);
 
