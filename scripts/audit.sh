@@ -2,7 +2,7 @@
 # Audits the journal: for every account (or the accounts named), the committed balance must equal
 # the sum of its journal rows, with every record present exactly once (sequences 1..N, no gaps).
 #   scripts/audit.sh [ACCOUNT_ID ...]
-#   scripts/audit.sh resolve-held-transfer SOURCE_ACCOUNT TRANSFER_ID completed|refunded REASON...
+#   scripts/audit.sh resolve-held-transfer [--by OPERATOR] SOURCE_ACCOUNT TRANSFER_ID completed|refunded REASON...
 #     (an operator ends a transfer held because its destination cannot tell whether the credit
 #     landed, error 1029; see README "A held transfer's way out")
 # Reads the same configuration as the silo (silo-config/appsettings.json, overridable with

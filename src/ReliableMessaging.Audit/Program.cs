@@ -7,7 +7,7 @@ using ReliableMessaging.Contracts.Hosting;
 
 // Usage: ReliableMessaging.Audit [ACCOUNT_ID ...]   (no IDs: every account of the service)
 // Exit codes: 0 every account matches its journal, 1 differences or unreachable accounts, 2 the audit could not run.
-//        ReliableMessaging.Audit resolve-held-transfer SOURCE_ACCOUNT TRANSFER_ID completed|refunded REASON...
+//        ReliableMessaging.Audit resolve-held-transfer [--by OPERATOR] SOURCE_ACCOUNT TRANSFER_ID completed|refunded REASON...
 // (see HeldTransferCommand; exit 2 also when the cluster could not be asked).
 HeldTransferCommand? resolution = null;
 if (args is [HeldTransferCommand.Name, ..])
