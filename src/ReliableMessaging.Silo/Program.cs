@@ -1,3 +1,4 @@
+using ReliableMessaging.Contracts.Hosting;
 using ReliableMessaging.Silo.Hosting;
 
 // `dev-cert FILE [PASSWORD]`: write a development certificate for the cluster's TLS, and do not run.
@@ -6,12 +7,18 @@ if (args is [DevCertificateCommand.Name, .. var certificateArgs])
     return DevCertificateCommand.Run(certificateArgs, Console.Out, Console.Error);
 }
 
-var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
-{
-    Args = args,
-    ContentRootPath = AppContext.BaseDirectory,
-});
-builder.AddSiloTelemetry();
-builder.UseOrleans(silo => silo.UseSiloEndpoints().AddReliableMessaging());
-await builder.Build().RunAsync();
-return 0;
+// A setting that cannot be used, or a database that fails at start, ends it with one line and exit 78 or 69.
+return await StartupFailure.RunAsync(
+    async () =>
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.AddSiloTelemetry();
+        builder.UseOrleans(silo => silo.UseSiloEndpoints().AddReliableMessaging());
+        await builder.Build().RunAsync();
+        return 0;
+    },
+    Console.Error);

@@ -23,7 +23,7 @@ public static class FrontEndHostingExtensions
         var connectionString = configuration.GetConnectionString(ClusterDatabase.ConnectionStringName);
         if (string.IsNullOrWhiteSpace(connectionString))
         {
-            throw new InvalidOperationException(
+            throw new SettingsException(
                 $"ConnectionStrings:{ClusterDatabase.ConnectionStringName} is not set (appsettings.json or ConnectionStrings__{ClusterDatabase.ConnectionStringName}).");
         }
 

@@ -1,3 +1,5 @@
+using ReliableMessaging.Contracts.Hosting;
+
 namespace ReliableMessaging.Api.Security;
 
 /// <summary>
@@ -46,7 +48,7 @@ public sealed class ApiAuthOptions
     {
         var text = !string.IsNullOrWhiteSpace(SigningKey)
             ? SigningKey
-            : File.ReadAllText(SigningKeyFile ?? throw new InvalidOperationException("No signing key is configured."));
+            : File.ReadAllText(SigningKeyFile ?? throw new SettingsException("No signing key is configured."));
         return Convert.FromBase64String(text.Trim());
     }
 }

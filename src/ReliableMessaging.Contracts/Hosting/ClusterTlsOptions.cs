@@ -93,18 +93,18 @@ public sealed class ClusterTlsOptions : IValidatableObject
 
             yield return hash.Length == SHA256.HashSizeInBytes
                 ? hash
-                : throw new InvalidOperationException($"{SectionName}:AlsoTrustedSha256 holds '{entry}', which is not a SHA-256 hash (64 hex digits, colons allowed).");
+                : throw new SettingsException($"{SectionName}:AlsoTrustedSha256 holds '{entry}', which is not a SHA-256 hash (64 hex digits, colons allowed).");
         }
     }
 
     public X509Certificate2 LoadCertificate()
     {
         var certificate = X509CertificateLoader.LoadPkcs12FromFile(
-            CertificatePath ?? throw new InvalidOperationException($"{SectionName}:CertificatePath is not set."),
+            CertificatePath ?? throw new SettingsException($"{SectionName}:CertificatePath is not set."),
             string.IsNullOrEmpty(CertificatePassword) ? null : CertificatePassword);
         return certificate.HasPrivateKey
             ? certificate
-            : throw new InvalidOperationException($"{CertificatePath} holds no private key: TLS needs the certificate with its key (.pfx).");
+            : throw new SettingsException($"{CertificatePath} holds no private key: TLS needs the certificate with its key (.pfx).");
     }
 
     /// <summary>A self-signed development certificate for server and client authentication.</summary>

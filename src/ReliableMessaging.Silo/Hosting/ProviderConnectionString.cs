@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Npgsql;
+using ReliableMessaging.Contracts.Hosting;
 
 namespace ReliableMessaging.Silo.Hosting;
 
@@ -58,15 +59,25 @@ public static class ProviderConnectionString
     private static string Tune(string configured, Pool pool)
     {
         // NpgsqlConnectionStringBuilder knows every keyword, so ask a plain builder what was written.
-        var written = new DbConnectionStringBuilder { ConnectionString = configured };
-        var builder = new NpgsqlConnectionStringBuilder(configured);
+        DbConnectionStringBuilder written;
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            written = new DbConnectionStringBuilder { ConnectionString = configured };
+            builder = new NpgsqlConnectionStringBuilder(configured);
+        }
+        catch (ArgumentException exception)
+        {
+            // A malformed string or a keyword Npgsql does not have (the messages name the place, never a password).
+            throw new SettingsException($"ConnectionStrings:{ClusterDatabase.ConnectionStringName} cannot be read: {exception.Message}", exception);
+        }
 
         // Measured (docs/benchmark-experiments.md) and not supported: Npgsql calls it experimental and
         // removes it in version 11, and the probe's unpooled connection cannot use it. Refused here,
         // in words, rather than by Npgsql's "Pooling must be on" from the probe at start.
         if (builder.Multiplexing)
         {
-            throw new InvalidOperationException(
+            throw new SettingsException(
                 "Multiplexing=true is not supported in the silo's connection string: Npgsql treats it as experimental and removes it in version 11. Remove it.");
         }
 
@@ -99,7 +110,7 @@ public static class ProviderConnectionString
         // silo's accounts with no end, where a silo promises to fail them within seconds.
         if (builder.Timeout is < 1 or > MaxTimeoutSeconds || builder.CommandTimeout is < 1 or > MaxTimeoutSeconds)
         {
-            throw new InvalidOperationException(
+            throw new SettingsException(
                 $"Timeout and Command Timeout in the silo's connection string must be between 1 and {MaxTimeoutSeconds} seconds (they are {builder.Timeout} and {builder.CommandTimeout}; 0 means waiting for ever).");
         }
 
@@ -109,7 +120,7 @@ public static class ProviderConnectionString
         var total = builder.MaxPoolSize;
         if (total < MinimumPoolSize)
         {
-            throw new InvalidOperationException(
+            throw new SettingsException(
                 $"Maximum Pool Size must be at least {MinimumPoolSize} (it is {total}): a silo splits it between its providers, its journal and its database path probe.");
         }
 

@@ -36,7 +36,7 @@ public static class ReliableMessagingSiloExtensions
         if (endpoints.IsReachableBeyondLoopback && !endpoints.AllowUnencryptedNetwork
             && !silo.Configuration.ReadAtBuildTime<ClusterTlsOptions>(ClusterTlsOptions.SectionName).IsEnabled)
         {
-            throw new InvalidOperationException(
+            throw new SettingsException(
                 $"The silo would be reachable beyond loopback ({endpoints.AdvertisedIPAddress}, listening on any address: {endpoints.ListenOnAnyHostAddress}) "
                 + $"without cluster TLS: anyone reaching its gateway could call the accounts directly. Set {ClusterTlsOptions.SectionName}:CertificatePath "
                 + $"(scripts/dev-cert.sh makes one), or {SiloEndpointOptions.SectionName}:{nameof(SiloEndpointOptions.AllowUnencryptedNetwork)}=true on a network private by other means.");
@@ -72,7 +72,7 @@ public static class ReliableMessagingSiloExtensions
         var configured = silo.Configuration.GetConnectionString(ClusterDatabase.ConnectionStringName);
         if (string.IsNullOrWhiteSpace(configured))
         {
-            throw new InvalidOperationException(
+            throw new SettingsException(
                 $"ConnectionStrings:{ClusterDatabase.ConnectionStringName} is not set (silo-config/appsettings.json or the environment variable ConnectionStrings__{ClusterDatabase.ConnectionStringName}).");
         }
 
