@@ -16,6 +16,7 @@
 --   rm_journal_retention            SELECT, INSERT, UPDATE          (the pruning floor: an upsert that only rises; no DELETE)
 --   rm_journal_pruned               SELECT, INSERT, UPDATE          (what pruning deleted per account: an upsert that adds; no DELETE)
 --   rm_journal_minimum_retention    SELECT                          (the owner's minimum retention, which the pruner clamps to)
+--   rm_cluster_service              SELECT, INSERT                  (a silo claims its cluster for its service; no UPDATE or DELETE)
 --   functions orleans_membership_insert / _update, orleans_storage_write: EXECUTE (SECURITY INVOKER:
 --   they act with rm_app's table privileges)
 --
@@ -58,6 +59,10 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON orleansstorage TO rm_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON orleansreminderstable TO rm_app;
 
 GRANT EXECUTE ON FUNCTION orleans_membership_insert, orleans_membership_update, orleans_storage_write TO rm_app;
+
+-- Claimed once per cluster (15-cluster-service.sql); the application cannot hand a cluster to another service.
+GRANT SELECT, INSERT ON rm_cluster_service TO rm_app;
+REVOKE UPDATE, DELETE ON rm_cluster_service FROM rm_app;
 
 -- The operation journal's tables (40-journal.sql) get their grants when they exist, so this file
 -- also applies to a schema without them; their sequences, if any, are usable for INSERT.

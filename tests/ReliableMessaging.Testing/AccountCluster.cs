@@ -31,11 +31,12 @@ public static class AccountCluster
     /// <paramref name="postgres"/>. Clusters that share a <paramref name="serviceId"/> share grain state.
     /// <paramref name="connectionString"/> replaces the server's superuser connection (e.g. another role);
     /// <paramref name="properties"/> adds silo settings; without <paramref name="startClient"/> the
-    /// cluster's own client is not connected (for silos that refuse ordinary clients).
+    /// cluster's own client is not connected (for silos that refuse ordinary clients); without
+    /// <paramref name="clusterId"/> the cluster gets an ID of its own. A cluster that fails to start is disposed.
     /// </summary>
     public static async Task<TestCluster> StartAsync(
         PostgresServer postgres, string serviceId, short silos = 2, string? connectionString = null,
-        IReadOnlyDictionary<string, string>? properties = null, bool startClient = true)
+        IReadOnlyDictionary<string, string>? properties = null, bool startClient = true, string? clusterId = null)
     {
         ArgumentNullException.ThrowIfNull(postgres);
         var builder = new TestClusterBuilder(silos);
@@ -44,7 +45,7 @@ public static class AccountCluster
         // Real sockets, as in production: front ends connect to these silos from outside the cluster.
         builder.Options.ConnectionTransport = ConnectionTransportType.TcpSocket;
         builder.Options.ServiceId = serviceId;
-        builder.Options.ClusterId = $"test-{Guid.NewGuid():N}";
+        builder.Options.ClusterId = clusterId ?? $"test-{Guid.NewGuid():N}";
         builder.Properties[$"ConnectionStrings:{ClusterDatabase.ConnectionStringName}"] = connectionString ?? postgres.ConnectionString;
         builder.Properties["Accounts:OperationWindowSize"] = WindowSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Properties["Accounts:JournalRetention"] = Retention.ToString();
@@ -63,7 +64,17 @@ public static class AccountCluster
         builder.AddSiloBuilderConfigurator<TestSiloConfigurator>();
         builder.AddClientBuilderConfigurator<TestClientConfigurator>();
         var cluster = builder.Build();
-        await cluster.DeployAsync();
+        try
+        {
+            await cluster.DeployAsync();
+        }
+        catch (Exception)
+        {
+            // Whatever stopped the start, the silos and client that did start must not outlive it.
+            await cluster.DisposeAsync();
+            throw;
+        }
+
         return cluster;
     }
 }

@@ -10,6 +10,7 @@ using ReliableMessaging.Grains.Accounts;
 using ReliableMessaging.Grains.Health;
 using ReliableMessaging.Grains.Journal;
 using ReliableMessaging.Silo.Faults;
+using ReliableMessaging.Silo.Cluster;
 using ReliableMessaging.Silo.Health;
 using ReliableMessaging.Silo.Journal;
 using ReliableMessaging.Grains.Telemetry;
@@ -122,6 +123,10 @@ public static class ReliableMessagingSiloExtensions
         silo.AddFaultInjection();
 
         var services = silo.Services;
+
+        // A cluster belongs to one service: a silo of another is refused before it joins (its rows of
+        // the same accounts would be another copy of them).
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ClusterServiceGuard>();
         services.AddKeyedSingleton<IGrainStorage>(
             AccountStorage.ProviderName,
             (sp, _) => new StorageErrorTranslatingGrainStorage(sp.GetRequiredKeyedService<IGrainStorage>(AdoNetStorageName)));

@@ -28,6 +28,9 @@ public sealed class ApplicationRoleTests(ClusterFixture fixture)
     [InlineData("CREATE ROLE sneaky LOGIN SUPERUSER")]
     [InlineData("DELETE FROM rm_journal_retention")]
     [InlineData("DELETE FROM rm_journal_pruned")]
+    // A cluster's service is claimed once: the application cannot hand the cluster to another service.
+    [InlineData("UPDATE rm_cluster_service SET service_id = 'other'")]
+    [InlineData("DELETE FROM rm_cluster_service")]
     // Only the transaction-scoped journal locks it uses: a session lock would outlive its statement.
     [InlineData("SELECT pg_advisory_lock(hashtextextended('rm_operation_journal:reliable-messaging', 0))")]
     [InlineData("SELECT pg_advisory_lock_shared(1)")]

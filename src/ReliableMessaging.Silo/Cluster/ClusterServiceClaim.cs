@@ -1,0 +1,45 @@
+using Npgsql;
+
+namespace ReliableMessaging.Silo.Cluster;
+
+/// <summary>
+/// The service a cluster belongs to (table <c>rm_cluster_service</c>, silo-config/sql/15-cluster-service.sql):
+/// the first silo of a cluster claims it for its own service, and every later one reads whose it is.
+/// </summary>
+public static class ClusterServiceClaim
+{
+    // The insert claims an unclaimed cluster; when the cluster was claimed already, the second part
+    // reads the claim. A claim committed by another silo while this statement ran is not in this
+    // statement's snapshot (the insert waited for it, then did nothing): no row, and the next attempt sees it.
+    private const string Sql = """
+        WITH claimed AS (
+            INSERT INTO rm_cluster_service (cluster_id, service_id) VALUES ($1, $2)
+            ON CONFLICT (cluster_id) DO NOTHING
+            RETURNING service_id)
+        SELECT service_id FROM claimed
+        UNION ALL
+        SELECT service_id FROM rm_cluster_service WHERE cluster_id = $1
+        LIMIT 1
+        """;
+
+    /// <summary>Claims <paramref name="clusterId"/> for <paramref name="serviceId"/> unless it is claimed; returns the service that holds it.</summary>
+    public static async Task<string> ClaimAsync(NpgsqlDataSource dataSource, string clusterId, string serviceId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var command = dataSource.CreateCommand(Sql);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clusterId });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = serviceId });
+            if (await command.ExecuteScalarAsync(cancellationToken) is string owner)
+            {
+                return owner;
+            }
+
+            if (attempt == 3)
+            {
+                throw new InvalidOperationException($"The claim of cluster '{clusterId}' was neither made nor found in {attempt} attempts.");
+            }
+        }
+    }
+}
