@@ -7,10 +7,11 @@ namespace ReliableMessaging.Audit;
 /// <summary>
 /// <c>resolve-held-transfer [--by OPERATOR] SOURCE TRANSFER_ID completed|refunded REASON...</c>: an
 /// operator ends a transfer held pending because its destination cannot tell whether the credit
-/// landed (error 1029 or 1034), after establishing from other records (a backup of the destination's
+/// landed (error 1029), after establishing from other records (a backup of the destination's
 /// journal, its statement) which it was. The source asks the destination once more and writes the
-/// outcome only if it still cannot tell; its records say <c>operator OPERATOR: REASON</c> (the
-/// operator defaults to the user running the command, as user@host). Exit codes: 0 resolved, or
+/// outcome only if it still cannot tell; its records say <c>operator OPERATOR: REASON</c>, where the
+/// operator is the user running the command (user@host), after the name given with <c>--by</c>
+/// when there is one (<c>NAME (run by user@host)</c>). Exit codes: 0 resolved, or
 /// already ended as asked (a run again after a lost answer); 1 not resolved (see the line printed);
 /// 2 usage.
 /// </summary>
@@ -20,18 +21,28 @@ public sealed record HeldTransferCommand(string Source, Guid TransferId, Transfe
 
     public const string Usage = $"usage: {Name} [--by OPERATOR] SOURCE_ACCOUNT TRANSFER_ID completed|refunded REASON...";
 
-    /// <summary>Who runs the command when it is not told: the user and the machine.</summary>
-    public static string DefaultOperator => $"{Environment.UserName}@{Environment.MachineName}";
+    /// <summary>Who runs the command: the user and the machine, recorded whatever <c>--by</c> says.</summary>
+    public static string Runner => $"{Environment.UserName}@{Environment.MachineName}";
+
+    /// <summary>The longest name <c>--by</c> takes.</summary>
+    public const int MaxNameLength = 64;
 
     /// <summary>Reads the arguments after the command's name; null with <paramref name="error"/> when they do not fit.</summary>
     public static HeldTransferCommand? Parse(IReadOnlyList<string> arguments, out string? error)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         error = null;
-        var by = DefaultOperator;
+        var by = Runner;
         if (arguments is ["--by", var name, ..])
         {
-            by = name;
+            // A plain name (letters, digits, . _ @ -): nothing that could read as part of the reason.
+            if (name.Length is 0 or > MaxNameLength || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '@' or '-'))
+            {
+                error = $"--by takes a name of at most {MaxNameLength} letters, digits, '.', '_', '@' or '-', not '{name}'.";
+                return null;
+            }
+
+            by = $"{name} (run by {Runner})";
             arguments = arguments.Skip(2).ToArray();
         }
 

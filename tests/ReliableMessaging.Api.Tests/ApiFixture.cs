@@ -14,6 +14,9 @@ public sealed class ApiFixture : IAsyncLifetime
     private PostgresServer? _postgres;
     private TestCluster? _cluster;
 
+    /// <summary>The cluster's own client: what operators and tools call the accounts through, beside the front ends.</summary>
+    public IGrainFactory Grains => _cluster?.Client ?? throw new InvalidOperationException("Not started.");
+
     public FrontEndFactory FrontEndA { get; private set; } = null!;
 
     public FrontEndFactory FrontEndB { get; private set; } = null!;

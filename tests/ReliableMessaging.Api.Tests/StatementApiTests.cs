@@ -1,5 +1,8 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Contracts.Hosting;
+using ReliableMessaging.Contracts.Transfers;
 using ReliableMessaging.Testing;
 using static ReliableMessaging.Api.Tests.Http;
 
@@ -38,6 +41,48 @@ public sealed class StatementApiTests(ApiFixture fixture)
         }
 
         Assert.Equal(10_000L - answers.Count, await BalanceAsync(_client, accountId));
+    }
+
+    [Fact]
+    public async Task OperatorResolvedTransfer_AccountHolderSeesItWasAnOperator_NeverTheNameOrTheReason()
+    {
+        // The reason may cite another customer's records, the name is staff's: both stay in the journal
+        // and the operators' logs. The holder sees that an operator, not the delivery, ended it.
+        var from = await OpenWithBalanceAsync(_client, 1000);
+        var to = TestIds.NewId("legacy");
+        StorageFaults.ChangeOnRead(to, state => state.EvictedThroughUnixMs = DateTimeOffset.UtcNow.AddMinutes(10).ToUnixTimeMilliseconds());
+        using (var opened = await OpenAsync(_client, to))
+        {
+            Assert.Equal(HttpStatusCode.Created, opened.StatusCode);
+        }
+
+        var transferId = Guid.CreateVersion7();
+        Assert.Equal(OperationStatus.Succeeded, (await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, to, 100)).Status);
+        RequestContext.Set(RequestContextKeys.IssuedBy, "alice@ops-host");
+        try
+        {
+            var resolved = await fixture.Grains.GetGrain<IAccountGrain>(from).ResolveHeldTransfer(transferId, TransferState.Refunded, "bob's statement shows no credit");
+            Assert.Equal(HeldTransferResolutionStatus.Resolved, resolved.Status);
+        }
+        finally
+        {
+            RequestContext.Remove(RequestContextKeys.IssuedBy);
+        }
+
+        using var statement = await _client.GetAsync(new Uri($"/accounts/{from}/operations", UriKind.Relative));
+        var body = await statement.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, statement.StatusCode);
+        var items = (await JsonAsync(statement))["items"]!.AsArray().Select(n => n!.AsObject()).ToList();
+        Assert.Equal(
+            [("transfer-finished", (string?)OperatorResolution.ShownName), ("transfer-refund", OperatorResolution.ShownName)],
+            items.Where(i => (string)i["kind"]! is "transfer-finished" or "transfer-refund").Select(i => ((string)i["kind"]!, (string?)i["issuedBy"])));
+        Assert.DoesNotContain("alice", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("bob's statement", body, StringComparison.Ordinal);
+
+        using var refund = await _client.GetAsync(new Uri($"/accounts/{from}/operations/{TransferRecordIds.Refund(transferId)}", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, refund.StatusCode);
+        Assert.Equal(OperatorResolution.ShownName, (string?)(await JsonAsync(refund))["issuedBy"]);
+        Assert.Equal(1000L, await BalanceAsync(_client, from));
     }
 
     [Fact]

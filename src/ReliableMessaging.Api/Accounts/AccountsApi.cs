@@ -5,6 +5,7 @@ using ReliableMessaging.Api.Hosting;
 using ReliableMessaging.Api.Problems;
 using ReliableMessaging.Api.Security;
 using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Contracts.Transfers;
 
 namespace ReliableMessaging.Api.Accounts;
 
@@ -178,7 +179,10 @@ public static class AccountsApi
         var lookup = await grains.GetGrain<IAccountGrain>(accountId).GetOperation(id);
         return lookup.Status switch
         {
-            OperationLookupStatus.Found => TypedResults.Ok(OperationResponse.From(accountId, lookup.Operation!) with { IssuedBy = lookup.IssuedBy }),
+            OperationLookupStatus.Found => TypedResults.Ok(OperationResponse.From(accountId, lookup.Operation!) with
+            {
+                IssuedBy = OperatorResolution.ShownToAccountHolders(lookup.Operation!.Kind, lookup.IssuedBy),
+            }),
             OperationLookupStatus.Unknown => ApiProblem.OperationNotFound.ToResult(
                 $"Account '{accountId}' has no record of operation {id}: it has not run. Sending it with this ID runs it at most once, even if an earlier attempt is still on its way."),
             OperationLookupStatus.Expired => ApiProblem.OperationExpired.ToResult(

@@ -14,7 +14,7 @@ namespace ReliableMessaging.Api.Accounts;
 /// <param name="Counterparty">For transfer records: the other account.</param>
 /// <param name="Transfer">For <c>transfer-finished</c>: how the transfer ended.</param>
 /// <param name="RecordedAt">When the account recorded it.</param>
-/// <param name="IssuedBy">Who issued it, when known.</param>
+/// <param name="IssuedBy">Who issued it, when known (<c>operator</c> for an operator's resolution of a held transfer).</param>
 public sealed record StatementEntryResponse(
     long Sequence,
     Guid OperationId,
@@ -31,7 +31,8 @@ public sealed record StatementEntryResponse(
     {
         ArgumentNullException.ThrowIfNull(entry);
         return new(entry.Sequence, entry.OperationId, OperationResponse.KindName(entry.Kind), entry.Amount, OperationResponse.StatusName(entry.Status),
-            entry.BalanceAfter, entry.Counterparty, entry.Transfer is { } state ? TransferStateName(state) : null, entry.RecordedAt, entry.IssuedBy);
+            entry.BalanceAfter, entry.Counterparty, entry.Transfer is { } state ? TransferStateName(state) : null, entry.RecordedAt,
+            OperatorResolution.ShownToAccountHolders(entry.Kind, entry.IssuedBy));
     }
 
     public static string TransferStateName(TransferState state) => state switch

@@ -22,7 +22,8 @@ public enum CreditVerdict
     /// A status this version does not know (a newer destination's, during a rolling upgrade): whether
     /// the credit landed cannot be told, so it is held like <see cref="Hold"/>, logged as an error and
     /// sent again each retry period (a later answer may be one this version knows). The account's
-    /// other transfers are delivered meanwhile.
+    /// other transfers are delivered meanwhile. Not for an operator to resolve: unlike "expired", it
+    /// does not say the credit can no longer land, so a refund could pay twice; the upgrade's end settles it.
     /// </summary>
     Unrecognized,
 }

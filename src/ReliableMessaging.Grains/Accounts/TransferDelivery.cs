@@ -111,9 +111,6 @@ public sealed class TransferDelivery
         _ => CreditVerdict.Unrecognized,
     };
 
-    /// <summary>The destination cannot tell, or answered what this version cannot read: the transfer stays held for an operator.</summary>
-    private static bool IsHeld(CreditVerdict verdict) => verdict is CreditVerdict.Hold or CreditVerdict.Unrecognized;
-
     /// <summary>
     /// Starts a transfer: makes sure the reminder exists, then runs <paramref name="debit"/> (the
     /// debit and the outbox entry in one write) and delivers a new debit at once. Throws, with
@@ -166,7 +163,10 @@ public sealed class TransferDelivery
     /// <summary>
     /// An operator ends a held transfer as <paramref name="outcome"/>. The credit is sent once more
     /// and the outcome is written only when the destination still answers with a
-    /// held verdict (<see cref="CreditVerdict.Hold"/>, <see cref="CreditVerdict.Unrecognized"/>): any other answer proves what happened, and the next delivery
+    /// <see cref="CreditVerdict.Hold"/> ("expired": the credit can no longer be applied under its ID, so
+    /// the operator's word cannot be overtaken by it): any other answer proves what happened, or (one
+    /// this version cannot read, <see cref="CreditVerdict.Unrecognized"/>) may still mean the credit is
+    /// applied later, and the next delivery
     /// settles it. The outcome's records are issued by <paramref name="issuedBy"/> (who resolved it, and
     /// why). Failures (the destination unreachable, the write) reach the operator as they are.
     /// </summary>
@@ -183,7 +183,7 @@ public sealed class TransferDelivery
         }
 
         var credit = await _host.SendCreditAsync(pending, CreditId(transferId));
-        if (!IsHeld(Classify(credit.Status)))
+        if (Classify(credit.Status) != CreditVerdict.Hold)
         {
             // Its next delivery (timer or reminder) settles it on that answer.
             return (HeldTransferResolutionStatus.NotHeld, credit.Status);

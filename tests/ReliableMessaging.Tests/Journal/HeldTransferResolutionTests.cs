@@ -1,5 +1,6 @@
 using ReliableMessaging.Audit;
 using ReliableMessaging.Contracts.Accounts;
+using ReliableMessaging.Contracts.Hosting;
 using ReliableMessaging.Contracts.Transfers;
 using ReliableMessaging.Grains.Accounts;
 using ReliableMessaging.Testing;
@@ -68,26 +69,57 @@ public sealed class HeldTransferResolutionTests(ClusterFixture fixture)
         Assert.Equal(1000L, await BalanceAsync(from));
     }
 
-    [Theory]
-    [InlineData("")]
-    [InlineData("two lines\nRESOLVED something else")]
-    [InlineData("a line separator\u2028 inside")]
-    public async Task ResolveHeldTransfer_ReasonMissingOrNotOneLine_RefusedByTheAccount_NothingChanged(string reason)
+    public static TheoryData<string?, string> UnrecordableAttributions => new()
     {
-        // The grain's own check, for callers that are not the command (which refuses them before asking).
+        { "ops", "" },
+        { "ops", "two lines\nRESOLVED something else" },
+        { "ops", "a line separator\u2028 inside" },
+        { "ops", "a right-to-left \u202E override" },
+        { "ops", "a zero-width\u200B space" },
+        { "ops", new string('x', OperatorResolution.MaxReasonLength + 1) },
+        { null, "the caller did not say who it is" },
+        { "alice: approved by the CFO", "a name that reads as the reason" },
+        { new string('a', OperatorResolution.MaxOperatorLength + 1), "a name too long" },
+    };
+
+    [Theory]
+    [MemberData(nameof(UnrecordableAttributions))]
+    public async Task ResolveHeldTransfer_AttributionThatCannotBeRecorded_RefusedByTheAccount_NothingChanged(string? issuer, string reason)
+    {
+        // The account's own check, for callers that are not the command (which refuses them before asking).
         var (_, from) = await TestAccounts.OpenFundedAsync(fixture.Grains, 1000);
         var to = TestIds.NewId("legacy");
         StorageFaults.ChangeOnRead(to, state => state.EvictedThroughUnixMs = DateTimeOffset.UtcNow.AddMinutes(10).ToUnixTimeMilliseconds());
         await fixture.Grains.GetGrain<IAccountGrain>(to).Open();
         var transferId = TestIds.NewOperationId();
         Assert.Equal(OperationStatus.Succeeded, (await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, to, 100)).Status);
+        var account = fixture.Grains.GetGrain<IAccountGrain>(from);
 
-        var result = await fixture.Grains.GetGrain<IAccountGrain>(from).ResolveHeldTransfer(transferId, TransferState.Refunded, reason);
-
-        Assert.Equal(HeldTransferResolutionStatus.InvalidReason, result.Status);
+        Assert.Equal(HeldTransferResolutionStatus.InvalidReason, (await ResolveAsAsync(issuer, () => account.ResolveHeldTransfer(transferId, TransferState.Refunded, reason))).Status);
         Assert.Equal(900L, await BalanceAsync(from));
-        Assert.Equal(TransferState.Pending, (await fixture.Grains.GetGrain<IAccountGrain>(from).GetTransfer(transferId)).Transfer?.State);
-        Assert.Null(HeldTransferCommand.Parse([from, transferId.ToString(), "refunded", reason], out _));
+        Assert.Equal(TransferState.Pending, (await account.GetTransfer(transferId)).Transfer?.State);
+
+        // The same transfer with an attribution that can be recorded: the refusal was the attribution's.
+        Assert.Equal(HeldTransferResolutionStatus.Resolved, (await ResolveAsAsync("ops", () => account.ResolveHeldTransfer(transferId, TransferState.Refunded, "a plain reason"))).Status);
+        Assert.Equal(1000L, await BalanceAsync(from));
+    }
+
+    /// <summary>Calls the account as <paramref name="issuer"/> would (the command sets it for the call), or as a caller that does not say.</summary>
+    private static async Task<T> ResolveAsAsync<T>(string? issuer, Func<Task<T>> call)
+    {
+        if (issuer is not null)
+        {
+            RequestContext.Set(RequestContextKeys.IssuedBy, issuer);
+        }
+
+        try
+        {
+            return await call();
+        }
+        finally
+        {
+            RequestContext.Remove(RequestContextKeys.IssuedBy);
+        }
     }
 
     [Fact]
@@ -128,6 +160,8 @@ public sealed class HeldTransferResolutionTests(ClusterFixture fixture)
     [InlineData("acct-1", "0193a3f0-0000-7000-8000-000000000000", "refunded", " ")]
     [InlineData("--by", "alice", "acct-1", "0193a3f0-0000-7000-8000-000000000000", "refunded")]
     [InlineData("--by", "alice\nRESOLVED", "acct-1", "0193a3f0-0000-7000-8000-000000000000", "refunded", "why")]
+    [InlineData("--by", "alice: approved by the CFO", "acct-1", "0193a3f0-0000-7000-8000-000000000000", "refunded", "why")]
+    [InlineData("--by", "", "acct-1", "0193a3f0-0000-7000-8000-000000000000", "refunded", "why")]
     public void Parse_ArgumentsThatDoNotFit_UsageErrorAndNothingRuns(params string[] arguments)
     {
         Assert.Null(HeldTransferCommand.Parse(arguments, out var error));
@@ -135,12 +169,22 @@ public sealed class HeldTransferResolutionTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public void Parse_ReasonWithAnUnpairedSurrogate_RefusedWhereItIsTyped()
+    {
+        // It never reaches the account as it is (the wire replaces it), and attribute data cannot carry it either.
+        Assert.Null(HeldTransferCommand.Parse(["acct-1", "0193a3f0-0000-7000-8000-000000000000", "refunded", "an unpaired \uD800 surrogate"], out var error));
+        Assert.Contains("surrogate", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_OperatorNamedOrNot_TheReasonIsTheRest()
     {
         var named = HeldTransferCommand.Parse(["--by", "alice", "acct-1", "0193a3f0-0000-7000-8000-000000000000", "completed", "backup", "of", "bob"], out _);
-        Assert.Equal(("alice", "acct-1", TransferState.Completed, "backup of bob"), (named?.Operator, named?.Source, named?.Outcome, named?.Reason));
+        Assert.Equal(("acct-1", TransferState.Completed, "backup of bob"), (named?.Source, named?.Outcome, named?.Reason));
+
+        Assert.Equal($"alice (run by {HeldTransferCommand.Runner})", named?.Operator);
 
         var unnamed = HeldTransferCommand.Parse(["acct-1", "0193a3f0-0000-7000-8000-000000000000", "refunded", "why"], out _);
-        Assert.Equal(HeldTransferCommand.DefaultOperator, unnamed?.Operator);
+        Assert.Equal(HeldTransferCommand.Runner, unnamed?.Operator);
     }
 }

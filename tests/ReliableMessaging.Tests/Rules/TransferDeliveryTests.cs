@@ -529,7 +529,7 @@ public sealed class TransferDeliveryTests
     });
 
     [Fact]
-    public Task CreditAnsweredWithAStatusThisVersionDoesNotKnow_HeldAndLogged_TheAccountsOtherTransfersStillDelivered() => Play(async () =>
+    public Task CreditAnsweredWithAStatusThisVersionDoesNotKnow_HeldAndLogged_OtherTransfersDelivered_NotAnOperatorsToRefund() => Play(async () =>
     {
         // A newer destination (a rolling upgrade) may answer with a status this version does not
         // define. Thrown out of the pass, it stopped every transfer behind this one, pass after pass.
@@ -551,12 +551,19 @@ public sealed class TransferDeliveryTests
         Assert.Contains(_log.Events, e => e is { EventId: 1034, Level: LogLevel.Error });
         Assert.DoesNotContain(_log.Events, e => e.EventId == 1028);
 
-        // The operator can end it like a transfer the destination answered "expired" for.
+        // Not the operator's to end: unlike "expired", the answer does not say the credit can no longer
+        // land (a newer destination may still apply it), so a refund could pay twice.
         var resolving = _delivery.ResolveHeldAsync(first.TransferId, TransferState.Refunded, ByOperator);
         _host.AnswerCredit(2, unknown);
-        _host.CommitFinish(1);
-        Assert.Equal((HeldTransferResolutionStatus.Resolved, (OperationStatus?)unknown), await resolving);
-        Assert.Empty(_host.Outbox);
+        Assert.Equal((HeldTransferResolutionStatus.NotHeld, (OperationStatus?)unknown), await resolving);
+        Assert.Single(_host.Finishes);
+        Assert.Equal([first], _host.Outbox);
+
+        // Once the version knows the answer (the upgrade finished), the delivery settles it.
+        _clock.Now += Options.TransferRetryPeriod;
+        _delivery.OnTimer();
+        _host.AnswerCredit(3, OperationStatus.Succeeded);
+        Assert.Equal((first, TransferState.Completed), (_host.Finishes[^1].Transfer, _host.Finishes[^1].Outcome));
     });
 
     [Fact]
