@@ -7,9 +7,9 @@ if (args is [DevCertificateCommand.Name, .. var certificateArgs])
     return DevCertificateCommand.Run(certificateArgs, Console.Out, Console.Error);
 }
 
-// A setting that cannot be used, or a database that fails at start, ends it with one line and exit 78 or 69.
+// A setting that cannot be used, or a database that cannot be reached, ends the start with one line and exit 78 or 69.
 return await StartupFailure.RunAsync(
-    async () =>
+    () =>
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -18,7 +18,6 @@ return await StartupFailure.RunAsync(
         });
         builder.AddSiloTelemetry();
         builder.UseOrleans(silo => silo.UseSiloEndpoints().AddReliableMessaging());
-        await builder.Build().RunAsync();
-        return 0;
+        return builder.Build();
     },
     Console.Error);

@@ -27,6 +27,16 @@ public static class FrontEndHostingExtensions
                 $"ConnectionStrings:{ClusterDatabase.ConnectionStringName} is not set (appsettings.json or ConnectionStrings__{ClusterDatabase.ConnectionStringName}).");
         }
 
+        // Read here, at start, rather than first by the cluster client after its connect retries.
+        try
+        {
+            _ = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException exception)
+        {
+            throw new SettingsException($"ConnectionStrings:{ClusterDatabase.ConnectionStringName} cannot be read: {exception.Message}", exception);
+        }
+
         builder.Services.AddOptions<FrontEndOptions>().BindConfiguration(FrontEndOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.UseOrleansClient(client =>
         {

@@ -99,9 +99,18 @@ public sealed class ClusterTlsOptions : IValidatableObject
 
     public X509Certificate2 LoadCertificate()
     {
-        var certificate = X509CertificateLoader.LoadPkcs12FromFile(
-            CertificatePath ?? throw new SettingsException($"{SectionName}:CertificatePath is not set."),
-            string.IsNullOrEmpty(CertificatePassword) ? null : CertificatePassword);
+        var path = CertificatePath ?? throw new SettingsException($"{SectionName}:CertificatePath is not set.");
+        X509Certificate2 certificate;
+        try
+        {
+            certificate = X509CertificateLoader.LoadPkcs12FromFile(path, string.IsNullOrEmpty(CertificatePassword) ? null : CertificatePassword);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            // Missing, unreadable, not a .pfx, or the wrong password: the setting's to fix.
+            throw new SettingsException($"{SectionName}:CertificatePath '{path}' cannot be loaded: {exception.Message}", exception);
+        }
+
         return certificate.HasPrivateKey
             ? certificate
             : throw new SettingsException($"{CertificatePath} holds no private key: TLS needs the certificate with its key (.pfx).");

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Data.Common;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace ReliableMessaging.Contracts.Hosting;
@@ -8,36 +9,66 @@ namespace ReliableMessaging.Contracts.Hosting;
 /// <summary>
 /// How a silo or a front end that cannot start says so: one line on standard error and an exit code
 /// a supervisor can tell apart, instead of an unhandled exception's abort (134) and its stack trace.
-/// Only the failures meant here are mapped: settings that cannot be used (<see cref="SettingsExitCode"/>:
-/// fix the configuration, a restart will not help) and a database that fails at start
-/// (<see cref="DatabaseExitCode"/>: a restart may). Anything else is a bug and stays an unhandled
-/// exception, with its stack trace.
+/// Only the start (building the host and starting it) is covered, and only the failures meant here:
+/// settings that cannot be used (<see cref="SettingsExitCode"/>: fix the configuration, a restart will
+/// not help) and a database that cannot be reached at start (<see cref="DatabaseExitCode"/>: a restart
+/// may). Anything else, and anything after the start, is a bug or a runtime failure and stays an
+/// unhandled exception, with its stack trace.
 /// </summary>
 public static class StartupFailure
 {
-    /// <summary>EX_CONFIG (sysexits.h): a setting is unknown, malformed or out of its bounds.</summary>
+    /// <summary>EX_CONFIG (sysexits.h): a setting is unknown, malformed or out of its bounds, or the database refuses the configured login.</summary>
     public const int SettingsExitCode = 78;
 
-    /// <summary>EX_UNAVAILABLE (sysexits.h): the database could not be reached or refused the process at start.</summary>
+    /// <summary>EX_UNAVAILABLE (sysexits.h): the database could not be reached, or is not accepting connections yet, at start.</summary>
     public const int DatabaseExitCode = 69;
 
-    /// <summary>Builds and runs the host in <paramref name="run"/>: its exit code, or the failure's after its line.</summary>
-    public static async Task<int> RunAsync(Func<Task<int>> run, TextWriter error)
+    /// <summary>
+    /// Builds the host with <paramref name="build"/>, starts it and runs it until it is stopped: 0, or
+    /// the start's failure's exit code after its line on <paramref name="error"/>.
+    /// </summary>
+    public static async Task<int> RunAsync(Func<IHost> build, TextWriter error)
     {
-        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(build);
         ArgumentNullException.ThrowIfNull(error);
+        IHost? host = null;
         try
         {
-            return await run();
+            host = build();
+            await host.StartAsync();
         }
         catch (Exception exception) when (Describe(exception) is { } failure)
         {
             await error.WriteLineAsync(failure.Line);
+            await DisposeAsync(host);
             return failure.ExitCode;
+        }
+
+        try
+        {
+            await host.WaitForShutdownAsync();
+        }
+        finally
+        {
+            await DisposeAsync(host);
+        }
+
+        return 0;
+    }
+
+    private static async ValueTask DisposeAsync(IHost? host)
+    {
+        if (host is IAsyncDisposable asynchronous)
+        {
+            await asynchronous.DisposeAsync();
+        }
+        else
+        {
+            host?.Dispose();
         }
     }
 
-    /// <summary>The exit code and the line for a failure meant here; null for anything else (a bug).</summary>
+    /// <summary>The exit code and the line for a start failure meant here; null for anything else (a bug).</summary>
     public static (int ExitCode, string Line)? Describe(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
@@ -61,11 +92,34 @@ public static class StartupFailure
         {
             if (inner is DbException database)
             {
-                return (DatabaseExitCode, $"database: {Sentence(database.Message)} Nothing was started (ConnectionStrings:{ClusterDatabase.ConnectionStringName}); start again once it answers.");
+                return DescribeDatabase(database);
             }
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// A database failure at start, by its SQLSTATE: a login the server refuses (class 28) or a
+    /// database it does not have (3D000) is the configuration's; one it cannot be reached for, or that
+    /// is starting or shutting down (08, 53, 57P01-57P03, or no SQLSTATE but transient), may pass with
+    /// a restart. Any other (a missing table or grant, an error in the project's own SQL) is not mapped:
+    /// a supervisor restarting it for ever would hide it.
+    /// </summary>
+    private static (int ExitCode, string Line)? DescribeDatabase(DbException database)
+    {
+        var state = database.SqlState;
+        if (state is not null && (state.StartsWith("28", StringComparison.Ordinal) || state == "3D000"))
+        {
+            return (SettingsExitCode, $"settings: the database refused ConnectionStrings:{ClusterDatabase.ConnectionStringName}: {Sentence(database.Message)} Nothing was started; fix the setting and start again.");
+        }
+
+        var unavailable = state is null
+            ? database.IsTransient
+            : state.StartsWith("08", StringComparison.Ordinal) || state.StartsWith("53", StringComparison.Ordinal) || state is "57P01" or "57P02" or "57P03";
+        return unavailable
+            ? (DatabaseExitCode, $"database: {Sentence(database.Message)} Nothing was started (ConnectionStrings:{ClusterDatabase.ConnectionStringName}); start again once it answers.")
+            : null;
     }
 
     private static bool IsSettings(Exception exception) =>
@@ -93,10 +147,11 @@ public static class StartupFailure
         return false;
     }
 
-    /// <summary>The message on one line, ending as a sentence.</summary>
+    /// <summary>The message on one line, ending as a sentence, any other control character shown as '?' (a value echoed from a setting or a server cannot drive the terminal).</summary>
     private static string Sentence(string message)
     {
-        var line = string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        return line.EndsWith('.') ? line : line + ".";
+        var words = message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var text = new string(string.Join(' ', words).Select(c => char.IsControl(c) ? '?' : c).ToArray());
+        return text.EndsWith('.') ? text : text + ".";
     }
 }

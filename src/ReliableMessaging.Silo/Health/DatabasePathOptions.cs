@@ -1,3 +1,5 @@
+using ReliableMessaging.Contracts.Hosting;
+
 namespace ReliableMessaging.Silo.Health;
 
 /// <summary>
@@ -30,12 +32,12 @@ public sealed class DatabasePathOptions
         if (ProbeInterval < TimeSpan.FromMilliseconds(100) || ProbeTimeout < TimeSpan.FromMilliseconds(100)
             || ProbeInterval > TimeSpan.FromMinutes(1) || ProbeTimeout > TimeSpan.FromMinutes(1))
         {
-            throw new InvalidOperationException($"{SectionName}:{nameof(ProbeInterval)} and {nameof(ProbeTimeout)} must be between 100 ms and one minute.");
+            throw new SettingsException($"{SectionName}:{nameof(ProbeInterval)} and {nameof(ProbeTimeout)} must be between 100 ms and one minute.");
         }
 
         if (StepOutAfter > TimeSpan.FromMinutes(10))
         {
-            throw new InvalidOperationException($"{SectionName}:{nameof(StepOutAfter)} must be at most ten minutes (a time span, like 00:00:30), or null to never step out.");
+            throw new SettingsException($"{SectionName}:{nameof(StepOutAfter)} must be at most ten minutes (a time span, like 00:00:30), or null to never step out.");
         }
 
         // Twice the peers' evidence age, not only twice a probe's period: a peer's unbroken successes must
@@ -44,7 +46,7 @@ public sealed class DatabasePathOptions
         // 0.2 s, 0.2 s and 0.8 s, a sub-second stall of the whole database could make two of three silos leave).
         if (StepOutAfter is { } after && after < 2 * PeerEvidenceAge)
         {
-            throw new InvalidOperationException(
+            throw new SettingsException(
                 $"{SectionName}:{nameof(StepOutAfter)} ({after}) must be at least twice {nameof(ProbeInterval)} plus {nameof(ProbeTimeout)} plus 1 s "
                 + $"({2 * PeerEvidenceAge}): one failed probe is no evidence, and a peer's successes must span at least half of the failure.");
         }

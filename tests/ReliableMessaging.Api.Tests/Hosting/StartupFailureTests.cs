@@ -1,6 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using System.Data.Common;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ReliableMessaging.Api.Security;
 using ReliableMessaging.Contracts.Hosting;
@@ -13,7 +15,34 @@ namespace ReliableMessaging.Api.Tests.Hosting;
 /// </summary>
 public sealed class StartupFailureTests
 {
-    private sealed class RefusedConnection(string message) : DbException(message);
+    private sealed class DatabaseError(string message, string? sqlState = null, bool isTransient = false) : DbException(message)
+    {
+        public override string? SqlState => sqlState;
+
+        public override bool IsTransient => isTransient;
+    }
+
+    /// <summary>A host whose one hosted service fails as told when it starts or stops.</summary>
+    private sealed class FailingService(Exception? onStart, Exception? onStop) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => onStart is null ? Task.CompletedTask : Task.FromException(onStart);
+
+        public Task StopAsync(CancellationToken cancellationToken) => onStop is null ? Task.CompletedTask : Task.FromException(onStop);
+    }
+
+    private static Task WhenStartedAsync(IHost host)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.Register(started.SetResult);
+        return started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    private static IHost HostWith(Exception? onStart = null, Exception? onStop = null)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddHostedService(_ => new FailingService(onStart, onStop));
+        return builder.Build();
+    }
 
     private static Exception Caught(Action action) => Assert.ThrowsAny<Exception>(action);
 
@@ -60,15 +89,39 @@ public sealed class StartupFailureTests
         Assert.Contains(failure.Message.Split('\n')[0].Trim(), described.Value.Line, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Describe_DatabaseFailingAtStart_Exit69_EvenWrappedByTheRuntime()
+    [Theory]
+    [InlineData("08001", StartupFailure.DatabaseExitCode)]
+    [InlineData("57P03", StartupFailure.DatabaseExitCode)]
+    [InlineData("53300", StartupFailure.DatabaseExitCode)]
+    [InlineData("28P01", StartupFailure.SettingsExitCode)]
+    [InlineData("3D000", StartupFailure.SettingsExitCode)]
+    [InlineData("42P01", null)]
+    [InlineData("42501", null)]
+    [InlineData("42601", null)]
+    public void Describe_DatabaseFailingAtStart_UnreachableMayPass_ALoginIsASetting_TheRestNotMapped(string sqlState, int? exitCode)
     {
-        var refused = new RefusedConnection("Failed to connect to 127.0.0.1:5432");
+        // A missing table or grant, or an error in the project's own SQL, is no reason to restart for ever.
+        var failure = new DatabaseError("the server said no", sqlState);
 
-        var described = StartupFailure.Describe(new OrleansException("Membership failed to start", refused));
+        Assert.Equal(exitCode, StartupFailure.Describe(new OrleansException("Membership failed to start", failure))?.ExitCode);
+    }
 
-        Assert.Equal(StartupFailure.DatabaseExitCode, described?.ExitCode);
-        Assert.Contains("Failed to connect to 127.0.0.1:5432.", described?.Line, StringComparison.Ordinal);
+    [Fact]
+    public void Describe_DatabaseUnreachableWithoutAServerAnswer_Exit69OnlyWhenTransient()
+    {
+        var refused = StartupFailure.Describe(new DatabaseError("Failed to connect to 127.0.0.1:5432", isTransient: true));
+
+        Assert.Equal(StartupFailure.DatabaseExitCode, refused?.ExitCode);
+        Assert.Contains("Failed to connect to 127.0.0.1:5432.", refused?.Line, StringComparison.Ordinal);
+        Assert.Null(StartupFailure.Describe(new DatabaseError("an error of the driver's own")));
+    }
+
+    [Fact]
+    public void Describe_ControlCharactersInAMessage_ShownAsQuestionMarks()
+    {
+        var line = StartupFailure.Describe(new SettingsException("Orleans:Tls:AlsoTrustedSha256 holds '\u001b[31mred\u0007', which is not a hash."))?.Line;
+
+        Assert.Equal("settings: Orleans:Tls:AlsoTrustedSha256 holds '?[31mred?', which is not a hash. Nothing was started; fix the setting and start again.", line);
     }
 
     [Fact]
@@ -85,13 +138,37 @@ public sealed class StartupFailureTests
     }
 
     [Fact]
-    public async Task RunAsync_SettingFailure_OneLineOnErrorAndItsCode_ABugStillThrows()
+    public async Task RunAsync_BuildOrStartFailsOnASetting_OneLineOnErrorAndItsCode()
     {
         using var error = new StringWriter();
 
         Assert.Equal(StartupFailure.SettingsExitCode, await StartupFailure.RunAsync(() => throw new SettingsException("Orleans:Tls:CertificatePath is not set."), error));
-        Assert.Equal(["settings: Orleans:Tls:CertificatePath is not set. Nothing was started; fix the setting and start again."], error.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
-        Assert.Equal(3, await StartupFailure.RunAsync(() => Task.FromResult(3), error));
-        await Assert.ThrowsAsync<InvalidOperationException>(() => StartupFailure.RunAsync(() => throw new InvalidOperationException("a bug"), error));
+        Assert.Equal(StartupFailure.DatabaseExitCode, await StartupFailure.RunAsync(() => HostWith(onStart: new DatabaseError("Failed to connect", "08006")), error));
+        Assert.Equal(
+            ["settings: Orleans:Tls:CertificatePath is not set. Nothing was started; fix the setting and start again.",
+             "database: Failed to connect. Nothing was started (ConnectionStrings:ReliableMessaging); start again once it answers."],
+            error.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task RunAsync_ABugAtStartOrAFailureAfterIt_StaysAnException_NeverAStartFailure()
+    {
+        using var error = new StringWriter();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => StartupFailure.RunAsync(() => HostWith(onStart: new InvalidOperationException("a bug")), error));
+
+        // Days later, a service fails to stop: not "nothing was started", not exit 69.
+        using var host = HostWith(onStop: new DatabaseError("Failed to connect", "08006"));
+        var running = StartupFailure.RunAsync(() => host, error);
+        await WhenStartedAsync(host);
+        host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+        await Assert.ThrowsAnyAsync<Exception>(() => running);
+        Assert.Empty(error.ToString());
+
+        // And one that starts and stops cleanly exits 0.
+        using var clean = HostWith();
+        var cleanRun = StartupFailure.RunAsync(() => clean, error);
+        await WhenStartedAsync(clean);
+        clean.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+        Assert.Equal(0, await cleanRun);
     }
 }

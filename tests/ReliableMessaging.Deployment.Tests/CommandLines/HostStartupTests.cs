@@ -43,7 +43,10 @@ public sealed class HostStartupTests
     [InlineData("ReliableMessaging.Silo", "Accounts__JournalRetenton", "30.00:00:00", "JournalRetenton")]
     [InlineData("ReliableMessaging.Silo", "Accounts__TransferRetryPeriod", "soon", "Accounts:TransferRetryPeriod")]
     [InlineData("ReliableMessaging.Silo", "ConnectionStrings__ReliableMessaging", "Hots=db", "ConnectionStrings:ReliableMessaging")]
+    [InlineData("ReliableMessaging.Silo", "DatabasePath__ProbeInterval", "00:05:00", "DatabasePath:ProbeInterval")]
+    [InlineData("ReliableMessaging.Silo", "Orleans__Tls__CertificatePath", "/nonexistent/silo.pfx", "Orleans:Tls:CertificatePath")]
     [InlineData("ReliableMessaging.Api", "Auth__Authorty", "https://id.example", "Authorty")]
+    [InlineData("ReliableMessaging.Api", "ConnectionStrings__ReliableMessaging", "Hots=db", "ConnectionStrings:ReliableMessaging")]
     public async Task Built_SettingThatCannotBeUsed_OneLineNamingIt_Exit78(string project, string key, string value, string naming)
     {
         var result = await RunAsync(project, (key, value));
@@ -56,6 +59,6 @@ public sealed class HostStartupTests
     {
         var result = await RunAsync("ReliableMessaging.Silo");
 
-        AssertOneLine(result, StartupFailure.DatabaseExitCode, "database: ", "ConnectionStrings:ReliableMessaging");
+        AssertOneLine(result, StartupFailure.DatabaseExitCode, "database: Failed to connect to 127.0.0.1:", "ConnectionStrings:ReliableMessaging");
     }
 }
