@@ -6,6 +6,7 @@ using Orleans.Configuration;
 using ReliableMessaging.Deployment.Tests.Infrastructure;
 using ReliableMessaging.Grains.Accounts;
 using ReliableMessaging.Silo.Hosting;
+using ReliableMessaging.Contracts.Hosting;
 
 namespace ReliableMessaging.Deployment.Tests.Cluster;
 
@@ -108,11 +109,11 @@ public sealed class ClusterProfileTests
     public void UseSiloEndpoints_ReachableBeyondLoopbackWithoutTls_RefusesToStart()
     {
         // Its gateway would take grain calls from anyone who reaches it, past the front end's tokens.
-        var exposed = Assert.Throws<InvalidOperationException>(() => BuildSiloHost(new Dictionary<string, string?>
+        var exposed = Assert.Throws<SettingsException>(() => BuildSiloHost(new Dictionary<string, string?>
         {
             ["Orleans:AdvertisedIPAddress"] = "10.0.0.5",
         }));
-        var anyAddress = Assert.Throws<InvalidOperationException>(() => BuildSiloHost(new Dictionary<string, string?>
+        var anyAddress = Assert.Throws<SettingsException>(() => BuildSiloHost(new Dictionary<string, string?>
         {
             ["Orleans:ListenOnAnyHostAddress"] = "true",
         }));

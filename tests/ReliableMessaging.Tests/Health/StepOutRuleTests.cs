@@ -1,5 +1,6 @@
 using ReliableMessaging.Contracts.Health;
 using ReliableMessaging.Silo.Health;
+using ReliableMessaging.Contracts.Hosting;
 
 namespace ReliableMessaging.Tests.Health;
 
@@ -131,7 +132,7 @@ public sealed class StepOutRuleTests
             StepOutAfter = TimeSpan.FromSeconds(stepOutAfter),
         };
 
-        Assert.Throws<InvalidOperationException>(options.Validate);
+        Assert.Throws<SettingsException>(options.Validate);
     }
 
     [Fact]

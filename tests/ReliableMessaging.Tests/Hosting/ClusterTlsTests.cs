@@ -152,8 +152,8 @@ public sealed class ClusterTlsTests(ClusterFixture fixture) : IAsyncLifetime
         // The whole line openssl prints (3.x and 1.1 spell it differently), pasted as it is.
         Assert.True(new ClusterTlsOptions { AlsoTrustedSha256 = $"sha256 Fingerprint={colons}" }.PeerValidator(current)(next));
         Assert.True(new ClusterTlsOptions { AlsoTrustedSha256 = $"SHA256 Fingerprint={colons}" }.PeerValidator(current)(next));
-        Assert.Throws<InvalidOperationException>(() => new ClusterTlsOptions { AlsoTrustedSha256 = "not-a-hash" }.PeerValidator(current));
-        Assert.Throws<InvalidOperationException>(() => new ClusterTlsOptions { AlsoTrustedSha256 = plain[..40] }.PeerValidator(current));
+        Assert.Throws<SettingsException>(() => new ClusterTlsOptions { AlsoTrustedSha256 = "not-a-hash" }.PeerValidator(current));
+        Assert.Throws<SettingsException>(() => new ClusterTlsOptions { AlsoTrustedSha256 = plain[..40] }.PeerValidator(current));
     }
 
     private static string Fingerprint(string pfx)

@@ -1,5 +1,6 @@
 using Npgsql;
 using ReliableMessaging.Silo.Hosting;
+using ReliableMessaging.Contracts.Hosting;
 
 namespace ReliableMessaging.Tests.Hosting;
 
@@ -41,7 +42,7 @@ public sealed class ProviderConnectionStringTests
             forProviders.MaxPoolSize + forJournal.MaxPoolSize + forWriter.MaxPoolSize + forProbe.MaxPoolSize);
         Assert.True(forJournal.NoResetOnClose);
         Assert.True(forWriter.NoResetOnClose);
-        Assert.Throws<InvalidOperationException>(() => ProviderConnectionString.For("Host=db;Maximum Pool Size=4"));
+        Assert.Throws<SettingsException>(() => ProviderConnectionString.For("Host=db;Maximum Pool Size=4"));
     }
 
     [Theory]
@@ -84,7 +85,7 @@ public sealed class ProviderConnectionStringTests
                      () => ProviderConnectionString.ForJournalWriter(configured),
                  })
         {
-            var refused = Assert.Throws<InvalidOperationException>(tune);
+            var refused = Assert.Throws<SettingsException>(tune);
             Assert.Contains("Command Timeout", refused.Message, StringComparison.Ordinal);
         }
     }
@@ -104,7 +105,7 @@ public sealed class ProviderConnectionStringTests
                      () => ProviderConnectionString.ForProbe(configured, TimeSpan.FromSeconds(5)),
                  })
         {
-            var refused = Assert.Throws<InvalidOperationException>(tune);
+            var refused = Assert.Throws<SettingsException>(tune);
             Assert.Contains("Multiplexing", refused.Message, StringComparison.Ordinal);
         }
     }
