@@ -110,13 +110,23 @@ public sealed record HeldTransferCommand(string Source, Guid TransferId, Transfe
         // What the operator may want to look up at the destination: the credit's ID there.
         var credit = result.Transfer is { } transfer ? $" (credit {TransferRecordIds.Credit(TransferId)} at {transfer.To})" : string.Empty;
         var alreadyAsAsked = result is { Status: HeldTransferResolutionStatus.NotPending, Transfer.State: { } ended } && ended == Outcome;
+
+        // Who ended it: this operator's earlier run (its answer lost), another operator, or the delivery.
+        var endedBy = string.Empty;
+        if (alreadyAsAsked)
+        {
+            var end = await client.GetGrain<IAccountGrain>(Source).GetOperation(TransferRecordIds.Finished(TransferId));
+            endedBy = end.Status != OperationLookupStatus.Found ? string.Empty
+                : end.IssuedBy is { } issuer ? $", ended by {issuer}"
+                : ", ended by its delivery";
+        }
         await output.WriteLineAsync(result.Status switch
         {
             HeldTransferResolutionStatus.Resolved => $"RESOLVED transfer {TransferId} from {Source}{credit}: {state} (the destination still answered {answer})",
             HeldTransferResolutionStatus.NotHeld => $"NOT HELD transfer {TransferId} from {Source}{credit}: the destination answered {answer}; its delivery settles it, nothing was changed",
 
             // A run again after a lost answer (or a delivery that settled it the same way): the transfer is as asked.
-            HeldTransferResolutionStatus.NotPending when alreadyAsAsked => $"ALREADY {state} transfer {TransferId} from {Source}{credit}: nothing was changed",
+            HeldTransferResolutionStatus.NotPending when alreadyAsAsked => $"ALREADY {state} transfer {TransferId} from {Source}{credit}{endedBy}: nothing was changed",
             HeldTransferResolutionStatus.NotPending => $"NOT PENDING transfer {TransferId} from {Source}{credit}: {state}; nothing was changed",
             _ => $"NOT RESOLVED transfer {TransferId} from {Source}: {result.Status}",
         });

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -23,6 +24,13 @@ public static class FrontEndTelemetryExtensions
         var options = builder.Configuration.ReadAtBuildTime<TelemetryOptions>(TelemetryOptions.SectionName);
         var otlp = options.OtlpEndpoint is not null || !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         builder.Services.Configure<TelemetryOptions>(builder.Configuration.GetSection(TelemetryOptions.SectionName));
+
+        // The edge: callers' trace headers are not continued unless a gateway in front is trusted to set them.
+        if (!options.TrustIncomingTraceContext)
+        {
+            builder.Services.AddSingleton<DistributedContextPropagator>(new EdgeTraceContextPropagator(DistributedContextPropagator.CreateDefaultPropagator()));
+        }
+
         if (!options.Enabled)
         {
             return builder;

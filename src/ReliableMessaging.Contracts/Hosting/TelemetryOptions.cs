@@ -21,6 +21,14 @@ public sealed class TelemetryOptions
     /// <summary>Front end: serve <c>/metrics</c> to callers beyond this host too (behind a trusted network or proxy only).</summary>
     public bool AllowRemoteScrape { get; set; }
 
+    /// <summary>
+    /// Front end: continue a request's incoming W3C <c>traceparent</c> and <c>baggage</c> (behind a
+    /// gateway that starts the traces and drops callers' own headers only). Off by default: each
+    /// request starts its own trace, so a caller decides neither whether it is sampled nor what rides
+    /// along with its grain calls.
+    /// </summary>
+    public bool TrustIncomingTraceContext { get; set; }
+
     /// <summary>Silo: the port of its own Prometheus scrape endpoint (<c>http://host:port/metrics</c>); none when unset.</summary>
     public int? PrometheusPort { get; set; }
 

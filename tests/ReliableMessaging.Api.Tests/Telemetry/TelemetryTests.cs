@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
@@ -166,57 +165,68 @@ public sealed partial class TelemetryTests(ApiFixture fixture)
     public async Task Withdrawal_SpansOfTheRequestTheGrainCallAndTheStorageWriteShareOneTrace()
     {
         var accountId = await OpenWithBalanceAsync(_client, 1000);
-        var stopped = new ConcurrentQueue<Activity>();
-        using var arrived = new SemaphoreSlim(0);
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal)
-                || source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal) || source.Name == "Npgsql",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity =>
-            {
-                stopped.Enqueue(activity);
-                arrived.Release();
-            },
-        };
-        ActivitySource.AddActivityListener(listener);
-
-        // A span ends when its work is done, which can be after the client has its answer (the server's
-        // request span ends once the response is sent): wait for each one as it stops.
-        async Task<Activity> StoppedAsync(Func<Activity, bool> match, string what)
-        {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-            while (true)
-            {
-                if (stopped.FirstOrDefault(match) is { } found)
-                {
-                    return found;
-                }
-
-                var left = deadline - DateTime.UtcNow;
-                if (left <= TimeSpan.Zero || !await arrived.WaitAsync(left))
-                {
-                    throw new TimeoutException($"No {what} span ended within 10 s.");
-                }
-            }
-        }
+        using var spans = new StoppedSpans();
 
         using var response = await WithdrawAsync(_client, accountId, NewKey(), 100);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         // The grain call on the silo carries the account; its trace must start at the HTTP request and reach the database.
-        var grainCall = await StoppedAsync(a => a.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal) && a.Kind == ActivityKind.Server
-            && (string?)a.GetTagItem(AccountCallTelemetryFilter.AccountIdTag) == accountId && a.DisplayName.Contains("Withdraw", StringComparison.Ordinal), "grain call");
-        await StoppedAsync(a => a.TraceId == grainCall.TraceId && a.Source.Name == "Microsoft.AspNetCore", "HTTP request");
-        await StoppedAsync(a => a.TraceId == grainCall.TraceId && a.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal) && a.Kind == ActivityKind.Client, "grain client");
-        await StoppedAsync(a => a.TraceId == grainCall.TraceId && a.Source.Name == "Npgsql", "storage write");
-        var trace = stopped.Where(a => a.TraceId == grainCall.TraceId).ToList();
-        Assert.Single(stopped, a => a.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal) && a.Kind == ActivityKind.Server
-            && (string?)a.GetTagItem(AccountCallTelemetryFilter.AccountIdTag) == accountId && a.DisplayName.Contains("Withdraw", StringComparison.Ordinal));
+        var grainCall = await spans.WaitAsync(a => IsWithdrawalCallOf(a, accountId), "grain call");
+        await spans.WaitAsync(a => a.TraceId == grainCall.TraceId && a.Source.Name == "Microsoft.AspNetCore", "HTTP request");
+        await spans.WaitAsync(a => a.TraceId == grainCall.TraceId && a.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal) && a.Kind == ActivityKind.Client, "grain client");
+        await spans.WaitAsync(a => a.TraceId == grainCall.TraceId && a.Source.Name == "Npgsql", "storage write");
+        var trace = spans.All.Where(a => a.TraceId == grainCall.TraceId).ToList();
+        Assert.Single(spans.All, a => IsWithdrawalCallOf(a, accountId));
         var request = Assert.Single(trace, a => a.Source.Name == "Microsoft.AspNetCore");
         Assert.Equal(ActivityKind.Server, request.Kind);
         Assert.Null(request.Parent);
     }
+
+    [Fact]
+    public async Task Withdrawal_CallersTraceparentAndBaggage_NotContinued_TheRequestStartsItsOwnTrace()
+    {
+        // A caller's sampled flag would decide whether the service records its requests, and its baggage
+        // would ride along with every grain call: at the edge, neither is taken.
+        var accountId = await OpenWithBalanceAsync(_client, 1000);
+        var callersTrace = ActivityTraceId.CreateRandom();
+        using var spans = new StoppedSpans();
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"/accounts/{accountId}/withdrawals", UriKind.Relative))
+        {
+            Content = new StringContent("""{"amount":100}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("Idempotency-Key", NewKey());
+        request.Headers.Add("traceparent", $"00-{callersTrace}-{ActivitySpanId.CreateRandom()}-01");
+        request.Headers.Add("baggage", "injected=by-the-caller");
+
+        using var response = await _client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var grainCall = await spans.WaitAsync(a => IsWithdrawalCallOf(a, accountId), "grain call");
+        var server = await spans.WaitAsync(a => a.TraceId == grainCall.TraceId && a.Source.Name == "Microsoft.AspNetCore", "HTTP request");
+        Assert.NotEqual(callersTrace, grainCall.TraceId);
+        Assert.Equal(default, server.ParentSpanId);
+        Assert.DoesNotContain(spans.All, a => a.TraceId == callersTrace);
+        Assert.DoesNotContain(spans.All.Where(a => a.TraceId == grainCall.TraceId), a => a.Baggage.Any(item => item.Key == "injected"));
+    }
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("false", true)]
+    [InlineData("true", false)]
+    public async Task FrontEnd_IncomingTraceContext_IgnoredUnlessTrusted(string? trust, bool ignored)
+    {
+        // Not started (see FrontEnd_TelemetryDisabled_NoMeterOrTracerProvider).
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration["Telemetry:TrustIncomingTraceContext"] = trust;
+        builder.AddFrontEndTelemetry();
+        await using var app = builder.Build();
+
+        Assert.Equal(ignored, app.Services.GetRequiredService<DistributedContextPropagator>() is EdgeTraceContextPropagator);
+    }
+
+    private static bool IsWithdrawalCallOf(Activity activity, string accountId) =>
+        activity.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal) && activity.Kind == ActivityKind.Server
+        && (string?)activity.GetTagItem(AccountCallTelemetryFilter.AccountIdTag) == accountId && activity.DisplayName.Contains("Withdraw", StringComparison.Ordinal);
 
     [GeneratedRegex(@"(reliablemessaging|http_server)_[a-z_]+")]
     private static partial Regex QueriedName();

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Text.Json;
 using Npgsql;
 using ReliableMessaging.Contracts.Accounts;
 using ReliableMessaging.Deployment.Tests.Infrastructure;
@@ -130,9 +129,9 @@ public sealed class StalledSiloTests(ITestOutputHelper output)
         Assert.Equal((HttpStatusCode.OK, queuedExecuted), queuedRetry);
         Assert.Equal((HttpStatusCode.OK, true), await ApiDeposits.DepositAsync(http, account, queued, 1000));
 
-        using var snapshot = JsonDocument.Parse(await http.GetStringAsync($"accounts/{account}"));
+        using var snapshot = await ApiDeposits.ReadJsonAsync(http, $"accounts/{account}");
         Assert.Equal(100 + 10 + 100 + 1000, snapshot.RootElement.GetProperty("balance").GetInt64());
-        using var statement = JsonDocument.Parse(await http.GetStringAsync($"accounts/{account}/operations"));
+        using var statement = await ApiDeposits.ReadJsonAsync(http, $"accounts/{account}/operations");
         var ids = statement.RootElement.GetProperty("items").EnumerateArray().Select(item => item.GetProperty("operationId").GetGuid()).ToList();
         Assert.Equal([opening, first, second, queued], ids);
         Assert.Equal(1210, statement.RootElement.GetProperty("items").EnumerateArray().Last().GetProperty("balanceAfter").GetInt64());

@@ -63,6 +63,7 @@ public sealed class HeldTransferResolutionTests(ClusterFixture fixture)
         (exitCode, output) = await ResolveAsync(from, transferId, TransferState.Refunded);
         Assert.True(exitCode == 0, output);
         Assert.StartsWith("ALREADY Refunded", output, StringComparison.Ordinal);
+        Assert.Contains($", ended by {byOperator}: nothing was changed", output, StringComparison.Ordinal);
         (exitCode, output) = await ResolveAsync(from, transferId, TransferState.Completed);
         Assert.Equal(1, exitCode);
         Assert.StartsWith("NOT PENDING", output, StringComparison.Ordinal);
