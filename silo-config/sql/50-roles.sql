@@ -60,7 +60,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON orleansreminderstable TO rm_app;
 
 GRANT EXECUTE ON FUNCTION orleans_membership_insert, orleans_membership_update, orleans_storage_write TO rm_app;
 
--- Claimed once per cluster (15-cluster-service.sql); the application cannot hand a cluster to another service.
+-- Claimed once per cluster (15-cluster-service.sql, applied before this file); the application cannot
+-- hand a cluster to another service.
 GRANT SELECT, INSERT ON rm_cluster_service TO rm_app;
 REVOKE UPDATE, DELETE ON rm_cluster_service FROM rm_app;
 

@@ -65,6 +65,27 @@ catch (Exception exception) when (exception is OrleansException or TimeoutExcept
     return 2;
 }
 
+await using var dataSource = NpgsqlDataSource.Create(connectionString);
+string? owner;
+try
+{
+    owner = await ClusterServiceCheck.FindOwnerAsync(dataSource, clusterId);
+}
+catch (NpgsqlException exception)
+{
+    await Console.Error.WriteLineAsync($"Could not read the database: {exception.Message}. Nothing was {(resolution is null ? "audited" : "resolved")}.");
+    await host.StopAsync();
+    return 2;
+}
+
+if (owner is not null && owner != serviceId)
+{
+    // The accounts answering are the cluster's service's; the journal rows read would be another's.
+    await Console.Error.WriteLineAsync($"Orleans:ClusterId '{clusterId}' belongs to Orleans:ServiceId '{owner}', and this tool has '{serviceId}'. Nothing was {(resolution is null ? "audited" : "resolved")}.");
+    await host.StopAsync();
+    return 2;
+}
+
 if (resolution is not null)
 {
     int exitCode;
@@ -85,7 +106,6 @@ if (resolution is not null)
     return exitCode;
 }
 
-await using var dataSource = NpgsqlDataSource.Create(connectionString);
 AuditReport report;
 try
 {

@@ -43,7 +43,12 @@ public sealed class ApiFixture : IAsyncLifetime
     {
         _postgres = await PostgresServer.StartAsync();
         _cluster = await AccountCluster.StartAsync(_postgres, $"api-{Guid.NewGuid():N}");
-        FrontEndA = new FrontEndFactory(_postgres, _cluster, DashboardPassword);
+        // Traced as with a collector (OpenTelemetry's ASP.NET Core instrumentation on; nothing listens on
+        // the discard port, and the exporter's failed sends are invisible to the tests).
+        FrontEndA = new FrontEndFactory(_postgres, _cluster, DashboardPassword, new Dictionary<string, string>
+        {
+            ["Telemetry:OtlpEndpoint"] = "http://127.0.0.1:9",
+        });
         FrontEndB = new FrontEndFactory(_postgres, _cluster);
         FrontEndLimited = new FrontEndFactory(_postgres, _cluster, settings: new Dictionary<string, string>
         {

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Net;
+using OpenTelemetry;
+using OpenTelemetry.Context.Propagation;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -25,10 +27,14 @@ public static class FrontEndTelemetryExtensions
         var otlp = options.OtlpEndpoint is not null || !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         builder.Services.Configure<TelemetryOptions>(builder.Configuration.GetSection(TelemetryOptions.SectionName));
 
-        // The edge: callers' trace headers are not continued unless a gateway in front is trusted to set them.
+        // The edge: callers' trace headers are not continued unless a gateway in front is trusted to set
+        // them, neither by ASP.NET Core (its propagator, from the container) nor by OpenTelemetry's
+        // instrumentation (the SDK's default propagator, process-wide).
         if (!options.TrustIncomingTraceContext)
         {
             builder.Services.AddSingleton<DistributedContextPropagator>(new EdgeTraceContextPropagator(DistributedContextPropagator.CreateDefaultPropagator()));
+            Sdk.SetDefaultTextMapPropagator(new EdgeTextMapPropagator(
+                new CompositeTextMapPropagator([new TraceContextPropagator(), new BaggagePropagator()])));
         }
 
         if (!options.Enabled)

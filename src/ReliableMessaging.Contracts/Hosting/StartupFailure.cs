@@ -40,8 +40,15 @@ public static class StartupFailure
         catch (Exception exception) when (Describe(exception) is { } failure)
         {
             await error.WriteLineAsync(failure.Line);
-            await DisposeAsync(host);
+            await DisposeAfterFailedStartAsync(host, error);
             return failure.ExitCode;
+        }
+        catch (Exception)
+        {
+            // Not a failure meant here: it goes on as an unhandled exception, after the host has flushed
+            // what it logged about it.
+            await DisposeAfterFailedStartAsync(host, error);
+            throw;
         }
 
         try
@@ -54,6 +61,22 @@ public static class StartupFailure
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Disposes a host whose start failed (its logs flushed), without letting a failure of the disposal
+    /// (of a half-started runtime) take the start's failure's place: it is written after it.
+    /// </summary>
+    private static async Task DisposeAfterFailedStartAsync(IHost? host, TextWriter error)
+    {
+        try
+        {
+            await DisposeAsync(host).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            await error.WriteLineAsync($"(disposing the host after its failed start failed too: {exception.GetType().Name}: {Sentence(exception.Message)})");
+        }
     }
 
     private static async ValueTask DisposeAsync(IHost? host)

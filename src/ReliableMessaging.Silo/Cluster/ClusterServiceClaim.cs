@@ -28,10 +28,16 @@ public static class ClusterServiceClaim
         ArgumentNullException.ThrowIfNull(dataSource);
         for (var attempt = 1; ; attempt++)
         {
-            await using var command = dataSource.CreateCommand(Sql);
+            // Read committed whatever the database's default: under a stricter level a concurrent claim
+            // fails the insert with a serialization error instead of leaving the row to be read next time.
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken);
+            await using var command = new NpgsqlCommand(Sql, connection, transaction);
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clusterId });
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = serviceId });
-            if (await command.ExecuteScalarAsync(cancellationToken) is string owner)
+            var owner = await command.ExecuteScalarAsync(cancellationToken) as string;
+            await transaction.CommitAsync(cancellationToken);
+            if (owner is not null)
             {
                 return owner;
             }

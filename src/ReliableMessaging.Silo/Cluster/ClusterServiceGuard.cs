@@ -35,6 +35,12 @@ internal sealed partial class ClusterServiceGuard(
                 "The database has no table rm_cluster_service: its schema is older than this silo. Apply silo-config/sql/*.sql to it, in name order (docs/deployment.md), then start again.",
                 exception);
         }
+        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            throw new SettingsException(
+                $"The silo's database role may not claim the cluster (rm_cluster_service: {exception.MessageText}). Apply silo-config/sql/50-roles.sql after 15-cluster-service.sql, then start again.",
+                exception);
+        }
 
         if (!string.Equals(owner, serviceId, StringComparison.Ordinal))
         {

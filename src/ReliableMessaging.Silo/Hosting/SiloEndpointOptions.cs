@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace ReliableMessaging.Silo.Hosting;
 
 /// <summary>Identity and endpoints of one silo, bound from the <c>Orleans</c> section of silo-config.</summary>
-public sealed class SiloEndpointOptions
+public sealed class SiloEndpointOptions : IValidatableObject
 {
     public const string SectionName = "Orleans";
 
@@ -21,7 +21,7 @@ public sealed class SiloEndpointOptions
     [Required]
     public string ServiceId { get; set; } = "reliable-messaging";
 
-    /// <summary>The address other silos and clients are told to use. Loopback by default.</summary>
+    /// <summary>The address other silos and clients are told to use (an IP address, not a host name). Loopback by default.</summary>
     [Required]
     public string AdvertisedIPAddress { get; set; } = "127.0.0.1";
 
@@ -44,4 +44,22 @@ public sealed class SiloEndpointOptions
 
     [Range(1, 65535)]
     public int GatewayPort { get; set; } = 30000;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // Orleans advertises an address, never a name: a host name would only fail later, at the bind.
+        if (!System.Net.IPAddress.TryParse(AdvertisedIPAddress, out _))
+        {
+            yield return new ValidationResult(
+                $"{SectionName}:{nameof(AdvertisedIPAddress)} must be an IP address (the one other silos and clients reach this silo at), not '{AdvertisedIPAddress}'.",
+                [nameof(AdvertisedIPAddress)]);
+        }
+
+        if (SiloPort == GatewayPort)
+        {
+            yield return new ValidationResult(
+                $"{SectionName}:{nameof(SiloPort)} and {nameof(GatewayPort)} must differ (both are {SiloPort}): silos and clients connect to separate listeners.",
+                [nameof(SiloPort), nameof(GatewayPort)]);
+        }
+    }
 }

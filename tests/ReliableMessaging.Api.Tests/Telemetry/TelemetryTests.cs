@@ -212,16 +212,29 @@ public sealed partial class TelemetryTests(ApiFixture fixture)
     [Theory]
     [InlineData(null, true)]
     [InlineData("false", true)]
-    [InlineData("true", false)]
     public async Task FrontEnd_IncomingTraceContext_IgnoredUnlessTrusted(string? trust, bool ignored)
     {
-        // Not started (see FrontEnd_TelemetryDisabled_NoMeterOrTracerProvider).
+        // Not started (see FrontEnd_TelemetryDisabled_NoMeterOrTracerProvider). Only the untrusted cases:
+        // OpenTelemetry's default propagator is process-wide, and the shared front end is untrusted.
         var builder = WebApplication.CreateBuilder();
         builder.Configuration["Telemetry:TrustIncomingTraceContext"] = trust;
         builder.AddFrontEndTelemetry();
         await using var app = builder.Build();
 
         Assert.Equal(ignored, app.Services.GetRequiredService<DistributedContextPropagator>() is EdgeTraceContextPropagator);
+        Assert.Equal(ignored, OpenTelemetry.Context.Propagation.Propagators.DefaultTextMapPropagator is EdgeTextMapPropagator);
+    }
+
+    [Fact]
+    public async Task FrontEnd_IncomingTraceContextTrusted_ASPNetCoreContinuesIt()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration["Telemetry:TrustIncomingTraceContext"] = "true";
+        builder.Configuration["Telemetry:Enabled"] = "false";
+        builder.AddFrontEndTelemetry();
+        await using var app = builder.Build();
+
+        Assert.IsNotType<EdgeTraceContextPropagator>(app.Services.GetRequiredService<DistributedContextPropagator>());
     }
 
     private static bool IsWithdrawalCallOf(Activity activity, string accountId) =>

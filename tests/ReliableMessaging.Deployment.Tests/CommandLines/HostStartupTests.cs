@@ -44,6 +44,8 @@ public sealed class HostStartupTests
     [InlineData("ReliableMessaging.Silo", "Accounts__TransferRetryPeriod", "soon", "Accounts:TransferRetryPeriod")]
     [InlineData("ReliableMessaging.Silo", "ConnectionStrings__ReliableMessaging", "Hots=db", "ConnectionStrings:ReliableMessaging")]
     [InlineData("ReliableMessaging.Silo", "DatabasePath__ProbeInterval", "00:05:00", "DatabasePath:ProbeInterval")]
+    [InlineData("ReliableMessaging.Silo", "Orleans__AdvertisedIPAddress", "silo-1.internal", "Orleans:AdvertisedIPAddress")]
+    [InlineData("ReliableMessaging.Silo", "Orleans__GatewayPort", "11111", "Orleans:SiloPort and GatewayPort must differ")]
     [InlineData("ReliableMessaging.Silo", "Orleans__Tls__CertificatePath", "/nonexistent/silo.pfx", "Orleans:Tls:CertificatePath")]
     [InlineData("ReliableMessaging.Api", "Auth__Authorty", "https://id.example", "Authorty")]
     [InlineData("ReliableMessaging.Api", "ConnectionStrings__ReliableMessaging", "Hots=db", "ConnectionStrings:ReliableMessaging")]

@@ -1,4 +1,8 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Npgsql;
+using Orleans.Configuration;
+using ReliableMessaging.Audit;
 using ReliableMessaging.Contracts.Accounts;
 using ReliableMessaging.Contracts.Hosting;
 using ReliableMessaging.Silo.Cluster;
@@ -50,6 +54,39 @@ public sealed class ClusterServiceGuardTests(ClusterFixture fixture)
 
         var (_, account) = await TestAccounts.OpenFundedAsync(fixture.Grains, 100);
         Assert.Equal(100, (await fixture.Grains.GetGrain<IAccountGrain>(account).GetSnapshot()).Balance);
+    }
+
+    [Fact]
+    public async Task Guard_SchemaWithoutTheClaimsTable_OrARoleWithoutItsGrant_SettingsFailureNamingTheFileToApply()
+    {
+        var options = Options.Create(new ClusterOptions { ClusterId = $"guard-{Guid.NewGuid():N}", ServiceId = "blue" });
+
+        // A database the schema was never applied to (as after an upgrade that skipped 15-cluster-service.sql).
+        var database = $"rm_guard_{Guid.NewGuid():N}"[..24];
+        await fixture.Postgres.QueryScalarAsync<object>($"CREATE DATABASE {database}");
+        await using (var empty = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(fixture.Postgres.ConnectionString) { Database = database }.ConnectionString))
+        {
+            var missing = await Assert.ThrowsAsync<SettingsException>(() => new ClusterServiceGuard(empty, options, NullLogger<ClusterServiceGuard>.Instance).CheckAsync(CancellationToken.None));
+            Assert.Contains("no table rm_cluster_service", missing.Message, StringComparison.Ordinal);
+        }
+
+        // A role that may log in and nothing more (as after 50-roles.sql was not applied again).
+        var role = $"rm_noclaim_{Guid.NewGuid():N}"[..24];
+        await fixture.Postgres.QueryScalarAsync<object>($"CREATE ROLE {role} LOGIN");
+        await using var withoutGrant = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(fixture.Postgres.ConnectionString) { Username = role }.ConnectionString);
+        var refused = await Assert.ThrowsAsync<SettingsException>(() => new ClusterServiceGuard(withoutGrant, options, NullLogger<ClusterServiceGuard>.Instance).CheckAsync(CancellationToken.None));
+        Assert.Contains("50-roles.sql", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AuditTool_ReadsWhoseTheClusterIs_WithoutClaimingIt()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(fixture.Postgres.ConnectionString);
+        var unclaimed = $"audit-{Guid.NewGuid():N}";
+
+        Assert.Equal(fixture.ServiceId, await ClusterServiceCheck.FindOwnerAsync(dataSource, fixture.Cluster.Options.ClusterId));
+        Assert.Null(await ClusterServiceCheck.FindOwnerAsync(dataSource, unclaimed));
+        Assert.Equal(0L, await fixture.Postgres.QueryScalarAsync<long>("SELECT count(*) FROM rm_cluster_service WHERE cluster_id = @cluster", ("cluster", unclaimed)));
     }
 
     /// <summary>The silo's start failure, as the test host hands it on (it may wrap it).</summary>
