@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using ReliableMessaging.Api.Accounts;
+using ReliableMessaging.Api.Security;
 using ReliableMessaging.Contracts.Accounts;
 using ReliableMessaging.Contracts.Hosting;
 using ReliableMessaging.Contracts.Transfers;
@@ -41,6 +43,33 @@ public sealed class StatementApiTests(ApiFixture fixture)
         }
 
         Assert.Equal(10_000L - answers.Count, await BalanceAsync(_client, accountId));
+    }
+
+    [Fact]
+    public async Task Statement_LimitedToken_SeesItsOwnSubject_AnyoneElsesAsAnotherCaller_AnEveryAccountTokenSeesThemAll()
+    {
+        // A joint holder's, a back office's or an employee's identity is not the account holder's to read.
+        var accountId = await OpenWithBalanceAsync(_client, 100);
+        using var holder = fixture.FrontEndA.CreateClient();
+        holder.DefaultRequestHeaders.Authorization = new("Bearer", FrontEndFactory.Token(ApiScopes.All, [accountId], subject: "holder-b"));
+        var byOperatorsKey = NewKey();
+        using (var byTestSuite = await DepositAsync(_client, accountId, byOperatorsKey, 10))
+        using (var byHolder = await DepositAsync(holder, accountId, NewKey(), 20))
+        {
+            Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (byTestSuite.StatusCode, byHolder.StatusCode));
+        }
+
+        async Task<List<string?>> IssuersAsync(HttpClient client)
+        {
+            using var page = await client.GetAsync(new Uri($"/accounts/{accountId}/operations", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            return (await JsonAsync(page))["items"]!.AsArray().Select(i => (string?)i!["issuedBy"]).ToList();
+        }
+
+        Assert.Equal([IssuerVisibility.AnotherCaller, IssuerVisibility.AnotherCaller, "holder-b"], await IssuersAsync(holder));
+        Assert.Equal([FrontEndFactory.TestSubject, FrontEndFactory.TestSubject, "holder-b"], await IssuersAsync(_client));
+        using var lookup = await holder.GetAsync(new Uri($"/accounts/{accountId}/operations/{byOperatorsKey}", UriKind.Relative));
+        Assert.Equal(IssuerVisibility.AnotherCaller, (string?)(await JsonAsync(lookup))["issuedBy"]);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using ReliableMessaging.Api.Security;
 using ReliableMessaging.Testing;
 using static ReliableMessaging.Api.Tests.Http;
 
@@ -143,6 +144,13 @@ public sealed class TransfersApiTests(ApiFixture fixture)
         Assert.False(body.ContainsKey("transfer"), "a refused transfer has no delivery status to link to");
         var problem = await AssertProblemAsync(transfer, HttpStatusCode.NotFound, "transfer-not-found");
         Assert.Contains("(insufficient-funds)", (string?)problem["detail"], StringComparison.Ordinal);
+
+        // The payee's token reads it like an unknown ID: why the payer was refused is not its business.
+        using var payee = fixture.FrontEndA.CreateClient();
+        payee.DefaultRequestHeaders.Authorization = new("Bearer", FrontEndFactory.Token(ApiScopes.All, [to], subject: "payee"));
+        using var asPayee = await payee.GetAsync(new Uri($"/transfers/{key}", UriKind.Relative));
+        var payeeProblem = await AssertProblemAsync(asPayee, HttpStatusCode.NotFound, "transfer-not-found");
+        Assert.Equal($"No transfer was accepted with ID {key}.", (string?)payeeProblem["detail"]);
     }
 
     [Fact]

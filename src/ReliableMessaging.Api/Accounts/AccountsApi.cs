@@ -1,11 +1,11 @@
 using System.Diagnostics;
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using ReliableMessaging.Api.Hosting;
 using ReliableMessaging.Api.Problems;
 using ReliableMessaging.Api.Security;
 using ReliableMessaging.Contracts.Accounts;
-using ReliableMessaging.Contracts.Transfers;
 
 namespace ReliableMessaging.Api.Accounts;
 
@@ -163,7 +163,7 @@ public static class AccountsApi
         };
     }
 
-    internal static async Task<Results<Ok<OperationResponse>, ProblemHttpResult>> GetOperationAsync(string accountId, string operationId, IGrainFactory grains)
+    internal static async Task<Results<Ok<OperationResponse>, ProblemHttpResult>> GetOperationAsync(string accountId, string operationId, IGrainFactory grains, ClaimsPrincipal user)
     {
         if (!AccountIdFormat.IsValid(accountId))
         {
@@ -181,7 +181,7 @@ public static class AccountsApi
         {
             OperationLookupStatus.Found => TypedResults.Ok(OperationResponse.From(accountId, lookup.Operation!) with
             {
-                IssuedBy = OperatorResolution.ShownToAccountHolders(lookup.Operation!.Kind, lookup.IssuedBy),
+                IssuedBy = IssuerVisibility.ShownTo(user, lookup.Operation!.Kind, lookup.IssuedBy),
             }),
             OperationLookupStatus.Unknown => ApiProblem.OperationNotFound.ToResult(
                 $"Account '{accountId}' has no record of operation {id}: it has not run. Sending it with this ID runs it at most once, even if an earlier attempt is still on its way."),
@@ -195,7 +195,7 @@ public static class AccountsApi
     }
 
     internal static async Task<Results<Ok<StatementResponse>, ProblemHttpResult>> GetStatementAsync(
-        string accountId, IGrainFactory grains, long? after = null, int? limit = null)
+        string accountId, IGrainFactory grains, ClaimsPrincipal user, long? after = null, int? limit = null)
     {
         if (!AccountIdFormat.IsValid(accountId))
         {
@@ -220,7 +220,7 @@ public static class AccountsApi
                 accountId,
                 page.Balance,
                 page.LastSequence,
-                page.Entries.Select(StatementEntryResponse.From).ToList(),
+                page.Entries.Select(entry => StatementEntryResponse.From(entry, user)).ToList(),
                 page.NextAfter is { } next ? $"/accounts/{accountId}/operations?after={next}&limit={pageSize}" : null,
                 page.PrunedRecords,
                 page.PrunedEffect)),

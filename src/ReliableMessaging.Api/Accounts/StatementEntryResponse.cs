@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text.Json.Serialization;
 using ReliableMessaging.Contracts.Accounts;
 using ReliableMessaging.Contracts.Transfers;
@@ -14,7 +15,7 @@ namespace ReliableMessaging.Api.Accounts;
 /// <param name="Counterparty">For transfer records: the other account.</param>
 /// <param name="Transfer">For <c>transfer-finished</c>: how the transfer ended.</param>
 /// <param name="RecordedAt">When the account recorded it.</param>
-/// <param name="IssuedBy">Who issued it, when known (<c>operator</c> for an operator's resolution of a held transfer).</param>
+/// <param name="IssuedBy">Who issued it, when known: the caller's own subject, <c>another-caller</c> for someone else's (unless the token grants every account), <c>operator</c> for an operator's resolution of a held transfer.</param>
 public sealed record StatementEntryResponse(
     long Sequence,
     Guid OperationId,
@@ -27,12 +28,13 @@ public sealed record StatementEntryResponse(
     DateTimeOffset RecordedAt,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? IssuedBy)
 {
-    public static StatementEntryResponse From(StatementEntry entry)
+    /// <summary>The entry as <paramref name="user"/> reads it (<see cref="IssuerVisibility"/>).</summary>
+    public static StatementEntryResponse From(StatementEntry entry, ClaimsPrincipal user)
     {
         ArgumentNullException.ThrowIfNull(entry);
         return new(entry.Sequence, entry.OperationId, OperationResponse.KindName(entry.Kind), entry.Amount, OperationResponse.StatusName(entry.Status),
             entry.BalanceAfter, entry.Counterparty, entry.Transfer is { } state ? TransferStateName(state) : null, entry.RecordedAt,
-            OperatorResolution.ShownToAccountHolders(entry.Kind, entry.IssuedBy));
+            IssuerVisibility.ShownTo(user, entry.Kind, entry.IssuedBy));
     }
 
     public static string TransferStateName(TransferState state) => state switch

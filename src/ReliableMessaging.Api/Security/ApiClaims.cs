@@ -48,10 +48,19 @@ public static class ApiClaims
     public static IReadOnlySet<string>? GrantedAccounts(ClaimsPrincipal principal)
     {
         ArgumentNullException.ThrowIfNull(principal);
-        var granted = principal.FindAll(Accounts)
+        var claims = principal.FindAll(Accounts).ToList();
+
+        // Every account only from a value that is exactly "*": an element "acct *" (a mapper copying
+        // something a user typed) lists an account and a '*' that is no account ID, never a grant of all.
+        if (claims.Any(claim => claim.Value.Trim() == EveryAccount))
+        {
+            return null;
+        }
+
+        return claims
             .SelectMany(claim => claim.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(account => account != EveryAccount)
             .ToHashSet(StringComparer.Ordinal);
-        return granted.Contains(EveryAccount) ? null : granted;
     }
 
     public static bool MayAccess(ClaimsPrincipal principal, string accountId) =>

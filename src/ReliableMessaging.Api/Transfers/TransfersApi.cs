@@ -108,8 +108,11 @@ public static class TransfersApi
         return lookup.Status switch
         {
             // A transfer refused for insufficient funds is recorded, but it was never accepted.
+            // Why it was refused is the payer's business: a payee's token reads it like an unknown ID.
             TransferLookupStatus.Found when lookup.Transfer is { State: null } => ApiProblem.TransferNotFound.ToResult(
-                $"Transfer {id} was refused ({OperationResponse.StatusName(lookup.Transfer.Status)}); no transfer was accepted with this ID."),
+                ApiClaims.MayAccess(user, lookup.Transfer.From)
+                    ? $"Transfer {id} was refused ({OperationResponse.StatusName(lookup.Transfer.Status)}); no transfer was accepted with this ID."
+                    : $"No transfer was accepted with ID {id}."),
             TransferLookupStatus.Found => TypedResults.Ok(TransferResponse.FromResult(lookup.Transfer!)),
             TransferLookupStatus.Expired => ApiProblem.OperationExpired.ToResult($"Transfer {id} is older than its source account still remembers."),
             TransferLookupStatus.Unconfirmed => NotConfirmed(response, id),

@@ -67,6 +67,9 @@ public sealed class TransferGrain(
     {
         if (!state.RecordExists)
         {
+            // Nothing to keep in memory: look-ups of IDs nobody used (anyone's, before the front end
+            // decides what they may see) must not pile up activations.
+            this.DeactivateOnIdle();
             return new TransferLookupResult(TransferLookupStatus.Unknown, null);
         }
 
