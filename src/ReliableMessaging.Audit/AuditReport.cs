@@ -10,6 +10,13 @@ namespace ReliableMessaging.Audit;
 public sealed record AuditReport(int AccountsChecked, IReadOnlyList<AuditDifference> Differences, IReadOnlyList<string> Unreachable, long TotalBalance, long InTransfer, bool EveryAccount = false)
 {
     /// <summary>
+    /// Transfers from the audited accounts debited longer than <see cref="JournalAudit.PendingAfter"/>
+    /// ago and not finished: listed for an operator, not a failure of the audit (held ones wait for
+    /// <c>resolve-held-transfer</c>; the others for their destination).
+    /// </summary>
+    public IReadOnlyList<UnfinishedTransfer> Pending { get; init; } = [];
+
+    /// <summary>
     /// Over the whole service, credits and refunds exceed the transfers debited: a transfer was both
     /// credited and refunded (money created), which every account's own journal can agree with. Only
     /// meaningful on a quiet service: a credit journaled before its debit's row reads so for a moment.

@@ -16,6 +16,9 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
 {
     private const int Parallelism = 8;
 
+    /// <summary>How long after its debit a transfer not finished is listed as pending (the silos' default alert age).</summary>
+    public TimeSpan PendingAfter { get; init; } = TimeSpan.FromMinutes(5);
+
     // What each kind does to the balance (OperationKind numbers); a recorded refusal moves nothing.
     private const string Effect = """
         CASE WHEN status <> 0 THEN 0
@@ -114,7 +117,73 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
         differences.AddRange(await UnsettledTransfersAsync(accountIds, startedAt.AddMinutes(-1), cancellationToken));
         differences.AddRange(await new UnbackedCreditCheck(grains, dataSource, serviceId).RunAsync(accountIds, cancellationToken));
         return new AuditReport((int)checkedAccounts, differences.OrderBy(d => d.AccountId, StringComparer.Ordinal).ToList(),
-            unreachable.Order(StringComparer.Ordinal).ToList(), total, await InTransferAsync(accounts, cancellationToken), EveryAccount: accountIds is null);
+            unreachable.Order(StringComparer.Ordinal).ToList(), total, await InTransferAsync(accounts, cancellationToken), EveryAccount: accountIds is null)
+        {
+            Pending = await PendingTransfersAsync(accountIds, startedAt - PendingAfter, cancellationToken: cancellationToken),
+        };
+    }
+
+    /// <summary>
+    /// Transfers debited (at one of <paramref name="sources"/>, or anywhere) before <paramref name="debitedBefore"/>
+    /// whose end is not in the journal (every audited source journaled all it holds just before). Only
+    /// debits journaled as pending: a transfer an upgrade from before the journal carried over finished is
+    /// journaled with its outcome and no end of its own. Oldest first, at most <paramref name="limit"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<UnfinishedTransfer>> PendingTransfersAsync(
+        IReadOnlyCollection<string>? sources, DateTimeOffset debitedBefore, int limit = 1000, CancellationToken cancellationToken = default)
+    {
+        // The debits pending by their own row, then those with no end (the end's ID is derived, so
+        // computed here): in pages along the primary key, as the journal may hold every transfer ever.
+        const int Batch = 5000;
+        var pending = new List<UnfinishedTransfer>();
+        var (afterAccount, afterId) = (string.Empty, Guid.Empty);
+        while (true)
+        {
+            var debits = new List<UnfinishedTransfer>(Batch);
+            await using (var command = dataSource.CreateCommand(
+                "SELECT account_id, operation_id, counterparty, amount, operation_time_ms FROM rm_operation_journal"
+                + " WHERE service_id = $1 AND (account_id, operation_id) > ($2, $3) AND kind = 3 AND status = 0 AND transfer_state = 0"
+                + " AND counterparty IS NOT NULL AND operation_time_ms < $5"
+                + (sources is null ? string.Empty : " AND account_id = ANY($6)")
+                + " ORDER BY account_id, operation_id LIMIT $4"))
+            {
+                command.Parameters.Add(new() { Value = serviceId });
+                command.Parameters.Add(new() { Value = afterAccount });
+                command.Parameters.Add(new() { Value = afterId });
+                command.Parameters.Add(new() { Value = Batch });
+                command.Parameters.Add(new() { Value = debitedBefore.ToUnixTimeMilliseconds() });
+                if (sources is not null)
+                {
+                    command.Parameters.Add(new() { Value = sources.ToArray() });
+                }
+
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    debits.Add(new UnfinishedTransfer(reader.GetString(0), reader.GetGuid(1), reader.GetString(2), reader.GetInt64(3),
+                        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4))));
+                }
+            }
+
+            if (debits.Count == 0)
+            {
+                return pending.OrderBy(p => p.DebitedAt).Take(limit).ToList();
+            }
+
+            (afterAccount, afterId) = (debits[^1].Source, debits[^1].TransferId);
+            await using var ends = dataSource.CreateCommand(
+                "SELECT t.ordinal FROM unnest($2::text[], $3::uuid[]) WITH ORDINALITY AS t(source, finished_id, ordinal)"
+                + " WHERE NOT EXISTS (SELECT FROM rm_operation_journal f"
+                + " WHERE f.service_id = $1 AND f.account_id = t.source AND f.operation_id = t.finished_id AND f.kind = 6)");
+            ends.Parameters.Add(new() { Value = serviceId });
+            ends.Parameters.Add(new() { Value = debits.Select(d => d.Source).ToArray() });
+            ends.Parameters.Add(new() { Value = debits.Select(d => TransferRecordIds.Finished(d.TransferId)).ToArray() });
+            await using var unfinished = await ends.ExecuteReaderAsync(cancellationToken);
+            while (await unfinished.ReadAsync(cancellationToken))
+            {
+                pending.Add(debits[(int)unfinished.GetInt64(0) - 1]);
+            }
+        }
     }
 
     /// <summary>

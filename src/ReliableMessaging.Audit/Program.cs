@@ -131,6 +131,12 @@ foreach (var account in report.Unreachable)
     Console.WriteLine($"UNREACHABLE {account}");
 }
 
+foreach (var transfer in report.Pending)
+{
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"PENDING {transfer.Source}: transfer {transfer.TransferId} of {transfer.Amount} to {transfer.Destination}, debited {transfer.DebitedAt:O}, not finished (held for an operator, or its destination not answering: see the silos' errors 1025, 1029, 1034)"));
+}
+
 if (report.MoneyCreated)
 {
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -138,6 +144,6 @@ if (report.MoneyCreated)
 }
 
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"audit: {report.AccountsChecked} accounts checked, {report.Differences.Count} differences, {report.Unreachable.Count} unreachable; total balance {report.TotalBalance}, in transfer {report.InTransfer}"));
+    $"audit: {report.AccountsChecked} accounts checked, {report.Differences.Count} differences, {report.Unreachable.Count} unreachable; total balance {report.TotalBalance}, in transfer {report.InTransfer}, {report.Pending.Count} transfers pending"));
 await host.StopAsync();
 return report.Passed ? 0 : 1;
