@@ -16,6 +16,9 @@ public sealed record AuditReport(int AccountsChecked, IReadOnlyList<AuditDiffere
     /// </summary>
     public IReadOnlyList<UnfinishedTransfer> Pending { get; init; } = [];
 
+    /// <summary>How many transfers are pending so (<see cref="Pending"/> lists the oldest thousand).</summary>
+    public int PendingCount { get; init; }
+
     /// <summary>
     /// Over the whole service, credits and refunds exceed the transfers debited: a transfer was both
     /// credited and refunded (money created), which every account's own journal can agree with. Only

@@ -116,20 +116,24 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
 
         differences.AddRange(await UnsettledTransfersAsync(accountIds, startedAt.AddMinutes(-1), cancellationToken));
         differences.AddRange(await new UnbackedCreditCheck(grains, dataSource, serviceId).RunAsync(accountIds, cancellationToken));
+        var pending = await PendingTransfersAsync(accountIds, startedAt - PendingAfter, cancellationToken: cancellationToken);
         return new AuditReport((int)checkedAccounts, differences.OrderBy(d => d.AccountId, StringComparer.Ordinal).ToList(),
             unreachable.Order(StringComparer.Ordinal).ToList(), total, await InTransferAsync(accounts, cancellationToken), EveryAccount: accountIds is null)
         {
-            Pending = await PendingTransfersAsync(accountIds, startedAt - PendingAfter, cancellationToken: cancellationToken),
+            Pending = pending.Oldest,
+            PendingCount = pending.Count,
         };
     }
 
     /// <summary>
     /// Transfers debited (at one of <paramref name="sources"/>, or anywhere) before <paramref name="debitedBefore"/>
-    /// whose end is not in the journal (every audited source journaled all it holds just before). Only
-    /// debits journaled as pending: a transfer an upgrade from before the journal carried over finished is
-    /// journaled with its outcome and no end of its own. Oldest first, at most <paramref name="limit"/>.
+    /// (by the source's clock) whose end is not in the journal (every audited source journaled all it
+    /// holds just before), under its ID or as versions before UUIDv8 stamped it. Only debits journaled as
+    /// pending (a transfer an upgrade from before the journal carried over finished is journaled with its
+    /// outcome and no end of its own), and above the retention's floor (a prune pass may delete the end in
+    /// an earlier batch than its debit). Oldest first, at most <paramref name="limit"/>, with how many there are.
     /// </summary>
-    public async Task<IReadOnlyList<UnfinishedTransfer>> PendingTransfersAsync(
+    public async Task<(IReadOnlyList<UnfinishedTransfer> Oldest, int Count)> PendingTransfersAsync(
         IReadOnlyCollection<string>? sources, DateTimeOffset debitedBefore, int limit = 1000, CancellationToken cancellationToken = default)
     {
         // The debits pending by their own row, then those with no end (the end's ID is derived, so
@@ -141,9 +145,10 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
         {
             var debits = new List<UnfinishedTransfer>(Batch);
             await using (var command = dataSource.CreateCommand(
-                "SELECT account_id, operation_id, counterparty, amount, operation_time_ms FROM rm_operation_journal"
+                "SELECT account_id, operation_id, counterparty, amount, recorded_at FROM rm_operation_journal"
                 + " WHERE service_id = $1 AND (account_id, operation_id) > ($2, $3) AND kind = 3 AND status = 0 AND transfer_state = 0"
-                + " AND counterparty IS NOT NULL AND operation_time_ms < $5"
+                + " AND counterparty IS NOT NULL AND recorded_at < $5"
+                + " AND operation_time_ms > coalesce((SELECT pruned_through_ms FROM rm_journal_retention WHERE service_id = $1), -1)"
                 + (sources is null ? string.Empty : " AND account_id = ANY($6)")
                 + " ORDER BY account_id, operation_id LIMIT $4"))
             {
@@ -151,7 +156,7 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
                 command.Parameters.Add(new() { Value = afterAccount });
                 command.Parameters.Add(new() { Value = afterId });
                 command.Parameters.Add(new() { Value = Batch });
-                command.Parameters.Add(new() { Value = debitedBefore.ToUnixTimeMilliseconds() });
+                command.Parameters.Add(new() { Value = debitedBefore });
                 if (sources is not null)
                 {
                     command.Parameters.Add(new() { Value = sources.ToArray() });
@@ -161,23 +166,24 @@ public sealed class JournalAudit(IGrainFactory grains, NpgsqlDataSource dataSour
                 while (await reader.ReadAsync(cancellationToken))
                 {
                     debits.Add(new UnfinishedTransfer(reader.GetString(0), reader.GetGuid(1), reader.GetString(2), reader.GetInt64(3),
-                        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4))));
+                        reader.GetFieldValue<DateTimeOffset>(4)));
                 }
             }
 
             if (debits.Count == 0)
             {
-                return pending.OrderBy(p => p.DebitedAt).Take(limit).ToList();
+                return (pending.OrderBy(p => p.DebitedAt).Take(limit).ToList(), pending.Count);
             }
 
             (afterAccount, afterId) = (debits[^1].Source, debits[^1].TransferId);
             await using var ends = dataSource.CreateCommand(
-                "SELECT t.ordinal FROM unnest($2::text[], $3::uuid[]) WITH ORDINALITY AS t(source, finished_id, ordinal)"
+                "SELECT t.ordinal FROM unnest($2::text[], $3::uuid[], $4::uuid[]) WITH ORDINALITY AS t(source, finished_id, earlier_id, ordinal)"
                 + " WHERE NOT EXISTS (SELECT FROM rm_operation_journal f"
-                + " WHERE f.service_id = $1 AND f.account_id = t.source AND f.operation_id = t.finished_id AND f.kind = 6)");
+                + " WHERE f.service_id = $1 AND f.account_id = t.source AND f.operation_id IN (t.finished_id, t.earlier_id) AND f.kind = 6)");
             ends.Parameters.Add(new() { Value = serviceId });
             ends.Parameters.Add(new() { Value = debits.Select(d => d.Source).ToArray() });
             ends.Parameters.Add(new() { Value = debits.Select(d => TransferRecordIds.Finished(d.TransferId)).ToArray() });
+            ends.Parameters.Add(new() { Value = debits.Select(d => UnbackedCreditCheck.AsEarlierVersionsStampedIt(TransferRecordIds.Finished(d.TransferId))).ToArray() });
             await using var unfinished = await ends.ExecuteReaderAsync(cancellationToken);
             while (await unfinished.ReadAsync(cancellationToken))
             {

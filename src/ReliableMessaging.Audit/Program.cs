@@ -144,6 +144,6 @@ if (report.MoneyCreated)
 }
 
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"audit: {report.AccountsChecked} accounts checked, {report.Differences.Count} differences, {report.Unreachable.Count} unreachable; total balance {report.TotalBalance}, in transfer {report.InTransfer}, {report.Pending.Count} transfers pending"));
+    $"audit: {report.AccountsChecked} accounts checked, {report.Differences.Count} differences, {report.Unreachable.Count} unreachable; total balance {report.TotalBalance}, in transfer {report.InTransfer}, {report.PendingCount} transfers pending"));
 await host.StopAsync();
 return report.Passed ? 0 : 1;

@@ -210,7 +210,7 @@ public sealed class UnbackedCreditCheck(IGrainFactory grains, NpgsqlDataSource d
     }
 
     /// <summary>A derived ID as versions before the current scheme stamped it: UUID version 7 instead of 8, the rest the same.</summary>
-    private static Guid AsEarlierVersionsStampedIt(Guid derived)
+    internal static Guid AsEarlierVersionsStampedIt(Guid derived)
     {
         Span<byte> bytes = stackalloc byte[16];
         derived.TryWriteBytes(bytes, bigEndian: true, out _);

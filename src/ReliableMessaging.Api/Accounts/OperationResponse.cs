@@ -11,7 +11,7 @@ namespace ReliableMessaging.Api.Accounts;
 /// <param name="BalanceAfter">The balance right after the operation (unchanged for a refusal).</param>
 /// <param name="Status"><c>succeeded</c> or <c>insufficient-funds</c>.</param>
 /// <param name="Transfer">For the debit of an outgoing transfer: where its delivery status is (<c>/transfers/{id}</c>).</param>
-/// <param name="IssuedBy">Who issued it (the caller's token subject), on look-ups; POST answers and their replays leave it out.</param>
+/// <param name="IssuedBy">Who issued it, on look-ups: the caller's own subject, <c>another-caller</c> for someone else's (unless the token grants every account), <c>operator</c> for an operator's resolution; POST answers and their replays leave it out.</param>
 public sealed record OperationResponse(
     Guid OperationId,
     string AccountId,

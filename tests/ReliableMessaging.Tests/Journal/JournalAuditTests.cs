@@ -66,6 +66,39 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
         Assert.Empty((await new JournalAudit(fixture.Grains, dataSource, fixture.ServiceId).RunAsync([from])).Pending);
     }
 
+    [Fact]
+    public async Task PendingTransfers_EndUnderTheIdEarlierVersionsStamped_OrDebitAtTheRetentionFloor_NotListed()
+    {
+        // An end journaled by a version that stamped derived IDs as UUIDv7 ends its transfer; a debit at the
+        // pruning floor may have lost its end to an earlier prune batch. Neither is pending; the third is.
+        var serviceId = $"pending-{Guid.NewGuid():N}";
+        await using var dataSource = NpgsqlDataSource.Create(fixture.Postgres.ConnectionString);
+        await using var journal = new PostgresOperationJournal(dataSource, new JournalServiceId(serviceId), Options.Create(new AccountOptions()), NullLogger<PostgresOperationJournal>.Instance);
+        var now = DateTimeOffset.UtcNow;
+        var (atFloor, endedLongAgo, pending) = (TestIds.OperationIdAt(now.AddHours(-3)), TestIds.OperationIdAt(now.AddHours(-2)), TestIds.OperationIdAt(now.AddHours(-1)));
+        await journal.AppendAsync("grace", [
+            Debit(1, atFloor), Debit(2, endedLongAgo), Debit(3, pending),
+            new(UnbackedCreditCheck.AsEarlierVersionsStampedIt(TransferRecordIds.Finished(endedLongAgo)), OperationKind.TransferFinished, 40, OperationStatus.Succeeded, 0, "heidi", TransferState.Completed)
+            {
+                Sequence = 4,
+                RecordedUnixMs = now.AddHours(-2).ToUnixTimeMilliseconds(),
+            }]);
+        await JournalTable.ExecuteAsync(fixture.Postgres,
+            "INSERT INTO rm_journal_retention (service_id, pruned_through_ms) VALUES ($1, $2)", serviceId, now.AddHours(-3).ToUnixTimeMilliseconds());
+
+        var (oldest, count) = await new JournalAudit(fixture.Grains, dataSource, serviceId).PendingTransfersAsync(["grace"], now);
+
+        Assert.Equal([pending], oldest.Select(transfer => transfer.TransferId));
+        Assert.Equal(1, count);
+
+        OperationRecord Debit(long sequence, Guid transferId) =>
+            new(transferId, OperationKind.TransferOut, 40, OperationStatus.Succeeded, 0, "heidi", TransferState.Pending)
+            {
+                Sequence = sequence,
+                RecordedUnixMs = Uuid7.GetTimestamp(transferId).ToUnixTimeMilliseconds(),
+            };
+    }
+
     /// <summary>
     /// Runs <paramref name="body"/> on a one-silo cluster of a service of its own: an audit of every
     /// account sees only the accounts the test made, and a retention's floor (service-wide, and it only
