@@ -111,6 +111,12 @@ public sealed class StatementApiTests(ApiFixture fixture)
         using var refund = await _client.GetAsync(new Uri($"/accounts/{from}/operations/{TransferRecordIds.Refund(transferId)}", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, refund.StatusCode);
         Assert.Equal(OperatorResolution.ShownName, (string?)(await JsonAsync(refund))["issuedBy"]);
+
+        // The holder's own token (limited to the account) reads the same: an operator, not "another-caller".
+        using var holder = fixture.FrontEndA.CreateClient();
+        holder.DefaultRequestHeaders.Authorization = new("Bearer", FrontEndFactory.Token(ApiScopes.All, [from], subject: "holder"));
+        using var asHolder = await holder.GetAsync(new Uri($"/accounts/{from}/operations/{TransferRecordIds.Refund(transferId)}", UriKind.Relative));
+        Assert.Equal(OperatorResolution.ShownName, (string?)(await JsonAsync(asHolder))["issuedBy"]);
         Assert.Equal(1000L, await BalanceAsync(_client, from));
     }
 

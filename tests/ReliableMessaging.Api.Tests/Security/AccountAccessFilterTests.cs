@@ -22,6 +22,7 @@ public sealed class AccountAccessFilterTests
     // user typed) it is no account ID and no grant.
     [InlineData("alice *", "bob", StatusCodes.Status403Forbidden)]
     [InlineData("alice *", "alice", StatusCodes.Status200OK)]
+    [InlineData("* alice", "bob", StatusCodes.Status403Forbidden)]
     [InlineData(" * ", "bob", StatusCodes.Status200OK)]
     public async Task Endpoint_WithOrWithoutAnAccountInItsRoute_OnlyGrantedTokensPass(string? granted, string? routeAccount, int expected)
     {
