@@ -78,12 +78,7 @@ public sealed class StatementApiTests(ApiFixture fixture)
         // The reason may cite another customer's records, the name is staff's: both stay in the journal
         // and the operators' logs. The holder sees that an operator, not the delivery, ended it.
         var from = await OpenWithBalanceAsync(_client, 1000);
-        var to = TestIds.NewId("legacy");
-        StorageFaults.ChangeOnRead(to, state => state.EvictedThroughUnixMs = DateTimeOffset.UtcNow.AddMinutes(10).ToUnixTimeMilliseconds());
-        using (var opened = await OpenAsync(_client, to))
-        {
-            Assert.Equal(HttpStatusCode.Created, opened.StatusCode);
-        }
+        var to = await TestAccounts.OpenWhereCreditsCannotBeVerifiedAsync(fixture.Grains);
 
         var transferId = Guid.CreateVersion7();
         Assert.Equal(OperationStatus.Succeeded, (await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, to, 100)).Status);

@@ -32,4 +32,22 @@ public static class TestAccounts
 
         return (account, accountId);
     }
+
+    /// <summary>
+    /// A new account, opened, that answers every credit "expired" (its state carries the eviction floor a
+    /// version without a journal left, 10 minutes ahead): a transfer to it is held for an operator.
+    /// </summary>
+    public static async Task<string> OpenWhereCreditsCannotBeVerifiedAsync(IGrainFactory grains)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        var accountId = TestIds.NewId("legacy");
+        StorageFaults.ChangeOnRead(accountId, state => state.EvictedThroughUnixMs = DateTimeOffset.UtcNow.AddMinutes(10).ToUnixTimeMilliseconds());
+        var opened = await grains.GetGrain<IAccountGrain>(accountId).Open();
+        if (opened.Status != OpenAccountStatus.Opened)
+        {
+            throw new InvalidOperationException($"Account {accountId} did not open as new: {opened}");
+        }
+
+        return accountId;
+    }
 }

@@ -35,9 +35,7 @@ public sealed class HeldTransferResolutionTests(ClusterFixture fixture)
     public async Task ResolveHeldTransfer_DestinationCannotTell_RefundedOnce_RecordedAsTheOperatorsWord_RunAgainSaysAlready()
     {
         var (_, from) = await TestAccounts.OpenFundedAsync(fixture.Grains, 1000);
-        var to = TestIds.NewId("legacy");
-        StorageFaults.ChangeOnRead(to, state => state.EvictedThroughUnixMs = DateTimeOffset.UtcNow.AddMinutes(10).ToUnixTimeMilliseconds());
-        await fixture.Grains.GetGrain<IAccountGrain>(to).Open();
+        var to = await TestAccounts.OpenWhereCreditsCannotBeVerifiedAsync(fixture.Grains);
         var transferId = TestIds.NewOperationId();
 
         Assert.Equal(OperationStatus.Succeeded, (await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, to, 100)).Status);
@@ -89,9 +87,7 @@ public sealed class HeldTransferResolutionTests(ClusterFixture fixture)
     {
         // The account's own check, for callers that are not the command (which refuses them before asking).
         var (_, from) = await TestAccounts.OpenFundedAsync(fixture.Grains, 1000);
-        var to = TestIds.NewId("legacy");
-        StorageFaults.ChangeOnRead(to, state => state.EvictedThroughUnixMs = DateTimeOffset.UtcNow.AddMinutes(10).ToUnixTimeMilliseconds());
-        await fixture.Grains.GetGrain<IAccountGrain>(to).Open();
+        var to = await TestAccounts.OpenWhereCreditsCannotBeVerifiedAsync(fixture.Grains);
         var transferId = TestIds.NewOperationId();
         Assert.Equal(OperationStatus.Succeeded, (await fixture.Grains.GetGrain<ITransferGrain>(transferId).Start(from, to, 100)).Status);
         var account = fixture.Grains.GetGrain<IAccountGrain>(from);

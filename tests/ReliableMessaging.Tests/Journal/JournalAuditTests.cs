@@ -47,9 +47,7 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
         // waited past the alert age is the operator's to see, in the audit too.
         var (_, from) = await TestAccounts.OpenFundedAsync(fixture.Grains, 1000);
         var (_, paid) = await TestAccounts.OpenFundedAsync(fixture.Grains, 0);
-        var held = TestIds.NewId("legacy");
-        StorageFaults.ChangeOnRead(held, state => state.EvictedThroughUnixMs = DateTimeOffset.UtcNow.AddMinutes(10).ToUnixTimeMilliseconds());
-        await fixture.Grains.GetGrain<IAccountGrain>(held).Open();
+        var held = await TestAccounts.OpenWhereCreditsCannotBeVerifiedAsync(fixture.Grains);
         var (heldId, paidId) = (TestIds.NewOperationId(), TestIds.NewOperationId());
         Assert.Equal(OperationStatus.Succeeded, (await fixture.Grains.GetGrain<ITransferGrain>(heldId).Start(from, held, 100)).Status);
         Assert.Equal(OperationStatus.Succeeded, (await fixture.Grains.GetGrain<ITransferGrain>(paidId).Start(from, paid, 50)).Status);
