@@ -76,7 +76,7 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
         var (atFloor, endedLongAgo, pending) = (TestIds.OperationIdAt(now.AddHours(-3)), TestIds.OperationIdAt(now.AddHours(-2)), TestIds.OperationIdAt(now.AddHours(-1)));
         await journal.AppendAsync("grace", [
             Debit(1, atFloor), Debit(2, endedLongAgo), Debit(3, pending),
-            new(UnbackedCreditCheck.AsEarlierVersionsStampedIt(TransferRecordIds.Finished(endedLongAgo)), OperationKind.TransferFinished, 40, OperationStatus.Succeeded, 0, "heidi", TransferState.Completed)
+            new(StampedAsVersion7(TransferRecordIds.Finished(endedLongAgo)), OperationKind.TransferFinished, 40, OperationStatus.Succeeded, 0, "heidi", TransferState.Completed)
             {
                 Sequence = 4,
                 RecordedUnixMs = now.AddHours(-2).ToUnixTimeMilliseconds(),
@@ -95,6 +95,14 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
                 Sequence = sequence,
                 RecordedUnixMs = Uuid7.GetTimestamp(transferId).ToUnixTimeMilliseconds(),
             };
+    }
+
+    /// <summary>A derived ID as versions before UUIDv8 stamped it, written here apart from the audit's own conversion.</summary>
+    private static Guid StampedAsVersion7(Guid id)
+    {
+        var bytes = id.ToByteArray(bigEndian: true);
+        bytes[6] = (byte)(0x70 | (bytes[6] & 0x0F));
+        return new Guid(bytes, bigEndian: true);
     }
 
     /// <summary>
@@ -348,13 +356,6 @@ public sealed class JournalAuditTests(ClusterFixture fixture)
         Assert.Contains(found, d => d.AccountId == "alice" && d.Reason == $"the refund {TransferRecordIds.Refund(forgedRefund)} of 40 of a transfer to bob is backed by no transfer debited at alice: money created");
         Assert.Equal(["alice"], (await check.RunAsync(["alice", "carol"])).Select(d => d.AccountId));
         Assert.Equal(4, (await check.RunAsync(["bob"])).Count);
-
-        static Guid StampedAsVersion7(Guid id)
-        {
-            var bytes = id.ToByteArray(bigEndian: true);
-            bytes[6] = (byte)(0x70 | (bytes[6] & 0x0F));
-            return new Guid(bytes, bigEndian: true);
-        }
 
         static OperationRecord Row(long sequence, Guid id, OperationKind kind, long amount, string counterparty) =>
             new(id, kind, amount, OperationStatus.Succeeded, 0, counterparty, kind == OperationKind.TransferOut ? TransferState.Pending : null)
